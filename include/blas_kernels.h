@@ -1,0 +1,34 @@
+/* blas_kernels.h - which OpenBLAS kernels are loaded, and which should be.
+ *
+ * Debian's OpenBLAS 0.3.21 does not recognise some newer CPUs and falls back
+ * to its generic "Prescott" kernels, about 5x slower for SGEMM. The library
+ * reads OPENBLAS_CORETYPE only when it loads, so the fix is to set it and
+ * start the program again (done by the CLI; this module only decides).
+ */
+#ifndef SIAMESE_BLAS_KERNELS_H
+#define SIAMESE_BLAS_KERNELS_H
+
+/* What the CPU can run. */
+typedef struct {
+    int avx2_fma; /* AVX2 and FMA3 */
+    int avx512;   /* AVX-512 F, CD, BW, DQ and VL (what SkylakeX kernels use) */
+} cpu_features;
+
+/* Features of the CPU this runs on. */
+cpu_features cpu_detect(void);
+
+/* Name of the kernels OpenBLAS loaded (openblas_get_corename()). */
+const char *blas_core_name(void);
+
+/* 1 when `core` is not one of OpenBLAS's AVX2/AVX-512 kernel sets. */
+int blas_core_is_generic(const char *core);
+
+/* The OPENBLAS_CORETYPE to use instead of `core` on a CPU with `f`, or
+ * NULL when `core` is already the right kind (or nothing better exists). */
+const char *blas_better_core(const char *core, cpu_features f);
+
+/* Sets the number of OpenBLAS threads. */
+void blas_set_threads(int n);
+int blas_threads(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* seeds.h - how one --seed feeds every random choice of a run.
+ *
+ * Each use draws from its own stream of the same seed, so e.g. the pairs do
+ * not change when the training draws more or fewer numbers, and a model
+ * file's seed is enough to rebuild its exact pairs.
+ */
+#ifndef SIAMESE_SEEDS_H
+#define SIAMESE_SEEDS_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "err.h"
+#include "pairs.h"
+
+#define SEED_DEFAULT 42
+
+enum {
+    SEED_STREAM_TRAIN_PAIRS = 1, /* negative partners of the training pairs */
+    SEED_STREAM_TEST_PAIRS = 2,  /* negative partners of the test pairs */
+    SEED_STREAM_SUBSET = 3,      /* --train-pairs subset */
+    SEED_STREAM_SHOW = 4,        /* which pairs show-pairs draws */
+    SEED_STREAM_TRAINING = 5,    /* initial weights, shuffling, dropout */
+};
+
+/* Builds the training and test pairs of ds for seed. Returns 0 or -1 with e
+ * set (nothing to free then). */
+int seeds_build_pairs(const dataset_t *ds, uint64_t seed, pairs_t *train, pairs_t *test,
+                      sm_err *e);
+
+#endif

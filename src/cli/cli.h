@@ -1,0 +1,41 @@
+/* cli.h - what the subcommands share: option parsing helpers and the
+ * command entry points. The CLI parses and calls; numerics live in the
+ * library (include/). Exit status: 0 ok, 1 runtime failure, 2 usage. */
+#ifndef SIAMESE_CLI_H
+#define SIAMESE_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXIT_USAGE 2
+
+/* Each subcommand: argc/argv start at the command name; returns the exit
+ * status. */
+int cmd_show_pairs(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+/* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
+ * stderr and returns -1 (the caller then shows usage and exits 2). */
+int opt_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+int opt_float(const char *cmd, const char *opt, const char *s, double min, double max,
+              int min_inclusive, float *out);
+int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
+               int *out);
+
+/* Reports getopt's '?' or ':' result for argv (unknown option, missing
+ * value) on stderr. */
+void opt_report(const char *cmd, int c, int optopt_value, char **argv);
+
+/* Prints "siamese CMD: msg" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Says which OpenBLAS kernels are loaded and whether they were fixed
+ * (for --verbose and bench). */
+void cli_blas_report(FILE *out);
+
+/* Number of online CPUs (at least 1). */
+int cli_cpu_count(void);
+
+#endif

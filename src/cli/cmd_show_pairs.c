@@ -1,0 +1,144 @@
+/* cmd_show_pairs.c - `siamese show-pairs`: the notebook's "let's see some
+ * images", a PNG strip of pairs with their same/different labels. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dataset.h"
+#include "pairs.h"
+#include "rng.h"
+#include "seeds.h"
+#include "strip.h"
+
+#define DEFAULT_COUNT 10
+#define MAX_COUNT 200
+#define DEFAULT_SCALE 3
+#define DEFAULT_OUT "pairs.png"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: siamese show-pairs [options]\n\n"
+            "Draws N random pairs as a PNG strip: left images on the top row, right images\n"
+            "below, each labelled same/different. Prints which pairs it drew.\n\n"
+            "options:\n"
+            "  -n, --count N      pairs to draw, 1..%d (default %d)\n"
+            "      --split S      train or test (default train)\n"
+            "      --seed N       seed of the pairs and of the choice (default %d)\n"
+            "  -o, --out FILE     PNG to write (default %s)\n"
+            "      --scale N      pixels per image pixel, 1..16 (default %d)\n"
+            "      --data DIR     Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
+            "                     ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "  -h, --help         show this help\n",
+            MAX_COUNT, DEFAULT_COUNT, SEED_DEFAULT, DEFAULT_OUT, DEFAULT_SCALE);
+}
+
+/* Chooses `count` distinct pair indices below n. */
+static void choose(rng_t *r, size_t n, size_t *which, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        size_t p;
+        int dup;
+        do {
+            p = rng_below(r, (uint32_t)n);
+            dup = 0;
+            for (size_t j = 0; j < k; j++)
+                dup |= which[j] == p;
+        } while (dup);
+        which[k] = p;
+    }
+}
+
+int cmd_show_pairs(int argc, char **argv)
+{
+    static const char *const splits[] = {"train", "test", NULL};
+    static const struct option longopts[] = {
+        {"count", required_argument, 0, 'n'}, {"split", required_argument, 0, 's'},
+        {"seed", required_argument, 0, 'S'},  {"out", required_argument, 0, 'o'},
+        {"scale", required_argument, 0, 'x'}, {"data", required_argument, 0, 'd'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+    };
+    const char *cmd = "show-pairs";
+    long count = DEFAULT_COUNT, scale = DEFAULT_SCALE;
+    int split = 0;
+    uint64_t seed = SEED_DEFAULT;
+    const char *out = DEFAULT_OUT, *data = NULL;
+
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":n:o:h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'n': bad = opt_long(cmd, "count", optarg, 1, MAX_COUNT, &count); break;
+        case 's': bad = opt_choice(cmd, "split", optarg, splits, &split); break;
+        case 'S': bad = opt_u64(cmd, "seed", optarg, &seed); break;
+        case 'o': out = optarg; break;
+        case 'x': bad = opt_long(cmd, "scale", optarg, 1, 16, &scale); break;
+        case 'd': data = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
+        }
+        if (bad) {
+            fputc('\n', stderr);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error(cmd, "unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    sm_err e;
+    char dir[4096];
+    dataset_t ds;
+    if (dataset_find_dir(data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    pairs_t tr, te;
+    if (seeds_build_pairs(&ds, seed, &tr, &te, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        dataset_free(&ds);
+        return 1;
+    }
+    printf("pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n, (unsigned long long)seed);
+
+    const split_t *s = split ? &ds.test : &ds.train;
+    const pairs_t *p = split ? &te : &tr;
+    if ((size_t)count > p->n)
+        count = (long)p->n;
+    size_t which[MAX_COUNT];
+    rng_t r;
+    rng_seed(&r, seed, SEED_STREAM_SHOW);
+    choose(&r, p->n, which, (size_t)count);
+
+    canvas_t canvas;
+    char title[128];
+    snprintf(title, sizeof title, "%s pairs: left image on top, right image below", splits[split]);
+    strip_spec spec = {s, p, which, (size_t)count, NULL, 0.5f, title};
+    int rc = strip_render(&canvas, &spec, (int)scale, &e);
+    if (rc == 0) {
+        rc = canvas_save_png(&canvas, out, &e);
+        canvas_free(&canvas);
+    }
+    if (rc != 0) {
+        cli_error(cmd, "%s", e.msg);
+    } else {
+        printf("wrote %s: %ld %s pairs\n", out, count, splits[split]);
+        printf("column\tpair\tleft\tleft_class\tright\tright_class\ttruth\n");
+        for (long k = 0; k < count; k++) {
+            size_t q = which[k];
+            printf("%ld\t%zu\t%u\t%s\t%u\t%s\t%s\n", k + 1, q, p->left[q],
+                   dataset_class_names[s->labels[p->left[q]]], p->right[q],
+                   dataset_class_names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
+        }
+    }
+    pairs_free(&tr);
+    pairs_free(&te);
+    dataset_free(&ds);
+    return rc == 0 ? 0 : 1;
+}

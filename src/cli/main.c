@@ -1,0 +1,102 @@
+/* main.c - `siamese CMD [options]`: the subcommand table, --help,
+ * --version, and the OpenBLAS kernel fix that must happen before any work. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas_kernels.h"
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train the Siamese network and write the model file"},
+    {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: siamese [--help | --version] COMMAND [options]\n\n"
+                 "Trains and evaluates a Siamese network on Fashion-MNIST pairs.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'siamese COMMAND --help' shows a command's options and defaults.\n"
+                 "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+}
+
+/* Name of the marker variable telling the restarted process which kernels
+ * OpenBLAS had picked before we set OPENBLAS_CORETYPE. */
+#define REEXEC_MARK "SIAMESE_BLAS_REPLACED"
+
+/* If OpenBLAS loaded generic kernels on a CPU that supports AVX2 or
+ * AVX-512, set OPENBLAS_CORETYPE and start again (the library reads it only
+ * when it loads). A value the user set is respected. Returns normally when
+ * nothing needs doing or the restart failed. */
+static void fix_blas_kernels(char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE") || getenv(REEXEC_MARK))
+        return;
+    const char *core = blas_core_name();
+    const char *better = blas_better_core(core, cpu_detect());
+    if (!better)
+        return;
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    setenv(REEXEC_MARK, core, 1);
+    execv("/proc/self/exe", argv);
+    /* Could not restart: carry on with the slow kernels; --verbose says so. */
+    unsetenv("OPENBLAS_CORETYPE");
+}
+
+void cli_blas_report(FILE *out)
+{
+    const char *core = blas_core_name();
+    const char *replaced = getenv(REEXEC_MARK);
+    const char *user = getenv("OPENBLAS_CORETYPE");
+    if (replaced)
+        fprintf(out, "OpenBLAS picked its generic '%s' kernels for this CPU; restarted with "
+                     "OPENBLAS_CORETYPE=%s, now using '%s' kernels\n", replaced, user ? user : "?",
+                core);
+    else if (user)
+        fprintf(out, "OpenBLAS kernels: '%s' (OPENBLAS_CORETYPE=%s set by the user, respected)%s\n",
+                core, user,
+                blas_better_core(core, cpu_detect()) ? "; WARNING: these are generic kernels, "
+                                                       "several times slower on this CPU" : "");
+    else
+        fprintf(out, "OpenBLAS kernels: '%s'%s\n", core,
+                blas_better_core(core, cpu_detect()) ? " (generic, slow: restart failed)" : "");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("siamese %s\n", SIAMESE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(name, commands[i].name) == 0) {
+            fix_blas_kernels(argv);
+            return commands[i].fn(argc - 1, argv + 1);
+        }
+    }
+    if (name[0] == '-')
+        fprintf(stderr, "siamese: unknown option '%s'\n\n", name);
+    else
+        fprintf(stderr, "siamese: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,98 @@
+/* opts.c - checked parsing of option values. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "siamese %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int opt_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end != 0 || errno == ERANGE || v < min || v > max) {
+        cli_error(cmd, "--%s: expected a whole number from %ld to %ld, found '%s'", opt, min, max,
+                  s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == 0 || *s == '-' || *s == '+' || *end != 0 || errno == ERANGE) {
+        cli_error(cmd, "--%s: expected a whole number from 0 to %llu, found '%s'", opt,
+                  (unsigned long long)UINT64_MAX, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int opt_float(const char *cmd, const char *opt, const char *s, double min, double max,
+              int min_inclusive, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int bad = *s == 0 || *end != 0 || errno == ERANGE || !isfinite(v) || v > max ||
+              (min_inclusive ? v < min : v <= min);
+    if (bad) {
+        cli_error(cmd, "--%s: expected a number %s %g and at most %g, found '%s'", opt,
+                  min_inclusive ? "from" : "above", min, max, s);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
+               int *out)
+{
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) {
+        if (strcmp(s, choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 choices[i]);
+    }
+    cli_error(cmd, "--%s: expected one of %s, found '%s'", opt, list, s);
+    return -1;
+}
+
+void opt_report(const char *cmd, int c, int optopt_value, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        cli_error(cmd, "option '%s' needs a value", arg);
+    else if (optopt_value && strncmp(arg, "--", 2) != 0)
+        cli_error(cmd, "unknown option '-%c'", optopt_value);
+    else
+        cli_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}

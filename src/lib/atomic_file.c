@@ -1,0 +1,109 @@
+/* atomic_file.c - temporary file, fsync, rename; see atomic_file.h. */
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int atomic_open(atomic_file *a, const char *path, sm_err *e)
+{
+    memset(a, 0, sizeof *a);
+    if (strlen(path) >= sizeof a->path)
+        return sm_fail(e, "%s: path too long", path);
+    snprintf(a->path, sizeof a->path, "%s", path);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        int err = errno;
+        a->tmp[0] = 0;
+        return sm_fail(e, "%s: cannot create a file there: %s", path, strerror(err));
+    }
+    /* mkstemp makes the file 0600; give it the usual permissions. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        int err = errno;
+        close(fd);
+        unlink(a->tmp);
+        return sm_fail(e, "%s: cannot open: %s", a->tmp, strerror(err));
+    }
+    return 0;
+}
+
+void atomic_write(atomic_file *a, const void *data, size_t n)
+{
+    if (a->failed || n == 0)
+        return;
+    if (fwrite(data, 1, n, a->f) != n) {
+        a->failed = 1;
+        a->err_no = errno;
+    }
+}
+
+void atomic_abort(atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    a->f = NULL;
+    if (a->tmp[0])
+        unlink(a->tmp);
+    a->tmp[0] = 0;
+}
+
+static void sync_dir(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int atomic_commit(atomic_file *a, sm_err *e)
+{
+    if (!a->failed && fflush(a->f) != 0) {
+        a->failed = 1;
+        a->err_no = errno;
+    }
+    if (!a->failed && fsync(fileno(a->f)) != 0) {
+        a->failed = 1;
+        a->err_no = errno;
+    }
+    int rc = fclose(a->f);
+    a->f = NULL;
+    if (!a->failed && rc != 0) {
+        a->failed = 1;
+        a->err_no = errno;
+    }
+    if (a->failed) {
+        int err = a->err_no;
+        atomic_abort(a);
+        return sm_fail(e, "%s: write failed: %s (the previous file, if any, is unchanged)",
+                       a->path, strerror(err));
+    }
+    if (rename(a->tmp, a->path) != 0) {
+        int err = errno;
+        atomic_abort(a);
+        return sm_fail(e, "%s: cannot replace: %s", a->path, strerror(err));
+    }
+    a->tmp[0] = 0;
+    sync_dir(a->path);
+    return 0;
+}
+
+int atomic_check_writable(const char *path, sm_err *e)
+{
+    atomic_file a;
+    if (atomic_open(&a, path, e) != 0)
+        return -1;
+    atomic_abort(&a);
+    return 0;
+}
