@@ -1,10 +1,390 @@
-/* cmd_train.c - placeholder until the training engine lands. */
+/* cmd_train.c - `siamese train`: parse, load, train epoch by epoch, save
+ * after every epoch, print what Keras prints. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "blas_kernels.h"
 #include "cli.h"
+#include "dataset.h"
+#include "model_file.h"
+#include "pairs.h"
+#include "progress.h"
+#include "seeds.h"
+#include "train.h"
+
+#define DEFAULT_MODEL "model.siam"
+static const char *const cmd = "train";
+
+static void usage(FILE *out)
+{
+    train_config d = train_config_default();
+    fprintf(out,
+            "usage: siamese train [options]\n\n"
+            "Trains the notebook's Siamese network (784-128-128-128, dropout, Euclidean\n"
+            "distance, contrastive loss, RMSprop) on Fashion-MNIST pairs and writes the\n"
+            "model file after every epoch. Epoch lines go to stdout, progress to stderr.\n\n"
+            "options:\n"
+            "  -e, --epochs N        epochs in all, 1..100000 (default %u)\n"
+            "  -b, --batch N         pairs per step, 1..65536 (default %u)\n"
+            "      --lr X            RMSprop learning rate (default %g)\n"
+            "      --rho X           RMSprop decay, 0 <= rho < 1 (default %g)\n"
+            "      --margin X        contrastive loss margin (default %g)\n"
+            "      --dropout X       dropout rate, 0 <= rate < 1 (default %g)\n"
+            "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
+            "  -j, --threads N       BLAS threads (default: all %d cores)\n"
+            "      --data DIR        Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
+            "                        ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "  -m, --model FILE      model file to write (default %s)\n"
+            "      --resume          continue the run saved in --model up to --epochs\n"
+            "      --train-pairs N   train on a seeded random subset of N training pairs\n"
+            "      --history FILE    write epoch,loss,val_loss,seconds as CSV\n"
+            "  -q, --quiet           print errors only\n"
+            "  -v, --verbose         also print data, kernels, threads and saves\n"
+            "  -h, --help            show this help\n",
+            d.epochs, d.batch, d.lr, d.rho, d.margin, d.dropout, SEED_DEFAULT, cli_cpu_count(),
+            DEFAULT_MODEL);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Options as given; `set_*` records which the user passed explicitly. */
+typedef struct {
+    train_config cfg;
+    int set_lr, set_rho, set_margin, set_dropout, set_seed, set_batch, set_subset;
+    long threads;
+    const char *data, *model, *history;
+    int resume, quiet, verbose;
+} train_opts;
+
+static int parse(int argc, char **argv, train_opts *o)
+{
+    static const struct option longopts[] = {
+        {"epochs", required_argument, 0, 'e'},  {"batch", required_argument, 0, 'b'},
+        {"lr", required_argument, 0, 'L'},      {"rho", required_argument, 0, 'R'},
+        {"margin", required_argument, 0, 'M'},  {"dropout", required_argument, 0, 'D'},
+        {"seed", required_argument, 0, 'S'},    {"threads", required_argument, 0, 'j'},
+        {"data", required_argument, 0, 'd'},    {"model", required_argument, 0, 'm'},
+        {"resume", no_argument, 0, 'r'},        {"train-pairs", required_argument, 0, 'T'},
+        {"history", required_argument, 0, 'H'}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->cfg = train_config_default();
+    o->threads = cli_cpu_count();
+    o->model = DEFAULT_MODEL;
+    long v;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":e:b:j:m:qvh", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'e':
+            bad = opt_long(cmd, "epochs", optarg, 1, 100000, &v);
+            o->cfg.epochs = (uint32_t)v;
+            break;
+        case 'b':
+            bad = opt_long(cmd, "batch", optarg, 1, 65536, &v);
+            o->cfg.batch = (uint32_t)v;
+            o->set_batch = 1;
+            break;
+        case 'L':
+            bad = opt_float(cmd, "lr", optarg, 0, 10, 0, &o->cfg.lr);
+            o->set_lr = 1;
+            break;
+        case 'R':
+            bad = opt_float(cmd, "rho", optarg, 0, 0.999999, 1, &o->cfg.rho);
+            o->set_rho = 1;
+            break;
+        case 'M':
+            bad = opt_float(cmd, "margin", optarg, 0, 1000, 0, &o->cfg.margin);
+            o->set_margin = 1;
+            break;
+        case 'D':
+            bad = opt_float(cmd, "dropout", optarg, 0, 0.99, 1, &o->cfg.dropout);
+            o->set_dropout = 1;
+            break;
+        case 'S':
+            bad = opt_u64(cmd, "seed", optarg, &o->cfg.seed);
+            o->set_seed = 1;
+            break;
+        case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &o->threads); break;
+        case 'd': o->data = optarg; break;
+        case 'm': o->model = optarg; break;
+        case 'r': o->resume = 1; break;
+        case 'T':
+            bad = opt_long(cmd, "train-pairs", optarg, 1, 1000000000, &v);
+            o->cfg.train_pairs = (uint64_t)v;
+            o->set_subset = 1;
+            break;
+        case 'H': o->history = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'h': usage(stdout); return 1;
+        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
+        }
+        if (bad)
+            return -1;
+    }
+    if (optind < argc) {
+        cli_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    if (o->quiet && o->verbose) {
+        cli_error(cmd, "--quiet and --verbose cannot be used together");
+        return -1;
+    }
+    return 0;
+}
+
+/* With --resume the file's settings rule; an explicit, different value is
+ * a usage error rather than something silently ignored. */
+static int check_resume(const train_opts *o, const model_t *m)
+{
+    struct {
+        int set;
+        const char *name;
+        double given, stored;
+    } f[] = {
+        {o->set_lr, "lr", o->cfg.lr, m->cfg.lr},
+        {o->set_rho, "rho", o->cfg.rho, m->cfg.rho},
+        {o->set_margin, "margin", o->cfg.margin, m->cfg.margin},
+        {o->set_dropout, "dropout", o->cfg.dropout, m->cfg.dropout},
+        {o->set_batch, "batch", o->cfg.batch, m->cfg.batch},
+        {o->set_seed, "seed", (double)o->cfg.seed, (double)m->cfg.seed},
+        {o->set_subset, "train-pairs", (double)o->cfg.train_pairs, (double)m->cfg.train_pairs},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        if (f[i].set && f[i].given != f[i].stored) {
+            cli_error(cmd, "--%s %g differs from %s's %g; --resume continues with the "
+                      "file's settings (drop --%s, or train a new model)", f[i].name,
+                      f[i].given, o->model, f[i].stored, f[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Seconds of epochs from an earlier run, read back from the existing
+ * history CSV (absent or unreadable: NaN, written as an empty field). */
+static void read_old_seconds(const char *path, double *secs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        secs[i] = NAN;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        unsigned ep;
+        double s;
+        if (sscanf(line, "%u,%*[^,],%*[^,],%lf", &ep, &s) == 2 && ep >= 1 && ep <= n)
+            secs[ep - 1] = s;
+    }
+    fclose(f);
+}
+
+static int write_history(const char *path, const model_t *m, const double *secs, sm_err *e)
+{
+    atomic_file a;
+    if (atomic_open(&a, path, e) != 0)
+        return -1;
+    char line[128];
+    int n = snprintf(line, sizeof line, "epoch,loss,val_loss,seconds\n");
+    atomic_write(&a, line, (size_t)n);
+    for (uint32_t i = 0; i < m->epoch; i++) {
+        if (isnan(secs[i]))
+            n = snprintf(line, sizeof line, "%u,%.6f,%.6f,\n", i + 1, m->history[i].loss,
+                         m->history[i].val_loss);
+        else
+            n = snprintf(line, sizeof line, "%u,%.6f,%.6f,%.3f\n", i + 1, m->history[i].loss,
+                         m->history[i].val_loss, secs[i]);
+        atomic_write(&a, line, (size_t)n);
+    }
+    return atomic_commit(&a, e);
+}
+
+/* What the step callback needs to draw the bar. */
+typedef struct {
+    progress_bar bar;
+    int live;
+} step_ctx;
+
+static int on_step(void *ctx, size_t step, size_t steps, double loss)
+{
+    step_ctx *s = ctx;
+    if (s->live)
+        progress_update(&s->bar, step, steps, loss);
+    return 0;
+}
 
 int cmd_train(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("train", "not built yet");
-    return 1;
+    train_opts o;
+    int pr = parse(argc, argv, &o);
+    if (pr > 0)
+        return 0;
+    if (pr < 0) {
+        fputc('\n', stderr);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    sm_err e;
+    model_t m;
+    memset(&m, 0, sizeof m);
+    if (o.resume) {
+        if (model_load(&m, o.model, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            return 1;
+        }
+        if (check_resume(&o, &m) != 0) {
+            model_free(&m);
+            return EXIT_USAGE;
+        }
+        if (m.epoch >= o.cfg.epochs) {
+            if (!o.quiet)
+                printf("%s already holds %u epochs (asked for %u): nothing to do\n", o.model,
+                       m.epoch, o.cfg.epochs);
+            model_free(&m);
+            return 0;
+        }
+        m.cfg.epochs = o.cfg.epochs;
+    }
+    /* Fail now, not after an hour of training, if the outputs cannot be
+     * written. */
+    if (atomic_check_writable(o.model, &e) != 0 ||
+        (o.history && atomic_check_writable(o.history, &e) != 0)) {
+        cli_error(cmd, "%s", e.msg);
+        model_free(&m);
+        return 1;
+    }
+
+    char dir[4096];
+    dataset_t ds;
+    double t0 = now();
+    if (dataset_find_dir(o.data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        model_free(&m);
+        return 1;
+    }
+    double t_load = now() - t0;
+    if (!o.resume) {
+        net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
+        if (model_init(&m, shape, o.cfg, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            dataset_free(&ds);
+            return 1;
+        }
+    }
+    const train_config *cfg = &m.cfg;
+
+    pairs_t tr, te;
+    if (seeds_build_pairs(&ds, cfg->seed, &tr, &te, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        dataset_free(&ds);
+        model_free(&m);
+        return 1;
+    }
+    if (cfg->train_pairs) {
+        rng_t r;
+        rng_seed(&r, cfg->seed, SEED_STREAM_SUBSET);
+        pairs_subset(&tr, (size_t)cfg->train_pairs, &r);
+    }
+    blas_set_threads((int)o.threads);
+
+    trainer_t t;
+    size_t H = (size_t)m.shape.hidden;
+    float *emb = malloc(ds.test.n * H * sizeof(float));
+    uint8_t *used = malloc(ds.test.n);
+    float *vdist = malloc(te.n * sizeof(float));
+    double *secs = malloc(((size_t)cfg->epochs + 1) * sizeof(double));
+    int rc = 1;
+    if (!emb || !used || !vdist || !secs) {
+        cli_error(cmd, "out of memory");
+        goto done;
+    }
+    if (trainer_init(&t, &m, &ds.train, &tr, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        goto done;
+    }
+    if (o.history)
+        read_old_seconds(o.history, secs, m.epoch);
+
+    if (o.verbose) {
+        fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
+        cli_blas_report(stderr);
+        fprintf(stderr, "threads: %d; seed %llu; batch %u; lr %g; rho %g; margin %g; dropout "
+                "%g\n", blas_threads(), (unsigned long long)cfg->seed, cfg->batch, cfg->lr,
+                cfg->rho, cfg->margin, cfg->dropout);
+        if (o.resume)
+            fprintf(stderr, "resuming %s at epoch %u of %u\n", o.model, m.epoch + 1,
+                    cfg->epochs);
+    }
+    if (!o.quiet) {
+        printf("Train on %zu pairs, validate on %zu pairs\n", tr.n, te.n);
+        fflush(stdout);
+    }
+
+    step_ctx sc = {.live = !o.quiet && isatty(STDERR_FILENO)};
+    size_t steps = trainer_steps(&t);
+    rc = 0;
+    while (m.epoch < cfg->epochs) {
+        uint32_t ep = m.epoch + 1;
+        double start = now(), loss;
+        size_t done_steps;
+        if (sc.live)
+            progress_start(&sc.bar, stderr, ep, cfg->epochs);
+        int r = trainer_epoch(&t, &m, on_step, &sc, &loss, &done_steps, &e);
+        if (sc.live)
+            progress_clear(&sc.bar);
+        if (r != 0) {
+            cli_error(cmd, "%s; %s keeps the last good model (epoch %u)", e.msg, o.model,
+                      m.epoch);
+            rc = 1;
+            break;
+        }
+        double val = pairs_mean_loss(&m, &t.cache, &ds.test, &te, emb, used, vdist);
+        if (model_add_epoch(&m, (float)loss, (float)val, &e) != 0 ||
+            model_save(&m, o.model, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            rc = 1;
+            break;
+        }
+        secs[m.epoch - 1] = now() - start;
+        if (o.history && write_history(o.history, &m, secs, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            rc = 1;
+            break;
+        }
+        if (!o.quiet) {
+            printf("Epoch %u/%u  %zu/%zu  %.1fs  loss: %.4f - val_loss: %.4f\n", ep, cfg->epochs,
+                   steps, steps, secs[m.epoch - 1], loss, val);
+            fflush(stdout);
+        }
+        if (o.verbose)
+            fprintf(stderr, "saved %s (epoch %u)\n", o.model, m.epoch);
+    }
+    trainer_free(&t);
+done:
+    free(emb);
+    free(used);
+    free(vdist);
+    free(secs);
+    pairs_free(&tr);
+    pairs_free(&te);
+    dataset_free(&ds);
+    model_free(&m);
+    return rc;
 }

@@ -1,0 +1,31 @@
+/* embed.h - from image bytes to network inputs and embeddings.
+ *
+ * P = pixels per image (rows * cols), H = embedding width.
+ */
+#ifndef SIAMESE_EMBED_H
+#define SIAMESE_EMBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "net.h"
+#include "pairs.h"
+
+/* x [n, P] = images[idx[i]] / 255 as float32 (the notebook's input). */
+void gather_images(float *x, const uint8_t *images, size_t P, const uint32_t *idx, size_t n);
+
+/* emb [s->n, H]: embeds, in evaluation mode (no dropout), every image i of
+ * s with used[i] != 0 (all when used is NULL), c->max_rows at a time; rows
+ * of unused images are left untouched. */
+void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
+                 const uint8_t *used);
+
+/* used [n_images] = 1 for every image that appears in a pair of p. */
+void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p);
+
+/* d [p->n] = Euclidean distance (with the 1e-7 clamp) between the
+ * embeddings emb [*, H] of each pair's two images. */
+void pair_distances(float *d, const float *emb, int H, const pairs_t *p);
+
+#endif

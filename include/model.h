@@ -1,0 +1,57 @@
+/* model.h - everything a training run is and needs to continue: the
+ * network's shape, the hyper-parameters, the seed, the epochs done, the
+ * training RNG, the optimizer state and the parameters. This is what the
+ * model file holds (model_file.h). */
+#ifndef SIAMESE_MODEL_H
+#define SIAMESE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "net.h"
+#include "rng.h"
+
+typedef struct {
+    float lr, rho, eps; /* RMSprop (Keras 3 form, see rmsprop.h) */
+    float margin;       /* contrastive loss margin */
+    float dropout;      /* dropout rate after layers 1 and 2 */
+    uint32_t batch;     /* pairs per step */
+    uint32_t epochs;    /* epochs the run was asked for */
+    uint64_t seed;      /* pairs, subset, init, shuffling, dropout */
+    uint64_t train_pairs; /* size of the training subset, 0 = all pairs */
+} train_config;
+
+/* The notebook's settings. */
+train_config train_config_default(void);
+
+typedef struct {
+    float loss, val_loss;
+} epoch_record;
+
+typedef struct {
+    net_shape shape;
+    train_config cfg;
+    uint32_t epoch;         /* epochs completed */
+    rng_t rng;              /* training stream, as it stands after `epoch` */
+    size_t n_params;
+    float *params;          /* [n_params] flat, net.h layout */
+    float *velocity;        /* [n_params] RMSprop's v */
+    epoch_record *history;  /* [epoch] losses of each epoch done */
+    uint32_t history_cap;
+} model_t;
+
+/* A fresh model: Glorot weights from the seed's training stream, v = 0,
+ * epoch 0. Returns 0 or -1 with e set. */
+int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e);
+
+/* Allocates the buffers of a model whose shape and n_params are set
+ * (used by the loader). */
+int model_alloc(model_t *m, uint32_t history_cap, sm_err *e);
+
+/* Appends one epoch's losses, growing the history as needed. */
+int model_add_epoch(model_t *m, float loss, float val_loss, sm_err *e);
+
+void model_free(model_t *m);
+
+#endif

@@ -1,0 +1,53 @@
+/* progress.c - see progress.h. */
+#include "progress.h"
+
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void clock_str(char *buf, size_t n, double s)
+{
+    long t = (long)(s + 0.5);
+    snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs)
+{
+    p->out = out;
+    p->epoch = epoch;
+    p->epochs = epochs;
+    p->start = now();
+    p->last_draw = 0;
+}
+
+void progress_update(progress_bar *p, size_t step, size_t steps, double loss)
+{
+    double t = now();
+    if (step < steps && t - p->last_draw < 0.1)
+        return;
+    p->last_draw = t;
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
+    size_t fill = steps ? step * WIDTH / steps : WIDTH;
+    for (size_t i = 0; i < WIDTH; i++)
+        bar[i] = i < fill ? '=' : i == fill ? '>' : '.';
+    bar[WIDTH] = 0;
+    double el = t - p->start, eta = step ? el * (double)(steps - step) / (double)step : 0;
+    char a[48], b[48];
+    clock_str(a, sizeof a, el);
+    clock_str(b, sizeof b, eta);
+    fprintf(p->out, "\rEpoch %u/%u  %zu/%zu [%s]  %s < %s  loss: %.4f\033[K", p->epoch, p->epochs,
+            step, steps, bar, a, b, loss);
+    fflush(p->out);
+}
+
+void progress_clear(progress_bar *p)
+{
+    fprintf(p->out, "\r\033[K");
+    fflush(p->out);
+}

@@ -1,0 +1,58 @@
+/* embed.c - see embed.h. P = pixels per image, H = embedding width. */
+#include "embed.h"
+
+#include <string.h>
+
+#include "distance.h"
+
+void gather_images(float *x, const uint8_t *images, size_t P, const uint32_t *idx, size_t n)
+{
+    float lut[256];
+    for (int v = 0; v < 256; v++)
+        lut[v] = (float)v / 255.0f;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *src = images + (size_t)idx[i] * P;
+        float *dst = x + i * P;
+        for (size_t j = 0; j < P; j++)
+            dst[j] = lut[src[j]];
+    }
+}
+
+void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
+                 const uint8_t *used)
+{
+    const size_t P = s->rows * s->cols, H = (size_t)c->shape.hidden;
+    uint32_t idx[c->max_rows];
+    size_t i = 0;
+    while (i < s->n) {
+        int k = 0;
+        for (; i < s->n && k < c->max_rows; i++)
+            if (!used || used[i])
+                idx[k++] = (uint32_t)i;
+        if (k == 0)
+            break;
+        gather_images(c->x, s->images, P, idx, (size_t)k);
+        net_forward(params, c, k, 0.0f, NULL);
+        for (int r = 0; r < k; r++)
+            memcpy(emb + (size_t)idx[r] * H, c->a[NET_LAYERS - 1] + (size_t)r * H,
+                   H * sizeof *emb);
+    }
+}
+
+void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p)
+{
+    memset(used, 0, n_images);
+    for (size_t i = 0; i < p->n; i++) {
+        used[p->left[i]] = 1;
+        used[p->right[i]] = 1;
+    }
+}
+
+void pair_distances(float *d, const float *emb, int H, const pairs_t *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        float sq;
+        distance_forward(d + i, &sq, emb + (size_t)p->left[i] * H, emb + (size_t)p->right[i] * H,
+                         1, H);
+    }
+}

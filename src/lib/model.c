@@ -1,0 +1,70 @@
+/* model.c - model state; see model.h. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "seeds.h"
+
+train_config train_config_default(void)
+{
+    train_config c = {
+        .lr = 0.001f, .rho = 0.9f, .eps = 1e-7f, .margin = 1.0f, .dropout = 0.1f,
+        .batch = 128, .epochs = 25, .seed = SEED_DEFAULT, .train_pairs = 0,
+    };
+    return c;
+}
+
+void model_free(model_t *m)
+{
+    free(m->params);
+    free(m->velocity);
+    free(m->history);
+    m->params = m->velocity = NULL;
+    m->history = NULL;
+    m->history_cap = 0;
+}
+
+int model_alloc(model_t *m, uint32_t history_cap, sm_err *e)
+{
+    size_t bytes = (m->n_params * sizeof(float) + 63) & ~(size_t)63;
+    m->params = aligned_alloc(64, bytes);
+    m->velocity = aligned_alloc(64, bytes);
+    m->history_cap = history_cap ? history_cap : 1;
+    m->history = calloc(m->history_cap, sizeof *m->history);
+    if (!m->params || !m->velocity || !m->history) {
+        model_free(m);
+        return sm_fail(e, "out of memory for a model of %zu parameters", m->n_params);
+    }
+    memset(m->velocity, 0, m->n_params * sizeof(float));
+    return 0;
+}
+
+int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e)
+{
+    memset(m, 0, sizeof *m);
+    m->shape = shape;
+    m->cfg = cfg;
+    m->n_params = net_param_count(shape);
+    if (model_alloc(m, cfg.epochs, e) != 0)
+        return -1;
+    rng_seed(&m->rng, cfg.seed, SEED_STREAM_TRAINING);
+    net_init(m->params, shape, &m->rng);
+    return 0;
+}
+
+int model_add_epoch(model_t *m, float loss, float val_loss, sm_err *e)
+{
+    if (m->epoch >= m->history_cap) {
+        uint32_t cap = m->history_cap * 2 > m->epoch + 1 ? m->history_cap * 2 : m->epoch + 1;
+        epoch_record *h = realloc(m->history, cap * sizeof *h);
+        if (!h)
+            return sm_fail(e, "out of memory for the training history");
+        m->history = h;
+        m->history_cap = cap;
+    }
+    m->history[m->epoch].loss = loss;
+    m->history[m->epoch].val_loss = val_loss;
+    m->epoch++;
+    return 0;
+}

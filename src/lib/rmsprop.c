@@ -1,0 +1,14 @@
+/* rmsprop.c - Keras 3 RMSprop over one flat buffer; see rmsprop.h. */
+#include "rmsprop.h"
+
+#include <math.h>
+
+void rmsprop_step(float *w, float *v, const float *g, size_t n, rmsprop_cfg cfg)
+{
+    const float keep = cfg.rho, mix = 1.0f - cfg.rho;
+    for (size_t i = 0; i < n; i++) {
+        float vi = keep * v[i] + mix * g[i] * g[i];
+        v[i] = vi;
+        w[i] -= cfg.lr * g[i] / sqrtf(vi + cfg.eps);
+    }
+}
