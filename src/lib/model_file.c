@@ -266,15 +266,16 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     memcpy(m->params, buf + c.pos, expect_params * 4);
     memcpy(m->velocity, buf + c.pos + expect_params * 4, expect_params * 4);
     for (size_t i = 0; i < expect_params; i++) {
-        if (!isfinite(m->params[i])) {
+        float w = m->params[i], v = m->velocity[i];
+        if (!isfinite(w)) {
             model_free(m);
             return sm_fail(e, "%s: parameter %zu is %s: refusing a model with non-finite "
-                           "weights", path, i, isnan(m->params[i]) ? "NaN" : "infinite");
+                           "weights", path, i, isnan(w) ? "NaN" : "infinite");
         }
-        if (!isfinite(m->velocity[i]) || m->velocity[i] < 0) {
+        if (!isfinite(v) || v < 0) {
             model_free(m);
             return sm_fail(e, "%s: optimizer state %zu is %g: expected a finite value >= 0",
-                           path, i, m->velocity[i]);
+                           path, i, v);
         }
     }
     return 0;

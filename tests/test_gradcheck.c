@@ -1,0 +1,284 @@
+/* test_gradcheck.c - finite-difference checks of every backward pass:
+ * dense, ReLU (+dropout's scale), the distance head (also at and below the
+ * 1e-7 clamp), the contrastive loss (both labels, both sides of the margin)
+ * and the whole network. Each check also guards that the analytic gradient
+ * is not trivially zero. Central differences in double around float code,
+ * so tolerances are loose-ish (relative 2e-2 on values ~1). */
+#include <math.h>
+
+#include "activation.h"
+#include "check.h"
+#include "contrastive.h"
+#include "dense.h"
+#include "distance.h"
+#include "net.h"
+#include "rng.h"
+
+static void fill(float *x, size_t n, rng_t *r, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * rng_float(r);
+}
+
+/* Compares analytic a[n] with numeric g[n]: max |a-g| / max(|g|, floor). */
+static void compare(const char *what, const float *a, const double *g, size_t n, double tol)
+{
+    double worst = 0, amax = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double den = fabs(g[i]) > 1e-2 ? fabs(g[i]) : 1e-2;
+        double rel = fabs(a[i] - g[i]) / den;
+        if (rel > worst) {
+            worst = rel;
+            at = i;
+        }
+        if (fabs(a[i]) > amax)
+            amax = fabs(a[i]);
+    }
+    printf("%-28s max rel diff %.2e at %zu (|grad| max %.3g)\n", what, worst, at, amax);
+    CHECK(worst < tol, "%s: gradient mismatch %.3g at %zu (analytic %g, numeric %g)", what, worst,
+          at, a[at], g[at]);
+    CHECK(amax > 1e-3, "%s: gradient is trivially zero", what);
+}
+
+/* Loss used for the dense/relu checks: L = sum(out * weights). */
+static double weighted_sum(const float *x, const float *w, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * w[i];
+    return s;
+}
+
+static void check_dense(rng_t *r)
+{
+    enum { R = 5, K = 7, M = 4 };
+    float in[R * K], w[K * M], b[M], out[R * M], lw[R * M];
+    float din[R * K], dw[K * M] = {0}, db[M] = {0};
+    double gin[R * K], gw[K * M], gb[M];
+    fill(in, R * K, r, -1, 1);
+    fill(w, K * M, r, -1, 1);
+    fill(b, M, r, -1, 1);
+    fill(lw, R * M, r, -1, 1);
+    dense_forward(out, in, w, b, R, K, M);
+    dense_backward(din, dw, db, lw, in, w, R, K, M);
+    const float h = 1e-2f;
+    struct {
+        float *p;
+        double *g;
+        int n;
+    } sets[] = {{in, gin, R * K}, {w, gw, K * M}, {b, gb, M}};
+    for (int s = 0; s < 3; s++) {
+        for (int i = 0; i < sets[s].n; i++) {
+            float keep = sets[s].p[i];
+            sets[s].p[i] = keep + h;
+            dense_forward(out, in, w, b, R, K, M);
+            double up = weighted_sum(out, lw, R * M);
+            sets[s].p[i] = keep - h;
+            dense_forward(out, in, w, b, R, K, M);
+            double down = weighted_sum(out, lw, R * M);
+            sets[s].p[i] = keep;
+            sets[s].g[i] = (up - down) / (2 * h);
+        }
+    }
+    compare("dense d/d(input)", din, gin, R * K, 1e-3);
+    compare("dense d/d(kernel)", dw, gw, K * M, 1e-3);
+    compare("dense d/d(bias)", db, gb, M, 1e-3);
+
+    /* Backward adds into the parameter gradients: a second call doubles. */
+    float dw2[K * M], db2[M];
+    for (int i = 0; i < K * M; i++)
+        dw2[i] = dw[i];
+    for (int i = 0; i < M; i++)
+        db2[i] = db[i];
+    dense_backward(NULL, dw2, db2, lw, in, w, R, K, M);
+    CHECK(fabsf(dw2[3] - 2 * dw[3]) < 1e-5f && fabsf(db2[1] - 2 * db[1]) < 1e-5f,
+          "dense_backward must accumulate into dw and db");
+}
+
+static void check_relu(rng_t *r)
+{
+    enum { N = 64 };
+    float x[N], y[N], lw[N], dx[N];
+    double g[N];
+    fill(x, N, r, -1, 1);
+    fill(lw, N, r, -1, 1);
+    for (int i = 0; i < N; i++)
+        if (fabsf(x[i]) < 0.05f)
+            x[i] = 0.3f; /* keep away from the kink */
+    for (int i = 0; i < N; i++)
+        y[i] = x[i];
+    relu_forward(y, N);
+    for (int i = 0; i < N; i++)
+        dx[i] = lw[i];
+    relu_dropout_backward(dx, y, N, 1.0f);
+    const float h = 1e-3f;
+    for (int i = 0; i < N; i++) {
+        float t[N];
+        for (int j = 0; j < N; j++)
+            t[j] = x[j];
+        t[i] = x[i] + h;
+        relu_forward(t, N);
+        double up = weighted_sum(t, lw, N);
+        for (int j = 0; j < N; j++)
+            t[j] = x[j];
+        t[i] = x[i] - h;
+        relu_forward(t, N);
+        g[i] = (up - weighted_sum(t, lw, N)) / (2 * h);
+    }
+    compare("relu", dx, g, N, 1e-3);
+}
+
+/* L = sum_i w_i * d_i for distances of B pairs. */
+static double dist_loss(const float *a, const float *b, const float *lw, int B, int D)
+{
+    float d[8], sq[8];
+    distance_forward(d, sq, a, b, B, D);
+    return weighted_sum(d, lw, (size_t)B);
+}
+
+static void check_distance(rng_t *r)
+{
+    enum { B = 4, D = 6 };
+    float a[B * D], b[B * D], lw[B], da[B * D], db[B * D], d[B], sq[B];
+    double ga[B * D], gb[B * D];
+    fill(a, B * D, r, -1, 1);
+    fill(b, B * D, r, -1, 1);
+    fill(lw, B, r, 0.5f, 1.5f);
+    distance_forward(d, sq, a, b, B, D);
+    distance_backward(da, db, lw, a, b, sq, d, B, D);
+    const float h = 1e-3f;
+    for (int i = 0; i < B * D; i++) {
+        float keep = a[i];
+        a[i] = keep + h;
+        double up = dist_loss(a, b, lw, B, D);
+        a[i] = keep - h;
+        ga[i] = (up - dist_loss(a, b, lw, B, D)) / (2 * h);
+        a[i] = keep;
+        keep = b[i];
+        b[i] = keep + h;
+        up = dist_loss(a, b, lw, B, D);
+        b[i] = keep - h;
+        gb[i] = (up - dist_loss(a, b, lw, B, D)) / (2 * h);
+        b[i] = keep;
+    }
+    compare("distance d/d(a)", da, ga, B * D, 1e-2);
+    compare("distance d/d(b)", db, gb, B * D, 1e-2);
+
+    /* At the clamp: identical rows give d = sqrt(1e-7) and zero gradient,
+     * never NaN. Just below it too (sum = 0.5e-7). Just above it, the
+     * gradient flows: (a - b) / d. */
+    float z[D] = {0}, z2[D] = {0}, g1[D], g2[D], one = 1.0f;
+    for (int j = 0; j < D; j++)
+        z[j] = z2[j] = 0.25f * (float)j;
+    distance_forward(d, sq, z, z2, 1, D);
+    distance_backward(g1, g2, &one, z, z2, sq, d, 1, D);
+    CHECK(fabsf(d[0] - sqrtf(1e-7f)) < 1e-9f, "clamped distance %g", d[0]);
+    int zero = 1;
+    for (int j = 0; j < D; j++)
+        zero &= g1[j] == 0.0f && g2[j] == 0.0f;
+    CHECK(zero, "gradient must be exactly zero at a == b");
+    z2[0] += sqrtf(0.5e-7f);
+    distance_forward(d, sq, z, z2, 1, D);
+    distance_backward(g1, g2, &one, z, z2, sq, d, 1, D);
+    CHECK(sq[0] < 1e-7f && g1[0] == 0.0f && isfinite(d[0]), "below the clamp: sq %g grad %g",
+          sq[0], g1[0]);
+    z2[0] = z[0] + 1e-3f; /* sum = 1e-6, above the clamp */
+    distance_forward(d, sq, z, z2, 1, D);
+    distance_backward(g1, g2, &one, z, z2, sq, d, 1, D);
+    CHECK(fabsf(g1[0] - (z[0] - z2[0]) / d[0]) < 1e-4f && g1[0] != 0.0f,
+          "above the clamp the gradient is (a-b)/d: %g", g1[0]);
+}
+
+static void check_contrastive(void)
+{
+    /* Both labels; negatives on both sides of the margin (1). */
+    const float d0[] = {0.3f, 1.7f, 0.4f, 0.9f, 1.3f, 0.05f};
+    const uint8_t y[] = {1, 1, 0, 0, 0, 1};
+    enum { B = 6 };
+    float dd[B], d[B];
+    double g[B];
+    contrastive_backward(dd, d0, y, B, 1.0f, B);
+    const float h = 1e-3f;
+    for (int i = 0; i < B; i++) {
+        for (int j = 0; j < B; j++)
+            d[j] = d0[j];
+        d[i] = d0[i] + h;
+        double up = contrastive_sum(d, y, B, 1.0f) / B;
+        d[i] = d0[i] - h;
+        g[i] = (up - contrastive_sum(d, y, B, 1.0f) / B) / (2 * h);
+    }
+    compare("contrastive", dd, g, B, 1e-3);
+    CHECK(dd[4] == 0.0f, "a negative beyond the margin has zero gradient, got %g", dd[4]);
+    CHECK(dd[2] < 0.0f && dd[0] > 0.0f, "negatives inside the margin push apart, positives "
+          "pull together");
+    /* Known values: 0.3^2 + 1.7^2 + 0.6^2 + 0.1^2 + 0 + 0.05^2 */
+    double want = 0.09 + 2.89 + 0.36 + 0.01 + 0.0 + 0.0025;
+    CHECK(fabs(contrastive_sum(d0, y, B, 1.0f) - want) < 1e-5, "loss sum %g, want %g",
+          contrastive_sum(d0, y, B, 1.0f), want);
+}
+
+/* Whole network: L = sum(emb * lw), evaluation mode and a fixed dropout
+ * mask (the same rng state replayed) in training mode. */
+static void check_net(rng_t *r, float rate)
+{
+    net_shape s = {10, 6};
+    enum { R = 4 };
+    size_t n = net_param_count(s);
+    float *p = malloc(n * sizeof *p), *g = calloc(n, sizeof *g), lw[R * 6], dout[R * 6];
+    double *num = malloc(n * sizeof *num);
+    net_cache c;
+    sm_err e;
+    CHECK(net_cache_init(&c, s, R, &e) == 0, "cache: %s", e.msg);
+    net_init(p, s, r);
+    net_views v;
+    net_point(&v, p, s);
+    for (int l = 0; l < NET_LAYERS; l++)
+        fill(v.b[l], 6, r, 0.05f, 0.3f); /* positive biases: most units active */
+    float x[R * 10];
+    fill(x, R * 10, r, 0, 1);
+    fill(lw, R * 6, r, -1, 1);
+    rng_t drop, replay;
+    rng_seed(&drop, 99, 0);
+
+    for (int i = 0; i < R * 10; i++)
+        c.x[i] = x[i];
+    replay = drop;
+    net_forward(p, &c, R, rate, rate > 0 ? &replay : NULL);
+    for (int i = 0; i < R * 6; i++)
+        dout[i] = lw[i];
+    net_backward(p, g, &c, dout, R, rate);
+    const float h = 1e-3f;
+    for (size_t i = 0; i < n; i++) {
+        float keep = p[i];
+        double side[2];
+        for (int k = 0; k < 2; k++) {
+            p[i] = keep + (k ? -h : h);
+            for (int j = 0; j < R * 10; j++)
+                c.x[j] = x[j];
+            replay = drop;
+            net_forward(p, &c, R, rate, rate > 0 ? &replay : NULL);
+            side[k] = weighted_sum(c.a[NET_LAYERS - 1], lw, R * 6);
+        }
+        p[i] = keep;
+        num[i] = (side[0] - side[1]) / (2 * h);
+    }
+    compare(rate > 0 ? "network (dropout 0.3)" : "network (eval)", g, num, n, 2e-2);
+    net_cache_free(&c);
+    free(p);
+    free(g);
+    free(num);
+}
+
+int main(void)
+{
+    rng_t r;
+    rng_seed(&r, 2024, 7);
+    check_dense(&r);
+    check_relu(&r);
+    check_distance(&r);
+    check_contrastive();
+    check_net(&r, 0.0f);
+    check_net(&r, 0.3f);
+    return check_done("gradcheck");
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test_train.sh - `siamese train` end to end: Keras-style output, the
+# history CSV, determinism for a fixed seed and thread count, --resume
+# giving a file byte-identical to an uninterrupted run, and one epoch on the
+# full data landing in the notebook's band.
+# usage: test_train.sh SIAMESE_BINARY
+set -u
+bin=$1
+data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
+if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+  if [ "${CI:-}" = true ]; then echo "FAIL: no Fashion-MNIST in $data (CI needs it)"; exit 1; fi
+  echo "SKIP: no Fashion-MNIST in $data"; exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+small=(--train-pairs 2000 --threads 1 --seed 7 --data "$data")
+
+# Two identical runs give identical files; the output is Keras-like.
+"$bin" train "${small[@]}" --epochs 3 --model "$tmp/a.siam" --history "$tmp/a.csv" \
+  >"$tmp/a.out" 2>"$tmp/a.err"
+check '[ $? -eq 0 ]' "train run a failed: $(cat "$tmp/a.err")"
+"$bin" train "${small[@]}" --epochs 3 --model "$tmp/b.siam" >"$tmp/b.out" 2>&1
+check 'cmp -s "$tmp/a.siam" "$tmp/b.siam"' "same seed and threads gave different model files"
+check 'grep -qx "Train on 2000 pairs, validate on 19980 pairs" "$tmp/a.out"' \
+  "missing 'Train on ... pairs' line: $(head -1 "$tmp/a.out")"
+check '[ $(grep -cE "^Epoch [1-3]/3  16/16  [0-9.]+s  loss: 0\.[0-9]{4} - val_loss: 0\.[0-9]{4}$" "$tmp/a.out") -eq 3 ]' \
+  "epoch lines not in Keras form: $(cat "$tmp/a.out")"
+check '[ "$(head -1 "$tmp/a.csv")" = "epoch,loss,val_loss,seconds" ] && [ $(wc -l < "$tmp/a.csv") -eq 4 ]' \
+  "history CSV malformed: $(cat "$tmp/a.csv")"
+# The CSV's losses are the ones printed.
+l3=$(sed -n 's/^Epoch 3\/3.*loss: \(0\.[0-9]*\) - .*/\1/p' "$tmp/a.out")
+c3=$(awk -F, '$1==3 {printf "%.4f", $2}' "$tmp/a.csv")
+check '[ -n "$l3" ] && [ "$l3" = "$c3" ]' "CSV loss $c3 differs from printed $l3"
+# Loss goes down over the epochs on the same pairs.
+check 'awk -F, "NR==2{a=\$2} NR==4{b=\$2} END{exit !(b < a)}" "$tmp/a.csv"' "loss did not decrease"
+
+# Another seed gives another model.
+"$bin" train --train-pairs 2000 --threads 1 --seed 8 --data "$data" --epochs 1 \
+  --model "$tmp/c.siam" --quiet >"$tmp/c.out" 2>&1
+check '! cmp -s "$tmp/a.siam" "$tmp/c.siam"' "a different seed gave the same model"
+check '[ ! -s "$tmp/c.out" ]' "--quiet printed: $(cat "$tmp/c.out")"
+
+# Resume: 3 epochs + resume to 5 == 5 epochs straight, byte for byte.
+"$bin" train "${small[@]}" --epochs 5 --model "$tmp/straight.siam" --quiet
+cp "$tmp/a.siam" "$tmp/resumed.siam"
+"$bin" train --resume --epochs 5 --threads 1 --data "$data" --model "$tmp/resumed.siam" \
+  >"$tmp/r.out" 2>&1
+check '[ $? -eq 0 ]' "resume failed: $(cat "$tmp/r.out")"
+check 'cmp -s "$tmp/straight.siam" "$tmp/resumed.siam"' "resume is not byte-identical to a straight run"
+check 'grep -q "^Epoch 4/5" "$tmp/r.out" && ! grep -q "^Epoch 3/5" "$tmp/r.out"' \
+  "resume did not continue at epoch 4: $(cat "$tmp/r.out")"
+# Nothing left to do; conflicting settings are refused.
+out=$("$bin" train --resume --epochs 5 --data "$data" --model "$tmp/resumed.siam" 2>&1); rc=$?
+check '[ $rc -eq 0 ] && [[ "$out" == *"nothing to do"* ]]' "resume at the end: rc $rc, $out"
+out=$("$bin" train --resume --epochs 6 --lr 0.01 --data "$data" --model "$tmp/resumed.siam" 2>&1); rc=$?
+check '[ $rc -eq 2 ] && [[ "$out" == *"--lr 0.01 differs"* ]]' "conflicting --lr on resume: rc $rc, $out"
+
+# One epoch on the full data: the notebook's first epoch prints about
+# loss 0.111, val_loss 0.086.
+"$bin" train --epochs 1 --data "$data" --model "$tmp/full.siam" --history "$tmp/full.csv" \
+  >"$tmp/full.out" 2>&1
+check '[ $? -eq 0 ]' "full epoch failed: $(cat "$tmp/full.out")"
+check 'grep -qx "Train on 119980 pairs, validate on 19980 pairs" "$tmp/full.out"' "full pair counts"
+check 'awk -F, "NR==2 {exit !(\$2 >= 0.10 && \$2 <= 0.125 && \$3 < 0.095)}" "$tmp/full.csv"' \
+  "first epoch out of band: $(cat "$tmp/full.csv")"
+cat "$tmp/full.out"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
