@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "err.h"
 #include "net.h"
 #include "pairs.h"
 
@@ -27,5 +28,11 @@ void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p);
 /* d [p->n] = Euclidean distance (with the 1e-7 clamp) between the
  * embeddings emb [*, H] of each pair's two images. */
 void pair_distances(float *d, const float *emb, int H, const pairs_t *p);
+
+/* d [p->n] = distance of every pair of p (pairs of split s) under the
+ * network params of shape `shape`, in evaluation mode, each distinct image
+ * embedded once. Allocates its scratch; returns 0 or -1 with e set. */
+int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
+                        const pairs_t *p, sm_err *e);
 
 #endif

@@ -10,10 +10,14 @@
 
 #define EXIT_USAGE 2
 
+/* The model file train writes and eval/show-pairs read by default. */
+#define CLI_DEFAULT_MODEL "model.siam"
+
 /* Each subcommand: argc/argv start at the command name; returns the exit
  * status. */
 int cmd_show_pairs(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
  * stderr and returns -1 (the caller then shows usage and exits 2). */

@@ -6,6 +6,8 @@
 
 #include "cli.h"
 #include "dataset.h"
+#include "embed.h"
+#include "model_file.h"
 #include "pairs.h"
 #include "rng.h"
 #include "seeds.h"
@@ -25,7 +27,12 @@ static void usage(FILE *out)
             "options:\n"
             "  -n, --count N      pairs to draw, 1..%d (default %d)\n"
             "      --split S      train or test (default train)\n"
-            "      --seed N       seed of the pairs and of the choice (default %d)\n"
+            "      --seed N       seed of the pairs and of the choice (default %d; with\n"
+            "                     --model the pairs follow the model's seed)\n"
+            "  -m, --model FILE   also print each pair's distance under this model and mark\n"
+            "                     wrong predictions red\n"
+            "  -t, --threshold X  same when distance < X, with --model (default 0.5)\n"
+            "      --only-errors  with --model: draw only wrongly predicted pairs\n"
             "  -o, --out FILE     PNG to write (default %s)\n"
             "      --scale N      pixels per image pixel, 1..16 (default %d)\n"
             "      --data DIR     Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
@@ -34,14 +41,14 @@ static void usage(FILE *out)
             MAX_COUNT, DEFAULT_COUNT, SEED_DEFAULT, DEFAULT_OUT, DEFAULT_SCALE);
 }
 
-/* Chooses `count` distinct pair indices below n. */
-static void choose(rng_t *r, size_t n, size_t *which, size_t count)
+/* Chooses `count` distinct entries of pool[0..n) (count <= n). */
+static void choose(rng_t *r, const size_t *pool, size_t n, size_t *which, size_t count)
 {
     for (size_t k = 0; k < count; k++) {
         size_t p;
         int dup;
         do {
-            p = rng_below(r, (uint32_t)n);
+            p = pool[rng_below(r, (uint32_t)n)];
             dup = 0;
             for (size_t j = 0; j < k; j++)
                 dup |= which[j] == p;
@@ -57,18 +64,22 @@ int cmd_show_pairs(int argc, char **argv)
         {"count", required_argument, 0, 'n'}, {"split", required_argument, 0, 's'},
         {"seed", required_argument, 0, 'S'},  {"out", required_argument, 0, 'o'},
         {"scale", required_argument, 0, 'x'}, {"data", required_argument, 0, 'd'},
+        {"model", required_argument, 0, 'm'}, {"threshold", required_argument, 0, 't'},
+        {"only-errors", no_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
     };
     const char *cmd = "show-pairs";
     long count = DEFAULT_COUNT, scale = DEFAULT_SCALE;
     int split = 0;
     uint64_t seed = SEED_DEFAULT;
-    const char *out = DEFAULT_OUT, *data = NULL;
+    const char *out = DEFAULT_OUT, *data = NULL, *model_path = NULL;
+    float threshold = 0.5f;
+    int only_errors = 0;
 
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":n:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:o:m:t:h", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'n': bad = opt_long(cmd, "count", optarg, 1, MAX_COUNT, &count); break;
@@ -77,6 +88,9 @@ int cmd_show_pairs(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 16, &scale); break;
         case 'd': data = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 't': bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold); break;
+        case 'E': only_errors = 1; break;
         case 'h': usage(stdout); return 0;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -92,53 +106,115 @@ int cmd_show_pairs(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (only_errors && !model_path) {
+        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
     sm_err e;
+    model_t m = {0};
+    if (model_path && model_load(&m, model_path, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    if (model_path)
+        seed = m.cfg.seed;
     char dir[4096];
     dataset_t ds;
     if (dataset_find_dir(data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
+        model_free(&m);
         return 1;
     }
     pairs_t tr, te;
     if (seeds_build_pairs(&ds, seed, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         dataset_free(&ds);
+        model_free(&m);
         return 1;
     }
     printf("pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n, (unsigned long long)seed);
 
     const split_t *s = split ? &ds.test : &ds.train;
     const pairs_t *p = split ? &te : &tr;
-    if ((size_t)count > p->n)
-        count = (long)p->n;
+    int rc = 1;
+    float *dist = NULL, shown[MAX_COUNT];
+    size_t *pool = malloc(p->n * sizeof *pool), npool = 0;
+    if (!pool) {
+        cli_error(cmd, "out of memory");
+        goto done;
+    }
+    if (model_path) {
+        if ((size_t)m.shape.in != s->rows * s->cols) {
+            cli_error(cmd, "%s takes %d inputs, the images have %zu pixels", model_path,
+                      m.shape.in, s->rows * s->cols);
+            goto done;
+        }
+        dist = malloc(p->n * sizeof *dist);
+        if (!dist || distances_for_pairs(dist, m.params, m.shape, s, p, &e) != 0) {
+            cli_error(cmd, "%s", dist ? e.msg : "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (!only_errors || (dist[i] < threshold) != (p->same[i] != 0))
+            pool[npool++] = i;
+    if (npool == 0) {
+        printf("no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
+               splits[split], threshold);
+        rc = 0;
+        goto done;
+    }
+    if ((size_t)count > npool)
+        count = (long)npool;
     size_t which[MAX_COUNT];
     rng_t r;
     rng_seed(&r, seed, SEED_STREAM_SHOW);
-    choose(&r, p->n, which, (size_t)count);
+    choose(&r, pool, npool, which, (size_t)count);
+    for (long k = 0; k < count && dist; k++)
+        shown[k] = dist[which[k]];
 
     canvas_t canvas;
-    char title[128];
-    snprintf(title, sizeof title, "%s pairs: left image on top, right image below", splits[split]);
-    strip_spec spec = {s, p, which, (size_t)count, NULL, 0.5f, title};
-    int rc = strip_render(&canvas, &spec, (int)scale, &e);
+    char title[160];
+    if (dist)
+        snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %.2f",
+                 only_errors ? "wrongly predicted " : "", splits[split], threshold);
+    else
+        snprintf(title, sizeof title, "%s pairs: left image on top, right image below",
+                 splits[split]);
+    strip_spec spec = {s, p, which, (size_t)count, dist ? shown : NULL, threshold, title};
+    rc = strip_render(&canvas, &spec, (int)scale, &e);
     if (rc == 0) {
         rc = canvas_save_png(&canvas, out, &e);
         canvas_free(&canvas);
     }
     if (rc != 0) {
         cli_error(cmd, "%s", e.msg);
-    } else {
-        printf("wrote %s: %ld %s pairs\n", out, count, splits[split]);
-        printf("column\tpair\tleft\tleft_class\tright\tright_class\ttruth\n");
-        for (long k = 0; k < count; k++) {
-            size_t q = which[k];
-            printf("%ld\t%zu\t%u\t%s\t%u\t%s\t%s\n", k + 1, q, p->left[q],
-                   dataset_class_names[s->labels[p->left[q]]], p->right[q],
-                   dataset_class_names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
-        }
+        rc = 1;
+        goto done;
     }
+    if (only_errors)
+        printf("%zu of %zu %s pairs are wrongly predicted at threshold %g\n", npool, p->n,
+               splits[split], threshold);
+    printf("wrote %s: %ld %s pairs\n", out, count, splits[split]);
+    printf("column\tpair\tleft\tleft_class\tright\tright_class\ttruth%s\n",
+           dist ? "\tdistance\tprediction" : "");
+    for (long k = 0; k < count; k++) {
+        size_t q = which[k];
+        printf("%ld\t%zu\t%u\t%s\t%u\t%s\t%s", k + 1, q, p->left[q],
+               dataset_class_names[s->labels[p->left[q]]], p->right[q],
+               dataset_class_names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
+        if (dist)
+            printf("\t%.4f\t%s", shown[k], shown[k] < threshold ? "same" : "different");
+        printf("\n");
+    }
+done:
+    free(pool);
+    free(dist);
     pairs_free(&tr);
     pairs_free(&te);
     dataset_free(&ds);
-    return rc == 0 ? 0 : 1;
+    model_free(&m);
+    return rc;
 }

@@ -17,7 +17,7 @@
 #include "seeds.h"
 #include "train.h"
 
-#define DEFAULT_MODEL "model.siam"
+#define DEFAULT_MODEL CLI_DEFAULT_MODEL
 static const char *const cmd = "train";
 
 static void usage(FILE *out)

@@ -1,6 +1,7 @@
 /* canvas.c - RGB drawing, stb_easy_font text, PNG via stb_image_write. */
 #include "canvas.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,4 +121,46 @@ int canvas_save_png(const canvas_t *c, const char *path, sm_err *e)
         return sm_fail(e, "%s: PNG encoding failed", path);
     }
     return atomic_commit(&a, e);
+}
+
+/* Clips the pixel range [lo, hi] of a shape to [0, n); returns 0 when
+ * nothing is left. Works in double so huge or infinite bounds are safe. */
+static int clip_span(double lo, double hi, int n, int *a, int *b)
+{
+    if (!(lo <= hi) || hi < 0 || lo >= n)
+        return 0;
+    *a = lo < 0 ? 0 : (int)lo;
+    *b = hi >= n ? n - 1 : (int)hi;
+    return *a <= *b;
+}
+
+void canvas_line(canvas_t *c, double x0, double y0, double x1, double y1, double width,
+                 rgb_t col)
+{
+    /* 0.71 > sqrt(2)/2: every pixel a diagonal passes through is reached. */
+    double r = width / 2 > 0.71 ? width / 2 : 0.71;
+    int i0, i1, j0, j1;
+    if (!clip_span(floor(fmin(x0, x1) - r), ceil(fmax(x0, x1) + r), c->w, &i0, &i1) ||
+        !clip_span(floor(fmin(y0, y1) - r), ceil(fmax(y0, y1) + r), c->h, &j0, &j1))
+        return;
+    double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++) {
+            double px = i + 0.5 - x0, py = j + 0.5 - y0;
+            /* closest point of the segment: x0 + t (dx, dy), t in [0, 1] */
+            double t = len2 > 0 ? (px * dx + py * dy) / len2 : 0;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            double ex = px - t * dx, ey = py - t * dy;
+            if (ex * ex + ey * ey <= r * r) {
+                uint8_t *p = c->px + ((size_t)j * c->w + i) * 3;
+                p[0] = col.r;
+                p[1] = col.g;
+                p[2] = col.b;
+            }
+        }
+}
+
+void canvas_dot(canvas_t *c, double cx, double cy, double r, rgb_t col)
+{
+    canvas_line(c, cx, cy, cx, cy, 2 * r, col);
 }

@@ -1,6 +1,7 @@
 /* embed.c - see embed.h. P = pixels per image, H = embedding width. */
 #include "embed.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "distance.h"
@@ -55,4 +56,29 @@ void pair_distances(float *d, const float *emb, int H, const pairs_t *p)
         distance_forward(d + i, &sq, emb + (size_t)p->left[i] * H, emb + (size_t)p->right[i] * H,
                          1, H);
     }
+}
+
+int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
+                        const pairs_t *p, sm_err *e)
+{
+    /* 1024 rows per forward pass: big enough for SGEMM to run at speed. */
+    enum { CHUNK = 1024 };
+    net_cache c;
+    if (net_cache_init(&c, shape, CHUNK, e) != 0)
+        return -1;
+    float *emb = malloc(s->n * (size_t)shape.hidden * sizeof *emb);
+    uint8_t *used = malloc(s->n);
+    if (!emb || !used) {
+        free(emb);
+        free(used);
+        net_cache_free(&c);
+        return sm_fail(e, "out of memory for %zu embeddings", s->n);
+    }
+    pairs_mark_used(used, s->n, p);
+    embed_split(emb, params, &c, s, used);
+    pair_distances(d, emb, shape.hidden, p);
+    free(emb);
+    free(used);
+    net_cache_free(&c);
+    return 0;
 }

@@ -47,7 +47,7 @@ int strip_render(canvas_t *c, const strip_spec *sp, int scale, sm_err *e)
     if (sp->title)
         legend_w = canvas_text(c, L.margin, L.title_y, sp->title, L.text_scale, ink);
     if (sp->dist && legend_w + L.margin < L.width)
-        canvas_text(c, L.margin + legend_w + 4 * L.text_scale, L.title_y, "(red: wrong)",
+        canvas_text(c, L.margin + legend_w + 4 * L.text_scale, L.title_y, "(label: truth; red: predicted wrong)",
                     L.text_scale, strip_red);
 
     size_t pix = s->rows * s->cols;
