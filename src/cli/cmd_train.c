@@ -34,7 +34,7 @@ static void usage(FILE *out)
             "      --lr X            RMSprop learning rate (default %g)\n"
             "      --rho X           RMSprop decay, 0 <= rho < 1 (default %g)\n"
             "      --margin X        contrastive loss margin (default %g)\n"
-            "      --dropout X       dropout rate, 0 <= rate < 1 (default %g)\n"
+            "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
             "  -j, --threads N       BLAS threads (default: all %d cores)\n"
             "      --data DIR        Fashion-MNIST folder (default: $SIAMESE_DATA,\n"

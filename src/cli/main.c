@@ -17,6 +17,7 @@ typedef struct {
 static const command commands[] = {
     {"train", cmd_train, "train the Siamese network and write the model file"},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs"},
+    {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation"},
 };
 
 static void usage(FILE *out)

@@ -38,7 +38,7 @@ int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*s == 0 || *s == '-' || *s == '+' || *end != 0 || errno == ERANGE) {
+    if (*s < '0' || *s > '9' || *end != 0 || errno == ERANGE) {
         cli_error(cmd, "--%s: expected a whole number from 0 to %llu, found '%s'", opt,
                   (unsigned long long)UINT64_MAX, s);
         return -1;

@@ -31,6 +31,8 @@ static int data_file(const char *dir, const char *name, char *out, size_t n)
 int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e)
 {
     const char *env = getenv("SIAMESE_DATA");
+    if (opt && !*opt)
+        return sm_fail(e, "--data: empty folder name");
     if (opt || (env && *env)) {
         snprintf(out, outlen, "%s", opt ? opt : env);
         return 0;

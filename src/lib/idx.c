@@ -29,8 +29,16 @@ static long read_full(gzFile f, const char *path, void *buf, size_t n, sm_err *e
                 msg = strerror(errno);
             return sm_fail(e, "%s: read error: %s (is it a damaged gzip file?)", path, msg);
         }
-        if (r == 0)
+        if (r == 0) {
+            /* zlib reports a gzip stream cut short (even just its CRC and
+             * length trailer) as end of data plus Z_BUF_ERROR. */
+            int code;
+            gzerror(f, &code);
+            if (code == Z_BUF_ERROR)
+                return sm_fail(e, "%s: truncated gzip stream: unexpected end of file after %zu "
+                               "bytes (an interrupted download?)", path, got);
             break;
+        }
         got += (size_t)r;
     }
     return (long)got;

@@ -1,0 +1,197 @@
+/* cmd_bench.c - `siamese bench`: in one process and one run, the BLAS floor
+ * of an epoch, real training epochs, evaluation of the test pairs and data
+ * loading, with the ratio epoch / floor that compares across machines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "bench.h"
+#include "blas_kernels.h"
+#include "cli.h"
+#include "dataset.h"
+#include "embed.h"
+#include "model.h"
+#include "pairs.h"
+#include "seeds.h"
+#include "train.h"
+
+static const char *const cmd = "bench";
+#define REPEATS 3
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: siamese bench [options]\n\n"
+            "Measures, in one run: loading the data; the BLAS floor of a training epoch (its\n"
+            "exact SGEMM calls alone, on random data); real training epochs (training steps\n"
+            "plus validation); evaluation of the test pairs; peak memory. Each time is the\n"
+            "median of %d runs. Ratios, not seconds, compare across machines.\n\n"
+            "options:\n"
+            "  -j, --threads N   BLAS threads (default: all %d cores)\n"
+            "      --data DIR    Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
+            "                    ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "  -h, --help        show this help\n",
+            REPEATS, cli_cpu_count());
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"threads", required_argument, 0, 'j'},
+        {"data", required_argument, 0, 'd'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    long threads = cli_cpu_count();
+    const char *data = NULL;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":j:h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &threads); break;
+        case 'd': data = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
+        }
+        if (bad) {
+            fputc('\n', stderr);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error(cmd, "unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    sm_err e;
+    char dir[4096];
+    dataset_t ds;
+    double t_load[REPEATS];
+    for (int i = 0; i < REPEATS; i++) {
+        double t0 = now();
+        if (dataset_find_dir(data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            return 1;
+        }
+        t_load[i] = now() - t0;
+        if (i + 1 < REPEATS)
+            dataset_free(&ds);
+    }
+    blas_set_threads((int)threads);
+    const char *core = blas_core_name();
+    printf("siamese bench: %d BLAS threads, OpenBLAS '%s' kernels, %d cores\n", blas_threads(),
+           core, cli_cpu_count());
+    if (blas_better_core(core, cpu_detect()))
+        printf("WARNING: OpenBLAS runs its generic '%s' kernels on a CPU with %s: SGEMM is "
+               "several times slower than it should be (OPENBLAS_CORETYPE=%s is set by the "
+               "user?)\n", core, cpu_detect().avx512 ? "AVX-512" : "AVX2",
+               getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
+
+    pairs_t tr, te;
+    if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        dataset_free(&ds);
+        return 1;
+    }
+    train_config cfg = train_config_default();
+    net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
+    model_t m;
+    trainer_t t;
+    int rc = 1;
+    float *emb = malloc(ds.test.n * (size_t)shape.hidden * sizeof *emb);
+    uint8_t *used = malloc(ds.test.n);
+    float *dist = malloc(te.n * sizeof *dist);
+    if (!emb || !used || !dist || model_init(&m, shape, cfg, &e) != 0) {
+        cli_error(cmd, "%s", emb && used && dist ? e.msg : "out of memory");
+        goto out;
+    }
+    if (trainer_init(&t, &m, &ds.train, &tr, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        model_free(&m);
+        goto out;
+    }
+
+    double t_floor[REPEATS], t_epoch[REPEATS], t_eval[REPEATS], flops = 0;
+    for (int i = 0; i < REPEATS; i++) {
+        bench_floor f;
+        if (bench_blas_floor(&f, shape, tr.n, (int)cfg.batch, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            trainer_free(&t);
+            model_free(&m);
+            goto out;
+        }
+        t_floor[i] = f.seconds;
+        flops = f.flops;
+    }
+    for (int i = 0; i < REPEATS; i++) {
+        double t0 = now(), loss;
+        size_t steps;
+        if (trainer_epoch(&t, &m, NULL, NULL, &loss, &steps, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            trainer_free(&t);
+            model_free(&m);
+            goto out;
+        }
+        pairs_mean_loss(&m, &t.cache, &ds.test, &te, emb, used, dist);
+        t_epoch[i] = now() - t0;
+    }
+    trainer_free(&t);
+    for (int i = 0; i < REPEATS; i++) {
+        double t0 = now();
+        if (distances_for_pairs(dist, m.params, m.shape, &ds.test, &te, &e) != 0) {
+            cli_error(cmd, "%s", e.msg);
+            model_free(&m);
+            goto out;
+        }
+        t_eval[i] = now() - t0;
+    }
+    model_free(&m);
+
+    double floor_s = median(t_floor, REPEATS), epoch_s = median(t_epoch, REPEATS);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("%-34s %8.3f s\n", "data load (4 files)", median(t_load, REPEATS));
+    printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
+           floor_s, flops / floor_s * 1e-9, flops * 1e-9);
+    printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/floor %.2f\n",
+           "training epoch (steps + val_loss)", epoch_s, flops / epoch_s * 1e-9,
+           epoch_s / floor_s);
+    printf("%-34s %8.3f s\n", "eval of the test pairs", median(t_eval, REPEATS));
+    printf("%-34s %8ld MB\n", "peak memory (max RSS)", ru.ru_maxrss / 1024);
+    printf("(medians of %d; %zu training pairs, %zu test pairs, batch %u)\n", REPEATS, tr.n,
+           te.n, cfg.batch);
+    rc = 0;
+out:
+    free(emb);
+    free(used);
+    free(dist);
+    pairs_free(&tr);
+    pairs_free(&te);
+    dataset_free(&ds);
+    return rc;
+}
