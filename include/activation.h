@@ -1,11 +1,15 @@
-/* activation.h - ReLU followed by inverted dropout, in place.
+/* activation.h - bias, ReLU and inverted dropout in one pass, in place.
  *
- * The network only ever uses dropout right after a ReLU, so the pair is
- * one sweep over memory. Inverted dropout (Keras, PyTorch): in training a
- * unit is zeroed with probability `rate` and kept units are scaled by
- * 1/(1-rate), so evaluation is the identity. The backward pass needs only
- * the output y: a unit passes gradient iff y > 0 (ReLU active and kept),
- * and then it is scaled by the same 1/(1-rate).
+ * The network only ever uses dropout right after a ReLU, and a ReLU right
+ * after a dense layer, so the three are one sweep over memory:
+ *   x = dropout(relu(x + b))
+ * Inverted dropout (Keras, PyTorch): in training a unit is zeroed with
+ * probability `rate` and kept units are scaled by 1/(1-rate), so
+ * evaluation is the identity. The backward pass needs only the output y: a
+ * unit passes gradient iff y > 0 (ReLU active and kept), scaled by the same
+ * 1/(1-rate).
+ *
+ * R = rows, M = features; x and y are [R, M], b is [M].
  */
 #ifndef SIAMESE_ACTIVATION_H
 #define SIAMESE_ACTIVATION_H
@@ -14,14 +18,14 @@
 
 #include "rng.h"
 
-/* x [n] = relu(x). */
-void relu_forward(float *x, size_t n);
+/* x = relu(x + b), every row. */
+void bias_relu_forward(float *x, const float *b, int R, int M);
 
-/* x [n] = dropout(relu(x)) with rate in [0, 1), drawing from r. */
-void relu_dropout_forward(float *x, size_t n, float rate, rng_t *r);
+/* x = dropout(relu(x + b)) with rate in [0, 1), drawing from r. */
+void bias_relu_dropout_forward(float *x, const float *b, int R, int M, float rate, rng_t *r);
 
 /* dx [n] = y > 0 ? dx * scale : 0, where y is the forward output and scale
- * is 1/(1-rate) after relu_dropout_forward, 1 after relu_forward. */
+ * is 1/(1-rate) after dropout, 1 otherwise. */
 void relu_dropout_backward(float *dx, const float *y, size_t n, float scale);
 
 #endif

@@ -44,6 +44,17 @@ int canvas_text(canvas_t *c, int x, int y, const char *text, int scale, rgb_t co
 int canvas_text_width(const char *text, int scale);
 int canvas_text_height(int scale);
 
+/* Draws the segment (x0, y0)-(x1, y1) in pixel coordinates (pixel (i, j)
+ * covers [i, i+1) x [j, j+1)) as every pixel whose centre lies within
+ * width/2 of it: a thick line with round ends, no anti-aliasing. Widths
+ * below about 1.4 are widened so the line has no gaps. */
+void canvas_line(canvas_t *c, double x0, double y0, double x1, double y1, double width,
+                 rgb_t col);
+
+/* Fills the disc of radius r centred at (cx, cy), pixel coordinates as in
+ * canvas_line. */
+void canvas_dot(canvas_t *c, double cx, double cy, double r, rgb_t col);
+
 /* Saves as an RGB PNG, atomically. Returns 0 or -1 with e set. */
 int canvas_save_png(const canvas_t *c, const char *path, sm_err *e);
 

@@ -1,4 +1,4 @@
-/* test_dropout.c - inverted dropout: the kept fraction is 1 - rate, kept
+/* test_dropout.c - bias + ReLU + inverted dropout: the kept fraction is 1 - rate, kept
  * units are scaled by exactly 1/(1-rate), evaluation mode has no dropout,
  * and the same RNG state gives the same mask. */
 #include <math.h>
@@ -10,13 +10,13 @@
 
 static void check_rate(float rate)
 {
-    enum { N = 1000001 }; /* odd: exercises the single-unit tail */
-    float *x = malloc(N * sizeof *x);
+    enum { R = 1000, M = 1001, N = R * M }; /* odd rows: exercise the block tail */
+    float *x = malloc(N * sizeof *x), *zero = calloc(M, sizeof *zero);
     rng_t r;
     rng_seed(&r, 3, 0);
     for (size_t i = 0; i < N; i++)
         x[i] = 0.5f + (float)(i % 7); /* all positive: ReLU keeps them */
-    relu_dropout_forward(x, N, rate, &r);
+    bias_relu_dropout_forward(x, zero, R, M, rate, &r);
     size_t kept = 0, wrong_scale = 0;
     const float scale = 1.0f / (1.0f - rate);
     for (size_t i = 0; i < N; i++) {
@@ -37,6 +37,7 @@ static void check_rate(float rate)
     relu_dropout_backward(g, y, 4, scale);
     CHECK(g[0] == 0 && g[2] == 0 && g[1] == scale && g[3] == scale, "backward mask/scale");
     free(x);
+    free(zero);
 }
 
 int main(void)
@@ -47,10 +48,15 @@ int main(void)
     /* ReLU still applies under dropout: negatives become 0. */
     rng_t r;
     rng_seed(&r, 1, 0);
-    float neg[6] = {-1, -2, -3, -0.5f, -9, -0.1f};
-    relu_dropout_forward(neg, 6, 0.1f, &r);
+    float neg[6] = {-1, -2, -3, -0.5f, -9, 0.5f}, shift[6] = {0, 0, 0, 0, 0, -0.6f};
+    bias_relu_dropout_forward(neg, shift, 1, 6, 0.1f, &r);
     for (int i = 0; i < 6; i++)
         CHECK(neg[i] == 0.0f, "negative input %d survived: %g", i, neg[i]);
+    /* The bias is added before the ReLU: 0.5 - 0.6 < 0 above; here
+     * -0.2 + 0.5 > 0 survives (rate 0: no dropout). */
+    float pos[2] = {-0.2f, 1.0f}, lift[2] = {0.5f, 0.25f};
+    bias_relu_dropout_forward(pos, lift, 1, 2, 0.0f, &r);
+    CHECK(pos[0] == -0.2f + 0.5f && pos[1] == 1.25f, "bias before ReLU: %g %g", pos[0], pos[1]);
 
     /* The network: evaluation mode (rng NULL) is deterministic and equals
      * training mode with rate 0; training mode with rate 0.1 differs and

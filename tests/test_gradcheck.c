@@ -41,6 +41,16 @@ static void compare(const char *what, const float *a, const double *g, size_t n,
     CHECK(amax > 1e-3, "%s: gradient is trivially zero", what);
 }
 
+/* out = in w + b: dense_forward leaves the bias to the activation pass. */
+static void dense_affine(float *out, const float *in, const float *w, const float *b, int R,
+                         int K, int M)
+{
+    dense_forward(out, in, w, R, K, M);
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < M; j++)
+            out[r * M + j] += b[j];
+}
+
 /* Loss used for the dense/relu checks: L = sum(out * weights). */
 static double weighted_sum(const float *x, const float *w, size_t n)
 {
@@ -60,7 +70,7 @@ static void check_dense(rng_t *r)
     fill(w, K * M, r, -1, 1);
     fill(b, M, r, -1, 1);
     fill(lw, R * M, r, -1, 1);
-    dense_forward(out, in, w, b, R, K, M);
+    dense_affine(out, in, w, b, R, K, M);
     dense_backward(din, dw, db, lw, in, w, R, K, M);
     const float h = 1e-2f;
     struct {
@@ -72,10 +82,10 @@ static void check_dense(rng_t *r)
         for (int i = 0; i < sets[s].n; i++) {
             float keep = sets[s].p[i];
             sets[s].p[i] = keep + h;
-            dense_forward(out, in, w, b, R, K, M);
+            dense_affine(out, in, w, b, R, K, M);
             double up = weighted_sum(out, lw, R * M);
             sets[s].p[i] = keep - h;
-            dense_forward(out, in, w, b, R, K, M);
+            dense_affine(out, in, w, b, R, K, M);
             double down = weighted_sum(out, lw, R * M);
             sets[s].p[i] = keep;
             sets[s].g[i] = (up - down) / (2 * h);
@@ -99,34 +109,40 @@ static void check_dense(rng_t *r)
 static void check_relu(rng_t *r)
 {
     enum { N = 64 };
-    float x[N], y[N], lw[N], dx[N];
-    double g[N];
+    float x[N], b[N], y[N], lw[N], dx[N];
+    double g[N], gb[N];
     fill(x, N, r, -1, 1);
+    fill(b, N, r, -0.5f, 0.5f);
     fill(lw, N, r, -1, 1);
     for (int i = 0; i < N; i++)
-        if (fabsf(x[i]) < 0.05f)
-            x[i] = 0.3f; /* keep away from the kink */
+        if (fabsf(x[i] + b[i]) < 0.05f)
+            x[i] += 0.3f; /* keep away from the kink */
     for (int i = 0; i < N; i++)
         y[i] = x[i];
-    relu_forward(y, N);
+    bias_relu_forward(y, b, 1, N);
     for (int i = 0; i < N; i++)
         dx[i] = lw[i];
     relu_dropout_backward(dx, y, N, 1.0f);
     const float h = 1e-3f;
     for (int i = 0; i < N; i++) {
-        float t[N];
-        for (int j = 0; j < N; j++)
-            t[j] = x[j];
-        t[i] = x[i] + h;
-        relu_forward(t, N);
-        double up = weighted_sum(t, lw, N);
-        for (int j = 0; j < N; j++)
-            t[j] = x[j];
-        t[i] = x[i] - h;
-        relu_forward(t, N);
-        g[i] = (up - weighted_sum(t, lw, N)) / (2 * h);
+        float t[N], tb[N];
+        for (int pass = 0; pass < 2; pass++) { /* d/dx, then d/db */
+            double side[2];
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < N; j++) {
+                    t[j] = x[j];
+                    tb[j] = b[j];
+                }
+                (pass ? tb : t)[i] += k ? -h : h;
+                bias_relu_forward(t, tb, 1, N);
+                side[k] = weighted_sum(t, lw, N);
+            }
+            (pass ? gb : g)[i] = (side[0] - side[1]) / (2 * h);
+        }
     }
-    compare("relu", dx, g, N, 1e-3);
+    compare("bias+relu d/d(x)", dx, g, N, 1e-3);
+    /* d/d(b) equals d/d(x) for a bias added before the ReLU. */
+    compare("bias+relu d/d(b)", dx, gb, N, 1e-3);
 }
 
 /* L = sum_i w_i * d_i for distances of B pairs. */

@@ -10,6 +10,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-braces"
 #include <stb_easy_font.h>
 #pragma GCC diagnostic pop
 #include <stb_image_write.h>

@@ -3,15 +3,10 @@
 #include "dense.h"
 
 #include <cblas.h>
-#include <string.h>
 
-void dense_forward(float *out, const float *in, const float *w, const float *b, int R, int K,
-                   int M)
+void dense_forward(float *out, const float *in, const float *w, int R, int K, int M)
 {
-    /* Broadcast the bias into out, then out += in * w in one SGEMM. */
-    for (int r = 0; r < R; r++)
-        memcpy(out + (size_t)r * M, b, (size_t)M * sizeof *out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, M, K, 1.0f, in, K, w, M, 1.0f,
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, M, K, 1.0f, in, K, w, M, 0.0f,
                 out, M);
 }
 

@@ -6,16 +6,16 @@
 
 #include "distance.h"
 
-void gather_images(float *x, const uint8_t *images, size_t P, const uint32_t *idx, size_t n)
+void gather_images(float *restrict x, const uint8_t *restrict images, size_t P,
+                   const uint32_t *idx, size_t n)
 {
-    float lut[256];
-    for (int v = 0; v < 256; v++)
-        lut[v] = (float)v / 255.0f;
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *src = images + (size_t)idx[i] * P;
-        float *dst = x + i * P;
+        const uint8_t *restrict src = images + (size_t)idx[i] * P;
+        float *restrict dst = x + i * P;
+        /* A division, not a multiplication by 1/255: exactly the notebook's
+         * x / 255.0 in float32. It vectorises (8 lanes with AVX). */
         for (size_t j = 0; j < P; j++)
-            dst[j] = lut[src[j]];
+            dst[j] = (float)src[j] / 255.0f;
     }
 }
 

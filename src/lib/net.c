@@ -87,13 +87,12 @@ void net_forward(const float *params, net_cache *c, int R, float rate, rng_t *r)
     net_point(&v, (float *)params, s);
     const float *in = c->x;
     for (int l = 0; l < NET_LAYERS; l++) {
-        size_t n = (size_t)R * s.hidden;
-        dense_forward(c->a[l], in, v.w[l], v.b[l], R, fan_in(s, l), s.hidden);
+        dense_forward(c->a[l], in, v.w[l], R, fan_in(s, l), s.hidden);
         /* Dropout follows the first two layers only, in training only. */
         if (r && l < NET_LAYERS - 1)
-            relu_dropout_forward(c->a[l], n, rate, r);
+            bias_relu_dropout_forward(c->a[l], v.b[l], R, s.hidden, rate, r);
         else
-            relu_forward(c->a[l], n);
+            bias_relu_forward(c->a[l], v.b[l], R, s.hidden);
         in = c->a[l];
     }
 }

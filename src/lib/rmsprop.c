@@ -3,7 +3,8 @@
 
 #include <math.h>
 
-void rmsprop_step(float *w, float *v, const float *g, size_t n, rmsprop_cfg cfg)
+void rmsprop_step(float *restrict w, float *restrict v, const float *restrict g, size_t n,
+                  rmsprop_cfg cfg)
 {
     const float keep = cfg.rho, mix = 1.0f - cfg.rho;
     for (size_t i = 0; i < n; i++) {
