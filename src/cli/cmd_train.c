@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "model_file.h"
 #include "pairs.h"
+#include "plot.h"
 #include "progress.h"
 #include "seeds.h"
 #include "train.h"
@@ -42,7 +43,8 @@ static void usage(FILE *out)
             "  -m, --model FILE      model file to write (default %s)\n"
             "      --resume          continue the run saved in --model up to --epochs\n"
             "      --train-pairs N   train on a seeded random subset of N training pairs\n"
-            "      --history FILE    write epoch,loss,val_loss,seconds as CSV\n"
+            "      --history FILE    write epoch,loss,val_loss,seconds as CSV, and the loss\n"
+            "                        curve as a PNG beside it (FILE.csv -> FILE.png)\n"
             "  -q, --quiet           print errors only\n"
             "  -v, --verbose         also print data, kernels, threads and saves\n"
             "  -h, --help            show this help\n",
@@ -215,6 +217,38 @@ static int write_history(const char *path, const model_t *m, const double *secs,
     return atomic_commit(&a, e);
 }
 
+/* The loss curve's file: the history's name with .csv replaced by .png. */
+static void curve_path(const char *history, char *out, size_t n)
+{
+    size_t len = strlen(history);
+    if (len > 4 && strcmp(history + len - 4, ".csv") == 0)
+        snprintf(out, n, "%.*s.png", (int)(len - 4), history);
+    else
+        snprintf(out, n, "%s.png", history);
+}
+
+static int write_curve(const char *path, const model_t *m, sm_err *e)
+{
+    float *loss = malloc(m->epoch * sizeof *loss), *val = malloc(m->epoch * sizeof *val);
+    int rc = -1;
+    canvas_t c;
+    if (!loss || !val) {
+        sm_fail(e, "out of memory for the loss curve");
+    } else {
+        for (uint32_t i = 0; i < m->epoch; i++) {
+            loss[i] = m->history[i].loss;
+            val[i] = m->history[i].val_loss;
+        }
+        if (plot_losses(&c, loss, val, m->epoch, 2, e) == 0) {
+            rc = canvas_save_png(&c, path, e);
+            canvas_free(&c);
+        }
+    }
+    free(loss);
+    free(val);
+    return rc;
+}
+
 /* What the step callback needs to draw the bar. */
 typedef struct {
     progress_bar bar;
@@ -264,8 +298,12 @@ int cmd_train(int argc, char **argv)
     }
     /* Fail now, not after an hour of training, if the outputs cannot be
      * written. */
+    char curve[4096 + 8] = "";
+    if (o.history)
+        curve_path(o.history, curve, sizeof curve);
     if (atomic_check_writable(o.model, &e) != 0 ||
-        (o.history && atomic_check_writable(o.history, &e) != 0)) {
+        (o.history && atomic_check_writable(o.history, &e) != 0) ||
+        (o.history && atomic_check_writable(curve, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         model_free(&m);
         return 1;
@@ -363,7 +401,8 @@ int cmd_train(int argc, char **argv)
             break;
         }
         secs[m.epoch - 1] = now() - start;
-        if (o.history && write_history(o.history, &m, secs, &e) != 0) {
+        if (o.history &&
+            (write_history(o.history, &m, secs, &e) != 0 || write_curve(curve, &m, &e) != 0)) {
             cli_error(cmd, "%s", e.msg);
             rc = 1;
             break;
