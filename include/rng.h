@@ -22,6 +22,10 @@ void rng_seed(rng_t *r, uint64_t seed, uint64_t stream);
 /* Next 64 random bits. */
 uint64_t rng_next(rng_t *r);
 
+/* out [n] = the next n random 32-bit words: the low then the high half of
+ * each 64-bit draw (an odd n discards the last high half). */
+void rng_fill_u32(rng_t *r, uint32_t *out, size_t n);
+
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
 uint32_t rng_below(rng_t *r, uint32_t n);
 

@@ -6,11 +6,13 @@
 
 #include <stdint.h>
 
+#include "simd.h"
+
 /* Units per block of random numbers: enough to amortise the loop, small
  * enough to stay in L1. */
 #define DROP_BLOCK 256
 
-void bias_relu_forward(float *restrict x, const float *restrict b, int R, int M)
+SM_VECTOR void bias_relu_forward(float *restrict x, const float *restrict b, int R, int M)
 {
     for (int r = 0; r < R; r++) {
         float *restrict row = x + (size_t)r * M;
@@ -21,7 +23,7 @@ void bias_relu_forward(float *restrict x, const float *restrict b, int R, int M)
     }
 }
 
-void bias_relu_dropout_forward(float *restrict x, const float *restrict b, int R, int M,
+SM_VECTOR void bias_relu_dropout_forward(float *restrict x, const float *restrict b, int R, int M,
                                float rate, rng_t *r)
 {
     if (rate <= 0.0f) {
@@ -37,11 +39,7 @@ void bias_relu_dropout_forward(float *restrict x, const float *restrict b, int R
         float *restrict xr = x + (size_t)row * M;
         for (int j0 = 0; j0 < M; j0 += DROP_BLOCK) {
             int n = M - j0 < DROP_BLOCK ? M - j0 : DROP_BLOCK;
-            for (int k = 0; k < n; k += 2) {
-                uint64_t u = rng_next(r);
-                draws[k] = (uint32_t)u;
-                draws[k + 1] = (uint32_t)(u >> 32);
-            }
+            rng_fill_u32(r, draws, (size_t)n);
             for (int k = 0; k < n; k++) {
                 float v = xr[j0 + k] + b[j0 + k];
                 float keep = draws[k] < cut ? 0.0f : scale;
@@ -51,7 +49,7 @@ void bias_relu_dropout_forward(float *restrict x, const float *restrict b, int R
     }
 }
 
-void relu_dropout_backward(float *restrict dx, const float *restrict y, size_t n, float scale)
+SM_VECTOR void relu_dropout_backward(float *restrict dx, const float *restrict y, size_t n, float scale)
 {
     for (size_t i = 0; i < n; i++) {
         float g = dx[i] * scale; /* unconditional, so the select vectorises */

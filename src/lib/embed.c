@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "distance.h"
+#include "simd.h"
 
-void gather_images(float *restrict x, const uint8_t *restrict images, size_t P,
+SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, size_t P,
                    const uint32_t *idx, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

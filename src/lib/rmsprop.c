@@ -3,7 +3,9 @@
 
 #include <math.h>
 
-void rmsprop_step(float *restrict w, float *restrict v, const float *restrict g, size_t n,
+#include "simd.h"
+
+SM_VECTOR void rmsprop_step(float *restrict w, float *restrict v, const float *restrict g, size_t n,
                   rmsprop_cfg cfg)
 {
     const float keep = cfg.rho, mix = 1.0f - cfg.rho;

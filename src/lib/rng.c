@@ -37,6 +37,20 @@ uint64_t rng_next(rng_t *r)
     return result;
 }
 
+void rng_fill_u32(rng_t *r, uint32_t *out, size_t n)
+{
+    rng_t local = *r; /* keeps the state in registers through the loop */
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        uint64_t u = rng_next(&local);
+        out[i] = (uint32_t)u;
+        out[i + 1] = (uint32_t)(u >> 32);
+    }
+    if (i < n)
+        out[i] = (uint32_t)rng_next(&local);
+    *r = local;
+}
+
 uint32_t rng_below(rng_t *r, uint32_t n)
 {
     /* Lemire's multiply-shift with rejection of the biased low range. */
