@@ -3,8 +3,8 @@
  * its distance) underneath.
  *
  * Layout (all in pixels, s = scale, S = image side * s):
- *   margin | title line | gap | top images (S) | gap | bottom images (S) |
- *   gap | label lines | margin
+ *   margin | title line | [legend line] | gap | top images (S) | gap |
+ *   bottom images (S) | gap | label lines | margin
  * Columns are col_w wide, the images centred in them. A pair whose
  * prediction is wrong gets a red frame around both images and a red label.
  */
@@ -24,7 +24,7 @@ typedef struct {
     int img_w, img_h;      /* one image, scaled */
     int col_w;             /* one column */
     int margin, gap, frame;
-    int title_y, images_y, labels_y;
+    int title_y, legend_y, images_y, labels_y; /* legend only with distances */
     int line_h;            /* one label line */
     int width, height;     /* the whole picture */
 } strip_layout;
@@ -46,6 +46,10 @@ typedef struct {
 void strip_layout_compute(strip_layout *L, size_t count, int rows, int cols, int scale,
                           int with_distances);
 
+/* Widens L so that the title and the legend lines fit between the margins
+ * (strip_render calls it; the images do not move). */
+void strip_layout_fit(strip_layout *L, const char *title, const char *legend);
+
 /* Top-left corner of the image of column `col`, side 0 (left image, top
  * row) or 1 (right image, bottom row). */
 void strip_image_xy(const strip_layout *L, size_t col, int side, int *x, int *y);
@@ -53,7 +57,9 @@ void strip_image_xy(const strip_layout *L, size_t col, int side, int *x, int *y)
 /* Draws the strip into c (allocated here; free with canvas_free). */
 int strip_render(canvas_t *c, const strip_spec *spec, int scale, sm_err *e);
 
-/* The colour of wrong predictions. */
+/* The colour of wrong predictions, and the legend line that says so (drawn
+ * under the title when distances are shown). */
 extern const rgb_t strip_red;
+extern const char *const strip_legend;
 
 #endif

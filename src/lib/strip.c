@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 const rgb_t strip_red = {220, 30, 30};
+const char *const strip_legend = "label: the truth; red frame: predicted wrong";
 static const rgb_t white = {255, 255, 255};
 static const rgb_t ink = {20, 20, 20};
 static const rgb_t ok_green = {30, 140, 60};
@@ -23,11 +24,22 @@ void strip_layout_compute(strip_layout *L, size_t count, int rows, int cols, int
     int side = L->img_w > label_w ? L->img_w : label_w;
     L->col_w = side + 2 * L->gap + 2 * L->frame;
     L->title_y = L->margin;
-    L->images_y = L->title_y + L->line_h + L->gap + L->frame;
+    L->legend_y = L->title_y + L->line_h;
+    L->images_y = (with_distances ? L->legend_y : L->title_y) + L->line_h + L->gap + L->frame;
     L->labels_y = L->images_y + 2 * L->img_h + L->gap + L->frame + L->gap;
     int lines = with_distances ? 2 : 1;
     L->height = L->labels_y + lines * L->line_h + L->margin;
     L->width = 2 * L->margin + (int)count * L->col_w;
+}
+
+void strip_layout_fit(strip_layout *L, const char *title, const char *legend)
+{
+    const char *lines[2] = {title, legend};
+    for (int i = 0; i < 2; i++) {
+        int w = lines[i] ? canvas_text_width(lines[i], L->text_scale) + 2 * L->margin : 0;
+        if (w > L->width)
+            L->width = w;
+    }
 }
 
 void strip_image_xy(const strip_layout *L, size_t col, int side, int *x, int *y)
@@ -41,14 +53,13 @@ int strip_render(canvas_t *c, const strip_spec *sp, int scale, sm_err *e)
     const split_t *s = sp->split;
     strip_layout L;
     strip_layout_compute(&L, sp->count, (int)s->rows, (int)s->cols, scale, sp->dist != NULL);
-    int legend_w = 0;
+    strip_layout_fit(&L, sp->title, sp->dist ? strip_legend : NULL);
     if (canvas_init(c, L.width, L.height, white, e) != 0)
         return -1;
     if (sp->title)
-        legend_w = canvas_text(c, L.margin, L.title_y, sp->title, L.text_scale, ink);
-    if (sp->dist && legend_w + L.margin < L.width)
-        canvas_text(c, L.margin + legend_w + 4 * L.text_scale, L.title_y, "(label: truth; red: predicted wrong)",
-                    L.text_scale, strip_red);
+        canvas_text(c, L.margin, L.title_y, sp->title, L.text_scale, ink);
+    if (sp->dist)
+        canvas_text(c, L.margin, L.legend_y, strip_legend, L.text_scale, strip_red);
 
     size_t pix = s->rows * s->cols;
     for (size_t k = 0; k < sp->count; k++) {
