@@ -22,6 +22,11 @@ void gather_images(float *x, const uint8_t *images, size_t P, const uint32_t *id
 void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used);
 
+/* The same for images lo..hi-1 only (rows of emb outside are untouched):
+ * threads embed disjoint ranges. */
+void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
+                 const uint8_t *used, size_t lo, size_t hi);
+
 /* used [n_images] = 1 for every image that appears in a pair of p. */
 void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p);
 

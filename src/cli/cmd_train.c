@@ -340,20 +340,15 @@ int cmd_train(int argc, char **argv)
         rng_seed(&r, cfg->seed, SEED_STREAM_SUBSET);
         pairs_subset(&tr, (size_t)cfg->train_pairs, &r);
     }
-    blas_set_threads((int)o.threads);
-
     trainer_t t;
-    size_t H = (size_t)m.shape.hidden;
-    float *emb = malloc(ds.test.n * H * sizeof(float));
-    uint8_t *used = malloc(ds.test.n);
     float *vdist = malloc(te.n * sizeof(float));
     double *secs = malloc(((size_t)cfg->epochs + 1) * sizeof(double));
     int rc = 1;
-    if (!emb || !used || !vdist || !secs) {
+    if (!vdist || !secs) {
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (trainer_init(&t, &m, &ds.train, &tr, &e) != 0) {
+    if (trainer_init(&t, &m, &ds.train, &tr, (int)o.threads, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
     }
@@ -363,8 +358,9 @@ int cmd_train(int argc, char **argv)
     if (o.verbose) {
         fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
         cli_blas_report(stderr);
-        fprintf(stderr, "threads: %d; seed %llu; batch %u; lr %g; rho %g; margin %g; dropout "
-                "%g\n", blas_threads(), (unsigned long long)cfg->seed, cfg->batch, cfg->lr,
+        fprintf(stderr, "threads: %ld (the batch is split between them, each running "
+                "single-threaded BLAS); seed %llu; batch %u; lr %g; rho %g; margin %g; dropout "
+                "%g\n", o.threads, (unsigned long long)cfg->seed, cfg->batch, cfg->lr,
                 cfg->rho, cfg->margin, cfg->dropout);
         if (o.resume)
             fprintf(stderr, "resuming %s at epoch %u of %u\n", o.model, m.epoch + 1,
@@ -393,8 +389,9 @@ int cmd_train(int argc, char **argv)
             rc = 1;
             break;
         }
-        double val = pairs_mean_loss(&m, &t.cache, &ds.test, &te, emb, used, vdist);
-        if (model_add_epoch(&m, (float)loss, (float)val, &e) != 0 ||
+        double val;
+        if (trainer_mean_loss(&t, &m, &ds.test, &te, vdist, &val, &e) != 0 ||
+            model_add_epoch(&m, (float)loss, (float)val, &e) != 0 ||
             model_save(&m, o.model, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             rc = 1;
@@ -417,8 +414,6 @@ int cmd_train(int argc, char **argv)
     }
     trainer_free(&t);
 done:
-    free(emb);
-    free(used);
     free(vdist);
     free(secs);
     pairs_free(&tr);

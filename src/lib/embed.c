@@ -23,12 +23,18 @@ SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, 
 void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used)
 {
+    embed_range(emb, params, c, s, used, 0, s->n);
+}
+
+void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
+                 const uint8_t *used, size_t lo, size_t hi)
+{
     const size_t P = s->rows * s->cols, H = (size_t)c->shape.hidden;
     uint32_t idx[c->max_rows];
-    size_t i = 0;
-    while (i < s->n) {
+    size_t i = lo;
+    while (i < hi) {
         int k = 0;
-        for (; i < s->n && k < c->max_rows; i++)
+        for (; i < hi && k < c->max_rows; i++)
             if (!used || used[i])
                 idx[k++] = (uint32_t)i;
         if (k == 0)

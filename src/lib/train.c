@@ -1,56 +1,90 @@
 /* train.c - the training loop; see train.h.
- * B = pairs per step, R = 2B rows, P = pixels, H = embedding width. */
+ * B = pairs per step, b = one worker's share, T = workers, P = pixels,
+ * H = embedding width, N = parameters. */
 #include "train.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_kernels.h"
 #include "contrastive.h"
 #include "distance.h"
 #include "embed.h"
 #include "rmsprop.h"
 
+static float *alloc_floats(size_t n)
+{
+    return aligned_alloc(64, ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63);
+}
+
+static void worker_free(train_worker *w)
+{
+    net_cache_free(&w->cache);
+    free(w->grads);
+    free(w->dout);
+    free(w->dist);
+    free(w->sq);
+    free(w->dd);
+    free(w->same);
+    free(w->rows);
+}
+
 void trainer_free(trainer_t *t)
 {
-    net_cache_free(&t->cache);
-    free(t->grads);
-    free(t->dout);
-    free(t->dist);
-    free(t->sq);
-    free(t->dd);
-    free(t->same);
+    for (int i = 0; t->w && i < t->threads; i++)
+        worker_free(&t->w[i]);
+    free(t->w);
+    pool_destroy(t->pool);
     free(t->order);
-    free(t->rows);
+    free(t->emb);
+    free(t->used);
     memset(t, 0, sizeof *t);
 }
 
 int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pairs_t *pairs,
-                 sm_err *e)
+                 int threads, sm_err *e)
 {
     memset(t, 0, sizeof *t);
     t->split = split;
     t->pairs = pairs;
     t->batch = (int)m->cfg.batch;
-    size_t B = (size_t)t->batch, H = (size_t)m->shape.hidden;
+    t->threads = threads < 1 ? 1 : threads;
     if ((size_t)m->shape.in != split->rows * split->cols)
         return sm_fail(e, "the model takes %d inputs but the images have %zu pixels",
                        m->shape.in, split->rows * split->cols);
-    if (net_cache_init(&t->cache, m->shape, 2 * t->batch, e) != 0)
-        return -1;
-    t->grads = aligned_alloc(64, (m->n_params * sizeof(float) + 63) & ~(size_t)63);
-    t->dout = aligned_alloc(64, 2 * B * H * sizeof(float));
-    t->dist = malloc(B * sizeof(float));
-    t->sq = malloc(B * sizeof(float));
-    t->dd = malloc(B * sizeof(float));
-    t->same = malloc(B);
-    t->order = malloc((pairs->n + 1) * sizeof(uint32_t));
-    t->rows = malloc(2 * B * sizeof(uint32_t));
-    if (!t->grads || !t->dout || !t->dist || !t->sq || !t->dd || !t->same || !t->order ||
-        !t->rows) {
+    size_t share = ((size_t)t->batch + (size_t)t->threads - 1) / (size_t)t->threads;
+    size_t H = (size_t)m->shape.hidden;
+    t->w = calloc((size_t)t->threads, sizeof *t->w);
+    t->order = malloc((pairs->n + 1) * sizeof *t->order);
+    if (!t->w || !t->order) {
         trainer_free(t);
         return sm_fail(e, "out of memory for training buffers");
     }
+    for (int i = 0; i < t->threads; i++) {
+        train_worker *w = &t->w[i];
+        if (net_cache_init(&w->cache, m->shape, (int)(2 * share), e) != 0) {
+            trainer_free(t);
+            return -1;
+        }
+        w->grads = alloc_floats(m->n_params);
+        w->dout = alloc_floats(2 * share * H);
+        w->dist = alloc_floats(share);
+        w->sq = alloc_floats(share);
+        w->dd = alloc_floats(share);
+        w->same = malloc(share);
+        w->rows = malloc(2 * share * sizeof *w->rows);
+        if (!w->grads || !w->dout || !w->dist || !w->sq || !w->dd || !w->same || !w->rows) {
+            trainer_free(t);
+            return sm_fail(e, "out of memory for training buffers");
+        }
+    }
+    if (!(t->pool = pool_create(t->threads, e))) {
+        trainer_free(t);
+        return -1;
+    }
+    /* The workers are the parallelism: each BLAS call runs on its thread. */
+    blas_set_threads(1);
     return 0;
 }
 
@@ -59,14 +93,70 @@ size_t trainer_steps(const trainer_t *t)
     return (t->pairs->n + (size_t)t->batch - 1) / (size_t)t->batch;
 }
 
+/* Phase 1 of a step, on worker i: forward and backward of its pairs into
+ * its own gradient buffer. t->w[i].first/count were set by the caller;
+ * w->loss receives the sum of its pair losses. */
+static void step_worker(void *ctx, int i)
+{
+    trainer_t *t = ctx;
+    train_worker *w = &t->w[i];
+    model_t *m = t->m;
+    const pairs_t *p = t->pairs;
+    const size_t P = (size_t)m->shape.in, H = (size_t)m->shape.hidden;
+    const int b = (int)w->count;
+    w->loss = 0;
+    memset(w->grads, 0, m->n_params * sizeof *w->grads);
+    if (b == 0)
+        return;
+    const uint32_t *ord = t->order + w->first;
+    for (int k = 0; k < b; k++) {
+        w->rows[k] = p->left[ord[k]];
+        w->rows[b + k] = p->right[ord[k]];
+        w->same[k] = p->same[ord[k]];
+    }
+    gather_images(w->cache.x, t->split->images, P, w->rows, 2 * (size_t)b);
+    net_forward(m->params, &w->cache, 2 * b, m->cfg.dropout, &w->rng);
+    const float *emb = w->cache.a[NET_LAYERS - 1];
+    distance_forward(w->dist, w->sq, emb, emb + (size_t)b * H, b, (int)H);
+    w->loss = contrastive_sum(w->dist, w->same, b, m->cfg.margin);
+    /* d(mean over all B pairs of the step)/d(d): the share's B is global. */
+    int B = 0;
+    for (int k = 0; k < t->threads; k++)
+        B += (int)t->w[k].count;
+    contrastive_backward(w->dd, w->dist, w->same, b, m->cfg.margin, B);
+    distance_backward(w->dout, w->dout + (size_t)b * H, w->dd, emb, emb + (size_t)b * H, w->sq,
+                      w->dist, b, (int)H);
+    net_backward(m->params, w->grads, &w->cache, w->dout, 2 * b, m->cfg.dropout);
+}
+
+/* Phase 2, on worker i: its range of the N parameters gets the gradient
+ * summed over workers 0..T-1 in that order, then RMSprop. Ranges are
+ * multiples of 16 floats (whole cache lines). */
+static void update_worker(void *ctx, int i)
+{
+    trainer_t *t = ctx;
+    model_t *m = t->m;
+    size_t n = m->n_params, per = (n / (size_t)t->threads + 15) & ~(size_t)15;
+    size_t lo = per * (size_t)i, hi = lo + per < n ? lo + per : n;
+    if (i == t->threads - 1)
+        hi = n;
+    if (lo >= hi)
+        return;
+    float *g = t->w[0].grads;
+    for (int k = 1; k < t->threads; k++) {
+        const float *gk = t->w[k].grads;
+        for (size_t j = lo; j < hi; j++)
+            g[j] += gk[j];
+    }
+    const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
+    rmsprop_step(m->params + lo, m->velocity + lo, g + lo, hi - lo, opt);
+}
+
 int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ctx,
                   double *mean_loss, size_t *steps_done, sm_err *e)
 {
     const pairs_t *p = t->pairs;
-    const size_t P = (size_t)m->shape.in, H = (size_t)m->shape.hidden;
-    const size_t steps = trainer_steps(t);
-    const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
-    const float rate = m->cfg.dropout;
+    const size_t steps = trainer_steps(t), T = (size_t)t->threads;
 
     /* A fresh permutation every epoch, so the order depends only on the
      * RNG state (which the model file keeps). */
@@ -74,37 +164,32 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
         t->order[i] = (uint32_t)i;
     rng_shuffle_u32(&m->rng, t->order, p->n);
 
+    t->m = m;
     double sum = 0.0;
     size_t seen = 0;
     *steps_done = 0;
+    *mean_loss = 0;
     for (size_t step = 0; step < steps; step++) {
         size_t start = step * (size_t)t->batch;
-        int B = (int)(p->n - start < (size_t)t->batch ? p->n - start : (size_t)t->batch);
-        const uint32_t *ord = t->order + start;
-        for (int i = 0; i < B; i++) {
-            t->rows[i] = p->left[ord[i]];
-            t->rows[B + i] = p->right[ord[i]];
-            t->same[i] = p->same[ord[i]];
+        size_t B = p->n - start < (size_t)t->batch ? p->n - start : (size_t)t->batch;
+        for (size_t i = 0; i < T; i++) {
+            train_worker *w = &t->w[i];
+            w->first = start + B * i / T;
+            w->count = start + B * (i + 1) / T - w->first;
+            rng_seed(&w->rng, rng_next(&m->rng), i);
         }
-        gather_images(t->cache.x, t->split->images, P, t->rows, 2 * (size_t)B);
+        pool_run(t->pool, step_worker, t);
 
-        net_forward(m->params, &t->cache, 2 * B, rate, &m->rng);
-        const float *emb = t->cache.a[NET_LAYERS - 1];
-        distance_forward(t->dist, t->sq, emb, emb + (size_t)B * H, B, (int)H);
-        double loss = contrastive_sum(t->dist, t->same, B, m->cfg.margin);
+        double loss = 0.0;
+        for (size_t i = 0; i < T; i++)
+            loss += t->w[i].loss;
         if (!isfinite(loss))
             return sm_fail(e, "the loss became %s at epoch %u, step %zu of %zu; stopping",
                            isnan(loss) ? "NaN" : "infinite", m->epoch + 1, step + 1, steps);
-
-        contrastive_backward(t->dd, t->dist, t->same, B, m->cfg.margin, B);
-        distance_backward(t->dout, t->dout + (size_t)B * H, t->dd, emb, emb + (size_t)B * H,
-                          t->sq, t->dist, B, (int)H);
-        memset(t->grads, 0, m->n_params * sizeof *t->grads);
-        net_backward(m->params, t->grads, &t->cache, t->dout, 2 * B, rate);
-        rmsprop_step(m->params, m->velocity, t->grads, m->n_params, opt);
+        pool_run(t->pool, update_worker, t);
 
         sum += loss;
-        seen += (size_t)B;
+        seen += B;
         *steps_done = step + 1;
         *mean_loss = sum / (double)seen;
         if (progress && progress(ctx, step + 1, steps, *mean_loss))
@@ -113,16 +198,43 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
     return 0;
 }
 
-double pairs_mean_loss(const model_t *m, net_cache *c, const split_t *s, const pairs_t *p,
-                       float *emb, uint8_t *used, float *dist)
+/* Worker i embeds its share of the images (in evaluation mode). */
+static void embed_worker(void *ctx, int i)
 {
-    pairs_mark_used(used, s->n, p);
-    embed_split(emb, m->params, c, s, used);
-    pair_distances(dist, emb, m->shape.hidden, p);
+    trainer_t *t = ctx;
+    size_t n = t->vsplit->n, T = (size_t)t->threads;
+    embed_range(t->emb, t->m->params, &t->w[i].cache, t->vsplit, t->used, n * (size_t)i / T,
+                n * ((size_t)i + 1) / T);
+}
+
+int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pairs_t *p,
+                      float *dist, double *loss, sm_err *e)
+{
+    size_t H = (size_t)m->shape.hidden;
+    /* Scratch for the split, kept across epochs. */
+    if (!t->emb || t->vsplit != s) {
+        free(t->emb);
+        free(t->used);
+        t->emb = malloc(s->n * H * sizeof *t->emb);
+        t->used = malloc(s->n);
+        if (!t->emb || !t->used) {
+            free(t->emb);
+            free(t->used);
+            t->emb = NULL;
+            t->used = NULL;
+            return sm_fail(e, "out of memory for %zu embeddings", s->n);
+        }
+    }
+    t->vsplit = s;
+    t->m = (model_t *)m;
+    pairs_mark_used(t->used, s->n, p);
+    pool_run(t->pool, embed_worker, t);
+    pair_distances(dist, t->emb, (int)H, p);
     double sum = 0.0;
     for (size_t i = 0; i < p->n; i += 4096) {
         size_t k = p->n - i < 4096 ? p->n - i : 4096;
         sum += contrastive_sum(dist + i, p->same + i, (int)k, m->cfg.margin);
     }
-    return p->n ? sum / (double)p->n : 0.0;
+    *loss = p->n ? sum / (double)p->n : 0.0;
+    return 0;
 }

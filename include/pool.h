@@ -1,0 +1,24 @@
+/* pool.h - a fixed team of worker threads that run one function together.
+ *
+ * pool_run(p, fn, ctx) calls fn(ctx, t) for t = 0..n-1, t = 0 on the
+ * calling thread and the others on the pool's threads, and returns when all
+ * have finished. Work is split by the caller by t, so which thread does
+ * which part never depends on timing: results are deterministic for a
+ * given thread count. One pool per trainer; not reentrant.
+ */
+#ifndef SIAMESE_POOL_H
+#define SIAMESE_POOL_H
+
+#include "err.h"
+
+typedef struct pool pool_t;
+typedef void (*pool_fn)(void *ctx, int t);
+
+/* A pool of n >= 1 threads in all (n - 1 created). NULL with e set on
+ * failure. */
+pool_t *pool_create(int n, sm_err *e);
+int pool_size(const pool_t *p);
+void pool_run(pool_t *p, pool_fn fn, void *ctx);
+void pool_destroy(pool_t *p);
+
+#endif
