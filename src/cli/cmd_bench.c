@@ -18,7 +18,7 @@
 #include "train.h"
 
 static const char *const cmd = "bench";
-#define REPEATS 3
+#define REPEATS 5
 
 static void usage(FILE *out)
 {
