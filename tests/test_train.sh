@@ -39,6 +39,13 @@ check '[ -n "$l3" ] && [ "$l3" = "$c3" ]' "CSV loss $c3 differs from printed $l3
 # Loss goes down over the epochs on the same pairs.
 check 'awk -F, "NR==2{a=\$2} NR==4{b=\$2} END{exit !(b < a)}" "$tmp/a.csv"' "loss did not decrease"
 
+# Two worker threads split each batch: still the same bits run to run.
+for r in 1 2; do
+  "$bin" train --train-pairs 2000 --threads 2 --seed 7 --data "$data" --epochs 2 \
+    --model "$tmp/t2-$r.siam" --quiet
+done
+check 'cmp -s "$tmp/t2-1.siam" "$tmp/t2-2.siam"' "two threads: same seed gave different model files"
+
 # Another seed gives another model.
 "$bin" train --train-pairs 2000 --threads 1 --seed 8 --data "$data" --epochs 1 \
   --model "$tmp/c.siam" --quiet >"$tmp/c.out" 2>&1
