@@ -29,7 +29,8 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e);
 /* fwrite that remembers failure; the error is reported by atomic_commit. */
 void atomic_write(atomic_file *a, const void *data, size_t n);
 
-/* Flushes, syncs, closes and renames over the target. Returns 0, or -1 with
+/* Flushes, syncs, closes and renames over the target (tests can make it
+ * pause first: SIAMESE_TEST_WRITE_DELAY_MS, see atomic_file.c). Returns 0, or -1 with
  * e set and the temporary file removed (the old target is left intact). */
 int atomic_commit(atomic_file *a, sm_err *e);
 

@@ -33,7 +33,13 @@ typedef struct {
     net_shape shape;
     train_config cfg;
     uint32_t epoch;         /* epochs completed */
-    rng_t rng;              /* training stream, as it stands after `epoch` */
+    rng_t rng;              /* training stream, as it stands now */
+    /* Position inside an interrupted epoch (Ctrl-C saves mid-epoch):
+     * steps done of epoch `epoch + 1`, 0 at an epoch boundary; the seed of
+     * that epoch's shuffle; the sum of its pair losses so far. */
+    uint32_t step;
+    uint64_t epoch_seed;
+    double loss_sum;
     size_t n_params;
     float *params;          /* [n_params] flat, net.h layout */
     float *velocity;        /* [n_params] RMSprop's v */

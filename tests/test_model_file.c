@@ -81,6 +81,9 @@ int main(void)
     for (size_t i = 0; i < m.n_params; i++)
         m.velocity[i] = (float)i * 1e-6f;
     rng_next(&m.rng);
+    m.step = 17;
+    m.epoch_seed = 0x0123456789abcdefULL;
+    m.loss_sum = 3.25;
     CHECK(model_add_epoch(&m, 0.11f, 0.086f, &e) == 0, "history");
     CHECK(model_add_epoch(&m, 0.08f, 0.074f, &e) == 0, "history");
     CHECK(model_save(&m, a, &e) == 0, "save: %s", e.msg);
@@ -91,6 +94,9 @@ int main(void)
               l.cfg.dropout == cfg.dropout,
           "fields differ after load");
     CHECK(memcmp(&l.rng, &m.rng, sizeof m.rng) == 0, "rng state differs");
+    CHECK(l.step == 17 && l.epoch_seed == m.epoch_seed && l.loss_sum == 3.25,
+          "mid-epoch position differs: step %u seed %llx sum %g", l.step,
+          (unsigned long long)l.epoch_seed, l.loss_sum);
     CHECK(memcmp(l.params, m.params, m.n_params * 4) == 0, "params differ");
     CHECK(memcmp(l.velocity, m.velocity, m.n_params * 4) == 0, "velocity differs");
     CHECK(l.history[1].loss == 0.08f && l.history[0].val_loss == 0.086f, "history differs");
@@ -98,7 +104,7 @@ int main(void)
     size_t na, nb;
     unsigned char *ba = read_all(a, &na), *bb = read_all(b, &nb);
     CHECK(na == nb && memcmp(ba, bb, na) == 0, "save/load/save is not bit-identical");
-    CHECK(na == 120 + 2 * 8 + 2 * 133504 * 4 + 4, "file size %zu", na);
+    CHECK(na == 136 + 2 * 8 + 2 * 133504 * 4 + 4, "file size %zu", na);
     model_free(&l);
     free(bb);
 
@@ -113,7 +119,7 @@ int main(void)
     DAMAGE("version", "format version 2", put_u32(d + 8, 2), na);
     DAMAGE("layers", "unsupported architecture", put_u32(d + 12, 4), na);
     DAMAGE("hidden", "unsupported architecture", put_u32(d + 20, 0), na);
-    DAMAGE("nparams", "parameter count", put_u32(d + 112, 5), na);
+    DAMAGE("nparams", "parameter count", put_u32(d + 128, 5), na);
     DAMAGE("truncated", "truncated", (void)0, na - 100);
     DAMAGE("header", "truncated", (void)0, 60);
     DAMAGE("tiny", "shorter than the header", (void)0, 5);
@@ -121,8 +127,10 @@ int main(void)
     DAMAGE("crc", "CRC-32 mismatch", d[5000] ^= 0x40, na);
     DAMAGE("epochs", "truncated", put_u32(d + 72, 3), na);
     float nan = NAN, inf = INFINITY;
-    DAMAGE("nan", "NaN", (memcpy(d + 136 + 40, &nan, 4), fix_crc(d, na)), na);
-    DAMAGE("inf", "infinite", (memcpy(d + 136 + 400, &inf, 4), fix_crc(d, na)), na);
+    DAMAGE("nan", "NaN", (memcpy(d + 152 + 40, &nan, 4), fix_crc(d, na)), na);
+    DAMAGE("inf", "infinite", (memcpy(d + 152 + 400, &inf, 4), fix_crc(d, na)), na);
+    double bad_sum = -1.0;
+    DAMAGE("losssum", "running loss", (memcpy(d + 120, &bad_sum, 8), fix_crc(d, na)), na);
     float big_lr = -1.0f;
     DAMAGE("lr", "learning rate", (memcpy(d + 24, &big_lr, 4), fix_crc(d, na)), na);
     DAMAGE("batch", "batch size", (put_u32(d + 44, 0), fix_crc(d, na)), na);

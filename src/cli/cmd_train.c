@@ -1,6 +1,7 @@
 /* cmd_train.c - `siamese train`: parse, load, train epoch by epoch, save
  * after every epoch, print what Keras prints. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,34 @@ static int write_curve(const char *path, const model_t *m, sm_err *e)
     return rc;
 }
 
+/* Set by the SIGINT/SIGTERM handler (a handler can reach nothing else):
+ * the first signal lets the current step finish and the model be saved; a
+ * second one leaves at once, without touching the model file. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    if (interrupted) {
+        static const char msg[] = "\nsiamese train: interrupted again: stopped at once; the "
+                                  "model file is as it was\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(130);
+    }
+    interrupted = 1;
+}
+
+static void catch_interrupts(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* What the step callback needs to draw the bar. */
 typedef struct {
     progress_bar bar;
@@ -260,7 +289,7 @@ static int on_step(void *ctx, size_t step, size_t steps, double loss)
     step_ctx *s = ctx;
     if (s->live)
         progress_update(&s->bar, step, steps, loss);
-    return 0;
+    return interrupted;
 }
 
 int cmd_train(int argc, char **argv)
@@ -374,6 +403,7 @@ int cmd_train(int argc, char **argv)
     step_ctx sc = {.live = !o.quiet && isatty(STDERR_FILENO)};
     size_t steps = trainer_steps(&t);
     rc = 0;
+    catch_interrupts();
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
         double start = now(), loss;
@@ -383,10 +413,25 @@ int cmd_train(int argc, char **argv)
         int r = trainer_epoch(&t, &m, on_step, &sc, &loss, &done_steps, &e);
         if (sc.live)
             progress_clear(&sc.bar);
-        if (r != 0) {
-            cli_error(cmd, "%s; %s keeps the last good model (epoch %u)", e.msg, o.model,
-                      m.epoch);
+        if (r < 0) {
+            if (m.epoch > 0 || o.resume)
+                cli_error(cmd, "%s; %s keeps the last good model (epoch %u)", e.msg, o.model,
+                          m.epoch);
+            else
+                cli_error(cmd, "%s; no model was saved (try a smaller --lr)", e.msg);
             rc = 1;
+            break;
+        }
+        if (r > 0) { /* interrupted inside the epoch: save where it stands */
+            if (model_save(&m, o.model, &e) != 0) {
+                cli_error(cmd, "%s", e.msg);
+                rc = 1;
+                break;
+            }
+            cli_error(cmd, "interrupted at epoch %u, step %zu of %zu; saved %s. Continue "
+                      "with: siamese train --resume --model %s --epochs %u", ep, done_steps,
+                      steps, o.model, o.model, cfg->epochs);
+            rc = 130;
             break;
         }
         double val;
@@ -411,6 +456,13 @@ int cmd_train(int argc, char **argv)
         }
         if (o.verbose)
             fprintf(stderr, "saved %s (epoch %u)\n", o.model, m.epoch);
+        if (interrupted && m.epoch < cfg->epochs) {
+            cli_error(cmd, "interrupted after epoch %u; saved %s. Continue with: siamese train "
+                      "--resume --model %s --epochs %u", m.epoch, o.model, o.model,
+                      cfg->epochs);
+            rc = 130;
+            break;
+        }
     }
     trainer_free(&t);
 done:

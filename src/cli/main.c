@@ -1,5 +1,6 @@
 /* main.c - `siamese CMD [options]`: the subcommand table, --help,
  * --version, and the OpenBLAS kernel fix that must happen before any work. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,9 @@ void cli_blas_report(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which we
+     * report, not kill the process halfway through a file. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int atomic_open(atomic_file *a, const char *path, sm_err *e)
@@ -67,8 +68,24 @@ static void sync_dir(const char *path)
     }
 }
 
+/* Fault injection for the crash tests (tests/test_crash.sh): with
+ * SIAMESE_TEST_WRITE_DELAY_MS set, a commit pauses with the temporary file
+ * written but not yet renamed, so a kill can be aimed at that moment. */
+static void test_delay(void)
+{
+    const char *ms = getenv("SIAMESE_TEST_WRITE_DELAY_MS");
+    if (ms && *ms) {
+        long v = strtol(ms, NULL, 10);
+        if (v > 0 && v < 10000) {
+            struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 int atomic_commit(atomic_file *a, sm_err *e)
 {
+    test_delay();
     if (!a->failed && fflush(a->f) != 0) {
         a->failed = 1;
         a->err_no = errno;

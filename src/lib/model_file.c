@@ -11,7 +11,7 @@
 
 #include "atomic_file.h"
 
-#define HEADER_BYTES 120 /* everything before the history, see the doc */
+#define HEADER_BYTES 136 /* everything before the history, see the doc */
 #define MODEL_MAX_INPUT 16384
 #define MODEL_MAX_HIDDEN 1024
 #define MAX_EPOCHS 1000000u
@@ -84,9 +84,13 @@ int model_save(const model_t *m, const char *path, sm_err *e)
     put_u64(&s, m->cfg.seed);
     put_u64(&s, m->cfg.train_pairs);
     put_u32(&s, m->epoch);
-    put_u32(&s, 0); /* reserved */
+    put_u32(&s, m->step);
     for (int i = 0; i < 4; i++)
         put_u64(&s, m->rng.s[i]);
+    put_u64(&s, m->epoch_seed);
+    uint64_t bits;
+    memcpy(&bits, &m->loss_sum, 8);
+    put_u64(&s, bits);
     put_u64(&s, (uint64_t)m->n_params);
     for (uint32_t i = 0; i < m->epoch; i++) {
         put_f32(&s, m->history[i].loss);
@@ -227,9 +231,12 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     m->cfg.seed = get_u64(&c);
     m->cfg.train_pairs = get_u64(&c);
     m->epoch = get_u32(&c);
-    (void)get_u32(&c);
+    m->step = get_u32(&c);
     for (int i = 0; i < 4; i++)
         m->rng.s[i] = get_u64(&c);
+    m->epoch_seed = get_u64(&c);
+    uint64_t bits = get_u64(&c);
+    memcpy(&m->loss_sum, &bits, 8);
     uint64_t n_params = get_u64(&c);
     if (c.pos != HEADER_BYTES)
         return sm_fail(e, "%s: internal error: header is %zu bytes", path, c.pos);
@@ -255,6 +262,9 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
                        "damaged", path, stored, (uint32_t)crc);
     if (check_hyper(path, &m->cfg, e) != 0)
         return -1;
+    if (!isfinite(m->loss_sum) || m->loss_sum < 0 || (m->step == 0 && m->loss_sum != 0))
+        return sm_fail(e, "%s: bad running loss %g at step %u in the model file", path,
+                       m->loss_sum, m->step);
 
     m->n_params = expect_params;
     if (model_alloc(m, m->epoch > m->cfg.epochs ? m->epoch : m->cfg.epochs, e) != 0)

@@ -157,19 +157,29 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
 {
     const pairs_t *p = t->pairs;
     const size_t steps = trainer_steps(t), T = (size_t)t->threads;
+    if (m->step >= steps)
+        return sm_fail(e, "the model stopped at step %u of an epoch, but an epoch here has only "
+                       "%zu steps (other data or batch size?)", m->step, steps);
 
-    /* A fresh permutation every epoch, so the order depends only on the
-     * RNG state (which the model file keeps). */
+    /* A fresh permutation every epoch from a seed drawn from the model's
+     * RNG; the seed is kept in the model, so an epoch interrupted midway
+     * continues in the same order. */
+    if (m->step == 0) {
+        m->epoch_seed = rng_next(&m->rng);
+        m->loss_sum = 0.0;
+    }
+    rng_t shuffle;
+    rng_seed(&shuffle, m->epoch_seed, 0);
     for (size_t i = 0; i < p->n; i++)
         t->order[i] = (uint32_t)i;
-    rng_shuffle_u32(&m->rng, t->order, p->n);
+    rng_shuffle_u32(&shuffle, t->order, p->n);
 
     t->m = m;
-    double sum = 0.0;
-    size_t seen = 0;
-    *steps_done = 0;
-    *mean_loss = 0;
-    for (size_t step = 0; step < steps; step++) {
+    size_t first = m->step;
+    double sum = m->loss_sum;
+    *steps_done = first;
+    *mean_loss = first ? sum / (double)(first * (size_t)t->batch) : 0.0;
+    for (size_t step = first; step < steps; step++) {
         size_t start = step * (size_t)t->batch;
         size_t B = p->n - start < (size_t)t->batch ? p->n - start : (size_t)t->batch;
         for (size_t i = 0; i < T; i++) {
@@ -189,12 +199,18 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
         pool_run(t->pool, update_worker, t);
 
         sum += loss;
-        seen += B;
+        m->step = (uint32_t)(step + 1);
+        m->loss_sum = sum;
         *steps_done = step + 1;
-        *mean_loss = sum / (double)seen;
-        if (progress && progress(ctx, step + 1, steps, *mean_loss))
+        *mean_loss = sum / (double)(start + B);
+        if (step + 1 < steps && progress && progress(ctx, step + 1, steps, *mean_loss))
             return 1;
     }
+    if (progress)
+        progress(ctx, steps, steps, *mean_loss);
+    /* At the epoch boundary again: the caller records the epoch. */
+    m->step = 0;
+    m->loss_sum = 0.0;
     return 0;
 }
 
