@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The tool: compiler, CMake, zlib, OpenBLAS (CBLAS), stb, the data.
+# The tests: clang + its runtime (libFuzzer), valgrind, python3 (JSON
+# checks), time (scripts/bench.sh).
 packages=(build-essential cmake pkg-config zlib1g-dev libopenblas-dev libstb-dev
-          dataset-fashion-mnist time)
+          dataset-fashion-mnist clang libclang-rt-dev valgrind python3 time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
