@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include "check.h"
 #include "dataset.h"
 #include "idx.h"
@@ -404,6 +406,47 @@ static void write_fake(const char *dir, const fake_spec *s)
     }
 }
 
+/* A header that promises 900 MB over a file of a few bytes is refused as
+ * truncated without allocating what it promises (the buffer grows with the
+ * data read). Outside ASan (whose shadow memory needs a huge address
+ * space) the call runs under an address-space limit 512 MB above the
+ * current size: allocating the promise would fail with "out of memory". */
+static void test_no_giant_allocation(void)
+{
+    uint8_t hdr[16 + 64];
+    put_be32(hdr, IDX_MAGIC_IMAGES);
+    put_be32(hdr + 4, 1000);
+    put_be32(hdr + 8, 30000);
+    put_be32(hdr + 12, 30); /* 900,000,000 bytes promised */
+    memset(hdr + 16, 7, 64);
+    const char *path = tpath("promise-900mb");
+    write_plain(path, hdr, sizeof hdr);
+    struct rlimit old;
+    int limited = 0;
+#if !defined(__SANITIZE_ADDRESS__)
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    if (pages > 0 && getrlimit(RLIMIT_AS, &old) == 0) {
+        struct rlimit lim = old;
+        lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)512 << 20);
+        limited = setrlimit(RLIMIT_AS, &lim) == 0;
+    }
+#endif
+    idx_array a;
+    sm_err e = {{0}};
+    int rc = idx_read(path, IDX_MAGIC_IMAGES, &a, &e);
+    if (limited)
+        setrlimit(RLIMIT_AS, &old);
+    CHECK(rc == -1 && strstr(e.msg, "truncated"), "900 MB promise: rc %d, %s", rc, e.msg);
+    printf("900 MB promise over 80 bytes%s: %s\n", limited ? " (address space limited)" : "",
+           e.msg);
+}
+
 static void test_dataset(void)
 {
     const fake_spec ok = {4, 4, 3, 3, 2, 2, 2, 2, -1, 0};
@@ -628,6 +671,7 @@ int main(void)
     test_valid();
     test_faults();
     test_gzip_damage();
+    test_no_giant_allocation();
     test_dataset();
     test_find_dir();
     rm_rf(tmpdir);

@@ -95,18 +95,33 @@ static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_
     }
     out->ndim = ndim;
 
-    uint8_t *data = malloc(size);
-    if (!data)
-        return sm_fail(e, "%s: out of memory allocating %zu bytes", path, size);
-    r = read_full(f, path, data, size, e);
-    if (r < 0) {
-        free(data);
-        return -1;
+    /* The buffer grows with the data actually read (doubling from 1 MB),
+     * so a header that promises a gigabyte over a short file never gets
+     * its gigabyte. */
+    size_t cap = size < ((size_t)1 << 20) ? size : ((size_t)1 << 20), got = 0;
+    uint8_t *data = malloc(cap);
+    while (data) {
+        r = read_full(f, path, data + got, cap - got, e);
+        if (r < 0) {
+            free(data);
+            return -1;
+        }
+        got += (size_t)r;
+        if (got < cap || cap == size)
+            break;
+        size_t grown = cap * 2 < size ? cap * 2 : size;
+        uint8_t *more = realloc(data, grown);
+        if (!more)
+            free(data);
+        data = more;
+        cap = grown;
     }
-    if ((size_t)r < size) {
+    if (!data)
+        return sm_fail(e, "%s: out of memory reading %zu bytes", path, cap);
+    if (got < size) {
         free(data);
-        return sm_fail(e, "%s: truncated: header promises %zu data bytes, file holds %ld", path,
-                       size, r);
+        return sm_fail(e, "%s: truncated: header promises %zu data bytes, file holds %zu", path,
+                       size, got);
     }
     unsigned char extra;
     r = read_full(f, path, &extra, 1, e);
