@@ -232,6 +232,41 @@ train_bad --dropout -0.1
 train_bad --threads 0
 train_bad --train-pairs 0
 train_bad --seed -1
+train_bad --threads 257
+train_bad --rho nan
+train_bad --margin 1e999
+
+# eval_bad / bench_bad OPTION VALUE: the same for eval and bench.
+eval_bad() {
+    run "eval $1 $2" "$BIN" eval --data "$EMPTY" --model "$T/never.siam" "$1" "$2"
+    expect_usage_error "usage: siamese eval" "$1: expected"
+    expect_in err "'$2'"
+}
+eval_bad --threshold abc
+eval_bad --threshold 0
+eval_bad --threshold -0.5
+eval_bad --threshold nan
+eval_bad --threshold inf
+eval_bad --threshold 1e999
+eval_bad --scale 0
+eval_bad --scale 9
+eval_bad --scale x
+eval_bad --threads 0
+eval_bad --threads -2
+eval_bad --threads 99999999999999999999
+bench_bad() {
+    run "bench $1 $2" "$BIN" bench --data "$EMPTY" "$1" "$2"
+    expect_usage_error "usage: siamese bench" "$1: expected"
+    expect_in err "'$2'"
+}
+bench_bad --threads 0
+bench_bad --threads -1
+bench_bad --threads abc
+bench_bad --threads 1e9
+run "eval positional" "$BIN" eval extra
+expect_usage_error "usage: siamese eval" "unexpected argument 'extra'"
+run "bench unknown option" "$BIN" bench --epochs 3
+expect_usage_error "usage: siamese bench" "unknown option '--epochs'"
 
 run "train positional" "$BIN" train --data "$EMPTY" --model "$T/never.siam" extra
 expect_usage_error "$TR_USAGE" "unexpected argument 'extra'"
