@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dataset.h"
+
 #define EXIT_USAGE 2
 
 /* The model file train writes and eval/show-pairs read by default. */
@@ -42,5 +44,13 @@ void cli_blas_report(FILE *out);
 
 /* Number of online CPUs (at least 1). */
 int cli_cpu_count(void);
+
+/* Monotonic clock, seconds. */
+double cli_now(void);
+
+/* Finds the data folder (--data value opt, may be NULL; see dataset.h) and
+ * loads it into ds, writing the folder to dir. On failure prints the
+ * reason as "siamese CMD: ..." and returns -1. */
+int cli_load_data(const char *cmd, const char *opt, char *dir, size_t dirlen, dataset_t *ds);
 
 #endif

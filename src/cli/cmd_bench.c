@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "bench.h"
 #include "blas_kernels.h"
@@ -34,13 +33,6 @@ static void usage(FILE *out)
             "                    ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
             "  -h, --help        show this help\n",
             REPEATS, cli_cpu_count());
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int by_value(const void *a, const void *b)
@@ -93,12 +85,10 @@ int cmd_bench(int argc, char **argv)
     dataset_t ds;
     double t_load[REPEATS];
     for (int i = 0; i < REPEATS; i++) {
-        double t0 = now();
-        if (dataset_find_dir(data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
+        double t0 = cli_now();
+        if (cli_load_data(cmd, data, dir, sizeof dir, &ds) != 0)
             return 1;
-        }
-        t_load[i] = now() - t0;
+        t_load[i] = cli_now() - t0;
         if (i + 1 < REPEATS)
             dataset_free(&ds);
     }
@@ -155,7 +145,7 @@ int cmd_bench(int argc, char **argv)
         flops = f.flops;
         blas_set_threads(1); /* what the trainer's workers run with */
 
-        double t0 = now(), loss;
+        double t0 = cli_now(), loss;
         size_t steps;
         if (trainer_epoch(&t, &m, NULL, NULL, &loss, &steps, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
@@ -170,18 +160,18 @@ int cmd_bench(int argc, char **argv)
             model_free(&m);
             goto out;
         }
-        t_epoch[i] = now() - t0;
+        t_epoch[i] = cli_now() - t0;
     }
     trainer_free(&t);
     blas_set_threads((int)threads);
     for (int i = 0; i < REPEATS; i++) {
-        double t0 = now();
+        double t0 = cli_now();
         if (distances_for_pairs(dist, m.params, m.shape, &ds.test, &te, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             model_free(&m);
             goto out;
         }
-        t_eval[i] = now() - t0;
+        t_eval[i] = cli_now() - t0;
     }
     model_free(&m);
 

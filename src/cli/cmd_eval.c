@@ -293,8 +293,7 @@ int cmd_eval(int argc, char **argv)
     }
     char dir[4096];
     dataset_t ds;
-    if (dataset_find_dir(o.data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_data(cmd, o.data, dir, sizeof dir, &ds) != 0) {
         model_free(&m);
         return 1;
     }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -51,13 +50,6 @@ static void usage(FILE *out)
             "  -h, --help            show this help\n",
             d.epochs, d.batch, d.lr, d.rho, d.margin, d.dropout, SEED_DEFAULT, cli_cpu_count(),
             DEFAULT_MODEL);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Options as given; `set_*` records which the user passed explicitly. */
@@ -340,13 +332,12 @@ int cmd_train(int argc, char **argv)
 
     char dir[4096];
     dataset_t ds;
-    double t0 = now();
-    if (dataset_find_dir(o.data, dir, sizeof dir, &e) != 0 || dataset_load(dir, &ds, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    double t0 = cli_now();
+    if (cli_load_data(cmd, o.data, dir, sizeof dir, &ds) != 0) {
         model_free(&m);
         return 1;
     }
-    double t_load = now() - t0;
+    double t_load = cli_now() - t0;
     if (!o.resume) {
         net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
         if (model_init(&m, shape, o.cfg, &e) != 0) {
@@ -406,7 +397,7 @@ int cmd_train(int argc, char **argv)
     catch_interrupts();
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
-        double start = now(), loss;
+        double start = cli_now(), loss;
         size_t done_steps;
         if (sc.live)
             progress_start(&sc.bar, stderr, ep, cfg->epochs);
@@ -442,7 +433,7 @@ int cmd_train(int argc, char **argv)
             rc = 1;
             break;
         }
-        secs[m.epoch - 1] = now() - start;
+        secs[m.epoch - 1] = cli_now() - start;
         if (o.history &&
             (write_history(o.history, &m, secs, &e) != 0 || write_curve(curve, &m, &e) != 0)) {
             cli_error(cmd, "%s", e.msg);

@@ -1,4 +1,5 @@
-/* opts.c - checked parsing of option values. */
+/* opts.c - checked parsing of option values, and the few helpers every
+ * command shares (clock, CPU count, data loading with its error line). */
 #include "cli.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -95,4 +97,21 @@ int cli_cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cli_load_data(const char *cmd, const char *opt, char *dir, size_t dirlen, dataset_t *ds)
+{
+    sm_err e;
+    if (dataset_find_dir(opt, dir, dirlen, &e) != 0 || dataset_load(dir, ds, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    return 0;
 }

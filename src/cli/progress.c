@@ -1,14 +1,8 @@
 /* progress.c - see progress.h. */
 #include "progress.h"
 
-#include <time.h>
+#include "cli.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void clock_str(char *buf, size_t n, double s)
 {
@@ -21,13 +15,13 @@ void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs)
     p->out = out;
     p->epoch = epoch;
     p->epochs = epochs;
-    p->start = now();
+    p->start = cli_now();
     p->last_draw = 0;
 }
 
 void progress_update(progress_bar *p, size_t step, size_t steps, double loss)
 {
-    double t = now();
+    double t = cli_now();
     if (step < steps && t - p->last_draw < 0.1)
         return;
     p->last_draw = t;
