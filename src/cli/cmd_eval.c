@@ -279,6 +279,8 @@ int cmd_eval(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (o.verbose)
+        cli_blas_report(stderr);
     sm_err e;
     /* Pictures are written at the end: check now that they can be. */
     if ((o.heatmap && atomic_check_writable(o.heatmap, &e) != 0) ||
@@ -321,8 +323,6 @@ int cmd_eval(int argc, char **argv)
         pairs_subset(&tr, (size_t)m.cfg.train_pairs, &sub);
     }
     blas_set_threads((int)o.threads);
-    if (o.verbose)
-        cli_blas_report(stderr);
     dte = malloc(te.n * sizeof *dte);
     dtr = malloc(tr.n * sizeof *dtr);
     if (!dte || !dtr) {

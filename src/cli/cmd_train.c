@@ -295,6 +295,8 @@ int cmd_train(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (o.verbose)
+        cli_blas_report(stderr);
 
     sm_err e;
     model_t m;
@@ -377,7 +379,6 @@ int cmd_train(int argc, char **argv)
 
     if (o.verbose) {
         fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
-        cli_blas_report(stderr);
         fprintf(stderr, "threads: %ld (the batch is split between them, each running "
                 "single-threaded BLAS); seed %llu; batch %u; lr %g; rho %g; margin %g; dropout "
                 "%g\n", o.threads, (unsigned long long)cfg->seed, cfg->batch, cfg->lr,
