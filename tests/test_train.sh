@@ -67,9 +67,23 @@ check '[ $rc -eq 0 ] && [[ "$out" == *"nothing to do"* ]]' "resume at the end: r
 out=$("$bin" train --resume --epochs 6 --lr 0.01 --data "$data" --model "$tmp/resumed.siam" 2>&1); rc=$?
 check '[ $rc -eq 2 ] && [[ "$out" == *"--lr 0.01 differs"* ]]' "conflicting --lr on resume: rc $rc, $out"
 
+# On a terminal (script(1) gives it one) a live bar is redrawn in place on
+# stderr, with steps, a bar, elapsed < remaining time and the running loss;
+# it is erased before the epoch line.
+if command -v script >/dev/null; then
+  script -qec "$bin train --train-pairs 20000 --threads 1 --seed 7 --data $data --epochs 1 \
+    --model $tmp/tty.siam" /dev/null >"$tmp/tty.out" 2>&1
+  check 'grep -qaE $'"'"'\rEpoch 1/1  [0-9]+/157 \[=+>?\.*\]  0:[0-9]{2} < 0:[0-9]{2}  loss: [0-9.]+'"'"' "$tmp/tty.out"' \
+    "no live progress bar on a terminal: $(head -c 300 "$tmp/tty.out" | od -c | head -5)"
+  check '[ "$(grep -c $'"'"'\r'"'"' "$tmp/tty.out")" -ge 1 ] && grep -qa "^Epoch 1/1  157/157" <(tr "\r" "\n" < "$tmp/tty.out")' \
+    "the epoch line does not follow the bar"
+else
+  bad "script(1) is missing: cannot test the terminal progress bar"
+fi
+
 # One epoch on the full data: the notebook's first epoch prints about
 # loss 0.111, val_loss 0.086.
-"$bin" train --epochs 1 --data "$data" --model "$tmp/full.siam" --history "$tmp/full.csv" \
+"$bin" train --epochs 1 --threads 2 --data "$data" --model "$tmp/full.siam" --history "$tmp/full.csv" \
   >"$tmp/full.out" 2>&1
 check '[ $? -eq 0 ]' "full epoch failed: $(cat "$tmp/full.out")"
 check 'grep -qx "Train on 119980 pairs, validate on 19980 pairs" "$tmp/full.out"' "full pair counts"
