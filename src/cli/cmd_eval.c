@@ -125,10 +125,10 @@ static void print_text(const report *r)
     printf("Confusion matrix at threshold %.2f (rows: truth, columns: prediction;\n"
            "a pair is predicted \"same\" when its distance < %.2f)\n",
            r->threshold, r->threshold);
-    printf("%16s %18s %16s\n", "", "predicted diff.", "predicted same");
-    printf("%16s %18llu %16llu\n", "true different", (unsigned long long)m->cell[0][0],
+    printf("%-16s %16s %16s\n", "", "predicted diff.", "predicted same");
+    printf("%-16s %16llu %16llu\n", "true different", (unsigned long long)m->cell[0][0],
            (unsigned long long)m->cell[0][1]);
-    printf("%16s %18llu %16llu\n\n", "true same", (unsigned long long)m->cell[1][0],
+    printf("%-16s %16llu %16llu\n\n", "true same", (unsigned long long)m->cell[1][0],
            (unsigned long long)m->cell[1][1]);
     printf("accuracy   %.4f\n", r->at.accuracy);
     printf("precision  %.4f   recall %.4f   F1 %.4f   (of \"same\")\n", r->at.precision,
