@@ -17,10 +17,14 @@
 typedef struct {
     FILE *f;           /* write here between atomic_open and atomic_commit */
     char path[4096];   /* the final name */
-    char tmp[4096 + 16];
+    char tmp[4096 + 32];
     int failed;        /* set by atomic_write on a short write */
     int err_no;        /* errno of the first failure */
 } atomic_file;
+
+/* The temporary file's name for path in this process: path + ".tmp-" +
+ * pid. Known in advance, so a signal handler can remove it. */
+void atomic_tmp_name(const char *path, char *out, size_t n);
 
 /* Creates the temporary file for path. Returns 0 or -1 with e set (folder
  * missing or not writable, ...). */

@@ -12,6 +12,9 @@
 
 #include "err.h"
 
+/* The largest width or height of a picture, in pixels. */
+#define CANVAS_MAX_SIDE 32768
+
 typedef struct {
     int w, h;
     uint8_t *px; /* [h, w, 3] */

@@ -47,6 +47,7 @@ int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
 /* Loads one split ("train" or "t10k" prefix) from dir. */
 int dataset_load_split(const char *dir, const char *prefix, split_t *s, sm_err *e);
 
+/* Free what the loaders allocated; safe on an empty dataset or split. */
 void dataset_free(dataset_t *ds);
 void split_free(split_t *s);
 

@@ -19,8 +19,16 @@ typedef struct {
     uint32_t batch;     /* pairs per step */
     uint32_t epochs;    /* epochs the run was asked for */
     uint64_t seed;      /* pairs, subset, init, shuffling, dropout */
+    uint32_t threads;   /* workers the batch was split between: results
+                           depend on it, so --resume reuses it */
     uint64_t train_pairs; /* size of the training subset, 0 = all pairs */
 } train_config;
+
+/* Limits of what a model may be: the loader refuses anything larger, so
+ * training refuses to start one. */
+#define MODEL_MAX_INPUT 16384
+#define MODEL_MAX_HIDDEN 1024
+#define MODEL_MAX_EPOCHS 100000u
 
 /* The notebook's settings. */
 train_config train_config_default(void);
@@ -48,7 +56,8 @@ typedef struct {
 } model_t;
 
 /* A fresh model: Glorot weights from the seed's training stream, v = 0,
- * epoch 0. Returns 0 or -1 with e set. */
+ * epoch 0. Returns 0 or -1 with e set (sizes beyond the limits above, no
+ * memory). */
 int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e);
 
 /* Allocates the buffers of a model whose shape and n_params are set
@@ -58,6 +67,7 @@ int model_alloc(model_t *m, uint32_t history_cap, sm_err *e);
 /* Appends one epoch's losses, growing the history as needed. */
 int model_add_epoch(model_t *m, float loss, float val_loss, sm_err *e);
 
+/* Frees the buffers of m; safe on an empty model. */
 void model_free(model_t *m);
 
 #endif

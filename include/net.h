@@ -28,7 +28,10 @@ typedef struct {
     float *b[NET_LAYERS]; /* [H] each */
 } net_views;
 
+/* Floats in the flat buffer: IN*H + H + 2*(H*H + H) (133,504 here). */
 size_t net_param_count(net_shape s);
+
+/* Points the views of v into flat (params or grads: same layout). */
 void net_point(net_views *v, float *flat, net_shape s);
 
 /* Glorot-uniform kernels (limit sqrt(6 / (fan_in + fan_out))), zero biases. */
@@ -45,7 +48,11 @@ typedef struct {
     float *grad_b;        /* [R, H] scratch */
 } net_cache;
 
+/* Allocates the activations for up to max_rows rows (64-byte aligned).
+ * Returns 0 or -1 with e set. */
 int net_cache_init(net_cache *c, net_shape s, int max_rows, sm_err *e);
+
+/* Frees c; safe on a zeroed or already freed cache. */
 void net_cache_free(net_cache *c);
 
 /* Embeds the R rows of c->x into c->a[2]. Training mode when r is not

@@ -14,7 +14,9 @@ typedef struct {
     float lr, rho, eps;
 } rmsprop_cfg;
 
-/* One step over the flat buffers w, v, g [n]. */
-void rmsprop_step(float *w, float *v, const float *g, size_t n, rmsprop_cfg cfg);
+/* One step over the flat buffers w, v, g [n]. Returns 1 when a weight or
+ * an entry of v came out NaN or infinite (checked in the same pass), else
+ * 0: a finite loss does not prove finite parameters (v overflows first). */
+int rmsprop_step(float *w, float *v, const float *g, size_t n, rmsprop_cfg cfg);
 
 #endif

@@ -38,6 +38,7 @@ typedef struct {
     rng_t rng;             /* this step's dropout stream */
     size_t first, count;   /* its pairs: order[first .. first + count) */
     double loss;           /* sum of its pairs' losses this step */
+    int nonfinite;         /* its parameter range went NaN/inf this step */
 } train_worker;
 
 typedef struct {
@@ -71,7 +72,9 @@ size_t trainer_steps(const trainer_t *t);
 /* Runs one epoch on m (params, velocity, rng). Returns 0 with *mean_loss
  * the mean pair loss of the epoch; 1 when progress asked to stop (m then
  * holds a finished step, *steps_done says how many); -1 with e set when the
- * loss became NaN or infinite (the step that produced it is not applied). */
+ * loss became NaN or infinite (the step that produced it is not applied)
+ * or a step left a parameter or optimizer entry NaN or infinite (m is then
+ * unusable: do not save it). */
 int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ctx,
                   double *mean_loss, size_t *steps_done, sm_err *e);
 

@@ -67,11 +67,14 @@ sleep 0.1
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check '[ $rc -eq 130 ]' "first SIGINT: exit $rc, want 130 ($(cat "$tmp/int.err"))"
-check 'grep -q "Continue with: siamese train --resume --model $m --epochs 4" "$tmp/int.err"' \
-  "no resume hint: $(cat "$tmp/int.err")"
+hint=$(sed -n 's/.*Continue with: siamese //p' "$tmp/int.err")
+check '[[ "$hint" == "train --resume --model $m --epochs 4 --threads 1 --data $data" ]]' \
+  "resume hint: '$hint' ($(cat "$tmp/int.err"))"
 check 'loads "$m"' "the model saved on SIGINT does not load"
 "$bin" train "${run[@]}" --epochs 4 --model "$tmp/int-straight.siam" --train-pairs 30000 --quiet
-"$bin" train --resume --threads 1 --data "$data" --epochs 4 --model "$m" --quiet
+# The hint, run as printed, continues the run exactly.
+# shellcheck disable=SC2086
+"$bin" $hint --quiet
 check 'cmp -s "$tmp/int-straight.siam" "$m"' "resumed after Ctrl-C: not byte-identical to a straight run"
 
 # --- Ctrl-C twice: stop at once, model file untouched ----------------------
@@ -90,6 +93,7 @@ wait "$pid"; rc=$?
 check '[ $rc -eq 130 ]' "second SIGINT: exit $rc, want 130"
 check 'cmp -s "$tmp/straight.siam" "$m"' "second SIGINT touched the model file"
 check 'grep -q "interrupted again" "$tmp/twice.err"' "no message on the second SIGINT"
+check '[ -z "$(ls "$tmp" | grep "twice.siam.tmp")" ]' "the second SIGINT left the temporary file"
 
 # --- write failures ----------------------------------------------------------
 # A folder where no file can be created: a read-only one, or /sys for root

@@ -383,7 +383,7 @@ static void check_show_pairs(const shown_t *s, const char *png, size_t expect_ro
     /* The title as cmd_show_pairs.c words it: the picture widens to fit it
      * and the legend. */
     char title[160];
-    snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %.2f",
+    snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %g",
              only_errors ? "wrongly predicted " : "", "test", (double)THRESHOLD);
     strip_layout L;
     strip_layout_compute(&L, (size_t)s->nrows, (int)split->rows, (int)split->cols, SCALE, 1);

@@ -74,6 +74,7 @@ int main(void)
     cfg.seed = 77;
     cfg.epochs = 9;
     cfg.train_pairs = 1234;
+    cfg.threads = 3;
     model_t m, l;
     sm_err e;
     CHECK(model_init(&m, (net_shape){784, 128}, cfg, &e) == 0, "init: %s", e.msg);
@@ -91,7 +92,7 @@ int main(void)
     CHECK(l.epoch == 2 && l.cfg.seed == 77 && l.cfg.epochs == 9 && l.cfg.train_pairs == 1234 &&
               l.cfg.batch == 128 && l.cfg.lr == cfg.lr && l.cfg.rho == cfg.rho &&
               l.cfg.eps == cfg.eps && l.cfg.margin == cfg.margin &&
-              l.cfg.dropout == cfg.dropout,
+              l.cfg.dropout == cfg.dropout && l.cfg.threads == 3,
           "fields differ after load");
     CHECK(memcmp(&l.rng, &m.rng, sizeof m.rng) == 0, "rng state differs");
     CHECK(l.step == 17 && l.epoch_seed == m.epoch_seed && l.loss_sum == 3.25,
@@ -134,6 +135,9 @@ int main(void)
     float big_lr = -1.0f;
     DAMAGE("lr", "learning rate", (memcpy(d + 24, &big_lr, 4), fix_crc(d, na)), na);
     DAMAGE("batch", "batch size", (put_u32(d + 44, 0), fix_crc(d, na)), na);
+    /* The epoch target once sized an allocation: 2^32-1 must be refused. */
+    DAMAGE("target", "bad epoch target", (put_u32(d + 48, 0xffffffffu), fix_crc(d, na)), na);
+    DAMAGE("threads", "bad thread count", (put_u32(d + 52, 0), fix_crc(d, na)), na);
 
     /* Missing file. */
     model_t x;

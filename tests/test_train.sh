@@ -61,6 +61,16 @@ check '[ $? -eq 0 ]' "resume failed: $(cat "$tmp/r.out")"
 check 'cmp -s "$tmp/straight.siam" "$tmp/resumed.siam"' "resume is not byte-identical to a straight run"
 check 'grep -q "^Epoch 4/5" "$tmp/r.out" && ! grep -q "^Epoch 3/5" "$tmp/r.out"' \
   "resume did not continue at epoch 4: $(cat "$tmp/r.out")"
+# --resume reuses the file's thread count (results depend on it); another
+# count given by hand is taken, with a note that the run now differs.
+cp "$tmp/a.siam" "$tmp/t1.siam"
+"$bin" train --resume --epochs 5 --data "$data" --model "$tmp/t1.siam" --quiet
+check 'cmp -s "$tmp/straight.siam" "$tmp/t1.siam"' "--resume without --threads did not reuse the file's 1 thread"
+cp "$tmp/a.siam" "$tmp/t2.siam"
+out=$("$bin" train --resume --epochs 4 --threads 2 --data "$data" --model "$tmp/t2.siam" 2>&1 >/dev/null)
+check '[[ "$out" == *"trained with 1 threads; with 2 the rest of the run will differ"* ]]' \
+  "no note for a changed thread count: $out"
+
 # Nothing left to do; conflicting settings are refused.
 out=$("$bin" train --resume --epochs 5 --data "$data" --model "$tmp/resumed.siam" 2>&1); rc=$?
 check '[ $rc -eq 0 ] && [[ "$out" == *"nothing to do"* ]]' "resume at the end: rc $rc, $out"

@@ -120,10 +120,12 @@ static const int sweep_rows = 12;
 static void print_text(const report *r)
 {
     const confusion_t *m = &r->cm;
-    printf("model %s: epoch %u, seed %llu; %zu test pairs\n\n", r->model_path, r->model->epoch,
-           (unsigned long long)r->model->cfg.seed, r->n_test);
-    printf("Confusion matrix at threshold %.2f (rows: truth, columns: prediction;\n"
-           "a pair is predicted \"same\" when its distance < %.2f)\n",
+    printf("model %s: epoch %u", r->model_path, r->model->epoch);
+    if (r->model->step) /* saved by Ctrl-C inside the next epoch */
+        printf(" and %u steps of epoch %u", r->model->step, r->model->epoch + 1);
+    printf(", seed %llu; %zu test pairs\n\n", (unsigned long long)r->model->cfg.seed, r->n_test);
+    printf("Confusion matrix at threshold %g (rows: truth, columns: prediction;\n"
+           "a pair is predicted \"same\" when its distance < %g)\n",
            r->threshold, r->threshold);
     printf("%-16s %16s %16s\n", "", "predicted diff.", "predicted same");
     printf("%-16s %16llu %16llu\n", "true different", (unsigned long long)m->cell[0][0],
@@ -154,7 +156,7 @@ static void print_text(const report *r)
         }
         printf("\n");
     }
-    printf("Errors by class (test pairs at threshold %.2f)\n", r->threshold);
+    printf("Errors by class (test pairs at threshold %g)\n", r->threshold);
     printf("%-12s %13s %15s   %s\n", "class", "same, split", "diff., joined",
            "joined most often with");
     for (int k = 0; k < DATASET_CLASSES; k++) {
@@ -253,7 +255,7 @@ static int write_pictures(const eval_opts *o, const report *r, sm_err *e)
     }
     if (o->roc) {
         char l1[64], l2[64];
-        snprintf(l1, sizeof l1, "threshold %.2f (yours)", r->threshold);
+        snprintf(l1, sizeof l1, "threshold %g (yours)", r->threshold);
         snprintf(l2, sizeof l2, "threshold %.2f (suggested)", r->suggested);
         plot_mark marks[2] = {roc_mark(r->d_test, r->y_test, r->n_test, r->threshold, l1),
                               roc_mark(r->d_test, r->y_test, r->n_test, r->suggested, l2)};

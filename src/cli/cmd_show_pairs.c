@@ -144,6 +144,16 @@ int cmd_show_pairs(int argc, char **argv)
         cli_error(cmd, "out of memory");
         goto done;
     }
+    strip_layout L;
+    strip_layout_compute(&L, (size_t)count, (int)s->rows, (int)s->cols, (int)scale,
+                         model_path != NULL);
+    if (L.width > CANVAS_MAX_SIDE || L.height > CANVAS_MAX_SIDE) {
+        cli_error(cmd, "--count %ld at --scale %ld makes a picture %d x %d pixels, more than "
+                  "%d on a side: draw fewer pairs or use a smaller --scale", count, scale,
+                  L.width, L.height, CANVAS_MAX_SIDE);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (model_path) {
         if ((size_t)m.shape.in != s->rows * s->cols) {
             cli_error(cmd, "%s takes %d inputs, the images have %zu pixels", model_path,
@@ -177,7 +187,7 @@ int cmd_show_pairs(int argc, char **argv)
     canvas_t canvas;
     char title[160];
     if (dist)
-        snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %.2f",
+        snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %g",
                  only_errors ? "wrongly predicted " : "", splits[split], threshold);
     else
         snprintf(title, sizeof title, "%s pairs: left image on top, right image below",

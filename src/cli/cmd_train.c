@@ -2,6 +2,7 @@
  * after every epoch, print what Keras prints. */
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ static void usage(FILE *out)
             "      --margin X        contrastive loss margin (default %g)\n"
             "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
-            "  -j, --threads N       BLAS threads (default: all %d cores)\n"
+            "  -j, --threads N       worker threads, each running single-threaded BLAS\n"
+            "                        (default: all %d cores; --resume: the file's)\n"
             "      --data DIR        Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                        ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
             "  -m, --model FILE      model file to write (default %s)\n"
@@ -55,7 +57,7 @@ static void usage(FILE *out)
 /* Options as given; `set_*` records which the user passed explicitly. */
 typedef struct {
     train_config cfg;
-    int set_lr, set_rho, set_margin, set_dropout, set_seed, set_batch, set_subset;
+    int set_lr, set_rho, set_margin, set_dropout, set_seed, set_batch, set_subset, set_threads;
     long threads;
     const char *data, *model, *history;
     int resume, quiet, verbose;
@@ -114,7 +116,10 @@ static int parse(int argc, char **argv, train_opts *o)
             bad = opt_u64(cmd, "seed", optarg, &o->cfg.seed);
             o->set_seed = 1;
             break;
-        case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &o->threads); break;
+        case 'j':
+            bad = opt_long(cmd, "threads", optarg, 1, 256, &o->threads);
+            o->set_threads = 1;
+            break;
         case 'd': o->data = optarg; break;
         case 'm': o->model = optarg; break;
         case 'r': o->resume = 1; break;
@@ -245,7 +250,11 @@ static int write_curve(const char *path, const model_t *m, sm_err *e)
 /* Set by the SIGINT/SIGTERM handler (a handler can reach nothing else):
  * the first signal lets the current step finish and the model be saved; a
  * second one leaves at once, without touching the model file. */
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted; /* lock-free: safe from a handler, seen by all threads */
+
+/* Temporary files a save may have open, named in advance (atomic_file.h):
+ * the second signal removes them, since it stops in the middle. */
+static char pending_tmp[3][4096 + 48];
 
 static void on_interrupt(int sig)
 {
@@ -255,6 +264,9 @@ static void on_interrupt(int sig)
                                   "model file is as it was\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
+        for (int i = 0; i < 3; i++)
+            if (pending_tmp[i][0])
+                unlink(pending_tmp[i]); /* async-signal-safe */
         _exit(130);
     }
     interrupted = 1;
@@ -268,6 +280,18 @@ static void catch_interrupts(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The command that continues this run exactly: same file, data, history
+ * and thread count (results depend on it). */
+static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t *m)
+{
+    int k = snprintf(buf, n, "siamese train --resume --model %s --epochs %u --threads %u",
+                     o->model, m->cfg.epochs, m->cfg.threads);
+    if (o->data && k > 0 && (size_t)k < n)
+        k += snprintf(buf + k, n - (size_t)k, " --data %s", o->data);
+    if (o->history && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, " --history %s", o->history);
 }
 
 /* What the step callback needs to draw the bar. */
@@ -297,6 +321,9 @@ int cmd_train(int argc, char **argv)
     }
     if (o.verbose)
         cli_blas_report(stderr);
+    if (o.set_threads && o.threads > cli_cpu_count() && !o.quiet)
+        cli_error(cmd, "note: %ld threads on %d cores: the workers will take turns, which is "
+                  "slower, not faster", o.threads, cli_cpu_count());
 
     sm_err e;
     model_t m;
@@ -310,6 +337,15 @@ int cmd_train(int argc, char **argv)
             model_free(&m);
             return EXIT_USAGE;
         }
+        /* Results depend on the thread count: keep the file's unless the
+         * user asks otherwise, and say what that costs. */
+        if (!o.set_threads)
+            o.threads = m.cfg.threads;
+        else if ((uint32_t)o.threads != m.cfg.threads && !o.quiet)
+            cli_error(cmd, "note: %s was trained with %u threads; with %ld the rest of the run "
+                      "will differ from an uninterrupted one", o.model, m.cfg.threads,
+                      o.threads);
+        m.cfg.threads = (uint32_t)o.threads;
         if (m.epoch >= o.cfg.epochs) {
             if (!o.quiet)
                 printf("%s already holds %u epochs (asked for %u): nothing to do\n", o.model,
@@ -342,6 +378,7 @@ int cmd_train(int argc, char **argv)
     double t_load = cli_now() - t0;
     if (!o.resume) {
         net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
+        o.cfg.threads = (uint32_t)o.threads;
         if (model_init(&m, shape, o.cfg, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             dataset_free(&ds);
@@ -395,6 +432,11 @@ int cmd_train(int argc, char **argv)
     step_ctx sc = {.live = !o.quiet && isatty(STDERR_FILENO)};
     size_t steps = trainer_steps(&t);
     rc = 0;
+    atomic_tmp_name(o.model, pending_tmp[0], sizeof pending_tmp[0]);
+    if (o.history) {
+        atomic_tmp_name(o.history, pending_tmp[1], sizeof pending_tmp[1]);
+        atomic_tmp_name(curve, pending_tmp[2], sizeof pending_tmp[2]);
+    }
     catch_interrupts();
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
@@ -420,9 +462,10 @@ int cmd_train(int argc, char **argv)
                 rc = 1;
                 break;
             }
+            char hint[8192 + 128];
+            resume_hint(hint, sizeof hint, &o, &m);
             cli_error(cmd, "interrupted at epoch %u, step %zu of %zu; saved %s. Continue "
-                      "with: siamese train --resume --model %s --epochs %u", ep, done_steps,
-                      steps, o.model, o.model, cfg->epochs);
+                      "with: %s", ep, done_steps, steps, o.model, hint);
             rc = 130;
             break;
         }
@@ -449,9 +492,10 @@ int cmd_train(int argc, char **argv)
         if (o.verbose)
             fprintf(stderr, "saved %s (epoch %u)\n", o.model, m.epoch);
         if (interrupted && m.epoch < cfg->epochs) {
-            cli_error(cmd, "interrupted after epoch %u; saved %s. Continue with: siamese train "
-                      "--resume --model %s --epochs %u", m.epoch, o.model, o.model,
-                      cfg->epochs);
+            char hint[8192 + 128];
+            resume_hint(hint, sizeof hint, &o, &m);
+            cli_error(cmd, "interrupted after epoch %u; saved %s. Continue with: %s", m.epoch,
+                      o.model, hint);
             rc = 130;
             break;
         }

@@ -55,14 +55,18 @@ int opt_float(const char *cmd, const char *opt, const char *s, double min, doubl
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    int bad = *s == 0 || *end != 0 || errno == ERANGE || !isfinite(v) || v > max ||
-              (min_inclusive ? v < min : v <= min);
+    /* Checked as the float it will be: 1e-50 must not pass "> 0" as a
+     * double and then become 0 (or a subnormal) as a float. */
+    float f = (float)v;
+    int bad = *s == 0 || *end != 0 || errno == ERANGE || !isfinite(f) || f > max ||
+              (min_inclusive ? f < min : f <= min) ||
+              (f != 0.0f && fpclassify(f) == FP_SUBNORMAL);
     if (bad) {
         cli_error(cmd, "--%s: expected a number %s %g and at most %g, found '%s'", opt,
                   min_inclusive ? "from" : "above", min, max, s);
         return -1;
     }
-    *out = (float)v;
+    *out = f;
     return 0;
 }
 

@@ -17,11 +17,17 @@ void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs)
     p->epochs = epochs;
     p->start = cli_now();
     p->last_draw = 0;
+    p->first = 0;
+    p->started = 0;
 }
 
 void progress_update(progress_bar *p, size_t step, size_t steps, double loss)
 {
     double t = cli_now();
+    if (!p->started) { /* a resumed epoch starts past step 0 */
+        p->started = 1;
+        p->first = step ? step - 1 : 0;
+    }
     if (step < steps && t - p->last_draw < 0.1)
         return;
     p->last_draw = t;
@@ -31,7 +37,8 @@ void progress_update(progress_bar *p, size_t step, size_t steps, double loss)
     for (size_t i = 0; i < WIDTH; i++)
         bar[i] = i < fill ? '=' : i == fill ? '>' : '.';
     bar[WIDTH] = 0;
-    double el = t - p->start, eta = step ? el * (double)(steps - step) / (double)step : 0;
+    size_t done = step - p->first;
+    double el = t - p->start, eta = done ? el * (double)(steps - step) / (double)done : 0;
     char a[48], b[48];
     clock_str(a, sizeof a, el);
     clock_str(b, sizeof b, eta);

@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+void atomic_tmp_name(const char *path, char *out, size_t n)
+{
+    snprintf(out, n, "%s.tmp-%ld", path, (long)getpid());
+}
 
 int atomic_open(atomic_file *a, const char *path, sm_err *e)
 {
@@ -16,17 +20,19 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e)
     if (strlen(path) >= sizeof a->path)
         return sm_fail(e, "%s: path too long", path);
     snprintf(a->path, sizeof a->path, "%s", path);
-    snprintf(a->tmp, sizeof a->tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(a->tmp);
+    atomic_tmp_name(path, a->tmp, sizeof a->tmp);
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+    int fd = open(a->tmp, flags, 0666);
+    if (fd < 0 && errno == EEXIST) {
+        /* Left by a dead process that had our pid: ours to replace. */
+        unlink(a->tmp);
+        fd = open(a->tmp, flags, 0666);
+    }
     if (fd < 0) {
         int err = errno;
         a->tmp[0] = 0;
         return sm_fail(e, "%s: cannot create a file there: %s", path, strerror(err));
     }
-    /* mkstemp makes the file 0600; give it the usual permissions. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         int err = errno;

@@ -15,7 +15,6 @@
 #pragma GCC diagnostic pop
 #include <stb_image_write.h>
 
-#define CANVAS_MAX_SIDE 32768
 
 int canvas_init(canvas_t *c, int w, int h, rgb_t bg, sm_err *e)
 {

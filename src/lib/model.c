@@ -10,7 +10,7 @@ train_config train_config_default(void)
 {
     train_config c = {
         .lr = 0.001f, .rho = 0.9f, .eps = 1e-7f, .margin = 1.0f, .dropout = 0.1f,
-        .batch = 128, .epochs = 25, .seed = SEED_DEFAULT, .train_pairs = 0,
+        .batch = 128, .epochs = 25, .seed = SEED_DEFAULT, .threads = 1, .train_pairs = 0,
     };
     return c;
 }
@@ -43,10 +43,15 @@ int model_alloc(model_t *m, uint32_t history_cap, sm_err *e)
 int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e)
 {
     memset(m, 0, sizeof *m);
+    if (shape.in < 1 || shape.in > MODEL_MAX_INPUT || shape.hidden < 1 ||
+        shape.hidden > MODEL_MAX_HIDDEN)
+        return sm_fail(e, "a model of %d inputs and %d hidden units is beyond the limits "
+                       "(1..%d inputs, 1..%d hidden)", shape.in, shape.hidden, MODEL_MAX_INPUT,
+                       MODEL_MAX_HIDDEN);
     m->shape = shape;
     m->cfg = cfg;
     m->n_params = net_param_count(shape);
-    if (model_alloc(m, cfg.epochs, e) != 0)
+    if (model_alloc(m, cfg.epochs < 1024 ? cfg.epochs : 1024, e) != 0)
         return -1;
     rng_seed(&m->rng, cfg.seed, SEED_STREAM_TRAINING);
     net_init(m->params, shape, &m->rng);

@@ -12,9 +12,6 @@
 #include "atomic_file.h"
 
 #define HEADER_BYTES 136 /* everything before the history, see the doc */
-#define MODEL_MAX_INPUT 16384
-#define MODEL_MAX_HIDDEN 1024
-#define MAX_EPOCHS 1000000u
 
 /* A writer that keeps the running CRC of everything written. */
 typedef struct {
@@ -80,7 +77,7 @@ int model_save(const model_t *m, const char *path, sm_err *e)
     put_f32(&s, m->cfg.dropout);
     put_u32(&s, m->cfg.batch);
     put_u32(&s, m->cfg.epochs);
-    put_u32(&s, 0); /* reserved, keeps the u64 fields 8-aligned */
+    put_u32(&s, m->cfg.threads);
     put_u64(&s, m->cfg.seed);
     put_u64(&s, m->cfg.train_pairs);
     put_u32(&s, m->epoch);
@@ -195,6 +192,12 @@ static int check_hyper(const char *path, const train_config *c, sm_err *e)
                        path, c->dropout);
     if (c->batch == 0 || c->batch > 65536)
         return sm_fail(e, "%s: bad batch size %u in the model file", path, c->batch);
+    if (c->epochs == 0 || c->epochs > MODEL_MAX_EPOCHS)
+        return sm_fail(e, "%s: bad epoch target %u in the model file: expected 1..%u", path,
+                       c->epochs, MODEL_MAX_EPOCHS);
+    if (c->threads == 0 || c->threads > 256)
+        return sm_fail(e, "%s: bad thread count %u in the model file: expected 1..256", path,
+                       c->threads);
     return 0;
 }
 
@@ -227,7 +230,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     m->cfg.dropout = get_f32(&c);
     m->cfg.batch = get_u32(&c);
     m->cfg.epochs = get_u32(&c);
-    (void)get_u32(&c);
+    m->cfg.threads = get_u32(&c);
     m->cfg.seed = get_u64(&c);
     m->cfg.train_pairs = get_u64(&c);
     m->epoch = get_u32(&c);
@@ -246,7 +249,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         return sm_fail(e, "%s: parameter count %llu does not match the architecture %ux%u "
                        "(expected %zu)", path, (unsigned long long)n_params, in, hidden,
                        expect_params);
-    if (m->epoch > MAX_EPOCHS)
+    if (m->epoch > MODEL_MAX_EPOCHS)
         return sm_fail(e, "%s: absurd epoch count %u", path, m->epoch);
     size_t expect = HEADER_BYTES + (size_t)m->epoch * 8 + 2 * expect_params * 4 + 4;
     if (len < expect)
@@ -267,7 +270,8 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
                        m->loss_sum, m->step);
 
     m->n_params = expect_params;
-    if (model_alloc(m, m->epoch > m->cfg.epochs ? m->epoch : m->cfg.epochs, e) != 0)
+    /* The history grows on demand: size it by what the file holds. */
+    if (model_alloc(m, m->epoch + 1, e) != 0)
         return -1;
     for (uint32_t i = 0; i < m->epoch; i++) {
         m->history[i].loss = get_f32(&c);

@@ -394,7 +394,7 @@ int plot_heatmap(canvas_t *c, const confusion_t *m, float threshold, int scale, 
 
     char title[96];
     if (fabsf(threshold) < 1e6f)
-        snprintf(title, sizeof title, "Confusion matrix (threshold %.2f)", (double)threshold);
+        snprintf(title, sizeof title, "Confusion matrix (threshold %g)", (double)threshold);
     else
         snprintf(title, sizeof title, "Confusion matrix (threshold %.3g)", (double)threshold);
     int tw = ink_width(title, tts);

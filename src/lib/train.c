@@ -140,6 +140,7 @@ static void update_worker(void *ctx, int i)
     size_t lo = per * (size_t)i, hi = lo + per < n ? lo + per : n;
     if (i == t->threads - 1)
         hi = n;
+    t->w[i].nonfinite = 0;
     if (lo >= hi)
         return;
     float *g = t->w[0].grads;
@@ -149,7 +150,7 @@ static void update_worker(void *ctx, int i)
             g[j] += gk[j];
     }
     const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
-    rmsprop_step(m->params + lo, m->velocity + lo, g + lo, hi - lo, opt);
+    t->w[i].nonfinite = rmsprop_step(m->params + lo, m->velocity + lo, g + lo, hi - lo, opt);
 }
 
 int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ctx,
@@ -197,6 +198,11 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
             return sm_fail(e, "the loss became %s at epoch %u, step %zu of %zu; stopping",
                            isnan(loss) ? "NaN" : "infinite", m->epoch + 1, step + 1, steps);
         pool_run(t->pool, update_worker, t);
+        for (size_t i = 0; i < T; i++)
+            if (t->w[i].nonfinite)
+                return sm_fail(e, "the parameters became NaN or infinite at epoch %u, step %zu "
+                               "of %zu (the loss was still finite); stopping", m->epoch + 1,
+                               step + 1, steps);
 
         sum += loss;
         m->step = (uint32_t)(step + 1);
