@@ -12,6 +12,7 @@
 #include "dense.h"
 #include "distance.h"
 #include "net.h"
+#include "rmsprop.h"
 #include "rng.h"
 
 static void fill(float *x, size_t n, rng_t *r, float lo, float hi)
@@ -296,5 +297,15 @@ int main(void)
     check_contrastive();
     check_net(&r, 0.0f);
     check_net(&r, 0.3f);
+
+    /* RMSprop reports a step that leaves v or w non-finite: a gradient of
+     * 1e20 overflows g^2 although the loss that produced it may be finite. */
+    float w[4] = {0.1f, -0.2f, 0.3f, 0.4f}, v[4] = {0}, g[4] = {0.5f, -0.1f, 0.2f, 0.3f};
+    rmsprop_cfg cfg = {0.001f, 0.9f, 1e-7f};
+    CHECK(rmsprop_step(w, v, g, 4, cfg) == 0, "a normal step was reported non-finite");
+    CHECK(fabsf(w[0] - (0.1f - 0.001f * 0.5f / sqrtf(0.1f * 0.25f + 1e-7f))) < 1e-7f,
+          "Keras-3 RMSprop: w[0] = %.9g", w[0]);
+    g[2] = 1e20f;
+    CHECK(rmsprop_step(w, v, g, 4, cfg) == 1 && isinf(v[2]), "an overflowing v went unnoticed");
     return check_done("gradcheck");
 }
