@@ -12,17 +12,7 @@
 # usage: test_crash.sh SIAMESE_BINARY
 set -u
 bin=$1
-data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
-if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no Fashion-MNIST in $data (CI needs it)"; exit 1; fi
-  echo "SKIP: no Fashion-MNIST in $data"; exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+. "$(dirname "$0")/testlib.sh"
 loads() { "$bin" train --resume --epochs 1 --data "$data" --model "$1" >/dev/null 2>&1; }
 
 run=(--train-pairs 3000 --threads 1 --seed 11 --data "$data")
@@ -137,5 +127,4 @@ check '[ $rc -eq 1 ] && [[ "$out" =~ "the loss became "(NaN|infinite)" at epoch 
 check '[[ "$out" == *"keeps the last good model (epoch 4)"* ]] && cmp -s "$m" "$tmp/huge.orig"' \
   "exploding loss: the last good model was not kept: $out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

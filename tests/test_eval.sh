@@ -12,18 +12,8 @@
 #          a failure instead when CI=true)
 set -u
 bin=${1:?usage: test_eval.sh PATH/TO/siamese}
-data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
-if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no Fashion-MNIST in $data (CI needs it)"; exit 1; fi
-  echo "SKIP: no Fashion-MNIST in $data"; exit 77
-fi
+. "$(dirname "$0")/testlib.sh"
 if ! command -v python3 >/dev/null; then echo "FAIL: python3 is needed to parse --json"; exit 1; fi
-tmp=$(mktemp -d /tmp/siamese-test-eval-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
 
 # run NAME ARGS...: runs siamese with stdout in $tmp/NAME.out, stderr in
 # $tmp/NAME.err and the status in $rc. Whatever the status is meant to be,
@@ -233,5 +223,4 @@ run roc eval --model "$model" --data "$data" --roc /nonexistent-dir/r.png
 check '[ $rc -eq 1 ] && grep -qF "/nonexistent-dir/r.png" "$tmp/roc.err" && [ ! -s "$tmp/roc.out" ]' \
   "--roc /nonexistent-dir/r.png: exit $rc, stderr: $(cat "$tmp/roc.err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

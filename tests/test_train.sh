@@ -6,17 +6,7 @@
 # usage: test_train.sh SIAMESE_BINARY
 set -u
 bin=$1
-data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
-if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no Fashion-MNIST in $data (CI needs it)"; exit 1; fi
-  echo "SKIP: no Fashion-MNIST in $data"; exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+. "$(dirname "$0")/testlib.sh"
 
 small=(--train-pairs 2000 --threads 1 --seed 7 --data "$data")
 
@@ -101,5 +91,4 @@ check 'awk -F, "NR==2 {exit !(\$2 >= 0.10 && \$2 <= 0.125 && \$3 < 0.095)}" "$tm
   "first epoch out of band: $(cat "$tmp/full.csv")"
 cat "$tmp/full.out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

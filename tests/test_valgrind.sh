@@ -6,15 +6,8 @@
 # usage: test_valgrind.sh SIAMESE_BINARY
 set -u
 bin=$1
-data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
-if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no Fashion-MNIST in $data (CI needs it)"; exit 1; fi
-  echo "SKIP: no Fashion-MNIST in $data"; exit 77
-fi
+. "$(dirname "$0")/testlib.sh"
 command -v valgrind >/dev/null || { echo "FAIL: valgrind is not installed (scripts/setup.sh)"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
 # slice PREFIX N: the first N images and labels of a real split.
@@ -61,5 +54,4 @@ vg show_model 0 show-pairs "${d[@]}" --model "$tmp/m.siam" --only-errors --count
 vg bad_model 1 eval "${d[@]}" --model "$tmp/h.csv" # refused cleanly: exit 1, no errors
 grep -q "Epoch 2/2" "$tmp/resume.out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: resume output"; }
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
