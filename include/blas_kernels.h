@@ -27,8 +27,7 @@ int blas_core_is_generic(const char *core);
  * NULL when `core` is already the right kind (or nothing better exists). */
 const char *blas_better_core(const char *core, cpu_features f);
 
-/* Sets, and reads, the number of threads OpenBLAS uses per call. */
+/* Sets the number of threads OpenBLAS uses per call. */
 void blas_set_threads(int n);
-int blas_threads(void);
 
 #endif

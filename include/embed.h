@@ -17,13 +17,9 @@
 void gather_images(float *x, const uint8_t *images, size_t P, const uint32_t *idx, size_t n);
 
 /* emb [s->n, H]: embeds, in evaluation mode (no dropout), every image i of
- * s with used[i] != 0 (all when used is NULL), c->max_rows at a time; rows
- * of unused images are left untouched. */
-void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
-                 const uint8_t *used);
-
-/* The same for images lo..hi-1 only (rows of emb outside are untouched):
- * threads embed disjoint ranges. */
+ * s with lo <= i < hi and used[i] != 0 (all when used is NULL),
+ * c->max_rows at a time; other rows of emb are left untouched, so threads
+ * can embed disjoint ranges. */
 void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used, size_t lo, size_t hi);
 

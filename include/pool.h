@@ -17,9 +17,6 @@ typedef void (*pool_fn)(void *ctx, int t);
 /* A pool of n >= 1 threads in all (n - 1 created). NULL with e set on
  * failure. */
 pool_t *pool_create(int n, sm_err *e);
-/* Threads in the pool, the caller's included. */
-int pool_size(const pool_t *p);
-
 /* Calls fn(ctx, t) for every t in 0..n-1 and returns when all are done. */
 void pool_run(pool_t *p, pool_fn fn, void *ctx);
 

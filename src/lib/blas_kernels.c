@@ -44,8 +44,3 @@ void blas_set_threads(int n)
 {
     openblas_set_num_threads(n);
 }
-
-int blas_threads(void)
-{
-    return openblas_get_num_threads();
-}

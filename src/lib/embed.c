@@ -27,12 +27,6 @@ SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, 
     }
 }
 
-void embed_split(float *emb, const float *params, net_cache *c, const split_t *s,
-                 const uint8_t *used)
-{
-    embed_range(emb, params, c, s, used, 0, s->n);
-}
-
 void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used, size_t lo, size_t hi)
 {
@@ -89,7 +83,7 @@ int distances_for_pairs(float *d, const float *params, net_shape shape, const sp
         return sm_fail(e, "out of memory for %zu embeddings", s->n);
     }
     pairs_mark_used(used, s->n, p);
-    embed_split(emb, params, &c, s, used);
+    embed_range(emb, params, &c, s, used, 0, s->n);
     pair_distances(d, emb, shape.hidden, p);
     free(emb);
     free(used);

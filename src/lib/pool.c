@@ -105,11 +105,6 @@ pool_t *pool_create(int n, sm_err *e)
     return p;
 }
 
-int pool_size(const pool_t *p)
-{
-    return p->n;
-}
-
 void pool_run(pool_t *p, pool_fn fn, void *ctx)
 {
     if (p->n == 1) {
