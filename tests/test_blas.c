@@ -2,7 +2,8 @@
  * which replacement is chosen for which CPU, and (argv[1] = the siamese
  * binary) that the tool restarts itself with OPENBLAS_CORETYPE set when
  * OpenBLAS reports a generic core on an AVX2 CPU, and respects a value the
- * user set. */
+ * user set. Each command sets the environment it needs (env -u), so a
+ * machine that presets OPENBLAS_CORETYPE runs the same test. */
 #include "blas_kernels.h"
 #include "check.h"
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
          * then ends the run at once. */
         char cmd[4096];
         snprintf(cmd, sizeof cmd,
+                 "env -u OPENBLAS_CORETYPE -u " "SIAMESE_BLAS_REPLACED "
                  "SIAMESE_TEST_BLAS_CORE=Prescott %s train --verbose --model /sys/x.siam 2>&1",
                  argv[1]);
         const char *want = cpu_detect().avx512 ? "SkylakeX" : "Haswell";
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
         CHECK(strstr(out, "OpenBLAS picked its generic 'Prescott' kernels") && strstr(out, line),
               "no restart with %s in: %s", want, out);
         snprintf(cmd, sizeof cmd,
+                 "env -u SIAMESE_BLAS_REPLACED -u SIAMESE_TEST_BLAS_CORE "
                  "OPENBLAS_CORETYPE=Prescott %s train --verbose --model /sys/x.siam 2>&1",
                  argv[1]);
         out = run(cmd);
