@@ -1,10 +1,18 @@
-/* dataset.h - Fashion-MNIST train and test splits, images kept as bytes.
+/* dataset.h - a data set: train and test splits of grey images of one size,
+ * their labels and class table, whatever the source.
  *
- * The four files are the official names, gzipped (*.gz) or not:
- *   train-images-idx3-ubyte  train-labels-idx1-ubyte
- *   t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte
- * Checks: image and label counts agree, labels are below DATASET_CLASSES,
- * train and test images have the same size.
+ * Sources (dataset_open picks by what PATH holds):
+ *  - IDX files, MNIST-style names, gzipped (*.gz) or not:
+ *      train-images-idx3-ubyte  train-labels-idx1-ubyte
+ *      t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte
+ *    any image size, labels 0..C-1; class names from a classes.txt beside
+ *    them, else Fashion-MNIST's when the label files are Fashion-MNIST's,
+ *    else "0".."C-1".
+ *  - Image folders: PATH/train/<class>/<image> and PATH/test/<class>/<image>
+ *    (folders.h).
+ * Checks, whatever the source: CLASSES_MIN..CLASSES_MAX classes, every
+ * label below C, every class with at least two images in each split (the
+ * pair builder needs them), train and test images of one size.
  */
 #ifndef SIAMESE_DATASET_H
 #define SIAMESE_DATASET_H
@@ -12,40 +20,65 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classes.h"
 #include "err.h"
-#include "idx.h"
-
-#define DATASET_CLASSES 10
 
 typedef struct {
-    size_t n;              /* number of images */
-    size_t rows, cols;     /* image size; pixels = rows * cols */
-    const uint8_t *images; /* [n, rows, cols], 0..255 */
-    const uint8_t *labels; /* [n], < DATASET_CLASSES */
-    idx_array img_, lab_;  /* owners of the two buffers above */
+    size_t n;           /* number of images */
+    size_t rows, cols;  /* image size; pixels = rows * cols */
+    uint8_t *images;    /* [n, rows, cols], 0..255 */
+    uint16_t *labels;   /* [n], < the data set's class count */
+    char **paths;       /* [n] the file of each image (folders); NULL for IDX */
+    char where[4096];   /* what the split was read from (labels file or
+                           split folder), for messages */
 } split_t;
 
-typedef struct {
+typedef enum { DATA_IDX = 1, DATA_FOLDERS = 2 } data_kind;
+
+typedef struct dataset_s {
     split_t train, test;
+    class_table classes;
+    data_kind kind;
+    uint32_t resize;      /* IMAGE_RESIZE_* applied while loading */
+    uint64_t fingerprint; /* dataset_fingerprint() */
+    size_t skipped;       /* files skipped as not images by name (folders) */
 } dataset_t;
 
-/* The class names of Fashion-MNIST, indexed by label. */
-extern const char *const dataset_class_names[DATASET_CLASSES];
+/* How to load: --size and the decoding threads. */
+typedef struct {
+    int width, height; /* resize every image to width x height; 0 = keep */
+    int threads;       /* decoding threads for image folders, >= 1 */
+} data_options;
 
-/* Picks the data folder: `opt` (from --data) if not NULL, else
+/* Picks the data path: `opt` (from --data) if not NULL, else
  * $SIAMESE_DATA, else ./data/fashion-mnist, else
- * /usr/share/datasets/fashion-mnist. The first candidate that holds
- * train-images-idx3-ubyte(.gz) wins, except that an explicit --data or
- * $SIAMESE_DATA is always taken (and then fails with its own message).
- * Writes the folder to out; returns -1 with every place looked listed. */
+ * /usr/share/datasets/fashion-mnist. The first default that holds
+ * train-images-idx3-ubyte(.gz) wins; an explicit --data or $SIAMESE_DATA
+ * is always taken (and then fails with its own message). Writes the path
+ * to out; returns -1 with every place looked listed. */
 int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e);
 
-/* Loads all four files from dir. Returns 0, or -1 with e naming the file
- * and the fault; on failure ds holds nothing to free. */
+/* 1 when path holds train/ and test/ folders (an image-folder data set). */
+int dataset_is_folders(const char *path);
+
+/* Loads the data set at path (either source), checks it and computes its
+ * fingerprint. o may be NULL (no resizing, one thread). Returns 0, or -1
+ * with e naming the file or folder and the fault; ds then holds nothing. */
+int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e);
+
+/* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
 
-/* Loads one split ("train" or "t10k" prefix) from dir. */
+/* Loads one IDX split ("train" or "t10k" prefix) from dir, labels as they
+ * are (not checked against a class count). */
 int dataset_load_split(const char *dir, const char *prefix, split_t *s, sm_err *e);
+
+/* The fingerprint of what training sees: a 64-bit FNV-1a over the image
+ * size, the class count, then for each split (train, test), for each class
+ * c in order, the CRC-32 of every image of class c in split order. The
+ * order of classes within the splits' image lists does not matter, so IDX
+ * files and their export to folders have the same fingerprint. */
+uint64_t dataset_fingerprint(const dataset_t *ds);
 
 /* Free what the loaders allocated; safe on an empty dataset or split. */
 void dataset_free(dataset_t *ds);

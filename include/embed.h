@@ -30,10 +30,19 @@ void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p);
  * embeddings emb [*, H] of each pair's two images. */
 void pair_distances(float *d, const float *emb, int H, const pairs_t *p);
 
+/* emb [n, H] = embeddings, in evaluation mode, of the images [n, P]
+ * (bytes, P = shape.in) whose used[i] is non-zero (all when used is NULL;
+ * other rows are left as they are), batched 1,024 rows at a time and split
+ * between `threads` worker threads, each with single-threaded BLAS (rows
+ * never depend on the thread count). Returns 0 or -1 with e set. */
+int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
+                 size_t n, const uint8_t *used, int threads, sm_err *e);
+
 /* d [p->n] = distance of every pair of p (pairs of split s) under the
  * network params of shape `shape`, in evaluation mode, each distinct image
- * embedded once. Allocates its scratch; returns 0 or -1 with e set. */
+ * embedded once (embed_images on `threads` threads). Allocates its
+ * scratch; returns 0 or -1 with e set. */
 int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
-                        const pairs_t *p, sm_err *e);
+                        const pairs_t *p, int threads, sm_err *e);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classes.h"
 #include "err.h"
 #include "net.h"
 #include "rng.h"
@@ -29,6 +30,10 @@ typedef struct {
 #define MODEL_MAX_INPUT 16384
 #define MODEL_MAX_HIDDEN 1024
 #define MODEL_MAX_EPOCHS 100000u
+#define MODEL_MAX_BATCH 65536
+#define MODEL_MAX_THREADS 256
+/* Slots of the layer-width table in the model file. */
+#define MODEL_MAX_LAYERS 8
 
 /* The notebook's settings. */
 train_config train_config_default(void);
@@ -37,8 +42,25 @@ typedef struct {
     float loss, val_loss;
 } epoch_record;
 
+/* What turns an image file into the network's input: grey by the formula
+ * `grey`, resized to width x height with the filter `resize` (or required
+ * to be that size when IMAGE_RESIZE_NONE), then pixel / 255 (image.h). */
+typedef struct {
+    uint32_t width, height; /* W x H = shape.in */
+    uint32_t grey;          /* IMAGE_GREY_* */
+    uint32_t resize;        /* IMAGE_RESIZE_* */
+} input_spec;
+
+/* The distance head (issue: more heads to come); only Euclidean now. */
+#define HEAD_EUCLIDEAN 0u
+
 typedef struct {
     net_shape shape;
+    input_spec input;
+    uint32_t head;          /* HEAD_* */
+    class_table classes;    /* of the data it was trained on */
+    uint64_t fingerprint;   /* dataset_fingerprint of that data, 0 = unknown */
+    float threshold;        /* suggested from the training pairs; NaN = none */
     train_config cfg;
     uint32_t epoch;         /* epochs completed */
     rng_t rng;              /* training stream, as it stands now */
@@ -59,6 +81,11 @@ typedef struct {
  * epoch 0. Returns 0 or -1 with e set (sizes beyond the limits above, no
  * memory). */
 int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e);
+
+/* Records what the model needs to know of the data set it is trained on:
+ * input size and preprocessing, class table, fingerprint. */
+struct dataset_s;
+int model_describe_data(model_t *m, const struct dataset_s *ds, sm_err *e);
 
 /* Allocates the buffers of a model whose shape and n_params are set
  * (used by the loader). */

@@ -26,7 +26,7 @@ typedef struct {
 /* Builds the pairs for labels[0..n) over `classes` classes, drawing the
  * negative partners from r. Returns -1 with e set when there are fewer than
  * two classes or a class has fewer than two images. */
-int pairs_build(const uint8_t *labels, size_t n, int classes, rng_t *r, pairs_t *out,
+int pairs_build(const uint16_t *labels, size_t n, int classes, rng_t *r, pairs_t *out,
                 sm_err *e);
 
 /* Keeps `count` pairs chosen uniformly at random by r, in their original

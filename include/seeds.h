@@ -11,6 +11,7 @@
 
 #include "dataset.h"
 #include "err.h"
+#include "model.h"
 #include "pairs.h"
 
 #define SEED_DEFAULT 42
@@ -27,5 +28,12 @@ enum {
  * set (nothing to free then). */
 int seeds_build_pairs(const dataset_t *ds, uint64_t seed, pairs_t *train, pairs_t *test,
                       sm_err *e);
+
+/* The pairs a model was trained and is evaluated on: seeds_build_pairs
+ * for cfg->seed, then the training pairs cut to the cfg->train_pairs
+ * subset (SEED_STREAM_SUBSET) when it is set. Every command that needs a
+ * model's pairs calls this. */
+int seeds_pairs_for_model(const dataset_t *ds, const train_config *cfg, pairs_t *train,
+                          pairs_t *test, sm_err *e);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct {
     const split_t *vsplit;
     float *emb;
     uint8_t *used;
+    int dead;             /* the last validation: every embedding all zero */
 } trainer_t;
 
 /* Called after every step with the steps done, the steps of the epoch and

@@ -196,11 +196,11 @@ run trunc2 eval --model "$tmp/trunc2.siam" --data "$data"
 check '[ $rc -eq 1 ] && one_line trunc2 && grep -q "truncated" "$tmp/trunc2.err"' \
   "model cut to its first 100 bytes: exit $rc, stderr: $(cat "$tmp/trunc2.err")"
 
-cp "$model" "$tmp/v2.siam"
-printf '\002' | dd of="$tmp/v2.siam" bs=1 seek=8 conv=notrunc status=none
-run version eval --model "$tmp/v2.siam" --data "$data"
-check '[ $rc -eq 1 ] && one_line version && grep -q "version" "$tmp/version.err"' \
-  "format version 2: exit $rc, stderr: $(cat "$tmp/version.err")"
+cp "$model" "$tmp/v3.siam"
+printf '\003' | dd of="$tmp/v3.siam" bs=1 seek=8 conv=notrunc status=none
+run version eval --model "$tmp/v3.siam" --data "$data"
+check '[ $rc -eq 1 ] && one_line version && grep -q "version 3" "$tmp/version.err"' \
+  "format version 3: exit $rc, stderr: $(cat "$tmp/version.err")"
 
 for t in abc -1 0 nan inf; do
   run "thr_$t" eval --model "$model" --data "$data" --threshold "$t"

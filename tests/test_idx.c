@@ -393,7 +393,7 @@ static void write_fake(const char *dir, const fake_spec *s)
         int ndim = files[f].magic == IDX_MAGIC_IMAGES ? 3 : 1;
         size_t payload = ndim == 3 ? (size_t)dims[0] * dims[1] * dims[2] : dims[0];
         for (size_t i = 0; i < payload; i++)
-            data[i] = ndim == 3 ? (uint8_t)(31 * i + 17 * files[f].is_test) : (uint8_t)(i % 10);
+            data[i] = ndim == 3 ? (uint8_t)(31 * i + 17 * files[f].is_test) : (uint8_t)(i % 2);
         if (ndim == 1 && files[f].is_test && s->bad_label >= 0)
             data[payload - 1] = (uint8_t)s->bad_label;
         size_t n = make_idx(buf, files[f].magic, dims, ndim, payload, data);
@@ -449,7 +449,7 @@ static void test_no_giant_allocation(void)
 
 static void test_dataset(void)
 {
-    const fake_spec ok = {4, 4, 3, 3, 2, 2, 2, 2, -1, 0};
+    const fake_spec ok = {4, 4, 4, 4, 2, 2, 2, 2, -1, 0};
     dataset_t ds;
     sm_err e = {{0}};
 
@@ -460,15 +460,18 @@ static void test_dataset(void)
     if (rc == 0) {
         CHECK(ds.train.n == 4 && ds.train.rows == 2 && ds.train.cols == 2, "train %zu %zux%zu",
               ds.train.n, ds.train.rows, ds.train.cols);
-        CHECK(ds.test.n == 3 && ds.test.rows == 2 && ds.test.cols == 2, "test %zu %zux%zu",
+        CHECK(ds.test.n == 4 && ds.test.rows == 2 && ds.test.cols == 2, "test %zu %zux%zu",
               ds.test.n, ds.test.rows, ds.test.cols);
         int same = 1;
         for (size_t i = 0; i < 16; i++)
             same &= ds.train.images[i] == (uint8_t)(31 * i);
-        for (size_t i = 0; i < 12; i++)
+        for (size_t i = 0; i < 16; i++)
             same &= ds.test.images[i] == (uint8_t)(31 * i + 17);
         CHECK(same, "image bytes differ from what was written");
-        CHECK(ds.train.labels[3] == 3 && ds.test.labels[2] == 2, "labels differ");
+        CHECK(ds.train.labels[3] == 1 && ds.test.labels[2] == 0, "labels differ");
+        /* No classes.txt, not Fashion-MNIST: classes numbered by label. */
+        CHECK(ds.classes.n == 2 && strcmp(ds.classes.names[1], "1") == 0, "classes: %d",
+              ds.classes.n);
         dataset_free(&ds);
         CHECK(ds.train.images == NULL && ds.test.labels == NULL, "dataset_free leaves pointers");
     }
@@ -481,14 +484,14 @@ static void test_dataset(void)
     rc = dataset_load(dir, &ds, &e);
     CHECK(rc == 0, "plain tiny dataset: %s", e.msg);
     if (rc == 0) {
-        CHECK(ds.train.n == 4 && ds.test.n == 3, "plain counts %zu %zu", ds.train.n, ds.test.n);
+        CHECK(ds.train.n == 4 && ds.test.n == 4, "plain counts %zu %zu", ds.train.n, ds.test.n);
         dataset_free(&ds);
     }
 
     /* One split alone. */
     split_t s;
     rc = dataset_load_split(tpath("ds-ok"), "t10k", &s, &e);
-    CHECK(rc == 0 && s.n == 3 && s.rows == 2 && s.cols == 2, "load_split t10k: %s", e.msg);
+    CHECK(rc == 0 && s.n == 4 && s.rows == 2 && s.cols == 2, "load_split t10k: %s", e.msg);
     if (rc == 0)
         split_free(&s);
 
@@ -508,23 +511,34 @@ static void test_dataset(void)
     rc = dataset_load_split(dir, "train", &s, &e);
     CHECK(rc == -1 && s.images == NULL && s.labels == NULL, "split not empty on failure");
 
-    /* A label of 10 in the test labels. */
+    /* A label of 10 in the test labels, with a classes.txt of two names. */
     fake_spec label = ok;
     label.bad_label = 10;
     dir = tpath("ds-label");
     write_fake(dir, &label);
+    write_plain(tpath("ds-label/classes.txt"), (const uint8_t *)"even\nodd\n", 9);
     rc = dataset_load(dir, &ds, &e);
     CHECK(rc == -1, "label 10 accepted");
     CHECK(strstr(e.msg, "label 10") != NULL, "message lacks \"label 10\": %s", e.msg);
-    CHECK(strstr(e.msg, "at index 2") != NULL, "message lacks the index: %s", e.msg);
+    CHECK(strstr(e.msg, "at index 3") != NULL, "message lacks the index: %s", e.msg);
     CHECK(strstr(e.msg, tpath("ds-label/t10k-labels-idx1-ubyte.gz")) != NULL,
           "message lacks the labels file: %s", e.msg);
     CHECK(ds.train.images == NULL && ds.test.images == NULL, "dataset not empty on failure");
     label.bad_label = 255;
     dir = tpath("ds-label255");
     write_fake(dir, &label);
+    write_plain(tpath("ds-label255/classes.txt"), (const uint8_t *)"even\nodd\n", 9);
     rc = dataset_load(dir, &ds, &e);
     CHECK(rc == -1 && strstr(e.msg, "label 255"), "label 255: %d %s", rc, e.msg);
+    /* Without classes.txt the labels make 11 classes, most of them empty:
+     * the pair builder needs two images of each, named with the file. */
+    dir = tpath("ds-label-nonames");
+    label.bad_label = 10;
+    write_fake(dir, &label);
+    rc = dataset_load(dir, &ds, &e);
+    CHECK(rc == -1 && strstr(e.msg, "ds-label-nonames/train-labels-idx1-ubyte.gz: class 2 (2) "
+                                    "has 0 images"),
+          "empty class: %d %s", rc, e.msg);
 
     /* Test images 3x2 against training images 2x2. */
     fake_spec sizes = ok;
@@ -642,14 +656,18 @@ static void test_real_data(void)
           ds.train.n, ds.train.rows, ds.train.cols);
     CHECK(ds.test.n == 10000 && ds.test.rows == 28 && ds.test.cols == 28, "test %zu %zux%zu",
           ds.test.n, ds.test.rows, ds.test.cols);
-    size_t tr[DATASET_CLASSES] = {0}, te[DATASET_CLASSES] = {0};
+    enum { C = 10 };
+    CHECK(ds.classes.n == C && strcmp(ds.classes.names[0], "T-shirt/top") == 0 &&
+              strcmp(ds.classes.names[9], "Ankle boot") == 0,
+          "Fashion-MNIST's class names not recognised: %d classes", ds.classes.n);
+    size_t tr[C] = {0}, te[C] = {0};
     int bad = 0;
     for (size_t i = 0; i < ds.train.n; i++)
-        ds.train.labels[i] < DATASET_CLASSES ? (void)tr[ds.train.labels[i]]++ : (void)bad++;
+        ds.train.labels[i] < C ? (void)tr[ds.train.labels[i]]++ : (void)bad++;
     for (size_t i = 0; i < ds.test.n; i++)
-        ds.test.labels[i] < DATASET_CLASSES ? (void)te[ds.test.labels[i]]++ : (void)bad++;
+        ds.test.labels[i] < C ? (void)te[ds.test.labels[i]]++ : (void)bad++;
     CHECK(bad == 0, "%d labels out of range", bad);
-    for (int c = 0; c < DATASET_CLASSES; c++)
+    for (int c = 0; c < C; c++)
         CHECK(tr[c] == 6000 && te[c] == 1000, "class %d: %zu train, %zu test", c, tr[c], te[c]);
     /* Not all zero: the pixels were really read (the first training image,
      * an ankle boot, has ink). */

@@ -1,16 +1,32 @@
 /* test_model_file.c - the model file: a save/load/save round trip is
  * bit-identical, every field comes back, and each kind of damage gets its
- * own message (magic, version, architecture, sizes, truncation, trailing
- * bytes, CRC, non-finite parameters); a failed save leaves the old file. */
+ * own message naming the field (magic, version, input, head, layer table,
+ * class table, sizes, truncation, trailing bytes, CRC, non-finite
+ * parameters); a version-1 file, written here byte by byte from the
+ * documented layout, still loads; a failed save leaves the old file.
+ *
+ * Offsets below are those of docs/model-format.md, version 2. */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "check.h"
+#include "image.h"
 #include "model_file.h"
 
 static char dir[] = "/tmp/siamese-modelXXXXXX";
+
+/* Version 2 header offsets (docs/model-format.md). */
+enum {
+    O_WIDTH = 12, O_HEIGHT = 16, O_GREY = 20, O_RESIZE = 24, O_HEAD = 28, O_NLAYERS = 32,
+    O_WIDTHS = 36, O_LR = 68, O_RHO = 72, O_EPS = 76, O_MARGIN = 80, O_DROPOUT = 84,
+    O_BATCH = 88, O_EPOCHS = 92, O_THREADS = 96, O_SEED = 100, O_TRAIN_PAIRS = 108,
+    O_EPOCH = 116, O_STEP = 120, O_RNG = 124, O_EPOCH_SEED = 156, O_LOSS_SUM = 164,
+    O_FINGERPRINT = 172, O_THRESHOLD = 180, O_NCLASSES = 184, O_NPARAMS = 188, HEADER = 196,
+    /* the ten Fashion-MNIST names, each a u16 length and its bytes */
+    CLASS_BYTES = 10 * 2 + 66, BODY = HEADER + CLASS_BYTES,
+};
 
 static unsigned char *read_all(const char *path, size_t *n)
 {
@@ -78,6 +94,10 @@ int main(void)
     model_t m, l;
     sm_err e;
     CHECK(model_init(&m, (net_shape){784, 128}, cfg, &e) == 0, "init: %s", e.msg);
+    CHECK(classes_fashion(&m.classes, &e) == 0, "classes");
+    m.input = (input_spec){28, 28, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
+    m.fingerprint = 0x1122334455667788ull;
+    m.threshold = 0.517f;
     CHECK(m.n_params == 133504, "parameter count %zu, want 133504", m.n_params);
     for (size_t i = 0; i < m.n_params; i++)
         m.velocity[i] = (float)i * 1e-6f;
@@ -101,15 +121,20 @@ int main(void)
     CHECK(memcmp(l.params, m.params, m.n_params * 4) == 0, "params differ");
     CHECK(memcmp(l.velocity, m.velocity, m.n_params * 4) == 0, "velocity differs");
     CHECK(l.history[1].loss == 0.08f && l.history[0].val_loss == 0.086f, "history differs");
+    CHECK(l.input.width == 28 && l.input.height == 28 && l.input.grey == IMAGE_GREY_BT601 &&
+              l.input.resize == IMAGE_RESIZE_NONE && l.head == HEAD_EUCLIDEAN &&
+              l.fingerprint == m.fingerprint && l.threshold == 0.517f,
+          "input, head, fingerprint or threshold differ after load");
+    CHECK(classes_equal(&l.classes, &m.classes), "class table differs after load");
     CHECK(model_save(&l, b, &e) == 0, "save 2: %s", e.msg);
     size_t na, nb;
     unsigned char *ba = read_all(a, &na), *bb = read_all(b, &nb);
     CHECK(na == nb && memcmp(ba, bb, na) == 0, "save/load/save is not bit-identical");
-    CHECK(na == 136 + 2 * 8 + 2 * 133504 * 4 + 4, "file size %zu", na);
+    CHECK(na == BODY + 2 * 8 + 2 * 133504 * 4 + 4, "file size %zu", na);
     model_free(&l);
     free(bb);
 
-    unsigned char *d = malloc(na + 16);
+    unsigned char *d = malloc(na + 1200000);
 #define DAMAGE(name, want, edit, len)                                                          \
     do {                                                                                       \
         memcpy(d, ba, na);                                                                     \
@@ -117,27 +142,83 @@ int main(void)
         expect_bad(name, d, len, want);                                                        \
     } while (0)
     DAMAGE("magic", "not a siamese model file", memcpy(d, "GIF89a..", 8), na);
-    DAMAGE("version", "format version 2", put_u32(d + 8, 2), na);
-    DAMAGE("layers", "unsupported architecture", put_u32(d + 12, 4), na);
-    DAMAGE("hidden", "unsupported architecture", put_u32(d + 20, 0), na);
-    DAMAGE("nparams", "parameter count", put_u32(d + 128, 5), na);
+    DAMAGE("version", "format version 3", put_u32(d + 8, 3), na);
     DAMAGE("truncated", "truncated", (void)0, na - 100);
     DAMAGE("header", "truncated", (void)0, 60);
     DAMAGE("tiny", "shorter than the header", (void)0, 5);
     DAMAGE("trailing", "trailing bytes", memset(d + na, 0, 16), na + 16);
     DAMAGE("crc", "CRC-32 mismatch", d[5000] ^= 0x40, na);
-    DAMAGE("epochs", "truncated", put_u32(d + 72, 3), na);
+    DAMAGE("epochs", "truncated", put_u32(d + O_EPOCH, 3), na);
+#define FIELD(name, want, edit) DAMAGE(name, want, (edit, fix_crc(d, na)), na)
+    FIELD("width", "field width/height", put_u32(d + O_WIDTH, 0));
+    FIELD("grey", "field grey", put_u32(d + O_GREY, 7));
+    FIELD("resize", "field resize", put_u32(d + O_RESIZE, 9));
+    FIELD("head", "field head", put_u32(d + O_HEAD, 5));
+    FIELD("layers", "field n_layers", put_u32(d + O_NLAYERS, 4));
+    FIELD("widths", "field widths", put_u32(d + O_WIDTHS + 4, 64));
+    FIELD("widths7", "field widths", put_u32(d + O_WIDTHS + 28, 1));
+    FIELD("nparams", "field n_params", put_u32(d + O_NPARAMS, 5));
+    FIELD("nclasses", "field n_classes", put_u32(d + O_NCLASSES, 1));
+    FIELD("classname", "class table", d[HEADER] = 0);
+    /* Class 7 ("Sneaker", after 7 names of 46 bytes and their lengths)
+     * renamed "Trouser", the name of class 1. */
+    FIELD("classdup", "a duplicate", memcpy(d + HEADER + 60 + 2, "Trouser", 7));
     float nan = NAN, inf = INFINITY;
-    DAMAGE("nan", "NaN", (memcpy(d + 152 + 40, &nan, 4), fix_crc(d, na)), na);
-    DAMAGE("inf", "infinite", (memcpy(d + 152 + 400, &inf, 4), fix_crc(d, na)), na);
+    FIELD("nan", "NaN", memcpy(d + BODY + 16 + 40, &nan, 4));
+    FIELD("inf", "infinite", memcpy(d + BODY + 16 + 400, &inf, 4));
+    FIELD("history", "history", memcpy(d + BODY + 4, &nan, 4));
     double bad_sum = -1.0;
-    DAMAGE("losssum", "running loss", (memcpy(d + 120, &bad_sum, 8), fix_crc(d, na)), na);
+    FIELD("losssum", "field loss_sum", memcpy(d + O_LOSS_SUM, &bad_sum, 8));
     float big_lr = -1.0f;
-    DAMAGE("lr", "learning rate", (memcpy(d + 24, &big_lr, 4), fix_crc(d, na)), na);
-    DAMAGE("batch", "batch size", (put_u32(d + 44, 0), fix_crc(d, na)), na);
+    FIELD("lr", "field lr", memcpy(d + O_LR, &big_lr, 4));
+    FIELD("batch", "field batch", put_u32(d + O_BATCH, 0));
     /* The epoch target once sized an allocation: 2^32-1 must be refused. */
-    DAMAGE("target", "bad epoch target", (put_u32(d + 48, 0xffffffffu), fix_crc(d, na)), na);
-    DAMAGE("threads", "bad thread count", (put_u32(d + 52, 0), fix_crc(d, na)), na);
+    FIELD("target", "field epochs", put_u32(d + O_EPOCHS, 0xffffffffu));
+    FIELD("epochgt", "field epoch", put_u32(d + O_EPOCHS, 1));
+    FIELD("threads", "field threads", put_u32(d + O_THREADS, 0));
+    FIELD("rng", "field rng", memset(d + O_RNG, 0, 32));
+    FIELD("threshold", "field threshold", memcpy(d + O_THRESHOLD, &inf, 4));
+
+    /* A version-1 file, written from the old layout (136-byte header, no
+     * class table): it loads as the same network, Fashion-MNIST's classes,
+     * a 28 x 28 input and no fingerprint. */
+    {
+        size_t n1 = 136 + 2 * 8 + 2 * 133504 * 4 + 4;
+        unsigned char *v1 = calloc(1, n1);
+        memcpy(v1, "SIAMMODL", 8);
+        put_u32(v1 + 8, 1);
+        put_u32(v1 + 12, 3);
+        put_u32(v1 + 16, 784);
+        put_u32(v1 + 20, 128);
+        memcpy(v1 + 24, ba + O_LR, 5 * 4);          /* lr .. dropout */
+        memcpy(v1 + 44, ba + O_BATCH, 3 * 4);       /* batch, epochs, threads */
+        memcpy(v1 + 56, ba + O_SEED, 16);           /* seed, train_pairs */
+        memcpy(v1 + 72, ba + O_EPOCH, 8 + 32 + 16); /* epoch .. loss_sum */
+        memcpy(v1 + 128, ba + O_NPARAMS, 8);
+        memcpy(v1 + 136, ba + BODY, n1 - 136 - 4);
+        fix_crc(v1, n1);
+        char p1[300];
+        snprintf(p1, sizeof p1, "%s/v1.siam", dir);
+        write_all(p1, v1, n1);
+        model_t o;
+        CHECK(model_load(&o, p1, &e) == 0, "version 1: %s", e.msg);
+        if (o.params) {
+            CHECK(o.epoch == 2 && o.step == 17 && o.cfg.seed == 77 && o.input.width == 28 &&
+                      o.input.height == 28 && o.fingerprint == 0 && isnan(o.threshold) &&
+                      o.classes.n == 10 && strcmp(o.classes.names[9], "Ankle boot") == 0,
+                  "version 1 fields");
+            CHECK(memcmp(o.params, m.params, m.n_params * 4) == 0 &&
+                      memcmp(o.velocity, m.velocity, m.n_params * 4) == 0,
+                  "version 1 parameters differ");
+            model_free(&o);
+        }
+        memcpy(d, v1, n1);
+        put_u32(d + 12, 4);
+        fix_crc(d, n1);
+        expect_bad("v1layers", d, n1, "unsupported architecture");
+        unlink(p1);
+        free(v1);
+    }
 
     /* Missing file. */
     model_t x;

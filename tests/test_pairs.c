@@ -91,19 +91,19 @@ int main(void)
 
     /* Degenerate labels. */
     pairs_t bad;
-    const uint8_t one_class[] = {0, 0, 0, 0};
+    const uint16_t one_class[] = {0, 0, 0, 0};
     CHECK(pairs_build(one_class, 4, 1, &r1, &bad, &e) == -1 && strstr(e.msg, "two classes"),
           "one class: %s", e.msg);
-    const uint8_t lonely[] = {0, 0, 1, 0};
+    const uint16_t lonely[] = {0, 0, 1, 0};
     CHECK(pairs_build(lonely, 4, 2, &r1, &bad, &e) == -1 && strstr(e.msg, "class 1 has 1"),
           "class with one image: %s", e.msg);
-    const uint8_t missing[] = {0, 0, 0, 0};
+    const uint16_t missing[] = {0, 0, 0, 0};
     CHECK(pairs_build(missing, 4, 2, &r1, &bad, &e) == -1 && strstr(e.msg, "class 1 has 0"),
           "class with no image: %s", e.msg);
-    const uint8_t out_of_range[] = {0, 5, 1, 0};
+    const uint16_t out_of_range[] = {0, 5, 1, 0};
     CHECK(pairs_build(out_of_range, 4, 2, &r1, &bad, &e) == -1 && strstr(e.msg, "label 5"),
           "label out of range: %s", e.msg);
-    const uint8_t tiny[] = {1, 0, 0, 1, 1};
+    const uint16_t tiny[] = {1, 0, 0, 1, 1};
     CHECK(pairs_build(tiny, 5, 2, &r1, &bad, &e) == 0 && bad.n == 4, "tiny set");
     if (bad.n == 4)
         CHECK(bad.left[0] == 1 && bad.right[0] == 2 && bad.right[1] == 0 && bad.left[2] == 0 &&

@@ -295,12 +295,12 @@ int main(int argc, char **argv)
 
         /* Classes and truth from the labels. */
         uint8_t ll = s->labels[r->left], rl = s->labels[r->right];
-        CHECK(strcmp(r->left_class, dataset_class_names[ll]) == 0,
+        CHECK(strcmp(r->left_class, ds.classes.names[ll]) == 0,
               "row %d: left_class '%s', label %u is '%s'", k, r->left_class, ll,
-              dataset_class_names[ll]);
-        CHECK(strcmp(r->right_class, dataset_class_names[rl]) == 0,
+              ds.classes.names[ll]);
+        CHECK(strcmp(r->right_class, ds.classes.names[rl]) == 0,
               "row %d: right_class '%s', label %u is '%s'", k, r->right_class, rl,
-              dataset_class_names[rl]);
+              ds.classes.names[rl]);
         CHECK(strcmp(r->truth, ll == rl ? "same" : "different") == 0,
               "row %d: truth '%s' for labels %u and %u", k, r->truth, ll, rl);
         CHECK(r->left != r->right, "row %d: an image paired with itself (%zu)", k, r->left);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "image.h"
+#include "model.h"
 
 #define EXIT_USAGE 2
 
@@ -31,6 +33,10 @@ int opt_float(const char *cmd, const char *opt, const char *s, double min, doubl
 int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
                int *out);
 
+/* --size WxH: 1..IMAGE_MAX_SIDE each, and W*H at most MODEL_MAX_INPUT
+ * pixels (the network's input limit). */
+int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
+
 /* Reports getopt's '?' or ':' result for argv (unknown option, missing
  * value) on stderr. */
 void opt_report(const char *cmd, int c, int optopt_value, char **argv);
@@ -48,9 +54,17 @@ int cli_cpu_count(void);
 /* Monotonic clock, seconds. */
 double cli_now(void);
 
-/* Finds the data folder (--data value opt, may be NULL; see dataset.h) and
- * loads it into ds, writing the folder to dir. On failure prints the
+/* Finds the data (--data value opt, may be NULL; see dataset.h) and loads
+ * it into ds with options o (may be NULL), writing the folder to dir. On failure prints the
  * reason as "siamese CMD: ..." and returns -1. */
-int cli_load_data(const char *cmd, const char *opt, char *dir, size_t dirlen, dataset_t *ds);
+int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
+                  size_t dirlen, dataset_t *ds);
+
+/* Loads the data (as cli_load_data) the way model m reads images: resized
+ * to its input size when it was trained with --size. Refuses images that
+ * do not fit it; says so (one line, stderr) when the data is not the data
+ * it was trained on. threads: decoding threads. */
+int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
+                        const char *opt, int threads, char *dir, size_t dirlen, dataset_t *ds);
 
 #endif

@@ -86,7 +86,7 @@ int cmd_bench(int argc, char **argv)
     double t_load[REPEATS];
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
-        if (cli_load_data(cmd, data, dir, sizeof dir, &ds) != 0)
+        if (cli_load_data(cmd, data, NULL, dir, sizeof dir, &ds) != 0)
             return 1;
         t_load[i] = cli_now() - t0;
         if (i + 1 < REPEATS)
@@ -166,7 +166,7 @@ int cmd_bench(int argc, char **argv)
     blas_set_threads((int)threads);
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
-        if (distances_for_pairs(dist, m.params, m.shape, &ds.test, &te, &e) != 0) {
+        if (distances_for_pairs(dist, m.params, m.shape, &ds.test, &te, (int)threads, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             model_free(&m);
             goto out;

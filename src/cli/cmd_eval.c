@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "embed.h"
 #include "metrics.h"
+#include "json.h"
 #include "model_file.h"
 #include "pairs.h"
 #include "plot.h"
@@ -38,7 +39,8 @@ static void usage(FILE *out)
             "      --heatmap FILE  write the confusion matrix as a PNG heatmap\n"
             "      --roc FILE      write the ROC curve as a PNG\n"
             "      --scale N       size of the pictures, 1..8 (default 2)\n"
-            "  -j, --threads N     BLAS threads (default: all %d cores)\n"
+            "  -j, --threads N     worker threads for loading and embedding (default: all %d\n"
+            "                      cores)\n"
             "  -v, --verbose       also print the BLAS kernels and timings to stderr\n"
             "  -h, --help          show this help\n",
             DEFAULT_THRESHOLD, CLI_DEFAULT_MODEL, cli_cpu_count());
@@ -108,7 +110,8 @@ typedef struct {
     float suggested;             /* best threshold on the training pairs */
     double suggested_train_acc;
     scores_t suggested_test;
-    class_errors_t classes[DATASET_CLASSES];
+    class_errors_t *classes;     /* [C] */
+    const class_table *names;    /* the data's classes */
     int sweep;
     const float *d_test;
     const uint8_t *y_test;
@@ -159,17 +162,26 @@ static void print_text(const report *r)
     printf("Errors by class (test pairs at threshold %g)\n", r->threshold);
     printf("%-12s %13s %15s   %s\n", "class", "same, split", "diff., joined",
            "joined most often with");
-    for (int k = 0; k < DATASET_CLASSES; k++) {
+    const class_table *ct = r->names;
+    for (int k = 0; k < ct->n; k++) {
         const class_errors_t *c = &r->classes[k];
-        int top = class_errors_top_partner(c);
-        char partner[64] = "-";
+        int top = class_errors_top_partner(c, ct->n);
+        char partner[CLASS_NAME_MAX + 32] = "-";
         if (top >= 0)
-            snprintf(partner, sizeof partner, "%s (%llu)", dataset_class_names[top],
+            snprintf(partner, sizeof partner, "%s (%llu)", ct->names[top],
                      (unsigned long long)c->partner[top]);
-        printf("%-12s %5llu of %-5llu %6llu of %-6llu   %s\n", dataset_class_names[k],
+        printf("%-12s %5llu of %-5llu %6llu of %-6llu   %s\n", ct->names[k],
                (unsigned long long)c->split, (unsigned long long)c->same_pairs,
                (unsigned long long)c->joined, (unsigned long long)c->diff_pairs, partner);
     }
+}
+
+/* s as a JSON string on stdout: valid UTF-8 whatever the bytes (json.h). */
+static void json_string(const char *s)
+{
+    char buf[4 * 4096 + 64];
+    json_quote(buf, sizeof buf, s);
+    fputs(buf, stdout);
 }
 
 static void json_scores(const char *name, const scores_t *s, int last)
@@ -181,15 +193,9 @@ static void json_scores(const char *name, const scores_t *s, int last)
 static void print_json(const report *r)
 {
     const confusion_t *m = &r->cm;
-    printf("{\n  \"model\": \"");
-    for (const char *p = r->model_path; *p; p++) /* escape for JSON */
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if ((unsigned char)*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    printf("\",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": %zu,\n"
+    printf("{\n  \"model\": ");
+    json_string(r->model_path);
+    printf(",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": %zu,\n"
            "  \"train_pairs\": %zu,\n",
            r->model->epoch, (unsigned long long)r->model->cfg.seed, r->n_test, r->n_train);
     printf("  \"threshold\": %.6f,\n", r->threshold);
@@ -218,16 +224,23 @@ static void print_json(const report *r)
         printf("  ],\n");
     }
     printf("  \"classes\": [\n");
-    for (int k = 0; k < DATASET_CLASSES; k++) {
+    const class_table *ct = r->names;
+    for (int k = 0; k < ct->n; k++) {
         const class_errors_t *c = &r->classes[k];
-        int top = class_errors_top_partner(c);
-        printf("    {\"class\": \"%s\", \"same_pairs\": %llu, \"split\": %llu, "
-               "\"different_pairs\": %llu, \"joined\": %llu, \"joined_most_with\": %s%s%s}%s\n",
-               dataset_class_names[k], (unsigned long long)c->same_pairs,
+        int top = class_errors_top_partner(c, ct->n);
+        printf("    {\"class\": ");
+        json_string(ct->names[k]);
+        printf(", \"same_pairs\": %llu, \"split\": %llu, \"different_pairs\": %llu, "
+               "\"joined\": %llu, \"joined_most_with\": ", (unsigned long long)c->same_pairs,
                (unsigned long long)c->split, (unsigned long long)c->diff_pairs,
-               (unsigned long long)c->joined, top >= 0 ? "\"" : "",
-               top >= 0 ? dataset_class_names[top] : "null", top >= 0 ? "\"" : "",
-               k + 1 < DATASET_CLASSES ? "," : "");
+               (unsigned long long)c->joined);
+        if (top >= 0) {
+            json_string(ct->names[top]);
+            printf(", \"joined_most_with_count\": %llu}", (unsigned long long)c->partner[top]);
+        } else {
+            printf("null, \"joined_most_with_count\": 0}");
+        }
+        printf("%s\n", k + 1 < ct->n ? "," : "");
     }
     printf("  ]\n}\n");
 }
@@ -297,7 +310,7 @@ int cmd_eval(int argc, char **argv)
     }
     char dir[4096];
     dataset_t ds;
-    if (cli_load_data(cmd, o.data, dir, sizeof dir, &ds) != 0) {
+    if (cli_load_model_data(cmd, o.model, &m, o.data, (int)o.threads, dir, sizeof dir, &ds) != 0) {
         model_free(&m);
         return 1;
     }
@@ -306,33 +319,20 @@ int cmd_eval(int argc, char **argv)
     float *dte = NULL, *dtr = NULL;
     report r;
     memset(&r, 0, sizeof r);
-    if ((size_t)m.shape.in != ds.test.rows * ds.test.cols) {
-        cli_error(cmd, "%s takes %d inputs but the images in %s have %zu pixels", o.model,
-                  m.shape.in, dir, ds.test.rows * ds.test.cols);
-        dataset_free(&ds);
-        model_free(&m);
-        return 1;
-    }
-    if (seeds_build_pairs(&ds, m.cfg.seed, &tr, &te, &e) != 0) {
+    if (seeds_pairs_for_model(&ds, &m.cfg, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         dataset_free(&ds);
         model_free(&m);
         return 1;
     }
-    if (m.cfg.train_pairs) {
-        rng_t sub;
-        rng_seed(&sub, m.cfg.seed, SEED_STREAM_SUBSET);
-        pairs_subset(&tr, (size_t)m.cfg.train_pairs, &sub);
-    }
-    blas_set_threads((int)o.threads);
     dte = malloc(te.n * sizeof *dte);
     dtr = malloc(tr.n * sizeof *dtr);
     if (!dte || !dtr) {
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (distances_for_pairs(dte, m.params, m.shape, &ds.test, &te, &e) != 0 ||
-        distances_for_pairs(dtr, m.params, m.shape, &ds.train, &tr, &e) != 0 ||
+    if (distances_for_pairs(dte, m.params, m.shape, &ds.test, &te, (int)o.threads, &e) != 0 ||
+        distances_for_pairs(dtr, m.params, m.shape, &ds.train, &tr, (int)o.threads, &e) != 0 ||
         roc_build(&r.roc, dte, te.same, te.n, &e) != 0 ||
         best_threshold(dtr, tr.same, tr.n, &r.suggested, &r.suggested_train_acc, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
@@ -353,7 +353,11 @@ int cmd_eval(int argc, char **argv)
     r.train_acc_at = scores_of(&c).accuracy;
     confusion_at(&c, dte, te.same, te.n, r.suggested);
     r.suggested_test = scores_of(&c);
-    class_errors(r.classes, dte, &te, ds.test.labels, o.threshold);
+    r.names = &ds.classes;
+    if (class_errors(&r.classes, ds.classes.n, dte, &te, ds.test.labels, o.threshold, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        goto done;
+    }
 
     if (o.json)
         print_json(&r);
@@ -366,6 +370,7 @@ int cmd_eval(int argc, char **argv)
     }
     rc = 0;
 done:
+    class_errors_free(r.classes, ds.classes.n);
     roc_free(&r.roc);
     free(dte);
     free(dtr);

@@ -27,8 +27,10 @@ static void usage(FILE *out)
             "options:\n"
             "  -n, --count N      pairs to draw, 1..%d (default %d)\n"
             "      --split S      train or test (default train)\n"
-            "      --seed N       seed of the pairs and of the choice (default %d; with\n"
-            "                     --model the pairs follow the model's seed)\n"
+            "      --seed N       seed of the pairs and of the choice among them (default\n"
+            "                     %d; with --model the pairs are the model's own, those of\n"
+            "                     its seed and --train-pairs subset, and --seed only\n"
+            "                     chooses which of them are drawn; default: the model's)\n"
             "  -m, --model FILE   also print each pair's distance under this model and mark\n"
             "                     wrong predictions red\n"
             "  -t, --threshold X  same when distance < X, with --model (default 0.5)\n"
@@ -72,6 +74,7 @@ int cmd_show_pairs(int argc, char **argv)
     long count = DEFAULT_COUNT, scale = DEFAULT_SCALE;
     int split = 0;
     uint64_t seed = SEED_DEFAULT;
+    int seed_set = 0;
     const char *out = DEFAULT_OUT, *data = NULL, *model_path = NULL;
     float threshold = 0.5f;
     int only_errors = 0;
@@ -84,7 +87,7 @@ int cmd_show_pairs(int argc, char **argv)
         switch (c) {
         case 'n': bad = opt_long(cmd, "count", optarg, 1, MAX_COUNT, &count); break;
         case 's': bad = opt_choice(cmd, "split", optarg, splits, &split); break;
-        case 'S': bad = opt_u64(cmd, "seed", optarg, &seed); break;
+        case 'S': bad = opt_u64(cmd, "seed", optarg, &seed); seed_set = 1; break;
         case 'o': out = optarg; break;
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 16, &scale); break;
         case 'd': data = optarg; break;
@@ -118,22 +121,30 @@ int cmd_show_pairs(int argc, char **argv)
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    if (model_path)
-        seed = m.cfg.seed;
     char dir[4096];
     dataset_t ds;
-    if (cli_load_data(cmd, data, dir, sizeof dir, &ds) != 0) {
+    int threads = cli_cpu_count();
+    if ((model_path ? cli_load_model_data(cmd, model_path, &m, data, threads, dir, sizeof dir, &ds)
+                    : cli_load_data(cmd, data, NULL, dir, sizeof dir, &ds)) != 0) {
         model_free(&m);
         return 1;
     }
+    /* The pairs: the model's own (its seed and subset), or those of --seed. */
+    train_config pc = train_config_default();
+    pc.seed = seed;
+    if (model_path) {
+        pc = m.cfg;
+        if (!seed_set) /* the choice follows the model's seed too */
+            seed = m.cfg.seed;
+    }
     pairs_t tr, te;
-    if (seeds_build_pairs(&ds, seed, &tr, &te, &e) != 0) {
+    if (seeds_pairs_for_model(&ds, &pc, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         dataset_free(&ds);
         model_free(&m);
         return 1;
     }
-    printf("pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n, (unsigned long long)seed);
+    printf("pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n, (unsigned long long)pc.seed);
 
     const split_t *s = split ? &ds.test : &ds.train;
     const pairs_t *p = split ? &te : &tr;
@@ -155,13 +166,8 @@ int cmd_show_pairs(int argc, char **argv)
         goto done;
     }
     if (model_path) {
-        if ((size_t)m.shape.in != s->rows * s->cols) {
-            cli_error(cmd, "%s takes %d inputs, the images have %zu pixels", model_path,
-                      m.shape.in, s->rows * s->cols);
-            goto done;
-        }
         dist = malloc(p->n * sizeof *dist);
-        if (!dist || distances_for_pairs(dist, m.params, m.shape, s, p, &e) != 0) {
+        if (!dist || distances_for_pairs(dist, m.params, m.shape, s, p, threads, &e) != 0) {
             cli_error(cmd, "%s", dist ? e.msg : "out of memory");
             goto done;
         }
@@ -212,8 +218,8 @@ int cmd_show_pairs(int argc, char **argv)
     for (long k = 0; k < count; k++) {
         size_t q = which[k];
         printf("%ld\t%zu\t%u\t%s\t%u\t%s\t%s", k + 1, q, p->left[q],
-               dataset_class_names[s->labels[p->left[q]]], p->right[q],
-               dataset_class_names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
+               ds.classes.names[s->labels[p->left[q]]], p->right[q],
+               ds.classes.names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
         if (dist)
             printf("\t%.4f\t%s", shown[k], shown[k] < threshold ? "same" : "different");
         printf("\n");

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "embed.h"
+#include "image.h"
+#include "metrics.h"
 #include "blas_kernels.h"
 #include "cli.h"
 #include "dataset.h"
@@ -27,21 +30,27 @@ static void usage(FILE *out)
     train_config d = train_config_default();
     fprintf(out,
             "usage: siamese train [options]\n\n"
-            "Trains the notebook's Siamese network (784-128-128-128, dropout, Euclidean\n"
-            "distance, contrastive loss, RMSprop) on Fashion-MNIST pairs and writes the\n"
-            "model file after every epoch. Epoch lines go to stdout, progress to stderr.\n\n"
+            "Trains the notebook's Siamese network (pixels-128-128-128, dropout, Euclidean\n"
+            "distance, contrastive loss, RMSprop) on same/different pairs of a data set\n"
+            "(Fashion-MNIST by default) and writes the model file after every epoch, and\n"
+            "at the end the threshold it suggests. Epoch lines go to stdout, progress to\n"
+            "stderr.\n\n"
             "options:\n"
-            "  -e, --epochs N        epochs in all, 1..100000 (default %u)\n"
-            "  -b, --batch N         pairs per step, 1..65536 (default %u)\n"
+            "  -e, --epochs N        epochs in all, 1..%u (default %u)\n"
+            "                        (--resume: the target stored in the file)\n"
+            "  -b, --batch N         pairs per step, 1..%d (default %u)\n"
             "      --lr X            RMSprop learning rate (default %g)\n"
             "      --rho X           RMSprop decay, 0 <= rho < 1 (default %g)\n"
             "      --margin X        contrastive loss margin (default %g)\n"
             "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
-            "  -j, --threads N       worker threads, each running single-threaded BLAS\n"
+            "  -j, --threads N       worker threads, 1..%d, each running single-threaded BLAS\n"
             "                        (default: all %d cores; --resume: the file's)\n"
-            "      --data DIR        Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
+            "      --data PATH       IDX files or image folders PATH/train/<class>/*,\n"
+            "                        PATH/test/<class>/* (default: $SIAMESE_DATA,\n"
             "                        ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "      --size WxH        resize every image to W x H pixels (box filter; the\n"
+            "                        model then resizes any image it is given)\n"
             "  -m, --model FILE      model file to write (default %s)\n"
             "      --resume          continue the run saved in --model up to --epochs\n"
             "      --train-pairs N   train on a seeded random subset of N training pairs\n"
@@ -50,15 +59,17 @@ static void usage(FILE *out)
             "  -q, --quiet           print errors only\n"
             "  -v, --verbose         also print data, kernels, threads and saves\n"
             "  -h, --help            show this help\n",
-            d.epochs, d.batch, d.lr, d.rho, d.margin, d.dropout, SEED_DEFAULT, cli_cpu_count(),
-            DEFAULT_MODEL);
+            MODEL_MAX_EPOCHS, d.epochs, MODEL_MAX_BATCH, d.batch, d.lr, d.rho, d.margin,
+            d.dropout, SEED_DEFAULT, MODEL_MAX_THREADS, cli_cpu_count(), DEFAULT_MODEL);
 }
 
 /* Options as given; `set_*` records which the user passed explicitly. */
 typedef struct {
     train_config cfg;
     int set_lr, set_rho, set_margin, set_dropout, set_seed, set_batch, set_subset, set_threads;
+    int set_epochs;
     long threads;
+    int width, height; /* --size, 0 = keep */
     const char *data, *model, *history;
     int resume, quiet, verbose;
 } train_opts;
@@ -74,6 +85,7 @@ static int parse(int argc, char **argv, train_opts *o)
         {"resume", no_argument, 0, 'r'},        {"train-pairs", required_argument, 0, 'T'},
         {"history", required_argument, 0, 'H'}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
+        {"size", required_argument, 0, 'Z'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -88,11 +100,12 @@ static int parse(int argc, char **argv, train_opts *o)
         int bad = 0;
         switch (c) {
         case 'e':
-            bad = opt_long(cmd, "epochs", optarg, 1, 100000, &v);
+            bad = opt_long(cmd, "epochs", optarg, 1, MODEL_MAX_EPOCHS, &v);
             o->cfg.epochs = (uint32_t)v;
+            o->set_epochs = 1;
             break;
         case 'b':
-            bad = opt_long(cmd, "batch", optarg, 1, 65536, &v);
+            bad = opt_long(cmd, "batch", optarg, 1, MODEL_MAX_BATCH, &v);
             o->cfg.batch = (uint32_t)v;
             o->set_batch = 1;
             break;
@@ -117,7 +130,7 @@ static int parse(int argc, char **argv, train_opts *o)
             o->set_seed = 1;
             break;
         case 'j':
-            bad = opt_long(cmd, "threads", optarg, 1, 256, &o->threads);
+            bad = opt_long(cmd, "threads", optarg, 1, MODEL_MAX_THREADS, &o->threads);
             o->set_threads = 1;
             break;
         case 'd': o->data = optarg; break;
@@ -129,6 +142,7 @@ static int parse(int argc, char **argv, train_opts *o)
             o->set_subset = 1;
             break;
         case 'H': o->history = optarg; break;
+        case 'Z': bad = opt_size(cmd, "size", optarg, &o->width, &o->height); break;
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': usage(stdout); return 1;
@@ -162,9 +176,26 @@ static int check_resume(const train_opts *o, const model_t *m)
         {o->set_margin, "margin", o->cfg.margin, m->cfg.margin},
         {o->set_dropout, "dropout", o->cfg.dropout, m->cfg.dropout},
         {o->set_batch, "batch", o->cfg.batch, m->cfg.batch},
-        {o->set_seed, "seed", (double)o->cfg.seed, (double)m->cfg.seed},
-        {o->set_subset, "train-pairs", (double)o->cfg.train_pairs, (double)m->cfg.train_pairs},
     };
+    /* 64-bit counts compare as integers: a double would merge seeds
+     * 2^53 and 2^53 + 1. */
+    struct {
+        int set;
+        const char *name;
+        uint64_t given, stored;
+    } u[] = {
+        {o->set_seed, "seed", o->cfg.seed, m->cfg.seed},
+        {o->set_subset, "train-pairs", o->cfg.train_pairs, m->cfg.train_pairs},
+    };
+    for (size_t i = 0; i < sizeof u / sizeof *u; i++) {
+        if (u[i].set && u[i].given != u[i].stored) {
+            cli_error(cmd, "--%s %llu differs from %s's %llu; --resume continues with the "
+                      "file's settings (drop --%s, or train a new model)", u[i].name,
+                      (unsigned long long)u[i].given, o->model,
+                      (unsigned long long)u[i].stored, u[i].name);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         if (f[i].set && f[i].given != f[i].stored) {
             cli_error(cmd, "--%s %g differs from %s's %g; --resume continues with the "
@@ -282,16 +313,49 @@ static void catch_interrupts(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Appends arg to buf [n] at *k, quoted for a POSIX shell when it holds
+ * anything but safe characters ('...' with each ' as '\''). */
+static void shell_arg(char *buf, size_t n, size_t *k, const char *arg)
+{
+    int safe = *arg != 0;
+    for (const char *p = arg; *p; p++)
+        safe &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                strchr("-_./=:,+@%", *p) != NULL;
+    if (*k >= n)
+        return;
+    if (safe) {
+        *k += (size_t)snprintf(buf + *k, n - *k, " %s", arg);
+        return;
+    }
+    *k += (size_t)snprintf(buf + *k, n - *k, " '");
+    for (const char *p = arg; *p && *k < n; p++)
+        *k += (size_t)snprintf(buf + *k, n - *k, *p == '\'' ? "'\\''" : "%c", *p);
+    if (*k < n)
+        *k += (size_t)snprintf(buf + *k, n - *k, "'");
+}
+
 /* The command that continues this run exactly: same file, data, history
- * and thread count (results depend on it). */
+ * and thread count (results depend on it), every argument shell-quoted so
+ * that it can be pasted. */
 static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t *m)
 {
-    int k = snprintf(buf, n, "siamese train --resume --model %s --epochs %u --threads %u",
-                     o->model, m->cfg.epochs, m->cfg.threads);
-    if (o->data && k > 0 && (size_t)k < n)
-        k += snprintf(buf + k, n - (size_t)k, " --data %s", o->data);
-    if (o->history && k > 0 && (size_t)k < n)
-        snprintf(buf + k, n - (size_t)k, " --history %s", o->history);
+    char num[32];
+    size_t k = (size_t)snprintf(buf, n, "siamese train --resume --model");
+    shell_arg(buf, n, &k, o->model);
+    snprintf(num, sizeof num, "%u", m->cfg.epochs);
+    shell_arg(buf, n, &k, "--epochs");
+    shell_arg(buf, n, &k, num);
+    snprintf(num, sizeof num, "%u", m->cfg.threads);
+    shell_arg(buf, n, &k, "--threads");
+    shell_arg(buf, n, &k, num);
+    if (o->data) {
+        shell_arg(buf, n, &k, "--data");
+        shell_arg(buf, n, &k, o->data);
+    }
+    if (o->history) {
+        shell_arg(buf, n, &k, "--history");
+        shell_arg(buf, n, &k, o->history);
+    }
 }
 
 /* What the step callback needs to draw the bar. */
@@ -306,6 +370,105 @@ static int on_step(void *ctx, size_t step, size_t steps, double loss)
     if (s->live)
         progress_update(&s->bar, step, steps, loss);
     return interrupted;
+}
+
+/* --resume: loads the model and settles the run's settings against the
+ * options. Returns 0 to go on, 1 when there is nothing to do (exit 0), or
+ * an exit status >= 2 / -1 (runtime failure, exit 1). */
+static int open_resume(train_opts *o, model_t *m)
+{
+    sm_err e;
+    if (model_load(m, o->model, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    if (check_resume(o, m) != 0)
+        return EXIT_USAGE;
+    if (o->width && (m->input.resize == IMAGE_RESIZE_NONE || (uint32_t)o->width != m->input.width ||
+                     (uint32_t)o->height != m->input.height)) {
+        cli_error(cmd, "--size %dx%d differs from %s's input (%u x %u, %s); --resume continues "
+                  "with the file's settings (drop --size)", o->width, o->height, o->model,
+                  m->input.width, m->input.height,
+                  m->input.resize == IMAGE_RESIZE_NONE ? "no resizing" : "resized");
+        return EXIT_USAGE;
+    }
+    /* Results depend on the thread count: keep the file's unless the user
+     * asks otherwise, and say what that costs. */
+    if (!o->set_threads) {
+        o->threads = m->cfg.threads;
+        if (o->threads > cli_cpu_count() && !o->quiet)
+            cli_error(cmd, "note: %s was trained with %ld threads and this machine has %d "
+                      "cores: the run continues with %ld (results depend on it), more slowly",
+                      o->model, o->threads, cli_cpu_count(), o->threads);
+    } else if ((uint32_t)o->threads != m->cfg.threads && !o->quiet) {
+        cli_error(cmd, "note: %s was trained with %u threads; with %ld the rest of the run "
+                  "will differ from an uninterrupted one", o->model, m->cfg.threads, o->threads);
+    }
+    m->cfg.threads = (uint32_t)o->threads;
+    /* Without --epochs the run finishes what the file was asked for. */
+    uint32_t target = o->set_epochs ? o->cfg.epochs : m->cfg.epochs;
+    /* A run stopped between its last epoch and its threshold: finish it. */
+    if (m->epoch == target && target == m->cfg.epochs && isnan(m->threshold))
+        return 0;
+    if (m->epoch >= target) {
+        if (!o->quiet)
+            printf("%s already holds %u epochs (%s %u): nothing to do\n", o->model, m->epoch,
+                   o->set_epochs ? "asked for" : "its run's target is", target);
+        return 1;
+    }
+    m->cfg.epochs = target;
+    return 0;
+}
+
+/* Loads the data for the run and makes the model fit it: a new model is
+ * created for its image size; a resumed one must be trained on the same
+ * data (fingerprint). Returns 0 or -1 (message printed). */
+static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen, dataset_t *ds)
+{
+    sm_err e;
+    if (o->resume) {
+        if (cli_load_model_data(cmd, o->model, m, o->data, (int)o->threads, dir, dirlen, ds) != 0)
+            return -1;
+        if (m->fingerprint && m->fingerprint != ds->fingerprint) {
+            cli_error(cmd, "%s: not the data %s was trained on (fingerprint %016llx, the model's "
+                      "%016llx): --resume needs the same images and labels (pass the --data "
+                      "it was trained with)", dir, o->model,
+                      (unsigned long long)ds->fingerprint, (unsigned long long)m->fingerprint);
+            dataset_free(ds);
+            return -1;
+        }
+        if (!m->fingerprint) /* a version-1 file: adopt this data's */
+            m->fingerprint = ds->fingerprint;
+        return 0;
+    }
+    data_options dopt = {o->width, o->height, (int)o->threads};
+    if (cli_load_data(cmd, o->data, &dopt, dir, dirlen, ds) != 0)
+        return -1;
+    net_shape shape = {(int)(ds->train.rows * ds->train.cols), 128};
+    o->cfg.threads = (uint32_t)o->threads;
+    if (model_init(m, shape, o->cfg, &e) != 0 || model_describe_data(m, ds, &e) != 0) {
+        cli_error(cmd, "%s: %s", dir, e.msg);
+        dataset_free(ds);
+        return -1;
+    }
+    return 0;
+}
+
+/* The threshold train suggests (the one with the best accuracy on the
+ * training pairs), stored in the model for the commands that judge
+ * images. */
+static int suggest_threshold(model_t *m, const dataset_t *ds, const pairs_t *tr, int threads,
+                             sm_err *e)
+{
+    float *d = malloc((tr->n + 1) * sizeof *d);
+    if (!d)
+        return sm_fail(e, "out of memory for %zu distances", tr->n);
+    double acc;
+    int rc = distances_for_pairs(d, m->params, m->shape, &ds->train, tr, threads, e);
+    if (rc == 0)
+        rc = best_threshold(d, tr->same, tr->n, &m->threshold, &acc, e);
+    free(d);
+    return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -329,31 +492,11 @@ int cmd_train(int argc, char **argv)
     model_t m;
     memset(&m, 0, sizeof m);
     if (o.resume) {
-        if (model_load(&m, o.model, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
-            return 1;
-        }
-        if (check_resume(&o, &m) != 0) {
+        int r = open_resume(&o, &m);
+        if (r != 0) {
             model_free(&m);
-            return EXIT_USAGE;
+            return r < 0 ? 1 : r == 1 ? 0 : r;
         }
-        /* Results depend on the thread count: keep the file's unless the
-         * user asks otherwise, and say what that costs. */
-        if (!o.set_threads)
-            o.threads = m.cfg.threads;
-        else if ((uint32_t)o.threads != m.cfg.threads && !o.quiet)
-            cli_error(cmd, "note: %s was trained with %u threads; with %ld the rest of the run "
-                      "will differ from an uninterrupted one", o.model, m.cfg.threads,
-                      o.threads);
-        m.cfg.threads = (uint32_t)o.threads;
-        if (m.epoch >= o.cfg.epochs) {
-            if (!o.quiet)
-                printf("%s already holds %u epochs (asked for %u): nothing to do\n", o.model,
-                       m.epoch, o.cfg.epochs);
-            model_free(&m);
-            return 0;
-        }
-        m.cfg.epochs = o.cfg.epochs;
     }
     /* Fail now, not after an hour of training, if the outputs cannot be
      * written. */
@@ -371,33 +514,19 @@ int cmd_train(int argc, char **argv)
     char dir[4096];
     dataset_t ds;
     double t0 = cli_now();
-    if (cli_load_data(cmd, o.data, dir, sizeof dir, &ds) != 0) {
+    if (load_for_training(&o, &m, dir, sizeof dir, &ds) != 0) {
         model_free(&m);
         return 1;
     }
     double t_load = cli_now() - t0;
-    if (!o.resume) {
-        net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
-        o.cfg.threads = (uint32_t)o.threads;
-        if (model_init(&m, shape, o.cfg, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
-            dataset_free(&ds);
-            return 1;
-        }
-    }
     const train_config *cfg = &m.cfg;
 
     pairs_t tr, te;
-    if (seeds_build_pairs(&ds, cfg->seed, &tr, &te, &e) != 0) {
+    if (seeds_pairs_for_model(&ds, cfg, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         dataset_free(&ds);
         model_free(&m);
         return 1;
-    }
-    if (cfg->train_pairs) {
-        rng_t r;
-        rng_seed(&r, cfg->seed, SEED_STREAM_SUBSET);
-        pairs_subset(&tr, (size_t)cfg->train_pairs, &r);
     }
     trainer_t t;
     float *vdist = malloc(te.n * sizeof(float));
@@ -438,6 +567,7 @@ int cmd_train(int argc, char **argv)
         atomic_tmp_name(curve, pending_tmp[2], sizeof pending_tmp[2]);
     }
     catch_interrupts();
+    int warned_dead = 0;
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
         double start = cli_now(), loss;
@@ -478,6 +608,13 @@ int cmd_train(int argc, char **argv)
             break;
         }
         secs[m.epoch - 1] = cli_now() - start;
+        if (t.dead && !o.quiet && !warned_dead) {
+            cli_error(cmd, "warning: after epoch %u every validation embedding is zero: the "
+                      "network has died (every ReLU outputs 0) and cannot learn any more; this "
+                      "usually comes from too large a step (--lr %g, --rho %g): try the "
+                      "defaults", m.epoch, cfg->lr, cfg->rho);
+            warned_dead = 1;
+        }
         if (o.history &&
             (write_history(o.history, &m, secs, &e) != 0 || write_curve(curve, &m, &e) != 0)) {
             cli_error(cmd, "%s", e.msg);
@@ -501,6 +638,16 @@ int cmd_train(int argc, char **argv)
         }
     }
     trainer_free(&t);
+    /* The run is complete: store the threshold it suggests. */
+    if (rc == 0 && m.epoch == cfg->epochs &&
+        (suggest_threshold(&m, &ds, &tr, (int)o.threads, &e) != 0 ||
+         model_save(&m, o.model, &e) != 0)) {
+        cli_error(cmd, "%s", e.msg);
+        rc = 1;
+    }
+    if (rc == 0 && o.verbose)
+        fprintf(stderr, "suggested threshold %.4f (best accuracy on the training pairs), saved "
+                "in %s\n", m.threshold, o.model);
 done:
     free(vdist);
     free(secs);

@@ -110,12 +110,38 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int cli_load_data(const char *cmd, const char *opt, char *dir, size_t dirlen, dataset_t *ds)
+int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
+                  size_t dirlen, dataset_t *ds)
 {
     sm_err e;
-    if (dataset_find_dir(opt, dir, dirlen, &e) != 0 || dataset_load(dir, ds, &e) != 0) {
+    if (dataset_find_dir(opt, dir, dirlen, &e) != 0 || dataset_open(dir, o, ds, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return -1;
     }
+    return 0;
+}
+
+int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)
+{
+    unsigned long a = 0, b = 0;
+    char *end;
+    int ok = *s >= '1' && *s <= '9';
+    if (ok) {
+        errno = 0;
+        a = strtoul(s, &end, 10);
+        ok = errno == 0 && (*end == 'x' || *end == 'X') && end[1] >= '1' && end[1] <= '9';
+        if (ok) {
+            b = strtoul(end + 1, &end, 10);
+            ok = errno == 0 && *end == 0 && a <= IMAGE_MAX_SIDE && b <= IMAGE_MAX_SIDE &&
+                 a * b <= MODEL_MAX_INPUT;
+        }
+    }
+    if (!ok) {
+        cli_error(cmd, "--%s: expected WIDTHxHEIGHT in pixels, e.g. 28x28, at most %d pixels "
+                  "in all, found '%s'", opt, MODEL_MAX_INPUT, s);
+        return -1;
+    }
+    *w = (int)a;
+    *h = (int)b;
     return 0;
 }

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_kernels.h"
 #include "distance.h"
+#include "pool.h"
 #include "simd.h"
 
 SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, size_t P,
@@ -66,27 +68,74 @@ void pair_distances(float *d, const float *emb, int H, const pairs_t *p)
     }
 }
 
-int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
-                        const pairs_t *p, sm_err *e)
+/* 1024 rows per forward pass: big enough for SGEMM to run at speed. */
+enum { EMBED_CHUNK = 1024 };
+
+typedef struct {
+    float *emb;
+    const float *params;
+    net_shape shape;
+    split_t view;        /* the images, as a split for embed_range */
+    const uint8_t *used;
+    net_cache *caches;   /* [T] */
+    int T;
+} embed_job;
+
+static void embed_worker(void *ctx, int t)
 {
-    /* 1024 rows per forward pass: big enough for SGEMM to run at speed. */
-    enum { CHUNK = 1024 };
-    net_cache c;
-    if (net_cache_init(&c, shape, CHUNK, e) != 0)
-        return -1;
-    float *emb = malloc(s->n * (size_t)shape.hidden * sizeof *emb);
-    uint8_t *used = malloc(s->n);
+    embed_job *j = ctx;
+    size_t n = j->view.n, T = (size_t)j->T;
+    embed_range(j->emb, j->params, &j->caches[t], &j->view, j->used, n * (size_t)t / T,
+                n * ((size_t)t + 1) / T);
+}
+
+int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
+                 size_t n, const uint8_t *used, int threads, sm_err *e)
+{
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > n / 256 + 1) /* small sets: not worth a thread */
+        threads = (int)(n / 256 + 1);
+    embed_job j = {emb, params, shape, {0}, used, NULL, threads};
+    j.view.n = n;
+    j.view.rows = 1;
+    j.view.cols = (size_t)shape.in;
+    j.view.images = (uint8_t *)images;
+    j.caches = calloc((size_t)threads, sizeof *j.caches);
+    if (!j.caches)
+        return sm_fail(e, "out of memory for embedding");
+    int rc = 0;
+    for (int t = 0; t < threads && rc == 0; t++)
+        rc = net_cache_init(&j.caches[t], shape, EMBED_CHUNK, e);
+    pool_t *pool = NULL;
+    if (rc == 0 && !(pool = pool_create(threads, e)))
+        rc = -1;
+    if (rc == 0) {
+        blas_set_threads(1); /* the workers are the parallelism */
+        pool_run(pool, embed_worker, &j);
+    }
+    pool_destroy(pool);
+    for (int t = 0; t < threads; t++)
+        net_cache_free(&j.caches[t]);
+    free(j.caches);
+    return rc;
+}
+
+int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
+                        const pairs_t *p, int threads, sm_err *e)
+{
+    float *emb = malloc(s->n * (size_t)shape.hidden * sizeof *emb + 1);
+    uint8_t *used = malloc(s->n + 1);
     if (!emb || !used) {
         free(emb);
         free(used);
-        net_cache_free(&c);
         return sm_fail(e, "out of memory for %zu embeddings", s->n);
     }
     pairs_mark_used(used, s->n, p);
-    embed_range(emb, params, &c, s, used, 0, s->n);
-    pair_distances(d, emb, shape.hidden, p);
+    int rc = embed_images(emb, params, shape, s->images, s->n, used, threads, e);
+    if (rc == 0)
+        pair_distances(d, emb, shape.hidden, p);
     free(emb);
     free(used);
-    net_cache_free(&c);
-    return 0;
+    return rc;
 }

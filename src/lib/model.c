@@ -1,9 +1,12 @@
 /* model.c - model state; see model.h. */
 #include "model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
+#include "image.h"
 #include "seeds.h"
 
 train_config train_config_default(void)
@@ -17,6 +20,7 @@ train_config train_config_default(void)
 
 void model_free(model_t *m)
 {
+    classes_free(&m->classes);
     free(m->params);
     free(m->velocity);
     free(m->history);
@@ -55,7 +59,24 @@ int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e)
         return -1;
     rng_seed(&m->rng, cfg.seed, SEED_STREAM_TRAINING);
     net_init(m->params, shape, &m->rng);
+    m->input = (input_spec){(uint32_t)shape.in, 1, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
+    m->head = HEAD_EUCLIDEAN;
+    m->threshold = NAN;
     return 0;
+}
+
+int model_describe_data(model_t *m, const dataset_t *ds, sm_err *e)
+{
+    if ((size_t)m->shape.in != ds->train.rows * ds->train.cols)
+        return sm_fail(e, "the model takes %d inputs but the images have %zu x %zu pixels",
+                       m->shape.in, ds->train.cols, ds->train.rows);
+    m->input.width = (uint32_t)ds->train.cols;
+    m->input.height = (uint32_t)ds->train.rows;
+    m->input.grey = IMAGE_GREY_BT601;
+    m->input.resize = ds->resize;
+    m->fingerprint = ds->fingerprint;
+    classes_free(&m->classes);
+    return classes_copy(&m->classes, &ds->classes, e);
 }
 
 int model_add_epoch(model_t *m, float loss, float val_loss, sm_err *e)

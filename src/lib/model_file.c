@@ -1,17 +1,95 @@
 /* model_file.c - model file writer and checked reader; see model_file.h and
- * docs/model-format.md. All numbers little-endian; floats IEEE-754 binary32. */
+ * docs/model-format.md. All numbers little-endian; floats IEEE-754 binary32.
+ *
+ * The header is described once, as a table of fields per format version;
+ * the writer and the reader both walk the table, so they cannot disagree.
+ * Version 1 (fixed 784-style input, Fashion-MNIST only) is read, never
+ * written. */
 #include "model_file.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "atomic_file.h"
+#include "image.h"
 
-#define HEADER_BYTES 136 /* everything before the history, see the doc */
+/* Every header field of every version, unpacked. */
+typedef struct {
+    uint32_t layers, in, hidden;            /* v1 architecture */
+    uint32_t width, height, grey, resize;   /* v2 input */
+    uint32_t head, n_layers, widths[MODEL_MAX_LAYERS];
+    float lr, rho, eps, margin, dropout;
+    uint32_t batch, epochs, threads;
+    uint64_t seed, train_pairs;
+    uint32_t epoch, step;
+    uint64_t rng[4], epoch_seed;
+    double loss_sum;
+    uint64_t fingerprint;
+    float threshold;
+    uint32_t n_classes;
+    uint64_t n_params;
+} header;
+
+typedef enum { T_U32, T_U64, T_F32, T_F64 } ftype;
+
+typedef struct {
+    const char *name;
+    ftype type;
+    size_t off;   /* in header */
+    int count;    /* array length (1 for scalars) */
+} field;
+
+#define F(name, type, member) {name, type, offsetof(header, member), 1}
+#define FA(name, type, member, n) {name, type, offsetof(header, member), n}
+#define FIELDS_END {NULL, T_U32, 0, 0}
+
+static const field fields_v1[] = {
+    F("layers", T_U32, layers),   F("in", T_U32, in),           F("hidden", T_U32, hidden),
+    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
+    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
+    F("epochs", T_U32, epochs),   F("threads", T_U32, threads), F("seed", T_U64, seed),
+    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
+    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
+    F("loss_sum", T_F64, loss_sum), F("n_params", T_U64, n_params), FIELDS_END,
+};
+
+static const field fields_v2[] = {
+    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
+    F("resize", T_U32, resize),   F("head", T_U32, head),       F("n_layers", T_U32, n_layers),
+    FA("widths", T_U32, widths, MODEL_MAX_LAYERS),
+    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
+    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
+    F("epochs", T_U32, epochs),   F("threads", T_U32, threads), F("seed", T_U64, seed),
+    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
+    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
+    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
+    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
+    F("n_params", T_U64, n_params), FIELDS_END,
+};
+
+static size_t type_size(ftype t)
+{
+    return t == T_U32 || t == T_F32 ? 4 : 8;
+}
+
+/* Bytes of the fields of a table (magic and version not included). */
+static size_t table_bytes(const field *t)
+{
+    size_t n = 0;
+    for (; t->name; t++)
+        n += type_size(t->type) * (size_t)t->count;
+    return n;
+}
+
+static const field *table_of(uint32_t version)
+{
+    return version == 1 ? fields_v1 : version == 2 ? fields_v2 : NULL;
+}
 
 /* A writer that keeps the running CRC of everything written. */
 typedef struct {
@@ -22,10 +100,8 @@ typedef struct {
 static void put(sink *s, const void *p, size_t n)
 {
     atomic_write(s->a, p, n);
-    /* crc32 takes a uInt length; the buffers here are far below 4 GB but
-     * feed it in chunks anyway. */
     const unsigned char *b = p;
-    while (n) {
+    while (n) { /* crc32 takes a uInt length */
         uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
         s->crc = crc32(s->crc, b, k);
         b += k;
@@ -33,96 +109,129 @@ static void put(sink *s, const void *p, size_t n)
     }
 }
 
-static void put_u32(sink *s, uint32_t v)
+static void put_le(sink *s, uint64_t v, size_t bytes)
 {
-    unsigned char b[4] = {v, v >> 8, v >> 16, v >> 24};
-    put(s, b, 4);
+    unsigned char b[8];
+    for (size_t i = 0; i < bytes; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(s, b, bytes);
 }
 
-static void put_u64(sink *s, uint64_t v)
+static uint64_t field_bits(const header *h, const field *f, int i)
 {
-    put_u32(s, (uint32_t)v);
-    put_u32(s, (uint32_t)(v >> 32));
+    const char *p = (const char *)h + f->off + (size_t)i * type_size(f->type);
+    uint32_t u32;
+    uint64_t u64;
+    if (type_size(f->type) == 4) {
+        memcpy(&u32, p, 4);
+        return u32;
+    }
+    memcpy(&u64, p, 8);
+    return u64;
 }
 
-static void put_f32(sink *s, float f)
+static void set_field_bits(header *h, const field *f, int i, uint64_t v)
 {
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(s, v);
+    char *p = (char *)h + f->off + (size_t)i * type_size(f->type);
+    if (type_size(f->type) == 4) {
+        uint32_t u32 = (uint32_t)v;
+        memcpy(p, &u32, 4);
+    } else {
+        memcpy(p, &v, 8);
+    }
 }
 
-static void put_floats(sink *s, const float *f, size_t n)
+static void header_of(header *h, const model_t *m)
 {
-    /* x86 and every platform Debian builds OpenBLAS for here is
-     * little-endian; write whole arrays at once. */
-    put(s, f, n * sizeof *f);
+    memset(h, 0, sizeof *h);
+    h->width = m->input.width;
+    h->height = m->input.height;
+    h->grey = m->input.grey;
+    h->resize = m->input.resize;
+    h->head = m->head;
+    h->n_layers = NET_LAYERS;
+    for (int l = 0; l < NET_LAYERS; l++)
+        h->widths[l] = (uint32_t)m->shape.hidden;
+    h->lr = m->cfg.lr;
+    h->rho = m->cfg.rho;
+    h->eps = m->cfg.eps;
+    h->margin = m->cfg.margin;
+    h->dropout = m->cfg.dropout;
+    h->batch = m->cfg.batch;
+    h->epochs = m->cfg.epochs;
+    h->threads = m->cfg.threads;
+    h->seed = m->cfg.seed;
+    h->train_pairs = m->cfg.train_pairs;
+    h->epoch = m->epoch;
+    h->step = m->step;
+    memcpy(h->rng, m->rng.s, sizeof h->rng);
+    h->epoch_seed = m->epoch_seed;
+    h->loss_sum = m->loss_sum;
+    h->fingerprint = m->fingerprint;
+    h->threshold = m->threshold;
+    h->n_classes = (uint32_t)m->classes.n;
+    h->n_params = m->n_params;
 }
 
 int model_save(const model_t *m, const char *path, sm_err *e)
 {
+    if (m->classes.n < CLASSES_MIN || m->classes.n > CLASSES_MAX)
+        return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
     sink s = {&a, crc32(0L, Z_NULL, 0)};
+    header h;
+    header_of(&h, m);
     put(&s, MODEL_MAGIC, 8);
-    put_u32(&s, MODEL_VERSION);
-    put_u32(&s, NET_LAYERS);
-    put_u32(&s, (uint32_t)m->shape.in);
-    put_u32(&s, (uint32_t)m->shape.hidden);
-    put_f32(&s, m->cfg.lr);
-    put_f32(&s, m->cfg.rho);
-    put_f32(&s, m->cfg.eps);
-    put_f32(&s, m->cfg.margin);
-    put_f32(&s, m->cfg.dropout);
-    put_u32(&s, m->cfg.batch);
-    put_u32(&s, m->cfg.epochs);
-    put_u32(&s, m->cfg.threads);
-    put_u64(&s, m->cfg.seed);
-    put_u64(&s, m->cfg.train_pairs);
-    put_u32(&s, m->epoch);
-    put_u32(&s, m->step);
-    for (int i = 0; i < 4; i++)
-        put_u64(&s, m->rng.s[i]);
-    put_u64(&s, m->epoch_seed);
-    uint64_t bits;
-    memcpy(&bits, &m->loss_sum, 8);
-    put_u64(&s, bits);
-    put_u64(&s, (uint64_t)m->n_params);
-    for (uint32_t i = 0; i < m->epoch; i++) {
-        put_f32(&s, m->history[i].loss);
-        put_f32(&s, m->history[i].val_loss);
+    put_le(&s, MODEL_VERSION, 4);
+    for (const field *f = fields_v2; f->name; f++)
+        for (int i = 0; i < f->count; i++)
+            put_le(&s, field_bits(&h, f, i), type_size(f->type));
+    for (int c = 0; c < m->classes.n; c++) {
+        size_t len = strlen(m->classes.names[c]);
+        put_le(&s, len, 2);
+        put(&s, m->classes.names[c], len);
     }
-    put_floats(&s, m->params, m->n_params);
-    put_floats(&s, m->velocity, m->n_params);
+    for (uint32_t i = 0; i < m->epoch; i++) {
+        put(&s, &m->history[i].loss, 4);
+        put(&s, &m->history[i].val_loss, 4);
+    }
+    /* x86 and every platform Debian builds OpenBLAS for here is
+     * little-endian; write whole arrays at once. */
+    put(&s, m->params, m->n_params * sizeof *m->params);
+    put(&s, m->velocity, m->n_params * sizeof *m->velocity);
     uint32_t crc = (uint32_t)s.crc;
     unsigned char b[4] = {crc, crc >> 8, crc >> 16, crc >> 24};
     atomic_write(&a, b, 4);
     return atomic_commit(&a, e);
 }
 
-/* A bounds-checked reader over the file's bytes. */
+/* A bounds-checked reader over the file's bytes: reading past len sets
+ * `over` and yields zeros. */
 typedef struct {
     const unsigned char *p;
-    size_t pos;
+    size_t pos, len;
+    int over;
 } cursor;
 
-static uint32_t get_u32(cursor *c)
+static uint64_t get_le(cursor *c, size_t bytes)
 {
-    const unsigned char *b = c->p + c->pos;
-    c->pos += 4;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t get_u64(cursor *c)
-{
-    uint64_t lo = get_u32(c);
-    return lo | (uint64_t)get_u32(c) << 32;
+    if (c->pos + bytes > c->len) {
+        c->over = 1;
+        c->pos = c->len;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < bytes; i++)
+        v |= (uint64_t)c->p[c->pos + i] << (8 * i);
+    c->pos += bytes;
+    return v;
 }
 
 static float get_f32(cursor *c)
 {
-    uint32_t v = get_u32(c);
+    uint32_t v = (uint32_t)get_le(c, 4);
     float f;
     memcpy(&f, &v, 4);
     return f;
@@ -176,28 +285,132 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
     return buf;
 }
 
-static int check_hyper(const char *path, const train_config *c, sm_err *e)
+/* Version 1 files predate the input, head, layer table, class table and
+ * fingerprint fields: they hold the notebook's network trained on
+ * Fashion-MNIST (the only data version 1 could train on). */
+static void upgrade_v1(header *h)
 {
-    if (!(isfinite(c->lr) && c->lr > 0))
-        return sm_fail(e, "%s: bad learning rate %g in the model file", path, c->lr);
-    if (!(isfinite(c->rho) && c->rho >= 0 && c->rho < 1))
-        return sm_fail(e, "%s: bad rho %g in the model file: expected 0 <= rho < 1", path,
-                       c->rho);
-    if (!(isfinite(c->eps) && c->eps > 0))
-        return sm_fail(e, "%s: bad epsilon %g in the model file", path, c->eps);
-    if (!(isfinite(c->margin) && c->margin > 0))
-        return sm_fail(e, "%s: bad margin %g in the model file", path, c->margin);
-    if (!(isfinite(c->dropout) && c->dropout >= 0 && c->dropout < 1))
-        return sm_fail(e, "%s: bad dropout rate %g in the model file: expected 0 <= rate < 1",
-                       path, c->dropout);
-    if (c->batch == 0 || c->batch > 65536)
-        return sm_fail(e, "%s: bad batch size %u in the model file", path, c->batch);
-    if (c->epochs == 0 || c->epochs > MODEL_MAX_EPOCHS)
-        return sm_fail(e, "%s: bad epoch target %u in the model file: expected 1..%u", path,
-                       c->epochs, MODEL_MAX_EPOCHS);
-    if (c->threads == 0 || c->threads > 256)
-        return sm_fail(e, "%s: bad thread count %u in the model file: expected 1..256", path,
-                       c->threads);
+    uint32_t side = (uint32_t)lrint(sqrt((double)h->in));
+    if (side * side == h->in) {
+        h->width = h->height = side;
+    } else {
+        h->width = h->in;
+        h->height = 1;
+    }
+    h->grey = IMAGE_GREY_BT601;
+    h->resize = IMAGE_RESIZE_NONE;
+    h->head = HEAD_EUCLIDEAN;
+    h->n_layers = h->layers;
+    for (uint32_t l = 0; l < h->layers && l < MODEL_MAX_LAYERS; l++)
+        h->widths[l] = h->hidden;
+    h->fingerprint = 0;
+    h->threshold = NAN;
+    h->n_classes = 10;
+}
+
+/* The checks of the header fields, in the order docs/model-format.md
+ * lists them. */
+static int check_header(const char *path, const header *h, sm_err *e)
+{
+    uint64_t in = (uint64_t)h->width * h->height;
+    if (h->width == 0 || h->height == 0 || in > MODEL_MAX_INPUT)
+        return sm_fail(e, "%s: field width/height: input of %u x %u pixels: expected 1..%d "
+                       "pixels in all", path, h->width, h->height, MODEL_MAX_INPUT);
+    if (h->grey != IMAGE_GREY_BT601)
+        return sm_fail(e, "%s: field grey: unknown grey formula %u (expected %u)", path, h->grey,
+                       IMAGE_GREY_BT601);
+    if (h->resize != IMAGE_RESIZE_NONE && h->resize != IMAGE_RESIZE_BOX)
+        return sm_fail(e, "%s: field resize: unknown resize filter %u (expected %u or %u)", path,
+                       h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
+    if (h->head != HEAD_EUCLIDEAN)
+        return sm_fail(e, "%s: field head: unknown distance head %u (this build has %u, "
+                       "euclidean)", path, h->head, HEAD_EUCLIDEAN);
+    if (h->n_layers != NET_LAYERS)
+        return sm_fail(e, "%s: field n_layers: %u layers: this build runs %d", path, h->n_layers,
+                       NET_LAYERS);
+    for (int l = 0; l < MODEL_MAX_LAYERS; l++) {
+        uint32_t w = h->widths[l];
+        if (l < NET_LAYERS && (w == 0 || w > MODEL_MAX_HIDDEN || w != h->widths[0]))
+            return sm_fail(e, "%s: field widths: layer %d is %u wide: this build runs %d "
+                           "layers of one width, 1..%d", path, l + 1, w, NET_LAYERS,
+                           MODEL_MAX_HIDDEN);
+        if (l >= NET_LAYERS && w != 0)
+            return sm_fail(e, "%s: field widths: entry %d is %u: expected 0 past the last "
+                           "layer", path, l + 1, w);
+    }
+    if (!(isfinite(h->lr) && h->lr > 0))
+        return sm_fail(e, "%s: field lr: bad learning rate %g", path, h->lr);
+    if (!(isfinite(h->rho) && h->rho >= 0 && h->rho < 1))
+        return sm_fail(e, "%s: field rho: %g: expected 0 <= rho < 1", path, h->rho);
+    if (!(isfinite(h->eps) && h->eps > 0))
+        return sm_fail(e, "%s: field eps: bad epsilon %g", path, h->eps);
+    if (!(isfinite(h->margin) && h->margin > 0))
+        return sm_fail(e, "%s: field margin: bad margin %g", path, h->margin);
+    if (!(isfinite(h->dropout) && h->dropout >= 0 && h->dropout < 1))
+        return sm_fail(e, "%s: field dropout: %g: expected 0 <= rate < 1", path, h->dropout);
+    if (h->batch == 0 || h->batch > MODEL_MAX_BATCH)
+        return sm_fail(e, "%s: field batch: %u: expected 1..%d", path, h->batch,
+                       MODEL_MAX_BATCH);
+    if (h->epochs == 0 || h->epochs > MODEL_MAX_EPOCHS)
+        return sm_fail(e, "%s: field epochs: %u: expected 1..%u", path, h->epochs,
+                       MODEL_MAX_EPOCHS);
+    if (h->threads == 0 || h->threads > MODEL_MAX_THREADS)
+        return sm_fail(e, "%s: field threads: %u: expected 1..%d", path, h->threads,
+                       MODEL_MAX_THREADS);
+    if (h->epoch > h->epochs)
+        return sm_fail(e, "%s: field epoch: %u epochs done of %u asked for", path, h->epoch,
+                       h->epochs);
+    if (h->epoch == h->epochs && h->step != 0)
+        return sm_fail(e, "%s: field step: %u steps into an epoch past the last", path, h->step);
+    if (!h->rng[0] && !h->rng[1] && !h->rng[2] && !h->rng[3])
+        return sm_fail(e, "%s: field rng: all-zero state (xoshiro256** would only give zeros)",
+                       path);
+    if (!isfinite(h->loss_sum) || h->loss_sum < 0 || (h->step == 0 && h->loss_sum != 0))
+        return sm_fail(e, "%s: field loss_sum: bad running loss %g at step %u", path,
+                       h->loss_sum, h->step);
+    if (!(isnan(h->threshold) || (isfinite(h->threshold) && h->threshold >= 0)))
+        return sm_fail(e, "%s: field threshold: %g: expected NaN (none) or a finite value >= 0",
+                       path, h->threshold);
+    if (h->n_classes < CLASSES_MIN || h->n_classes > CLASSES_MAX)
+        return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h->n_classes,
+                       CLASSES_MIN, CLASSES_MAX);
+    net_shape shape = {(int)in, (int)h->widths[0]};
+    if (h->n_params != net_param_count(shape))
+        return sm_fail(e, "%s: field n_params: %llu does not match the architecture %llu-%u x %d "
+                       "(expected %zu)", path, (unsigned long long)h->n_params,
+                       (unsigned long long)in, h->widths[0], NET_LAYERS,
+                       net_param_count(shape));
+    return 0;
+}
+
+/* The class table of a v2 file: n names of u16 length + bytes. */
+static int read_classes(const char *path, cursor *c, uint32_t n, class_table *t, sm_err *e)
+{
+    memset(t, 0, sizeof *t);
+    char name[CLASS_NAME_MAX + 1];
+    for (uint32_t k = 0; k < n; k++) {
+        size_t len = (size_t)get_le(c, 2);
+        if (c->over || c->pos + len > c->len) {
+            classes_free(t);
+            return sm_fail(e, "%s: truncated model file: the class table ends early", path);
+        }
+        if (len == 0 || len > CLASS_NAME_MAX) {
+            classes_free(t);
+            return sm_fail(e, "%s: class table: name %u is %zu bytes: expected 1..%d", path, k,
+                           len, CLASS_NAME_MAX);
+        }
+        memcpy(name, c->p + c->pos, len);
+        name[len] = 0;
+        c->pos += len;
+        int bad = strlen(name) != len;
+        for (size_t i = 0; i < len; i++)
+            bad |= (unsigned char)name[i] < 0x20 || name[i] == 0x7f;
+        if (bad || classes_find(t, name) >= 0 || classes_add(t, name, e) != 0) {
+            classes_free(t);
+            return sm_fail(e, "%s: class table: name %u is %s", path, k,
+                           bad ? "not printable text" : "a duplicate");
+        }
+    }
     return 0;
 }
 
@@ -208,78 +421,113 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     if (memcmp(buf, MODEL_MAGIC, 8) != 0)
         return sm_fail(e, "%s: not a siamese model file: expected magic \"%s\", found "
                        "\"%.8s\"", path, MODEL_MAGIC, (const char *)buf);
-    cursor c = {buf, 8};
-    uint32_t version = get_u32(&c);
-    if (version != MODEL_VERSION)
-        return sm_fail(e, "%s: model format version %u, this build reads version %u", path,
-                       version, MODEL_VERSION);
-    if (len < HEADER_BYTES + 4)
-        return sm_fail(e, "%s: truncated model file: %zu bytes, the header alone needs %d", path,
-                       len, HEADER_BYTES + 4);
-    uint32_t layers = get_u32(&c), in = get_u32(&c), hidden = get_u32(&c);
-    if (layers != NET_LAYERS || in == 0 || in > MODEL_MAX_INPUT || hidden == 0 || hidden > MODEL_MAX_HIDDEN)
-        return sm_fail(e, "%s: unsupported architecture: %u layers, %u inputs, %u hidden "
-                       "(expected %d layers, 1..%d inputs, 1..%d hidden)", path, layers, in,
-                       hidden, NET_LAYERS, MODEL_MAX_INPUT, MODEL_MAX_HIDDEN);
+    cursor c = {buf, 8, len, 0};
+    uint32_t version = (uint32_t)get_le(&c, 4);
+    const field *table = table_of(version);
+    if (!table)
+        return sm_fail(e, "%s: model format version %u, this build reads versions 1 and %u",
+                       path, version, MODEL_VERSION);
+    size_t head_bytes = 12 + table_bytes(table);
+    if (len < head_bytes + 4)
+        return sm_fail(e, "%s: truncated model file: %zu bytes, the header alone needs %zu", path,
+                       len, head_bytes + 4);
+    header h;
+    memset(&h, 0, sizeof h);
+    for (const field *f = table; f->name; f++)
+        for (int i = 0; i < f->count; i++)
+            set_field_bits(&h, f, i, get_le(&c, type_size(f->type)));
+    if (version == 1) {
+        if (h.layers != NET_LAYERS || h.in == 0 || h.in > MODEL_MAX_INPUT || h.hidden == 0 ||
+            h.hidden > MODEL_MAX_HIDDEN)
+            return sm_fail(e, "%s: unsupported architecture: %u layers, %u inputs, %u hidden "
+                           "(expected %d layers, 1..%d inputs, 1..%d hidden)", path, h.layers,
+                           h.in, h.hidden, NET_LAYERS, MODEL_MAX_INPUT, MODEL_MAX_HIDDEN);
+        upgrade_v1(&h);
+    }
+    /* The sizes first (they place the CRC), then the CRC: a damaged file
+     * is reported as damaged, whatever field the damage hit; then every
+     * field. */
+    if (h.epoch > MODEL_MAX_EPOCHS)
+        return sm_fail(e, "%s: field epoch: absurd epoch count %u", path, h.epoch);
+    uint64_t in = (uint64_t)h.width * h.height;
+    if (in >= 1 && in <= MODEL_MAX_INPUT && h.widths[0] >= 1 && h.widths[0] <= MODEL_MAX_HIDDEN) {
+        size_t want = net_param_count((net_shape){(int)in, (int)h.widths[0]});
+        if (h.n_params != want)
+            return sm_fail(e, "%s: field n_params: %llu does not match the architecture "
+                           "%llu-%u x %d (expected %zu)", path, (unsigned long long)h.n_params,
+                           (unsigned long long)in, h.widths[0], NET_LAYERS, want);
+    } else if (h.n_params > (uint64_t)MODEL_MAX_INPUT * MODEL_MAX_HIDDEN * 4) {
+        return sm_fail(e, "%s: field n_params: absurd parameter count %llu", path,
+                       (unsigned long long)h.n_params);
+    }
     memset(m, 0, sizeof *m);
-    m->shape = (net_shape){(int)in, (int)hidden};
-    m->cfg.lr = get_f32(&c);
-    m->cfg.rho = get_f32(&c);
-    m->cfg.eps = get_f32(&c);
-    m->cfg.margin = get_f32(&c);
-    m->cfg.dropout = get_f32(&c);
-    m->cfg.batch = get_u32(&c);
-    m->cfg.epochs = get_u32(&c);
-    m->cfg.threads = get_u32(&c);
-    m->cfg.seed = get_u64(&c);
-    m->cfg.train_pairs = get_u64(&c);
-    m->epoch = get_u32(&c);
-    m->step = get_u32(&c);
-    for (int i = 0; i < 4; i++)
-        m->rng.s[i] = get_u64(&c);
-    m->epoch_seed = get_u64(&c);
-    uint64_t bits = get_u64(&c);
-    memcpy(&m->loss_sum, &bits, 8);
-    uint64_t n_params = get_u64(&c);
-    if (c.pos != HEADER_BYTES)
-        return sm_fail(e, "%s: internal error: header is %zu bytes", path, c.pos);
-
-    size_t expect_params = net_param_count(m->shape);
-    if (n_params != expect_params)
-        return sm_fail(e, "%s: parameter count %llu does not match the architecture %ux%u "
-                       "(expected %zu)", path, (unsigned long long)n_params, in, hidden,
-                       expect_params);
-    if (m->epoch > MODEL_MAX_EPOCHS)
-        return sm_fail(e, "%s: absurd epoch count %u", path, m->epoch);
-    size_t expect = HEADER_BYTES + (size_t)m->epoch * 8 + 2 * expect_params * 4 + 4;
-    if (len < expect)
+    if (version == 2) {
+        if (h.n_classes < CLASSES_MIN || h.n_classes > CLASSES_MAX)
+            return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
+                           CLASSES_MIN, CLASSES_MAX);
+        if (read_classes(path, &c, h.n_classes, &m->classes, e) != 0)
+            return -1;
+    } else if (classes_fashion(&m->classes, e) != 0) {
+        return -1;
+    }
+    size_t body = c.pos;
+    size_t expect = body + (size_t)h.epoch * 8 + 2 * (size_t)h.n_params * 4 + 4;
+    if (len < expect) {
+        classes_free(&m->classes);
         return sm_fail(e, "%s: truncated model file: %zu bytes, expected %zu", path, len, expect);
-    if (len > expect)
+    }
+    if (len > expect) {
+        classes_free(&m->classes);
         return sm_fail(e, "%s: model file has %zu trailing bytes after the expected %zu", path,
                        len - expect, expect);
+    }
     uLong crc = crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(expect - 4));
-    cursor t = {buf, expect - 4};
-    uint32_t stored = get_u32(&t);
-    if ((uint32_t)crc != stored)
+    cursor t = {buf, expect - 4, len, 0};
+    uint32_t stored = (uint32_t)get_le(&t, 4);
+    if ((uint32_t)crc != stored) {
+        classes_free(&m->classes);
         return sm_fail(e, "%s: CRC-32 mismatch (stored %08x, computed %08x): the file is "
                        "damaged", path, stored, (uint32_t)crc);
-    if (check_hyper(path, &m->cfg, e) != 0)
-        return -1;
-    if (!isfinite(m->loss_sum) || m->loss_sum < 0 || (m->step == 0 && m->loss_sum != 0))
-        return sm_fail(e, "%s: bad running loss %g at step %u in the model file", path,
-                       m->loss_sum, m->step);
-
-    m->n_params = expect_params;
-    /* The history grows on demand: size it by what the file holds. */
-    if (model_alloc(m, m->epoch + 1, e) != 0)
-        return -1;
-    for (uint32_t i = 0; i < m->epoch; i++) {
-        m->history[i].loss = get_f32(&c);
-        m->history[i].val_loss = get_f32(&c);
     }
-    memcpy(m->params, buf + c.pos, expect_params * 4);
-    memcpy(m->velocity, buf + c.pos + expect_params * 4, expect_params * 4);
-    for (size_t i = 0; i < expect_params; i++) {
+    if (check_header(path, &h, e) != 0) {
+        classes_free(&m->classes);
+        return -1;
+    }
+    m->shape = (net_shape){(int)(h.width * h.height), (int)h.widths[0]};
+    m->input = (input_spec){h.width, h.height, h.grey, h.resize};
+    m->head = h.head;
+    m->fingerprint = h.fingerprint;
+    m->threshold = h.threshold;
+    m->cfg = (train_config){.lr = h.lr, .rho = h.rho, .eps = h.eps, .margin = h.margin,
+                            .dropout = h.dropout, .batch = h.batch, .epochs = h.epochs,
+                            .seed = h.seed, .threads = h.threads, .train_pairs = h.train_pairs};
+    m->epoch = h.epoch;
+    m->step = h.step;
+    memcpy(m->rng.s, h.rng, sizeof h.rng);
+    m->epoch_seed = h.epoch_seed;
+    m->loss_sum = h.loss_sum;
+    m->n_params = (size_t)h.n_params;
+    /* The history grows on demand: size it by what the file holds. */
+    class_table keep = m->classes;
+    memset(&m->classes, 0, sizeof m->classes);
+    if (model_alloc(m, m->epoch + 1, e) != 0) {
+        classes_free(&keep);
+        return -1;
+    }
+    m->classes = keep;
+    for (uint32_t i = 0; i < m->epoch; i++) {
+        float loss = get_f32(&c), val = get_f32(&c);
+        if (!(isfinite(loss) && loss >= 0 && isfinite(val) && val >= 0)) {
+            model_free(m);
+            return sm_fail(e, "%s: history: epoch %u has loss %g and val_loss %g: expected "
+                           "finite values >= 0", path, i + 1, loss, val);
+        }
+        m->history[i].loss = loss;
+        m->history[i].val_loss = val;
+    }
+    memcpy(m->params, buf + c.pos, m->n_params * 4);
+    memcpy(m->velocity, buf + c.pos + m->n_params * 4, m->n_params * 4);
+    for (size_t i = 0; i < m->n_params; i++) {
         float w = m->params[i], v = m->velocity[i];
         if (!isfinite(w)) {
             model_free(m);

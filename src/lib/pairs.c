@@ -26,7 +26,7 @@ static int pairs_alloc(pairs_t *p, size_t n, sm_err *e)
     return 0;
 }
 
-int pairs_build(const uint8_t *labels, size_t n, int classes, rng_t *r, pairs_t *out,
+int pairs_build(const uint16_t *labels, size_t n, int classes, rng_t *r, pairs_t *out,
                 sm_err *e)
 {
     memset(out, 0, sizeof *out);

@@ -251,6 +251,15 @@ int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pa
     t->m = (model_t *)m;
     pairs_mark_used(t->used, s->n, p);
     pool_run(t->pool, embed_worker, t);
+    /* A dead network (every ReLU at 0) embeds everything at 0. */
+    t->dead = 1;
+    for (size_t i = 0; i < s->n && t->dead; i++)
+        if (t->used[i])
+            for (size_t j = 0; j < H; j++)
+                if (t->emb[i * H + j] != 0.0f) {
+                    t->dead = 0;
+                    break;
+                }
     pair_distances(dist, t->emb, (int)H, p);
     double sum = 0.0;
     for (size_t i = 0; i < p->n; i += 4096) {

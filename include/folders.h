@@ -1,0 +1,37 @@
+/* folders.h - the image-folder data source:
+ *   PATH/train/<class>/<image>   PATH/test/<class>/<image>
+ *   PATH/classes.txt             (optional: class order and real names)
+ *
+ * Classes: the names in classes.txt, in its order, each found in the folder
+ * named like it with '/' replaced by '-'; without that file, the class
+ * folders of train/ sorted bytewise, named as the folders are. test/ must
+ * have the same class folders. Hidden entries (a leading '.') are ignored.
+ * Images: the files of each class folder in bytewise order of their names;
+ * files that are not images by extension (image_name_ok) and subfolders are
+ * skipped and counted. Decoding runs on o->threads threads; every image
+ * must have the size of the first one, unless o->width/height resize them.
+ * The split lists images class by class.
+ */
+#ifndef SIAMESE_FOLDERS_H
+#define SIAMESE_FOLDERS_H
+
+#include "dataset.h"
+
+/* Fills ds (kind DATA_FOLDERS, classes, both splits with paths). Returns 0
+ * or -1 with e naming the file or folder at fault. The caller checks the
+ * class counts (dataset_open). */
+int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err *e);
+
+/* Lists the image files under path (a file, or a folder searched
+ * recursively, entries in bytewise order), appending to *paths / *n.
+ * Counts skipped non-image files in *skipped. Returns 0 or -1. */
+int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e);
+
+/* Decodes paths[0..n) to grey on `threads` threads, each resized to W x H
+ * when W > 0, else all required to share the first image's size. images
+ * [n, rows, cols] is allocated here. Returns 0 or -1 with e naming the first
+ * failing file (the lowest index, whatever the thread timing). */
+int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint8_t **images,
+                   size_t *rows, size_t *cols, sm_err *e);
+
+#endif

@@ -1,0 +1,56 @@
+/* image.h - one image file in, grey bytes out; grey bytes out as PNG.
+ *
+ * Decoding is stb_image's (libstb-dev): PNG, JPEG, BMP, PGM/PPM, TGA, GIF
+ * (first frame). Colour becomes grey with the ITU-R BT.601 luma weights in
+ * integers, Y = (299 R + 587 G + 114 B + 500) / 1000; alpha is ignored; a
+ * grey+alpha image keeps its grey. Resizing (--size) is stb_image_resize's
+ * box filter: area averaging when shrinking, with clamped edges.
+ */
+#ifndef SIAMESE_IMAGE_H
+#define SIAMESE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Files larger than this are refused before decoding, and so are images
+ * with a side above IMAGE_MAX_SIDE or more than IMAGE_MAX_PIXELS pixels
+ * (checked from the header, before any pixel is allocated). */
+#define IMAGE_MAX_FILE_BYTES ((size_t)1 << 28)
+#define IMAGE_MAX_SIDE 32768
+#define IMAGE_MAX_PIXELS ((size_t)1 << 26)
+
+/* The grey formula and resize filter, as recorded in a model file. */
+#define IMAGE_GREY_BT601 1u
+#define IMAGE_RESIZE_NONE 0u
+#define IMAGE_RESIZE_BOX 1u
+
+typedef struct {
+    int w, h;
+    uint8_t *px; /* [h, w] grey, row-major */
+} grey_image;
+
+/* 1 when name ends in an extension stb_image decodes (.png .jpg .jpeg .bmp
+ * .pgm .ppm .pnm .tga .gif, any case). */
+int image_name_ok(const char *name);
+
+/* Decodes the file at path to grey. Returns 0 or -1 with e naming the file
+ * and the fault (cannot read, too large, not decodable). */
+int image_load_grey(const char *path, grey_image *out, sm_err *e);
+
+/* Same from bytes in memory (path only names them in messages). */
+int image_decode_grey(const unsigned char *buf, size_t len, const char *path, grey_image *out,
+                      sm_err *e);
+
+/* out [H, W] = in [h, w] resized with the box filter. Returns 0 or -1. */
+int image_resize(const uint8_t *in, int w, int h, uint8_t *out, int W, int H, sm_err *e);
+
+/* Encodes px [h, w] grey as PNG to path with a plain, checked write (no
+ * temporary file: callers write into a folder that is renamed into place
+ * when complete). */
+int image_write_png(const char *path, const uint8_t *px, int w, int h, sm_err *e);
+
+void image_free(grey_image *im);
+
+#endif

@@ -1,0 +1,392 @@
+/* folders.c - image folders as a data set; see folders.h. */
+#include "folders.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "pool.h"
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int strlist_add(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(s)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names in dir (no hidden ones), sorted bytewise; want_dirs picks folders
+ * (1) or everything else (0). */
+static int list_dir(const char *dir, int want_dirs, strlist *out, sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    DIR *d = opendir(dir);
+    if (!d)
+        return sm_fail(e, "%s: cannot open the folder: %s", dir, strerror(errno));
+    struct dirent *de;
+    int rc = 0;
+    char p[8192];
+    while (rc == 0 && (errno = 0, de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        struct stat st;
+        int is_dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        if (is_dir == want_dirs && strlist_add(out, de->d_name) != 0)
+            rc = sm_fail(e, "%s: out of memory listing the folder", dir);
+    }
+    if (rc == 0 && errno)
+        rc = sm_fail(e, "%s: cannot read the folder: %s", dir, strerror(errno));
+    closedir(d);
+    if (rc != 0)
+        strlist_free(out);
+    else if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_bytes);
+    return rc;
+}
+
+/* The class table and the folder of each class. */
+static int find_classes(const char *root, class_table *ct, strlist *folders, sm_err *e)
+{
+    char train[4200], test[4200], txt[4200];
+    snprintf(train, sizeof train, "%s/train", root);
+    snprintf(test, sizeof test, "%s/test", root);
+    snprintf(txt, sizeof txt, "%s/classes.txt", root);
+    strlist tr, te;
+    memset(folders, 0, sizeof *folders);
+    if (list_dir(train, 1, &tr, e) != 0)
+        return -1;
+    if (list_dir(test, 1, &te, e) != 0) {
+        strlist_free(&tr);
+        return -1;
+    }
+    int rc = 0;
+    if (tr.n == 0)
+        rc = sm_fail(e, "%s: no class folders: expected %s/<class>/<images>", train, train);
+    if (rc == 0 && access(txt, F_OK) == 0) {
+        rc = classes_read(ct, txt, e);
+        for (int c = 0; rc == 0 && c < ct->n; c++) {
+            char f[CLASS_NAME_MAX + 1];
+            classes_folder_name(ct->names[c], f, sizeof f);
+            for (int k = 0; k < c && rc == 0; k++)
+                if (strcmp(folders->v[k], f) == 0)
+                    rc = sm_fail(e, "%s: classes '%s' and '%s' share the folder name '%s'", txt,
+                                 ct->names[k], ct->names[c], f);
+            if (rc == 0 && strlist_add(folders, f) != 0)
+                rc = sm_fail(e, "out of memory");
+        }
+        /* Every listed folder in both splits, and no folder unlisted. */
+        for (size_t i = 0; rc == 0 && i < tr.n; i++) {
+            int found = 0;
+            for (size_t k = 0; k < folders->n; k++)
+                found |= strcmp(folders->v[k], tr.v[i]) == 0;
+            if (!found)
+                rc = sm_fail(e, "%s/%s: a class folder that %s does not list", train, tr.v[i],
+                             txt);
+        }
+        for (size_t i = 0; rc == 0 && i < te.n; i++) {
+            int found = 0;
+            for (size_t k = 0; k < folders->n; k++)
+                found |= strcmp(folders->v[k], te.v[i]) == 0;
+            if (!found)
+                rc = sm_fail(e, "%s/%s: a class folder that %s does not list", test, te.v[i],
+                             txt);
+        }
+        for (size_t k = 0; rc == 0 && k < folders->n; k++) {
+            char p[8400];
+            struct stat st;
+            snprintf(p, sizeof p, "%s/%s", train, folders->v[k]);
+            if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                rc = sm_fail(e, "%s: missing: %s lists class '%s'", p, txt, ct->names[k]);
+            snprintf(p, sizeof p, "%s/%s", test, folders->v[k]);
+            if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
+                rc = sm_fail(e, "%s: missing: %s lists class '%s'", p, txt, ct->names[k]);
+        }
+    } else if (rc == 0) {
+        memset(ct, 0, sizeof *ct);
+        for (size_t i = 0; rc == 0 && i < tr.n; i++)
+            if (classes_add(ct, tr.v[i], e) != 0 || strlist_add(folders, tr.v[i]) != 0)
+                rc = sm_fail(e, "%s: more than %d class folders", train, CLASSES_MAX);
+        /* test/ must hold the same class folders. */
+        for (size_t i = 0; rc == 0 && i < tr.n; i++)
+            if (i >= te.n || strcmp(tr.v[i], te.v[i]) != 0) {
+                int found = 0;
+                for (size_t k = 0; k < te.n; k++)
+                    found |= strcmp(te.v[k], tr.v[i]) == 0;
+                rc = found ? 0 : sm_fail(e, "%s/%s: missing: train/ has this class folder but "
+                                         "test/ does not", test, tr.v[i]);
+            }
+        for (size_t i = 0; rc == 0 && i < te.n; i++) {
+            int found = 0;
+            for (size_t k = 0; k < tr.n; k++)
+                found |= strcmp(tr.v[k], te.v[i]) == 0;
+            if (!found)
+                rc = sm_fail(e, "%s/%s: a class folder that train/ does not have", test,
+                             te.v[i]);
+        }
+    }
+    strlist_free(&tr);
+    strlist_free(&te);
+    if (rc != 0) {
+        classes_free(ct);
+        strlist_free(folders);
+    }
+    return rc;
+}
+
+/* Appends the image files of one class folder. */
+static int list_class(const char *dir, strlist *paths, int c, uint16_t **labels, size_t *nlab,
+                      size_t *skipped, sm_err *e)
+{
+    strlist files;
+    if (list_dir(dir, 0, &files, e) != 0)
+        return -1;
+    strlist subdirs;
+    if (list_dir(dir, 1, &subdirs, e) != 0) {
+        strlist_free(&files);
+        return -1;
+    }
+    *skipped += subdirs.n;
+    strlist_free(&subdirs);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < files.n; i++) {
+        if (!image_name_ok(files.v[i])) {
+            (*skipped)++;
+            continue;
+        }
+        char p[8400 + 256];
+        snprintf(p, sizeof p, "%s/%s", dir, files.v[i]);
+        uint16_t *l = realloc(*labels, (*nlab + 1) * sizeof *l);
+        if (!l || strlist_add(paths, p) != 0) {
+            if (l)
+                *labels = l;
+            rc = sm_fail(e, "%s: out of memory listing images", dir);
+            break;
+        }
+        *labels = l;
+        (*labels)[(*nlab)++] = (uint16_t)c;
+    }
+    strlist_free(&files);
+    return rc;
+}
+
+typedef struct {
+    char *const *paths;
+    size_t n;
+    int W, H, threads;
+    grey_image *im;       /* [n] */
+    atomic_size_t first_bad; /* lowest failing index so far, n if none */
+    sm_err *errs;         /* [threads] each worker's first error */
+    size_t *bad_at;       /* [threads] its index */
+} decode_job;
+
+static void decode_worker(void *ctx, int t)
+{
+    decode_job *j = ctx;
+    j->bad_at[t] = j->n;
+    for (size_t i = (size_t)t; i < j->n; i += (size_t)j->threads) {
+        if (i > atomic_load(&j->first_bad))
+            return;
+        grey_image g;
+        sm_err e;
+        int rc = image_load_grey(j->paths[i], &g, &e);
+        if (rc == 0 && j->W > 0 && (g.w != j->W || g.h != j->H)) {
+            uint8_t *out = malloc((size_t)j->W * (size_t)j->H);
+            if (!out)
+                rc = sm_fail(&e, "%s: out of memory resizing", j->paths[i]);
+            else if (image_resize(g.px, g.w, g.h, out, j->W, j->H, &e) != 0) {
+                free(out);
+                rc = -1;
+            } else {
+                free(g.px);
+                g.px = out;
+                g.w = j->W;
+                g.h = j->H;
+            }
+            if (rc != 0)
+                image_free(&g);
+        }
+        if (rc != 0) {
+            j->errs[t] = e;
+            j->bad_at[t] = i;
+            size_t cur = atomic_load(&j->first_bad);
+            while (i < cur && !atomic_compare_exchange_weak(&j->first_bad, &cur, i))
+                ;
+            return;
+        }
+        j->im[i] = g;
+    }
+}
+
+int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint8_t **images,
+                   size_t *rows, size_t *cols, sm_err *e)
+{
+    *images = NULL;
+    if (n == 0)
+        return sm_fail(e, "no images to decode");
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > n)
+        threads = (int)n;
+    decode_job j = {paths, n, W, H, threads, calloc(n, sizeof(grey_image)), n,
+                    calloc((size_t)threads, sizeof(sm_err)),
+                    calloc((size_t)threads, sizeof(size_t))};
+    atomic_init(&j.first_bad, n);
+    pool_t *pool = NULL;
+    int rc = 0;
+    if (!j.im || !j.errs || !j.bad_at)
+        rc = sm_fail(e, "out of memory for %zu images", n);
+    else if (!(pool = pool_create(threads, e)))
+        rc = -1;
+    if (rc == 0) {
+        pool_run(pool, decode_worker, &j);
+        pool_destroy(pool);
+        size_t first = atomic_load(&j.first_bad);
+        if (first < n) {
+            for (int t = 0; t < threads; t++)
+                if (j.bad_at[t] == first)
+                    *e = j.errs[t];
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        int w = j.im[0].w, h = j.im[0].h;
+        for (size_t i = 1; i < n && rc == 0; i++)
+            if (j.im[i].w != w || j.im[i].h != h)
+                rc = sm_fail(e, "%s: %d x %d pixels, but %s is %d x %d: images must share one "
+                             "size (or pass --size WxH to resize them all)", paths[i],
+                             j.im[i].w, j.im[i].h, paths[0], w, h);
+        size_t P = (size_t)w * (size_t)h;
+        if (rc == 0 && !(*images = malloc(n * P)))
+            rc = sm_fail(e, "out of memory for %zu images of %d x %d", n, w, h);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            memcpy(*images + i * P, j.im[i].px, P);
+        *rows = (size_t)h;
+        *cols = (size_t)w;
+    }
+    for (size_t i = 0; j.im && i < n; i++)
+        image_free(&j.im[i]);
+    free(j.im);
+    free(j.errs);
+    free(j.bad_at);
+    return rc;
+}
+
+static int load_split(const char *root, const char *name, const strlist *folders,
+                      const data_options *o, split_t *s, size_t *skipped, sm_err *e)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->where, sizeof s->where, "%s/%s", root, name);
+    strlist paths = {0};
+    int rc = 0;
+    for (size_t c = 0; rc == 0 && c < folders->n; c++) {
+        char dir[8400];
+        snprintf(dir, sizeof dir, "%s/%s", s->where, folders->v[c]);
+        rc = list_class(dir, &paths, (int)c, &s->labels, &s->n, skipped, e);
+    }
+    if (rc == 0 && paths.n == 0)
+        rc = sm_fail(e, "%s: no images in the class folders (PNG, JPEG, BMP, PGM/PPM, TGA or "
+                     "GIF files)", s->where);
+    if (rc == 0)
+        rc = folders_decode(paths.v, paths.n, o->width, o->height, o->threads, &s->images,
+                            &s->rows, &s->cols, e);
+    s->paths = paths.v; /* the split owns the names now */
+    s->n = paths.n;
+    return rc;
+}
+
+int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err *e)
+{
+    strlist folders;
+    if (find_classes(root, &ds->classes, &folders, e) != 0)
+        return -1;
+    ds->kind = DATA_FOLDERS;
+    int rc = load_split(root, "train", &folders, o, &ds->train, &ds->skipped, e);
+    if (rc == 0)
+        rc = load_split(root, "test", &folders, o, &ds->test, &ds->skipped, e);
+    if (rc == 0 && (ds->train.rows != ds->test.rows || ds->train.cols != ds->test.cols))
+        rc = sm_fail(e, "%s: test images are %zu x %zu but training images are %zu x %zu: sizes "
+                     "must agree (or pass --size WxH)", ds->test.where, ds->test.cols,
+                     ds->test.rows, ds->train.cols, ds->train.rows);
+    strlist_free(&folders);
+    return rc;
+}
+
+int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sm_fail(e, "%s: %s", path, strerror(errno));
+    strlist l = {*paths, *n, *n};
+    int rc = 0;
+    if (!S_ISDIR(st.st_mode)) {
+        if (strlist_add(&l, path) != 0)
+            rc = sm_fail(e, "out of memory");
+    } else {
+        strlist files, dirs;
+        if (list_dir(path, 0, &files, e) != 0)
+            return -1;
+        if (list_dir(path, 1, &dirs, e) != 0) {
+            strlist_free(&files);
+            return -1;
+        }
+        /* Files and folders in one bytewise order. */
+        size_t i = 0, k = 0;
+        while (rc == 0 && (i < files.n || k < dirs.n)) {
+            int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
+            char p[8400];
+            snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
+            if (file) {
+                if (!image_name_ok(files.v[i]))
+                    (*skipped)++;
+                else if (strlist_add(&l, p) != 0)
+                    rc = sm_fail(e, "out of memory");
+                i++;
+            } else {
+                *paths = l.v;
+                *n = l.n;
+                rc = folders_list_images(p, paths, n, skipped, e);
+                l.v = *paths;
+                l.n = l.cap = *n;
+                k++;
+            }
+        }
+        strlist_free(&files);
+        strlist_free(&dirs);
+    }
+    *paths = l.v;
+    *n = l.n;
+    return rc;
+}
