@@ -63,8 +63,9 @@ int cli_load_data(const char *cmd, const char *opt, const data_options *o, char 
 /* Loads the data (as cli_load_data) the way model m reads images: resized
  * to its input size when it was trained with --size. Refuses images that
  * do not fit it; says so (one line, stderr) when the data is not the data
- * it was trained on. threads: decoding threads. */
+ * it was trained on (unless quiet). threads: decoding threads. */
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
-                        const char *opt, int threads, char *dir, size_t dirlen, dataset_t *ds);
+                        const char *opt, int threads, int quiet, char *dir, size_t dirlen,
+                        dataset_t *ds);
 
 #endif

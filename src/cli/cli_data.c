@@ -5,7 +5,8 @@
 #include "model.h"
 
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
-                        const char *opt, int threads, char *dir, size_t dirlen, dataset_t *ds)
+                        const char *opt, int threads, int quiet, char *dir, size_t dirlen,
+                        dataset_t *ds)
 {
     data_options o = {0, 0, threads};
     if (m->input.resize != IMAGE_RESIZE_NONE) {
@@ -22,7 +23,7 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
         dataset_free(ds);
         return -1;
     }
-    if (m->fingerprint && m->fingerprint != ds->fingerprint)
+    if (!quiet && m->fingerprint && m->fingerprint != ds->fingerprint)
         cli_error(cmd, "note: %s is not the data %s was trained on (its fingerprint differs); "
                   "the results are for this data", dir, model_path);
     return 0;

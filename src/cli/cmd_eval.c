@@ -310,7 +310,7 @@ int cmd_eval(int argc, char **argv)
     }
     char dir[4096];
     dataset_t ds;
-    if (cli_load_model_data(cmd, o.model, &m, o.data, (int)o.threads, dir, sizeof dir, &ds) != 0) {
+    if (cli_load_model_data(cmd, o.model, &m, o.data, (int)o.threads, 0, dir, sizeof dir, &ds) != 0) {
         model_free(&m);
         return 1;
     }

@@ -124,7 +124,7 @@ int cmd_show_pairs(int argc, char **argv)
     char dir[4096];
     dataset_t ds;
     int threads = cli_cpu_count();
-    if ((model_path ? cli_load_model_data(cmd, model_path, &m, data, threads, dir, sizeof dir, &ds)
+    if ((model_path ? cli_load_model_data(cmd, model_path, &m, data, threads, 0, dir, sizeof dir, &ds)
                     : cli_load_data(cmd, data, NULL, dir, sizeof dir, &ds)) != 0) {
         model_free(&m);
         return 1;

@@ -427,7 +427,7 @@ static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen
 {
     sm_err e;
     if (o->resume) {
-        if (cli_load_model_data(cmd, o->model, m, o->data, (int)o->threads, dir, dirlen, ds) != 0)
+        if (cli_load_model_data(cmd, o->model, m, o->data, (int)o->threads, 1, dir, dirlen, ds) != 0)
             return -1;
         if (m->fingerprint && m->fingerprint != ds->fingerprint) {
             cli_error(cmd, "%s: not the data %s was trained on (fingerprint %016llx, the model's "
