@@ -1,0 +1,223 @@
+/* anomaly.c - see anomaly.h. N images, M references, D features; tiles of
+ * TN images x TM references. */
+#include "anomaly.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas_kernels.h"
+#include "distance.h"
+#include "pool.h"
+
+enum { TN = 256, TM = 2048 };
+
+typedef struct {
+    const float *ref, *x;
+    size_t M, N;
+    int D, loo;
+    anomaly_cfg cfg;
+    const float *ref_sq, *x_sq; /* [M], [N] squared norms */
+    const float *centroid;      /* [D] mean of the references (centroid score) */
+    const float *ref_sum;       /* [D] their sum (leave-one-out centroid) */
+    float *scores;
+    uint32_t *nearest;
+    int T;
+} job;
+
+static float clamp_dist(float sq)
+{
+    return sqrtf(sq > DISTANCE_EPS ? sq : DISTANCE_EPS);
+}
+
+/* Inserts d into best [k] (ascending; cnt filled so far). */
+static void keep_smallest(float *best, int *cnt, int k, float d)
+{
+    int i;
+    if (*cnt < k) {
+        i = (*cnt)++;
+    } else {
+        if (d >= best[k - 1])
+            return;
+        i = k - 1;
+    }
+    while (i > 0 && best[i - 1] > d) {
+        best[i] = best[i - 1];
+        i--;
+    }
+    best[i] = d;
+}
+
+static float centroid_dist(const job *j, size_t i)
+{
+    const float *a = j->x + i * (size_t)j->D;
+    double sq = 0;
+    if (j->loo) { /* the mean of the other M - 1 references */
+        double inv = 1.0 / (double)(j->M - 1);
+        for (int c = 0; c < j->D; c++) {
+            double m = ((double)j->ref_sum[c] - a[c]) * inv, t = a[c] - m;
+            sq += t * t;
+        }
+    } else {
+        for (int c = 0; c < j->D; c++) {
+            double t = (double)a[c] - j->centroid[c];
+            sq += t * t;
+        }
+    }
+    return clamp_dist((float)sq);
+}
+
+static void worker(void *ctx, int t)
+{
+    job *j = ctx;
+    int k = j->cfg.score == ANOMALY_KNN ? j->cfg.k : 1;
+    float *dot = malloc((size_t)TN * TM * sizeof *dot);
+    float *best = malloc((size_t)TN * (size_t)k * sizeof *best);
+    int *cnt = malloc(TN * sizeof *cnt);
+    uint32_t *near = malloc(TN * sizeof *near);
+    float *near_d = malloc(TN * sizeof *near_d);
+    if (!dot || !best || !cnt || !near || !near_d) {
+        /* Marked as failed: the caller sees NaN scores. */
+        for (size_t i = (size_t)t * TN; i < j->N; i += (size_t)j->T * TN)
+            for (size_t r = i; r < i + TN && r < j->N; r++)
+                j->scores[r] = NAN;
+        goto out;
+    }
+    for (size_t i0 = (size_t)t * TN; i0 < j->N; i0 += (size_t)j->T * TN) {
+        size_t n = j->N - i0 < TN ? j->N - i0 : TN;
+        for (size_t r = 0; r < n; r++) {
+            cnt[r] = 0;
+            near_d[r] = INFINITY;
+            near[r] = 0;
+        }
+        for (size_t m0 = 0; m0 < j->M; m0 += TM) {
+            size_t m = j->M - m0 < TM ? j->M - m0 : TM;
+            /* dot [n, m] = x_tile [n, D] . ref_tile [m, D]^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, j->D, 1.0f,
+                        j->x + i0 * (size_t)j->D, j->D, j->ref + m0 * (size_t)j->D, j->D, 0.0f,
+                        dot, (int)m);
+            for (size_t r = 0; r < n; r++) {
+                size_t gi = i0 + r;
+                const float *row = dot + r * m;
+                for (size_t c = 0; c < m; c++) {
+                    size_t gm = m0 + c;
+                    if (j->loo && gm == gi)
+                        continue;
+                    float d = clamp_dist(j->x_sq[gi] + j->ref_sq[gm] - 2.0f * row[c]);
+                    if (d < near_d[r]) {
+                        near_d[r] = d;
+                        near[r] = (uint32_t)gm;
+                    }
+                    if (j->cfg.score == ANOMALY_KNN)
+                        keep_smallest(best + r * (size_t)k, &cnt[r], k, d);
+                }
+            }
+        }
+        for (size_t r = 0; r < n; r++) {
+            size_t gi = i0 + r;
+            j->nearest[gi] = near[r];
+            if (j->cfg.score == ANOMALY_KNN) {
+                double s = 0;
+                for (int q = 0; q < cnt[r]; q++)
+                    s += best[r * (size_t)k + (size_t)q];
+                j->scores[gi] = cnt[r] ? (float)(s / cnt[r]) : NAN;
+            } else {
+                j->scores[gi] = centroid_dist(j, gi);
+            }
+        }
+    }
+out:
+    free(dot);
+    free(best);
+    free(cnt);
+    free(near);
+    free(near_d);
+}
+
+static float *sq_norms(const float *a, size_t n, int D)
+{
+    float *s = malloc((n + 1) * sizeof *s);
+    for (size_t i = 0; s && i < n; i++) {
+        float acc = 0;
+        for (int c = 0; c < D; c++)
+            acc += a[i * (size_t)D + (size_t)c] * a[i * (size_t)D + (size_t)c];
+        s[i] = acc;
+    }
+    return s;
+}
+
+int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
+                   const anomaly_cfg *cfg, int leave_one_out, float *scores, uint32_t *nearest,
+                   sm_err *e)
+{
+    size_t need = leave_one_out ? 2 : 1;
+    if (M < need)
+        return sm_fail(e, "%zu reference%s: need at least %zu", M, M == 1 ? "" : "s", need);
+    if (cfg->score == ANOMALY_KNN && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1)))
+        return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from",
+                       cfg->k, M - (need - 1));
+    job j = {ref, x, M, N, D, leave_one_out, *cfg, NULL, NULL, NULL, NULL, scores, nearest, 1};
+    j.T = cfg->threads < 1 ? 1 : cfg->threads;
+    if ((size_t)j.T > (N + TN - 1) / TN)
+        j.T = (int)((N + TN - 1) / TN);
+    if (j.T < 1)
+        j.T = 1;
+    float *ref_sq = sq_norms(ref, M, D), *x_sq = leave_one_out ? ref_sq : sq_norms(x, N, D);
+    float *sum = calloc((size_t)D, sizeof *sum), *mean = calloc((size_t)D, sizeof *mean);
+    int rc = 0;
+    pool_t *pool = NULL;
+    if (!ref_sq || !x_sq || !sum || !mean)
+        rc = sm_fail(e, "out of memory scoring %zu images", N);
+    if (rc == 0) {
+        /* The sum in double, in reference order: one fixed order. */
+        for (int c = 0; c < D; c++) {
+            double s = 0;
+            for (size_t i = 0; i < M; i++)
+                s += ref[i * (size_t)D + (size_t)c];
+            sum[c] = (float)s;
+            mean[c] = (float)(s / (double)M);
+        }
+        j.ref_sq = ref_sq;
+        j.x_sq = x_sq;
+        j.centroid = mean;
+        j.ref_sum = sum;
+        if (!(pool = pool_create(j.T, e)))
+            rc = -1;
+    }
+    if (rc == 0 && N > 0) {
+        blas_set_threads(1); /* the workers are the parallelism */
+        pool_run(pool, worker, &j);
+        for (size_t i = 0; i < N && rc == 0; i++)
+            if (isnan(scores[i]))
+                rc = sm_fail(e, "out of memory scoring %zu images", N);
+    }
+    pool_destroy(pool);
+    if (x_sq != ref_sq)
+        free(x_sq);
+    free(ref_sq);
+    free(sum);
+    free(mean);
+    return rc;
+}
+
+static int by_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+float anomaly_quantile(const float *v, size_t n, double q)
+{
+    float *s = malloc(n * sizeof *s);
+    if (!s)
+        return NAN;
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, by_float);
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)pos;
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    float r = (float)((double)s[lo] + (pos - (double)lo) * ((double)s[hi] - (double)s[lo]));
+    free(s);
+    return r;
+}
