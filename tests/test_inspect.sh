@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# test_inspect.sh - `siamese inspect` end to end on Fashion-MNIST images
+# written as PGM files: T-shirts of the training split as references, test
+# T-shirts as good/, shirts, pullovers and dresses as defect types (the
+# MVTec AD layout). The learned model must beat raw pixels by a wide
+# margin; text, --csv and --json agree; the report is a PNG; bad input is
+# one line and the right status.
+# usage: test_inspect.sh SIAMESE_BINARY
+set -u
+bin=$1
+. "$(dirname "$0")/testlib.sh"
+
+raw="$tmp/raw"
+mkdir "$raw"
+for s in train t10k; do
+  gzip -dc "$data/$s-images-idx3-ubyte.gz" | tail -c +17 >"$raw/$s.img"
+  gzip -dc "$data/$s-labels-idx1-ubyte.gz" | tail -c +9 >"$raw/$s.lab"
+done
+# first N indices of class C in split S
+indices() { od -An -v -tu1 -w1 "$raw/$1.lab" | awk -v c="$2" -v n="$3" '$1 == c && k < n { print NR - 1; k++ }'; }
+# pgm SPLIT INDEX FILE: image INDEX of SPLIT as a binary PGM
+pgm() { { printf 'P5\n28 28\n255\n'; dd if="$raw/$1.img" bs=784 skip="$2" count=1 status=none; } >"$3"; }
+
+ref="$tmp/ref" img="$tmp/images"
+mkdir -p "$ref" "$img/good" "$img/shirt" "$img/pullover" "$img/dress"
+for i in $(indices train 0 300); do pgm train "$i" "$ref/$i.pgm"; done
+for i in $(indices t10k 0 100); do pgm t10k "$i" "$img/good/$i.pgm"; done
+for i in $(indices t10k 6 60); do pgm t10k "$i" "$img/shirt/$i.pgm"; done
+for i in $(indices t10k 2 60); do pgm t10k "$i" "$img/pullover/$i.pgm"; done
+for i in $(indices t10k 3 60); do pgm t10k "$i" "$img/dress/$i.pgm"; done
+echo "README: not an image" >"$ref/README"
+
+model="$tmp/m.siam"
+"$bin" train --epochs 3 --train-pairs 30000 --threads 2 --data "$data" --model "$model" --quiet
+check '[ -s "$model" ]' "training failed"
+
+# --- learned against raw pixels ----------------------------------------------
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --csv "$tmp/l.csv" \
+  --report "$tmp/l.png" >"$tmp/l.txt" 2>"$tmp/l.err"
+check '[ $? -eq 0 ]' "inspect failed: $(cat "$tmp/l.err")"
+"$bin" inspect --reference "$ref" --images "$img" --model none >"$tmp/r.txt" 2>"$tmp/r.err"
+check '[ $? -eq 0 ]' "inspect --model none failed: $(cat "$tmp/r.err")"
+auc_l=$(sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$tmp/l.txt")
+auc_r=$(sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$tmp/r.txt")
+echo "AUROC learned $auc_l, raw pixels $auc_r"
+check 'awk -v l="$auc_l" -v r="$auc_r" "BEGIN { exit !(l >= r + 0.08 && l > 0.8) }"' \
+  "learned AUROC $auc_l not well above raw pixels' $auc_r"
+check 'grep -q "score centroid" "$tmp/l.txt" && grep -q "score knn (k = 1)" "$tmp/r.txt"' \
+  "default scores: centroid with a model, 1-NN for raw pixels"
+check 'grep -q "skipped 1 files that are not images" "$tmp/l.err"' "the README was not counted: $(cat "$tmp/l.err")"
+# Every image ranked once, scores descending, nearest is a reference.
+n=$(awk -F'\t' '$1 ~ /^[0-9]+$/' "$tmp/l.txt" | wc -l)
+check '[ "$n" -eq 280 ]' "ranked $n images, want 280"
+check 'awk -F"\t" "\$1 ~ /^[0-9]+\$/ { if (seen && \$2 > prev) bad = 1; prev = \$2; seen = 1 } END { exit bad }" "$tmp/l.txt"' \
+  "scores not in descending order"
+check 'awk -F"\t" "\$1 ~ /^[0-9]+\$/ && index(\$6, \"$ref/\") != 1 { bad = 1 } END { exit bad }" "$tmp/l.txt"' \
+  "a nearest image that is not a reference"
+# Flagged exactly when the score is above the printed threshold.
+thr=$(sed -n 's/^threshold \([^ ]*\) .*/\1/p' "$tmp/l.txt")
+check 'awk -F"\t" -v t="$thr" "\$1 ~ /^[0-9]+\$/ && ((\$2 > t) != (\$3 == \"yes\")) { bad = 1 } END { exit bad }" "$tmp/l.txt"' \
+  "flags disagree with threshold $thr"
+# The CSV: same ranking and scores as the text.
+check '[ "$(head -1 "$tmp/l.csv")" = "rank,path,score,flagged,nearest,type" ] && [ "$(wc -l <"$tmp/l.csv")" -eq 281 ]' \
+  "CSV header or size: $(head -2 "$tmp/l.csv")"
+check 'diff <(awk -F"\t" "\$1 ~ /^[0-9]+\$/ { print \$1, \$5, \$6 }" "$tmp/l.txt") \
+            <(awk -F, "NR > 1 { print \$1, \$2, \$5 }" "$tmp/l.csv") >/dev/null' "CSV and text disagree"
+check '[ "$(head -c 8 "$tmp/l.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' "report is not a PNG"
+
+# --- the threshold: given, and the JSON ---------------------------------------
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 0 --json >"$tmp/j.json"
+if command -v python3 >/dev/null; then
+  check 'python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"threshold\"] == 0 and d[\"threshold_rule\"] == \"given\"
+assert 0.5 < d[\"auroc\"] <= 1 and len(d[\"images\"]) == 280
+assert all(i[\"flagged\"] for i in d[\"images\"])
+assert {t[\"type\"] for t in d[\"types\"]} == {\"good\", \"shirt\", \"pullover\", \"dress\"}
+assert all(set(i) >= {\"path\", \"score\", \"nearest\", \"flagged\", \"type\"} for i in d[\"images\"])
+" "$tmp/j.json"' "inspect --json: $(head -c 300 "$tmp/j.json")"
+else
+  echo "SKIP: python3 missing: the JSON check needs it"
+fi
+# k-NN with a k: runs, and differs from the centroid.
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --score knn --k 10 >"$tmp/k.txt"
+check 'grep -q "score knn (k = 10)" "$tmp/k.txt" && ! cmp -s "$tmp/k.txt" "$tmp/l.txt"' "--score knn --k 10"
+
+# --- no labels: a plain folder ------------------------------------------------
+"$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
+check '[ $? -eq 0 ] && ! grep -q AUROC "$tmp/p.txt" && [ "$(awk -F"\t" "\$1 ~ /^[0-9]+\$/" "$tmp/p.txt" | wc -l)" -eq 60 ]' \
+  "a folder without good/: $(head -3 "$tmp/p.txt")"
+
+# --- bad input ---------------------------------------------------------------
+bad_run() { # STATUS MESSAGE-PART ARGS...
+  local want=$1 part=$2
+  shift 2
+  local out rc
+  out=$("$bin" inspect "$@" 2>&1 >/dev/null); rc=$?
+  # the error is the first line that is not a note; a runtime error is the only one
+  check '[ $rc -eq $want ] && [[ "$(printf "%s\n" "$out" | grep -v "note:" | head -1)" == *"$part"* ]] &&
+         { [ $want -eq 2 ] || [ "$(printf "%s\n" "$out" | grep -vc "note:")" -eq 1 ]; }' \
+    "inspect $*: exit $rc (want $want), '$out'"
+}
+mkdir "$tmp/empty"
+bad_run 1 "no images" --reference "$tmp/empty" --images "$img" --model "$model"
+bad_run 1 "No such file" --reference "$tmp/nothere" --images "$img" --model "$model"
+bad_run 2 "--k" --reference "$ref" --images "$img" --k 0 --model "$model"
+bad_run 2 "--score" --reference "$ref" --images "$img" --score median --model "$model"
+bad_run 2 "--images" --reference "$ref" --model "$model"
+printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
+bad_run 1 "tiny.pgm: 2 x 2 pixels, but the model takes 28 x 28" --reference "$ref" --images "$tmp/tiny.pgm" --model "$model"
+cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"
+bad_run 1 "every image must be in good/" --reference "$ref" --images "$img" --model "$model"
+rm "$img/loose.pgm"
+bad_run 1 "k = 301 neighbours" --reference "$ref" --images "$img" --model "$model" --score knn --k 301 --threshold 1
+echo garbage >"$img/good/broken.png"
+bad_run 1 "broken.png" --reference "$ref" --images "$img" --model "$model"
+
+finish
