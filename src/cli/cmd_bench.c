@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "anomaly.h"
 #include "bench.h"
 #include "blas_kernels.h"
 #include "cli.h"
@@ -31,6 +32,8 @@ static void usage(FILE *out)
             "  -j, --threads N   BLAS threads (default: all %d cores)\n"
             "      --data DIR    Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                    ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "      --folders DIR also time loading the same data as image folders (the\n"
+            "                    output of `siamese export`)\n"
             "  -h, --help        show this help\n",
             REPEATS, cli_cpu_count());
 }
@@ -52,11 +55,12 @@ int cmd_bench(int argc, char **argv)
     static const struct option longopts[] = {
         {"threads", required_argument, 0, 'j'},
         {"data", required_argument, 0, 'd'},
+        {"folders", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     long threads = cli_cpu_count();
-    const char *data = NULL;
+    const char *data = NULL, *folders = NULL;
     opterr = 0;
     optind = 1;
     int c;
@@ -65,6 +69,7 @@ int cmd_bench(int argc, char **argv)
         switch (c) {
         case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &threads); break;
         case 'd': data = optarg; break;
+        case 'F': folders = optarg; break;
         case 'h': usage(stdout); return 0;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -173,7 +178,61 @@ int cmd_bench(int argc, char **argv)
         }
         t_eval[i] = cli_now() - t0;
     }
+    /* What inspection needs: embedding images, and scoring the 10,000 test
+     * images against 6,000 references (the first 6,000 training images). */
+    double t_embed[REPEATS], t_knn[REPEATS], t_cent[REPEATS], t_folders[REPEATS];
+    size_t H = (size_t)m.shape.hidden, nref = ds.train.n < 6000 ? ds.train.n : 6000;
+    float *emb = malloc((ds.train.n + ds.test.n) * H * sizeof *emb);
+    float *sc = malloc((ds.test.n + 1) * sizeof *sc);
+    uint32_t *near = malloc((ds.test.n + 1) * sizeof *near);
+    if (!emb || !sc || !near) {
+        cli_error(cmd, "out of memory");
+        free(emb);
+        free(sc);
+        free(near);
+        model_free(&m);
+        goto out;
+    }
+    float *emb_test = emb + ds.train.n * H;
+    int ok = 1;
+    for (int i = 0; i < REPEATS && ok; i++) {
+        double t0 = cli_now();
+        int bad = embed_images(emb, m.params, m.shape, ds.train.images, ds.train.n, NULL,
+                               (int)threads, &e);
+        t_embed[i] = cli_now() - t0;
+        bad = bad || embed_images(emb_test, m.params, m.shape, ds.test.images, ds.test.n, NULL,
+                                  (int)threads, &e);
+        anomaly_cfg knn = {ANOMALY_KNN, 10, (int)threads}, cent = {ANOMALY_CENTROID, 1, (int)threads};
+        t0 = cli_now();
+        bad = bad || anomaly_scores(emb, nref, emb_test, ds.test.n, (int)H, &knn, 0, sc, near, &e);
+        t_knn[i] = cli_now() - t0;
+        t0 = cli_now();
+        bad = bad || anomaly_scores(emb, nref, emb_test, ds.test.n, (int)H, &cent, 0, sc, near, &e);
+        t_cent[i] = cli_now() - t0;
+        if (bad) {
+            cli_error(cmd, "%s", e.msg);
+            ok = 0;
+            break;
+        }
+        t_folders[i] = 0;
+        if (folders) {
+            dataset_t f;
+            data_options fo = {0, 0, (int)threads};
+            t0 = cli_now();
+            if (cli_load_data(cmd, folders, &fo, dir, sizeof dir, &f) != 0) {
+                ok = 0;
+                break;
+            }
+            t_folders[i] = cli_now() - t0;
+            dataset_free(&f);
+        }
+    }
+    free(emb);
+    free(sc);
+    free(near);
     model_free(&m);
+    if (!ok)
+        goto out;
 
     double floor_s = median(t_floor, REPEATS), epoch_s = median(t_epoch, REPEATS);
     struct rusage ru;
@@ -185,6 +244,17 @@ int cmd_bench(int argc, char **argv)
            "training epoch (steps + val_loss)", epoch_s, flops / epoch_s * 1e-9,
            epoch_s / floor_s);
     printf("%-34s %8.3f s\n", "eval of the test pairs", median(t_eval, REPEATS));
+    double te_ = median(t_embed, REPEATS);
+    printf("%-34s %8.3f s  %8.0f images/s\n", "embed (60,000 training images)", te_,
+           (double)ds.train.n / te_);
+    char what[64];
+    snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds.test.n, nref);
+    printf("%-34s %8.3f s\n", what, median(t_cent, REPEATS));
+    snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds.test.n, nref);
+    printf("%-34s %8.3f s\n", what, median(t_knn, REPEATS));
+    if (folders)
+        printf("%-34s %8.3f s  (IDX files: %.3f s)\n", "data load (image folders)",
+               median(t_folders, REPEATS), median(t_load, REPEATS));
     printf("%-34s %8ld MB\n", "peak memory (max RSS)", ru.ru_maxrss / 1024);
     printf("(medians of %d; %zu training pairs, %zu test pairs, batch %u)\n", REPEATS, tr.n,
            te.n, cfg.batch);
