@@ -10,6 +10,7 @@
 
 #include "dataset.h"
 #include "err.h"
+#include "model.h"
 #include "net.h"
 #include "pairs.h"
 
@@ -26,9 +27,10 @@ void embed_range(float *emb, const float *params, net_cache *c, const split_t *s
 /* used [n_images] = 1 for every image that appears in a pair of p. */
 void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p);
 
-/* d [p->n] = Euclidean distance (with the 1e-7 clamp) between the
- * embeddings emb [*, H] of each pair's two images. */
-void pair_distances(float *d, const float *emb, int H, const pairs_t *p);
+/* d [p->n] = the head's dissimilarity (head.h; hp its parameters) between
+ * the embeddings emb [*, H] of each pair's two images. */
+void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, int H,
+                    const pairs_t *p);
 
 /* emb [n, H] = embeddings, in evaluation mode, of the images [n, P]
  * (bytes, P = shape.in) whose used[i] is non-zero (all when used is NULL;
@@ -38,11 +40,11 @@ void pair_distances(float *d, const float *emb, int H, const pairs_t *p);
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
                  size_t n, const uint8_t *used, int threads, sm_err *e);
 
-/* d [p->n] = distance of every pair of p (pairs of split s) under the
- * network params of shape `shape`, in evaluation mode, each distinct image
+/* d [p->n] = distance of every pair of p (pairs of split s) under model
+ * m (its network and head), in evaluation mode, each distinct image
  * embedded once (embed_images on `threads` threads). Allocates its
  * scratch; returns 0 or -1 with e set. */
-int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
-                        const pairs_t *p, int threads, sm_err *e);
+int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
+                        int threads, sm_err *e);
 
 #endif

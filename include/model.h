@@ -10,6 +10,7 @@
 
 #include "classes.h"
 #include "err.h"
+#include "head.h"
 #include "net.h"
 #include "rng.h"
 
@@ -28,12 +29,19 @@ typedef struct {
 /* Limits of what a model may be: the loader refuses anything larger, so
  * training refuses to start one. */
 #define MODEL_MAX_INPUT 16384
-#define MODEL_MAX_HIDDEN 1024
+#define MODEL_MAX_HIDDEN NET_MAX_WIDTH
+/* Parameters in all (the file holds them twice, with RMSprop's state). */
+#define MODEL_MAX_PARAMS ((size_t)24 << 20)
 #define MODEL_MAX_EPOCHS 100000u
 #define MODEL_MAX_BATCH 65536
 #define MODEL_MAX_THREADS 256
 /* Slots of the layer-width table in the model file. */
 #define MODEL_MAX_LAYERS 8
+
+/* 0 when shape is within the limits above (1..MODEL_MAX_INPUT inputs,
+ * 1..NET_MAX_LAYERS layers of 1..MODEL_MAX_HIDDEN, at most
+ * MODEL_MAX_PARAMS parameters), else -1 with e saying which. */
+int model_check_shape(net_shape shape, sm_err *e);
 
 /* The notebook's settings. */
 train_config train_config_default(void);
@@ -51,13 +59,12 @@ typedef struct {
     uint32_t resize;        /* IMAGE_RESIZE_* */
 } input_spec;
 
-/* The distance head (issue: more heads to come); only Euclidean now. */
-#define HEAD_EUCLIDEAN 0u
 
 typedef struct {
     net_shape shape;
     input_spec input;
-    uint32_t head;          /* HEAD_* */
+    uint32_t head;          /* HEAD_* (head.h); its parameters follow the
+                               network's in params */
     class_table classes;    /* of the data it was trained on */
     uint64_t fingerprint;   /* dataset_fingerprint of that data, 0 = unknown */
     float threshold;        /* suggested from the training pairs; NaN = none */
@@ -77,10 +84,16 @@ typedef struct {
     uint32_t history_cap;
 } model_t;
 
-/* A fresh model: Glorot weights from the seed's training stream, v = 0,
- * epoch 0. Returns 0 or -1 with e set (sizes beyond the limits above, no
- * memory). */
-int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e);
+/* Parameters of a model: the network's, then the head's. */
+size_t model_param_count(net_shape shape, uint32_t head);
+
+/* The head's parameters inside a flat buffer of model_param_count floats. */
+float *model_head_params(const model_t *m, float *flat);
+
+/* A fresh model: Glorot weights from the seed's training stream (the
+ * network's, then the head's), v = 0, epoch 0. Returns 0 or -1 with e set
+ * (sizes beyond the limits above, no memory). */
+int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_err *e);
 
 /* Records what the model needs to know of the data set it is trained on:
  * input size and preprocessing, class table, fingerprint. */

@@ -32,7 +32,8 @@ typedef struct {
     net_cache cache;       /* 2b rows */
     float *grads;          /* [n_params] */
     float *dout;           /* [2b, H] gradient w.r.t. the embeddings */
-    float *dist, *sq, *dd; /* [b] */
+    float *dist, *dd;      /* [b] */
+    float *sq;             /* [b * HEAD_CACHE] the head's cache */
     uint8_t *same;         /* [b] */
     uint32_t *rows;        /* [2b] image index of each batch row */
     rng_t rng;             /* this step's dropout stream */

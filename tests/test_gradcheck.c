@@ -11,6 +11,7 @@
 #include "contrastive.h"
 #include "dense.h"
 #include "distance.h"
+#include "head.h"
 #include "net.h"
 #include "rmsprop.h"
 #include "rng.h"
@@ -235,11 +236,109 @@ static void check_contrastive(void)
           contrastive_sum(d0, y, B, 1.0f), want);
 }
 
-/* Whole network: L = sum(emb * lw), evaluation mode and a fixed dropout
- * mask (the same rng state replayed) in training mode. */
-static void check_net(rng_t *r, float rate)
+/* Mean loss of head h over B pairs of a, b [B, D] (labels y). */
+static double head_mean_loss(uint32_t h, const float *hp, const float *a, const float *b,
+                             const uint8_t *y, int B, int D, float margin)
 {
-    net_shape s = {10, 6};
+    float d[8], cache[8 * HEAD_CACHE];
+    head_forward(h, hp, d, cache, a, b, B, D);
+    return head_loss_sum(h, d, y, B, margin) / B;
+}
+
+/* Every head: d(mean loss)/d(a), d(b) and d(head parameters) against
+ * central differences, both labels, negatives on both sides of the
+ * margin. */
+static void check_head(rng_t *r, uint32_t h)
+{
+    enum { B = 6, D = 5 };
+    float a[B * D], b[B * D], da[B * D], db[B * D], dd[B], d[B], cache[B * HEAD_CACHE];
+    float hp[D + 1] = {0}, dhp[D + 1] = {0};
+    const uint8_t y[B] = {1, 0, 1, 0, 0, 1};
+    float margin = head_default_margin(h);
+    fill(a, B * D, r, 0.0f, 1.0f);
+    fill(b, B * D, r, 0.0f, 1.0f);
+    /* Scale pairs so some negatives are inside the margin, one far out. */
+    if (h == HEAD_MANHATTAN)
+        for (int j = 0; j < D; j++)
+            b[3 * D + j] = a[3 * D + j] + 2.0f;
+    head_init(h, hp, D, r);
+    if (h == HEAD_LEARNED)
+        hp[D] = 0.4f;
+    head_forward(h, hp, d, cache, a, b, B, D);
+    head_backward(h, hp, dhp, da, db, dd, a, b, d, cache, y, B, D, margin, B);
+    double ga[B * D], gb[B * D], gh[D + 1];
+    const float eps = 1e-3f;
+    for (int i = 0; i < B * D; i++) {
+        float keep = a[i];
+        a[i] = keep + eps;
+        double up = head_mean_loss(h, hp, a, b, y, B, D, margin);
+        a[i] = keep - eps;
+        ga[i] = (up - head_mean_loss(h, hp, a, b, y, B, D, margin)) / (2 * eps);
+        a[i] = keep;
+        keep = b[i];
+        b[i] = keep + eps;
+        up = head_mean_loss(h, hp, a, b, y, B, D, margin);
+        b[i] = keep - eps;
+        gb[i] = (up - head_mean_loss(h, hp, a, b, y, B, D, margin)) / (2 * eps);
+        b[i] = keep;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "head %s d/d(a)", head_names[h]);
+    compare(what, da, ga, B * D, 2e-2);
+    snprintf(what, sizeof what, "head %s d/d(b)", head_names[h]);
+    compare(what, db, gb, B * D, 2e-2);
+    if (h == HEAD_LEARNED) {
+        for (int i = 0; i <= D; i++) {
+            float keep = hp[i];
+            hp[i] = keep + eps;
+            double up = head_mean_loss(h, hp, a, b, y, B, D, margin);
+            hp[i] = keep - eps;
+            gh[i] = (up - head_mean_loss(h, hp, a, b, y, B, D, margin)) / (2 * eps);
+            hp[i] = keep;
+        }
+        compare("head learned d/d(w, c)", dhp, gh, D + 1, 2e-2);
+    }
+}
+
+/* The points where a sub-gradient is chosen (head.h): |x| at 0 gives 0
+ * (manhattan, learned), a zero embedding gives d = 1 and no gradient
+ * (cosine), and d stays finite everywhere. */
+static void check_head_subgradients(void)
+{
+    enum { D = 4 };
+    float a[D] = {0.5f, 0.2f, 0.0f, 0.7f}, b[D] = {0.5f, 0.1f, 0.0f, 0.9f}, zero[D] = {0};
+    float da[D], db[D], dd[1], d[1], cache[HEAD_CACHE], hp[D + 1] = {0.3f, -0.2f, 0.5f, 0.1f, 0.2f};
+    float dhp[D + 1] = {0};
+    uint8_t same = 1, diff = 0;
+    head_forward(HEAD_MANHATTAN, NULL, d, cache, a, b, 1, D);
+    head_backward(HEAD_MANHATTAN, NULL, NULL, da, db, dd, a, b, d, cache, &same, 1, D, 4.0f, 1);
+    CHECK(fabsf(d[0] - 0.3f) < 1e-6f && da[0] == 0.0f && da[2] == 0.0f && da[1] > 0 && da[3] < 0,
+          "manhattan at a_j = b_j: d %g, grads %g %g %g %g", d[0], da[0], da[1], da[2], da[3]);
+    head_forward(HEAD_LEARNED, hp, d, cache, a, b, 1, D);
+    head_backward(HEAD_LEARNED, hp, dhp, da, db, dd, a, b, d, cache, &same, 1, D, 1.0f, 1);
+    CHECK(da[0] == 0.0f && da[2] == 0.0f && dhp[0] == 0.0f && da[1] != 0.0f,
+          "learned at a_j = b_j: %g %g %g", da[0], da[2], dhp[0]);
+    head_forward(HEAD_COSINE, NULL, d, cache, zero, b, 1, D);
+    head_backward(HEAD_COSINE, NULL, NULL, da, db, dd, zero, b, d, cache, &diff, 1, D, 0.5f, 1);
+    int z = 1;
+    for (int j = 0; j < D; j++)
+        z &= da[j] == 0.0f && db[j] == 0.0f;
+    CHECK(d[0] == 1.0f && z, "cosine of a zero embedding: d %g, gradient zero %d", d[0], z);
+    head_forward(HEAD_COSINE, NULL, d, cache, a, a, 1, D);
+    CHECK(fabsf(d[0]) < 1e-6f, "cosine of a with itself: %g", d[0]);
+    /* The learned head's loss stays finite at extreme logits (clipped). */
+    float big[D + 1] = {0, 0, 0, 0, 80.0f};
+    head_forward(HEAD_LEARNED, big, d, cache, a, b, 1, D);
+    CHECK(isfinite(head_pair_loss(HEAD_LEARNED, d[0], 0, 1.0f)) &&
+              head_pair_loss(HEAD_LEARNED, d[0], 1, 1.0f) < 1e-6,
+          "learned at z = 80: d %g", d[0]);
+}
+
+/* Whole network: L = sum(emb * lw), evaluation mode and a fixed dropout
+ * mask (the same rng state replayed) in training mode; H = 6, the
+ * embedding width of both shapes tested. */
+static void check_net(rng_t *r, float rate, net_shape s)
+{
     enum { R = 4 };
     size_t n = net_param_count(s);
     float *p = malloc(n * sizeof *p), *g = calloc(n, sizeof *g), lw[R * 6], dout[R * 6];
@@ -250,8 +349,8 @@ static void check_net(rng_t *r, float rate)
     net_init(p, s, r);
     net_views v;
     net_point(&v, p, s);
-    for (int l = 0; l < NET_LAYERS; l++)
-        fill(v.b[l], 6, r, 0.05f, 0.3f); /* positive biases: most units active */
+    for (int l = 0; l < s.layers; l++)
+        fill(v.b[l], (size_t)s.width[l], r, 0.05f, 0.3f); /* positive biases: most units active */
     float x[R * 10];
     fill(x, R * 10, r, 0, 1);
     fill(lw, R * 6, r, -1, 1);
@@ -275,12 +374,15 @@ static void check_net(rng_t *r, float rate)
                 c.x[j] = x[j];
             replay = drop;
             net_forward(p, &c, R, rate, rate > 0 ? &replay : NULL);
-            side[k] = weighted_sum(c.a[NET_LAYERS - 1], lw, R * 6);
+            side[k] = weighted_sum(net_embedding(&c), lw, R * 6);
         }
         p[i] = keep;
         num[i] = (side[0] - side[1]) / (2 * h);
     }
-    compare(rate > 0 ? "network (dropout 0.3)" : "network (eval)", g, num, n, 2e-2);
+    char what[64];
+    snprintf(what, sizeof what, "network %d layers (%s)", s.layers,
+             rate > 0 ? "dropout 0.3" : "eval");
+    compare(what, g, num, n, 2e-2);
     net_cache_free(&c);
     free(p);
     free(g);
@@ -295,8 +397,15 @@ int main(void)
     check_relu(&r);
     check_distance(&r);
     check_contrastive();
-    check_net(&r, 0.0f);
-    check_net(&r, 0.3f);
+    net_shape three = {10, 3, {6, 6, 6}}, four = {10, 4, {7, 5, 9, 6}}, one = {10, 1, {6}};
+    check_net(&r, 0.0f, three);
+    check_net(&r, 0.3f, three);
+    check_net(&r, 0.0f, four);
+    check_net(&r, 0.3f, four);
+    check_net(&r, 0.3f, one);
+    for (uint32_t h = 0; h < HEAD_COUNT; h++)
+        check_head(&r, h);
+    check_head_subgradients();
 
     /* RMSprop reports a step that leaves v or w non-finite: a gradient of
      * 1e20 overflows g^2 although the loss that produced it may be finite. */

@@ -93,7 +93,7 @@ int main(void)
     cfg.threads = 3;
     model_t m, l;
     sm_err e;
-    CHECK(model_init(&m, (net_shape){784, 128}, cfg, &e) == 0, "init: %s", e.msg);
+    CHECK(model_init(&m, net_shape_default(784), HEAD_EUCLIDEAN, cfg, &e) == 0, "init: %s", e.msg);
     CHECK(classes_fashion(&m.classes, &e) == 0, "classes");
     m.input = (input_spec){28, 28, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
     m.fingerprint = 0x1122334455667788ull;
@@ -154,8 +154,10 @@ int main(void)
     FIELD("grey", "field grey", put_u32(d + O_GREY, 7));
     FIELD("resize", "field resize", put_u32(d + O_RESIZE, 9));
     FIELD("head", "field head", put_u32(d + O_HEAD, 5));
-    FIELD("layers", "field n_layers", put_u32(d + O_NLAYERS, 4));
-    FIELD("widths", "field widths", put_u32(d + O_WIDTHS + 4, 64));
+    FIELD("layers", "field n_layers", put_u32(d + O_NLAYERS, 9));
+    FIELD("widths", "field widths", put_u32(d + O_WIDTHS + 4, 0));
+    FIELD("widths2", "field n_params", put_u32(d + O_WIDTHS + 4, 64));
+    FIELD("layers4", "field widths", put_u32(d + O_NLAYERS, 4));
     FIELD("widths7", "field widths", put_u32(d + O_WIDTHS + 28, 1));
     FIELD("nparams", "field n_params", put_u32(d + O_NPARAMS, 5));
     FIELD("nclasses", "field n_classes", put_u32(d + O_NCLASSES, 1));

@@ -311,13 +311,13 @@ static int compare_params(const char *what, float *got, float *want, net_shape s
     net_point(&g, got, s);
     net_point(&w, want, s);
     int fails = 0;
-    for (int l = 0; l < NET_LAYERS; l++) {
+    for (int l = 0; l < s.layers; l++) {
         char name[32];
-        size_t rows = l == 0 ? (size_t)s.in : (size_t)s.hidden;
+        size_t rows = l == 0 ? (size_t)s.in : (size_t)s.width[l - 1], cols = (size_t)s.width[l];
         snprintf(name, sizeof name, "%s.w%d", what, l + 1);
-        fails += compare(name, g.w[l], w.w[l], rows * s.hidden, s.hidden, frac, tol);
+        fails += compare(name, g.w[l], w.w[l], rows * cols, cols, frac, tol);
         snprintf(name, sizeof name, "%s.b%d", what, l + 1);
-        fails += compare(name, g.b[l], w.b[l], s.hidden, 1, frac, tol);
+        fails += compare(name, g.b[l], w.b[l], cols, 1, frac, tol);
     }
     return fails;
 }
@@ -338,7 +338,7 @@ static double forward_backward(batch *t, const float *params, float *grads, size
 {
     int B = t->B, R = 2 * B;
     net_forward(params, &t->c, R, 0.0f, NULL);
-    const float *emb = t->c.a[NET_LAYERS - 1];
+    const float *emb = net_embedding(&t->c);
     distance_forward(t->d, t->sq, emb, emb + (size_t)B * H, B, H);
     double loss = contrastive_sum(t->d, t->y, B, t->margin) / B;
     contrastive_backward(t->dd, t->d, t->y, B, t->margin, B);
@@ -356,7 +356,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *path = argv[1];
-    const net_shape s = {IN, H};
+    const net_shape s = net_shape_default(IN);
     const size_t P = net_param_count(s);
     sm_err e = {{0}};
     fixture fx;
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 
     /* Forward values and gradients at params0. */
     float loss = (float)forward_backward(&t, params, grads, P);
-    fails += compare("emb", t.c.a[NET_LAYERS - 1], remb->data, (size_t)R * H, H, FLOOR_FRACTION,
+    fails += compare("emb", net_embedding(&t.c), remb->data, (size_t)R * H, H, FLOOR_FRACTION,
                      TOL_FORWARD);
     fails += compare("dist", t.d, rdist->data, B, 1, FLOOR_FRACTION, TOL_FORWARD);
     fails += compare("loss", &loss, rloss->data, 1, 1, FLOOR_FRACTION, TOL_FORWARD);

@@ -38,6 +38,10 @@ int opt_choice(const char *cmd, const char *opt, const char *s, const char *cons
  * pixels (the network's input limit). */
 int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
 
+/* --layers W,W,...: 1..NET_MAX_LAYERS widths of 1..NET_MAX_WIDTH; out->in
+ * is left 0. */
+int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out);
+
 /* Reports getopt's '?' or ':' result for argv (unknown option, missing
  * value) on stderr. */
 void opt_report(const char *cmd, int c, int optopt_value, char **argv);

@@ -32,6 +32,8 @@ static void usage(FILE *out)
             "  -j, --threads N   BLAS threads (default: all %d cores)\n"
             "      --data DIR    Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                    ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "      --distance H  the head of the epochs measured: euclidean (default),\n"
+            "                    manhattan, cosine or learned\n"
             "      --folders DIR also time loading the same data as image folders (the\n"
             "                    output of `siamese export`)\n"
             "  -h, --help        show this help\n",
@@ -56,11 +58,13 @@ int cmd_bench(int argc, char **argv)
         {"threads", required_argument, 0, 'j'},
         {"data", required_argument, 0, 'd'},
         {"folders", required_argument, 0, 'F'},
+        {"distance", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     long threads = cli_cpu_count();
     const char *data = NULL, *folders = NULL;
+    int head = HEAD_EUCLIDEAN;
     opterr = 0;
     optind = 1;
     int c;
@@ -70,6 +74,7 @@ int cmd_bench(int argc, char **argv)
         case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &threads); break;
         case 'd': data = optarg; break;
         case 'F': folders = optarg; break;
+        case 'X': bad = opt_choice(cmd, "distance", optarg, head_names, &head); break;
         case 'h': usage(stdout); return 0;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -114,7 +119,7 @@ int cmd_bench(int argc, char **argv)
         return 1;
     }
     train_config cfg = train_config_default();
-    net_shape shape = {(int)(ds.train.rows * ds.train.cols), 128};
+    net_shape shape = net_shape_default((int)(ds.train.rows * ds.train.cols));
     model_t m;
     trainer_t t;
     int rc = 1;
@@ -124,7 +129,8 @@ int cmd_bench(int argc, char **argv)
         goto out;
     }
     double t_floor[REPEATS], t_epoch[REPEATS], t_eval[REPEATS], flops = 0;
-    if (model_init(&m, shape, cfg, &e) != 0) {
+    cfg.margin = head_default_margin((uint32_t)head);
+    if (model_init(&m, shape, (uint32_t)head, cfg, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto out;
     }
@@ -171,7 +177,7 @@ int cmd_bench(int argc, char **argv)
     blas_set_threads((int)threads);
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
-        if (distances_for_pairs(dist, m.params, m.shape, &ds.test, &te, (int)threads, &e) != 0) {
+        if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             model_free(&m);
             goto out;
@@ -181,7 +187,7 @@ int cmd_bench(int argc, char **argv)
     /* What inspection needs: embedding images, and scoring the 10,000 test
      * images against 6,000 references (the first 6,000 training images). */
     double t_embed[REPEATS], t_knn[REPEATS], t_cent[REPEATS], t_folders[REPEATS];
-    size_t H = (size_t)m.shape.hidden, nref = ds.train.n < 6000 ? ds.train.n : 6000;
+    size_t H = (size_t)net_out(m.shape), nref = ds.train.n < 6000 ? ds.train.n : 6000;
     float *emb = malloc((ds.train.n + ds.test.n) * H * sizeof *emb);
     float *sc = malloc((ds.test.n + 1) * sizeof *sc);
     uint32_t *near = malloc((ds.test.n + 1) * sizeof *near);

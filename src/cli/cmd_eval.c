@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "embed.h"
 #include "metrics.h"
+#include "head.h"
 #include "json.h"
 #include "model_file.h"
 #include "pairs.h"
@@ -117,7 +118,6 @@ typedef struct {
     const uint8_t *y_test;
 } report;
 
-static const float sweep_from = 0.1f, sweep_step = 0.1f;
 static const int sweep_rows = 12;
 
 static void print_text(const report *r)
@@ -126,7 +126,11 @@ static void print_text(const report *r)
     printf("model %s: epoch %u", r->model_path, r->model->epoch);
     if (r->model->step) /* saved by Ctrl-C inside the next epoch */
         printf(" and %u steps of epoch %u", r->model->step, r->model->epoch + 1);
-    printf(", seed %llu; %zu test pairs\n\n", (unsigned long long)r->model->cfg.seed, r->n_test);
+    printf(", seed %llu, distance %s", (unsigned long long)r->model->cfg.seed,
+           head_names[r->model->head]);
+    if (head_has_margin(r->model->head))
+        printf(" (margin %g)", r->model->cfg.margin);
+    printf("; %zu test pairs\n\n", r->n_test);
     printf("Confusion matrix at threshold %g (rows: truth, columns: prediction;\n"
            "a pair is predicted \"same\" when its distance < %g)\n",
            r->threshold, r->threshold);
@@ -150,7 +154,8 @@ static void print_text(const report *r)
         printf("Sweep over thresholds (test pairs)\n%-10s %9s %9s %9s %9s\n", "threshold",
                "accuracy", "precision", "recall", "F1");
         for (int i = 0; i < sweep_rows; i++) {
-            float t = sweep_from + sweep_step * (float)i;
+            float step = head_sweep_step(r->model->head, r->model->cfg.margin);
+            float t = step + step * (float)i;
             confusion_t c;
             confusion_at(&c, r->d_test, r->y_test, r->n_test, t);
             scores_t s = scores_of(&c);
@@ -195,9 +200,10 @@ static void print_json(const report *r)
     const confusion_t *m = &r->cm;
     printf("{\n  \"model\": ");
     json_string(r->model_path);
-    printf(",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": %zu,\n"
+    printf(",\n  \"distance\": \"%s\",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": %zu,\n"
            "  \"train_pairs\": %zu,\n",
-           r->model->epoch, (unsigned long long)r->model->cfg.seed, r->n_test, r->n_train);
+           head_names[r->model->head], r->model->epoch, (unsigned long long)r->model->cfg.seed,
+           r->n_test, r->n_train);
     printf("  \"threshold\": %.6f,\n", r->threshold);
     printf("  \"confusion_matrix\": {\"layout\": \"rows true [different, same], columns "
            "predicted [different, same]\", \"cells\": [[%llu, %llu], [%llu, %llu]]},\n",
@@ -213,7 +219,8 @@ static void print_json(const report *r)
     if (r->sweep) {
         printf("  \"sweep\": [\n");
         for (int i = 0; i < sweep_rows; i++) {
-            float t = sweep_from + sweep_step * (float)i;
+            float step = head_sweep_step(r->model->head, r->model->cfg.margin);
+            float t = step + step * (float)i;
             confusion_t c;
             confusion_at(&c, r->d_test, r->y_test, r->n_test, t);
             scores_t s = scores_of(&c);
@@ -331,8 +338,8 @@ int cmd_eval(int argc, char **argv)
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (distances_for_pairs(dte, m.params, m.shape, &ds.test, &te, (int)o.threads, &e) != 0 ||
-        distances_for_pairs(dtr, m.params, m.shape, &ds.train, &tr, (int)o.threads, &e) != 0 ||
+    if (distances_for_pairs(dte, &m, &ds.test, &te, (int)o.threads, &e) != 0 ||
+        distances_for_pairs(dtr, &m, &ds.train, &tr, (int)o.threads, &e) != 0 ||
         roc_build(&r.roc, dte, te.same, te.n, &e) != 0 ||
         best_threshold(dtr, tr.same, tr.n, &r.suggested, &r.suggested_train_acc, &e) != 0) {
         cli_error(cmd, "%s", e.msg);

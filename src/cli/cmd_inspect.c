@@ -233,7 +233,7 @@ static int load_set(const char *path, const char *what, const model_t *m, input_
         cli_error(cmd, "%s", e.msg);
         return -1;
     }
-    size_t P = (size_t)in->width * in->height, D = m ? (size_t)m->shape.hidden : P;
+    size_t P = (size_t)in->width * in->height, D = m ? (size_t)net_out(m->shape) : P;
     s->feat = malloc(s->n * D * sizeof *s->feat + 1);
     if (!s->feat) {
         cli_error(cmd, "out of memory for %zu images", s->n);
@@ -554,7 +554,7 @@ int cmd_inspect(int argc, char **argv)
     r.o = &o;
     r.ref = &ref;
     r.img = &img;
-    r.D = raw ? (size_t)in.width * in.height : (size_t)m.shape.hidden;
+    r.D = raw ? (size_t)in.width * in.height : (size_t)net_out(m.shape);
     anomaly_cfg cfg = {o.score, (int)o.k, (int)o.threads};
     float *ref_scores = malloc((ref.n + 1) * sizeof *ref_scores);
     uint32_t *ref_near = malloc((ref.n + 1) * sizeof *ref_near);

@@ -41,7 +41,12 @@ static void usage(FILE *out)
             "  -b, --batch N         pairs per step, 1..%d (default %u)\n"
             "      --lr X            RMSprop learning rate (default %g)\n"
             "      --rho X           RMSprop decay, 0 <= rho < 1 (default %g)\n"
-            "      --margin X        contrastive loss margin (default %g)\n"
+            "      --distance HEAD   euclidean, manhattan, cosine or learned (default\n"
+            "                        euclidean, the notebook's; see head.h)\n"
+            "      --layers W,W,...  widths of the shared network's layers, 1..%d layers of\n"
+            "                        1..%d (default 128,128,128, the notebook's)\n"
+            "      --margin X        contrastive loss margin (default: %g for euclidean, %g\n"
+            "                        manhattan, %g cosine (at most 2); learned has none)\n"
             "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
             "  -j, --threads N       worker threads, 1..%d, each running single-threaded BLAS\n"
@@ -59,8 +64,9 @@ static void usage(FILE *out)
             "  -q, --quiet           print errors only\n"
             "  -v, --verbose         also print data, kernels, threads and saves\n"
             "  -h, --help            show this help\n",
-            MODEL_MAX_EPOCHS, d.epochs, MODEL_MAX_BATCH, d.batch, d.lr, d.rho, d.margin,
-            d.dropout, SEED_DEFAULT, MODEL_MAX_THREADS, cli_cpu_count(), DEFAULT_MODEL);
+            MODEL_MAX_EPOCHS, d.epochs, MODEL_MAX_BATCH, d.batch, d.lr, d.rho, NET_MAX_LAYERS,
+            NET_MAX_WIDTH, head_default_margin(HEAD_EUCLIDEAN),
+            head_default_margin(HEAD_MANHATTAN), head_default_margin(HEAD_COSINE), d.dropout, SEED_DEFAULT, MODEL_MAX_THREADS, cli_cpu_count(), DEFAULT_MODEL);
 }
 
 /* Options as given; `set_*` records which the user passed explicitly. */
@@ -70,6 +76,9 @@ typedef struct {
     int set_epochs;
     long threads;
     int width, height; /* --size, 0 = keep */
+    int head, set_head;      /* --distance */
+    net_shape layers;        /* --layers (in is set from the data) */
+    int set_layers;
     const char *data, *model, *history;
     int resume, quiet, verbose;
 } train_opts;
@@ -85,7 +94,8 @@ static int parse(int argc, char **argv, train_opts *o)
         {"resume", no_argument, 0, 'r'},        {"train-pairs", required_argument, 0, 'T'},
         {"history", required_argument, 0, 'H'}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
-        {"size", required_argument, 0, 'Z'},
+        {"size", required_argument, 0, 'Z'},    {"distance", required_argument, 0, 'X'},
+        {"layers", required_argument, 0, 'Y'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -118,7 +128,8 @@ static int parse(int argc, char **argv, train_opts *o)
             o->set_rho = 1;
             break;
         case 'M':
-            bad = opt_float(cmd, "margin", optarg, 0, 1000, 0, &o->cfg.margin);
+            bad = opt_float(cmd, "margin", optarg, 0, head_max_margin(HEAD_EUCLIDEAN), 0,
+                            &o->cfg.margin);
             o->set_margin = 1;
             break;
         case 'D':
@@ -143,6 +154,14 @@ static int parse(int argc, char **argv, train_opts *o)
             break;
         case 'H': o->history = optarg; break;
         case 'Z': bad = opt_size(cmd, "size", optarg, &o->width, &o->height); break;
+        case 'X':
+            bad = opt_choice(cmd, "distance", optarg, head_names, &o->head);
+            o->set_head = 1;
+            break;
+        case 'Y':
+            bad = opt_layers(cmd, "layers", optarg, &o->layers);
+            o->set_layers = 1;
+            break;
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': usage(stdout); return 1;
@@ -159,6 +178,21 @@ static int parse(int argc, char **argv, train_opts *o)
         cli_error(cmd, "--quiet and --verbose cannot be used together");
         return -1;
     }
+    /* The margin belongs to the head: its default and its range. */
+    if (o->set_margin && !head_has_margin((uint32_t)o->head)) {
+        cli_error(cmd, "--margin: the %s head has no margin (it trains with binary "
+                  "cross-entropy); drop --margin", head_names[o->head]);
+        return -1;
+    }
+    if (o->set_margin && o->cfg.margin > head_max_margin((uint32_t)o->head)) {
+        cli_error(cmd, "--margin: expected above 0 and at most %g for the %s head, found %g",
+                  head_max_margin((uint32_t)o->head), head_names[o->head], o->cfg.margin);
+        return -1;
+    }
+    if (!o->set_margin)
+        o->cfg.margin = head_default_margin((uint32_t)o->head);
+    if (!o->set_layers)
+        o->layers = net_shape_default(0);
     return 0;
 }
 
@@ -384,6 +418,15 @@ static int open_resume(train_opts *o, model_t *m)
     }
     if (check_resume(o, m) != 0)
         return EXIT_USAGE;
+    net_shape want = o->layers;
+    want.in = m->shape.in;
+    if ((o->set_head && (uint32_t)o->head != m->head) ||
+        (o->set_layers && !net_shape_equal(want, m->shape))) {
+        cli_error(cmd, "--%s differs from %s's; --resume continues with the file's network and "
+                  "head (drop it, or train a new model)", o->set_head ? "distance" : "layers",
+                  o->model);
+        return EXIT_USAGE;
+    }
     if (o->width && (m->input.resize == IMAGE_RESIZE_NONE || (uint32_t)o->width != m->input.width ||
                      (uint32_t)o->height != m->input.height)) {
         cli_error(cmd, "--size %dx%d differs from %s's input (%u x %u, %s); --resume continues "
@@ -444,9 +487,11 @@ static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen
     data_options dopt = {o->width, o->height, (int)o->threads};
     if (cli_load_data(cmd, o->data, &dopt, dir, dirlen, ds) != 0)
         return -1;
-    net_shape shape = {(int)(ds->train.rows * ds->train.cols), 128};
+    net_shape shape = o->layers;
+    shape.in = (int)(ds->train.rows * ds->train.cols);
     o->cfg.threads = (uint32_t)o->threads;
-    if (model_init(m, shape, o->cfg, &e) != 0 || model_describe_data(m, ds, &e) != 0) {
+    if (model_init(m, shape, (uint32_t)o->head, o->cfg, &e) != 0 ||
+        model_describe_data(m, ds, &e) != 0) {
         cli_error(cmd, "%s: %s", dir, e.msg);
         dataset_free(ds);
         return -1;
@@ -464,7 +509,7 @@ static int suggest_threshold(model_t *m, const dataset_t *ds, const pairs_t *tr,
     if (!d)
         return sm_fail(e, "out of memory for %zu distances", tr->n);
     double acc;
-    int rc = distances_for_pairs(d, m->params, m->shape, &ds->train, tr, threads, e);
+    int rc = distances_for_pairs(d, m, &ds->train, tr, threads, e);
     if (rc == 0)
         rc = best_threshold(d, tr->same, tr->n, &m->threshold, &acc, e);
     free(d);

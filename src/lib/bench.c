@@ -50,7 +50,7 @@ static double gemm_step(const step_bufs *b, int R, int IN, int H)
 
 int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_err *e)
 {
-    const int IN = s.in, H = s.hidden, R = 2 * batch;
+    const int IN = s.in, H = net_out(s), R = 2 * batch; /* three layers of H, as the default */
     const size_t sizes[] = {(size_t)R * IN, (size_t)R * H, (size_t)R * H, (size_t)R * H,
                             (size_t)R * H, (size_t)R * H, (size_t)IN * H, (size_t)IN * H,
                             (size_t)H * H, (size_t)H * H};

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "blas_kernels.h"
-#include "distance.h"
+#include "head.h"
 #include "pool.h"
 #include "simd.h"
 
@@ -32,7 +32,7 @@ SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, 
 void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used, size_t lo, size_t hi)
 {
-    const size_t P = s->rows * s->cols, H = (size_t)c->shape.hidden;
+    const size_t P = s->rows * s->cols, H = (size_t)net_out(c->shape);
     uint32_t idx[c->max_rows];
     size_t i = lo;
     while (i < hi) {
@@ -45,7 +45,7 @@ void embed_range(float *emb, const float *params, net_cache *c, const split_t *s
         gather_images(c->x, s->images, P, idx, (size_t)k);
         net_forward(params, c, k, 0.0f, NULL);
         for (int r = 0; r < k; r++)
-            memcpy(emb + (size_t)idx[r] * H, c->a[NET_LAYERS - 1] + (size_t)r * H,
+            memcpy(emb + (size_t)idx[r] * H, net_embedding(c) + (size_t)r * H,
                    H * sizeof *emb);
     }
 }
@@ -59,12 +59,13 @@ void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p)
     }
 }
 
-void pair_distances(float *d, const float *emb, int H, const pairs_t *p)
+void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, int H,
+                    const pairs_t *p)
 {
     for (size_t i = 0; i < p->n; i++) {
-        float sq;
-        distance_forward(d + i, &sq, emb + (size_t)p->left[i] * H, emb + (size_t)p->right[i] * H,
-                         1, H);
+        float cache[HEAD_CACHE];
+        head_forward(head, hp, d + i, cache, emb + (size_t)p->left[i] * H,
+                     emb + (size_t)p->right[i] * H, 1, H);
     }
 }
 
@@ -121,10 +122,12 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
     return rc;
 }
 
-int distances_for_pairs(float *d, const float *params, net_shape shape, const split_t *s,
-                        const pairs_t *p, int threads, sm_err *e)
+int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
+                        int threads, sm_err *e)
 {
-    float *emb = malloc(s->n * (size_t)shape.hidden * sizeof *emb + 1);
+    const float *params = m->params;
+    net_shape shape = m->shape;
+    float *emb = malloc(s->n * (size_t)net_out(shape) * sizeof *emb + 1);
     uint8_t *used = malloc(s->n + 1);
     if (!emb || !used) {
         free(emb);
@@ -134,7 +137,8 @@ int distances_for_pairs(float *d, const float *params, net_shape shape, const sp
     pairs_mark_used(used, s->n, p);
     int rc = embed_images(emb, params, shape, s->images, s->n, used, threads, e);
     if (rc == 0)
-        pair_distances(d, emb, shape.hidden, p);
+        pair_distances(d, emb, m->head, model_head_params(m, (float *)params), net_out(shape),
+                       p);
     free(emb);
     free(used);
     return rc;

@@ -44,23 +44,50 @@ int model_alloc(model_t *m, uint32_t history_cap, sm_err *e)
     return 0;
 }
 
-int model_init(model_t *m, net_shape shape, train_config cfg, sm_err *e)
+int model_check_shape(net_shape s, sm_err *e)
+{
+    if (s.in < 1 || s.in > MODEL_MAX_INPUT)
+        return sm_fail(e, "a model of %d inputs is beyond the limit of 1..%d", s.in,
+                       MODEL_MAX_INPUT);
+    if (s.layers < 1 || s.layers > NET_MAX_LAYERS)
+        return sm_fail(e, "%d layers: expected 1..%d", s.layers, NET_MAX_LAYERS);
+    for (int l = 0; l < s.layers; l++)
+        if (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN)
+            return sm_fail(e, "layer %d is %d wide: expected 1..%d", l + 1, s.width[l],
+                           MODEL_MAX_HIDDEN);
+    if (net_param_count(s) > MODEL_MAX_PARAMS)
+        return sm_fail(e, "%zu parameters: more than the %zu a model may have", net_param_count(s),
+                       MODEL_MAX_PARAMS);
+    return 0;
+}
+
+size_t model_param_count(net_shape shape, uint32_t head)
+{
+    return net_param_count(shape) + head_param_count(head, net_out(shape));
+}
+
+float *model_head_params(const model_t *m, float *flat)
+{
+    return flat + net_param_count(m->shape);
+}
+
+int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_err *e)
 {
     memset(m, 0, sizeof *m);
-    if (shape.in < 1 || shape.in > MODEL_MAX_INPUT || shape.hidden < 1 ||
-        shape.hidden > MODEL_MAX_HIDDEN)
-        return sm_fail(e, "a model of %d inputs and %d hidden units is beyond the limits "
-                       "(1..%d inputs, 1..%d hidden)", shape.in, shape.hidden, MODEL_MAX_INPUT,
-                       MODEL_MAX_HIDDEN);
+    if (model_check_shape(shape, e) != 0)
+        return -1;
     m->shape = shape;
     m->cfg = cfg;
-    m->n_params = net_param_count(shape);
+    if (head >= HEAD_COUNT)
+        return sm_fail(e, "unknown distance head %u", head);
+    m->head = head;
+    m->n_params = model_param_count(shape, head);
     if (model_alloc(m, cfg.epochs < 1024 ? cfg.epochs : 1024, e) != 0)
         return -1;
     rng_seed(&m->rng, cfg.seed, SEED_STREAM_TRAINING);
     net_init(m->params, shape, &m->rng);
+    head_init(head, model_head_params(m, m->params), net_out(shape), &m->rng);
     m->input = (input_spec){(uint32_t)shape.in, 1, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
-    m->head = HEAD_EUCLIDEAN;
     m->threshold = NAN;
     return 0;
 }

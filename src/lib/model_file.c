@@ -149,9 +149,9 @@ static void header_of(header *h, const model_t *m)
     h->grey = m->input.grey;
     h->resize = m->input.resize;
     h->head = m->head;
-    h->n_layers = NET_LAYERS;
-    for (int l = 0; l < NET_LAYERS; l++)
-        h->widths[l] = (uint32_t)m->shape.hidden;
+    h->n_layers = (uint32_t)m->shape.layers;
+    for (int l = 0; l < m->shape.layers; l++)
+        h->widths[l] = (uint32_t)m->shape.width[l];
     h->lr = m->cfg.lr;
     h->rho = m->cfg.rho;
     h->eps = m->cfg.eps;
@@ -285,6 +285,15 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
     return buf;
 }
 
+/* The network a header describes (fields assumed checked). */
+static net_shape shape_of(const header *h)
+{
+    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}};
+    for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++)
+        s.width[l] = (int)h->widths[l];
+    return s;
+}
+
 /* Version 1 files predate the input, head, layer table, class table and
  * fingerprint fields: they hold the notebook's network trained on
  * Fashion-MNIST (the only data version 1 could train on). */
@@ -322,19 +331,18 @@ static int check_header(const char *path, const header *h, sm_err *e)
     if (h->resize != IMAGE_RESIZE_NONE && h->resize != IMAGE_RESIZE_BOX)
         return sm_fail(e, "%s: field resize: unknown resize filter %u (expected %u or %u)", path,
                        h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
-    if (h->head != HEAD_EUCLIDEAN)
-        return sm_fail(e, "%s: field head: unknown distance head %u (this build has %u, "
-                       "euclidean)", path, h->head, HEAD_EUCLIDEAN);
-    if (h->n_layers != NET_LAYERS)
-        return sm_fail(e, "%s: field n_layers: %u layers: this build runs %d", path, h->n_layers,
-                       NET_LAYERS);
+    if (h->head >= HEAD_COUNT)
+        return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%d: euclidean, "
+                       "manhattan, cosine, learned)", path, h->head, HEAD_COUNT - 1);
+    if (h->n_layers < 1 || h->n_layers > NET_MAX_LAYERS)
+        return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
+                       NET_MAX_LAYERS);
     for (int l = 0; l < MODEL_MAX_LAYERS; l++) {
         uint32_t w = h->widths[l];
-        if (l < NET_LAYERS && (w == 0 || w > MODEL_MAX_HIDDEN || w != h->widths[0]))
-            return sm_fail(e, "%s: field widths: layer %d is %u wide: this build runs %d "
-                           "layers of one width, 1..%d", path, l + 1, w, NET_LAYERS,
-                           MODEL_MAX_HIDDEN);
-        if (l >= NET_LAYERS && w != 0)
+        if (l < (int)h->n_layers && (w == 0 || w > MODEL_MAX_HIDDEN))
+            return sm_fail(e, "%s: field widths: layer %d is %u wide: expected 1..%d", path,
+                           l + 1, w, MODEL_MAX_HIDDEN);
+        if (l >= (int)h->n_layers && w != 0)
             return sm_fail(e, "%s: field widths: entry %d is %u: expected 0 past the last "
                            "layer", path, l + 1, w);
     }
@@ -344,8 +352,9 @@ static int check_header(const char *path, const header *h, sm_err *e)
         return sm_fail(e, "%s: field rho: %g: expected 0 <= rho < 1", path, h->rho);
     if (!(isfinite(h->eps) && h->eps > 0))
         return sm_fail(e, "%s: field eps: bad epsilon %g", path, h->eps);
-    if (!(isfinite(h->margin) && h->margin > 0))
-        return sm_fail(e, "%s: field margin: bad margin %g", path, h->margin);
+    if (!(isfinite(h->margin) && h->margin > 0 && h->margin <= head_max_margin(h->head)))
+        return sm_fail(e, "%s: field margin: bad margin %g (expected above 0, at most %g for "
+                       "this head)", path, h->margin, head_max_margin(h->head));
     if (!(isfinite(h->dropout) && h->dropout >= 0 && h->dropout < 1))
         return sm_fail(e, "%s: field dropout: %g: expected 0 <= rate < 1", path, h->dropout);
     if (h->batch == 0 || h->batch > MODEL_MAX_BATCH)
@@ -374,12 +383,13 @@ static int check_header(const char *path, const header *h, sm_err *e)
     if (h->n_classes < CLASSES_MIN || h->n_classes > CLASSES_MAX)
         return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h->n_classes,
                        CLASSES_MIN, CLASSES_MAX);
-    net_shape shape = {(int)in, (int)h->widths[0]};
-    if (h->n_params != net_param_count(shape))
-        return sm_fail(e, "%s: field n_params: %llu does not match the architecture %llu-%u x %d "
-                       "(expected %zu)", path, (unsigned long long)h->n_params,
-                       (unsigned long long)in, h->widths[0], NET_LAYERS,
-                       net_param_count(shape));
+    net_shape shape = shape_of(h);
+    if (model_check_shape(shape, e) != 0)
+        return sm_fail(e, "%s: fields width/height and widths: %s", path, e->msg);
+    if (h->n_params != model_param_count(shape, h->head))
+        return sm_fail(e, "%s: field n_params: %llu does not match the architecture (expected "
+                       "%zu)", path, (unsigned long long)h->n_params,
+                       model_param_count(shape, h->head));
     return 0;
 }
 
@@ -437,11 +447,12 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         for (int i = 0; i < f->count; i++)
             set_field_bits(&h, f, i, get_le(&c, type_size(f->type)));
     if (version == 1) {
-        if (h.layers != NET_LAYERS || h.in == 0 || h.in > MODEL_MAX_INPUT || h.hidden == 0 ||
-            h.hidden > MODEL_MAX_HIDDEN)
+        /* Version 1 knew one network: 3 layers of one width, up to 1024. */
+        if (h.layers != 3 || h.in == 0 || h.in > MODEL_MAX_INPUT || h.hidden == 0 ||
+            h.hidden > 1024)
             return sm_fail(e, "%s: unsupported architecture: %u layers, %u inputs, %u hidden "
-                           "(expected %d layers, 1..%d inputs, 1..%d hidden)", path, h.layers,
-                           h.in, h.hidden, NET_LAYERS, MODEL_MAX_INPUT, MODEL_MAX_HIDDEN);
+                           "(expected 3 layers, 1..%d inputs, 1..1024 hidden)", path, h.layers,
+                           h.in, h.hidden, MODEL_MAX_INPUT);
         upgrade_v1(&h);
     }
     /* The sizes first (they place the CRC), then the CRC: a damaged file
@@ -449,14 +460,15 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
      * field. */
     if (h.epoch > MODEL_MAX_EPOCHS)
         return sm_fail(e, "%s: field epoch: absurd epoch count %u", path, h.epoch);
-    uint64_t in = (uint64_t)h.width * h.height;
-    if (in >= 1 && in <= MODEL_MAX_INPUT && h.widths[0] >= 1 && h.widths[0] <= MODEL_MAX_HIDDEN) {
-        size_t want = net_param_count((net_shape){(int)in, (int)h.widths[0]});
+    net_shape shape = shape_of(&h);
+    sm_err ignored;
+    if (h.n_layers >= 1 && h.n_layers <= NET_MAX_LAYERS && h.width * (uint64_t)h.height <=
+        MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h.head < HEAD_COUNT) {
+        size_t want = model_param_count(shape, h.head);
         if (h.n_params != want)
             return sm_fail(e, "%s: field n_params: %llu does not match the architecture "
-                           "%llu-%u x %d (expected %zu)", path, (unsigned long long)h.n_params,
-                           (unsigned long long)in, h.widths[0], NET_LAYERS, want);
-    } else if (h.n_params > (uint64_t)MODEL_MAX_INPUT * MODEL_MAX_HIDDEN * 4) {
+                           "(expected %zu)", path, (unsigned long long)h.n_params, want);
+    } else if (h.n_params > MODEL_MAX_PARAMS + 4096) {
         return sm_fail(e, "%s: field n_params: absurd parameter count %llu", path,
                        (unsigned long long)h.n_params);
     }
@@ -493,7 +505,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         classes_free(&m->classes);
         return -1;
     }
-    m->shape = (net_shape){(int)(h.width * h.height), (int)h.widths[0]};
+    m->shape = shape;
     m->input = (input_spec){h.width, h.height, h.grey, h.resize};
     m->head = h.head;
     m->fingerprint = h.fingerprint;

@@ -1,5 +1,6 @@
 /* net.c - the shared base network; see net.h.
- * R = rows (both sides of every pair), IN = input pixels, H = hidden width.
+ * R = rows (both sides of every pair), IN = input pixels, L = layers,
+ * W = width[l] of layer l, K = its fan-in.
  */
 #include "net.h"
 
@@ -12,42 +13,81 @@
 
 static int fan_in(net_shape s, int layer)
 {
-    return layer == 0 ? s.in : s.hidden;
+    return layer == 0 ? s.in : s.width[layer - 1];
+}
+
+net_shape net_shape_default(int in)
+{
+    net_shape s = {in, NET_DEFAULT_LAYERS, {0}};
+    for (int l = 0; l < NET_DEFAULT_LAYERS; l++)
+        s.width[l] = NET_DEFAULT_WIDTH;
+    return s;
+}
+
+int net_out(net_shape s)
+{
+    return s.width[s.layers - 1];
+}
+
+int net_max_width(net_shape s)
+{
+    int m = 0;
+    for (int l = 0; l < s.layers; l++)
+        m = s.width[l] > m ? s.width[l] : m;
+    return m;
+}
+
+int net_shape_equal(net_shape a, net_shape b)
+{
+    if (a.in != b.in || a.layers != b.layers)
+        return 0;
+    for (int l = 0; l < a.layers; l++)
+        if (a.width[l] != b.width[l])
+            return 0;
+    return 1;
 }
 
 size_t net_param_count(net_shape s)
 {
-    size_t h = (size_t)s.hidden;
-    return (size_t)s.in * h + h + 2 * (h * h + h);
+    size_t n = 0;
+    for (int l = 0; l < s.layers; l++)
+        n += (size_t)fan_in(s, l) * (size_t)s.width[l] + (size_t)s.width[l];
+    return n;
 }
 
 void net_point(net_views *v, float *flat, net_shape s)
 {
-    for (int l = 0; l < NET_LAYERS; l++) {
+    memset(v, 0, sizeof *v);
+    for (int l = 0; l < s.layers; l++) {
         v->w[l] = flat;
-        flat += (size_t)fan_in(s, l) * s.hidden;
+        flat += (size_t)fan_in(s, l) * (size_t)s.width[l];
         v->b[l] = flat;
-        flat += s.hidden;
+        flat += s.width[l];
     }
+}
+
+float *net_embedding(const net_cache *c)
+{
+    return c->a[c->shape.layers - 1];
 }
 
 void net_init(float *params, net_shape s, rng_t *r)
 {
     net_views v;
     net_point(&v, params, s);
-    for (int l = 0; l < NET_LAYERS; l++) {
-        size_t n = (size_t)fan_in(s, l) * s.hidden;
-        float limit = sqrtf(6.0f / (float)(fan_in(s, l) + s.hidden));
+    for (int l = 0; l < s.layers; l++) {
+        size_t n = (size_t)fan_in(s, l) * (size_t)s.width[l];
+        float limit = sqrtf(6.0f / (float)(fan_in(s, l) + s.width[l]));
         for (size_t i = 0; i < n; i++)
             v.w[l][i] = (2.0f * rng_float(r) - 1.0f) * limit;
-        memset(v.b[l], 0, (size_t)s.hidden * sizeof(float));
+        memset(v.b[l], 0, (size_t)s.width[l] * sizeof(float));
     }
 }
 
 void net_cache_free(net_cache *c)
 {
     free(c->x);
-    for (int l = 0; l < NET_LAYERS; l++)
+    for (int l = 0; l < NET_MAX_LAYERS; l++)
         free(c->a[l]);
     free(c->grad_a);
     free(c->grad_b);
@@ -66,11 +106,11 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, sm_err *e)
     memset(c, 0, sizeof *c);
     c->shape = s;
     c->max_rows = max_rows;
-    size_t rows = (size_t)max_rows, h = (size_t)s.hidden;
+    size_t rows = (size_t)max_rows, h = (size_t)net_max_width(s);
     c->x = alloc_floats(rows * (size_t)s.in);
     int ok = c->x != NULL;
-    for (int l = 0; l < NET_LAYERS; l++)
-        ok &= (c->a[l] = alloc_floats(rows * h)) != NULL;
+    for (int l = 0; l < s.layers; l++)
+        ok &= (c->a[l] = alloc_floats(rows * (size_t)s.width[l])) != NULL;
     ok &= (c->grad_a = alloc_floats(rows * h)) != NULL;
     ok &= (c->grad_b = alloc_floats(rows * h)) != NULL;
     if (!ok) {
@@ -86,13 +126,13 @@ void net_forward(const float *params, net_cache *c, int R, float rate, rng_t *r)
     net_views v;
     net_point(&v, (float *)params, s);
     const float *in = c->x;
-    for (int l = 0; l < NET_LAYERS; l++) {
-        dense_forward(c->a[l], in, v.w[l], R, fan_in(s, l), s.hidden);
-        /* Dropout follows the first two layers only, in training only. */
-        if (r && l < NET_LAYERS - 1)
-            bias_relu_dropout_forward(c->a[l], v.b[l], R, s.hidden, rate, r);
+    for (int l = 0; l < s.layers; l++) {
+        dense_forward(c->a[l], in, v.w[l], R, fan_in(s, l), s.width[l]);
+        /* Dropout follows every layer but the last, in training only. */
+        if (r && l < s.layers - 1)
+            bias_relu_dropout_forward(c->a[l], v.b[l], R, s.width[l], rate, r);
         else
-            bias_relu_forward(c->a[l], v.b[l], R, s.hidden);
+            bias_relu_forward(c->a[l], v.b[l], R, s.width[l]);
         in = c->a[l];
     }
 }
@@ -105,17 +145,17 @@ void net_backward(const float *params, float *grads, net_cache *c, float *dout, 
     net_point(&v, (float *)params, s);
     net_point(&g, grads, s);
     const float scale = 1.0f / (1.0f - rate);
-    size_t n = (size_t)R * s.hidden;
 
-    /* dout is the gradient w.r.t. a[2]; walk the layers back, turning the
+    /* dout is the gradient w.r.t. a[L-1]; walk the layers back, turning the
      * gradient of each output into that of its pre-activation in place. */
     float *grad = dout;
     float *spare[2] = {c->grad_a, c->grad_b};
-    for (int l = NET_LAYERS - 1; l >= 0; l--) {
-        relu_dropout_backward(grad, c->a[l], n, l < NET_LAYERS - 1 ? scale : 1.0f);
+    for (int l = s.layers - 1; l >= 0; l--) {
+        size_t n = (size_t)R * (size_t)s.width[l];
+        relu_dropout_backward(grad, c->a[l], n, l < s.layers - 1 ? scale : 1.0f);
         const float *in = l > 0 ? c->a[l - 1] : c->x;
         float *din = l > 0 ? spare[l & 1] : NULL;
-        dense_backward(din, g.w[l], g.b[l], grad, in, v.w[l], R, fan_in(s, l), s.hidden);
+        dense_backward(din, g.w[l], g.b[l], grad, in, v.w[l], R, fan_in(s, l), s.width[l]);
         grad = din;
     }
 }

@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "blas_kernels.h"
-#include "contrastive.h"
-#include "distance.h"
 #include "embed.h"
+#include "head.h"
 #include "rmsprop.h"
 
 static float *alloc_floats(size_t n)
@@ -54,7 +53,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
         return sm_fail(e, "the model takes %d inputs but the images have %zu pixels",
                        m->shape.in, split->rows * split->cols);
     size_t share = ((size_t)t->batch + (size_t)t->threads - 1) / (size_t)t->threads;
-    size_t H = (size_t)m->shape.hidden;
+    size_t H = (size_t)net_out(m->shape);
     t->w = calloc((size_t)t->threads, sizeof *t->w);
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
     if (!t->w || !t->order) {
@@ -70,7 +69,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
         w->grads = alloc_floats(m->n_params);
         w->dout = alloc_floats(2 * share * H);
         w->dist = alloc_floats(share);
-        w->sq = alloc_floats(share);
+        w->sq = alloc_floats(share * HEAD_CACHE);
         w->dd = alloc_floats(share);
         w->same = malloc(share);
         w->rows = malloc(2 * share * sizeof *w->rows);
@@ -102,7 +101,7 @@ static void step_worker(void *ctx, int i)
     train_worker *w = &t->w[i];
     model_t *m = t->m;
     const pairs_t *p = t->pairs;
-    const size_t P = (size_t)m->shape.in, H = (size_t)m->shape.hidden;
+    const size_t P = (size_t)m->shape.in, H = (size_t)net_out(m->shape);
     const int b = (int)w->count;
     w->loss = 0;
     memset(w->grads, 0, m->n_params * sizeof *w->grads);
@@ -116,16 +115,17 @@ static void step_worker(void *ctx, int i)
     }
     gather_images(w->cache.x, t->split->images, P, w->rows, 2 * (size_t)b);
     net_forward(m->params, &w->cache, 2 * b, m->cfg.dropout, &w->rng);
-    const float *emb = w->cache.a[NET_LAYERS - 1];
-    distance_forward(w->dist, w->sq, emb, emb + (size_t)b * H, b, (int)H);
-    w->loss = contrastive_sum(w->dist, w->same, b, m->cfg.margin);
+    const float *emb = net_embedding(&w->cache);
+    const float *hp = model_head_params(m, m->params);
+    head_forward(m->head, hp, w->dist, w->sq, emb, emb + (size_t)b * H, b, (int)H);
+    w->loss = head_loss_sum(m->head, w->dist, w->same, b, m->cfg.margin);
     /* d(mean over all B pairs of the step)/d(d): the share's B is global. */
     int B = 0;
     for (int k = 0; k < t->threads; k++)
         B += (int)t->w[k].count;
-    contrastive_backward(w->dd, w->dist, w->same, b, m->cfg.margin, B);
-    distance_backward(w->dout, w->dout + (size_t)b * H, w->dd, emb, emb + (size_t)b * H, w->sq,
-                      w->dist, b, (int)H);
+    head_backward(m->head, hp, model_head_params(m, w->grads), w->dout, w->dout + (size_t)b * H,
+                  w->dd, emb, emb + (size_t)b * H, w->dist, w->sq, w->same, b, (int)H,
+                  m->cfg.margin, B);
     net_backward(m->params, w->grads, &w->cache, w->dout, 2 * b, m->cfg.dropout);
 }
 
@@ -232,7 +232,7 @@ static void embed_worker(void *ctx, int i)
 int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pairs_t *p,
                       float *dist, double *loss, sm_err *e)
 {
-    size_t H = (size_t)m->shape.hidden;
+    size_t H = (size_t)net_out(m->shape);
     /* Scratch for the split, kept across epochs. */
     if (!t->emb || t->vsplit != s) {
         free(t->emb);
@@ -260,11 +260,11 @@ int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pa
                     t->dead = 0;
                     break;
                 }
-    pair_distances(dist, t->emb, (int)H, p);
+    pair_distances(dist, t->emb, m->head, model_head_params(m, m->params), (int)H, p);
     double sum = 0.0;
     for (size_t i = 0; i < p->n; i += 4096) {
         size_t k = p->n - i < 4096 ? p->n - i : 4096;
-        sum += contrastive_sum(dist + i, p->same + i, (int)k, m->cfg.margin);
+        sum += head_loss_sum(m->head, dist + i, p->same + i, (int)k, m->cfg.margin);
     }
     *loss = p->n ? sum / (double)p->n : 0.0;
     return 0;

@@ -1,0 +1,77 @@
+/* head.h - the distance head: two embeddings in, a dissimilarity d out
+ * (small = same), and the loss it trains with. Every head keeps one
+ * meaning of a threshold: a pair is "same" when d < threshold.
+ *
+ *   euclidean  d = sqrt(max(sum (a-b)^2, 1e-7))       contrastive loss
+ *   manhattan  d = sum |a-b|                           contrastive loss
+ *   cosine     d = 1 - a.b / (|a| |b|), in [0, 2]      contrastive loss
+ *              (d = 1 when |a| |b| < 1e-12: a zero embedding has no
+ *              direction; its gradient is 0 there)
+ *   learned    p = sigmoid(w . |a-b| + c), d = 1 - p   binary cross-entropy
+ *              (Koch et al. 2015; w [H] and c are the head's parameters,
+ *              appended to the network's in the flat parameter buffer)
+ * Contrastive loss: y d^2 + (1 - y) max(margin - d, 0)^2, y = 1 for same.
+ * Cross-entropy: -(y log p + (1-y) log(1-p)), p clipped to
+ * [1e-7, 1 - 1e-7] in the value (as Keras does), the gradient
+ * dL/dz = p - y from the logit z.
+ * Sub-gradients: |x| at x = 0 takes 0 (manhattan, learned); below the
+ * Euclidean clamp the gradient is 0.
+ *
+ * B = pairs, H = embedding width; a, b are [B, H].
+ */
+#ifndef SIAMESE_HEAD_H
+#define SIAMESE_HEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+enum { HEAD_EUCLIDEAN = 0, HEAD_MANHATTAN = 1, HEAD_COSINE = 2, HEAD_LEARNED = 3, HEAD_COUNT };
+
+/* "euclidean", "manhattan", "cosine", "learned", indexed by head; NULL
+ * after the last (an opt_choice list). */
+extern const char *const head_names[HEAD_COUNT + 1];
+
+/* Floats of the head's own parameters (learned: H + 1; others 0). */
+size_t head_param_count(uint32_t head, int H);
+
+/* 1 when the head trains with a margin (contrastive loss). */
+int head_has_margin(uint32_t head);
+
+/* The margin a head trains with by default (chosen by measurement, see
+ * docs/design.md), and the largest it accepts. */
+float head_default_margin(uint32_t head);
+float head_max_margin(uint32_t head);
+
+/* The step of eval's sweep over thresholds (12 rows: step, 2 step, ...),
+ * following the head's scale: euclidean 0.1 (0.1 .. 1.2), manhattan a
+ * tenth of the margin, cosine 0.15 (d in [0, 2]), learned 0.08 (d in
+ * [0, 1]). */
+float head_sweep_step(uint32_t head, float margin);
+
+/* Initial head parameters hp [head_param_count] (learned: Glorot-uniform
+ * w, c = 0, drawn from r; others draw nothing). */
+void head_init(uint32_t head, float *hp, int H, rng_t *r);
+
+/* Floats of per-pair cache head_forward keeps for head_backward. */
+#define HEAD_CACHE 3
+
+/* d [B] = dissimilarity of each pair; cache [B * HEAD_CACHE]. */
+void head_forward(uint32_t head, const float *hp, float *d, float *cache, const float *a,
+                  const float *b, int B, int H);
+
+/* Loss of one pair (y = 1 same). */
+double head_pair_loss(uint32_t head, float d, int y, float margin);
+
+/* Sum of the losses of the B pairs. */
+double head_loss_sum(uint32_t head, const float *d, const uint8_t *y, int B, float margin);
+
+/* Backward of the mean loss over `count` pairs: da, db [B, H] =
+ * d(loss)/d(a), d(loss)/d(b); dhp [head_param_count] += d(loss)/d(hp);
+ * dd [B] is scratch. */
+void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float *db, float *dd,
+                   const float *a, const float *b, const float *d, const float *cache,
+                   const uint8_t *y, int B, int H, float margin, int count);
+
+#endif
