@@ -12,6 +12,14 @@ Regenerate (needs Debian's python3-torch and python3-numpy, and the
 dataset-fashion-mnist package for the t10k files):
 
     /usr/bin/python3 scripts/make_reference.py [OUT]
+    /usr/bin/python3 scripts/make_reference.py --head manhattan|cosine|learned OUT
+    /usr/bin/python3 scripts/make_reference.py --layers 96,64,32 OUT
+
+The first is the notebook's model (Euclidean head, 128,128,128); the
+others add a record "arch" = [head, L, width_1 .. width_L] (head: 0
+euclidean, 1 manhattan, 2 cosine, 3 learned; see include/head.h) and use
+the margin of the head's scale (recorded in "hyper"). The learned head's
+parameters w [H] and c follow the network's in params.
 
 (/usr/bin/python3 on purpose: a pyenv python3 on PATH may lack torch.)
 The output is deterministic: same inputs, same bytes. The fixture is
@@ -96,32 +104,67 @@ def read_idx(path, magic):
     return data.reshape(dims)
 
 
+HEADS = {"euclidean": 0, "manhattan": 1, "cosine": 2, "learned": 3}
+HEAD = "euclidean"
+WIDTHS = [H, H, H]
+COS_GUARD = 1e-12
+BCE_CLIP = 1e-7
+
+
 def init_params():
     """Glorot-uniform kernels [in, out] and small uniform biases, from one
-    numpy RandomState, drawn in the flat layout's order."""
+    numpy RandomState, drawn in the flat layout's order; then the learned
+    head's w [H] (Glorot, fan-out 1) and c."""
     rs = np.random.RandomState(SEED)
     parts = []
-    for fan_in, fan_out in ((IN, H), (H, H), (H, H)):
+    fans = [IN] + WIDTHS
+    for fan_in, fan_out in zip(fans[:-1], fans[1:]):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         parts.append(rs.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32))
         parts.append(rs.uniform(-BIAS_LIMIT, BIAS_LIMIT, size=(fan_out,)).astype(np.float32))
+    if HEAD == "learned":
+        limit = np.sqrt(6.0 / (WIDTHS[-1] + 1))
+        parts.append(rs.uniform(-limit, limit, size=(WIDTHS[-1],)).astype(np.float32))
+        parts.append(rs.uniform(-BIAS_LIMIT, BIAS_LIMIT, size=(1,)).astype(np.float32))
     return parts
 
 
+def head_d(a, bb, hp):
+    """The dissimilarity of include/head.h, and the learned head's p."""
+    if HEAD == "euclidean":
+        sq = torch.sum((a - bb) ** 2, dim=1)
+        return sq, torch.sqrt(torch.clamp(sq, min=DIST_EPS)), None
+    if HEAD == "manhattan":
+        d = torch.sum(torch.abs(a - bb), dim=1)
+        return d, d, None
+    if HEAD == "cosine":
+        na, nb = torch.sqrt(torch.sum(a * a, dim=1)), torch.sqrt(torch.sum(bb * bb, dim=1))
+        prod = na * nb
+        cos = torch.where(prod < COS_GUARD, torch.zeros_like(prod),
+                          torch.sum(a * bb, dim=1) / torch.clamp(prod, min=COS_GUARD))
+        return cos, 1.0 - cos, None
+    z = torch.matmul(torch.abs(a - bb), hp[0]) + hp[1]
+    p = torch.sigmoid(z)
+    return z, 1.0 - p, p
+
+
 def forward(params, x, y):
-    """Returns embeddings [2B, H], pre-activations, distances [B], loss."""
+    """Returns embeddings [2B, H], pre-activations, the head's cache value
+    (Euclidean: the sums of squares), distances [B], loss."""
     h = x
     pre = []
-    for layer in range(3):
+    for layer in range(len(WIDTHS)):
         w, b = params[2 * layer], params[2 * layer + 1]
         z = torch.matmul(h, w) + b  # Keras layout: x [R, in] @ W [in, out]
         pre.append(z)
         h = torch.relu(z)
     emb = h
     a, bb = emb[:B], emb[B:]
-    sq = torch.sum((a - bb) ** 2, dim=1)
-    d = torch.sqrt(torch.clamp(sq, min=DIST_EPS))
-    per = y * d * d + (1.0 - y) * torch.clamp(MARGIN - d, min=0.0) ** 2
+    sq, d, p = head_d(a, bb, params[2 * len(WIDTHS):])
+    if HEAD == "learned":
+        per = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
+    else:
+        per = y * d * d + (1.0 - y) * torch.clamp(MARGIN - d, min=0.0) ** 2
     return emb, pre, sq, d, per.mean()
 
 
@@ -194,8 +237,22 @@ def write_fixture(path, records):
 
 
 def main():
+    global HEAD, WIDTHS, MARGIN
+    args = sys.argv[1:]
+    while args and args[0].startswith("--"):
+        if args[0] == "--head" and len(args) > 1 and args[1] in HEADS:
+            HEAD = args[1]
+        elif args[0] == "--layers" and len(args) > 1:
+            WIDTHS = [int(w) for w in args[1].split(",")]
+        else:
+            sys.exit("usage: make_reference.py [--head NAME] [--layers W,W,...] [OUT]")
+        args = args[2:]
+    # Margins where the fixture's negatives fall on both sides of the hinge
+    # (the learned head has none: its loss is cross-entropy).
+    MARGIN = {"euclidean": 1.0, "manhattan": 8.0, "cosine": 0.2, "learned": 1.0}[HEAD]
+    default = HEAD == "euclidean" and WIDTHS == [H, H, H]
     here = os.path.dirname(os.path.abspath(__file__))
-    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "tests", "data", "reference.bin")
+    out_path = args[0] if args else os.path.join(here, "..", "tests", "data", "reference.bin")
     out_path = os.path.normpath(out_path)
 
     torch.set_num_threads(1)  # fixed summation order, reproducible bytes
@@ -227,13 +284,15 @@ def main():
         ("params3", flat(params3)),
         ("hyper", hyper),
     ]
+    if not default:
+        records.append(("arch", np.array([HEADS[HEAD], len(WIDTHS)] + WIDTHS, dtype=np.float32)))
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     size = write_fixture(out_path, records)
 
     d_np = d.numpy()
     neg = y_np == 0
-    clamp = [i for i in range(B) if float(sq[i]) < DIST_EPS]
-    active = int(np.sum(neg & (d_np < MARGIN)))
+    clamp = [i for i in range(B) if float(sq[i]) < DIST_EPS] if HEAD == "euclidean" else [0]
+    active = int(np.sum(neg & (d_np < MARGIN))) if HEAD != "learned" else 1
     g_flat = flat(g)
     print(f"wrote {out_path} ({size} bytes, {len(records)} records)")
     print(f"pairs: B={B}, {int(y_np.sum())} same, {int(neg.sum())} different")
@@ -263,7 +322,7 @@ def main():
         problems.append("every negative pair has its hinge active (none tests the zero branch)")
     if min_pre < 1e-6 or not same_masks:
         problems.append("a ReLU or hinge is too close to its kink: it may flip between implementations")
-    if np.abs(d_np[neg] - MARGIN).min() < 1e-4:
+    if HEAD != "learned" and np.abs(d_np[neg] - MARGIN).min() < 1e-4:
         problems.append("a distance is within 1e-4 of the margin: the hinge may flip")
     if size >= 2 * 1024 * 1024:
         problems.append("fixture is 2 MB or more")

@@ -24,14 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "contrastive.h"
-#include "distance.h"
 #include "err.h"
+#include "head.h"
 #include "net.h"
 #include "rmsprop.h"
 
 #define IN 784
-#define H 128
 #define MAX_RECORDS 64
 #define MAX_NAME 64
 #define MAX_DIMS 4
@@ -303,9 +301,10 @@ static int compare(const char *name, const float *got, const float *want, size_t
     return fail;
 }
 
-/* Compares two flat parameter-layout buffers tensor by tensor. */
-static int compare_params(const char *what, float *got, float *want, net_shape s, double frac,
-                          double tol)
+/* Compares two flat parameter-layout buffers tensor by tensor, the head's
+ * parameters (hn floats after the network's) last. */
+static int compare_params(const char *what, float *got, float *want, net_shape s, size_t hn,
+                          double frac, double tol)
 {
     net_views g, w;
     net_point(&g, got, s);
@@ -319,14 +318,22 @@ static int compare_params(const char *what, float *got, float *want, net_shape s
         snprintf(name, sizeof name, "%s.b%d", what, l + 1);
         fails += compare(name, g.b[l], w.b[l], cols, 1, frac, tol);
     }
+    if (hn) {
+        char name[32];
+        size_t n = net_param_count(s);
+        snprintf(name, sizeof name, "%s.head", what);
+        fails += compare(name, got + n, want + n, hn, 1, frac, tol);
+    }
     return fails;
 }
 
 /* Everything one training step needs, allocated once. */
 typedef struct {
-    int B;
+    int B, H;
+    uint32_t head;
+    size_t n_net;       /* the network's parameters; the head's follow */
     net_cache c;
-    float *d, *sq, *dd; /* [B] */
+    float *d, *sq, *dd; /* [B]; sq [B * HEAD_CACHE] */
     float *dout;        /* [R, H] gradient w.r.t. the embeddings */
     uint8_t *y;         /* [B] */
     float margin;
@@ -336,15 +343,14 @@ typedef struct {
  * filled; c.a[2], d and sq hold the forward values. Returns the mean loss. */
 static double forward_backward(batch *t, const float *params, float *grads, size_t P)
 {
-    int B = t->B, R = 2 * B;
+    int B = t->B, R = 2 * B, H = t->H;
     net_forward(params, &t->c, R, 0.0f, NULL);
-    const float *emb = net_embedding(&t->c);
-    distance_forward(t->d, t->sq, emb, emb + (size_t)B * H, B, H);
-    double loss = contrastive_sum(t->d, t->y, B, t->margin) / B;
-    contrastive_backward(t->dd, t->d, t->y, B, t->margin, B);
-    distance_backward(t->dout, t->dout + (size_t)B * H, t->dd, emb, emb + (size_t)B * H, t->sq,
-                      t->d, B, H);
+    const float *emb = net_embedding(&t->c), *hp = params + t->n_net;
+    head_forward(t->head, hp, t->d, t->sq, emb, emb + (size_t)B * H, B, H);
+    double loss = head_loss_sum(t->head, t->d, t->y, B, t->margin) / B;
     memset(grads, 0, P * sizeof(float));
+    head_backward(t->head, hp, grads + t->n_net, t->dout, t->dout + (size_t)B * H, t->dd, emb,
+                  emb + (size_t)B * H, t->d, t->sq, t->y, B, H, t->margin, B);
     net_backward(params, grads, &t->c, t->dout, R, 0.0f);
     return loss;
 }
@@ -356,14 +362,38 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *path = argv[1];
-    const net_shape s = net_shape_default(IN);
-    const size_t P = net_param_count(s);
     sm_err e = {{0}};
     fixture fx;
     if (fixture_load(path, &fx, &e)) {
         fprintf(stderr, "test_reference: %s\n", e.msg);
         return 1;
     }
+    /* The architecture: the notebook's unless an "arch" record says
+     * [head, L, width_1 .. width_L]. */
+    net_shape s = net_shape_default(IN);
+    uint32_t head = HEAD_EUCLIDEAN;
+    for (int i = 0; i < fx.n; i++) {
+        const record *r = &fx.r[i];
+        if (strcmp(r->name, "arch") != 0)
+            continue;
+        int L = r->count >= 2 ? (int)r->data[1] : 0;
+        int ok = r->count >= 2 && r->data[0] >= 0 && r->data[0] < HEAD_COUNT && L >= 1 &&
+                 L <= NET_MAX_LAYERS && r->count == (size_t)L + 2;
+        for (int l = 0; ok && l < L; l++)
+            ok = r->data[2 + l] >= 1 && r->data[2 + l] <= NET_MAX_WIDTH;
+        if (!ok) {
+            fprintf(stderr, "test_reference: %s: record \"arch\" is not [head, L, widths]\n",
+                    path);
+            fixture_free(&fx);
+            return 1;
+        }
+        head = (uint32_t)r->data[0];
+        s.layers = L;
+        for (int l = 0; l < NET_MAX_LAYERS; l++)
+            s.width[l] = l < L ? (int)r->data[2 + l] : 0;
+    }
+    const int H = net_out(s);
+    const size_t P = net_param_count(s) + head_param_count(head, H);
 
     /* B comes from y; every other record must agree with it and with P. */
     const record *ry = NULL;
@@ -401,11 +431,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    batch t = {.B = (int)B, .margin = margin};
+    batch t = {.B = (int)B, .H = H, .head = head, .n_net = net_param_count(s), .margin = margin};
     float *params = malloc(P * sizeof(float)), *grads = malloc(P * sizeof(float));
     float *v = calloc(P, sizeof(float));
     t.d = malloc(B * sizeof(float));
-    t.sq = malloc(B * sizeof(float));
+    t.sq = malloc(B * HEAD_CACHE * sizeof(float));
     t.dd = malloc(B * sizeof(float));
     t.dout = malloc((size_t)R * H * sizeof(float));
     t.y = malloc(B);
@@ -426,8 +456,9 @@ int main(int argc, char **argv)
     }
     memcpy(t.c.x, rx->data, (size_t)R * IN * sizeof(float));
     memcpy(params, rp0->data, P * sizeof(float));
-    printf("fixture %s: B = %u pairs, %zu parameters, margin %g, lr %g, rho %g, eps %g\n", path,
-           B, P, margin, cfg.lr, cfg.rho, cfg.eps);
+    printf("fixture %s: %s head, %d layers (embedding %d), B = %u pairs, %zu parameters, margin "
+           "%g, lr %g, rho %g, eps %g\n", path, head_names[head], s.layers, H, B, P, margin,
+           cfg.lr, cfg.rho, cfg.eps);
 
     int fails = 0;
 
@@ -437,7 +468,8 @@ int main(int argc, char **argv)
                      TOL_FORWARD);
     fails += compare("dist", t.d, rdist->data, B, 1, FLOOR_FRACTION, TOL_FORWARD);
     fails += compare("loss", &loss, rloss->data, 1, 1, FLOOR_FRACTION, TOL_FORWARD);
-    fails += compare_params("grads", grads, rgrads->data, s, FLOOR_FRACTION, TOL_GRADS);
+    fails += compare_params("grads", grads, rgrads->data, s, head_param_count(head, H),
+                            FLOOR_FRACTION, TOL_GRADS);
 
     /* A gradient that is all zeros would make the steps below vacuous. */
     size_t nonzero = 0, ref_nonzero = 0;
@@ -462,7 +494,8 @@ int main(int argc, char **argv)
     printf("params changed by %d steps: %zu of %zu: %s\n", STEPS, moved, P,
            moved ? "PASS" : "FAIL");
     fails += moved == 0;
-    fails += compare_params("params3", params, rp3->data, s, FLOOR_FRACTION_PARAMS, TOL_PARAMS);
+    fails += compare_params("params3", params, rp3->data, s, head_param_count(head, H),
+                            FLOOR_FRACTION_PARAMS, TOL_PARAMS);
 
     printf("%s: %d failure%s\n", fails ? "FAIL" : "PASS", fails, fails == 1 ? "" : "s");
     net_cache_free(&t.c);
