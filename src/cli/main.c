@@ -20,6 +20,8 @@ static const command commands[] = {
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold"},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs"},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report"},
+    {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)"},
+    {"compare", cmd_compare, "distance between two image files, and same or different"},
     {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation"},
 };
 

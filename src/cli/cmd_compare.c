@@ -1,0 +1,188 @@
+/* cmd_compare.c - `siamese compare A B`: the distance between two image
+ * files under a trained model, and its verdict at a threshold. The images
+ * are read the way the model reads them (input.h), embedded by the one
+ * embedding call (embed.h) and compared by the distance head eval and
+ * show-pairs use (distance.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "distance.h"
+#include "embed.h"
+#include "input.h"
+#include "json.h"
+#include "model_file.h"
+
+static const char *const cmd = "compare";
+#define FALLBACK_THRESHOLD 0.5f
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: siamese compare A B [options]\n\n"
+            "Embeds the image files A and B the way the model reads images (grey; resized\n"
+            "when it was trained with --size, else they must have its size) and prints\n"
+            "their distance and the verdict: \"same\" when the distance is below the\n"
+            "threshold, else \"different\". Exit status 0 whatever the verdict.\n\n"
+            "options:\n"
+            "  -m, --model FILE    model file (default %s)\n"
+            "  -t, --threshold X   distance below which A and B are \"same\" (default: the\n"
+            "                      threshold train stored in the model, else %.1f)\n"
+            "      --json          print one JSON object: a, b, distance, threshold,\n"
+            "                      threshold_from (option, model or default), same\n"
+            "  -h, --help          show this help\n",
+            CLI_DEFAULT_MODEL, FALLBACK_THRESHOLD);
+}
+
+/* v with the fewest significant digits that read back as the same float
+ * (what is printed is exactly what was compared), and at least its
+ * integer digits (1000, not 1e+03). */
+static void exact(char *out, size_t n, float v)
+{
+    int p0 = 1;
+    for (float a = fabsf(v); a >= 10.0f && p0 < 9; a /= 10.0f)
+        p0++;
+    for (int p = p0; p <= 9; p++) {
+        snprintf(out, n, "%.*g", p, v);
+        if (strtof(out, NULL) == v)
+            return;
+    }
+}
+
+/* s as a JSON string on stdout (valid UTF-8 whatever the bytes, json.h). */
+static void json_string(const char *s)
+{
+    static char buf[6 * 4096 + 16];
+    json_quote(buf, sizeof buf, s);
+    fputs(buf, stdout);
+}
+
+/* The two images [2, P], read separately so that a file that does not fit
+ * is named against the model's size, not against the other file. */
+static int load_pair(const model_t *m, char *const *paths, uint8_t **x, sm_err *e)
+{
+    const size_t P = (size_t)m->shape.in;
+    uint8_t *one[2] = {NULL, NULL};
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0; k++)
+        rc = input_load_files(&m->input, &paths[k], 1, 1, &one[k], e);
+    if (rc == 0 && !(*x = malloc(2 * P)))
+        rc = sm_fail(e, "out of memory");
+    if (rc == 0) {
+        memcpy(*x, one[0], P);
+        memcpy(*x + P, one[1], P);
+    }
+    free(one[0]);
+    free(one[1]);
+    return rc;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"model", required_argument, 0, 'm'}, {"threshold", required_argument, 0, 't'},
+        {"json", no_argument, 0, 'J'},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *model_path = CLI_DEFAULT_MODEL;
+    float threshold = FALLBACK_THRESHOLD;
+    int threshold_set = 0, json = 0;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":m:t:h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 't':
+            bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold);
+            threshold_set = 1;
+            break;
+        case 'J': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
+        }
+        if (bad) {
+            fputc('\n', stderr);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        if (argc - optind < 2)
+            cli_error(cmd, "expected two image files A and B, found %d", argc - optind);
+        else
+            cli_error(cmd, "unexpected argument '%s': expected two image files A and B",
+                      argv[optind + 2]);
+        fputc('\n', stderr);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    char *const *paths = argv + optind;
+
+    sm_err e;
+    model_t m;
+    if (model_load(&m, model_path, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    const char *from = "option";
+    if (!threshold_set) {
+        if (isnan(m.threshold)) {
+            from = "default";
+            cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                      "not finish); using %.1f (--threshold X to choose)", model_path,
+                      FALLBACK_THRESHOLD);
+        } else {
+            from = "model";
+            threshold = m.threshold;
+        }
+    }
+    const int H = m.shape.hidden;
+    uint8_t *x = NULL;
+    float *emb = malloc(2 * (size_t)H * sizeof *emb);
+    int rc = 1;
+    if (!emb) {
+        cli_error(cmd, "out of memory");
+        goto done;
+    }
+    if (load_pair(&m, paths, &x, &e) != 0 ||
+        embed_images(emb, m.params, m.shape, x, 2, NULL, 1, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        goto done;
+    }
+    float d, sq;
+    distance_forward(&d, &sq, emb, emb + H, 1, H);
+    int same = d < threshold;
+    char ds[32], ts[32];
+    exact(ds, sizeof ds, d);
+    exact(ts, sizeof ts, threshold);
+    if (json) {
+        printf("{\"a\": ");
+        json_string(paths[0]);
+        printf(", \"b\": ");
+        json_string(paths[1]);
+        printf(", \"distance\": %s, \"threshold\": %s, \"threshold_from\": \"%s\", "
+               "\"same\": %s}\n", ds, ts, from, same ? "true" : "false");
+    } else {
+        /* Six decimals, unless rounding them would contradict the verdict
+         * (a distance just under the threshold): then every digit. */
+        char d6[32];
+        snprintf(d6, sizeof d6, "%.6f", d);
+        printf("distance %s  threshold %s  %s\n", (strtod(d6, NULL) < threshold) == same ? d6 : ds,
+               ts, same ? "same" : "different");
+    }
+    rc = 0;
+    if (fflush(stdout) != 0) {
+        cli_error(cmd, "cannot write to stdout: %s", strerror(errno));
+        rc = 1;
+    }
+done:
+    free(x);
+    free(emb);
+    model_free(&m);
+    return rc;
+}
