@@ -2,15 +2,15 @@
 # test_embed.sh - `siamese compare` and `siamese embed` end to end on a
 # small model: an image compared with itself gives the clamped distance
 # sqrt(1e-7) and "same"; a different test pair gives the distance
-# show-pairs prints for it, at the threshold train stored (and the default
-# 0.5 with a note when the model has none); embed's .npy (header parsed
-# here, data read by Python's struct and by numpy.load when numpy is
-# installed) and .csv hold the same floats, their rows give compare's
-# distance, and an IDX test image embeds as its PGM export does; the
-# index CSV names each row's file in bytewise order, quoting names that
-# need it, or the split index and class for --data (IDX and image
-# folders); bad files exit 1 with one line naming them and leave the old
-# output, bad usage exits 2.
+# show-pairs prints for it, at the threshold train stored (0.5 and a note
+# when the model has none), also under a model trained with --size (the
+# files resized as its data was); embed's .npy (header parsed here, data
+# read by Python's struct and by numpy.load when numpy is installed) and
+# .csv hold the same floats, their rows give compare's distance, and an
+# IDX test image embeds as its PGM export does; the index CSV names each
+# row's file in bytewise order, quoting names that need it, or the split
+# index and class for --data (IDX and image folders); bad files exit 1
+# with one line naming them and leave the old output; bad usage exits 2.
 #
 # The test images are PGM files cut from the IDX bytes here (a P5 header
 # and 784 bytes), so the test needs no other command.
@@ -111,6 +111,23 @@ run big compare "$tmp/a.pgm" "$tmp/b.pgm" --model "$model" --threshold 1000
 check '[ $rc -eq 0 ] && grep -q " same$" "$tmp/big.out" && grep -q "threshold 1000 " "$tmp/big.out"' "compare --threshold 1000: exit $rc, $(cat "$tmp/big.out")"
 run small compare "$tmp/a.pgm" "$tmp/b.pgm" --model "$model" --threshold 0.0001
 check '[ $rc -eq 0 ] && grep -q " different$" "$tmp/small.out"' "compare --threshold 0.0001: exit $rc, $(cat "$tmp/small.out")"
+
+# A model trained with --size 14x14 reads the 28x28 files as it read its
+# data (box filter): compare gives show-pairs' distance under it too, and
+# a 2x2 file is resized, not refused.
+run train14 train --size 14x14 --epochs 1 --train-pairs 2000 --threads 1 --model "$tmp/m14.siam" --data "$data" --quiet
+check '[ $rc -eq 0 ]' "train --size 14x14 failed (exit $rc): $(cat "$tmp/train14.err")"
+run show14 show-pairs --model "$tmp/m14.siam" --split test --data "$data" --count 20 --out "$tmp/p14.png"
+read -r l14 r14 shown14 <<<"$(awk -F'\t' '$7 == "different" && $8 != "" {print $3, $5, $8; exit}' "$tmp/show14.out")"
+pgm "${l14:-0}" "$tmp/c.pgm"
+pgm "${r14:-1}" "$tmp/d.pgm"
+run c14 compare "$tmp/c.pgm" "$tmp/d.pgm" --model "$tmp/m14.siam" --json
+d14=$(sed -n 's/.*"distance": \([^,]*\),.*/\1/p' "$tmp/c14.out")
+check '[ $rc -eq 0 ] && near "$d14" "${shown14:-}" 0.00006' \
+  "compare under the 14x14 model gives '$d14' (exit $rc), show-pairs printed '${shown14:-}': $(cat "$tmp/c14.err")"
+printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
+run tiny14 compare "$tmp/tiny.pgm" "$tmp/d.pgm" --model "$tmp/m14.siam"
+check '[ $rc -eq 0 ] && grep -q "^distance " "$tmp/tiny14.out"' "a 2x2 image under the --size model: exit $rc, $(cat "$tmp/tiny14.err")"
 
 # A model without a threshold (NaN, as version 1 files load): 0.5 and a note.
 if [ $py = 1 ]; then
@@ -288,7 +305,6 @@ check '[ "$(cat "$tmp/f.index.csv")" = "row,path,class
 3,$tmp/fold/test/shoe/2.pgm,shoe" ]' "image-folder index: $(cat "$tmp/f.index.csv")"
 
 # --- bad files: exit 1, one line naming the file, old output kept
-printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
 cp "$tmp/e.npy" "$tmp/e.keep"
 expect_fail c_missing 1 "$tmp/nope.pgm" compare "$tmp/nope.pgm" "$tmp/a.pgm" --model "$model"
 expect_fail c_tiny 1 "$tmp/tiny.pgm" compare "$tmp/a.pgm" "$tmp/tiny.pgm" --model "$model"

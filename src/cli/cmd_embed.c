@@ -295,9 +295,9 @@ int cmd_embed(int argc, char **argv)
     }
     double t3 = cli_now();
     if (o.verbose)
-        cli_error(cmd, "read %zu images in %.3f s; embedded them in %.3f s on %ld threads "
+        cli_error(cmd, "read %zu images in %.3f s; embedded them in %.3f s on %ld thread%s "
                   "(%.0f images/s); wrote the files in %.3f s", n, t1 - t0, t2 - t1, o.threads,
-                  t2 > t1 ? (double)n / (t2 - t1) : 0.0, t3 - t2);
+                  o.threads == 1 ? "" : "s", t2 > t1 ? (double)n / (t2 - t1) : 0.0, t3 - t2);
     printf("wrote %s: %zu embeddings of %zu floats (index: %s)\n", o.out, n, H, index);
     rc = 0;
     if (fflush(stdout) != 0) {
