@@ -3,14 +3,15 @@
 # small model: an image compared with itself gives the clamped distance
 # sqrt(1e-7) and "same"; a different test pair gives the distance
 # show-pairs prints for it, at the threshold train stored (0.5 and a note
-# when the model has none), also under a model trained with --size (the
-# files resized as its data was); embed's .npy (header parsed here, data
-# read by Python's struct and by numpy.load when numpy is installed) and
-# .csv hold the same floats, their rows give compare's distance, and an
-# IDX test image embeds as its PGM export does; the index CSV names each
-# row's file in bytewise order, quoting names that need it, or the split
-# index and class for --data (IDX and image folders); bad files exit 1
-# with one line naming them and leave the old output; bad usage exits 2.
+# when the model has none), also under a model with the learned head,
+# other layers and --size (the files resized as its data was); embed's
+# .npy (header parsed here, data read by Python's struct and by
+# numpy.load when numpy is installed) and .csv hold the same floats,
+# their rows give compare's distance, and an IDX test image embeds as its
+# PGM export does; the index CSV names each row's file in bytewise order,
+# quoting names that need it, or the split index and class for --data
+# (IDX and image folders); bad files exit 1 with one line naming them and
+# leave the old output; bad usage exits 2.
 #
 # The test images are PGM files cut from the IDX bytes here (a P5 header
 # and 784 bytes), so the test needs no other command.
@@ -112,21 +113,29 @@ check '[ $rc -eq 0 ] && grep -q " same$" "$tmp/big.out" && grep -q "threshold 10
 run small compare "$tmp/a.pgm" "$tmp/b.pgm" --model "$model" --threshold 0.0001
 check '[ $rc -eq 0 ] && grep -q " different$" "$tmp/small.out"' "compare --threshold 0.0001: exit $rc, $(cat "$tmp/small.out")"
 
-# A model trained with --size 14x14 reads the 28x28 files as it read its
-# data (box filter): compare gives show-pairs' distance under it too, and
-# a 2x2 file is resized, not refused.
-run train14 train --size 14x14 --epochs 1 --train-pairs 2000 --threads 1 --model "$tmp/m14.siam" --data "$data" --quiet
-check '[ $rc -eq 0 ]' "train --size 14x14 failed (exit $rc): $(cat "$tmp/train14.err")"
-run show14 show-pairs --model "$tmp/m14.siam" --split test --data "$data" --count 20 --out "$tmp/p14.png"
+# A model with another head, layers and input size (--distance learned
+# --layers 64,32 --size 14x14): compare resizes the 28x28 files as the
+# model's data was resized and uses its head, so it gives show-pairs'
+# distance under it; embed's rows are its 32 floats; a 2x2 file is
+# resized, not refused.
+m2=$tmp/m14.siam
+run train14 train --size 14x14 --distance learned --layers 64,32 --epochs 1 --train-pairs 2000 \
+  --threads 1 --model "$m2" --data "$data" --quiet
+check '[ $rc -eq 0 ]' "train --size 14x14 --distance learned failed (exit $rc): $(cat "$tmp/train14.err")"
+run show14 show-pairs --model "$m2" --split test --data "$data" --count 20 --out "$tmp/p14.png"
 read -r l14 r14 shown14 <<<"$(awk -F'\t' '$7 == "different" && $8 != "" {print $3, $5, $8; exit}' "$tmp/show14.out")"
 pgm "${l14:-0}" "$tmp/c.pgm"
 pgm "${r14:-1}" "$tmp/d.pgm"
-run c14 compare "$tmp/c.pgm" "$tmp/d.pgm" --model "$tmp/m14.siam" --json
+run c14 compare "$tmp/c.pgm" "$tmp/d.pgm" --model "$m2" --json
 d14=$(sed -n 's/.*"distance": \([^,]*\),.*/\1/p' "$tmp/c14.out")
 check '[ $rc -eq 0 ] && near "$d14" "${shown14:-}" 0.00006' \
-  "compare under the 14x14 model gives '$d14' (exit $rc), show-pairs printed '${shown14:-}': $(cat "$tmp/c14.err")"
+  "compare under the learned-head 14x14 model gives '$d14' (exit $rc), show-pairs printed '${shown14:-}': $(cat "$tmp/c14.err")"
+check 'grep -q "\"head\": \"learned\"" "$tmp/c14.out"' "compare --json does not name the learned head: $(cat "$tmp/c14.out")"
+run e14 embed --model "$m2" --out "$tmp/e14.csv" "$tmp/c.pgm" "$tmp/d.pgm"
+check '[ $rc -eq 0 ] && grep -q "2 embeddings of 32 floats" "$tmp/e14.out" && [ "$(head -1 "$tmp/e14.csv" | tr , "\n" | wc -l)" -eq 32 ]' \
+  "embed under --layers 64,32: exit $rc, $(cat "$tmp/e14.out" "$tmp/e14.err")"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
-run tiny14 compare "$tmp/tiny.pgm" "$tmp/d.pgm" --model "$tmp/m14.siam"
+run tiny14 compare "$tmp/tiny.pgm" "$tmp/d.pgm" --model "$m2"
 check '[ $rc -eq 0 ] && grep -q "^distance " "$tmp/tiny14.out"' "a 2x2 image under the --size model: exit $rc, $(cat "$tmp/tiny14.err")"
 
 # A model without a threshold (NaN, as version 1 files load): 0.5 and a note.

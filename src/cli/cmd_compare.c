@@ -1,8 +1,8 @@
 /* cmd_compare.c - `siamese compare A B`: the distance between two image
  * files under a trained model, and its verdict at a threshold. The images
  * are read the way the model reads them (input.h), embedded by the one
- * embedding call (embed.h) and compared by the distance head eval and
- * show-pairs use (distance.h). */
+ * embedding call (embed.h) and compared by the model's distance head, the
+ * one eval and show-pairs use (head.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "distance.h"
 #include "embed.h"
+#include "head.h"
 #include "input.h"
 #include "json.h"
 #include "model_file.h"
@@ -25,13 +25,14 @@ static void usage(FILE *out)
             "usage: siamese compare A B [options]\n\n"
             "Embeds the image files A and B the way the model reads images (grey; resized\n"
             "when it was trained with --size, else they must have its size) and prints\n"
-            "their distance and the verdict: \"same\" when the distance is below the\n"
-            "threshold, else \"different\". Exit status 0 whatever the verdict.\n\n"
+            "their distance under the model's head (eval's and show-pairs') and the\n"
+            "verdict: \"same\" when the distance is below the threshold, else \"different\".\n"
+            "Exit status 0 whatever the verdict.\n\n"
             "options:\n"
             "  -m, --model FILE    model file (default %s)\n"
             "  -t, --threshold X   distance below which A and B are \"same\" (default: the\n"
             "                      threshold train stored in the model, else %.1f)\n"
-            "      --json          print one JSON object: a, b, distance, threshold,\n"
+            "      --json          print one JSON object: a, b, head, distance, threshold,\n"
             "                      threshold_from (option, model or default), same\n"
             "  -h, --help          show this help\n",
             CLI_DEFAULT_MODEL, FALLBACK_THRESHOLD);
@@ -141,7 +142,7 @@ int cmd_compare(int argc, char **argv)
             threshold = m.threshold;
         }
     }
-    const int H = m.shape.hidden;
+    const int H = net_out(m.shape);
     uint8_t *x = NULL;
     float *emb = malloc(2 * (size_t)H * sizeof *emb);
     int rc = 1;
@@ -154,8 +155,8 @@ int cmd_compare(int argc, char **argv)
         cli_error(cmd, "%s", e.msg);
         goto done;
     }
-    float d, sq;
-    distance_forward(&d, &sq, emb, emb + H, 1, H);
+    float d, cache[HEAD_CACHE];
+    head_forward(m.head, model_head_params(&m, m.params), &d, cache, emb, emb + H, 1, H);
     int same = d < threshold;
     char ds[32], ts[32];
     exact(ds, sizeof ds, d);
@@ -165,8 +166,9 @@ int cmd_compare(int argc, char **argv)
         json_string(paths[0]);
         printf(", \"b\": ");
         json_string(paths[1]);
-        printf(", \"distance\": %s, \"threshold\": %s, \"threshold_from\": \"%s\", "
-               "\"same\": %s}\n", ds, ts, from, same ? "true" : "false");
+        printf(", \"head\": \"%s\", \"distance\": %s, \"threshold\": %s, "
+               "\"threshold_from\": \"%s\", \"same\": %s}\n", head_names[m.head], ds, ts, from,
+               same ? "true" : "false");
     } else {
         /* Six decimals, unless rounding them would contradict the verdict
          * (a distance just under the threshold): then every digit. */

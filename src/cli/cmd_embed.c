@@ -278,7 +278,7 @@ int cmd_embed(int argc, char **argv)
         paths = listed;
     }
     double t1 = cli_now();
-    const size_t H = (size_t)m.shape.hidden;
+    const size_t H = (size_t)net_out(m.shape);
     if (n > SIZE_MAX / sizeof *emb / H || !(emb = malloc(n * H * sizeof *emb + 1))) {
         cli_error(cmd, "out of memory for %zu embeddings of %zu floats", n, H);
         goto done;
