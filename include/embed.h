@@ -34,9 +34,10 @@ void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, 
 
 /* emb [n, H] = embeddings, in evaluation mode, of the images [n, P]
  * (bytes, P = shape.in) whose used[i] is non-zero (all when used is NULL;
- * other rows are left as they are), batched 1,024 rows at a time and split
- * between `threads` worker threads, each with single-threaded BLAS (rows
- * never depend on the thread count). Returns 0 or -1 with e set. */
+ * other rows are left as they are). Images [1024 k, 1024 (k+1)) form one
+ * batch (BLAS rounds a row by its place in the batch), the blocks shared
+ * out between `threads` worker threads with single-threaded BLAS: a row
+ * never depends on the thread count. Returns 0 or -1 with e set. */
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
                  size_t n, const uint8_t *used, int threads, sm_err *e);
 

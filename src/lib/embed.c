@@ -82,12 +82,17 @@ typedef struct {
     int T;
 } embed_job;
 
+/* Worker t embeds the fixed blocks t, t + T, ... of EMBED_CHUNK images:
+ * each block is one forward pass whatever the thread count, so an image's
+ * embedding (which BLAS rounds by its place in the batch) never depends
+ * on it. */
 static void embed_worker(void *ctx, int t)
 {
     embed_job *j = ctx;
-    size_t n = j->view.n, T = (size_t)j->T;
-    embed_range(j->emb, j->params, &j->caches[t], &j->view, j->used, n * (size_t)t / T,
-                n * ((size_t)t + 1) / T);
+    size_t n = j->view.n;
+    for (size_t lo = (size_t)t * EMBED_CHUNK; lo < n; lo += (size_t)j->T * EMBED_CHUNK)
+        embed_range(j->emb, j->params, &j->caches[t], &j->view, j->used, lo,
+                    lo + EMBED_CHUNK < n ? lo + EMBED_CHUNK : n);
 }
 
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
@@ -95,8 +100,10 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
 {
     if (threads < 1)
         threads = 1;
-    if ((size_t)threads > n / 256 + 1) /* small sets: not worth a thread */
-        threads = (int)(n / 256 + 1);
+    if ((size_t)threads > (n + EMBED_CHUNK - 1) / EMBED_CHUNK) /* a block per thread at most */
+        threads = (int)((n + EMBED_CHUNK - 1) / EMBED_CHUNK);
+    if (threads < 1)
+        threads = 1;
     embed_job j = {emb, params, shape, {0}, used, NULL, threads};
     j.view.n = n;
     j.view.rows = 1;

@@ -29,8 +29,8 @@ float head_default_margin(uint32_t head)
     /* euclidean: the notebook's 1; manhattan and cosine: see
      * docs/results/heads.md for the margins tried. */
     switch (head) {
-    case HEAD_MANHATTAN: return 4.0f;
-    case HEAD_COSINE: return 0.5f;
+    case HEAD_MANHATTAN: return 8.0f;
+    case HEAD_COSINE: return 1.0f;
     default: return 1.0f;
     }
 }
