@@ -101,7 +101,8 @@ static int parse(int argc, char **argv, train_opts *o)
             o->set_lr = 1;
             break;
         case 'R':
-            bad = opt_float(cmd, "rho", optarg, 0, 0.999999, 1, &o->cfg.rho);
+            bad = opt_float(cmd, "rho", optarg, 0, 1, OPT_FROM_MIN | OPT_BELOW_MAX,
+                            &o->cfg.rho);
             o->set_rho = 1;
             break;
         case 'M':
