@@ -430,7 +430,7 @@ int cmd_train(int argc, char **argv)
         fflush(stdout);
     }
 
-    step_ctx sc = {.live = !o.quiet && isatty(STDERR_FILENO)};
+    step_ctx sc = {.live = !o.quiet && progress_live(stderr)};
     size_t steps = trainer_steps(&t);
     rc = 0;
     atomic_tmp_name(o.model, pending_tmp[0], sizeof pending_tmp[0]);
