@@ -7,7 +7,9 @@
  *
  * Every fault is reported with its own message naming the file, what was
  * expected and what was found; the payload must be exactly as long as the
- * header says (a truncated or a longer file is refused).
+ * header says (a truncated or a longer file is refused). A gzip file may
+ * hold several members, read as one stream (as gzip -d does); bytes after
+ * the last member are refused as trailing garbage.
  */
 #ifndef SIAMESE_IDX_H
 #define SIAMESE_IDX_H

@@ -11,11 +11,6 @@
 
 #include <stddef.h>
 
-/* Length of the valid UTF-8 sequence starting at s (1..4; s holds n > 0
- * bytes), or 0 when the bytes there are not valid UTF-8 (overlong forms,
- * surrogates and code points above U+10FFFF are invalid). */
-int utf8_sequence_length(const unsigned char *s, size_t n);
-
 /* Writes s as a quoted JSON string into out [n] (always NUL-terminated;
  * cut short, still quoted, when out is too small). Returns the length. */
 size_t json_quote(char *out, size_t n, const char *s);

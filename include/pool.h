@@ -15,8 +15,20 @@ typedef struct pool pool_t;
 typedef void (*pool_fn)(void *ctx, int t);
 
 /* A pool of n >= 1 threads in all (n - 1 created). NULL with e set on
- * failure. */
+ * failure. The pool spins or sleeps while it waits, as pool_should_spin
+ * says for n and pool_cores(). */
 pool_t *pool_create(int n, sm_err *e);
+
+/* Whether waiting threads of a pool of `threads` threads in all should
+ * poll (spin) briefly before sleeping, on `cores` usable cores: only when
+ * every thread has a core of its own (threads <= cores). With more
+ * threads than cores a spinning thread takes the core a working thread
+ * needs, and every step waits for the slowest worker. */
+int pool_should_spin(int threads, int cores);
+
+/* The cores this process may run on: the online CPUs, fewer when the
+ * affinity mask (taskset, cgroup cpusets) allows fewer; at least 1. */
+int pool_cores(void);
 /* Calls fn(ctx, t) for every t in 0..n-1 and returns when all are done. */
 void pool_run(pool_t *p, pool_fn fn, void *ctx);
 

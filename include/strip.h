@@ -42,9 +42,12 @@ typedef struct {
     const char *title;
 } strip_spec;
 
-/* Computes the layout for `count` pairs of rows x cols images. */
-void strip_layout_compute(strip_layout *L, size_t count, int rows, int cols, int scale,
-                          int with_distances);
+/* Computes the layout for `count` pairs of rows x cols images. Returns 0,
+ * or -1 with e set (e may be NULL) and L zeroed when the picture would be
+ * more than CANVAS_MAX_SIDE pixels wide or high; the message gives the
+ * size it would have. */
+int strip_layout_compute(strip_layout *L, size_t count, size_t rows, size_t cols, int scale,
+                         int with_distances, sm_err *e);
 
 /* Widens L so that the title and the legend lines fit between the margins
  * (strip_render calls it; the images do not move). */

@@ -99,6 +99,15 @@ expect_usage_error() {
     expect_empty out
 }
 
+# stderr holds no control characters but the line ends.
+expect_printable() {
+    if LC_ALL=C tr -d '\n' <"$T/err" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+        fail "stderr has control characters: $(od -c "$T/err" | head -3)"
+    else
+        ok
+    fi
+}
+
 # A runtime error: exit 1 and exactly one line on stderr containing TEXT.
 expect_runtime_error() {
     expect_rc 1
@@ -235,6 +244,28 @@ train_bad --seed -1
 train_bad --threads 257
 train_bad --rho nan
 train_bad --margin 1e999
+# Just past the documented limits; 0.99999999 is below 1 but is 1 as the
+# float rho is stored in.
+train_bad --dropout 0.991
+train_bad --rho 0.99999999
+train_bad --lr 10.001
+train_bad --margin 1000.001
+
+# train_ok OPTION VALUE: a documented limit is accepted as documented
+# ("0 to 0.99" takes 0.99, although 0.99 is 0.99000001 as a float). The run
+# then fails for another reason, its model folder is missing: exit 1, one
+# line about that path, not a word about OPTION.
+train_ok() {
+    run "train $1 $2 accepted" "$BIN" train --data "$EMPTY" --model "$T/no-dir/m.siam" "$1" "$2"
+    expect_runtime_error "$T/no-dir/m.siam"
+    expect_not_in err "$1"
+}
+train_ok --dropout 0.99
+train_ok --dropout 0
+train_ok --rho 0
+train_ok --rho 0.9999999
+train_ok --lr 10
+train_ok --margin 1000
 
 # eval_bad / bench_bad OPTION VALUE: the same for eval and bench.
 eval_bad() {
@@ -248,6 +279,7 @@ eval_bad --threshold -0.5
 eval_bad --threshold nan
 eval_bad --threshold inf
 eval_bad --threshold 1e999
+eval_bad --threshold 1000001
 eval_bad --scale 0
 eval_bad --scale 9
 eval_bad --scale x
@@ -263,6 +295,15 @@ bench_bad --threads 0
 bench_bad --threads -1
 bench_bad --threads abc
 bench_bad --threads 1e9
+# The largest threshold is accepted (the missing model is what fails).
+run "eval --threshold 1e6 accepted" "$BIN" eval --data "$EMPTY" --model "$T/no-dir/m.siam" \
+    --threshold 1e6
+expect_runtime_error "$T/no-dir/m.siam"
+expect_not_in err "--threshold"
+run "show-pairs --threshold 1e6 accepted" "$BIN" show-pairs --data "$EMPTY" \
+    --model "$T/no-dir/m.siam" --threshold 1e6 --out "$T/never.png"
+expect_runtime_error "$T/no-dir/m.siam"
+expect_not_in err "--threshold"
 run "eval positional" "$BIN" eval extra
 expect_usage_error "usage: siamese eval" "unexpected argument 'extra'"
 run "bench unknown option" "$BIN" bench --epochs 3
@@ -293,6 +334,37 @@ run "train, history folder missing" "$BIN" train --model "$T/m.siam" \
     --history /nonexistent-dir/h.csv --epochs 1 --data "$EMPTY"
 expect_runtime_error "/nonexistent-dir/h.csv"
 [ ! -e "$T/m.siam" ] && ok || fail "model file written although the run was refused"
+
+# Bytes of a bad file and file names with control characters are shown
+# escaped (\xNN): the error stays one line and cannot drive the terminal.
+PNG_BYTES='\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0'
+printf "$PNG_BYTES" >"$T/picture.png"
+run "eval --model a PNG" "$BIN" eval --data "$EMPTY" --model "$T/picture.png"
+expect_runtime_error "$T/picture.png" "not a siamese model file" '\x89PNG\x0d\x0a\x1a'
+expect_printable
+mkdir "$T/png-data" "$T/lt-data"
+printf "$PNG_BYTES" >"$T/png-data/train-images-idx3-ubyte.gz"
+run "a PNG as train-images" "$BIN" show-pairs --data "$T/png-data" --out "$T/never.png"
+expect_runtime_error "$T/png-data/train-images-idx3-ubyte.gz" "not an IDX file"
+expect_printable
+# Starts like an HTML page ('<'), then a carriage return, a newline and
+# an escape: the reader shows its first four bytes.
+printf '<\r\n\033[2J' >"$T/lt-data/train-images-idx3-ubyte.gz"
+run "'<' CR LF ESC as train-images" "$BIN" show-pairs --data "$T/lt-data" --out "$T/never.png"
+expect_runtime_error "$T/lt-data/train-images-idx3-ubyte.gz" 'starts with "<\x0d\x0a\x1b"'
+expect_printable
+NL_DIR="$T/new"$'\n'"line"
+run "--model path with a newline" "$BIN" train --data "$EMPTY" --model "$NL_DIR/m.siam"
+expect_runtime_error "$T/new\x0aline/m.siam"
+expect_printable
+run "--data path with a newline and an escape" "$BIN" show-pairs --data "$NL_DIR"$'\033'
+expect_runtime_error "$T/new\x0aline\x1b/train-images-idx3-ubyte"
+expect_printable
+# A path longer than a message holds keeps the reason after it whole.
+LONG_DIR=$T/$(printf 'very-long-folder-name/%.0s' $(seq 60))
+run "--model path of 1,300 characters" "$BIN" train --data "$EMPTY" --model "$LONG_DIR/m.siam"
+expect_runtime_error "/m.siam: cannot create a file there: No such file or directory" "$T/very"
+expect_printable
 
 run "show-pairs --data empty dir" "$BIN" show-pairs --data "$EMPTY"
 expect_runtime_error "$EMPTY/train-images-idx3-ubyte"

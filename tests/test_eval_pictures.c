@@ -386,7 +386,7 @@ static void check_show_pairs(const shown_t *s, const char *png, size_t expect_ro
     snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %g",
              only_errors ? "wrongly predicted " : "", "test", (double)THRESHOLD);
     strip_layout L;
-    strip_layout_compute(&L, (size_t)s->nrows, (int)split->rows, (int)split->cols, SCALE, 1);
+    strip_layout_compute(&L, (size_t)s->nrows, split->rows, split->cols, SCALE, 1, NULL);
     strip_layout_fit(&L, title, strip_legend);
     image_t im = {0};
     int n = 0;

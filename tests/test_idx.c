@@ -363,6 +363,99 @@ static void test_gzip_damage(void)
     free(gz);
 }
 
+/* Concatenated gzip members are one stream (gzip(1) and RFC 1952 say so);
+ * anything else after the last member is refused, naming the file. zlib's
+ * gzread skips such garbage silently. */
+static void test_gzip_members(void)
+{
+    static uint8_t buf[4 + 12 + 4 * 30 * 30];
+    const uint32_t dims[3] = {4, 30, 30};
+    size_t n = make_idx(buf, IDX_MAGIC_IMAGES, dims, 3, 4 * 30 * 30, NULL);
+    /* The IDX bytes split in three pieces, one member each; the header
+     * and the payload straddle the joins. */
+    const size_t cut1 = 10, cut2 = 1000;
+    write_gz(tpath("m1.gz"), buf, cut1);
+    write_gz(tpath("m2.gz"), buf + cut1, cut2 - cut1);
+    write_gz(tpath("m3.gz"), buf + cut2, n - cut2);
+    size_t n1, n2, n3;
+    uint8_t *g1 = read_whole(tpath("m1.gz"), &n1), *g2 = read_whole(tpath("m2.gz"), &n2),
+            *g3 = read_whole(tpath("m3.gz"), &n3);
+    uint8_t *cat = malloc(n1 + n2 + n3 + 64);
+    memcpy(cat, g1, n1);
+    memcpy(cat + n1, g2, n2);
+    memcpy(cat + n1 + n2, g3, n3);
+    size_t cn = n1 + n2 + n3;
+    write_plain(tpath("members.gz"), cat, cn);
+    idx_array a;
+    sm_err e = {{0}};
+    int rc = idx_read(tpath("members.gz"), IDX_MAGIC_IMAGES, &a, &e);
+    CHECK(rc == 0, "three concatenated gzip members refused: %s", e.msg);
+    if (rc == 0) {
+        CHECK(a.ndim == 3 && a.dims[0] == 4 && a.dims[1] == 30 && a.dims[2] == 30,
+              "members: dims %u [%u %u %u]", a.ndim, a.dims[0], a.dims[1], a.dims[2]);
+        CHECK(a.size == n - 16 && memcmp(a.data, buf + 16, a.size) == 0,
+              "members: the data differ from what was written");
+        idx_free(&a);
+    }
+    /* An empty member at the end is still a member. */
+    write_gz(tpath("empty-member.gz"), "", 0);
+    size_t en;
+    uint8_t *empty = read_whole(tpath("empty-member.gz"), &en);
+    memcpy(cat + cn, empty, en);
+    write_plain(tpath("members-empty.gz"), cat, cn + en);
+    rc = idx_read(tpath("members-empty.gz"), IDX_MAGIC_IMAGES, &a, &e);
+    CHECK(rc == 0, "members and an empty member refused: %s", e.msg);
+    if (rc == 0)
+        idx_free(&a);
+
+    /* Garbage after the last member: text, one byte, zeros, a lone 1f. */
+    static const struct {
+        const char *name, *junk;
+        size_t len;
+    } tails[] = {
+        {"junk-text.gz", "appended by mistake\n", 20},
+        {"junk-byte.gz", "x", 1},
+        {"junk-zeros.gz", "\0\0\0\0\0\0\0\0", 8},
+        {"junk-1f.gz", "\x1f", 1},
+        {"junk-1f00.gz", "\x1f\x00junk", 6},
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        memcpy(cat + n1 + n2 + n3, tails[i].junk, tails[i].len);
+        write_plain(tpath(tails[i].name), cat, cn + tails[i].len);
+        EXPECT_FAIL(tpath(tails[i].name), IDX_MAGIC_IMAGES, "trailing");
+        EXPECT_FAIL(tpath(tails[i].name), IDX_MAGIC_IMAGES, "after the gzip data");
+    }
+    /* Garbage after a single member, where gzread stops silently. */
+    write_gz(tpath("one.gz"), buf, n);
+    size_t on;
+    uint8_t *one = read_whole(tpath("one.gz"), &on);
+    uint8_t *junked = malloc(on + 100);
+    memcpy(junked, one, on);
+    memset(junked + on, 'J', 100);
+    write_plain(tpath("one-junk.gz"), junked, on + 100);
+    EXPECT_FAIL(tpath("one-junk.gz"), IDX_MAGIC_IMAGES, "trailing garbage");
+    /* What looks like another member but is not one: damaged, not junk. */
+    memcpy(junked + on, "\x1f\x8b" "JJJJJJJJ", 10);
+    write_plain(tpath("one-fake-member.gz"), junked, on + 10);
+    {
+        idx_array t;
+        sm_err te = {{0}};
+        rc = idx_read(tpath("one-fake-member.gz"), IDX_MAGIC_IMAGES, &t, &te);
+        CHECK(rc == -1 && strstr(te.msg, tpath("one-fake-member.gz")) &&
+                  (strstr(te.msg, "damaged") || strstr(te.msg, "truncated")),
+              "a false second member: rc %d, %s", rc, te.msg);
+        if (rc == 0)
+            idx_free(&t);
+    }
+    free(g1);
+    free(g2);
+    free(g3);
+    free(cat);
+    free(empty);
+    free(one);
+    free(junked);
+}
+
 /* Writes a tiny four-file data folder: `ntrain` train and `ntest` test
  * images of rows x cols, labels i % 10 unless overridden by the caller. */
 typedef struct {
@@ -689,6 +782,7 @@ int main(void)
     test_valid();
     test_faults();
     test_gzip_damage();
+    test_gzip_members();
     test_no_giant_allocation();
     test_dataset();
     test_find_dir();

@@ -215,6 +215,165 @@ static size_t ring_not_white(const uint8_t *px, int w, int h, int x, int y, int 
     return bad;
 }
 
+/* strip_layout_compute works its sizes out in 64 bits: a picture too large
+ * for a canvas is refused with its true size, at the exact limit, and no
+ * input makes the arithmetic overflow (UBSan would report it). */
+static void test_layout_limits(void)
+{
+    strip_layout L;
+    sm_err e = {{0}};
+    /* 3 pairs of 1 x 53,687,091 images at scale 16: the width wrapped a
+     * 32-bit int. margin 4s, gap 2s, frame s: col_w = cols*s + 6s. */
+    const int64_t s = 16, cols = 53687091;
+    const int64_t want_w = 2 * 4 * s + 3 * (cols * s + 6 * s);
+    memset(&L, 0x55, sizeof L);
+    int rc = strip_layout_compute(&L, 3, 1, (size_t)cols, (int)s, 0, &e);
+    char want[64];
+    snprintf(want, sizeof want, "picture %lld x ", (long long)want_w);
+    CHECK(rc == -1, "3 pairs of 1 x 53687091 at scale 16 accepted (width %d)", L.width);
+    CHECK(strstr(e.msg, want) && strstr(e.msg, "more than 32768"), "message: %s (want '%s')",
+          e.msg, want);
+    CHECK(L.width == 0 && L.height == 0 && L.img_w == 0, "layout not zeroed on failure");
+    rc = strip_layout_compute(&L, 20, 1, (size_t)cols, 16, 1, &e);
+    CHECK(rc == -1 && strstr(e.msg, "20 pairs of 1 x 53687091 images at scale 16"),
+          "20 pairs: %d %s", rc, e.msg);
+
+    /* At scale 1, one pair: width = 8 + cols + 6. 32754 columns fill 32768
+     * exactly; one more is refused. Rows likewise, two images high:
+     * height = 4 + 10 + 2 + 1 + 2 rows + 2 + 1 + 2 + 10 + 4 = 2 rows + 36. */
+    rc = strip_layout_compute(&L, 1, 28, 32754, 1, 0, &e);
+    CHECK(rc == 0 && L.width == 32768, "width at the limit: rc %d, width %d (%s)", rc, L.width,
+          e.msg);
+    rc = strip_layout_compute(&L, 1, 28, 32755, 1, 0, &e);
+    CHECK(rc == -1 && strstr(e.msg, "picture 32769 x "), "one past the width: %d %s", rc, e.msg);
+    rc = strip_layout_compute(&L, 1, 16366, 28, 1, 0, &e);
+    CHECK(rc == 0 && L.height == 32768, "height at the limit: rc %d, height %d (%s)", rc,
+          L.height, e.msg);
+    rc = strip_layout_compute(&L, 1, 16367, 28, 1, 0, &e);
+    CHECK(rc == -1 && strstr(e.msg, " x 32770 pixels"), "past the height: %d %s", rc, e.msg);
+
+    /* Inputs that would overflow 64 bits, or nonsense: refused. */
+    rc = strip_layout_compute(&L, 1, SIZE_MAX, SIZE_MAX, 16, 1, &e);
+    CHECK(rc == -1 && e.msg[0], "SIZE_MAX images accepted");
+    rc = strip_layout_compute(&L, SIZE_MAX, 28, 28, 1, 0, &e);
+    CHECK(rc == -1, "SIZE_MAX pairs accepted");
+    rc = strip_layout_compute(&L, 1, 28, 28, 0, 0, &e);
+    CHECK(rc == -1, "scale 0 accepted");
+    rc = strip_layout_compute(&L, 1, 28, 28, -3, 0, NULL); /* e may be NULL */
+    CHECK(rc == -1, "scale -3 accepted");
+    rc = strip_layout_compute(&L, 1, 28, 28, 2147483647, 0, &e);
+    CHECK(rc == -1, "scale INT_MAX accepted");
+}
+
+static const char *const data_files[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+
+/* Writes an IDX file: images [n, rows, cols] (pixels i % 251) when rows >
+ * 0, else labels [n] (i % 10). */
+static int write_idx(const char *path, uint32_t n, uint32_t rows, uint32_t cols)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    uint32_t dims[4] = {rows ? 0x803u : 0x801u, n, rows, cols};
+    int nd = rows ? 4 : 2;
+    for (int i = 0; i < nd; i++) {
+        unsigned char b[4] = {(unsigned char)(dims[i] >> 24), (unsigned char)(dims[i] >> 16),
+                              (unsigned char)(dims[i] >> 8), (unsigned char)dims[i]};
+        fwrite(b, 1, 4, f);
+    }
+    size_t total = rows ? (size_t)n * rows * cols : n;
+    for (size_t i = 0; i < total; i++)
+        fputc(rows ? (int)(i % 251) : (int)(i % 10), f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Runs a shell command; returns its exit status (-1 if it did not exit). */
+static int run_status(const char *cmd)
+{
+    fflush(NULL);
+    int st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_lines(const char *path)
+{
+    size_t n = 0;
+    uint8_t *b = read_whole(path, &n);
+    int lines = 0;
+    for (size_t i = 0; b && i < n; i++)
+        lines += b[i] == '\n';
+    free(b);
+    return lines;
+}
+
+/* End to end: data sets of 20 + 20 wide images (1 x 3000 and 1 x 40000
+ * pixels, 10 classes), too wide to draw 3 pairs at --scale 16. The first
+ * fits with other options (a usage error, exit 2), the second never
+ * (exit 1). Both: one line on stderr with the picture size, no PNG. */
+static void test_oversized(const char *bin)
+{
+    char dir[] = "/tmp/siamese-test-wide-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        check_failures++;
+        return;
+    }
+    const uint32_t widths[2] = {3000, 40000};
+    const int want_status[2] = {2, 1};
+    char path[512], out[512], err[512], cmd[2048];
+    snprintf(out, sizeof out, "%s/never.png", dir);
+    snprintf(err, sizeof err, "%s/err.txt", dir);
+    for (int k = 0; k < 2; k++) {
+        int bad = 0;
+        for (int f = 0; f < 4; f++) {
+            snprintf(path, sizeof path, "%s/%s", dir, data_files[f]);
+            bad |= write_idx(path, 20, f % 2 ? 0 : 1, widths[k]) != 0;
+        }
+        if (bad) {
+            CHECK(0, "test setup: cannot write the data in %s", dir);
+            break;
+        }
+        snprintf(cmd, sizeof cmd,
+                 "'%s' show-pairs --data '%s' --count 3 --scale 16 --out '%s' >/dev/null "
+                 "2>'%s'",
+                 bin, dir, out, err);
+        int status = run_status(cmd);
+        size_t n = 0;
+        char *msg = (char *)read_whole(err, &n);
+        if (msg)
+            msg[n] = 0;
+        CHECK(status == want_status[k], "1 x %u images: exit %d, expected %d (%s)", widths[k],
+              status, want_status[k], msg ? msg : "");
+        CHECK(count_lines(err) == 1, "1 x %u images: %d lines on stderr", widths[k],
+              count_lines(err));
+        char want[96];
+        snprintf(want, sizeof want, "3 pairs of 1 x %u images at scale 16 make a picture",
+                 widths[k]);
+        CHECK(msg && strstr(msg, want) && strstr(msg, "more than 32768"),
+              "1 x %u images: message: %s", widths[k], msg ? msg : "");
+        CHECK(access(out, F_OK) != 0, "1 x %u images: a picture was written", widths[k]);
+        free(msg);
+        /* With options that fit (--count 1 --scale 1) the first set draws. */
+        if (k == 0) {
+            snprintf(cmd, sizeof cmd,
+                     "'%s' show-pairs --data '%s' --count 1 --scale 1 --out '%s' >/dev/null "
+                     "2>'%s'",
+                     bin, dir, out, err);
+            status = run_status(cmd);
+            CHECK(status == 0 && access(out, F_OK) == 0,
+                  "1 x 3000 images, --count 1 --scale 1: exit %d", status);
+            unlink(out);
+        }
+    }
+    for (int f = 0; f < 4; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, data_files[f]);
+        unlink(path);
+    }
+    unlink(err);
+    CHECK(rmdir(dir) == 0, "temporary folder %s not empty", dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -222,6 +381,13 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *bin = argv[1];
+    if (strchr(bin, '\'')) {
+        fprintf(stderr, "test setup: paths with quotes are not supported\n");
+        return 1;
+    }
+    /* These need no dataset: they run before the check that may skip. */
+    test_layout_limits();
+    test_oversized(bin);
     const char *data = check_data_dir();
     if (strchr(bin, '\'') || strchr(data, '\'')) {
         fprintf(stderr, "test setup: paths with quotes are not supported\n");
@@ -263,7 +429,7 @@ int main(int argc, char **argv)
 
     /* The picture. */
     strip_layout L;
-    strip_layout_compute(&L, COUNT, 28, 28, SCALE, 0);
+    CHECK(strip_layout_compute(&L, COUNT, 28, 28, SCALE, 0, NULL) == 0, "layout refused");
     int w = 0, h = 0, n = 0;
     uint8_t *px = stbi_load(png, &w, &h, &n, 3);
     CHECK(px != NULL, "cannot load %s: %s", png, px ? "" : stbi_failure_reason());

@@ -36,6 +36,16 @@ for r in 1 2; do
 done
 check 'cmp -s "$tmp/t2-1.siam" "$tmp/t2-2.siam"' "two threads: same seed gave different model files"
 
+# More threads than this machine has cores (the pool then sleeps instead
+# of spinning, see test_pool): the run completes and is still
+# deterministic.
+for r in 1 2; do
+  "$bin" train --train-pairs 2000 --threads 16 --seed 7 --data "$data" --epochs 1 \
+    --model "$tmp/t16-$r.siam" --quiet >"$tmp/t16-$r.out" 2>&1
+  check '[ $? -eq 0 ]' "16 threads, run $r failed: $(cat "$tmp/t16-$r.out")"
+done
+check 'cmp -s "$tmp/t16-1.siam" "$tmp/t16-2.siam"' "16 threads: same seed gave different model files"
+
 # Another seed gives another model.
 "$bin" train --train-pairs 2000 --threads 1 --seed 8 --data "$data" --epochs 1 \
   --model "$tmp/c.siam" --quiet >"$tmp/c.out" 2>&1
@@ -69,14 +79,45 @@ check '[ $rc -eq 2 ] && [[ "$out" == *"--lr 0.01 differs"* ]]' "conflicting --lr
 
 # On a terminal (script(1) gives it one) a live bar is redrawn in place on
 # stderr, with steps, a bar, elapsed < remaining time and the running loss;
-# it is erased before the epoch line.
+# it is erased before the epoch line. The terminal is set here, not
+# inherited: TERM=xterm, 100 columns (a pty made without a terminal around
+# it has no size), no COLUMNS. tty_run NAME TERM SETUP: one epoch under
+# script(1) into $tmp/NAME.out; SETUP runs first inside the pty (stty ...).
+tty_run() {
+  env -u COLUMNS TERM="$2" script -qec "$3; $bin train --train-pairs 20000 --threads 1 \
+    --seed 7 --data $data --epochs 1 --model $tmp/$1.siam" /dev/null >"$tmp/$1.out" 2>&1
+}
 if command -v script >/dev/null; then
-  script -qec "$bin train --train-pairs 20000 --threads 1 --seed 7 --data $data --epochs 1 \
-    --model $tmp/tty.siam" /dev/null >"$tmp/tty.out" 2>&1
+  tty_run tty xterm "stty cols 100"
   check 'grep -qaE $'"'"'\rEpoch 1/1  [0-9]+/157 \[=+>?\.*\]  0:[0-9]{2} < 0:[0-9]{2}  loss: [0-9.]+'"'"' "$tmp/tty.out"' \
     "no live progress bar on a terminal: $(head -c 300 "$tmp/tty.out" | od -c | head -5)"
   check '[ "$(grep -c $'"'"'\r'"'"' "$tmp/tty.out")" -ge 1 ] && grep -qa "^Epoch 1/1  157/157" <(tr "\r" "\n" < "$tmp/tty.out")' \
     "the epoch line does not follow the bar"
+
+  # TERM=dumb (and unset, and empty) cannot redraw: plain lines only, no
+  # carriage return, no escape. -onlcr: the pty adds no \r of its own.
+  for term in dumb "" unset; do
+    if [ "$term" = unset ]; then
+      env -u TERM -u COLUMNS script -qec "stty -onlcr; $bin train --train-pairs 20000 \
+        --threads 1 --seed 7 --data $data --epochs 1 --model $tmp/dumb.siam" /dev/null \
+        >"$tmp/dumb.out" 2>&1
+    else
+      tty_run dumb "$term" "stty -onlcr"
+    fi
+    check '! grep -qa $'"'"'\033'"'"' "$tmp/dumb.out" && ! grep -qa $'"'"'\r'"'"' "$tmp/dumb.out"' \
+      "TERM='$term': escapes or carriage returns: $(head -c 200 "$tmp/dumb.out" | od -c | head -4)"
+    check 'grep -qx "Epoch 1/1  157/157  [0-9.]*s  loss: [0-9.]* - val_loss: [0-9.]*" "$tmp/dumb.out"' \
+      "TERM='$term': no epoch line: $(head -c 300 "$tmp/dumb.out")"
+  done
+
+  # A narrow terminal: every redraw fits its 40 columns (no wrapping),
+  # with fewer parts (the bar, then the times go first).
+  tty_run narrow xterm "stty cols 40"
+  redraws=$(tr '\r' '\n' <"$tmp/narrow.out" | sed 's/\x1b\[K//g' | grep -a '^Epoch 1/1  [0-9]*/157' |
+    grep -av 'val_loss')
+  check '[ -n "$redraws" ]' "no progress redraw at 40 columns: $(head -c 300 "$tmp/narrow.out" | od -c | head -4)"
+  check '[ "$(awk "length > 40" <<<"$redraws" | wc -l)" -eq 0 ]' \
+    "redraw lines wider than 40 columns: $(awk "length > 40" <<<"$redraws" | head -2)"
 else
   bad "script(1) is missing: cannot test the terminal progress bar"
 fi

@@ -31,8 +31,12 @@ int cmd_compare(int argc, char **argv);
  * stderr and returns -1 (the caller then shows usage and exits 2). */
 int opt_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
 int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* opt_float's bounds: 0 for min < value <= max, or these flags:
+ * OPT_FROM_MIN lets min itself pass, OPT_BELOW_MAX refuses max itself.
+ * The value and both limits are compared as floats (what is stored). */
+enum { OPT_FROM_MIN = 1, OPT_BELOW_MAX = 2 };
 int opt_float(const char *cmd, const char *opt, const char *s, double min, double max,
-              int min_inclusive, float *out);
+              int bounds, float *out);
 int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
                int *out);
 

@@ -156,13 +156,15 @@ int cmd_show_pairs(int argc, char **argv)
         goto done;
     }
     strip_layout L;
-    strip_layout_compute(&L, (size_t)count, (int)s->rows, (int)s->cols, (int)scale,
-                         model_path != NULL);
-    if (L.width > CANVAS_MAX_SIDE || L.height > CANVAS_MAX_SIDE) {
-        cli_error(cmd, "--count %ld at --scale %ld makes a picture %d x %d pixels, more than "
-                  "%d on a side: draw fewer pairs or use a smaller --scale", count, scale,
-                  L.width, L.height, CANVAS_MAX_SIDE);
-        rc = EXIT_USAGE;
+    if (strip_layout_compute(&L, (size_t)count, s->rows, s->cols, (int)scale,
+                             model_path != NULL, &e) != 0) {
+        /* Fewer pairs or a smaller --scale help, unless one pair at scale
+         * 1 is already too large: then it is the data, not the options. */
+        int fits = strip_layout_compute(&L, 1, s->rows, s->cols, 1, model_path != NULL,
+                                        NULL) == 0;
+        cli_error(cmd, "%s: %s", e.msg, fits ? "draw fewer pairs or use a smaller --scale"
+                  : "the images are too large to draw, even one pair at --scale 1");
+        rc = fits ? EXIT_USAGE : 1;
         goto done;
     }
     if (model_path) {

@@ -124,7 +124,8 @@ static int parse(int argc, char **argv, train_opts *o)
             o->set_lr = 1;
             break;
         case 'R':
-            bad = opt_float(cmd, "rho", optarg, 0, 0.999999, 1, &o->cfg.rho);
+            bad = opt_float(cmd, "rho", optarg, 0, 1, OPT_FROM_MIN | OPT_BELOW_MAX,
+                            &o->cfg.rho);
             o->set_rho = 1;
             break;
         case 'M':
@@ -603,7 +604,7 @@ int cmd_train(int argc, char **argv)
         fflush(stdout);
     }
 
-    step_ctx sc = {.live = !o.quiet && isatty(STDERR_FILENO)};
+    step_ctx sc = {.live = !o.quiet && progress_live(stderr)};
     size_t steps = trainer_steps(&t);
     rc = 0;
     atomic_tmp_name(o.model, pending_tmp[0], sizeof pending_tmp[0]);

@@ -1,6 +1,7 @@
 /* opts.c - checked parsing of option values, and the few helpers every
  * command shares (clock, CPU count, data loading with its error line). */
 #include "cli.h"
+#include "err.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,14 +12,31 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The message is made one line by sm_line (err.h): a file name with a
+ * newline or a bad file's raw bytes cannot split it or drive the terminal.
+ * Nothing is cut: the buffer is sized for the escaped text (at most four
+ * bytes per byte), so a resume hint stays whole for copying. */
 void cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "siamese %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *text = sm_vformat(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t cap = text ? 4 * strlen(text) + 1 : 0;
+    char *line = text ? malloc(cap) : NULL;
+    if (line) {
+        sm_line(line, cap, text);
+        fprintf(stderr, "siamese %s: %s\n", cmd, line);
+    } else { /* out of memory: the part that fits a fixed buffer */
+        char buf[4096], small[4096];
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        sm_line(small, sizeof small, buf);
+        fprintf(stderr, "siamese %s: %s\n", cmd, small);
+    }
+    free(line);
+    free(text);
 }
 
 int opt_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out)
@@ -50,20 +68,25 @@ int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 }
 
 int opt_float(const char *cmd, const char *opt, const char *s, double min, double max,
-              int min_inclusive, float *out)
+              int bounds, float *out)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    /* Checked as the float it will be: 1e-50 must not pass "> 0" as a
-     * double and then become 0 (or a subnormal) as a float. */
-    float f = (float)v;
-    int bad = *s == 0 || *end != 0 || errno == ERANGE || !isfinite(f) || f > max ||
-              (min_inclusive ? f < min : f <= min) ||
+    /* Checked as the float it will be, against the limits as floats: the
+     * documented "0.99" is 0.99000001 as a float, above the double 0.99,
+     * and must still pass; 1e-50 must not pass "> 0" as a double and then
+     * become 0 (or a subnormal) as a float; 0.99999999 must not pass
+     * "< 1" and then become 1. */
+    float f = (float)v, lo = (float)min, hi = (float)max;
+    int min_ok = bounds & OPT_FROM_MIN ? f >= lo : f > lo;
+    int max_ok = bounds & OPT_BELOW_MAX ? f < hi : f <= hi;
+    int bad = *s == 0 || *end != 0 || errno == ERANGE || !isfinite(f) || !min_ok || !max_ok ||
               (f != 0.0f && fpclassify(f) == FP_SUBNORMAL);
     if (bad) {
-        cli_error(cmd, "--%s: expected a number %s %g and at most %g, found '%s'", opt,
-                  min_inclusive ? "from" : "above", min, max, s);
+        cli_error(cmd, "--%s: expected a number %s %g and %s %g, found '%s'", opt,
+                  bounds & OPT_FROM_MIN ? "from" : "above", min,
+                  bounds & OPT_BELOW_MAX ? "below" : "at most", max, s);
         return -1;
     }
     *out = f;

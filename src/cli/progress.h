@@ -1,6 +1,9 @@
 /* progress.h - a live progress line on a terminal, Keras style:
  *   Epoch 3/25  412/938 [=========>..........]  0:02 < 0:03  loss: 0.0731
- * redrawn in place at most ten times a second. */
+ * redrawn in place at most ten times a second, fitted to the terminal's
+ * width (a narrower bar, then fewer parts) so that it never wraps. Only
+ * on a terminal that can redraw (progress_live); elsewhere the caller
+ * prints its plain lines alone. */
 #ifndef SIAMESE_PROGRESS_H
 #define SIAMESE_PROGRESS_H
 
@@ -15,7 +18,15 @@ typedef struct {
     int started;
 } progress_bar;
 
-/* Starts the bar of epoch `epoch` of `epochs` on out (a terminal). */
+/* Whether out is a terminal that can redraw a line in place: a tty whose
+ * TERM is set, not empty and not "dumb" (which has no \r redraw or
+ * erase-line escape to rely on). */
+int progress_live(FILE *out);
+
+/* Columns of out's terminal: its window size, else $COLUMNS, else 80. */
+int progress_columns(FILE *out);
+
+/* Starts the bar of epoch `epoch` of `epochs` on out (a live terminal). */
 void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs);
 
 /* Redraws after `step` of `steps`, with the running loss; the remaining

@@ -1,8 +1,12 @@
-/* idx.c - IDX reader; see idx.h. zlib's gzread reads gzip and, transparently,
- * plain files, so one path serves both. */
+/* idx.c - IDX reader; see idx.h. A file that starts with the gzip magic
+ * (1f 8b) is inflated with zlib, member after member; any other file is
+ * read as it is. After the last member only the end of the file may
+ * follow: zlib's gzread skips trailing garbage without a word (gzip(1)
+ * warns), so the members are walked here. */
 #include "idx.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -12,34 +16,108 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Reads exactly n bytes; returns the count read (< n at end of data) or -1
- * on a gzip/IO error with e filled. */
-static long read_full(gzFile f, const char *path, void *buf, size_t n, sm_err *e)
+/* The bytes of one file: plain, or gzip inflated. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    int gzip;         /* the file starts with 1f 8b */
+    int member_done;  /* inflate reached the end of a member */
+    z_stream z;
+    size_t offset;    /* compressed bytes read from the file so far */
+    size_t out;       /* bytes delivered so far */
+    unsigned char in[1 << 16];
+} source;
+
+/* Reads more of the file into s->in behind the avail_in bytes left;
+ * returns the count read, 0 at the end, -1 with e set on an error. */
+static long fill(source *s, sm_err *e)
+{
+    if (s->z.avail_in && s->z.next_in != s->in)
+        memmove(s->in, s->z.next_in, s->z.avail_in);
+    s->z.next_in = s->in;
+    size_t r = fread(s->in + s->z.avail_in, 1, sizeof s->in - s->z.avail_in, s->f);
+    if (r == 0 && ferror(s->f))
+        return sm_fail(e, "%s: read error: %s", s->path, strerror(errno));
+    s->z.avail_in += (uInt)r;
+    s->offset += r;
+    return (long)r;
+}
+
+/* At the end of a gzip member: returns 1 when another member follows
+ * (inflate is reset for it), 0 at the end of the file, -1 with e set when
+ * anything else follows. */
+static int next_member(source *s, sm_err *e)
+{
+    while (s->z.avail_in < 2) {
+        long r = fill(s, e);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+    }
+    if (s->z.avail_in == 0)
+        return 0;
+    if (s->z.avail_in < 2 || s->z.next_in[0] != 0x1f || s->z.next_in[1] != 0x8b)
+        return sm_fail(e, "%s: trailing garbage after the gzip data, which end at byte %zu of "
+                       "the file (a damaged download, or something appended?)", s->path,
+                       s->offset - s->z.avail_in);
+    inflateReset(&s->z);
+    s->member_done = 0;
+    return 1;
+}
+
+/* Reads exactly n bytes; returns the count read (< n at the end of the
+ * data) or -1 with e filled (a read error, a damaged or cut gzip stream,
+ * garbage after it). */
+static long read_full(source *s, void *buf, size_t n, sm_err *e)
 {
     size_t got = 0;
+    if (!s->gzip) { /* first what the gzip check read, then the file */
+        got = n < s->z.avail_in ? n : s->z.avail_in;
+        memcpy(buf, s->z.next_in, got);
+        s->z.next_in += got;
+        s->z.avail_in -= (uInt)got;
+        if (got < n) {
+            got += fread((char *)buf + got, 1, n - got, s->f);
+            if (got < n && ferror(s->f))
+                return sm_fail(e, "%s: read error: %s", s->path, strerror(errno));
+        }
+        s->out += got;
+        return (long)got;
+    }
     while (got < n) {
-        size_t want = n - got;
-        if (want > (1u << 30))
-            want = 1u << 30;
-        int r = gzread(f, (char *)buf + got, (unsigned)want);
-        if (r < 0) {
-            int code;
-            const char *msg = gzerror(f, &code);
-            if (code == Z_ERRNO)
-                msg = strerror(errno);
-            return sm_fail(e, "%s: read error: %s (is it a damaged gzip file?)", path, msg);
+        if (s->member_done) {
+            int more = next_member(s, e);
+            if (more < 0)
+                return -1;
+            if (more == 0)
+                break;
         }
-        if (r == 0) {
-            /* zlib reports a gzip stream cut short (even just its CRC and
-             * length trailer) as end of data plus Z_BUF_ERROR. */
-            int code;
-            gzerror(f, &code);
-            if (code == Z_BUF_ERROR)
-                return sm_fail(e, "%s: truncated gzip stream: unexpected end of file after %zu "
-                               "bytes (an interrupted download?)", path, got);
-            break;
+        if (s->z.avail_in == 0 && fill(s, e) < 0)
+            return -1;
+        size_t want = n - got < (1u << 30) ? n - got : (1u << 30);
+        int at_end = s->z.avail_in == 0; /* fill found nothing more */
+        s->z.next_out = (unsigned char *)buf + got;
+        s->z.avail_out = (uInt)want;
+        int rc = inflate(&s->z, Z_NO_FLUSH);
+        size_t made = want - s->z.avail_out;
+        got += made;
+        s->out += made;
+        if (rc == Z_STREAM_END) {
+            s->member_done = 1;
+        } else if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT) {
+            return sm_fail(e, "%s: read error: %s (is it a damaged gzip file?)", s->path,
+                           s->z.msg ? s->z.msg : "invalid data");
+        } else if (rc == Z_MEM_ERROR) {
+            return sm_fail(e, "%s: out of memory inflating the gzip data", s->path);
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            return sm_fail(e, "%s: read error: zlib error %d", s->path, rc);
+        } else if (at_end && made == 0) {
+            /* Out of input inside a member (even if only its CRC-32 and
+             * length trailer are missing). */
+            return sm_fail(e, "%s: truncated gzip stream: unexpected end of file after %zu "
+                           "bytes of data (an interrupted download?)", s->path, s->out);
         }
-        got += (size_t)r;
     }
     return (long)got;
 }
@@ -49,10 +127,10 @@ static const char *kind(uint32_t magic)
     return magic == IDX_MAGIC_LABELS ? "labels" : magic == IDX_MAGIC_IMAGES ? "images" : "IDX";
 }
 
-static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_err *e)
+static int parse(source *f, const char *path, uint32_t magic, idx_array *out, sm_err *e)
 {
     unsigned char hdr[4 * (1 + IDX_MAX_DIMS)];
-    long r = read_full(f, path, hdr, 4, e);
+    long r = read_full(f, hdr, 4, e);
     if (r < 0)
         return -1;
     if (r == 0)
@@ -75,7 +153,7 @@ static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_
                        found & 0xff);
 
     uint32_t ndim = magic & 0xff;
-    r = read_full(f, path, hdr + 4, 4 * (size_t)ndim, e);
+    r = read_full(f, hdr + 4, 4 * (size_t)ndim, e);
     if (r < 0)
         return -1;
     if ((size_t)r < 4 * (size_t)ndim)
@@ -101,7 +179,7 @@ static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_
     size_t cap = size < ((size_t)1 << 20) ? size : ((size_t)1 << 20), got = 0;
     uint8_t *data = malloc(cap);
     while (data) {
-        r = read_full(f, path, data + got, cap - got, e);
+        r = read_full(f, data + got, cap - got, e);
         if (r < 0) {
             free(data);
             return -1;
@@ -124,7 +202,7 @@ static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_
                        size, got);
     }
     unsigned char extra;
-    r = read_full(f, path, &extra, 1, e);
+    r = read_full(f, &extra, 1, e);
     if (r != 0) {
         free(data);
         if (r < 0)
@@ -140,11 +218,31 @@ static int parse(gzFile f, const char *path, uint32_t magic, idx_array *out, sm_
 int idx_read(const char *path, uint32_t magic, idx_array *out, sm_err *e)
 {
     memset(out, 0, sizeof *out);
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return sm_fail(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    int rc = parse(f, path, magic, out, e);
-    gzclose(f);
+    source *s = calloc(1, sizeof *s);
+    if (!s)
+        return sm_fail(e, "%s: out of memory", path);
+    s->path = path;
+    errno = 0;
+    if (!(s->f = fopen(path, "rb"))) {
+        int err = errno;
+        free(s);
+        return sm_fail(e, "%s: cannot open: %s", path, err ? strerror(err) : "out of memory");
+    }
+    int rc = 0;
+    long r = fill(s, e);
+    if (r < 0)
+        rc = -1;
+    else if (s->z.avail_in >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
+        s->gzip = 1;
+        if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) /* 16: gzip wrapper only */
+            rc = sm_fail(e, "%s: out of memory for the gzip reader", path);
+    }
+    if (rc == 0)
+        rc = parse(s, path, magic, out, e);
+    if (s->gzip)
+        inflateEnd(&s->z);
+    fclose(s->f);
+    free(s);
     if (rc != 0)
         memset(out, 0, sizeof *out);
     return rc;

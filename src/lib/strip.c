@@ -2,6 +2,7 @@
 #include "strip.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const rgb_t strip_red = {220, 30, 30};
 const char *const strip_legend = "label: the truth; red frame: predicted wrong";
@@ -9,27 +10,51 @@ static const rgb_t white = {255, 255, 255};
 static const rgb_t ink = {20, 20, 20};
 static const rgb_t ok_green = {30, 140, 60};
 
-void strip_layout_compute(strip_layout *L, size_t count, int rows, int cols, int scale,
-                          int with_distances)
+int strip_layout_compute(strip_layout *L, size_t count, size_t rows, size_t cols, int scale,
+                         int with_distances, sm_err *e)
 {
+    memset(L, 0, sizeof *L);
+    /* Sizes are worked out in 64 bits and checked before they become the
+     * ints drawing uses (20 x 1 x 53,687,091 images at scale 16 made the
+     * width wrap). Inputs past these bounds could never fit a canvas and
+     * would overflow even 64 bits: refused first. */
+    if (scale < 1 || scale > CANVAS_MAX_SIDE || rows > UINT32_MAX || cols > UINT32_MAX ||
+        count > CANVAS_MAX_SIDE)
+        return sm_fail(e, "cannot draw %zu pairs of %zu x %zu images at scale %d: more than %d "
+                       "pixels on a side", count, rows, cols, scale, CANVAS_MAX_SIDE);
+    const int64_t s = scale, ts = scale >= 2 ? 2 : 1;
+    const int64_t img_w = (int64_t)cols * s, img_h = (int64_t)rows * s;
+    const int64_t margin = 4 * s, gap = 2 * s, frame = scale > 1 ? s : 1;
+    const int64_t line_h = canvas_text_height((int)ts) + 2 * ts;
+    const int64_t label_w = canvas_text_width("different", (int)ts);
+    const int64_t side = img_w > label_w ? img_w : label_w;
+    const int64_t col_w = side + 2 * gap + 2 * frame;
+    const int64_t title_y = margin, legend_y = title_y + line_h;
+    const int64_t images_y = (with_distances ? legend_y : title_y) + line_h + gap + frame;
+    const int64_t labels_y = images_y + 2 * img_h + gap + frame + gap;
+    const int64_t height = labels_y + (with_distances ? 2 : 1) * line_h + margin;
+    const int64_t width = 2 * margin + (int64_t)count * col_w;
+    if (width > CANVAS_MAX_SIDE || height > CANVAS_MAX_SIDE)
+        return sm_fail(e, "%zu pairs of %zu x %zu images at scale %d make a picture %lld x %lld "
+                       "pixels, more than %d on a side", count, rows, cols, scale,
+                       (long long)width, (long long)height, CANVAS_MAX_SIDE);
+    /* Everything below is at most CANVAS_MAX_SIDE: exact as int. */
     L->scale = scale;
-    L->text_scale = scale >= 2 ? 2 : 1;
-    L->img_w = cols * scale;
-    L->img_h = rows * scale;
-    L->margin = 4 * scale;
-    L->gap = 2 * scale;
-    L->frame = scale > 1 ? scale : 1;
-    L->line_h = canvas_text_height(L->text_scale) + 2 * L->text_scale;
-    int label_w = canvas_text_width("different", L->text_scale);
-    int side = L->img_w > label_w ? L->img_w : label_w;
-    L->col_w = side + 2 * L->gap + 2 * L->frame;
-    L->title_y = L->margin;
-    L->legend_y = L->title_y + L->line_h;
-    L->images_y = (with_distances ? L->legend_y : L->title_y) + L->line_h + L->gap + L->frame;
-    L->labels_y = L->images_y + 2 * L->img_h + L->gap + L->frame + L->gap;
-    int lines = with_distances ? 2 : 1;
-    L->height = L->labels_y + lines * L->line_h + L->margin;
-    L->width = 2 * L->margin + (int)count * L->col_w;
+    L->text_scale = (int)ts;
+    L->img_w = (int)img_w;
+    L->img_h = (int)img_h;
+    L->margin = (int)margin;
+    L->gap = (int)gap;
+    L->frame = (int)frame;
+    L->line_h = (int)line_h;
+    L->col_w = (int)col_w;
+    L->title_y = (int)title_y;
+    L->legend_y = (int)legend_y;
+    L->images_y = (int)images_y;
+    L->labels_y = (int)labels_y;
+    L->height = (int)height;
+    L->width = (int)width;
+    return 0;
 }
 
 void strip_layout_fit(strip_layout *L, const char *title, const char *legend)
@@ -52,7 +77,8 @@ int strip_render(canvas_t *c, const strip_spec *sp, int scale, sm_err *e)
 {
     const split_t *s = sp->split;
     strip_layout L;
-    strip_layout_compute(&L, sp->count, (int)s->rows, (int)s->cols, scale, sp->dist != NULL);
+    if (strip_layout_compute(&L, sp->count, s->rows, s->cols, scale, sp->dist != NULL, e) != 0)
+        return -1;
     strip_layout_fit(&L, sp->title, sp->dist ? strip_legend : NULL);
     if (canvas_init(c, L.width, L.height, white, e) != 0)
         return -1;
