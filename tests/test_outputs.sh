@@ -9,6 +9,7 @@
 #    counts);
 #  - two trains on one model: the second exits 1 at once naming the first's
 #    PID; the lock holder removes stale MODEL.tmp-XXXXXX files, only those;
+#    two writers of one picture with the same PID (root: unshare) both work;
 #  - a folder or an empty name as an output: refused before any work;
 #  - SIGTERM and SIGHUP while a file is written: no temporary file left;
 #  - standard output full (/dev/full), over a file-size limit (ulimit -f)
@@ -151,6 +152,22 @@ check '[ ! -e "$tmp/st.siam.tmp-abc123" ]' "the stale st.siam.tmp-abc123 was not
 check '[ -e "$tmp/st.siam.tmp-abc12" ] && [ -e "$tmp/st.siam.tmp-abc1234" ] &&
   [ -e "$tmp/other.siam.tmp-abc123" ] && [ -e "$tmp/st.siam.tmpXabc123" ]' \
   "a file that is not a stale temporary file of st.siam was removed: $(ls "$tmp" | grep tmp)"
+
+# Two writers of one picture with the same PID (each PID 1 in its own PID
+# namespace, as in containers): unique temporary names keep them apart.
+if [ "$(id -u)" -ne 0 ] || ! unshare --pid --fork true 2>/dev/null; then
+  echo "SKIP: two writers with one PID (unshare --pid needs root)"
+else
+  for i in 1 2; do
+    SIAMESE_TEST_WRITE_DELAY_MS=1500 unshare --pid --fork "$bin" show-pairs --data "$data" \
+      --count 2 --out "$tmp/twin.png" >/dev/null 2>"$tmp/twin$i.err" &
+    twin[i]=$!
+  done
+  wait "${twin[1]}"; rc1=$?
+  wait "${twin[2]}"; rc2=$?
+  check '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && png_sig "$tmp/twin.png" && [ "$(tmps twin.png)" -eq 0 ]' \
+    "two writers with PID 1: rc $rc1 and $rc2, $(cat "$tmp/twin1.err" "$tmp/twin2.err")"
+fi
 
 # --- folders and empty names: refused before any work -----------------------
 mkdir "$tmp/dir"
