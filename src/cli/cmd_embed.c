@@ -13,6 +13,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "guard.h"
 #include "embed.h"
 #include "folders.h"
 #include "input.h"
@@ -236,11 +237,13 @@ int cmd_embed(int argc, char **argv)
     char index[4200];
     index_path(o.out, index, sizeof index);
     sm_err e;
-    /* Both files are written at the end: check now that they can be. */
-    if (atomic_check_writable(o.out, &e) != 0 || atomic_check_writable(index, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        return 1;
-    }
+    /* Both files are written at the end: check now that they can be, and
+     * that neither is the model or a data file. */
+    output_spec outs[] = {{"--out", o.out, 0}, {"--out (its index)", index, 0}};
+    int gr = guard_outputs(cmd, outs, 2, o.model, o.data);
+    if (gr != 0)
+        return gr;
+    guard_catch_signals();
     model_t m;
     if (model_load(&m, o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);

@@ -1,6 +1,7 @@
 /* cmd_eval.c - `siamese eval`: distances of the test pairs under a trained
  * model, the confusion matrix, scores, ROC AUC and EER, a threshold
  * suggested from the training pairs, errors by class, and pictures. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "embed.h"
+#include "guard.h"
 #include "metrics.h"
 #include "head.h"
 #include "json.h"
@@ -39,6 +41,7 @@ static void usage(FILE *out)
             "      --sweep         add a table of accuracy/precision/recall over thresholds\n"
             "      --heatmap FILE  write the confusion matrix as a PNG heatmap\n"
             "      --roc FILE      write the ROC curve as a PNG\n"
+            "                      (FILE - is standard output; the report then goes to stderr)\n"
             "      --scale N       size of the pictures, 1..8 (default 2)\n"
             "  -j, --threads N     worker threads for loading and embedding (default: all %d\n"
             "                      cores)\n"
@@ -303,13 +306,13 @@ int cmd_eval(int argc, char **argv)
     }
     if (o.verbose)
         cli_blas_report(stderr);
-    sm_err e;
     /* Pictures are written at the end: check now that they can be. */
-    if ((o.heatmap && atomic_check_writable(o.heatmap, &e) != 0) ||
-        (o.roc && atomic_check_writable(o.roc, &e) != 0)) {
-        cli_error(cmd, "%s", e.msg);
-        return 1;
-    }
+    const output_spec outs[] = {{"--heatmap", o.heatmap, 1}, {"--roc", o.roc, 1}};
+    int gr = guard_outputs(cmd, outs, 2, o.model, o.data);
+    if (gr != 0)
+        return gr;
+    guard_catch_signals();
+    sm_err e;
     model_t m;
     if (model_load(&m, o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
@@ -366,11 +369,18 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
 
+    int saved = -1; /* a picture on standard output: the report goes to stderr */
+    if (((o.heatmap && !strcmp(o.heatmap, "-")) || (o.roc && !strcmp(o.roc, "-"))) &&
+        (saved = guard_text_to_stderr()) < 0) {
+        cli_error(cmd, "cannot send the report to standard error: %s", strerror(errno));
+        goto done;
+    }
     if (o.json)
         print_json(&r);
     else
         print_text(&r);
     fflush(stdout);
+    guard_text_back(saved);
     if (write_pictures(&o, &r, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;

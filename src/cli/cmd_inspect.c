@@ -14,6 +14,7 @@
 #include "anomaly.h"
 #include "atomic_file.h"
 #include "cli.h"
+#include "guard.h"
 #include "embed.h"
 #include "folders.h"
 #include "input.h"
@@ -526,11 +527,11 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_USAGE;
     }
     sm_err e;
-    if ((o.report && atomic_check_writable(o.report, &e) != 0) ||
-        (o.csv && atomic_check_writable(o.csv, &e) != 0)) {
-        cli_error(cmd, "%s", e.msg);
-        return 1;
-    }
+    output_spec outs[] = {{"--report", o.report, 0}, {"--csv", o.csv, 0}};
+    int gr = guard_outputs(cmd, outs, 2, strcmp(o.model, "none") ? o.model : NULL, NULL);
+    if (gr != 0)
+        return gr;
+    guard_catch_signals();
     model_t m;
     memset(&m, 0, sizeof m);
     int raw = strcmp(o.model, "none") == 0;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "embed.h"
+#include "guard.h"
 #include "model_file.h"
 #include "pairs.h"
 #include "rng.h"
@@ -35,7 +36,8 @@ static void usage(FILE *out)
             "                     wrong predictions red\n"
             "  -t, --threshold X  same when distance < X, with --model (default 0.5)\n"
             "      --only-errors  with --model: draw only wrongly predicted pairs\n"
-            "  -o, --out FILE     PNG to write (default %s)\n"
+            "  -o, --out FILE     PNG to write (default %s; - is standard output, the list\n"
+            "                     of pairs then goes to stderr)\n"
             "      --scale N      pixels per image pixel, 1..16 (default %d)\n"
             "      --data DIR     Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                     ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
@@ -115,6 +117,14 @@ int cmd_show_pairs(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    const output_spec outs[] = {{"--out", out, 1}};
+    int gr = guard_outputs(cmd, outs, 1, model_path, data);
+    if (gr != 0)
+        return gr;
+    guard_catch_signals();
+    /* With the picture on standard output, the list goes to stderr. */
+    FILE *text = strcmp(out, "-") == 0 ? stderr : stdout;
+
     sm_err e;
     model_t m = {0};
     if (model_path && model_load(&m, model_path, &e) != 0) {
@@ -144,7 +154,8 @@ int cmd_show_pairs(int argc, char **argv)
         model_free(&m);
         return 1;
     }
-    printf("pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n, (unsigned long long)pc.seed);
+    fprintf(text, "pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n,
+            (unsigned long long)pc.seed);
 
     const split_t *s = split ? &ds.test : &ds.train;
     const pairs_t *p = split ? &te : &tr;
@@ -178,8 +189,8 @@ int cmd_show_pairs(int argc, char **argv)
         if (!only_errors || (dist[i] < threshold) != (p->same[i] != 0))
             pool[npool++] = i;
     if (npool == 0) {
-        printf("no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
-               splits[split], threshold);
+        fprintf(text, "no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
+                splits[split], threshold);
         rc = 0;
         goto done;
     }
@@ -212,19 +223,19 @@ int cmd_show_pairs(int argc, char **argv)
         goto done;
     }
     if (only_errors)
-        printf("%zu of %zu %s pairs are wrongly predicted at threshold %g\n", npool, p->n,
-               splits[split], threshold);
-    printf("wrote %s: %ld %s pairs\n", out, count, splits[split]);
-    printf("column\tpair\tleft\tleft_class\tright\tright_class\ttruth%s\n",
-           dist ? "\tdistance\tprediction" : "");
+        fprintf(text, "%zu of %zu %s pairs are wrongly predicted at threshold %g\n", npool,
+                p->n, splits[split], threshold);
+    fprintf(text, "wrote %s: %ld %s pairs\n", out, count, splits[split]);
+    fprintf(text, "column\tpair\tleft\tleft_class\tright\tright_class\ttruth%s\n",
+            dist ? "\tdistance\tprediction" : "");
     for (long k = 0; k < count; k++) {
         size_t q = which[k];
-        printf("%ld\t%zu\t%u\t%s\t%u\t%s\t%s", k + 1, q, p->left[q],
-               ds.classes.names[s->labels[p->left[q]]], p->right[q],
-               ds.classes.names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
+        fprintf(text, "%ld\t%zu\t%u\t%s\t%u\t%s\t%s", k + 1, q, p->left[q],
+                ds.classes.names[s->labels[p->left[q]]], p->right[q],
+                ds.classes.names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
         if (dist)
-            printf("\t%.4f\t%s", shown[k], shown[k] < threshold ? "same" : "different");
-        printf("\n");
+            fprintf(text, "\t%.4f\t%s", shown[k], shown[k] < threshold ? "same" : "different");
+        fprintf(text, "\n");
     }
 done:
     free(pool);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -15,6 +16,8 @@
 #include "blas_kernels.h"
 #include "cli.h"
 #include "dataset.h"
+#include "file_lock.h"
+#include "guard.h"
 #include "model_file.h"
 #include "pairs.h"
 #include "plot.h"
@@ -34,7 +37,8 @@ static void usage(FILE *out)
             "distance, contrastive loss, RMSprop) on same/different pairs of a data set\n"
             "(Fashion-MNIST by default) and writes the model file after every epoch, and\n"
             "at the end the threshold it suggests. Epoch lines go to stdout, progress to\n"
-            "stderr.\n\n"
+            "stderr. While it runs, FILE.lock beside the model keeps a second train off\n"
+            "it.\n\n"
             "options:\n"
             "  -e, --epochs N        epochs in all, 1..%u (default %u)\n"
             "                        (--resume: the target stored in the file)\n"
@@ -313,14 +317,10 @@ static int write_curve(const char *path, const model_t *m, sm_err *e)
     return rc;
 }
 
-/* Set by the SIGINT/SIGTERM handler (a handler can reach nothing else):
- * the first signal lets the current step finish and the model be saved; a
- * second one leaves at once, without touching the model file. */
+/* Set by the SIGINT/SIGTERM/SIGHUP handler (a handler can reach nothing
+ * else): the first signal lets the current step finish and the model be
+ * saved; a second one leaves at once, without touching the model file. */
 static atomic_int interrupted; /* lock-free: safe from a handler, seen by all threads */
-
-/* Temporary files a save may have open, named in advance (atomic_file.h):
- * the second signal removes them, since it stops in the middle. */
-static char pending_tmp[3][4096 + 48];
 
 static void on_interrupt(int sig)
 {
@@ -330,22 +330,48 @@ static void on_interrupt(int sig)
                                   "model file is as it was\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
-        for (int i = 0; i < 3; i++)
-            if (pending_tmp[i][0])
-                unlink(pending_tmp[i]); /* async-signal-safe */
+        atomic_remove_pending(); /* the save it stops in the middle of */
         _exit(130);
     }
     interrupted = 1;
 }
 
+/* A SIGHUP ignored when the process started (nohup) stays ignored. */
 static void catch_interrupts(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (sigaction(SIGHUP, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
+}
+
+/* A device or FIFO given as --model is written directly (atomic_file.h):
+ * no lock file beside it, no /dev/null.lock. */
+static int is_special_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/* Prints "siamese train: write error on standard output" and returns 1 if
+ * the lines printed so far did not arrive (a full disk, a closed stdout):
+ * better to stop than to train for an hour with nobody told. */
+static int stdout_failed(const char *model, uint32_t saved_epoch)
+{
+    const char *why = guard_stdout_failure();
+    if (!why)
+        return 0;
+    if (saved_epoch)
+        cli_error(cmd, "write error on standard output: %s; stopped, %s holds epoch %u", why,
+                  model, saved_epoch);
+    else
+        cli_error(cmd, "write error on standard output: %s; stopped before training", why);
+    return 1;
 }
 
 /* Appends arg to buf [n] at *k, quoted for a POSIX shell when it holds
@@ -534,6 +560,18 @@ int cmd_train(int argc, char **argv)
         cli_error(cmd, "note: %ld threads on %d cores: the workers will take turns, which is "
                   "slower, not faster", o.threads, cli_cpu_count());
 
+    /* Every output checked before anything is read or trained. */
+    char curve[4096 + 8] = "";
+    if (o.history)
+        curve_path(o.history, curve, sizeof curve);
+    const output_spec outs[] = {{"--model", o.model, 0},
+                                {"--history", o.history, 0},
+                                {"--history's curve", o.history ? curve : NULL, 0}};
+    int gr = guard_outputs(cmd, outs, 3, NULL, o.data);
+    if (gr != 0)
+        return gr;
+    guard_catch_signals();
+
     sm_err e;
     model_t m;
     memset(&m, 0, sizeof m);
@@ -544,23 +582,39 @@ int cmd_train(int argc, char **argv)
             return r < 0 ? 1 : r == 1 ? 0 : r;
         }
     }
-    /* Fail now, not after an hour of training, if the outputs cannot be
-     * written. */
-    char curve[4096 + 8] = "";
-    if (o.history)
-        curve_path(o.history, curve, sizeof curve);
-    if (atomic_check_writable(o.model, &e) != 0 ||
-        (o.history && atomic_check_writable(o.history, &e) != 0) ||
-        (o.history && atomic_check_writable(curve, &e) != 0)) {
-        cli_error(cmd, "%s", e.msg);
+    /* One train per model file: a second one would overwrite this one's
+     * saves. The holder may then remove temporary files of this model left
+     * by a writer that died. The kernel drops the lock however we exit. */
+    file_lock lock = FILE_LOCK_NONE;
+    char target[ATOMIC_PATH_MAX];
+    long holder = 0;
+    int lr = atomic_resolve(o.model, target, sizeof target, &e);
+    if (lr == 0 && !is_special_file(target))
+        lr = file_lock_try(&lock, target, &holder, &e);
+    if (lr != 0) {
+        if (lr > 0 && holder)
+            cli_error(cmd, "%s is being trained by process %ld (lock %s); wait for it or pass "
+                      "another --model", o.model, holder, lock.path);
+        else if (lr > 0)
+            cli_error(cmd, "%s is being trained by another process (lock %s); wait for it or "
+                      "pass another --model", o.model, lock.path);
+        else
+            cli_error(cmd, "%s", e.msg);
         model_free(&m);
         return 1;
+    }
+    if (lock.fd >= 0) {
+        int stale = atomic_remove_stale(target);
+        if (stale && o.verbose)
+            fprintf(stderr, "removed %d temporary file%s of %s left by an earlier run\n", stale,
+                    stale == 1 ? "" : "s", o.model);
     }
 
     char dir[4096];
     dataset_t ds;
     double t0 = cli_now();
     if (load_for_training(&o, &m, dir, sizeof dir, &ds) != 0) {
+        file_lock_release(&lock);
         model_free(&m);
         return 1;
     }
@@ -570,6 +624,7 @@ int cmd_train(int argc, char **argv)
     pairs_t tr, te;
     if (seeds_pairs_for_model(&ds, cfg, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
+        file_lock_release(&lock);
         dataset_free(&ds);
         model_free(&m);
         return 1;
@@ -601,17 +656,13 @@ int cmd_train(int argc, char **argv)
     }
     if (!o.quiet) {
         printf("Train on %zu pairs, validate on %zu pairs\n", tr.n, te.n);
-        fflush(stdout);
+        if (stdout_failed(o.model, o.resume ? m.epoch : 0))
+            goto trained;
     }
 
     step_ctx sc = {.live = !o.quiet && progress_live(stderr)};
     size_t steps = trainer_steps(&t);
     rc = 0;
-    atomic_tmp_name(o.model, pending_tmp[0], sizeof pending_tmp[0]);
-    if (o.history) {
-        atomic_tmp_name(o.history, pending_tmp[1], sizeof pending_tmp[1]);
-        atomic_tmp_name(curve, pending_tmp[2], sizeof pending_tmp[2]);
-    }
     catch_interrupts();
     int warned_dead = 0;
     while (m.epoch < cfg->epochs) {
@@ -670,7 +721,10 @@ int cmd_train(int argc, char **argv)
         if (!o.quiet) {
             printf("Epoch %u/%u  %zu/%zu  %.1fs  loss: %.4f - val_loss: %.4f\n", ep, cfg->epochs,
                    steps, steps, secs[m.epoch - 1], loss, val);
-            fflush(stdout);
+            if (stdout_failed(o.model, m.epoch)) {
+                rc = 1;
+                break;
+            }
         }
         if (o.verbose)
             fprintf(stderr, "saved %s (epoch %u)\n", o.model, m.epoch);
@@ -683,6 +737,7 @@ int cmd_train(int argc, char **argv)
             break;
         }
     }
+trained:
     trainer_free(&t);
     /* The run is complete: store the threshold it suggests. */
     if (rc == 0 && m.epoch == cfg->epochs &&
@@ -695,6 +750,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "suggested threshold %.4f (best accuracy on the training pairs), saved "
                 "in %s\n", m.threshold, o.model);
 done:
+    file_lock_release(&lock);
     free(vdist);
     free(secs);
     pairs_free(&tr);

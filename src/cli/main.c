@@ -1,5 +1,8 @@
 /* main.c - `siamese CMD [options]`: the subcommand table, --help,
- * --version, and the OpenBLAS kernel fix that must happen before any work. */
+ * --version, the OpenBLAS kernel fix that must happen before any work, and
+ * the check that standard output really received what was printed. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 
 #include "blas_kernels.h"
 #include "cli.h"
+#include "guard.h"
 
 typedef struct {
     const char *name;
@@ -81,11 +85,43 @@ void cli_blas_report(FILE *out)
                 blas_better_core(core, cpu_detect()) ? " (generic, slow: restart failed)" : "");
 }
 
-int main(int argc, char **argv)
+/* A standard stream closed by the caller (`>&-`) leaves its descriptor
+ * free, and the next open() would take it: a model file would then receive
+ * the epoch lines. Fill the hole with /dev/null opened read-only, so that
+ * writes to it still fail (EBADF) and are reported. */
+static void fill_closed_std_fds(void)
 {
-    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which we
-     * report, not kill the process halfway through a file. */
-    signal(SIGXFSZ, SIG_IGN);
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", O_RDONLY); /* the lowest free descriptor: fd */
+        if (got >= 0 && got != fd) {
+            dup2(got, fd);
+            close(got);
+        }
+    }
+}
+
+/* The last word on the exit status: whatever went to standard output must
+ * have arrived (a full disk, a file-size limit, a closed stdout), as
+ * coreutils' close_stdout checks. A command that already failed has said
+ * why; standard error is only checked for the status. */
+static int finish(int rc)
+{
+    const char *why = guard_stdout_failure();
+    if (fclose(stdout) != 0 && !why)
+        why = strerror(errno);
+    if (why && rc == 0) {
+        fprintf(stderr, "siamese: write error on standard output: %s\n", why);
+        rc = 1;
+    }
+    if (rc == 0 && (fflush(stderr) != 0 || ferror(stderr)))
+        rc = 1;
+    return rc;
+}
+
+static int run(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -111,4 +147,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "siamese: unknown command '%s'\n\n", name);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    fill_closed_std_fds();
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which we
+     * report, not kill the process halfway through a file. SIGPIPE keeps
+     * its default: `siamese eval | head -1` ends quietly, as cat would. */
+    signal(SIGXFSZ, SIG_IGN);
+    return finish(run(argc, argv));
 }

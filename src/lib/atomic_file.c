@@ -1,44 +1,221 @@
-/* atomic_file.c - temporary file, fsync, rename; see atomic_file.h. */
+/* atomic_file.c - temporary file, fsync, rename; direct writes to devices
+ * and FIFOs; the registry of temporary files for signal handlers. See
+ * atomic_file.h. */
 #include "atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-void atomic_tmp_name(const char *path, char *out, size_t n)
+#define TMP_TAG ".tmp-"
+#define TMP_RANDOM 6 /* letters or digits after TMP_TAG */
+
+/* ---- the registry of temporary files being written ----------------------
+ * A signal handler may run at any moment, on any thread: it reads `state`
+ * (lock-free, so safe in a handler) and unlinks only paths published as 2.
+ * state: 0 free, 1 claimed (path being filled in), 2 path names a live
+ * temporary file. Eight is plenty: a command writes one file at a time. */
+enum { PENDING_MAX = 8 };
+static struct {
+    atomic_int state;
+    char path[ATOMIC_PATH_MAX + 16];
+} pending[PENDING_MAX];
+
+static int registry_claim(void)
 {
-    snprintf(out, n, "%s.tmp-%ld", path, (long)getpid());
+    for (int i = 0; i < PENDING_MAX; i++) {
+        int free_state = 0;
+        if (atomic_compare_exchange_strong(&pending[i].state, &free_state, 1))
+            return i;
+    }
+    return -1;
+}
+
+static void registry_publish(int slot, const char *path)
+{
+    memcpy(pending[slot].path, path, strlen(path) + 1);
+    atomic_store(&pending[slot].state, 2);
+}
+
+static void registry_release(int slot)
+{
+    if (slot >= 0)
+        atomic_store(&pending[slot].state, 0);
+}
+
+void atomic_remove_pending(void)
+{
+    for (int i = 0; i < PENDING_MAX; i++)
+        if (atomic_load(&pending[i].state) == 2)
+            unlink(pending[i].path); /* async-signal-safe */
+}
+
+/* ---- names ----------------------------------------------------------------- */
+
+static int copy_name(char *out, size_t n, const char *s, const char *shown, sm_err *e)
+{
+    size_t len = strlen(s);
+    if (len >= n)
+        return sm_fail(e, "%s: file name too long (%zu bytes, at most %zu)", shown, len, n - 1);
+    memcpy(out, s, len + 1);
+    return 0;
+}
+
+int atomic_resolve(const char *path, char *out, size_t n, sm_err *e)
+{
+    char cur[ATOMIC_PATH_MAX], link[ATOMIC_PATH_MAX];
+    if (copy_name(cur, sizeof cur, path, path, e) != 0)
+        return -1;
+    for (int hop = 0;; hop++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0) {
+            if (errno == ENOENT) /* written as a new file (its folder is checked then) */
+                break;
+            return sm_fail(e, "%s: %s", path, strerror(errno));
+        }
+        if (!S_ISLNK(st.st_mode))
+            break;
+        if (hop == 40)
+            return sm_fail(e, "%s: more than 40 symbolic links in a row (a loop?)", path);
+        ssize_t k = readlink(cur, link, sizeof link - 1);
+        if (k < 0)
+            return sm_fail(e, "%s: cannot read the link %s: %s", path, cur, strerror(errno));
+        link[k] = 0;
+        const char *slash = strrchr(cur, '/');
+        if (link[0] == '/' || !slash) {
+            if (copy_name(cur, sizeof cur, link, path, e) != 0)
+                return -1;
+        } else { /* relative: from the link's folder */
+            size_t dir = (size_t)(slash - cur) + 1;
+            if (dir + (size_t)k >= sizeof cur)
+                return sm_fail(e, "%s: file name too long after following links", path);
+            memcpy(cur + dir, link, (size_t)k + 1);
+        }
+    }
+    return copy_name(out, n, cur, path, e);
+}
+
+/* Six letters or digits, different on every call: the clock, the process,
+ * a stack address and the attempt, mixed by splitmix64. Uniqueness comes
+ * from O_EXCL; this only makes a clash (and a retry) unlikely. */
+static void random_suffix(char *out, int attempt)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 40 ^
+                 (uint64_t)(uintptr_t)&ts ^ (uint64_t)attempt * 0x9e3779b97f4a7c15u;
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    x ^= x >> 31;
+    for (int i = 0; i < TMP_RANDOM; i++, x /= 62)
+        out[i] = abc[x % 62];
+    out[TMP_RANDOM] = 0;
+}
+
+/* Creates TARGET.tmp-XXXXXX and lists it in the registry. The signals
+ * that remove temporary files are blocked in this thread meanwhile, so a
+ * handler here finds either no file or a listed one. Returns the fd. */
+static int create_tmp(atomic_file *a, sm_err *e)
+{
+    int slot = registry_claim();
+    if (slot < 0)
+        return sm_fail(e, "%s: more than %d files being written at once", a->path, PENDING_MAX);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int fd = -1, err = 0;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        char suffix[TMP_RANDOM + 1];
+        random_suffix(suffix, attempt);
+        snprintf(a->tmp, sizeof a->tmp, "%s" TMP_TAG "%s", a->target, suffix);
+        fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        err = errno;
+        if (fd < 0 && err != EEXIST)
+            break;
+    }
+    if (fd >= 0)
+        registry_publish(slot, a->tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (fd < 0) {
+        registry_release(slot);
+        a->tmp[0] = 0;
+        return sm_fail(e, "%s: cannot create a file there: %s", a->path, strerror(err));
+    }
+    a->slot = slot;
+    return fd;
+}
+
+/* The replacement keeps what the user set on the old file: its permission
+ * bits, and its owner and group where the system allows (root; a group
+ * the user is in). Owner first: chown may clear set-id bits. */
+static void keep_owner_and_mode(int fd, const struct stat *old)
+{
+    if ((old->st_uid != geteuid() || old->st_gid != getegid()) &&
+        fchown(fd, old->st_uid, old->st_gid) != 0) {
+        /* not allowed: the new file stays ours, with the old mode */
+    }
+    if (fchmod(fd, old->st_mode & 07777) != 0) {
+        /* cannot happen to a file we just created; the umask's mode stays */
+    }
 }
 
 int atomic_open(atomic_file *a, const char *path, sm_err *e)
 {
     memset(a, 0, sizeof *a);
-    if (strlen(path) >= sizeof a->path)
-        return sm_fail(e, "%s: path too long", path);
-    snprintf(a->path, sizeof a->path, "%s", path);
-    atomic_tmp_name(path, a->tmp, sizeof a->tmp);
-    int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
-    int fd = open(a->tmp, flags, 0666);
-    if (fd < 0 && errno == EEXIST) {
-        /* Left by a dead process that had our pid: ours to replace. */
-        unlink(a->tmp);
-        fd = open(a->tmp, flags, 0666);
+    a->slot = -1;
+    if (!*path)
+        return sm_fail(e, "empty file name");
+    if (copy_name(a->path, sizeof a->path, path, path, e) != 0)
+        return -1;
+    if (strcmp(path, "-") == 0) {
+        a->mode = ATOMIC_STDOUT;
+        a->f = stdout;
+        snprintf(a->target, sizeof a->target, "-");
+        return 0;
     }
-    if (fd < 0) {
-        int err = errno;
-        a->tmp[0] = 0;
-        return sm_fail(e, "%s: cannot create a file there: %s", path, strerror(err));
+    if (atomic_resolve(path, a->target, sizeof a->target, e) != 0)
+        return -1;
+    struct stat st;
+    int exists = stat(a->target, &st) == 0;
+    if (!exists && errno != ENOENT)
+        return sm_fail(e, "%s: %s", path, strerror(errno));
+    if (exists && S_ISDIR(st.st_mode))
+        return sm_fail(e, "%s: is a folder, not a file", path);
+    int fd;
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* A device, FIFO or socket: write into it, as `>` would; replacing
+         * it with a regular file would destroy it. */
+        a->mode = ATOMIC_DIRECT;
+        fd = open(a->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return sm_fail(e, "%s: cannot open for writing: %s", path, strerror(errno));
+    } else {
+        a->mode = ATOMIC_REPLACE;
+        fd = create_tmp(a, e);
+        if (fd < 0)
+            return -1;
+        if (exists)
+            keep_owner_and_mode(fd, &st);
     }
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         int err = errno;
         close(fd);
-        unlink(a->tmp);
-        return sm_fail(e, "%s: cannot open: %s", a->tmp, strerror(err));
+        atomic_abort(a);
+        return sm_fail(e, "%s: cannot open: %s", path, strerror(err));
     }
     return 0;
 }
@@ -49,34 +226,47 @@ void atomic_write(atomic_file *a, const void *data, size_t n)
         return;
     if (fwrite(data, 1, n, a->f) != n) {
         a->failed = 1;
-        a->err_no = errno;
+        a->err_no = errno ? errno : EIO;
     }
 }
 
 void atomic_abort(atomic_file *a)
 {
+    if (a->mode == ATOMIC_STDOUT) { /* not ours to close */
+        a->f = NULL;
+        return;
+    }
     if (a->f)
         fclose(a->f);
     a->f = NULL;
     if (a->tmp[0])
         unlink(a->tmp);
     a->tmp[0] = 0;
+    registry_release(a->slot);
+    a->slot = -1;
 }
 
 static void sync_dir(const char *path)
 {
-    char buf[4096];
+    char buf[ATOMIC_PATH_MAX];
     snprintf(buf, sizeof buf, "%s", path);
-    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY);
+    char *slash = strrchr(buf, '/');
+    const char *dir = ".";
+    if (slash) {
+        slash[slash == buf] = 0; /* "/name" -> "/" */
+        dir = buf;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
     }
 }
 
-/* Fault injection for the crash tests (tests/test_crash.sh): with
- * SIAMESE_TEST_WRITE_DELAY_MS set, a commit pauses with the temporary file
- * written but not yet renamed, so a kill can be aimed at that moment. */
+/* Fault injection for the crash tests (tests/test_crash.sh,
+ * tests/test_outputs.sh): with SIAMESE_TEST_WRITE_DELAY_MS set, a commit
+ * pauses with the temporary file written but not yet renamed, so a signal
+ * can be aimed at that moment. */
 static void test_delay(void)
 {
     const char *ms = getenv("SIAMESE_TEST_WRITE_DELAY_MS");
@@ -84,49 +274,142 @@ static void test_delay(void)
         long v = strtol(ms, NULL, 10);
         if (v > 0 && v < 10000) {
             struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            }
         }
     }
+}
+
+static void note_failure(atomic_file *a, int err)
+{
+    if (!a->failed) {
+        a->failed = 1;
+        a->err_no = err ? err : EIO;
+    }
+}
+
+/* fsync errors that only say the file cannot be synced (a terminal, a
+ * pipe, /dev/null): not failures of the write. */
+static int sync_unsupported(int err)
+{
+    return err == EINVAL || err == EROFS || err == ENOTSUP || err == EOPNOTSUPP ||
+           err == ENOTTY || err == ESPIPE;
 }
 
 int atomic_commit(atomic_file *a, sm_err *e)
 {
     test_delay();
-    if (!a->failed && fflush(a->f) != 0) {
-        a->failed = 1;
-        a->err_no = errno;
+    if (a->mode == ATOMIC_STDOUT) {
+        if (fflush(stdout) != 0)
+            note_failure(a, errno);
+        else if (ferror(stdout))
+            note_failure(a, EIO);
+        a->f = NULL;
+        if (a->failed)
+            return sm_fail(e, "standard output: write failed: %s", strerror(a->err_no));
+        return 0;
     }
-    if (!a->failed && fsync(fileno(a->f)) != 0) {
-        a->failed = 1;
-        a->err_no = errno;
-    }
+    if (fflush(a->f) != 0)
+        note_failure(a, errno);
+    if (!a->failed && fsync(fileno(a->f)) != 0 &&
+        !(a->mode == ATOMIC_DIRECT && sync_unsupported(errno)))
+        note_failure(a, errno);
     int rc = fclose(a->f);
     a->f = NULL;
-    if (!a->failed && rc != 0) {
-        a->failed = 1;
-        a->err_no = errno;
-    }
+    if (rc != 0)
+        note_failure(a, errno);
     if (a->failed) {
         int err = a->err_no;
         atomic_abort(a);
+        if (a->mode == ATOMIC_DIRECT)
+            return sm_fail(e, "%s: write failed: %s", a->path, strerror(err));
         return sm_fail(e, "%s: write failed: %s (the previous file, if any, is unchanged)",
                        a->path, strerror(err));
     }
-    if (rename(a->tmp, a->path) != 0) {
+    if (a->mode == ATOMIC_DIRECT)
+        return 0;
+    if (rename(a->tmp, a->target) != 0) {
         int err = errno;
         atomic_abort(a);
         return sm_fail(e, "%s: cannot replace: %s", a->path, strerror(err));
     }
     a->tmp[0] = 0;
-    sync_dir(a->path);
+    registry_release(a->slot);
+    a->slot = -1;
+    sync_dir(a->target);
     return 0;
 }
 
 int atomic_check_writable(const char *path, sm_err *e)
 {
+    if (!*path)
+        return sm_fail(e, "empty file name");
+    if (strcmp(path, "-") == 0)
+        return 0;
+    char target[ATOMIC_PATH_MAX];
+    if (atomic_resolve(path, target, sizeof target, e) != 0)
+        return -1;
+    struct stat st;
+    if (stat(target, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return sm_fail(e, "%s: is a folder, not a file", path);
+        if (!S_ISREG(st.st_mode)) {
+            if (access(target, W_OK) != 0)
+                return sm_fail(e, "%s: cannot write: %s", path, strerror(errno));
+            return 0;
+        }
+    } else if (errno != ENOENT) {
+        return sm_fail(e, "%s: %s", path, strerror(errno));
+    }
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
     atomic_abort(&a);
     return 0;
+}
+
+static int is_ours(const char *path)
+{
+    for (int i = 0; i < PENDING_MAX; i++)
+        if (atomic_load(&pending[i].state) == 2 && strcmp(pending[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+int atomic_remove_stale(const char *target)
+{
+    char dir[ATOMIC_PATH_MAX], prefix[ATOMIC_PATH_MAX + 8], full[2 * ATOMIC_PATH_MAX + 16];
+    const char *slash = strrchr(target, '/');
+    const char *base = slash ? slash + 1 : target;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - target + (slash == target)), target);
+    else
+        snprintf(dir, sizeof dir, ".");
+    int plen = snprintf(prefix, sizeof prefix, "%s" TMP_TAG, base);
+    DIR *d = opendir(dir);
+    if (!d || plen <= 0)
+        return 0;
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (strncmp(name, prefix, (size_t)plen) != 0 || strlen(name) != (size_t)plen + TMP_RANDOM)
+            continue;
+        int tail_ok = 1;
+        for (int i = 0; i < TMP_RANDOM; i++) {
+            char c = name[plen + i];
+            tail_ok &= (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        }
+        if (!tail_ok)
+            continue;
+        /* spelled as create_tmp spells it, so is_ours can compare */
+        snprintf(full, sizeof full, "%.*s%s", (int)(slash ? slash - target + 1 : 0), target, name);
+        struct stat st;
+        if (is_ours(full) || lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (unlink(full) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }

@@ -1,0 +1,120 @@
+/* outputs.c - outputs checked against each other, the inputs and the file
+ * system before any work; see outputs.h. */
+#include "outputs.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+
+/* What a name leads to: an existing file's device and inode, or, for a file
+ * still to be created, its folder's device and inode and its name. */
+typedef struct {
+    int known, exists, regular;
+    dev_t dev;
+    ino_t ino;
+    char base[256];
+} file_id;
+
+static void output_id(const char *path, file_id *id)
+{
+    memset(id, 0, sizeof *id);
+    char target[ATOMIC_PATH_MAX];
+    if (atomic_resolve(path, target, sizeof target, NULL) != 0)
+        return; /* atomic_check_writable reports it */
+    struct stat st;
+    if (stat(target, &st) == 0) {
+        *id = (file_id){1, 1, S_ISREG(st.st_mode), st.st_dev, st.st_ino, ""};
+        return;
+    }
+    if (errno != ENOENT)
+        return;
+    char *slash = strrchr(target, '/');
+    const char *base = slash ? slash + 1 : target;
+    if (strlen(base) >= sizeof id->base)
+        return;
+    if (slash)
+        slash[slash == target] = 0; /* "/name" -> "/" */
+    if (stat(slash ? target : ".", &st) != 0)
+        return;
+    *id = (file_id){1, 0, 1, st.st_dev, st.st_ino, ""};
+    memcpy(id->base, base, strlen(base) + 1);
+}
+
+static int same_file(const file_id *a, const file_id *b)
+{
+    return a->known && b->known && a->exists == b->exists && a->dev == b->dev &&
+           a->ino == b->ino && (a->exists || strcmp(a->base, b->base) == 0);
+}
+
+/* Wraps sm_fail (which returns -1) for a usage error. */
+static int usage_error(int sm_fail_result)
+{
+    (void)sm_fail_result;
+    return OUTPUTS_USAGE;
+}
+
+static int is_stdout(const char *path)
+{
+    return strcmp(path, "-") == 0;
+}
+
+int outputs_check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
+                  sm_err *e)
+{
+    enum { MAX_OUT = 8, MAX_IN = 16 };
+    file_id oid[MAX_OUT], iid[MAX_IN];
+    if (n_out > MAX_OUT || n_in > MAX_IN)
+        return sm_fail(e, "outputs_check: at most %d outputs and %d inputs", MAX_OUT, MAX_IN);
+    for (size_t i = 0; i < n_in; i++) {
+        struct stat st;
+        memset(&iid[i], 0, sizeof iid[i]);
+        if (in[i].path && *in[i].path && stat(in[i].path, &st) == 0)
+            iid[i] = (file_id){1, 1, S_ISREG(st.st_mode), st.st_dev, st.st_ino, ""};
+    }
+    /* Usage errors first, for every output: they exit 2 whatever else. */
+    for (size_t i = 0; i < n_out; i++) {
+        const char *opt = out[i].option, *p = out[i].path;
+        memset(&oid[i], 0, sizeof oid[i]);
+        if (!p)
+            continue;
+        if (!*p)
+            return usage_error(sm_fail(e, "%s: empty file name", opt));
+        if (is_stdout(p)) {
+            if (!out[i].stdout_ok)
+                return usage_error(sm_fail(e, "%s -: standard output is for pictures only; for "
+                                           "a file named '-' write ./-", opt));
+            if (isatty(STDOUT_FILENO))
+                return usage_error(sm_fail(e, "%s -: standard output is a terminal, not the "
+                                           "place for a PNG; redirect it to a file or a "
+                                           "program", opt));
+            for (size_t j = 0; j < i; j++)
+                if (out[j].path && is_stdout(out[j].path))
+                    return usage_error(sm_fail(e, "%s - and %s -: only one output can go to "
+                                               "standard output", out[j].option, opt));
+            continue;
+        }
+        output_id(p, &oid[i]);
+        for (size_t j = 0; j < n_in; j++)
+            if (same_file(&oid[i], &iid[j]))
+                return usage_error(sm_fail(e, "%s %s is the same file as %s %s: it would be "
+                                           "overwritten; choose another name", opt, p,
+                                           in[j].what, in[j].path));
+        for (size_t j = 0; j < i; j++)
+            if (same_file(&oid[i], &oid[j]) && (oid[i].regular || !oid[i].exists))
+                return usage_error(sm_fail(e, "%s %s and %s %s are the same file: one would "
+                                           "overwrite the other; choose different names",
+                                           out[j].option, out[j].path, opt, p));
+    }
+    /* Then what the file system says. */
+    for (size_t i = 0; i < n_out; i++) {
+        if (!out[i].path)
+            continue;
+        sm_err why;
+        if (atomic_check_writable(out[i].path, &why) != 0)
+            return sm_fail(e, "%s %s", out[i].option, why.msg);
+    }
+    return 0;
+}
