@@ -19,6 +19,7 @@ static const command commands[] = {
     {"train", cmd_train, "train the Siamese network and write the model file"},
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold"},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs"},
+    {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)"},
     {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation"},
 };
 
