@@ -26,6 +26,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
  * stderr and returns -1 (the caller then shows usage and exits 2). */
@@ -70,6 +71,10 @@ double cli_now(void);
  * reason as "siamese CMD: ..." and returns -1. */
 int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
                   size_t dirlen, dataset_t *ds);
+
+/* Prints a one-line note on stderr about ds loaded from dir when there is
+ * one (files skipped as not images by name); nothing otherwise. */
+void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds);
 
 /* Loads the data (as cli_load_data) the way model m reads images: resized
  * to its input size when it was trained with --size. Refuses images that

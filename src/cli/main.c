@@ -26,6 +26,7 @@ static const command commands[] = {
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report"},
     {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)"},
     {"compare", cmd_compare, "distance between two image files, and same or different"},
+    {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)"},
     {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation"},
 };
 

@@ -141,6 +141,7 @@ int cli_load_data(const char *cmd, const char *opt, const data_options *o, char 
         cli_error(cmd, "%s", e.msg);
         return -1;
     }
+    cli_data_note(cmd, dir, ds);
     return 0;
 }
 
