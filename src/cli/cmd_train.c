@@ -486,6 +486,10 @@ static int open_resume(train_opts *o, model_t *m)
                    o->set_epochs ? "asked for" : "its run's target is", target);
         return 1;
     }
+    /* A longer run than the file's: its threshold belongs to fewer
+     * epochs; the new one is stored when this run completes. */
+    if (target != m->cfg.epochs)
+        m->threshold = NAN;
     m->cfg.epochs = target;
     return 0;
 }
