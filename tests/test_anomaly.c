@@ -114,8 +114,47 @@ static void run_case(size_t M, size_t N, int D, anomaly_score sc, int k, int loo
     free(ref);
 }
 
+/* Large, nearly equal images (128 x 128, a few pixels darker): where
+ * |x|^2 + |r|^2 - 2 x.r in float would cancel to nothing, the scores must
+ * still match the exact distances (the review's case). */
+static void check_cancellation(void)
+{
+    enum { D = 128 * 128, M = 6, N = 4 };
+    float *ref = malloc((size_t)M * D * sizeof *ref), *x = malloc((size_t)N * D * sizeof *x);
+    rng_t r;
+    rng_seed(&r, 9, 0);
+    for (int c = 0; c < D; c++) {
+        float base = 0.3f + 0.6f * rng_float(&r);
+        for (int i = 0; i < M; i++)
+            ref[(size_t)i * D + c] = base;
+        for (int i = 0; i < N; i++)
+            x[(size_t)i * D + c] = base;
+    }
+    for (int i = 0; i < N; i++) /* image i: 1 + 4 i pixels darker by 20/255 */
+        for (int p = 0; p < 1 + 4 * i; p++)
+            x[(size_t)i * D + (size_t)(p * 997 % D)] -= 20.0f / 255.0f;
+    const anomaly_score kinds[2] = {ANOMALY_KNN, ANOMALY_CENTROID};
+    for (int t = 0; t < 2; t++) {
+        float sc[N];
+        uint32_t nr[N];
+        sm_err e;
+        anomaly_cfg cfg = {kinds[t], 1, 2};
+        CHECK(anomaly_scores(ref, M, x, N, D, &cfg, 0, sc, nr, &e) == 0, "%s", e.msg);
+        for (int i = 0; i < N; i++) {
+            double want;
+            size_t near;
+            brute(ref, M, x, (size_t)i, D, kinds[t], 1, 0, &want, &near);
+            CHECK(fabs(sc[i] - want) <= 1e-4 * want, "%s, image %d: score %.6g, exact %.6g",
+                  kinds[t] == ANOMALY_KNN ? "knn" : "centroid", i, sc[i], want);
+        }
+    }
+    free(ref);
+    free(x);
+}
+
 int main(void)
 {
+    check_cancellation();
     run_case(50, 20, 7, ANOMALY_KNN, 1, 0, 1);
     run_case(50, 20, 7, ANOMALY_KNN, 5, 0, 2);
     run_case(2100, 300, 33, ANOMALY_KNN, 10, 0, 3);

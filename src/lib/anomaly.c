@@ -14,11 +14,12 @@
 enum { TN = 256, TM = 2048 };
 
 typedef struct {
-    const float *ref, *x;
+    const float *ref, *x;       /* as given: exact distances are taken on these */
+    const float *refc, *xc;     /* centred on the references' mean: the SGEMM's */
     size_t M, N;
     int D, loo;
     anomaly_cfg cfg;
-    const float *ref_sq, *x_sq; /* [M], [N] squared norms */
+    const double *ref_sq, *x_sq; /* [M], [N] squared norms of the centred rows */
     const float *centroid;      /* [D] mean of the references (centroid score) */
     const float *ref_sum;       /* [D] their sum (leave-one-out centroid) */
     float *scores;
@@ -31,22 +32,41 @@ static float clamp_dist(float sq)
     return sqrtf(sq > DISTANCE_EPS ? sq : DISTANCE_EPS);
 }
 
-/* Inserts d into best [k] (ascending; cnt filled so far). */
-static void keep_smallest(float *best, int *cnt, int k, float d)
+/* A candidate neighbour: its distance as the SGEMM estimates it. */
+typedef struct {
+    float d;
+    uint32_t i;
+} cand;
+
+/* The exact distance of x row xi to reference ri, in double, clamped as
+ * the distance head is. */
+static float exact_dist(const job *j, const float *xrow, size_t ri)
 {
-    int i;
+    const float *r = j->ref + ri * (size_t)j->D;
+    double s = 0;
+    for (int c = 0; c < j->D; c++) {
+        double t = (double)xrow[c] - r[c];
+        s += t * t;
+    }
+    return sqrtf((float)(s > DISTANCE_EPS ? s : DISTANCE_EPS));
+}
+
+/* Inserts (d, i) into best [k] (ascending; cnt filled so far). */
+static void keep_smallest(cand *best, int *cnt, int k, float d, uint32_t i)
+{
+    int p;
     if (*cnt < k) {
-        i = (*cnt)++;
+        p = (*cnt)++;
     } else {
-        if (d >= best[k - 1])
+        if (d >= best[k - 1].d)
             return;
-        i = k - 1;
+        p = k - 1;
     }
-    while (i > 0 && best[i - 1] > d) {
-        best[i] = best[i - 1];
-        i--;
+    while (p > 0 && best[p - 1].d > d) {
+        best[p] = best[p - 1];
+        p--;
     }
-    best[i] = d;
+    best[p] = (cand){d, i};
 }
 
 static float centroid_dist(const job *j, size_t i)
@@ -71,13 +91,14 @@ static float centroid_dist(const job *j, size_t i)
 static void worker(void *ctx, int t)
 {
     job *j = ctx;
+    /* The SGEMM only ranks the candidates (k of them, at least 4, for the
+     * nearest too); their distances are then taken exactly. */
     int k = j->cfg.score == ANOMALY_KNN ? j->cfg.k : 1;
+    int kc = k < 4 ? 4 : k;
     float *dot = malloc((size_t)TN * TM * sizeof *dot);
-    float *best = malloc((size_t)TN * (size_t)k * sizeof *best);
+    cand *best = malloc((size_t)TN * (size_t)kc * sizeof *best);
     int *cnt = malloc(TN * sizeof *cnt);
-    uint32_t *near = malloc(TN * sizeof *near);
-    float *near_d = malloc(TN * sizeof *near_d);
-    if (!dot || !best || !cnt || !near || !near_d) {
+    if (!dot || !best || !cnt) {
         /* Marked as failed: the caller sees NaN scores. */
         for (size_t i = (size_t)t * TN; i < j->N; i += (size_t)j->T * TN)
             for (size_t r = i; r < i + TN && r < j->N; r++)
@@ -86,17 +107,14 @@ static void worker(void *ctx, int t)
     }
     for (size_t i0 = (size_t)t * TN; i0 < j->N; i0 += (size_t)j->T * TN) {
         size_t n = j->N - i0 < TN ? j->N - i0 : TN;
-        for (size_t r = 0; r < n; r++) {
+        for (size_t r = 0; r < n; r++)
             cnt[r] = 0;
-            near_d[r] = INFINITY;
-            near[r] = 0;
-        }
         for (size_t m0 = 0; m0 < j->M; m0 += TM) {
             size_t m = j->M - m0 < TM ? j->M - m0 : TM;
             /* dot [n, m] = x_tile [n, D] . ref_tile [m, D]^T */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, j->D, 1.0f,
-                        j->x + i0 * (size_t)j->D, j->D, j->ref + m0 * (size_t)j->D, j->D, 0.0f,
-                        dot, (int)m);
+                        j->xc + i0 * (size_t)j->D, j->D, j->refc + m0 * (size_t)j->D, j->D,
+                        0.0f, dot, (int)m);
             for (size_t r = 0; r < n; r++) {
                 size_t gi = i0 + r;
                 const float *row = dot + r * m;
@@ -104,24 +122,31 @@ static void worker(void *ctx, int t)
                     size_t gm = m0 + c;
                     if (j->loo && gm == gi)
                         continue;
-                    float d = clamp_dist(j->x_sq[gi] + j->ref_sq[gm] - 2.0f * row[c]);
-                    if (d < near_d[r]) {
-                        near_d[r] = d;
-                        near[r] = (uint32_t)gm;
-                    }
-                    if (j->cfg.score == ANOMALY_KNN)
-                        keep_smallest(best + r * (size_t)k, &cnt[r], k, d);
+                    float d = (float)(j->x_sq[gi] + j->ref_sq[gm] - 2.0 * (double)row[c]);
+                    keep_smallest(best + r * (size_t)kc, &cnt[r], kc, d, (uint32_t)gm);
                 }
             }
         }
         for (size_t r = 0; r < n; r++) {
             size_t gi = i0 + r;
-            j->nearest[gi] = near[r];
+            cand *b = best + r * (size_t)kc;
+            const float *xrow = j->x + gi * (size_t)j->D;
+            /* Exact distances of the candidates, re-sorted (ties by index). */
+            for (int q = 0; q < cnt[r]; q++)
+                b[q].d = exact_dist(j, xrow, b[q].i);
+            for (int q = 1; q < cnt[r]; q++)
+                for (int p = q; p > 0 && (b[p - 1].d > b[p].d ||
+                                          (b[p - 1].d == b[p].d && b[p - 1].i > b[p].i)); p--) {
+                    cand t = b[p];
+                    b[p] = b[p - 1];
+                    b[p - 1] = t;
+                }
+            j->nearest[gi] = cnt[r] ? b[0].i : 0;
             if (j->cfg.score == ANOMALY_KNN) {
                 double s = 0;
-                for (int q = 0; q < cnt[r]; q++)
-                    s += best[r * (size_t)k + (size_t)q];
-                j->scores[gi] = cnt[r] ? (float)(s / cnt[r]) : NAN;
+                for (int q = 0; q < k && q < cnt[r]; q++)
+                    s += b[q].d;
+                j->scores[gi] = cnt[r] >= k ? (float)(s / k) : NAN;
             } else {
                 j->scores[gi] = centroid_dist(j, gi);
             }
@@ -131,20 +156,31 @@ out:
     free(dot);
     free(best);
     free(cnt);
-    free(near);
-    free(near_d);
 }
 
-static float *sq_norms(const float *a, size_t n, int D)
+/* The rows of a [n, D] minus mean [D] (the SGEMM's inputs: centring keeps
+ * |x|^2 + |r|^2 - 2 x.r from cancelling on large, similar images), and
+ * their squared norms in double. */
+static float *centred(const float *a, size_t n, int D, const float *mean, double **sq)
 {
-    float *s = malloc((n + 1) * sizeof *s);
-    for (size_t i = 0; s && i < n; i++) {
-        float acc = 0;
-        for (int c = 0; c < D; c++)
-            acc += a[i * (size_t)D + (size_t)c] * a[i * (size_t)D + (size_t)c];
-        s[i] = acc;
+    float *c = malloc((n * (size_t)D + 1) * sizeof *c);
+    *sq = malloc((n + 1) * sizeof **sq);
+    if (!c || !*sq) {
+        free(c);
+        free(*sq);
+        *sq = NULL;
+        return NULL;
     }
-    return s;
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0;
+        for (int k = 0; k < D; k++) {
+            float v = a[i * (size_t)D + (size_t)k] - mean[k];
+            c[i * (size_t)D + (size_t)k] = v;
+            acc += (double)v * v;
+        }
+        (*sq)[i] = acc;
+    }
+    return c;
 }
 
 int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
@@ -157,17 +193,19 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
     if (cfg->score == ANOMALY_KNN && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1)))
         return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from",
                        cfg->k, M - (need - 1));
-    job j = {ref, x, M, N, D, leave_one_out, *cfg, NULL, NULL, NULL, NULL, scores, nearest, 1};
+    job j = {ref, x, NULL, NULL, M, N, D, leave_one_out, *cfg, NULL, NULL, NULL, NULL, scores,
+             nearest, 1};
     j.T = cfg->threads < 1 ? 1 : cfg->threads;
     if ((size_t)j.T > (N + TN - 1) / TN)
         j.T = (int)((N + TN - 1) / TN);
     if (j.T < 1)
         j.T = 1;
-    float *ref_sq = sq_norms(ref, M, D), *x_sq = leave_one_out ? ref_sq : sq_norms(x, N, D);
     float *sum = calloc((size_t)D, sizeof *sum), *mean = calloc((size_t)D, sizeof *mean);
+    double *ref_sq = NULL, *x_sq = NULL;
+    float *refc = NULL, *xc = NULL;
     int rc = 0;
     pool_t *pool = NULL;
-    if (!ref_sq || !x_sq || !sum || !mean)
+    if (!sum || !mean)
         rc = sm_fail(e, "out of memory scoring %zu images", N);
     if (rc == 0) {
         /* The sum in double, in reference order: one fixed order. */
@@ -178,6 +216,19 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
             sum[c] = (float)s;
             mean[c] = (float)(s / (double)M);
         }
+        refc = centred(ref, M, D, mean, &ref_sq);
+        if (leave_one_out) {
+            xc = refc;
+            x_sq = ref_sq;
+        } else {
+            xc = centred(x, N, D, mean, &x_sq);
+        }
+        if (!refc || !xc)
+            rc = sm_fail(e, "out of memory scoring %zu images", N);
+    }
+    if (rc == 0) {
+        j.refc = refc;
+        j.xc = xc;
         j.ref_sq = ref_sq;
         j.x_sq = x_sq;
         j.centroid = mean;
@@ -193,8 +244,11 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
                 rc = sm_fail(e, "out of memory scoring %zu images", N);
     }
     pool_destroy(pool);
-    if (x_sq != ref_sq)
+    if (xc != refc) {
+        free(xc);
         free(x_sq);
+    }
+    free(refc);
     free(ref_sq);
     free(sum);
     free(mean);
