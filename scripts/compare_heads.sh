@@ -4,7 +4,9 @@
 # chosen by measurement (8 epochs, seed 1, each candidate; the one with the
 # best test accuracy at the suggested threshold, ties to the smaller
 # margin). Then each head trains for 25 epochs on the full data with 5
-# seeds (2 threads) and is evaluated; then the --layers variants. Writes
+# seeds (2 threads) and is evaluated at 0.5, at the notebook's 0.3 and at
+# its suggested threshold; then the --layers variants (LAYER_SEEDS, default
+# seeds 1 and 2: a wider network costs several times more). Writes
 # OUT/heads.md (default docs/results) and keeps the raw outputs in WORK.
 # usage: scripts/compare_heads.sh [OUT] [WORK]
 set -euo pipefail
@@ -13,6 +15,7 @@ out=${1:-docs/results}
 work=${2:-/tmp/siamese-heads}
 epochs=${EPOCHS:-25}
 seeds=${SEEDS:-"1 2 3 4 5"}
+layer_seeds=${LAYER_SEEDS:-"1 2"}
 [ -x build/siamese ] || scripts/setup.sh
 bin=$PWD/build/siamese
 mkdir -p "$out" "$work"
@@ -24,6 +27,9 @@ run() {
   if [ ! -s "$work/$name.json" ]; then
     "$bin" train --threads 2 --model "$work/$name.siam" --history "$work/$name.csv" --quiet "$@"
     "$bin" eval --model "$work/$name.siam" --threshold 0.5 --json >"$work/$name.json"
+  fi
+  if [ ! -s "$work/$name-0.3.json" ] && [ -s "$work/$name.siam" ]; then
+    "$bin" eval --model "$work/$name.siam" --threshold 0.3 --json >"$work/$name-0.3.json"
   fi
 }
 # field FILE EXPR: a value of an eval JSON
@@ -56,18 +62,21 @@ rows=""
 for c in "${configs[@]}"; do
   name=${c%%|*} args=${c#*|}
   tag=${name// /-}
-  for s in $seeds; do
+  these=$seeds
+  case $name in *,*) these=$layer_seeds ;; esac
+  for s in $these; do
     # shellcheck disable=SC2086
     run "$tag-$s" $args --epochs "$epochs" --seed "$s"
   done
-  rows+=$(python3 - "$work" "$tag" "$name" $seeds <<'PY'
+  rows+=$(python3 - "$work" "$tag" "$name" $these <<'PY'
 import csv, json, statistics as st, sys
 work, tag, name, seeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-cols = {k: [] for k in ("acc05", "accs", "thr", "auc", "eer", "loss", "val", "sec")}
+cols = {k: [] for k in ("acc05", "acc03", "accs", "thr", "auc", "eer", "loss", "val", "sec")}
 for s in seeds:
     d = json.load(open(f"{work}/{tag}-{s}.json"))
     h = list(csv.DictReader(open(f"{work}/{tag}-{s}.csv")))
     cols["acc05"].append(d["test"]["accuracy"])
+    cols["acc03"].append(json.load(open(f"{work}/{tag}-{s}-0.3.json"))["test"]["accuracy"])
     cols["accs"].append(d["suggested"]["test_accuracy"])
     cols["thr"].append(d["suggested"]["threshold"])
     cols["auc"].append(d["roc_auc"])
@@ -77,7 +86,7 @@ for s in seeds:
     cols["sec"].append(st.median(float(r["seconds"]) for r in h if r["seconds"]))
 def ms(v, f="%.4f"):
     return (f % st.mean(v)) + " ± " + (f % (st.stdev(v) if len(v) > 1 else 0.0))
-print(f"| {name} | {ms(cols['acc05'])} | {ms(cols['accs'])} | {ms(cols['thr'], '%.3f')} | "
+print(f"| {name} ({len(seeds)} seeds) | {ms(cols['acc05'])} | {ms(cols['acc03'])} | {ms(cols['accs'])} | {ms(cols['thr'], '%.3f')} | "
       f"{ms(cols['auc'])} | {ms(cols['eer'])} | {ms(cols['loss'])} / {ms(cols['val'])} | "
       f"{st.median(cols['sec']):.2f} |")
 PY
@@ -94,13 +103,15 @@ done
   echo "Mean ± standard deviation over the seeds; seconds per epoch is the median"
   echo "epoch (training and validation) of all runs of the row."
   echo
-  echo "| head | test acc. at 0.5 | test acc. at suggested | suggested threshold | ROC AUC | EER | final loss / val_loss | s / epoch |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| head | test acc. at 0.5 | test acc. at 0.3 | test acc. at suggested | suggested threshold | ROC AUC | EER | final loss / val_loss | s / epoch |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s' "$rows"
   echo
   echo "Losses are not comparable across heads (contrastive at different scales,"
   echo "cross-entropy for learned); AUC, EER and accuracy at each head's suggested"
-  echo "threshold are."
+  echo "threshold are. Seconds per epoch come from runs on a shared machine and"
+  echo "move with its load; \\`siamese bench --distance NAME\\` compares the heads' speed"
+  echo "within one run."
   echo
   echo "## Margins, chosen by measurement (8 epochs, seed 1)"
   echo

@@ -113,6 +113,23 @@ cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"
 bad_run 1 "every image must be in good/" --reference "$ref" --images "$img" --model "$model"
 rm "$img/loose.pgm"
 bad_run 1 "k = 301 neighbours" --reference "$ref" --images "$img" --model "$model" --score knn --k 301 --threshold 1
+# A link back to a folder it is in would be listed forever.
+mkdir "$tmp/loop"
+cp "$ref/$(ls "$ref" | grep pgm | head -1)" "$tmp/loop/"
+ln -s . "$tmp/loop/self"
+bad_run 1 "a link back to a folder it is inside" --reference "$tmp/loop" --images "$img" --model "$model"
+rm "$tmp/loop/self"
+# No output may be an input image (refused before any work, input intact).
+victim="$img/shirt/$(ls "$img/shirt" | head -1)"
+cp "$victim" "$tmp/victim.copy"
+bad_run 2 "is the same file as --images" --reference "$ref" --images "$img" --model "$model" --csv "$victim"
+check 'cmp -s "$victim" "$tmp/victim.copy"' "an input image was overwritten by --csv"
+# good/ alone: no AUROC, and the JSON says null rather than nan.
+mkdir -p "$tmp/onlygood"
+ln -s "$img/good" "$tmp/onlygood/good"
+"$bin" inspect --reference "$ref" --images "$tmp/onlygood" --model "$model" --json >"$tmp/og.json" 2>/dev/null
+check 'grep -q "\"auroc\": null" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
+  "good/ alone: $(grep auroc "$tmp/og.json")"
 echo garbage >"$img/good/broken.png"
 bad_run 1 "broken.png" --reference "$ref" --images "$img" --model "$model"
 

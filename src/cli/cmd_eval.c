@@ -33,7 +33,9 @@ static void usage(FILE *out)
             "confusion matrix, accuracy, precision/recall/F1 of \"same\", ROC AUC, equal-error\n"
             "rate, a threshold suggested from the training pairs, errors by class.\n\n"
             "options:\n"
-            "  -t, --threshold X   distance below which a pair is \"same\" (default %.1f)\n"
+            "  -t, --threshold X   distance below which a pair is \"same\" (default %.1f, the\n"
+            "                      notebook's; for a head other than euclidean, the\n"
+            "                      threshold train stored in the model)\n"
             "  -m, --model FILE    model file (default %s)\n"
             "      --data DIR      Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                      ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
@@ -53,7 +55,7 @@ static void usage(FILE *out)
 typedef struct {
     float threshold;
     const char *model, *data, *heatmap, *roc;
-    int json, sweep, verbose;
+    int json, sweep, verbose, threshold_set;
     long scale, threads;
 } eval_opts;
 
@@ -78,7 +80,10 @@ static int parse(int argc, char **argv, eval_opts *o)
     while ((c = getopt_long(argc, argv, ":t:m:j:vh", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 't': bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &o->threshold); break;
+        case 't':
+            bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &o->threshold);
+            o->threshold_set = 1;
+            break;
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
         case 'J': o->json = 1; break;
@@ -317,6 +322,15 @@ int cmd_eval(int argc, char **argv)
     if (model_load(&m, o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return 1;
+    }
+    /* 0.5 is the notebook's threshold, on the Euclidean head's scale; the
+     * other heads' scales differ, so their default is the threshold train
+     * stored. */
+    if (!o.threshold_set && m.head != HEAD_EUCLIDEAN && isfinite(m.threshold)) {
+        o.threshold = m.threshold;
+        cli_error(cmd, "note: threshold %g, the one train stored for this %s model (the "
+                  "default 0.5 is the notebook's, for the euclidean head)", o.threshold,
+                  head_names[m.head]);
     }
     char dir[4096];
     dataset_t ds;

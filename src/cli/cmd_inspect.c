@@ -204,10 +204,9 @@ static int find_types(const char *root, image_set *s, char ***types, int *ntypes
     return 0;
 }
 
-/* Lists, decodes and embeds a set (model NULL: raw pixels). in: the input
- * spec; for raw pixels with width 0, taken from the set's first image. */
-static int load_set(const char *path, const char *what, const model_t *m, input_spec *in,
-                    int threads, image_set *s)
+/* Lists the image files of a set (a file, or a folder searched
+ * recursively). */
+static int list_set(const char *path, const char *what, image_set *s)
 {
     sm_err e;
     memset(s, 0, sizeof *s);
@@ -220,6 +219,38 @@ static int load_set(const char *path, const char *what, const model_t *m, input_
                   path, s->skipped ? " among its files" : "");
         return -1;
     }
+    return 0;
+}
+
+/* No output may be one of the images read (exit 2, as for every command). */
+static int check_outputs_against(const inspect_opts *o, const image_set *a, const image_set *b)
+{
+    size_t n = a->n + b->n;
+    input_file *in = malloc((n + 1) * sizeof *in);
+    if (!in) {
+        cli_error(cmd, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < a->n; i++)
+        in[i] = (input_file){"--reference", a->paths[i]};
+    for (size_t i = 0; i < b->n; i++)
+        in[a->n + i] = (input_file){"--images", b->paths[i]};
+    output_spec outs[] = {{"--report", o->report, 0}, {"--csv", o->csv, 0}};
+    sm_err e;
+    int rc = outputs_check(outs, 2, in, n, &e);
+    free(in);
+    if (rc != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return rc == OUTPUTS_USAGE ? EXIT_USAGE : 1;
+    }
+    return 0;
+}
+
+/* Decodes and embeds a listed set (model NULL: raw pixels). in: the input
+ * spec; for raw pixels with width 0, taken from the set's first image. */
+static int load_set(const model_t *m, input_spec *in, int threads, image_set *s)
+{
+    sm_err e;
     if (in->width == 0) { /* raw pixels: the references' own size */
         uint8_t *px;
         size_t rows, cols;
@@ -378,6 +409,15 @@ static void json_str(const char *s)
     fputs(buf, stdout);
 }
 
+/* A number, or null where there is none (an AUROC needs both classes). */
+static void json_num(double v)
+{
+    if (isfinite(v))
+        printf("%.6f", v);
+    else
+        printf("null");
+}
+
 static void print_json(const report *r)
 {
     const inspect_opts *o = r->o;
@@ -389,15 +429,18 @@ static void print_json(const report *r)
     printf("  \"references\": %zu,\n  \"threshold\": %.9g,\n  \"threshold_rule\": \"%s\",\n",
            r->ref->n, r->threshold, o->threshold_set ? "given" : "reference_loo_quantile_0.95");
     if (r->ntypes) {
-        printf("  \"auroc\": %.6f,\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n"
-               "  \"recall\": %.6f,\n  \"types\": [\n", r->auroc, r->accuracy, r->precision,
-               r->recall);
+        printf("  \"auroc\": ");
+        json_num(r->auroc);
+        printf(",\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n"
+               "  \"recall\": %.6f,\n  \"types\": [\n", r->accuracy, r->precision, r->recall);
         for (int t = 0; t < r->ntypes; t++) {
             printf("    {\"type\": ");
             json_str(r->types[t]);
             printf(", \"images\": %zu, \"flagged\": %.6f", r->type_n[t], r->type_recall[t]);
-            if (t)
-                printf(", \"auroc\": %.6f", r->type_auroc[t]);
+            if (t) {
+                printf(", \"auroc\": ");
+                json_num(r->type_auroc[t]);
+            }
             printf("}%s\n", t + 1 < r->ntypes ? "," : "");
         }
         printf("  ],\n");
@@ -546,8 +589,13 @@ int cmd_inspect(int argc, char **argv)
     memset(&r, 0, sizeof r);
     memset(&img, 0, sizeof img);
     int rc = 1;
-    if (load_set(o.reference, "--reference", mp, &in, (int)o.threads, &ref) != 0 ||
-        load_set(o.images, "--images", mp, &in, (int)o.threads, &img) != 0)
+    memset(&ref, 0, sizeof ref);
+    if (list_set(o.reference, "--reference", &ref) != 0 || list_set(o.images, "--images", &img) != 0)
+        goto done;
+    if ((rc = check_outputs_against(&o, &ref, &img)) != 0)
+        goto done;
+    rc = 1;
+    if (load_set(mp, &in, (int)o.threads, &ref) != 0 || load_set(mp, &in, (int)o.threads, &img) != 0)
         goto done;
     if (ref.skipped + img.skipped)
         cli_error(cmd, "note: skipped %zu files that are not images by name",
@@ -608,9 +656,12 @@ int cmd_inspect(int argc, char **argv)
     else
         print_text(&r);
     fflush(stdout);
-    if ((o.csv && write_csv(&r, o.csv, &e) != 0) ||
-        (o.report && write_report(&r, &in, o.report, &e) != 0)) {
+    if (o.csv && write_csv(&r, o.csv, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
+        goto done;
+    }
+    if (o.report && write_report(&r, &in, o.report, &e) != 0) {
+        cli_error(cmd, "--report %s: %s", o.report, e.msg);
         goto done;
     }
     rc = 0;

@@ -189,10 +189,14 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
 {
     size_t need = leave_one_out ? 2 : 1;
     if (M < need)
-        return sm_fail(e, "%zu reference%s: need at least %zu", M, M == 1 ? "" : "s", need);
+        return sm_fail(e, "%zu reference%s: need at least %zu%s", M, M == 1 ? "" : "s", need,
+                       leave_one_out ? " to calibrate the threshold (or give --threshold)" : "");
     if (cfg->score == ANOMALY_KNN && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1)))
-        return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from",
-                       cfg->k, M - (need - 1));
+        return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s",
+                       cfg->k, M - (need - 1),
+                       leave_one_out ? " when each reference is scored against the others to "
+                                       "calibrate the threshold (a smaller --k, or give "
+                                       "--threshold)" : "");
     job j = {ref, x, NULL, NULL, M, N, D, leave_one_out, *cfg, NULL, NULL, NULL, NULL, scores,
              nearest, 1};
     j.T = cfg->threads < 1 ? 1 : cfg->threads;

@@ -24,6 +24,14 @@ void classes_free(class_table *t)
 
 int classes_add(class_table *t, const char *name, sm_err *e)
 {
+    /* The model file and classes.txt hold names as lines of text. */
+    size_t len = strlen(name);
+    if (len == 0 || len > CLASS_NAME_MAX)
+        return sm_fail(e, "class name of %zu bytes: expected 1..%d", len, CLASS_NAME_MAX);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return sm_fail(e, "class name '%s' holds a control character (a tab, a newline...): "
+                           "rename the folder", name);
     if (t->n >= CLASSES_MAX)
         return sm_fail(e, "more than %d classes", CLASSES_MAX);
     char **names = realloc(t->names, ((size_t)t->n + 1) * sizeof *names);

@@ -136,9 +136,15 @@ static int find_classes(const char *root, class_table *ct, strlist *folders, sm_
         }
     } else if (rc == 0) {
         memset(ct, 0, sizeof *ct);
-        for (size_t i = 0; rc == 0 && i < tr.n; i++)
-            if (classes_add(ct, tr.v[i], e) != 0 || strlist_add(folders, tr.v[i]) != 0)
-                rc = sm_fail(e, "%s: more than %d class folders", train, CLASSES_MAX);
+        for (size_t i = 0; rc == 0 && i < tr.n; i++) {
+            sm_err why;
+            if (classes_add(ct, tr.v[i], &why) != 0)
+                rc = ct->n >= CLASSES_MAX
+                         ? sm_fail(e, "%s: more than %d class folders", train, CLASSES_MAX)
+                         : sm_fail(e, "%s/%s: %s", train, tr.v[i], why.msg);
+            else if (strlist_add(folders, tr.v[i]) != 0)
+                rc = sm_fail(e, "%s: out of memory", train);
+        }
         /* test/ must hold the same class folders. */
         for (size_t i = 0; rc == 0 && i < tr.n; i++)
             if (i >= te.n || strcmp(tr.v[i], te.v[i]) != 0) {
@@ -344,11 +350,34 @@ int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err 
     return rc;
 }
 
+/* The folders being listed, from the top one down: a folder that is its
+ * own ancestor (a link to . or ..) would be listed forever. */
+typedef struct ancestry {
+    dev_t dev;
+    ino_t ino;
+    const struct ancestry *up;
+} ancestry;
+
+static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+                       const ancestry *up, sm_err *e);
+
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e)
+{
+    return list_images(path, paths, n, skipped, NULL, e);
+}
+
+static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+                       const ancestry *up, sm_err *e)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return sm_fail(e, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        for (const ancestry *a = up; a; a = a->up)
+            if (a->dev == st.st_dev && a->ino == st.st_ino)
+                return sm_fail(e, "%s: a link back to a folder it is inside: it would be "
+                               "listed forever (remove the link)", path);
+    ancestry here = {st.st_dev, st.st_ino, up};
     strlist l = {*paths, *n, *n};
     int rc = 0;
     if (!S_ISDIR(st.st_mode)) {
@@ -377,7 +406,7 @@ int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skip
             } else {
                 *paths = l.v;
                 *n = l.n;
-                rc = folders_list_images(p, paths, n, skipped, e);
+                rc = list_images(p, paths, n, skipped, &here, e);
                 l.v = *paths;
                 l.n = l.cap = *n;
                 k++;

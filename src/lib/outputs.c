@@ -3,6 +3,7 @@
 #include "outputs.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,13 +62,28 @@ static int is_stdout(const char *path)
     return strcmp(path, "-") == 0;
 }
 
+static int check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
+                 file_id *oid, file_id *iid, sm_err *e);
+
 int outputs_check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
                   sm_err *e)
 {
-    enum { MAX_OUT = 8, MAX_IN = 16 };
-    file_id oid[MAX_OUT], iid[MAX_IN];
-    if (n_out > MAX_OUT || n_in > MAX_IN)
-        return sm_fail(e, "outputs_check: at most %d outputs and %d inputs", MAX_OUT, MAX_IN);
+    enum { MAX_OUT = 8 };
+    file_id oid[MAX_OUT];
+    if (n_out > MAX_OUT)
+        return sm_fail(e, "outputs_check: at most %d outputs", MAX_OUT);
+    /* Inputs may be many (inspect's images): identified on the heap. */
+    file_id *iid = malloc((n_in + 1) * sizeof *iid);
+    if (!iid)
+        return sm_fail(e, "out of memory checking %zu inputs", n_in);
+    int rc = check(out, n_out, in, n_in, oid, iid, e);
+    free(iid);
+    return rc;
+}
+
+static int check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
+                 file_id *oid, file_id *iid, sm_err *e)
+{
     for (size_t i = 0; i < n_in; i++) {
         struct stat st;
         memset(&iid[i], 0, sizeof iid[i]);
