@@ -164,6 +164,21 @@ check '[ $rc -eq 0 ] && diff -r "$tmp/small" "$tmp/empty" >/dev/null' \
   "export into an empty folder: exit $rc, $(cat "$tmp/empty.err")"
 check '[ -z "$(ls -d "$tmp"/*.tmp-* 2>/dev/null)" ]' "temporary folders left: $(ls -d "$tmp"/*.tmp-* 2>/dev/null)"
 
+# A write that fails (a file-size limit: 64 x 64 noise images make PNGs
+# of about 4 KB) is reported, and nothing is left behind.
+mkdir "$tmp/noise-idx"
+for p in train t10k; do
+  { printf '\0\0\10\3'; be32 4; be32 64; be32 64; tail -c 20000 "$data/train-images-idx3-ubyte.gz" | head -c 16384; } \
+    >"$tmp/noise-idx/$p-images-idx3-ubyte"
+  { printf '\0\0\10\1'; be32 4; printf '\0\0\1\1'; } >"$tmp/noise-idx/$p-labels-idx1-ubyte"
+done
+(ulimit -f 2 && exec "$bin" export --data "$tmp/noise-idx" --out "$tmp/noise" --threads 2) \
+  >"$tmp/efbig.out" 2>"$tmp/efbig.err"
+rc=$?
+refused efbig 1 "write failed: File too large"
+check '[ ! -e "$tmp/noise" ] && [ -z "$(ls -d "$tmp"/noise.tmp-* 2>/dev/null)" ]' \
+  "a failed export left files: $(ls -d "$tmp"/noise* 2>/dev/null)"
+
 # Class names that would share a folder ('/' becomes '-') or be hidden.
 mkdir "$tmp/clash-idx" "$tmp/hidden-idx"
 cp "$tmp/small-idx"/*ubyte "$tmp/clash-idx/"

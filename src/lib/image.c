@@ -178,10 +178,12 @@ static int pnm_header(const unsigned char *b, size_t len, header_info *hi)
 
 /* BMP (uncompressed or bit fields, all stb_image reads): rows of
  * ((w * bpp + 31) / 32) * 4 bytes from the data offset; the last row's
- * padding may be missing. */
-static void bmp_header(const unsigned char *b, size_t len, header_info *hi)
+ * padding may be missing. Returns NULL or what is wrong. */
+static const char *bmp_header(const unsigned char *b, size_t len, header_info *hi)
 {
     uint32_t offset = le32(b, len, 10), hsz = le32(b, len, 14), bpp;
+    if (hsz != 12 && hsz != 40 && hsz != 56 && hsz != 108 && hsz != 124)
+        return NULL; /* a header stb_image refuses */
     if (hsz == 12) {
         hi->w = le16(b, len, 18);
         hi->h = le16(b, len, 20);
@@ -191,13 +193,17 @@ static void bmp_header(const unsigned char *b, size_t len, header_info *hi)
         hi->h = (int32_t)le32(b, len, 22);
         bpp = le16(b, len, 28);
         if (le32(b, len, 30) != 0 && le32(b, len, 30) != 3)
-            return; /* a compression stb_image refuses */
+            return NULL; /* a compression stb_image refuses */
     }
     hi->h = hi->h < 0 ? -hi->h : hi->h; /* negative: rows top-down */
+    /* stb_image would seek backwards and read zeros from the end */
+    if (offset < 14 + hsz)
+        return "damaged: its pixel data would start inside its header";
     if (within_limits(hi->w, hi->h) && bpp >= 1 && bpp <= 32) {
         size_t row = ((size_t)hi->w * bpp + 7) / 8, stride = ((size_t)hi->w * bpp + 31) / 32 * 4;
         hi->need = offset + stride * (size_t)(hi->h - 1) + row;
     }
+    return NULL;
 }
 
 /* TGA (no signature; stb_image tries it last, and only a colour map type
@@ -293,7 +299,7 @@ static int check_bytes(const unsigned char *b, size_t len, const char *path, sm_
         fault = gif_check(b, len);
     } else if (len >= 2 && b[0] == 'B' && b[1] == 'M') {
         hi.format = "BMP";
-        bmp_header(b, len, &hi);
+        fault = bmp_header(b, len, &hi);
     } else if (len >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
         hi.format = "PGM/PPM";
         if (pnm_header(b, len, &hi) != 0)
