@@ -7,8 +7,7 @@
 #  - export: the same files for any thread count, a round trip through the
 #    folders, nothing written when refused (existing folder, colliding or
 #    hidden class folder names, usage errors), a write fails, or it is
-#    interrupted (INT, TERM,
-#    HUP: the temporary folder removed, exit 130).
+#    interrupted (INT, TERM, HUP: the temporary folder removed, exit 130).
 #  - bad image folders refused by `train` with one line naming the file or
 #    folder, exit 1 and no model file: truncated PNG, corrupt JPEG, empty
 #    file, a PNG claiming 100,000 x 100,000 pixels (needs python3), a class
