@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# fuzz.sh - fuzz the IDX reader and the model-file reader with libFuzzer
-# (clang, ASan + UBSan), each for SECONDS (default 60). Seeds: the committed
-# corpus (tests/fuzz/corpus/) plus real files: the real test labels, cut-down
-# real image files, and a model file trained here. Any crash, leak, timeout
-# or sanitizer report fails; the input that caused it is left in
-# build-fuzz/ (crash-*, leak-*, timeout-*): fix the bug and add the input
-# to tests/fuzz/corpus/<target>/ so every ctest run replays it.
+# fuzz.sh - fuzz the IDX reader, the model-file reader and the image loader
+# with libFuzzer (clang, ASan + UBSan), each for SECONDS (default 60).
+# Seeds: the committed corpus (tests/fuzz/corpus/) plus real files: the real
+# test labels, cut-down real image files, and a model file trained here.
+# Any crash, leak, timeout or sanitizer report fails; the input that caused
+# it is left in build-fuzz/ (crash-*, leak-*, timeout-*): fix the bug and
+# add the input to tests/fuzz/corpus/<target>/ so every ctest run replays
+# it.
 # usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,10 @@ cmake --build build-fuzz -j"$(nproc)" >/dev/null
 data=${SIAMESE_DATA:-/usr/share/datasets/fashion-mnist}
 work=build-fuzz/corpus
 rm -rf "$work"
-mkdir -p "$work/idx" "$work/model"
+mkdir -p "$work/idx" "$work/model" "$work/image"
 cp tests/fuzz/corpus/idx/* "$work/idx/"
 cp tests/fuzz/corpus/model/* "$work/model/"
+cp tests/fuzz/corpus/image/* "$work/image/"
 if [ -f "$data/t10k-labels-idx1-ubyte.gz" ]; then
   cp "$data/t10k-labels-idx1-ubyte.gz" "$work/idx/real-t10k-labels.gz"
   # The real images file, cut to its first 5 images with a matching header.
@@ -36,11 +38,14 @@ if [ -f "$data/t10k-labels-idx1-ubyte.gz" ]; then
 fi
 
 status=0
-for t in idx model; do
+for t in idx model image; do
   echo "== fuzzing the $t reader for $secs s =="
-  # -max_len covers the real model file (1 MB); leaks and >10 s inputs fail.
+  # -max_len covers the real model file (1 MB); images stay small (64 KB)
+  # so that the time goes to variety, not size. Leaks and >10 s inputs fail.
+  max_len=1100000
+  [ "$t" = image ] && max_len=65536
   if ! (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 ./tests/fuzz_$t -max_total_time="$secs" \
-        -timeout=10 -rss_limit_mb=2048 -max_len=1100000 -print_final_stats=1 \
+        -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 \
         "corpus/$t" 2>"fuzz-$t.log"); then
     echo "fuzz.sh: the $t reader failed; see build-fuzz/fuzz-$t.log:" >&2
     grep -E "ERROR|SUMMARY|Test unit written" "build-fuzz/fuzz-$t.log" >&2 || tail -20 "build-fuzz/fuzz-$t.log" >&2

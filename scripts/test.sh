@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - set up, run the whole ctest suite, then the same suite again in
-# an AddressSanitizer + UndefinedBehaviorSanitizer build, then fuzz the two
-# file readers for 60 s each (scripts/fuzz.sh).
+# an AddressSanitizer + UndefinedBehaviorSanitizer build, then fuzz the three
+# readers (IDX files, model files, images) for 60 s each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

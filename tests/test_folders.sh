@@ -6,14 +6,15 @@
 #    the IDX files gives (same losses, same parameter bytes, same eval).
 #  - export: the same files for any thread count, a round trip through the
 #    folders, nothing written when refused (existing folder, colliding or
-#    hidden class folder names, usage errors) or interrupted (INT, TERM,
-#    HUP: the temporary folder removed, exit 130).
+#    hidden class folder names, usage errors), a write fails, or it is
+#    interrupted (INT, TERM, HUP: the temporary folder removed, exit 130).
 #  - bad image folders refused by `train` with one line naming the file or
 #    folder, exit 1 and no model file: truncated PNG, corrupt JPEG, empty
 #    file, a PNG claiming 100,000 x 100,000 pixels (needs python3), a class
 #    with one image, no class folders, empty train/, test/ classes other
-#    than train/'s, mixed sizes (accepted with --size); files that are not
-#    images by name skipped with a note.
+#    than train/'s, mixed sizes (accepted with --size), a cut-short file
+#    of each format; files that are not images by name skipped with a note,
+#    and every format loaded side by side.
 #
 #   usage: bash test_folders.sh PATH/TO/siamese
 #   exit:  0 all passed, 1 a failure, 77 Fashion-MNIST missing (skip;
@@ -85,6 +86,9 @@ check '[ $rc -eq 0 ]' "export of a small IDX set failed: $(cat "$tmp/small-expor
 check '[ "$(cat "$tmp/small-export.out")" = "wrote $tmp/small: 200 train and 100 test images, 10 classes" ]' \
   "export's summary line: $(cat "$tmp/small-export.out")"
 check '[ ! -s "$tmp/small-export.err" ]' "export wrote to stderr: $(cat "$tmp/small-export.err")"
+mkdir "$tmp/mode-probe"
+check '[ "$(stat -c %a "$tmp/small")" = "$(stat -c %a "$tmp/mode-probe")" ]' \
+  "the export's folder has mode $(stat -c %a "$tmp/small"), a new folder $(stat -c %a "$tmp/mode-probe")"
 # Index width: the digits of n - 1 (199 -> 3, 99 -> 2).
 check '[ -f "$tmp/small/train/Ankle boot/000.png" ] && [ -z "$(find "$tmp/small/train" -name "*.png" ! -name "[0-9][0-9][0-9].png")" ]' \
   "train file names are not 000..199: $(ls "$tmp/small/train/Ankle boot" | head -3)"
@@ -160,6 +164,21 @@ check '[ $rc -eq 0 ] && diff -r "$tmp/small" "$tmp/empty" >/dev/null' \
   "export into an empty folder: exit $rc, $(cat "$tmp/empty.err")"
 check '[ -z "$(ls -d "$tmp"/*.tmp-* 2>/dev/null)" ]' "temporary folders left: $(ls -d "$tmp"/*.tmp-* 2>/dev/null)"
 
+# A write that fails (a file-size limit: 64 x 64 noise images make PNGs
+# of about 4 KB) is reported, and nothing is left behind.
+mkdir "$tmp/noise-idx"
+for p in train t10k; do
+  { printf '\0\0\10\3'; be32 4; be32 64; be32 64; tail -c 20000 "$data/train-images-idx3-ubyte.gz" | head -c 16384; } \
+    >"$tmp/noise-idx/$p-images-idx3-ubyte"
+  { printf '\0\0\10\1'; be32 4; printf '\0\0\1\1'; } >"$tmp/noise-idx/$p-labels-idx1-ubyte"
+done
+(ulimit -f 2 && exec "$bin" export --data "$tmp/noise-idx" --out "$tmp/noise" --threads 2) \
+  >"$tmp/efbig.out" 2>"$tmp/efbig.err"
+rc=$?
+refused efbig 1 "write failed: File too large"
+check '[ ! -e "$tmp/noise" ] && [ -z "$(ls -d "$tmp"/noise.tmp-* 2>/dev/null)" ]' \
+  "a failed export left files: $(ls -d "$tmp"/noise* 2>/dev/null)"
+
 # Class names that would share a folder ('/' becomes '-') or be hidden.
 mkdir "$tmp/clash-idx" "$tmp/hidden-idx"
 cp "$tmp/small-idx"/*ubyte "$tmp/clash-idx/"
@@ -213,6 +232,22 @@ check '[ -f "$jpeg" ]' "missing the seed JPEG $jpeg"
 { head -c 100 "$jpeg"; head -c 300 "$tmp/small-idx/t10k-images-idx3-ubyte" | tail -c 200; } \
   >"$d/train/Coat/zz.jpg"
 train_refused jpeg "$d" "$d/train/Coat/zz.jpg: a damaged JPEG file"
+
+# Cut-short files of every format (stb_image alone would fill the missing
+# pixels with zeros, or leave them uninitialised): refused, named.
+for seed in grey.pgm grey.tga grey8.bmp grey.jpg tiny.gif; do
+  d=$(case_dir "cut-$seed")
+  n=$(stat -c %s "$here/fuzz/corpus/image/$seed")
+  head -c $((n - 10)) "$here/fuzz/corpus/image/$seed" >"$d/train/Coat/zz-$seed"
+  train_refused "cut-$seed" "$d" "$d/train/Coat/zz-$seed: a cut-short"
+done
+
+# The formats the loader takes, mixed in one class folder: loaded.
+d=$(case_dir formats)
+for seed in grey.pgm grey.tga grey8.bmp grey.jpg interlaced.png fashion.png; do
+  cp "$here/fuzz/corpus/image/$seed" "$d/train/Coat/zz-$seed"
+done
+train_ok formats "$d"
 
 d=$(case_dir zero)
 : >"$d/test/Sandal/zz.png"
@@ -281,14 +316,13 @@ echo "exported Fashion-MNIST in $((SECONDS - start)) s"
 check '[ $rc -eq 0 ]' "export of Fashion-MNIST failed: $(cat "$tmp/fm-export.err")"
 check '[ "$(cat "$tmp/fm-export.out")" = "wrote $tmp/fm: 60000 train and 10000 test images, 10 classes" ]' \
   "summary line: $(cat "$tmp/fm-export.out")"
-check '[ "$(find "$tmp/fm/train" -type f -name "*.png" | wc -l)" -eq 60000 ] && [ "$(find "$tmp/fm/test" -type f -name "*.png" | wc -l)" -eq 10000 ] && [ "$(find "$tmp/fm" -type f | wc -l)" -eq 70001 ]' \
-  "expected 60000 + 10000 PNG files and classes.txt, found $(find "$tmp/fm" -type f | wc -l) files"
+(cd "$tmp/fm" && find . -type f) >"$tmp/fm.files"
+check '[ "$(grep -c "^\./train/[^/]*/[0-9]\{5\}\.png$" "$tmp/fm.files")" -eq 60000 ] && [ "$(grep -c "^\./test/[^/]*/[0-9]\{4\}\.png$" "$tmp/fm.files")" -eq 10000 ] && [ "$(wc -l <"$tmp/fm.files")" -eq 70001 ] && grep -qx "\./classes\.txt" "$tmp/fm.files"' \
+  "expected 60000 + 10000 PNG files named by zero-padded index and classes.txt, found $(wc -l <"$tmp/fm.files") files: $(grep -v "^\./t[a-z]*/[^/]*/[0-9]*\.png$" "$tmp/fm.files" | head -3)"
 check '[ "$(cat "$tmp/fm/classes.txt")" = "$fashion_names" ]' \
   "classes.txt: $(cat "$tmp/fm/classes.txt")"
 check '[ -d "$tmp/fm/train/T-shirt-top" ] && [ -d "$tmp/fm/test/T-shirt-top" ] && [ "$(ls "$tmp/fm/train" | wc -l)" -eq 10 ]' \
   "class folders: $(ls "$tmp/fm/train")"
-check '[ -z "$(find "$tmp/fm/train" -name "*.png" ! -name "[0-9][0-9][0-9][0-9][0-9].png")" ] && [ -z "$(find "$tmp/fm/test" -name "*.png" ! -name "[0-9][0-9][0-9][0-9].png")" ]' \
-  "file names are not zero-padded indices"
 # Index 0 of each split is an ankle boot, the last one (59999, 9999) a
 # sandal.
 check '[ -f "$tmp/fm/train/Ankle boot/00000.png" ] && [ -f "$tmp/fm/train/Sandal/59999.png" ] && [ -f "$tmp/fm/test/Ankle boot/0000.png" ] && [ -f "$tmp/fm/test/Sandal/9999.png" ]' \
@@ -358,10 +392,10 @@ for key in confusion_matrix roc_auc test_pairs; do
   b=$(grep "\"$key\"" "$tmp/fm-eval-dir.out")
   check '[ -n "$a" ] && [ "$a" = "$b" ]' "eval $key differs: '$a' vs '$b'"
 done
-# The folders hold the same images per class as the IDX files: eval of the
-# IDX model on the export sees the data fingerprint it was trained on
-# (no "not the data" note).
-run fm-eval-cross eval --model "$tmp/idx.siam" --data "$tmp/fm"
+# The folders hold the same images per class as the IDX files: the model
+# trained on the export, evaluated on the IDX files, finds the data
+# fingerprint it was trained on (no "not the data" note).
+run fm-eval-cross eval --model "$tmp/dir.siam" --data "$data"
 check '[ $rc -eq 0 ] && ! grep -q "not the data" "$tmp/fm-eval-cross.err"' \
   "the export's fingerprint differs from the IDX files': $(cat "$tmp/fm-eval-cross.err")"
 

@@ -411,7 +411,13 @@ int cmd_export(int argc, char **argv)
         rc = sm_fail(&e, "%s: cannot create the temporary folder: %s", tmp, strerror(errno));
         tmp[0] = 0;
     } else {
-        rc = atomic_load(&stop_signal) ? 1 : export_all(&ds, folders, tmp, (int)threads, &e);
+        /* mkdtemp makes it private (0700); DIR gets a new folder's mode. */
+        mode_t mask = umask(0);
+        umask(mask);
+        if (chmod(tmp, 0777 & ~mask) != 0)
+            rc = sm_fail(&e, "%s: cannot set its permissions: %s", tmp, strerror(errno));
+        else
+            rc = atomic_load(&stop_signal) ? 1 : export_all(&ds, folders, tmp, (int)threads, &e);
     }
     if (rc == 0 && atomic_load(&stop_signal))
         rc = 1;

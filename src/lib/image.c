@@ -31,32 +31,296 @@ void image_free(grey_image *im)
     memset(im, 0, sizeof *im);
 }
 
-/* The size a PNG, GIF or BMP header declares (at a fixed place in each).
- * stb_image refuses some huge sizes itself, and then says only "unknown
- * image type"; this lets the message give the size. Returns 1 when found. */
-static int header_size(const unsigned char *b, size_t len, long long *w, long long *h)
+/* Checks before stb_image sees the bytes.
+ *
+ * stb_image 2.27 (libstb-dev) trusts its input in ways that matter here:
+ *  - a JPEG Huffman table whose code counts add up to more than 256 is
+ *    written past its end: a heap overflow (found by
+ *    tests/fuzz/fuzz_image.c; checked upstream since 2.28);
+ *  - a number in a PGM/PPM header can overflow an int (undefined);
+ *  - a cut-short PGM/PPM or uncompressed TGA leaves the missing pixels
+ *    uninitialised (other garbage on every run), and a cut-short BMP, TGA
+ *    RLE, JPEG or GIF is filled with zeros: a damaged file loads as an
+ *    image, and a 40-byte file can claim millions of pixels (the fuzzer's
+ *    timeouts).
+ * So each format's header is read here the way stb_image reads it, the
+ * size checked against the limits, and the file against the bytes its
+ * pixels need. Past the end of the data, reads give 0, as stb_image's do. */
+
+static unsigned at(const unsigned char *b, size_t len, size_t i)
 {
-#define BE32(p) ((uint32_t)(p)[0] << 24 | (uint32_t)(p)[1] << 16 | (uint32_t)(p)[2] << 8 | (p)[3])
-#define LE32(p) ((uint32_t)(p)[3] << 24 | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[1] << 8 | (p)[0])
-    if (len >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
-        *w = BE32(b + 16);
-        *h = BE32(b + 20);
-        return 1;
+    return i < len ? b[i] : 0;
+}
+
+static uint32_t le16(const unsigned char *b, size_t len, size_t i)
+{
+    return at(b, len, i) | at(b, len, i + 1) << 8;
+}
+
+static uint32_t le32(const unsigned char *b, size_t len, size_t i)
+{
+    return le16(b, len, i) | le16(b, len, i + 2) << 16;
+}
+
+static uint32_t be32(const unsigned char *b, size_t len, size_t i)
+{
+    return at(b, len, i) << 24 | at(b, len, i + 1) << 16 | at(b, len, i + 2) << 8 |
+           at(b, len, i + 3);
+}
+
+/* What a header says: the size (-1 unknown) and the bytes the file must
+ * hold for its pixels (0 unknown; computed only within the limits). */
+typedef struct {
+    const char *format;
+    long long w, h;
+    size_t need;
+    int packets_end; /* TGA RLE: the packets end before the pixels do */
+} header_info;
+
+static int within_limits(long long w, long long h)
+{
+    return w >= 1 && h >= 1 && w <= IMAGE_MAX_SIDE && h <= IMAGE_MAX_SIDE &&
+           w * h <= (long long)IMAGE_MAX_PIXELS;
+}
+
+/* 1 when stb_image takes b for a JPEG: 0xff bytes, then the SOI marker. */
+static int is_jpeg(const unsigned char *b, size_t len)
+{
+    size_t i = 0;
+    while (i < len && b[i] == 0xff)
+        i++;
+    return i > 0 && i < len && b[i] == 0xd8;
+}
+
+/* JPEG: every DHT segment stb_image could read has tables of at most 256
+ * codes, and an EOI marker follows the image data. The walk visits every
+ * marker stb_image can reach: it skips nothing but segment bodies, by
+ * their length, as stb_image consumes them when it goes on; where
+ * stb_image stops (a marker it refuses), the walk goes on, which can only
+ * check more. Returns NULL or what is wrong. */
+static const char *jpeg_check(const unsigned char *b, size_t len)
+{
+    size_t i = 0;
+    int scan = 0, end = 0;
+    while (i + 1 < len) {
+        if (b[i] != 0xff) { /* entropy-coded data, or junk between segments */
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < len && b[j] == 0xff) /* fill bytes */
+            j++;
+        if (j >= len)
+            break;
+        int m = b[j];
+        i = j + 1;
+        if (m == 0xd9 && scan)
+            end = 1;
+        if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd9))
+            continue; /* stuffed 0xff, TEM, RSTn, SOI, EOI: no segment */
+        size_t L = at(b, len, i) << 8 | at(b, len, i + 1);
+        if (m == 0xda)
+            scan = 1, end = 0;
+        if (m == 0xc4) { /* DHT: tables until L is used up */
+            long left = (long)L - 2;
+            size_t p = i + 2;
+            while (left > 0) {
+                unsigned q = at(b, len, p);
+                if (q >> 4 > 1 || (q & 15) > 3)
+                    break; /* stb_image refuses the segment here */
+                long n = 0;
+                for (size_t k = 1; k <= 16; k++)
+                    n += at(b, len, p + k);
+                if (n > 256)
+                    return "damaged: a Huffman table of more than 256 codes";
+                p += 17 + (size_t)n;
+                left -= 17 + n;
+            }
+        }
+        if (L >= 2)
+            i += L;
     }
-    if (len >= 10 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) {
-        *w = b[6] | b[7] << 8;
-        *h = b[8] | b[9] << 8;
-        return 1;
+    /* without a scan, stb_image refuses the file itself */
+    return end || !scan ? NULL : "cut short: no end-of-image marker after the image data";
+}
+
+/* PGM/PPM (P5, P6) header as stb_image parses it: whitespace and #
+ * comments, width, height, maxval, one byte, then the pixels. Returns -1
+ * when a number is too large for stb_image's int. */
+static int pnm_header(const unsigned char *b, size_t len, header_info *hi)
+{
+    size_t pos = 2;
+    int c = (int)at(b, len, pos++);
+    long long v[3];
+    for (int k = 0; k < 3; k++) {
+        for (;;) { /* stbi__pnm_skip_whitespace */
+            while (pos < len && (c == ' ' || (c >= '\t' && c <= '\r')))
+                c = b[pos++];
+            if (pos >= len || c != '#')
+                break;
+            while (pos < len && c != '\n' && c != '\r')
+                c = b[pos++];
+        }
+        v[k] = 0;
+        while (pos < len && c >= '0' && c <= '9') { /* stbi__pnm_getinteger */
+            v[k] = v[k] * 10 + (c - '0');
+            if (v[k] > 100000000)
+                return -1;
+            c = b[pos++];
+        }
     }
-    if (len >= 26 && b[0] == 'B' && b[1] == 'M' && LE32(b + 14) >= 40) {
-        *w = (int32_t)LE32(b + 18);
-        *h = (int32_t)LE32(b + 22); /* negative: rows top-down */
-        *h = *h < 0 ? -*h : *h;
-        return 1;
-    }
+    hi->w = v[0];
+    hi->h = v[1];
+    if (within_limits(hi->w, hi->h) && v[2] <= 65535)
+        hi->need = pos + (size_t)(hi->w * hi->h) * (b[1] == '6' ? 3 : 1) * (v[2] > 255 ? 2 : 1);
     return 0;
-#undef BE32
-#undef LE32
+}
+
+/* BMP (uncompressed or bit fields, all stb_image reads): rows of
+ * ((w * bpp + 31) / 32) * 4 bytes from the data offset; the last row's
+ * padding may be missing. Returns NULL or what is wrong. */
+static const char *bmp_header(const unsigned char *b, size_t len, header_info *hi)
+{
+    uint32_t offset = le32(b, len, 10), hsz = le32(b, len, 14), bpp;
+    if (hsz != 12 && hsz != 40 && hsz != 56 && hsz != 108 && hsz != 124)
+        return NULL; /* a header stb_image refuses */
+    if (hsz == 12) {
+        hi->w = le16(b, len, 18);
+        hi->h = le16(b, len, 20);
+        bpp = le16(b, len, 24);
+    } else {
+        hi->w = (int32_t)le32(b, len, 18);
+        hi->h = (int32_t)le32(b, len, 22);
+        bpp = le16(b, len, 28);
+        if (le32(b, len, 30) != 0 && le32(b, len, 30) != 3)
+            return NULL; /* a compression stb_image refuses */
+    }
+    hi->h = hi->h < 0 ? -hi->h : hi->h; /* negative: rows top-down */
+    /* stb_image would seek backwards and read zeros from the end */
+    if (offset < 14 + hsz)
+        return "damaged: its pixel data would start inside its header";
+    if (within_limits(hi->w, hi->h) && bpp >= 1 && bpp <= 32) {
+        size_t row = ((size_t)hi->w * bpp + 7) / 8, stride = ((size_t)hi->w * bpp + 31) / 32 * 4;
+        hi->need = offset + stride * (size_t)(hi->h - 1) + row;
+    }
+    return NULL;
+}
+
+/* TGA (no signature; stb_image tries it last, and only a colour map type
+ * of 0 or 1 and image type 1-3 or 9-11 can be one): header of 18 bytes,
+ * the id, the colour map, then the pixels, plain or run-length coded
+ * (packets of 1 + (n & 127) pixels: one pixel repeated, or that many). */
+static void tga_header(const unsigned char *b, size_t len, header_info *hi)
+{
+    unsigned indexed = b[1], rle = b[2] >= 8;
+    unsigned bits = indexed ? at(b, len, 7) : at(b, len, 16);
+    unsigned pal_len = le16(b, len, 5);
+    /* bytes per pixel as stb_image reads them (stbi__tga_get_comp) */
+    unsigned comp = bits == 8 ? 1 : bits == 15 || bits == 16 ? 2 : bits == 24 ? 3 : bits == 32 ? 4 : 0;
+    hi->format = "TGA";
+    hi->w = le16(b, len, 12);
+    hi->h = le16(b, len, 14);
+    if (!comp || !within_limits(hi->w, hi->h))
+        return;
+    size_t pos = 18 + at(b, len, 0);
+    size_t px = indexed ? (at(b, len, 16) == 8 ? 1 : 2) : comp;
+    if (indexed)
+        pos += le16(b, len, 3) + (size_t)pal_len * comp;
+    size_t n = (size_t)(hi->w * hi->h);
+    if (!rle) {
+        hi->need = pos + n * px;
+        return;
+    }
+    for (size_t done = 0; done < n;) {
+        if (pos >= len) {
+            hi->packets_end = 1;
+            return;
+        }
+        size_t count = 1 + (b[pos] & 127);
+        if (count > n - done)
+            count = n - done;
+        pos += 1 + ((b[pos] & 128) ? px : count * px);
+        done += count;
+    }
+    hi->need = pos;
+}
+
+/* GIF: the blocks up to the end of the first image (all that is decoded)
+ * are all there: extensions and the image's data as sub-blocks of
+ * 1 + n bytes ending with an empty one. (The trailer byte after them is
+ * not required: some writers leave it out.) Returns NULL or what is
+ * wrong. */
+static const char *gif_check(const unsigned char *b, size_t len)
+{
+    unsigned flags = at(b, len, 10);
+    size_t pos = 13 + ((flags & 0x80) ? 3 * ((size_t)2 << (flags & 7)) : 0);
+    for (;;) {
+        if (pos >= len)
+            return "cut short: its blocks end before the first image";
+        unsigned tag = b[pos++];
+        if (tag == 0x2c) { /* image descriptor, local colour table, LZW code size */
+            flags = at(b, len, pos + 8);
+            pos += 9 + ((flags & 0x80) ? 3 * ((size_t)2 << (flags & 7)) : 0) + 1;
+        } else if (tag == 0x21) { /* extension label */
+            pos++;
+        } else {
+            return NULL; /* the trailer, or a block stb_image refuses */
+        }
+        for (;;) { /* sub-blocks up to the empty one */
+            if (pos >= len)
+                return "cut short: its data ends inside a block";
+            size_t n = b[pos++];
+            if (n == 0)
+                break;
+            pos += n;
+        }
+        if (tag == 0x2c)
+            return NULL;
+    }
+}
+
+static int check_bytes(const unsigned char *b, size_t len, const char *path, sm_err *e)
+{
+    header_info hi = {NULL, -1, -1, 0, 0};
+    const char *fault = NULL;
+    if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        hi.format = "PNG";
+        if (len >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
+            hi.w = be32(b, len, 16);
+            hi.h = be32(b, len, 20);
+        }
+    } else if (is_jpeg(b, len)) {
+        hi.format = "JPEG";
+        fault = jpeg_check(b, len);
+    } else if (len >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) {
+        hi.format = "GIF";
+        hi.w = le16(b, len, 6);
+        hi.h = le16(b, len, 8);
+        fault = gif_check(b, len);
+    } else if (len >= 2 && b[0] == 'B' && b[1] == 'M') {
+        hi.format = "BMP";
+        fault = bmp_header(b, len, &hi);
+    } else if (len >= 2 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
+        hi.format = "PGM/PPM";
+        if (pnm_header(b, len, &hi) != 0)
+            fault = "damaged: a number in its header is too large";
+    } else if (len >= 3 && b[1] <= 1 && ((b[2] & ~8u) >= 1 && (b[2] & ~8u) <= 3)) {
+        tga_header(b, len, &hi);
+    }
+    if (fault) /* "damaged: why" or "cut short: why" */
+        return sm_fail(e, "%s: a %s %s file:%s", path,
+                       fault[0] == 'c' ? "cut-short" : "damaged", hi.format, strchr(fault, ':') + 1);
+    if (hi.w >= 0 && !within_limits(hi.w, hi.h))
+        return sm_fail(e, "%s: image of %lld x %lld pixels: expected 1 to %d on a side and at "
+                       "most %zu pixels", path, hi.w, hi.h, IMAGE_MAX_SIDE,
+                       (size_t)IMAGE_MAX_PIXELS);
+    if (hi.packets_end)
+        return sm_fail(e, "%s: a cut-short TGA file: its run-length data ends before its %lld x "
+                       "%lld pixels do", path, hi.w, hi.h);
+    if (hi.need > len)
+        return sm_fail(e, "%s: a cut-short %s file: its %lld x %lld pixels need %zu bytes, the "
+                       "file has %zu", path, hi.format, hi.w, hi.h, hi.need, len);
+    return 0;
 }
 
 /* The format the first bytes announce, for messages (TGA has no
@@ -65,7 +329,7 @@ static const char *format_name(const unsigned char *b, size_t len)
 {
     if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
         return "PNG";
-    if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+    if (is_jpeg(b, len))
         return "JPEG";
     if (len >= 4 && memcmp(b, "GIF8", 4) == 0)
         return "GIF";
@@ -84,12 +348,8 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
         return sm_fail(e, "%s: empty file: expected an image", path);
     if (len > (size_t)0x7fffffff)
         return sm_fail(e, "%s: %zu bytes: too large for an image", path, len);
-    long long hw, hh;
-    if (header_size(buf, len, &hw, &hh) &&
-        (hw < 1 || hh < 1 || hw > IMAGE_MAX_SIDE || hh > IMAGE_MAX_SIDE ||
-         hw * hh > (long long)IMAGE_MAX_PIXELS))
-        return sm_fail(e, "%s: image of %lld x %lld pixels: expected 1 to %d on a side and at "
-                       "most %zu pixels", path, hw, hh, IMAGE_MAX_SIDE, (size_t)IMAGE_MAX_PIXELS);
+    if (check_bytes(buf, len, path, e) != 0)
+        return -1;
     int w, h, ch;
     const char *fmt = format_name(buf, len);
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &ch)) {

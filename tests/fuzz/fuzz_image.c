@@ -14,7 +14,13 @@
  * takes (PNG grey/RGBA/16-bit/palette/interlaced, JPEG grey and colour,
  * BMP 24-bit and 8-bit, GIF, PGM/PPM, TGA plain and RLE), made with
  * `siamese export`, stb_image_write and a few lines of python3 (zlib and
- * struct). See fuzz_idx.c for how the target is built and run. */
+ * struct), and the inputs that once failed: crash-jpeg-dht-257-codes.jpg
+ * (a heap overflow in stb_image, now refused by image.c),
+ * timeout-tga-rle-cut-short.tga (39 bytes decoded as 6 million pixels),
+ * ubsan-jpeg-bits-run-out.jpg (an oversized shift inside stb_image that
+ * cannot be prevented from outside; tests/CMakeLists.txt turns that one
+ * check off for this file). See fuzz_idx.c for how the target is built
+ * and run. */
 #include <stddef.h>
 #include <stdint.h>
 
