@@ -110,7 +110,7 @@ done
   echo "Losses are not comparable across heads (contrastive at different scales,"
   echo "cross-entropy for learned); AUC, EER and accuracy at each head's suggested"
   echo "threshold are. Seconds per epoch come from runs on a shared machine and"
-  echo "move with its load; \\`siamese bench --distance NAME\\` compares the heads' speed"
+  echo 'move with its load; `siamese bench --distance NAME` compares the speed of the heads'
   echo "within one run."
   echo
   echo "## Margins, chosen by measurement (8 epochs, seed 1)"

@@ -379,8 +379,12 @@ int cmd_export(int argc, char **argv)
     sm_err e;
     if (check_out(out) != 0)
         return 1;
-    if (atomic_check_writable(out, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    /* The folder is written beside DIR and renamed: probe that place with
+     * a file name next to it (DIR itself may be an empty folder). */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s.export-probe", out);
+    if (atomic_check_writable(probe, &e) != 0) {
+        cli_error(cmd, "--out %s: cannot create a folder there (%s)", out, e.msg);
         return 1;
     }
 
