@@ -242,6 +242,20 @@ train_bad --threads 0
 train_bad --train-pairs 0
 train_bad --seed -1
 train_bad --threads 257
+train_bad --layers 0
+train_bad --layers 128,,128
+train_bad --layers 99999
+train_bad --layers 128,
+train_bad --layers 1,2,3,4,5,6,7,8,9
+train_bad --distance unknown
+train_bad --size 0x28
+train_bad --size 28
+train_bad --size 200x200
+# A margin outside the head's range, and a margin for the head without one.
+run "train cosine margin" "$BIN" train --data "$EMPTY" --model "$T/never.siam" --distance cosine --margin 2.5
+expect_usage_error "$TR_USAGE" "--margin: expected above 0 and at most 2 for the cosine head"
+run "train learned margin" "$BIN" train --data "$EMPTY" --model "$T/never.siam" --distance learned --margin 1
+expect_usage_error "$TR_USAGE" "--margin: the learned head has no margin"
 train_bad --rho nan
 train_bad --margin 1e999
 # Just past the documented limits; 0.99999999 is below 1 but is 1 as the

@@ -71,7 +71,7 @@ int cmd_bench(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":j:h", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &threads); break;
+        case 'j': bad = opt_long(cmd, "threads", optarg, 1, MODEL_MAX_THREADS, &threads); break;
         case 'd': data = optarg; break;
         case 'F': folders = optarg; break;
         case 'X': bad = opt_choice(cmd, "distance", optarg, head_names, &head); break;
@@ -91,6 +91,9 @@ int cmd_bench(int argc, char **argv)
     }
 
     sm_err e;
+    /* OpenBLAS's own threads busy-wait: never more of them than cores (the
+     * floor then runs at the machine's speed, not at its contention). */
+    int blas_threads = threads < cli_cpu_count() ? (int)threads : cli_cpu_count();
     char dir[4096];
     dataset_t ds;
     double t_load[REPEATS];
@@ -102,7 +105,7 @@ int cmd_bench(int argc, char **argv)
         if (i + 1 < REPEATS)
             dataset_free(&ds);
     }
-    blas_set_threads((int)threads);
+    blas_set_threads(blas_threads);
     const char *core = blas_core_name();
     printf("siamese bench: %ld threads, OpenBLAS '%s' kernels, %d cores\n", threads, core,
            cli_cpu_count());
@@ -145,7 +148,7 @@ int cmd_bench(int argc, char **argv)
         /* The floor: one epoch's SGEMM calls at full batch size, OpenBLAS
          * threading them itself over all the threads. */
         bench_floor f;
-        blas_set_threads((int)threads);
+        blas_set_threads(blas_threads);
         if (bench_blas_floor(&f, shape, tr.n, (int)cfg.batch, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             trainer_free(&t);
@@ -174,7 +177,7 @@ int cmd_bench(int argc, char **argv)
         t_epoch[i] = cli_now() - t0;
     }
     trainer_free(&t);
-    blas_set_threads((int)threads);
+    blas_set_threads(blas_threads);
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
         if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, &e) != 0) {

@@ -91,7 +91,7 @@ static int parse(int argc, char **argv, eval_opts *o)
         case 'H': o->heatmap = optarg; break;
         case 'R': o->roc = optarg; break;
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 8, &o->scale); break;
-        case 'j': bad = opt_long(cmd, "threads", optarg, 1, 256, &o->threads); break;
+        case 'j': bad = opt_long(cmd, "threads", optarg, 1, MODEL_MAX_THREADS, &o->threads); break;
         case 'v': o->verbose = 1; break;
         case 'h': usage(stdout); return 1;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
