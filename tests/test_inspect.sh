@@ -130,6 +130,10 @@ ln -s "$img/good" "$tmp/onlygood/good"
 "$bin" inspect --reference "$ref" --images "$tmp/onlygood" --model "$model" --json >"$tmp/og.json" 2>/dev/null
 check 'grep -q "\"auroc\": null" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
   "good/ alone: $(grep auroc "$tmp/og.json")"
+# A PNG whose chunk claims 2 GB (found by fuzzing: stb_image would allocate
+# it) is refused from its bytes.
+cp "$(dirname "$0")/fuzz/corpus/image/oom-png-idat-length-2g.png" "$tmp/huge-chunk.png"
+bad_run 1 "huge-chunk.png: a cut-short PNG file: a chunk is longer than the rest" --reference "$ref" --images "$tmp/huge-chunk.png" --model "$model"
 echo garbage >"$img/good/broken.png"
 bad_run 1 "broken.png" --reference "$ref" --images "$img" --model "$model"
 
