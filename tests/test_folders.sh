@@ -222,7 +222,7 @@ check '[ ! -s "$tmp/clean.err" ]' "training on clean folders printed to stderr: 
 d=$(case_dir truncated)
 f="$d/train/Bag/$(ls "$d/train/Bag" | sed -n 2p)"
 head -c 60 "$f" >"$tmp/cut" && mv "$tmp/cut" "$f"
-train_refused truncated "$d" "$f: a damaged or cut-short PNG file"
+train_refused truncated "$d" "$f: a cut-short PNG file"
 
 d=$(case_dir jpeg)
 jpeg=$here/fuzz/corpus/image/grey.jpg
