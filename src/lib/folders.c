@@ -42,6 +42,15 @@ static int strlist_add(strlist *l, const char *s)
     return 0;
 }
 
+/* 1 when s is one of l's names. */
+static int strlist_has(const strlist *l, const char *s)
+{
+    for (size_t k = 0; k < l->n; k++)
+        if (strcmp(l->v[k], s) == 0)
+            return 1;
+    return 0;
+}
+
 static int by_bytes(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -100,7 +109,7 @@ static int find_classes(const char *root, class_table *ct, strlist *folders, sm_
         for (int c = 0; rc == 0 && c < ct->n; c++) {
             char f[CLASS_NAME_MAX + 1];
             classes_folder_name(ct->names[c], f, sizeof f);
-            for (int k = 0; k < c && rc == 0; k++)
+            for (int k = 0; k < c && rc == 0; k++) /* k: to name the other class */
                 if (strcmp(folders->v[k], f) == 0)
                     rc = sm_fail(e, "%s: classes '%s' and '%s' share the folder name '%s'", txt,
                                  ct->names[k], ct->names[c], f);
@@ -109,18 +118,12 @@ static int find_classes(const char *root, class_table *ct, strlist *folders, sm_
         }
         /* Every listed folder in both splits, and no folder unlisted. */
         for (size_t i = 0; rc == 0 && i < tr.n; i++) {
-            int found = 0;
-            for (size_t k = 0; k < folders->n; k++)
-                found |= strcmp(folders->v[k], tr.v[i]) == 0;
-            if (!found)
+            if (!strlist_has(folders, tr.v[i]))
                 rc = sm_fail(e, "%s/%s: a class folder that %s does not list", train, tr.v[i],
                              txt);
         }
         for (size_t i = 0; rc == 0 && i < te.n; i++) {
-            int found = 0;
-            for (size_t k = 0; k < folders->n; k++)
-                found |= strcmp(folders->v[k], te.v[i]) == 0;
-            if (!found)
+            if (!strlist_has(folders, te.v[i]))
                 rc = sm_fail(e, "%s/%s: a class folder that %s does not list", test, te.v[i],
                              txt);
         }
@@ -147,18 +150,11 @@ static int find_classes(const char *root, class_table *ct, strlist *folders, sm_
         }
         /* test/ must hold the same class folders. */
         for (size_t i = 0; rc == 0 && i < tr.n; i++)
-            if (i >= te.n || strcmp(tr.v[i], te.v[i]) != 0) {
-                int found = 0;
-                for (size_t k = 0; k < te.n; k++)
-                    found |= strcmp(te.v[k], tr.v[i]) == 0;
-                rc = found ? 0 : sm_fail(e, "%s/%s: missing: train/ has this class folder but "
-                                         "test/ does not", test, tr.v[i]);
-            }
+            if (!strlist_has(&te, tr.v[i]))
+                rc = sm_fail(e, "%s/%s: missing: train/ has this class folder but test/ does "
+                             "not", test, tr.v[i]);
         for (size_t i = 0; rc == 0 && i < te.n; i++) {
-            int found = 0;
-            for (size_t k = 0; k < tr.n; k++)
-                found |= strcmp(tr.v[k], te.v[i]) == 0;
-            if (!found)
+            if (!strlist_has(&tr, te.v[i]))
                 rc = sm_fail(e, "%s/%s: a class folder that train/ does not have", test,
                              te.v[i]);
         }
