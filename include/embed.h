@@ -10,6 +10,7 @@
 
 #include "dataset.h"
 #include "err.h"
+#include "gemm.h"
 #include "model.h"
 #include "net.h"
 #include "pairs.h"
@@ -34,18 +35,21 @@ void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, 
 
 /* emb [n, H] = embeddings, in evaluation mode, of the images [n, P]
  * (bytes, P = shape.in) whose used[i] is non-zero (all when used is NULL;
- * other rows are left as they are). Images [1024 k, 1024 (k+1)) form one
- * batch (BLAS rounds a row by its place in the batch), the blocks shared
- * out between `threads` worker threads with single-threaded BLAS: a row
- * never depends on the thread count. Returns 0 or -1 with e set. */
+ * other rows are left as they are), on kernel path k (gemm.h; auto = the
+ * best own path). Images [1024 k, 1024 (k+1)) form one batch, the blocks
+ * shared out between `threads` worker threads: a row never depends on the
+ * thread count on any path (nor, on the exact paths, on anything but the
+ * image and the parameters). Returns 0 or -1 with e set (no memory, or a
+ * path this CPU cannot run). */
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
-                 size_t n, const uint8_t *used, int threads, sm_err *e);
+                 size_t n, const uint8_t *used, int threads, kernels_path k, sm_err *e);
 
 /* d [p->n] = distance of every pair of p (pairs of split s) under model
  * m (its network and head), in evaluation mode, each distinct image
- * embedded once (embed_images on `threads` threads). Allocates its
- * scratch; returns 0 or -1 with e set. */
+ * embedded once (embed_images on `threads` threads and path k). *dead
+ * (unless NULL) = 1 when every embedding was all zero (a dead network).
+ * Allocates its scratch; returns 0 or -1 with e set. */
 int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
-                        int threads, sm_err *e);
+                        int threads, kernels_path k, int *dead, sm_err *e);
 
 #endif

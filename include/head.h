@@ -68,10 +68,18 @@ double head_pair_loss(uint32_t head, float d, int y, float margin);
 double head_loss_sum(uint32_t head, const float *d, const uint8_t *y, int B, float margin);
 
 /* Backward of the mean loss over `count` pairs: da, db [B, H] =
- * d(loss)/d(a), d(loss)/d(b); dhp [head_param_count] += d(loss)/d(hp);
- * dd [B] is scratch. */
+ * d(loss)/d(a), d(loss)/d(b); dhp [head_param_count] += d(loss)/d(hp)
+ * unless dhp is NULL; dd [B] is scratch. Every pair's da, db depend on
+ * that pair alone. */
 void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float *db, float *dd,
                    const float *a, const float *b, const float *d, const float *cache,
                    const uint8_t *y, int B, int H, float margin, int count);
+
+/* dhp [head_param_count] = d(mean loss over count pairs)/d(hp) from the B
+ * pairs, added in pair order (written, not added; nothing for heads
+ * without parameters). One call over the whole batch keeps the sum's
+ * order fixed, however the pairs' other work was shared out. */
+void head_param_grads(uint32_t head, float *dhp, const float *a, const float *b, const float *d,
+                      const uint8_t *y, int B, int H, int count);
 
 #endif

@@ -21,10 +21,14 @@ typedef struct {
     uint32_t batch;     /* pairs per step */
     uint32_t epochs;    /* epochs the run was asked for */
     uint64_t seed;      /* pairs, subset, init, shuffling, dropout */
-    uint32_t threads;   /* workers the batch was split between: results
-                           depend on it, so --resume reuses it */
+    uint32_t kernels;   /* the products it trains with: MODEL_KERNELS_EXACT
+                           (gemm.h's own paths, the same bits on every
+                           CPU and thread count) or MODEL_KERNELS_OPENBLAS;
+                           --resume keeps it */
     uint64_t train_pairs; /* size of the training subset, 0 = all pairs */
 } train_config;
+
+enum { MODEL_KERNELS_EXACT = 0, MODEL_KERNELS_OPENBLAS = 1 };
 
 /* Limits of what a model may be: the loader refuses anything larger, so
  * training refuses to start one. */

@@ -13,7 +13,7 @@
 #include "model.h"
 
 #define MODEL_MAGIC "SIAMMODL"
-#define MODEL_VERSION 2u /* written; version 1 is still read */
+#define MODEL_VERSION 3u /* written; versions 1 and 2 are still read */
 
 /* Writes m to path atomically. Returns 0 or -1 with e set (the old file,
  * if any, intact). */

@@ -15,7 +15,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "err.h"
+#include "gemm.h"
 #include "rng.h"
 
 #define NET_MAX_LAYERS 8
@@ -57,36 +60,73 @@ void net_point(net_views *v, float *flat, net_shape s);
 /* Glorot-uniform kernels (limit sqrt(6 / (fan_in + fan_out))), zero biases. */
 void net_init(float *params, net_shape s, rng_t *r);
 
-/* Activations kept for the backward pass, for up to max_rows rows. */
+/* Inputs of layer l: IN for l = 0, else width[l-1]. */
+int net_fan_in(net_shape s, int layer);
+
+/* Activations and gradients of a batch of up to max_rows rows, and the
+ * kernel path (gemm.h) every product of the network runs on. */
 typedef struct {
     net_shape shape;
     int max_rows;
-    float *x;             /* [R, IN] input */
+    kernels_path kernels;     /* a resolved path, never auto */
+    float *x;                 /* [R, IN] input */
     float *a[NET_MAX_LAYERS]; /* a[l] [R, width[l]] layer outputs after ReLU (and
                                  dropout); a[L-1] is the embedding */
-    float *grad_a;            /* [R, max width] scratch: gradient w.r.t. a layer output */
-    float *grad_b;            /* [R, max width] scratch */
+    /* training only (NULL otherwise): */
+    float *g[NET_MAX_LAYERS];  /* g[l] [R, width[l]] d(loss)/d(layer l's output),
+                                  then, in place, d(loss)/d(its pre-activation) */
+    float *wt[NET_MAX_LAYERS]; /* wt[l] = W[l]^T [width[l], fan_in(l)], l >= 1:
+                                  the input gradient's right-hand matrix */
 } net_cache;
 
-/* Allocates the activations for up to max_rows rows (64-byte aligned).
- * Returns 0 or -1 with e set. */
-int net_cache_init(net_cache *c, net_shape s, int max_rows, sm_err *e);
+/* Allocates the activations for up to max_rows rows (64-byte aligned), and
+ * the gradients when `training`. Returns 0 or -1 with e set. */
+int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int training,
+                   sm_err *e);
 
 /* Frees c; safe on a zeroed or already freed cache. */
 void net_cache_free(net_cache *c);
 
-/* Embeds the R rows of c->x into c->a[L-1]. Training mode when r is not
- * NULL: dropout with `rate` after every layer but the last, drawn from r.
- * Evaluation mode (r NULL): no dropout. */
-void net_forward(const float *params, net_cache *c, int R, float rate, rng_t *r);
+/* Training mode: dropout at `rate` after every layer but the last, row r
+ * of layer l drawing from stream (l << 32) + r of seed (activation.h). */
+typedef struct {
+    float rate;
+    uint64_t seed;
+} net_dropout;
+
+/* Embeds rows r0 .. r0+R-1 of c->x into the same rows of c->a[L-1].
+ * Training mode when drop is not NULL, evaluation mode (no dropout)
+ * otherwise. A row's result depends on nothing but the row (and, in
+ * training, its index): any split of the rows between threads gives the
+ * same bits on the exact paths. */
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop);
 
 /* The embedding of the last net_forward: c->a[L-1] [R, H]. */
 float *net_embedding(const net_cache *c);
 
-/* Adds the parameter gradients for d(loss)/d(embedding) = dout [R, H] into
- * grads (flat, same layout as params). `rate` must be the one of the
- * forward pass (0 for evaluation mode). dout is overwritten. */
-void net_backward(const float *params, float *grads, net_cache *c, float *dout, int R,
+/* The backward pass of rows r0 .. r0+R-1, after the caller wrote
+ * d(loss)/d(embedding) into those rows of c->g[L-1]: fills the same rows
+ * of every c->g[l] with d(loss)/d(pre-activation of layer l). `rate` is
+ * the forward pass's (0 for evaluation mode); c->wt must hold the
+ * parameters' transposes (net_transpose). */
+void net_backward_rows(net_cache *c, int r0, int R, float rate);
+
+/* c->wt[l] rows k0 .. k1-1 of layer l's kernel, from params (l >= 1; a
+ * no-op for l = 0, whose input gradient is never needed). */
+void net_transpose(net_cache *c, const float *params, int l, int k0, int k1);
+
+/* After net_backward_rows of all R rows: rows k0 .. k1-1 of layer l's
+ * kernel gradient, into grads (flat, params' layout), each entry a sum
+ * over the R rows in order. */
+void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1);
+
+/* Same, layer l's bias gradient. */
+void net_bias_grads(const net_cache *c, float *grads, int l, int R);
+
+/* The whole backward pass on one thread: grads (flat) = d(loss)/d(params)
+ * for d(loss)/d(embedding) = dout [R, H] (may be c->g[L-1]). Written,
+ * not added. */
+void net_backward(const float *params, float *grads, net_cache *c, const float *dout, int R,
                   float rate);
 
 #endif

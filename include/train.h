@@ -1,18 +1,26 @@
 /* train.h - the training loop of the Siamese model.
  *
- * One step takes B pairs. Each of the T worker threads takes a contiguous
- * share of them, gathers both sides into its own [2b, P] batch (left images
- * in rows 0..b-1, right images in rows b..2b-1), runs the shared network
- * once on all 2b rows, the distance head and the contrastive loss (as a
- * mean over all B pairs) and back again into its own gradient buffer. Then
- * the workers add the T gradient buffers in a fixed order and apply RMSprop,
- * each to its own range of the flat parameter buffer. Splitting the batch
- * beats OpenBLAS's own threading on these small matrices; results depend on
- * T but never on timing (same seed and T, same bits).
+ * One step takes B pairs into one batch of 2B rows: left images in rows
+ * 0..B-1, right images in rows B..2B-1 (pair k is rows k and B+k). A step
+ * is two phases on the T worker threads, each split by outputs, never by
+ * a sum:
+ *   1. rows: worker i takes pairs [B i/T, B (i+1)/T): gathers their rows,
+ *      runs the network forward (dropout drawn per row, activation.h), the
+ *      head and its backward, and the network's backward down to every
+ *      layer's pre-activation gradient, for its rows only.
+ *   2. parameters: worker i takes a share of every layer's kernel rows
+ *      (and some layers' biases, and the head's parameters), computes
+ *      their gradients as sums over all 2B rows in row order, applies
+ *      RMSprop to them and refreshes their transposes.
+ * The loss is summed over the B pairs in order between the phases. On the
+ * exact kernel paths (gemm.h) every number of a step is then the same
+ * sequence of operations whatever T and whatever the CPU: the model file
+ * does not depend on the thread count or the machine. (The openblas path
+ * rounds by a row's place in a product, so there it depends on T.)
  *
- * Pairs are shuffled at the start of every epoch with the model's RNG; each
- * step draws one seed per worker from it for that worker's dropout masks.
- * Nothing is allocated inside the loop.
+ * Pairs are shuffled at the start of every epoch with the model's RNG;
+ * each step draws one dropout seed from it. Nothing is allocated inside
+ * the loop.
  */
 #ifndef SIAMESE_TRAIN_H
 #define SIAMESE_TRAIN_H
@@ -22,39 +30,30 @@
 
 #include "dataset.h"
 #include "err.h"
+#include "gemm.h"
 #include "model.h"
 #include "net.h"
 #include "pairs.h"
 #include "pool.h"
-
-/* One worker's buffers; b = its share of a batch (at most ceil(B / T)). */
-typedef struct {
-    net_cache cache;       /* 2b rows */
-    float *grads;          /* [n_params] */
-    float *dout;           /* [2b, H] gradient w.r.t. the embeddings */
-    float *dist, *dd;      /* [b] */
-    float *sq;             /* [b * HEAD_CACHE] the head's cache */
-    uint8_t *same;         /* [b] */
-    uint32_t *rows;        /* [2b] image index of each batch row */
-    rng_t rng;             /* this step's dropout stream */
-    size_t first, count;   /* its pairs: order[first .. first + count) */
-    double loss;           /* sum of its pairs' losses this step */
-    int nonfinite;         /* its parameter range went NaN/inf this step */
-} train_worker;
 
 typedef struct {
     const split_t *split; /* images the pairs index */
     const pairs_t *pairs;
     int batch;            /* B */
     int threads;          /* T */
+    kernels_path kernels; /* resolved */
     pool_t *pool;
-    train_worker *w;      /* [T] */
+    net_cache cache;      /* 2B rows */
+    float *grads;         /* [n_params], written in full by phase 2 */
+    float *dist, *dd;     /* [B] */
+    float *sq;            /* [B * HEAD_CACHE] the head's cache */
+    uint8_t *same;        /* [B] */
+    uint32_t *rows;       /* [2B] image index of each batch row */
     uint32_t *order;      /* [n pairs] this epoch's order */
+    int *nonfinite;       /* [T] worker i's parameters went NaN/inf */
+    size_t first, count;  /* the running step: pairs order[first .. first + count) */
+    uint64_t drop_seed;   /* the running step's dropout seed */
     model_t *m;           /* the model of the running step */
-    /* validation scratch, used by trainer_mean_loss */
-    const split_t *vsplit;
-    float *emb;
-    uint8_t *used;
     int dead;             /* the last validation: every embedding all zero */
 } trainer_t;
 
@@ -62,10 +61,11 @@ typedef struct {
  * the mean loss so far. A non-zero return stops the epoch early. */
 typedef int (*train_progress_fn)(void *ctx, size_t step, size_t steps, double mean_loss);
 
-/* Sets up T >= 1 workers for model m on pairs of split. OpenBLAS is set to
- * one thread per call (the workers are the parallelism). */
+/* Sets up T >= 1 workers for model m on pairs of split, on kernel path k
+ * (auto: the best own path of this CPU; -1 with e set when the CPU cannot
+ * run k). */
 int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pairs_t *pairs,
-                 int threads, sm_err *e);
+                 int threads, kernels_path k, sm_err *e);
 void trainer_free(trainer_t *t);
 
 /* Steps in one epoch: ceil(pairs / B). */
@@ -80,11 +80,11 @@ size_t trainer_steps(const trainer_t *t);
 int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ctx,
                   double *mean_loss, size_t *steps_done, sm_err *e);
 
-/* *loss = mean contrastive loss of m over pairs p of split s in evaluation
- * mode (no dropout), each distinct image embedded once, by all workers;
- * dist [p->n] receives the distances. Returns 0, or -1 with e set on no
- * memory. */
+/* *loss = mean loss of m over pairs p of split s in evaluation mode (no
+ * dropout): distances_for_pairs (embed.h) on the trainer's threads and
+ * kernels, then the losses summed in pair order; t->dead = whether every
+ * embedding was zero. Returns 0, or -1 with e set on no memory. */
 int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pairs_t *p,
-                      float *dist, double *loss, sm_err *e);
+                      double *loss, sm_err *e);
 
 #endif

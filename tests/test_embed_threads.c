@@ -1,6 +1,8 @@
 /* test_embed_threads.c - embed_images gives the same bits whatever the
- * thread count (1, 2, 3, 7), with and without a `used` mask, on a set that
- * ends in a partial block; and the rows it leaves alone stay untouched. */
+ * thread count (1, 2, 3, 7), on every kernel path (auto, generic,
+ * openblas), with and without a `used` mask, on a set that ends in a
+ * partial block; the rows it leaves alone stay untouched; and the exact
+ * paths (auto, generic) give the same bits as each other. */
 #include "check.h"
 #include "embed.h"
 #include "rng.h"
@@ -21,26 +23,35 @@ int main(void)
         used[i] = (i % 3) != 1;
     const int H = net_out(s);
     float *ref = malloc((size_t)N * H * sizeof *ref), *got = malloc((size_t)N * H * sizeof *got);
+    float *exact = malloc((size_t)N * H * sizeof *exact);
     sm_err e;
+    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_GENERIC, KERNELS_OPENBLAS};
+    for (int k = 0; k < 3; k++)
     for (int masked = 0; masked < 2; masked++) {
+        const kernels_path kp = paths[k];
         const uint8_t *u = masked ? used : NULL;
         for (size_t i = 0; i < (size_t)N * H; i++)
             ref[i] = -7.0f;
-        CHECK(embed_images(ref, params, s, img, N, u, 1, &e) == 0, "1 thread: %s", e.msg);
+        CHECK(embed_images(ref, params, s, img, N, u, 1, kp, &e) == 0, "1 thread: %s", e.msg);
         int nonzero = 0;
         for (size_t i = 0; i < (size_t)N * H; i++)
             nonzero += ref[i] != 0.0f && ref[i] != -7.0f;
         CHECK(nonzero > N, "embeddings trivially zero");
-        for (int k = 0; k < N && masked; k++)
-            CHECK(used[k] || ref[(size_t)k * H] == -7.0f, "unused row %d was written", k);
+        for (int i = 0; i < N && masked; i++)
+            CHECK(used[i] || ref[(size_t)i * H] == -7.0f, "unused row %d was written", i);
+        if (kp == KERNELS_AUTO && !masked)
+            memcpy(exact, ref, (size_t)N * H * sizeof *ref);
+        if (kp == KERNELS_GENERIC && !masked)
+            CHECK(memcmp(exact, ref, (size_t)N * H * sizeof *ref) == 0,
+                  "the generic path differs from %s", kernels_names[KERNELS_AUTO]);
         const int threads[] = {2, 3, 7};
         for (int t = 0; t < 3; t++) {
             for (size_t i = 0; i < (size_t)N * H; i++)
                 got[i] = -7.0f;
-            CHECK(embed_images(got, params, s, img, N, u, threads[t], &e) == 0, "%s", e.msg);
+            CHECK(embed_images(got, params, s, img, N, u, threads[t], kp, &e) == 0, "%s", e.msg);
             CHECK(memcmp(ref, got, (size_t)N * H * sizeof *got) == 0,
-                  "%d threads%s: embeddings differ from 1 thread", threads[t],
-                  masked ? " (masked)" : "");
+                  "%s, %d threads%s: embeddings differ from 1 thread", kernels_names[kp],
+                  threads[t], masked ? " (masked)" : "");
         }
     }
     free(params);
@@ -48,5 +59,6 @@ int main(void)
     free(used);
     free(ref);
     free(got);
+    free(exact);
     return check_done("embed_threads");
 }

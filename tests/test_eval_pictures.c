@@ -547,7 +547,7 @@ int main(int argc, char **argv)
         return 1;
     }
     float *d = malloc(te.n * sizeof *d);
-    if (!d || distances_for_pairs(d, &m, &ds.test, &te, 2, &e) != 0) {
+    if (!d || distances_for_pairs(d, &m, &ds.test, &te, 2, KERNELS_AUTO, NULL, &e) != 0) {
         fprintf(stderr, "FAIL: distances_for_pairs: %s\n", d ? e.msg : "out of memory");
         cleanup(tmp, model, strip1, strip2);
         return 1;

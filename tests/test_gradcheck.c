@@ -5,6 +5,8 @@
  * is not trivially zero. Central differences in double around float code,
  * so tolerances are loose-ish (relative 2e-2 on values ~1). */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "activation.h"
 #include "check.h"
@@ -43,14 +45,21 @@ static void compare(const char *what, const float *a, const double *g, size_t n,
     CHECK(amax > 1e-3, "%s: gradient is trivially zero", what);
 }
 
-/* out = in w + b: dense_forward leaves the bias to the activation pass. */
+/* out = in w + b: the dense layer's product and bias without its ReLU. */
 static void dense_affine(float *out, const float *in, const float *w, const float *b, int R,
                          int K, int M)
 {
-    dense_forward(out, in, w, R, K, M);
-    for (int r = 0; r < R; r++)
-        for (int j = 0; j < M; j++)
-            out[r * M + j] += b[j];
+    gemm_generic(R, M, K, in, K, 1, w, M, out, M, b, 0);
+}
+
+/* The dense layer's three gradients on the portable path; wt is scratch. */
+static void dense_grads(float *din, float *dw, float *db, const float *dout, const float *in,
+                        const float *w, float *wt, int R, int K, int M)
+{
+    dense_transpose(wt, w, K, M, 0, K);
+    dense_input_grad(KERNELS_GENERIC, din, dout, wt, R, K, M);
+    dense_weight_grad(KERNELS_GENERIC, dw, in, dout, R, K, M, 0, K);
+    dense_bias_grad(db, dout, R, M);
 }
 
 /* Loss used for the dense/relu checks: L = sum(out * weights). */
@@ -66,14 +75,14 @@ static void check_dense(rng_t *r)
 {
     enum { R = 5, K = 7, M = 4 };
     float in[R * K], w[K * M], b[M], out[R * M], lw[R * M];
-    float din[R * K], dw[K * M] = {0}, db[M] = {0};
+    float din[R * K], dw[K * M] = {0}, db[M] = {0}, wt[M * K];
     double gin[R * K], gw[K * M], gb[M];
     fill(in, R * K, r, -1, 1);
     fill(w, K * M, r, -1, 1);
     fill(b, M, r, -1, 1);
     fill(lw, R * M, r, -1, 1);
     dense_affine(out, in, w, b, R, K, M);
-    dense_backward(din, dw, db, lw, in, w, R, K, M);
+    dense_grads(din, dw, db, lw, in, w, wt, R, K, M);
     const float h = 1e-2f;
     struct {
         float *p;
@@ -97,15 +106,30 @@ static void check_dense(rng_t *r)
     compare("dense d/d(kernel)", dw, gw, K * M, 1e-3);
     compare("dense d/d(bias)", db, gb, M, 1e-3);
 
-    /* Backward adds into the parameter gradients: a second call doubles. */
-    float dw2[K * M], db2[M];
-    for (int i = 0; i < K * M; i++)
-        dw2[i] = dw[i];
-    for (int i = 0; i < M; i++)
-        db2[i] = db[i];
-    dense_backward(NULL, dw2, db2, lw, in, w, R, K, M);
-    CHECK(fabsf(dw2[3] - 2 * dw[3]) < 1e-5f && fabsf(db2[1] - 2 * db[1]) < 1e-5f,
-          "dense_backward must accumulate into dw and db");
+    /* The gradients are written, not added: a second call into buffers
+     * holding the first call's values gives the same values again. */
+    float din2[R * K], dw2[K * M], db2[M];
+    memcpy(dw2, dw, sizeof dw);
+    memcpy(db2, db, sizeof db);
+    dense_grads(din2, dw2, db2, lw, in, w, wt, R, K, M);
+    CHECK(memcmp(dw2, dw, sizeof dw) == 0 && memcmp(db2, db, sizeof db) == 0 &&
+              memcmp(din2, din, sizeof din) == 0,
+          "dense gradients must be written, not added into dw and db");
+    /* Rows of dW computed in two ranges equal the whole. */
+    memset(dw2, 0, sizeof dw2);
+    dense_weight_grad(KERNELS_GENERIC, dw2, in, lw, R, K, M, 0, 3);
+    dense_weight_grad(KERNELS_GENERIC, dw2, in, lw, R, K, M, 3, K);
+    CHECK(memcmp(dw2, dw, sizeof dw) == 0, "dW in two row ranges must equal dW in one");
+}
+
+/* y [N] = relu(x + b): the dense epilogue on x times the identity (exact). */
+static void bias_relu(float *y, const float *x, const float *b, int N)
+{
+    float *eye = calloc((size_t)N * N, sizeof *eye);
+    for (int i = 0; i < N; i++)
+        eye[i * N + i] = 1.0f;
+    gemm_generic(1, N, N, x, N, 1, eye, N, y, N, b, 1);
+    free(eye);
 }
 
 static void check_relu(rng_t *r)
@@ -119,9 +143,7 @@ static void check_relu(rng_t *r)
     for (int i = 0; i < N; i++)
         if (fabsf(x[i] + b[i]) < 0.05f)
             x[i] += 0.3f; /* keep away from the kink */
-    for (int i = 0; i < N; i++)
-        y[i] = x[i];
-    bias_relu_forward(y, b, 1, N);
+    bias_relu(y, x, b, N);
     for (int i = 0; i < N; i++)
         dx[i] = lw[i];
     relu_dropout_backward(dx, y, N, 1.0f);
@@ -136,8 +158,9 @@ static void check_relu(rng_t *r)
                     tb[j] = b[j];
                 }
                 (pass ? tb : t)[i] += k ? -h : h;
-                bias_relu_forward(t, tb, 1, N);
-                side[k] = weighted_sum(t, lw, N);
+                float ty[N];
+                bias_relu(ty, t, tb, N);
+                side[k] = weighted_sum(ty, lw, N);
             }
             (pass ? gb : g)[i] = (side[0] - side[1]) / (2 * h);
         }
@@ -345,7 +368,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
     double *num = malloc(n * sizeof *num);
     net_cache c;
     sm_err e;
-    CHECK(net_cache_init(&c, s, R, &e) == 0, "cache: %s", e.msg);
+    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 1, &e) == 0, "cache: %s", e.msg);
     net_init(p, s, r);
     net_views v;
     net_point(&v, p, s);
@@ -354,13 +377,12 @@ static void check_net(rng_t *r, float rate, net_shape s)
     float x[R * 10];
     fill(x, R * 10, r, 0, 1);
     fill(lw, R * 6, r, -1, 1);
-    rng_t drop, replay;
-    rng_seed(&drop, 99, 0);
+    /* The same seed replays the same dropout masks. */
+    const net_dropout drop = {rate, 99};
 
     for (int i = 0; i < R * 10; i++)
         c.x[i] = x[i];
-    replay = drop;
-    net_forward(p, &c, R, rate, rate > 0 ? &replay : NULL);
+    net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL);
     for (int i = 0; i < R * 6; i++)
         dout[i] = lw[i];
     net_backward(p, g, &c, dout, R, rate);
@@ -372,8 +394,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
             p[i] = keep + (k ? -h : h);
             for (int j = 0; j < R * 10; j++)
                 c.x[j] = x[j];
-            replay = drop;
-            net_forward(p, &c, R, rate, rate > 0 ? &replay : NULL);
+            net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL);
             side[k] = weighted_sum(net_embedding(&c), lw, R * 6);
         }
         p[i] = keep;

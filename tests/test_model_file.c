@@ -5,7 +5,8 @@
  * parameters); a version-1 file, written here byte by byte from the
  * documented layout, still loads; a failed save leaves the old file.
  *
- * Offsets below are those of docs/model-format.md, version 2. */
+ * Offsets below are those of docs/model-format.md, version 3 (version 2
+ * is the same layout with `threads` where version 3 has `kernels`). */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@ static char dir[] = "/tmp/siamese-modelXXXXXX";
 enum {
     O_WIDTH = 12, O_HEIGHT = 16, O_GREY = 20, O_RESIZE = 24, O_HEAD = 28, O_NLAYERS = 32,
     O_WIDTHS = 36, O_LR = 68, O_RHO = 72, O_EPS = 76, O_MARGIN = 80, O_DROPOUT = 84,
-    O_BATCH = 88, O_EPOCHS = 92, O_THREADS = 96, O_SEED = 100, O_TRAIN_PAIRS = 108,
+    O_BATCH = 88, O_EPOCHS = 92, O_KERNELS = 96, O_SEED = 100, O_TRAIN_PAIRS = 108,
     O_EPOCH = 116, O_STEP = 120, O_RNG = 124, O_EPOCH_SEED = 156, O_LOSS_SUM = 164,
     O_FINGERPRINT = 172, O_THRESHOLD = 180, O_NCLASSES = 184, O_NPARAMS = 188, HEADER = 196,
     /* the ten Fashion-MNIST names, each a u16 length and its bytes */
@@ -90,7 +91,7 @@ int main(void)
     cfg.seed = 77;
     cfg.epochs = 9;
     cfg.train_pairs = 1234;
-    cfg.threads = 3;
+    cfg.kernels = MODEL_KERNELS_OPENBLAS;
     model_t m, l;
     sm_err e;
     CHECK(model_init(&m, net_shape_default(784), HEAD_EUCLIDEAN, cfg, &e) == 0, "init: %s", e.msg);
@@ -112,7 +113,7 @@ int main(void)
     CHECK(l.epoch == 2 && l.cfg.seed == 77 && l.cfg.epochs == 9 && l.cfg.train_pairs == 1234 &&
               l.cfg.batch == 128 && l.cfg.lr == cfg.lr && l.cfg.rho == cfg.rho &&
               l.cfg.eps == cfg.eps && l.cfg.margin == cfg.margin &&
-              l.cfg.dropout == cfg.dropout && l.cfg.threads == 3,
+              l.cfg.dropout == cfg.dropout && l.cfg.kernels == MODEL_KERNELS_OPENBLAS,
           "fields differ after load");
     CHECK(memcmp(&l.rng, &m.rng, sizeof m.rng) == 0, "rng state differs");
     CHECK(l.step == 17 && l.epoch_seed == m.epoch_seed && l.loss_sum == 3.25,
@@ -142,7 +143,7 @@ int main(void)
         expect_bad(name, d, len, want);                                                        \
     } while (0)
     DAMAGE("magic", "not a siamese model file", memcpy(d, "GIF89a..", 8), na);
-    DAMAGE("version", "format version 3", put_u32(d + 8, 3), na);
+    DAMAGE("version", "format version 4", put_u32(d + 8, 4), na);
     DAMAGE("truncated", "truncated", (void)0, na - 100);
     DAMAGE("header", "truncated", (void)0, 60);
     DAMAGE("tiny", "shorter than the header", (void)0, 5);
@@ -177,7 +178,29 @@ int main(void)
     /* The epoch target once sized an allocation: 2^32-1 must be refused. */
     FIELD("target", "field epochs", put_u32(d + O_EPOCHS, 0xffffffffu));
     FIELD("epochgt", "field epoch", put_u32(d + O_EPOCHS, 1));
-    FIELD("threads", "field threads", put_u32(d + O_THREADS, 0));
+    FIELD("kernels", "field kernels", put_u32(d + O_KERNELS, 2));
+    /* Version 2: the same layout, `threads` (1..256) in kernels' place. */
+    FIELD("v2threads", "field threads", (put_u32(d + 8, 2), put_u32(d + O_KERNELS, 0)));
+    {
+        unsigned char *d2 = malloc(na);
+        memcpy(d2, ba, na);
+        put_u32(d2 + 8, 2);
+        put_u32(d2 + O_KERNELS, 3);
+        fix_crc(d2, na);
+        char p2[300];
+        snprintf(p2, sizeof p2, "%s/v2.siam", dir);
+        write_all(p2, d2, na);
+        model_t o;
+        CHECK(model_load(&o, p2, &e) == 0, "version 2: %s", e.msg);
+        if (o.params) {
+            CHECK(o.cfg.kernels == MODEL_KERNELS_OPENBLAS && o.epoch == 2 &&
+                      memcmp(o.params, m.params, m.n_params * 4) == 0,
+                  "version 2: trained with OpenBLAS, same parameters");
+            model_free(&o);
+        }
+        unlink(p2);
+        free(d2);
+    }
     FIELD("rng", "field rng", memset(d + O_RNG, 0, 32));
     FIELD("threshold", "field threshold", memcpy(d + O_THRESHOLD, &inf, 4));
 
@@ -193,7 +216,7 @@ int main(void)
         put_u32(v1 + 16, 784);
         put_u32(v1 + 20, 128);
         memcpy(v1 + 24, ba + O_LR, 5 * 4);          /* lr .. dropout */
-        memcpy(v1 + 44, ba + O_BATCH, 3 * 4);       /* batch, epochs, threads */
+        memcpy(v1 + 44, ba + O_BATCH, 3 * 4);       /* batch, epochs, threads (1) */
         memcpy(v1 + 56, ba + O_SEED, 16);           /* seed, train_pairs */
         memcpy(v1 + 72, ba + O_EPOCH, 8 + 32 + 16); /* epoch .. loss_sum */
         memcpy(v1 + 128, ba + O_NPARAMS, 8);

@@ -344,7 +344,7 @@ typedef struct {
 static double forward_backward(batch *t, const float *params, float *grads, size_t P)
 {
     int B = t->B, R = 2 * B, H = t->H;
-    net_forward(params, &t->c, R, 0.0f, NULL);
+    net_forward(params, &t->c, 0, R, NULL);
     const float *emb = net_embedding(&t->c), *hp = params + t->n_net;
     head_forward(t->head, hp, t->d, t->sq, emb, emb + (size_t)B * H, B, H);
     double loss = head_loss_sum(t->head, t->d, t->y, B, t->margin) / B;
@@ -440,7 +440,7 @@ int main(int argc, char **argv)
     t.dout = malloc((size_t)R * H * sizeof(float));
     t.y = malloc(B);
     if (!params || !grads || !v || !t.d || !t.sq || !t.dd || !t.dout || !t.y ||
-        net_cache_init(&t.c, s, (int)R, &e)) {
+        net_cache_init(&t.c, s, (int)R, KERNELS_AUTO, 1, &e)) {
         fprintf(stderr, "test_reference: out of memory %s\n", e.msg);
         return 1;
     }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "gemm.h"
 #include "image.h"
 #include "model.h"
 

@@ -137,7 +137,7 @@ int cmd_bench(int argc, char **argv)
         cli_error(cmd, "%s", e.msg);
         goto out;
     }
-    if (trainer_init(&t, &m, &ds.train, &tr, (int)threads, &e) != 0) {
+    if (trainer_init(&t, &m, &ds.train, &tr, (int)threads, KERNELS_AUTO, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         model_free(&m);
         goto out;
@@ -168,7 +168,7 @@ int cmd_bench(int argc, char **argv)
             goto out;
         }
         double val;
-        if (trainer_mean_loss(&t, &m, &ds.test, &te, dist, &val, &e) != 0) {
+        if (trainer_mean_loss(&t, &m, &ds.test, &te, &val, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             trainer_free(&t);
             model_free(&m);
@@ -180,7 +180,7 @@ int cmd_bench(int argc, char **argv)
     blas_set_threads(blas_threads);
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
-        if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, &e) != 0) {
+        if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, KERNELS_AUTO, NULL, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             model_free(&m);
             goto out;
@@ -207,10 +207,10 @@ int cmd_bench(int argc, char **argv)
     for (int i = 0; i < REPEATS && ok; i++) {
         double t0 = cli_now();
         int bad = embed_images(emb, m.params, m.shape, ds.train.images, ds.train.n, NULL,
-                               (int)threads, &e);
+                               (int)threads, KERNELS_AUTO, &e);
         t_embed[i] = cli_now() - t0;
         bad = bad || embed_images(emb_test, m.params, m.shape, ds.test.images, ds.test.n, NULL,
-                                  (int)threads, &e);
+                                  (int)threads, KERNELS_AUTO, &e);
         anomaly_cfg knn = {ANOMALY_KNN, 10, (int)threads}, cent = {ANOMALY_CENTROID, 1, (int)threads};
         t0 = cli_now();
         bad = bad || anomaly_scores(emb, nref, emb_test, ds.test.n, (int)H, &knn, 0, sc, near, &e);

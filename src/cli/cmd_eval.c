@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "blas_kernels.h"
+#include "gemm.h"
 #include "class_errors.h"
 #include "cli.h"
 #include "dataset.h"
@@ -47,6 +48,8 @@ static void usage(FILE *out)
             "      --scale N       size of the pictures, 1..8 (default 2)\n"
             "  -j, --threads N     worker threads for loading and embedding (default: all %d\n"
             "                      cores)\n"
+            "      --kernels K     products: auto (default), avx512, avx2, generic (all three\n"
+            "                      give the same bits) or openblas\n"
             "  -v, --verbose       also print the BLAS kernels and timings to stderr\n"
             "  -h, --help          show this help\n",
             DEFAULT_THRESHOLD, CLI_DEFAULT_MODEL, cli_cpu_count());
@@ -57,6 +60,7 @@ typedef struct {
     const char *model, *data, *heatmap, *roc;
     int json, sweep, verbose, threshold_set;
     long scale, threads;
+    int kernels; /* a kernels_path */
 } eval_opts;
 
 static int parse(int argc, char **argv, eval_opts *o)
@@ -67,7 +71,8 @@ static int parse(int argc, char **argv, eval_opts *o)
         {"sweep", no_argument, 0, 's'},           {"heatmap", required_argument, 0, 'H'},
         {"roc", required_argument, 0, 'R'},       {"scale", required_argument, 0, 'x'},
         {"threads", required_argument, 0, 'j'},   {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
+        {"kernels", required_argument, 0, 'K'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->threshold = DEFAULT_THRESHOLD;
@@ -93,6 +98,7 @@ static int parse(int argc, char **argv, eval_opts *o)
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 8, &o->scale); break;
         case 'j': bad = opt_long(cmd, "threads", optarg, 1, MODEL_MAX_THREADS, &o->threads); break;
         case 'v': o->verbose = 1; break;
+        case 'K': bad = opt_choice(cmd, "kernels", optarg, kernels_names, &o->kernels); break;
         case 'h': usage(stdout); return 1;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -355,8 +361,10 @@ int cmd_eval(int argc, char **argv)
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (distances_for_pairs(dte, &m, &ds.test, &te, (int)o.threads, &e) != 0 ||
-        distances_for_pairs(dtr, &m, &ds.train, &tr, (int)o.threads, &e) != 0 ||
+    if (distances_for_pairs(dte, &m, &ds.test, &te, (int)o.threads, (kernels_path)o.kernels,
+                            NULL, &e) != 0 ||
+        distances_for_pairs(dtr, &m, &ds.train, &tr, (int)o.threads, (kernels_path)o.kernels,
+                            NULL, &e) != 0 ||
         roc_build(&r.roc, dte, te.same, te.n, &e) != 0 ||
         best_threshold(dtr, tr.same, tr.n, &r.suggested, &r.suggested_train_acc, &e) != 0) {
         cli_error(cmd, "%s", e.msg);

@@ -53,8 +53,12 @@ static void usage(FILE *out)
             "                        manhattan, %g cosine (at most 2); learned has none)\n"
             "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
-            "  -j, --threads N       worker threads, 1..%d, each running single-threaded BLAS\n"
-            "                        (default: all %d cores; --resume: the file's)\n"
+            "  -j, --threads N       worker threads, 1..%d (default: all %d cores); the\n"
+            "                        model file does not depend on it\n"
+            "      --kernels K       the matrix products: auto (default: the fastest of\n"
+            "                        avx512, avx2, generic this CPU runs; all three give\n"
+            "                        the same bits) or openblas (rounds by thread count and\n"
+            "                        OpenBLAS version); --resume: the file's kind\n"
             "      --data PATH       IDX files or image folders PATH/train/<class>/*,\n"
             "                        PATH/test/<class>/* (default: $SIAMESE_DATA,\n"
             "                        ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
@@ -78,6 +82,7 @@ typedef struct {
     train_config cfg;
     int set_lr, set_rho, set_margin, set_dropout, set_seed, set_batch, set_subset, set_threads;
     int set_epochs;
+    int kernels, set_kernels; /* --kernels: a kernels_path */
     long threads;
     int width, height; /* --size, 0 = keep */
     int head, set_head;      /* --distance */
@@ -99,7 +104,7 @@ static int parse(int argc, char **argv, train_opts *o)
         {"history", required_argument, 0, 'H'}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
         {"size", required_argument, 0, 'Z'},    {"distance", required_argument, 0, 'X'},
-        {"layers", required_argument, 0, 'Y'},
+        {"layers", required_argument, 0, 'Y'},  {"kernels", required_argument, 0, 'K'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -166,6 +171,10 @@ static int parse(int argc, char **argv, train_opts *o)
         case 'Y':
             bad = opt_layers(cmd, "layers", optarg, &o->layers);
             o->set_layers = 1;
+            break;
+        case 'K':
+            bad = opt_choice(cmd, "kernels", optarg, kernels_names, &o->kernels);
+            o->set_kernels = 1;
             break;
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;
@@ -396,8 +405,8 @@ static void shell_arg(char *buf, size_t n, size_t *k, const char *arg)
 }
 
 /* The command that continues this run exactly: same file, data, history
- * and thread count (results depend on it), every argument shell-quoted so
- * that it can be pasted. */
+ * and kind of kernels (the thread count does not matter), every argument
+ * shell-quoted so that it can be pasted. */
 static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t *m)
 {
     char num[32];
@@ -406,9 +415,10 @@ static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t 
     snprintf(num, sizeof num, "%u", m->cfg.epochs);
     shell_arg(buf, n, &k, "--epochs");
     shell_arg(buf, n, &k, num);
-    snprintf(num, sizeof num, "%u", m->cfg.threads);
-    shell_arg(buf, n, &k, "--threads");
-    shell_arg(buf, n, &k, num);
+    if (m->cfg.kernels == MODEL_KERNELS_OPENBLAS) {
+        shell_arg(buf, n, &k, "--kernels");
+        shell_arg(buf, n, &k, "openblas");
+    }
     if (o->data) {
         shell_arg(buf, n, &k, "--data");
         shell_arg(buf, n, &k, o->data);
@@ -462,19 +472,17 @@ static int open_resume(train_opts *o, model_t *m)
                   m->input.resize == IMAGE_RESIZE_NONE ? "no resizing" : "resized");
         return EXIT_USAGE;
     }
-    /* Results depend on the thread count: keep the file's unless the user
-     * asks otherwise, and say what that costs. */
-    if (!o->set_threads) {
-        o->threads = m->cfg.threads;
-        if (o->threads > cli_cpu_count() && !o->quiet)
-            cli_error(cmd, "note: %s was trained with %ld threads and this machine has %d "
-                      "cores: the run continues with %ld (results depend on it), more slowly",
-                      o->model, o->threads, cli_cpu_count(), o->threads);
-    } else if ((uint32_t)o->threads != m->cfg.threads && !o->quiet) {
-        cli_error(cmd, "note: %s was trained with %u threads; with %ld the rest of the run "
-                  "will differ from an uninterrupted one", o->model, m->cfg.threads, o->threads);
+    /* The exact kernels and OpenBLAS round differently: keep the file's
+     * kind unless the user asks otherwise, and say what that costs. */
+    if (!o->set_kernels) {
+        o->kernels = m->cfg.kernels == MODEL_KERNELS_OPENBLAS ? KERNELS_OPENBLAS : KERNELS_AUTO;
+    } else if (kernels_family(o->kernels) != m->cfg.kernels && !o->quiet) {
+        cli_error(cmd, "note: %s was trained with %s kernels; with --kernels %s the rest of the "
+                  "run will differ from an uninterrupted one", o->model,
+                  m->cfg.kernels == MODEL_KERNELS_OPENBLAS ? "OpenBLAS" : "the exact",
+                  kernels_names[o->kernels]);
     }
-    m->cfg.threads = (uint32_t)o->threads;
+    m->cfg.kernels = kernels_family(o->kernels);
     /* Without --epochs the run finishes what the file was asked for. */
     uint32_t target = o->set_epochs ? o->cfg.epochs : m->cfg.epochs;
     /* A run stopped between its last epoch and its threshold: finish it. */
@@ -520,7 +528,7 @@ static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen
         return -1;
     net_shape shape = o->layers;
     shape.in = (int)(ds->train.rows * ds->train.cols);
-    o->cfg.threads = (uint32_t)o->threads;
+    o->cfg.kernels = kernels_family(o->kernels);
     if (model_init(m, shape, (uint32_t)o->head, o->cfg, &e) != 0 ||
         model_describe_data(m, ds, &e) != 0) {
         cli_error(cmd, "%s: %s", dir, e.msg);
@@ -534,13 +542,13 @@ static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen
  * training pairs), stored in the model for the commands that judge
  * images. */
 static int suggest_threshold(model_t *m, const dataset_t *ds, const pairs_t *tr, int threads,
-                             sm_err *e)
+                             int kernels, sm_err *e)
 {
     float *d = malloc((tr->n + 1) * sizeof *d);
     if (!d)
         return sm_fail(e, "out of memory for %zu distances", tr->n);
     double acc;
-    int rc = distances_for_pairs(d, m, &ds->train, tr, threads, e);
+    int rc = distances_for_pairs(d, m, &ds->train, tr, threads, (kernels_path)kernels, NULL, e);
     if (rc == 0)
         rc = best_threshold(d, tr->same, tr->n, &m->threshold, &acc, e);
     free(d);
@@ -634,14 +642,13 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     trainer_t t;
-    float *vdist = malloc(te.n * sizeof(float));
     double *secs = malloc(((size_t)cfg->epochs + 1) * sizeof(double));
     int rc = 1;
-    if (!vdist || !secs) {
+    if (!secs) {
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (trainer_init(&t, &m, &ds.train, &tr, (int)o.threads, &e) != 0) {
+    if (trainer_init(&t, &m, &ds.train, &tr, (int)o.threads, (kernels_path)o.kernels, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
     }
@@ -650,10 +657,11 @@ int cmd_train(int argc, char **argv)
 
     if (o.verbose) {
         fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
-        fprintf(stderr, "threads: %ld (the batch is split between them, each running "
-                "single-threaded BLAS); seed %llu; batch %u; lr %g; rho %g; margin %g; dropout "
-                "%g\n", o.threads, (unsigned long long)cfg->seed, cfg->batch, cfg->lr,
-                cfg->rho, cfg->margin, cfg->dropout);
+        fprintf(stderr, "threads: %ld (each step's rows, then its parameters, are split "
+                "between them); kernels: %s; seed %llu; batch %u; lr %g; rho %g; margin %g; "
+                "dropout %g\n", o.threads, kernels_names[t.kernels],
+                (unsigned long long)cfg->seed, cfg->batch, cfg->lr, cfg->rho, cfg->margin,
+                cfg->dropout);
         if (o.resume)
             fprintf(stderr, "resuming %s at epoch %u of %u\n", o.model, m.epoch + 1,
                     cfg->epochs);
@@ -701,7 +709,7 @@ int cmd_train(int argc, char **argv)
             break;
         }
         double val;
-        if (trainer_mean_loss(&t, &m, &ds.test, &te, vdist, &val, &e) != 0 ||
+        if (trainer_mean_loss(&t, &m, &ds.test, &te, &val, &e) != 0 ||
             model_add_epoch(&m, (float)loss, (float)val, &e) != 0 ||
             model_save(&m, o.model, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
@@ -745,7 +753,7 @@ trained:
     trainer_free(&t);
     /* The run is complete: store the threshold it suggests. */
     if (rc == 0 && m.epoch == cfg->epochs &&
-        (suggest_threshold(&m, &ds, &tr, (int)o.threads, &e) != 0 ||
+        (suggest_threshold(&m, &ds, &tr, (int)o.threads, o.kernels, &e) != 0 ||
          model_save(&m, o.model, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         rc = 1;
@@ -755,7 +763,6 @@ trained:
                 "in %s\n", m.threshold, o.model);
 done:
     file_lock_release(&lock);
-    free(vdist);
     free(secs);
     pairs_free(&tr);
     pairs_free(&te);

@@ -1,28 +1,45 @@
-/* dense.c - dense layer via CBLAS SGEMM; see dense.h.
+/* dense.c - the dense layer on gemm.h; see dense.h.
  * R = rows, K = inputs, M = outputs; all matrices row-major. */
 #include "dense.h"
 
-#include <cblas.h>
+#include <stddef.h>
 
-void dense_forward(float *out, const float *in, const float *w, int R, int K, int M)
+#include "simd.h"
+
+void dense_forward(kernels_path p, float *out, const float *in, const float *w, const float *b,
+                   int R, int K, int M)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, M, K, 1.0f, in, K, w, M, 0.0f,
-                out, M);
+    gemm(p, R, M, K, in, K, 1, w, M, out, M, b, 1);
 }
 
-void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                    const float *w, int R, int K, int M)
+void dense_input_grad(kernels_path p, float *din, const float *dout, const float *wt, int R,
+                      int K, int M)
 {
-    /* dw [K, M] += in^T [K, R] * dout [R, M] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, M, R, 1.0f, in, K, dout, M, 1.0f,
-                dw, M);
+    gemm(p, R, K, M, dout, M, 1, wt, K, din, K, NULL, 0);
+}
+
+void dense_weight_grad(kernels_path p, float *dw, const float *in, const float *dout, int R,
+                       int K, int M, int k0, int k1)
+{
+    /* A(i, r) = in[r][k0 + i]: in^T, read down its columns */
+    if (k1 > k0)
+        gemm(p, k1 - k0, M, R, in + k0, 1, K, dout, M, dw + (size_t)k0 * M, M, NULL, 0);
+}
+
+SM_VECTOR void dense_bias_grad(float *restrict db, const float *restrict dout, int R, int M)
+{
+    for (int j = 0; j < M; j++)
+        db[j] = 0.0f;
     for (int r = 0; r < R; r++) {
-        const float *row = dout + (size_t)r * M;
+        const float *restrict row = dout + (size_t)r * M;
         for (int j = 0; j < M; j++)
             db[j] += row[j];
     }
-    /* din [R, K] = dout [R, M] * w^T [M, K] */
-    if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, K, M, 1.0f, dout, M, w, M, 0.0f,
-                    din, K);
+}
+
+void dense_transpose(float *restrict wt, const float *restrict w, int K, int M, int k0, int k1)
+{
+    for (int k = k0; k < k1; k++)
+        for (int j = 0; j < M; j++)
+            wt[(size_t)j * K + k] = w[(size_t)k * M + j];
 }

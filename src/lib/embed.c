@@ -43,7 +43,7 @@ void embed_range(float *emb, const float *params, net_cache *c, const split_t *s
         if (k == 0)
             break;
         gather_images(c->x, s->images, P, idx, (size_t)k);
-        net_forward(params, c, k, 0.0f, NULL);
+        net_forward(params, c, 0, k, NULL);
         for (int r = 0; r < k; r++)
             memcpy(emb + (size_t)idx[r] * H, net_embedding(c) + (size_t)r * H,
                    H * sizeof *emb);
@@ -69,7 +69,8 @@ void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, 
     }
 }
 
-/* 1024 rows per forward pass: big enough for SGEMM to run at speed. */
+/* 1024 rows per forward pass: big enough for the products to run at
+ * speed, small enough for the activations to stay in L2. */
 enum { EMBED_CHUNK = 1024 };
 
 typedef struct {
@@ -84,8 +85,8 @@ typedef struct {
 
 /* Worker t embeds the fixed blocks t, t + T, ... of EMBED_CHUNK images:
  * each block is one forward pass whatever the thread count, so an image's
- * embedding (which BLAS rounds by its place in the batch) never depends
- * on it. */
+ * embedding never depends on it, even on the openblas path (which rounds
+ * a row by its place in the batch; the exact paths do not). */
 static void embed_worker(void *ctx, int t)
 {
     embed_job *j = ctx;
@@ -96,8 +97,10 @@ static void embed_worker(void *ctx, int t)
 }
 
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
-                 size_t n, const uint8_t *used, int threads, sm_err *e)
+                 size_t n, const uint8_t *used, int threads, kernels_path k, sm_err *e)
 {
+    if (kernels_resolve(k, &k, e) != 0)
+        return -1;
     if (threads < 1)
         threads = 1;
     if ((size_t)threads > (n + EMBED_CHUNK - 1) / EMBED_CHUNK) /* a block per thread at most */
@@ -114,12 +117,13 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
         return sm_fail(e, "out of memory for embedding");
     int rc = 0;
     for (int t = 0; t < threads && rc == 0; t++)
-        rc = net_cache_init(&j.caches[t], shape, EMBED_CHUNK, e);
+        rc = net_cache_init(&j.caches[t], shape, EMBED_CHUNK, k, 0, e);
     pool_t *pool = NULL;
     if (rc == 0 && !(pool = pool_create(threads, e)))
         rc = -1;
     if (rc == 0) {
-        blas_set_threads(1); /* the workers are the parallelism */
+        if (k == KERNELS_OPENBLAS)
+            blas_set_threads(1); /* the workers are the parallelism */
         pool_run(pool, embed_worker, &j);
     }
     pool_destroy(pool);
@@ -130,7 +134,7 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
 }
 
 int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
-                        int threads, sm_err *e)
+                        int threads, kernels_path k, int *dead, sm_err *e)
 {
     const float *params = m->params;
     net_shape shape = m->shape;
@@ -142,7 +146,18 @@ int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pair
         return sm_fail(e, "out of memory for %zu embeddings", s->n);
     }
     pairs_mark_used(used, s->n, p);
-    int rc = embed_images(emb, params, shape, s->images, s->n, used, threads, e);
+    int rc = embed_images(emb, params, shape, s->images, s->n, used, threads, k, e);
+    if (rc == 0 && dead) {
+        /* A dead network (every ReLU at 0) embeds everything at 0. */
+        const size_t H = (size_t)net_out(shape);
+        *dead = 1;
+        for (size_t i = 0; i < s->n && *dead; i++)
+            for (size_t j = 0; used[i] && j < H; j++)
+                if (emb[i * H + j] != 0.0f) {
+                    *dead = 0;
+                    break;
+                }
+    }
     if (rc == 0)
         pair_distances(d, emb, m->head, model_head_params(m, (float *)params), net_out(shape),
                        p);

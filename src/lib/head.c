@@ -169,12 +169,31 @@ void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float 
             (void)c;
             for (int j = 0; j < H; j++) {
                 float diff = ai[j] - bi[j];
-                dhp[j] += gz * fabsf(diff);
+                if (dhp)
+                    dhp[j] += gz * fabsf(diff);
                 float g = gz * hp[j] * sign0(diff);
                 dai[j] = g;
                 dbi[j] = -g;
             }
-            dhp[H] += gz;
+            if (dhp)
+                dhp[H] += gz;
         }
+    }
+}
+
+void head_param_grads(uint32_t head, float *dhp, const float *a, const float *b, const float *d,
+                      const uint8_t *y, int B, int H, int count)
+{
+    if (head != HEAD_LEARNED)
+        return;
+    const float inv = 1.0f / (float)count;
+    for (int j = 0; j <= H; j++)
+        dhp[j] = 0.0f;
+    for (int i = 0; i < B; i++) {
+        const float *ai = a + (size_t)i * H, *bi = b + (size_t)i * H;
+        float p = 1.0f - d[i], gz = (p - (float)y[i]) * inv;
+        for (int j = 0; j < H; j++)
+            dhp[j] += gz * fabsf(ai[j] - bi[j]);
+        dhp[H] += gz;
     }
 }

@@ -13,7 +13,7 @@ train_config train_config_default(void)
 {
     train_config c = {
         .lr = 0.001f, .rho = 0.9f, .eps = 1e-7f, .margin = 1.0f, .dropout = 0.1f,
-        .batch = 128, .epochs = 25, .seed = SEED_DEFAULT, .threads = 1, .train_pairs = 0,
+        .batch = 128, .epochs = 25, .seed = SEED_DEFAULT, .kernels = MODEL_KERNELS_EXACT, .train_pairs = 0,
     };
     return c;
 }

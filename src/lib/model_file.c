@@ -24,7 +24,8 @@ typedef struct {
     uint32_t width, height, grey, resize;   /* v2 input */
     uint32_t head, n_layers, widths[MODEL_MAX_LAYERS];
     float lr, rho, eps, margin, dropout;
-    uint32_t batch, epochs, threads;
+    uint32_t batch, epochs, threads;       /* threads: v1, v2 */
+    uint32_t kernels;                       /* v3 */
     uint64_t seed, train_pairs;
     uint32_t epoch, step;
     uint64_t rng[4], epoch_seed;
@@ -72,6 +73,20 @@ static const field fields_v2[] = {
     F("n_params", T_U64, n_params), FIELDS_END,
 };
 
+static const field fields_v3[] = {
+    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
+    F("resize", T_U32, resize),   F("head", T_U32, head),       F("n_layers", T_U32, n_layers),
+    FA("widths", T_U32, widths, MODEL_MAX_LAYERS),
+    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
+    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
+    F("epochs", T_U32, epochs),   F("kernels", T_U32, kernels), F("seed", T_U64, seed),
+    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
+    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
+    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
+    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
+    F("n_params", T_U64, n_params), FIELDS_END,
+};
+
 static size_t type_size(ftype t)
 {
     return t == T_U32 || t == T_F32 ? 4 : 8;
@@ -88,7 +103,7 @@ static size_t table_bytes(const field *t)
 
 static const field *table_of(uint32_t version)
 {
-    return version == 1 ? fields_v1 : version == 2 ? fields_v2 : NULL;
+    return version == 1 ? fields_v1 : version == 2 ? fields_v2 : version == 3 ? fields_v3 : NULL;
 }
 
 /* A writer that keeps the running CRC of everything written. */
@@ -159,7 +174,7 @@ static void header_of(header *h, const model_t *m)
     h->dropout = m->cfg.dropout;
     h->batch = m->cfg.batch;
     h->epochs = m->cfg.epochs;
-    h->threads = m->cfg.threads;
+    h->kernels = m->cfg.kernels;
     h->seed = m->cfg.seed;
     h->train_pairs = m->cfg.train_pairs;
     h->epoch = m->epoch;
@@ -185,7 +200,7 @@ int model_save(const model_t *m, const char *path, sm_err *e)
     header_of(&h, m);
     put(&s, MODEL_MAGIC, 8);
     put_le(&s, MODEL_VERSION, 4);
-    for (const field *f = fields_v2; f->name; f++)
+    for (const field *f = fields_v3; f->name; f++)
         for (int i = 0; i < f->count; i++)
             put_le(&s, field_bits(&h, f, i), type_size(f->type));
     for (int c = 0; c < m->classes.n; c++) {
@@ -319,7 +334,7 @@ static void upgrade_v1(header *h)
 
 /* The checks of the header fields, in the order docs/model-format.md
  * lists them. */
-static int check_header(const char *path, const header *h, sm_err *e)
+static int check_header(const char *path, uint32_t version, const header *h, sm_err *e)
 {
     uint64_t in = (uint64_t)h->width * h->height;
     if (h->width == 0 || h->height == 0 || in > MODEL_MAX_INPUT)
@@ -363,9 +378,12 @@ static int check_header(const char *path, const header *h, sm_err *e)
     if (h->epochs == 0 || h->epochs > MODEL_MAX_EPOCHS)
         return sm_fail(e, "%s: field epochs: %u: expected 1..%u", path, h->epochs,
                        MODEL_MAX_EPOCHS);
-    if (h->threads == 0 || h->threads > MODEL_MAX_THREADS)
+    if (version < 3 && (h->threads == 0 || h->threads > MODEL_MAX_THREADS))
         return sm_fail(e, "%s: field threads: %u: expected 1..%d", path, h->threads,
                        MODEL_MAX_THREADS);
+    if (version >= 3 && h->kernels != MODEL_KERNELS_EXACT && h->kernels != MODEL_KERNELS_OPENBLAS)
+        return sm_fail(e, "%s: field kernels: %u: expected %d (exact) or %d (openblas)", path,
+                       h->kernels, MODEL_KERNELS_EXACT, MODEL_KERNELS_OPENBLAS);
     if (h->epoch > h->epochs)
         return sm_fail(e, "%s: field epoch: %u epochs done of %u asked for", path, h->epoch,
                        h->epochs);
@@ -435,7 +453,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     uint32_t version = (uint32_t)get_le(&c, 4);
     const field *table = table_of(version);
     if (!table)
-        return sm_fail(e, "%s: model format version %u, this build reads versions 1 and %u",
+        return sm_fail(e, "%s: model format version %u, this build reads versions 1 to %u",
                        path, version, MODEL_VERSION);
     size_t head_bytes = 12 + table_bytes(table);
     if (len < head_bytes + 4)
@@ -473,7 +491,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
                        (unsigned long long)h.n_params);
     }
     memset(m, 0, sizeof *m);
-    if (version == 2) {
+    if (version >= 2) {
         if (h.n_classes < CLASSES_MIN || h.n_classes > CLASSES_MAX)
             return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
                            CLASSES_MIN, CLASSES_MAX);
@@ -501,7 +519,9 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         return sm_fail(e, "%s: CRC-32 mismatch (stored %08x, computed %08x): the file is "
                        "damaged", path, stored, (uint32_t)crc);
     }
-    if (check_header(path, &h, e) != 0) {
+    if (version < 3) /* trained by a build whose only products were OpenBLAS's */
+        h.kernels = MODEL_KERNELS_OPENBLAS;
+    if (check_header(path, version, &h, e) != 0) {
         classes_free(&m->classes);
         return -1;
     }
@@ -512,7 +532,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     m->threshold = h.threshold;
     m->cfg = (train_config){.lr = h.lr, .rho = h.rho, .eps = h.eps, .margin = h.margin,
                             .dropout = h.dropout, .batch = h.batch, .epochs = h.epochs,
-                            .seed = h.seed, .threads = h.threads, .train_pairs = h.train_pairs};
+                            .seed = h.seed, .kernels = h.kernels, .train_pairs = h.train_pairs};
     m->epoch = h.epoch;
     m->step = h.step;
     memcpy(m->rng.s, h.rng, sizeof h.rng);

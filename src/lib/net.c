@@ -11,9 +11,14 @@
 #include "activation.h"
 #include "dense.h"
 
-static int fan_in(net_shape s, int layer)
+int net_fan_in(net_shape s, int layer)
 {
     return layer == 0 ? s.in : s.width[layer - 1];
+}
+
+static int fan_in(net_shape s, int layer)
+{
+    return net_fan_in(s, layer);
 }
 
 net_shape net_shape_default(int in)
@@ -87,10 +92,11 @@ void net_init(float *params, net_shape s, rng_t *r)
 void net_cache_free(net_cache *c)
 {
     free(c->x);
-    for (int l = 0; l < NET_MAX_LAYERS; l++)
+    for (int l = 0; l < NET_MAX_LAYERS; l++) {
         free(c->a[l]);
-    free(c->grad_a);
-    free(c->grad_b);
+        free(c->g[l]);
+        free(c->wt[l]);
+    }
     memset(c, 0, sizeof *c);
 }
 
@@ -101,18 +107,27 @@ static float *alloc_floats(size_t n)
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
-int net_cache_init(net_cache *c, net_shape s, int max_rows, sm_err *e)
+int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int training,
+                   sm_err *e)
 {
     memset(c, 0, sizeof *c);
     c->shape = s;
     c->max_rows = max_rows;
-    size_t rows = (size_t)max_rows, h = (size_t)net_max_width(s);
+    if (k == KERNELS_AUTO)
+        kernels_resolve(k, &k, e); /* never fails for auto */
+    c->kernels = k;
+    size_t rows = (size_t)max_rows;
     c->x = alloc_floats(rows * (size_t)s.in);
     int ok = c->x != NULL;
-    for (int l = 0; l < s.layers; l++)
+    for (int l = 0; l < s.layers; l++) {
         ok &= (c->a[l] = alloc_floats(rows * (size_t)s.width[l])) != NULL;
-    ok &= (c->grad_a = alloc_floats(rows * h)) != NULL;
-    ok &= (c->grad_b = alloc_floats(rows * h)) != NULL;
+        if (training) {
+            ok &= (c->g[l] = alloc_floats(rows * (size_t)s.width[l])) != NULL;
+            if (l > 0)
+                ok &= (c->wt[l] = alloc_floats((size_t)fan_in(s, l) * (size_t)s.width[l])) !=
+                      NULL;
+        }
+    }
     if (!ok) {
         net_cache_free(c);
         return sm_fail(e, "out of memory for activations of %d rows", max_rows);
@@ -120,42 +135,75 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, sm_err *e)
     return 0;
 }
 
-void net_forward(const float *params, net_cache *c, int R, float rate, rng_t *r)
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop)
 {
     net_shape s = c->shape;
     net_views v;
     net_point(&v, (float *)params, s);
-    const float *in = c->x;
     for (int l = 0; l < s.layers; l++) {
-        dense_forward(c->a[l], in, v.w[l], R, fan_in(s, l), s.width[l]);
+        int K = fan_in(s, l), M = s.width[l];
+        const float *in = (l == 0 ? c->x : c->a[l - 1]) + (size_t)r0 * K;
+        float *out = c->a[l] + (size_t)r0 * M;
+        dense_forward(c->kernels, out, in, v.w[l], v.b[l], R, K, M);
         /* Dropout follows every layer but the last, in training only. */
-        if (r && l < s.layers - 1)
-            bias_relu_dropout_forward(c->a[l], v.b[l], R, s.width[l], rate, r);
-        else
-            bias_relu_forward(c->a[l], v.b[l], R, s.width[l]);
-        in = c->a[l];
+        if (drop && l < s.layers - 1)
+            dropout_forward(out, R, M, drop->rate, drop->seed, ((uint64_t)l << 32) + (uint64_t)r0);
     }
 }
 
-void net_backward(const float *params, float *grads, net_cache *c, float *dout, int R,
+void net_backward_rows(net_cache *c, int r0, int R, float rate)
+{
+    net_shape s = c->shape;
+    const float scale = 1.0f / (1.0f - rate);
+    /* g[l] holds the gradient w.r.t. a[l]; turn it into that of the
+     * pre-activation in place, then pass it down to g[l-1]. */
+    for (int l = s.layers - 1; l >= 0; l--) {
+        int K = fan_in(s, l), M = s.width[l];
+        float *g = c->g[l] + (size_t)r0 * M;
+        relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
+                              l < s.layers - 1 ? scale : 1.0f);
+        if (l > 0)
+            dense_input_grad(c->kernels, c->g[l - 1] + (size_t)r0 * K, g, c->wt[l], R, K, M);
+    }
+}
+
+void net_transpose(net_cache *c, const float *params, int l, int k0, int k1)
+{
+    if (l == 0)
+        return;
+    net_views v;
+    net_point(&v, (float *)params, c->shape);
+    dense_transpose(c->wt[l], v.w[l], fan_in(c->shape, l), c->shape.width[l], k0, k1);
+}
+
+void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1)
+{
+    net_views g;
+    net_point(&g, grads, c->shape);
+    const float *in = l == 0 ? c->x : c->a[l - 1];
+    dense_weight_grad(c->kernels, g.w[l], in, c->g[l], R, fan_in(c->shape, l),
+                      c->shape.width[l], k0, k1);
+}
+
+void net_bias_grads(const net_cache *c, float *grads, int l, int R)
+{
+    net_views g;
+    net_point(&g, grads, c->shape);
+    dense_bias_grad(g.b[l], c->g[l], R, c->shape.width[l]);
+}
+
+void net_backward(const float *params, float *grads, net_cache *c, const float *dout, int R,
                   float rate)
 {
     net_shape s = c->shape;
-    net_views v, g;
-    net_point(&v, (float *)params, s);
-    net_point(&g, grads, s);
-    const float scale = 1.0f / (1.0f - rate);
-
-    /* dout is the gradient w.r.t. a[L-1]; walk the layers back, turning the
-     * gradient of each output into that of its pre-activation in place. */
-    float *grad = dout;
-    float *spare[2] = {c->grad_a, c->grad_b};
-    for (int l = s.layers - 1; l >= 0; l--) {
-        size_t n = (size_t)R * (size_t)s.width[l];
-        relu_dropout_backward(grad, c->a[l], n, l < s.layers - 1 ? scale : 1.0f);
-        const float *in = l > 0 ? c->a[l - 1] : c->x;
-        float *din = l > 0 ? spare[l & 1] : NULL;
-        dense_backward(din, g.w[l], g.b[l], grad, in, v.w[l], R, fan_in(s, l), s.width[l]);
-        grad = din;
+    float *top = c->g[s.layers - 1];
+    if (dout != top)
+        memcpy(top, dout, (size_t)R * (size_t)net_out(s) * sizeof *top);
+    for (int l = 1; l < s.layers; l++)
+        net_transpose(c, params, l, 0, fan_in(s, l));
+    net_backward_rows(c, 0, R, rate);
+    for (int l = 0; l < s.layers; l++) {
+        net_weight_grads(c, grads, l, R, 0, fan_in(s, l));
+        net_bias_grads(c, grads, l, R);
     }
 }

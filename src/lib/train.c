@@ -1,6 +1,6 @@
 /* train.c - the training loop; see train.h.
- * B = pairs per step, b = one worker's share, T = workers, P = pixels,
- * H = embedding width, N = parameters. */
+ * B = pairs per step, T = workers, P = pixels, H = embedding width,
+ * N = parameters, L = layers, K = a layer's fan-in, M = its width. */
 #include "train.h"
 
 #include <math.h>
@@ -12,37 +12,32 @@
 #include "head.h"
 #include "rmsprop.h"
 
+/* Kernel rows are shared out between workers in multiples of the gemm
+ * tile's height, so no worker gets a ragged tile it need not have. */
+#define ROW_GRAIN 6
+
 static float *alloc_floats(size_t n)
 {
     return aligned_alloc(64, ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63);
 }
 
-static void worker_free(train_worker *w)
-{
-    net_cache_free(&w->cache);
-    free(w->grads);
-    free(w->dout);
-    free(w->dist);
-    free(w->sq);
-    free(w->dd);
-    free(w->same);
-    free(w->rows);
-}
-
 void trainer_free(trainer_t *t)
 {
-    for (int i = 0; t->w && i < t->threads; i++)
-        worker_free(&t->w[i]);
-    free(t->w);
+    net_cache_free(&t->cache);
     pool_destroy(t->pool);
+    free(t->grads);
+    free(t->dist);
+    free(t->dd);
+    free(t->sq);
+    free(t->same);
+    free(t->rows);
     free(t->order);
-    free(t->emb);
-    free(t->used);
+    free(t->nonfinite);
     memset(t, 0, sizeof *t);
 }
 
 int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pairs_t *pairs,
-                 int threads, sm_err *e)
+                 int threads, kernels_path k, sm_err *e)
 {
     memset(t, 0, sizeof *t);
     t->split = split;
@@ -52,38 +47,32 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     if ((size_t)m->shape.in != split->rows * split->cols)
         return sm_fail(e, "the model takes %d inputs but the images have %zu pixels",
                        m->shape.in, split->rows * split->cols);
-    size_t share = ((size_t)t->batch + (size_t)t->threads - 1) / (size_t)t->threads;
-    size_t H = (size_t)net_out(m->shape);
-    t->w = calloc((size_t)t->threads, sizeof *t->w);
+    if (kernels_resolve(k, &t->kernels, e) != 0)
+        return -1;
+    size_t B = (size_t)t->batch;
+    if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, e) != 0)
+        return -1;
+    t->grads = alloc_floats(m->n_params);
+    t->dist = alloc_floats(B);
+    t->dd = alloc_floats(B);
+    t->sq = alloc_floats(B * HEAD_CACHE);
+    t->same = malloc(B);
+    t->rows = malloc(2 * B * sizeof *t->rows);
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
-    if (!t->w || !t->order) {
+    t->nonfinite = calloc((size_t)t->threads, sizeof *t->nonfinite);
+    if (!t->grads || !t->dist || !t->dd || !t->sq || !t->same || !t->rows || !t->order ||
+        !t->nonfinite) {
         trainer_free(t);
         return sm_fail(e, "out of memory for training buffers");
-    }
-    for (int i = 0; i < t->threads; i++) {
-        train_worker *w = &t->w[i];
-        if (net_cache_init(&w->cache, m->shape, (int)(2 * share), e) != 0) {
-            trainer_free(t);
-            return -1;
-        }
-        w->grads = alloc_floats(m->n_params);
-        w->dout = alloc_floats(2 * share * H);
-        w->dist = alloc_floats(share);
-        w->sq = alloc_floats(share * HEAD_CACHE);
-        w->dd = alloc_floats(share);
-        w->same = malloc(share);
-        w->rows = malloc(2 * share * sizeof *w->rows);
-        if (!w->grads || !w->dout || !w->dist || !w->sq || !w->dd || !w->same || !w->rows) {
-            trainer_free(t);
-            return sm_fail(e, "out of memory for training buffers");
-        }
     }
     if (!(t->pool = pool_create(t->threads, e))) {
         trainer_free(t);
         return -1;
     }
-    /* The workers are the parallelism: each BLAS call runs on its thread. */
-    blas_set_threads(1);
+    /* The workers are the parallelism: each BLAS call (openblas path) runs
+     * on its worker's thread. */
+    if (t->kernels == KERNELS_OPENBLAS)
+        blas_set_threads(1);
     return 0;
 }
 
@@ -92,65 +81,95 @@ size_t trainer_steps(const trainer_t *t)
     return (t->pairs->n + (size_t)t->batch - 1) / (size_t)t->batch;
 }
 
-/* Phase 1 of a step, on worker i: forward and backward of its pairs into
- * its own gradient buffer. t->w[i].first/count were set by the caller;
- * w->loss receives the sum of its pair losses. */
-static void step_worker(void *ctx, int i)
+/* Phase 1 on worker i: pairs [lo, hi) of the step, rows lo..hi-1 and
+ * B+lo..B+hi-1 of the batch (B = this step's pair count). */
+static void rows_worker(void *ctx, int i)
 {
     trainer_t *t = ctx;
-    train_worker *w = &t->w[i];
     model_t *m = t->m;
+    net_cache *c = &t->cache;
     const pairs_t *p = t->pairs;
-    const size_t P = (size_t)m->shape.in, H = (size_t)net_out(m->shape);
-    const int b = (int)w->count;
-    w->loss = 0;
-    memset(w->grads, 0, m->n_params * sizeof *w->grads);
+    const size_t P = (size_t)m->shape.in, H = (size_t)net_out(m->shape), B = t->count;
+    const size_t lo = B * (size_t)i / (size_t)t->threads;
+    const size_t hi = B * ((size_t)i + 1) / (size_t)t->threads;
+    const int b = (int)(hi - lo);
     if (b == 0)
         return;
-    const uint32_t *ord = t->order + w->first;
-    for (int k = 0; k < b; k++) {
-        w->rows[k] = p->left[ord[k]];
-        w->rows[b + k] = p->right[ord[k]];
-        w->same[k] = p->same[ord[k]];
+    const uint32_t *ord = t->order + t->first;
+    for (size_t k = lo; k < hi; k++) {
+        t->rows[k] = p->left[ord[k]];
+        t->rows[B + k] = p->right[ord[k]];
+        t->same[k] = p->same[ord[k]];
     }
-    gather_images(w->cache.x, t->split->images, P, w->rows, 2 * (size_t)b);
-    net_forward(m->params, &w->cache, 2 * b, m->cfg.dropout, &w->rng);
-    const float *emb = net_embedding(&w->cache);
+    gather_images(c->x + lo * P, t->split->images, P, t->rows + lo, (size_t)b);
+    gather_images(c->x + (B + lo) * P, t->split->images, P, t->rows + B + lo, (size_t)b);
+    const net_dropout drop = {m->cfg.dropout, t->drop_seed};
+    net_forward(m->params, c, (int)lo, b, &drop);
+    net_forward(m->params, c, (int)(B + lo), b, &drop);
+    const float *emb = net_embedding(c);
     const float *hp = model_head_params(m, m->params);
-    head_forward(m->head, hp, w->dist, w->sq, emb, emb + (size_t)b * H, b, (int)H);
-    w->loss = head_loss_sum(m->head, w->dist, w->same, b, m->cfg.margin);
-    /* d(mean over all B pairs of the step)/d(d): the share's B is global. */
-    int B = 0;
-    for (int k = 0; k < t->threads; k++)
-        B += (int)t->w[k].count;
-    head_backward(m->head, hp, model_head_params(m, w->grads), w->dout, w->dout + (size_t)b * H,
-                  w->dd, emb, emb + (size_t)b * H, w->dist, w->sq, w->same, b, (int)H,
-                  m->cfg.margin, B);
-    net_backward(m->params, w->grads, &w->cache, w->dout, 2 * b, m->cfg.dropout);
+    float *top = c->g[m->shape.layers - 1];
+    head_forward(m->head, hp, t->dist + lo, t->sq + lo * HEAD_CACHE, emb + lo * H,
+                 emb + (B + lo) * H, b, (int)H);
+    head_backward(m->head, hp, NULL, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
+                  emb + (B + lo) * H, t->dist + lo, t->sq + lo * HEAD_CACHE, t->same + lo, b,
+                  (int)H, m->cfg.margin, (int)B);
+    net_backward_rows(c, (int)lo, b, m->cfg.dropout);
+    net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout);
 }
 
-/* Phase 2, on worker i: its range of the N parameters gets the gradient
- * summed over workers 0..T-1 in that order, then RMSprop. Ranges are
- * multiples of 16 floats (whole cache lines). */
-static void update_worker(void *ctx, int i)
+/* Worker i's share [*k0, *k1) of n kernel rows. */
+static void row_share(int n, int i, int T, int *k0, int *k1)
+{
+    int tiles = (n + ROW_GRAIN - 1) / ROW_GRAIN;
+    *k0 = (int)((long)tiles * i / T) * ROW_GRAIN;
+    *k1 = (int)((long)tiles * (i + 1) / T) * ROW_GRAIN;
+    *k0 = *k0 < n ? *k0 : n;
+    *k1 = *k1 < n ? *k1 : n;
+}
+
+/* Phase 2 on worker i: its kernel rows of every layer, the biases of the
+ * layers l with l % T == i, the head's parameters on the last worker:
+ * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
+static void params_worker(void *ctx, int i)
 {
     trainer_t *t = ctx;
     model_t *m = t->m;
-    size_t n = m->n_params, per = (n / (size_t)t->threads + 15) & ~(size_t)15;
-    size_t lo = per * (size_t)i, hi = lo + per < n ? lo + per : n;
-    if (i == t->threads - 1)
-        hi = n;
-    t->w[i].nonfinite = 0;
-    if (lo >= hi)
-        return;
-    float *g = t->w[0].grads;
-    for (int k = 1; k < t->threads; k++) {
-        const float *gk = t->w[k].grads;
-        for (size_t j = lo; j < hi; j++)
-            g[j] += gk[j];
-    }
+    net_cache *c = &t->cache;
+    const net_shape s = m->shape;
+    const int R = 2 * (int)t->count, T = t->threads;
     const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
-    t->w[i].nonfinite = rmsprop_step(m->params + lo, m->velocity + lo, g + lo, hi - lo, opt);
+    net_views pv;
+    net_point(&pv, m->params, s);
+    int bad = 0;
+    for (int l = 0; l < s.layers; l++) {
+        int K = net_fan_in(s, l), M = s.width[l], k0, k1;
+        row_share(K, i, T, &k0, &k1);
+        if (k1 > k0) {
+            net_weight_grads(c, t->grads, l, R, k0, k1);
+            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * M;
+            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                                (size_t)(k1 - k0) * M, opt);
+            net_transpose(c, m->params, l, k0, k1);
+        }
+        if (l % T == i) {
+            net_bias_grads(c, t->grads, l, R);
+            size_t off = (size_t)(pv.b[l] - m->params);
+            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off, (size_t)M,
+                                opt);
+        }
+    }
+    size_t nh = head_param_count(m->head, net_out(s));
+    if (nh && i == T - 1) {
+        const size_t H = (size_t)net_out(s), B = t->count;
+        const float *emb = net_embedding(c);
+        float *hp = model_head_params(m, m->params), *dhp = model_head_params(m, t->grads);
+        head_param_grads(m->head, dhp, emb, emb + B * H, t->dist, t->same, (int)B, (int)H,
+                         (int)B);
+        size_t off = (size_t)(hp - m->params);
+        bad |= rmsprop_step(hp, m->velocity + off, dhp, nh, opt);
+    }
+    t->nonfinite[i] = bad;
 }
 
 int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ctx,
@@ -175,6 +194,10 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
         t->order[i] = (uint32_t)i;
     rng_shuffle_u32(&shuffle, t->order, p->n);
 
+    /* The transposed kernels phase 2 keeps current, from m as it is now. */
+    for (int l = 1; l < m->shape.layers; l++)
+        net_transpose(&t->cache, m->params, l, 0, net_fan_in(m->shape, l));
+
     t->m = m;
     size_t first = m->step;
     double sum = m->loss_sum;
@@ -183,23 +206,19 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
     for (size_t step = first; step < steps; step++) {
         size_t start = step * (size_t)t->batch;
         size_t B = p->n - start < (size_t)t->batch ? p->n - start : (size_t)t->batch;
-        for (size_t i = 0; i < T; i++) {
-            train_worker *w = &t->w[i];
-            w->first = start + B * i / T;
-            w->count = start + B * (i + 1) / T - w->first;
-            rng_seed(&w->rng, rng_next(&m->rng), i);
-        }
-        pool_run(t->pool, step_worker, t);
+        t->first = start;
+        t->count = B;
+        t->drop_seed = rng_next(&m->rng);
+        pool_run(t->pool, rows_worker, t);
 
-        double loss = 0.0;
-        for (size_t i = 0; i < T; i++)
-            loss += t->w[i].loss;
+        /* The loss of the B pairs, summed in pair order. */
+        double loss = head_loss_sum(m->head, t->dist, t->same, (int)B, m->cfg.margin);
         if (!isfinite(loss))
             return sm_fail(e, "the loss became %s at epoch %u, step %zu of %zu; stopping",
                            isnan(loss) ? "NaN" : "infinite", m->epoch + 1, step + 1, steps);
-        pool_run(t->pool, update_worker, t);
+        pool_run(t->pool, params_worker, t);
         for (size_t i = 0; i < T; i++)
-            if (t->w[i].nonfinite)
+            if (t->nonfinite[i])
                 return sm_fail(e, "the parameters became NaN or infinite at epoch %u, step %zu "
                                "of %zu (the loss was still finite); stopping", m->epoch + 1,
                                step + 1, steps);
@@ -220,52 +239,22 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
     return 0;
 }
 
-/* Worker i embeds its share of the images (in evaluation mode). */
-static void embed_worker(void *ctx, int i)
-{
-    trainer_t *t = ctx;
-    size_t n = t->vsplit->n, T = (size_t)t->threads;
-    embed_range(t->emb, t->m->params, &t->w[i].cache, t->vsplit, t->used, n * (size_t)i / T,
-                n * ((size_t)i + 1) / T);
-}
-
 int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pairs_t *p,
-                      float *dist, double *loss, sm_err *e)
+                      double *loss, sm_err *e)
 {
-    size_t H = (size_t)net_out(m->shape);
-    /* Scratch for the split, kept across epochs. */
-    if (!t->emb || t->vsplit != s) {
-        free(t->emb);
-        free(t->used);
-        t->emb = malloc(s->n * H * sizeof *t->emb);
-        t->used = malloc(s->n);
-        if (!t->emb || !t->used) {
-            free(t->emb);
-            free(t->used);
-            t->emb = NULL;
-            t->used = NULL;
-            return sm_fail(e, "out of memory for %zu embeddings", s->n);
-        }
+    float *dist = malloc((p->n + 1) * sizeof *dist);
+    if (!dist)
+        return sm_fail(e, "out of memory for %zu distances", p->n);
+    if (distances_for_pairs(dist, m, s, p, t->threads, t->kernels, &t->dead, e) != 0) {
+        free(dist);
+        return -1;
     }
-    t->vsplit = s;
-    t->m = (model_t *)m;
-    pairs_mark_used(t->used, s->n, p);
-    pool_run(t->pool, embed_worker, t);
-    /* A dead network (every ReLU at 0) embeds everything at 0. */
-    t->dead = 1;
-    for (size_t i = 0; i < s->n && t->dead; i++)
-        if (t->used[i])
-            for (size_t j = 0; j < H; j++)
-                if (t->emb[i * H + j] != 0.0f) {
-                    t->dead = 0;
-                    break;
-                }
-    pair_distances(dist, t->emb, m->head, model_head_params(m, m->params), (int)H, p);
     double sum = 0.0;
     for (size_t i = 0; i < p->n; i += 4096) {
         size_t k = p->n - i < 4096 ? p->n - i : 4096;
         sum += head_loss_sum(m->head, dist + i, p->same + i, (int)k, m->cfg.margin);
     }
+    free(dist);
     *loss = p->n ? sum / (double)p->n : 0.0;
     return 0;
 }

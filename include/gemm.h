@@ -1,0 +1,71 @@
+/* gemm.h - the project's own matrix products, the same bits on every CPU.
+ *
+ * One operation serves every dense-layer product (forward, input gradient,
+ * weight gradient):
+ *
+ *   C[i][j] = epilogue( sum over p = 0 .. k-1 of A(i, p) * B[p][j] )
+ *
+ * with A(i, p) = a[i * rsa + p * csa] (so A may be a matrix or the
+ * transpose of one), B row-major [k, n] with row stride ldb, C row-major
+ * [m, n] with row stride ldc. The epilogue adds bias[j] when bias is not
+ * NULL, then takes max(., 0) when relu is set (NaN and -0 give +0).
+ *
+ * The sum is one fixed sequence: acc = +0, then acc = fma(A(i,p), B[p][j],
+ * acc) for p = 0, 1, ..., k-1, each a single rounding. The vector paths
+ * vectorise across j (outputs) and keep that sequence for every element,
+ * never splitting a sum into lanes or partial sums; the portable path
+ * calls fmaf(). So every path gives identical bits, whatever the tile an
+ * element falls in, its row's place in the batch, or the thread that
+ * computes it: work may be split by rows or columns of C freely.
+ *
+ * The OpenBLAS path (cblas_sgemm plus the same epilogue) is the reference
+ * of the tests and the choice for CPUs where it is faster; it rounds
+ * differently, and differently per OpenBLAS kernel set and batch place.
+ */
+#ifndef SIAMESE_GEMM_H
+#define SIAMESE_GEMM_H
+
+#include "err.h"
+
+typedef enum {
+    KERNELS_AUTO = 0,  /* the fastest own path this CPU runs */
+    KERNELS_AVX512,    /* AVX-512F, 16 lanes */
+    KERNELS_AVX2,      /* AVX2 + FMA3, 8 lanes */
+    KERNELS_GENERIC,   /* portable C with fmaf() */
+    KERNELS_OPENBLAS,  /* cblas_sgemm */
+    KERNELS_COUNT
+} kernels_path;
+
+/* "auto", "avx512", "avx2", "generic", "openblas" by path; NULL after the
+ * last (an opt_choice list). */
+extern const char *const kernels_names[KERNELS_COUNT + 1];
+
+/* 1 when this CPU can run path p (auto, generic and openblas: always). */
+int kernels_available(kernels_path p);
+
+/* The concrete path for a request: auto becomes avx512, avx2 or generic
+ * (the best the CPU has). Returns 0, or -1 with e set when the CPU cannot
+ * run the path asked for. */
+int kernels_resolve(kernels_path want, kernels_path *got, sm_err *e);
+
+/* 1 when path p gives the shared bits (every own path); 0 for openblas. */
+int kernels_exact(kernels_path p);
+
+/* What a model file records of path p: MODEL_KERNELS_OPENBLAS for
+ * openblas, MODEL_KERNELS_EXACT for every other (model.h). */
+unsigned kernels_family(int p);
+
+/* C [m, n] = epilogue(A [m, k] * B [k, n]) as above, on path p (resolved,
+ * not auto). m, n, k >= 0; k = 0 gives the epilogue of zero. */
+void gemm(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa, const float *b,
+          int ldb, float *c, int ldc, const float *bias, int relu);
+
+/* The per-path entry points, for gemm() and the tests. */
+void gemm_generic(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+                  float *c, int ldc, const float *bias, int relu);
+void gemm_avx2(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+               float *c, int ldc, const float *bias, int relu);
+void gemm_avx512(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+                 float *c, int ldc, const float *bias, int relu);
+
+#endif

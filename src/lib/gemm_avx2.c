@@ -1,0 +1,30 @@
+/* gemm_avx2.c - the AVX2 + FMA3 path of gemm.h: tiles of 6 rows x 16
+ * columns (12 ymm accumulators). Compiled with -mavx2 -mfma (CMakeLists);
+ * called only when the CPU has both. */
+#include "gemm.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define V __m256
+#define VLEN 8
+#define NV 2
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, x) _mm256_storeu_ps(p, x)
+#define V_BCAST(p) _mm256_broadcast_ss(p)
+#define V_FMA(a, b, acc) _mm256_fmadd_ps(a, b, acc)
+#define V_ADD(x, y) _mm256_add_ps(x, y)
+/* maxps returns its second operand when either is NaN or both are zero */
+#define V_MAX0(x) _mm256_max_ps(x, _mm256_setzero_ps())
+#define GEMM_NAME gemm_avx2
+#include "gemm_tile.h"
+
+#else
+/* A compiler without the flags: the portable path (same bits, slower). */
+void gemm_avx2(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+               float *c, int ldc, const float *bias, int relu)
+{
+    gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
+}
+#endif

@@ -1,0 +1,29 @@
+/* gemm_avx512.c - the AVX-512F path of gemm.h: tiles of 6 rows x 64
+ * columns (24 zmm accumulators). Compiled with -mavx512f -mfma
+ * (CMakeLists); called only when the CPU has AVX-512F. */
+#include "gemm.h"
+
+#if defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define V __m512
+#define VLEN 16
+#define NV 4
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, x) _mm512_storeu_ps(p, x)
+#define V_BCAST(p) _mm512_set1_ps(*(p))
+#define V_FMA(a, b, acc) _mm512_fmadd_ps(a, b, acc)
+#define V_ADD(x, y) _mm512_add_ps(x, y)
+/* vmaxps returns its second operand when either is NaN or both are zero */
+#define V_MAX0(x) _mm512_max_ps(x, _mm512_setzero_ps())
+#define GEMM_NAME gemm_avx512
+#include "gemm_tile.h"
+
+#else
+void gemm_avx512(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+                 float *c, int ldc, const float *bias, int relu)
+{
+    gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
+}
+#endif
