@@ -1,8 +1,9 @@
-/* bench.h - the BLAS floor of a training epoch: exactly the SGEMM calls one
- * epoch makes (dense.c's forward and backward for every layer and step,
- * including the partial last batch), on random data of the same shapes,
- * with nothing else around them. Everything training adds beyond this
- * time is overhead.
+/* bench.h - the yardsticks `siamese bench` measures an epoch against:
+ *  - the physical floor: the epoch's floating-point operations (every
+ *    product of every step and of the validation) at this CPU's FMA peak,
+ *    measured with register-resident fused multiply-adds on every thread;
+ *  - the BLAS floor: the SGEMM calls of a three-layer epoch through
+ *    OpenBLAS, on random data of the same shapes, nothing around them.
  */
 #ifndef SIAMESE_BENCH_H
 #define SIAMESE_BENCH_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "gemm.h"
 #include "net.h"
 
 typedef struct {
@@ -20,5 +22,16 @@ typedef struct {
 /* Times the SGEMMs of one epoch of `pairs` pairs in batches of `batch`
  * (2 * batch rows each). Returns 0 or -1 with e set on no memory. */
 int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_err *e);
+
+/* *flops_per_s = the FMA peak of `threads` threads at once on path p's
+ * vectors (openblas and auto: the widest path this CPU runs). Returns 0
+ * or -1 with e set. */
+int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e);
+
+/* Floating-point operations of one training epoch of network s on
+ * `pairs` pairs (forward, input and weight gradients of every layer; the
+ * first layer's input gradient is never computed) plus the validation's
+ * forward passes over `val_images` images. */
+double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images);
 
 #endif

@@ -68,4 +68,15 @@ void gemm_avx2(int m, int n, int k, const float *a, int rsa, int csa, const floa
 void gemm_avx512(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
                  float *c, int ldc, const float *bias, int relu);
 
+/* The FMA peak of one core on a path (bench.h): `iters` rounds of 12
+ * independent fused multiply-adds of kernels_lanes(p) floats each, on
+ * registers; the result only keeps the compiler from dropping the work.
+ * Flops: iters * 12 * lanes * 2. */
+float gemm_avx2_peak(long iters, float x);
+float gemm_avx512_peak(long iters, float x);
+float gemm_generic_peak(long iters, float x);
+
+/* Float lanes of a path's vectors: 16, 8, 1 (generic and openblas: 1). */
+int kernels_lanes(kernels_path p);
+
 #endif

@@ -1,6 +1,8 @@
-/* cmd_bench.c - `siamese bench`: in one process and one run, the BLAS floor
- * of an epoch, real training epochs, evaluation of the test pairs and data
- * loading, with the ratio epoch / floor that compares across machines. */
+/* cmd_bench.c - `siamese bench`: in one process and one run, this CPU's FMA
+ * peak and the physical floor of an epoch, the BLAS floor, real training
+ * epochs on the chosen kernels and on OpenBLAS, evaluation of the test
+ * pairs, embedding, inspection and data loading, with the ratios epoch /
+ * floor that compare across machines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +26,17 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: siamese bench [options]\n\n"
-            "Measures, in one run: loading the data; the BLAS floor of a training epoch (its\n"
-            "exact SGEMM calls alone, on random data); real training epochs (training steps\n"
-            "plus validation); evaluation of the test pairs; peak memory. Each time is the\n"
-            "median of %d runs. Ratios, not seconds, compare across machines.\n\n"
+            "Measures, in one run: loading the data; this CPU's FMA peak on N threads and\n"
+            "the physical floor of a training epoch (its flops at that peak); the BLAS\n"
+            "floor (the epoch's SGEMM calls alone through OpenBLAS, on random data); real\n"
+            "training epochs (steps plus validation) on the chosen kernels and on\n"
+            "OpenBLAS; evaluation of the test pairs; embedding; inspection; peak memory.\n"
+            "Each time is the median of %d runs. Ratios, not seconds, compare across\n"
+            "machines.\n\n"
             "options:\n"
-            "  -j, --threads N   BLAS threads (default: all %d cores)\n"
+            "  -j, --threads N   worker threads (default: all %d cores)\n"
+            "      --kernels K   the kernels measured: auto (default), avx512, avx2,\n"
+            "                    generic or openblas (always measured too)\n"
             "      --data DIR    Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
             "                    ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
             "      --distance H  the head of the epochs measured: euclidean (default),\n"
@@ -52,6 +59,25 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* *seconds = one training epoch of m (steps and validation loss) on
+ * `threads` workers and kernels k, its trainer set up outside the timing
+ * and freed after it (one trainer alive at a time). 0 or -1 with e set. */
+static int time_epoch(model_t *m, const dataset_t *ds, const pairs_t *tr, const pairs_t *te,
+                      int threads, kernels_path k, double *seconds, sm_err *e)
+{
+    trainer_t t;
+    if (trainer_init(&t, m, &ds->train, tr, threads, k, e) != 0)
+        return -1;
+    double t0 = cli_now(), loss, val;
+    size_t steps;
+    int rc = trainer_epoch(&t, m, NULL, NULL, &loss, &steps, e);
+    if (rc == 0)
+        rc = trainer_mean_loss(&t, m, &ds->test, te, &val, e);
+    *seconds = cli_now() - t0;
+    trainer_free(&t);
+    return rc == 0 ? 0 : -1;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -59,12 +85,13 @@ int cmd_bench(int argc, char **argv)
         {"data", required_argument, 0, 'd'},
         {"folders", required_argument, 0, 'F'},
         {"distance", required_argument, 0, 'X'},
+        {"kernels", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     long threads = cli_cpu_count();
     const char *data = NULL, *folders = NULL;
-    int head = HEAD_EUCLIDEAN;
+    int head = HEAD_EUCLIDEAN, kernels = KERNELS_AUTO;
     opterr = 0;
     optind = 1;
     int c;
@@ -75,6 +102,7 @@ int cmd_bench(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'F': folders = optarg; break;
         case 'X': bad = opt_choice(cmd, "distance", optarg, head_names, &head); break;
+        case 'K': bad = opt_choice(cmd, "kernels", optarg, kernels_names, &kernels); break;
         case 'h': usage(stdout); return 0;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -115,6 +143,12 @@ int cmd_bench(int argc, char **argv)
                "user?)\n", core, cpu_detect().avx512 ? "AVX-512" : "AVX2",
                getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
 
+    kernels_path kp;
+    if (kernels_resolve((kernels_path)kernels, &kp, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        dataset_free(&ds);
+        return 1;
+    }
     pairs_t tr, te;
     if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
@@ -123,64 +157,59 @@ int cmd_bench(int argc, char **argv)
     }
     train_config cfg = train_config_default();
     net_shape shape = net_shape_default((int)(ds.train.rows * ds.train.cols));
-    model_t m;
-    trainer_t t;
+    model_t m, mb; /* trained on the chosen kernels, and on OpenBLAS */
+    memset(&mb, 0, sizeof mb);
     int rc = 1;
     float *dist = malloc(te.n * sizeof *dist);
-    if (!dist) {
+    uint8_t *used = malloc(ds.test.n + 1);
+    if (!dist || !used) {
         cli_error(cmd, "out of memory");
+        free(used);
         goto out;
     }
-    double t_floor[REPEATS], t_epoch[REPEATS], t_eval[REPEATS], flops = 0;
+    pairs_mark_used(used, ds.test.n, &te);
+    size_t val_images = 0;
+    for (size_t i = 0; i < ds.test.n; i++)
+        val_images += used[i];
+    free(used);
+    const int both = kp != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
+    double t_floor[REPEATS], t_epoch[REPEATS], t_blas_epoch[REPEATS], t_eval[REPEATS];
+    double peak[REPEATS], flops = 0;
+    const double epoch_flops = bench_epoch_flops(shape, tr.n, val_images);
     cfg.margin = head_default_margin((uint32_t)head);
-    if (model_init(&m, shape, (uint32_t)head, cfg, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        goto out;
-    }
-    if (trainer_init(&t, &m, &ds.train, &tr, (int)threads, KERNELS_AUTO, &e) != 0) {
+    if (model_init(&m, shape, (uint32_t)head, cfg, &e) != 0 ||
+        (both && model_init(&mb, shape, (uint32_t)head, cfg, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         model_free(&m);
         goto out;
     }
-    /* Floor and epoch alternate, so a slow spell of a shared machine hits
-     * both and the ratio stays fair. */
+    /* Peak, floor and epochs alternate, so a slow spell of a shared
+     * machine hits them all and the ratios stay fair. */
     for (int i = 0; i < REPEATS; i++) {
-        /* The floor: one epoch's SGEMM calls at full batch size, OpenBLAS
-         * threading them itself over all the threads. */
+        /* The BLAS floor: one epoch's SGEMM calls at full batch size,
+         * OpenBLAS threading them itself over all the threads. */
         bench_floor f;
         blas_set_threads(blas_threads);
-        if (bench_blas_floor(&f, shape, tr.n, (int)cfg.batch, &e) != 0) {
+        if (bench_blas_floor(&f, shape, tr.n, (int)cfg.batch, &e) != 0 ||
+            bench_fma_peak(kp, (int)threads, &peak[i], &e) != 0 ||
+            time_epoch(&m, &ds, &tr, &te, (int)threads, kp, &t_epoch[i], &e) != 0 ||
+            (both && time_epoch(&mb, &ds, &tr, &te, (int)threads, KERNELS_OPENBLAS,
+                                &t_blas_epoch[i], &e) != 0)) {
             cli_error(cmd, "%s", e.msg);
-            trainer_free(&t);
             model_free(&m);
+            model_free(&mb);
             goto out;
         }
         t_floor[i] = f.seconds;
         flops = f.flops;
-        blas_set_threads(1); /* what the trainer's workers run with */
-
-        double t0 = cli_now(), loss;
-        size_t steps;
-        if (trainer_epoch(&t, &m, NULL, NULL, &loss, &steps, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
-            trainer_free(&t);
-            model_free(&m);
-            goto out;
-        }
-        double val;
-        if (trainer_mean_loss(&t, &m, &ds.test, &te, &val, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
-            trainer_free(&t);
-            model_free(&m);
-            goto out;
-        }
-        t_epoch[i] = cli_now() - t0;
+        if (!both)
+            t_blas_epoch[i] = t_epoch[i];
     }
-    trainer_free(&t);
+    model_free(&mb);
     blas_set_threads(blas_threads);
     for (int i = 0; i < REPEATS; i++) {
         double t0 = cli_now();
-        if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, KERNELS_AUTO, NULL, &e) != 0) {
+        if (distances_for_pairs(dist, &m, &ds.test, &te, (int)threads, kp, NULL, &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             model_free(&m);
             goto out;
@@ -207,10 +236,10 @@ int cmd_bench(int argc, char **argv)
     for (int i = 0; i < REPEATS && ok; i++) {
         double t0 = cli_now();
         int bad = embed_images(emb, m.params, m.shape, ds.train.images, ds.train.n, NULL,
-                               (int)threads, KERNELS_AUTO, &e);
+                               (int)threads, kp, &e);
         t_embed[i] = cli_now() - t0;
         bad = bad || embed_images(emb_test, m.params, m.shape, ds.test.images, ds.test.n, NULL,
-                                  (int)threads, KERNELS_AUTO, &e);
+                                  (int)threads, kp, &e);
         anomaly_cfg knn = {ANOMALY_KNN, 10, (int)threads}, cent = {ANOMALY_CENTROID, 1, (int)threads};
         t0 = cli_now();
         bad = bad || anomaly_scores(emb, nref, emb_test, ds.test.n, (int)H, &knn, 0, sc, near, &e);
@@ -244,19 +273,32 @@ int cmd_bench(int argc, char **argv)
         goto out;
 
     double floor_s = median(t_floor, REPEATS), epoch_s = median(t_epoch, REPEATS);
+    double blas_epoch_s = median(t_blas_epoch, REPEATS), peak_s = median(peak, REPEATS);
+    double phys_s = epoch_flops / peak_s;
+    kernels_path widest;
+    kernels_resolve(KERNELS_AUTO, &widest, &e);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
+    char what[64];
     printf("%-34s %8.3f s\n", "data load (4 files)", median(t_load, REPEATS));
+    snprintf(what, sizeof what, "FMA peak (%s, %ld thread%s)",
+             kernels_names[kp == KERNELS_OPENBLAS ? widest : kp], threads, threads == 1 ? "" : "s");
+    printf("%-34s %8.1f GFLOP/s\n", what, peak_s * 1e-9);
+    printf("%-34s %8.3f s  (%.1f GFLOP at the FMA peak)\n", "physical floor of an epoch", phys_s,
+           epoch_flops * 1e-9);
+    snprintf(what, sizeof what, "training epoch, %s", kernels_names[kp]);
+    printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/physical floor %.2f\n", what, epoch_s,
+           epoch_flops / epoch_s * 1e-9, epoch_s / phys_s);
+    if (both)
+        printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/physical floor %.2f\n",
+               "training epoch, openblas", blas_epoch_s, epoch_flops / blas_epoch_s * 1e-9,
+               blas_epoch_s / phys_s);
     printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
            floor_s, flops / floor_s * 1e-9, flops * 1e-9);
-    printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/floor %.2f\n",
-           "training epoch (steps + val_loss)", epoch_s, flops / epoch_s * 1e-9,
-           epoch_s / floor_s);
     printf("%-34s %8.3f s\n", "eval of the test pairs", median(t_eval, REPEATS));
     double te_ = median(t_embed, REPEATS);
     printf("%-34s %8.3f s  %8.0f images/s\n", "embed (60,000 training images)", te_,
            (double)ds.train.n / te_);
-    char what[64];
     snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds.test.n, nref);
     printf("%-34s %8.3f s\n", what, median(t_cent, REPEATS));
     snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds.test.n, nref);

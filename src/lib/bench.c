@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "pool.h"
 #include "rng.h"
 
 static double now(void)
@@ -79,4 +80,63 @@ int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_
     for (int i = 0; i < NBUF; i++)
         free(*slots[i]);
     return ok ? 0 : sm_fail(e, "out of memory for the BLAS benchmark");
+}
+
+double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images)
+{
+    double mac = 0, back = 0; /* multiply-adds per row: all layers; layers >= 1 */
+    for (int l = 0; l < s.layers; l++) {
+        double km = (double)net_fan_in(s, l) * s.width[l];
+        mac += km;
+        back += l > 0 ? km : 0;
+    }
+    /* forward + weight gradient + input gradient, 2 flops per multiply-add */
+    return 2.0 * (2.0 * (double)pairs) * (2.0 * mac + back) + 2.0 * (double)val_images * mac;
+}
+
+typedef struct {
+    kernels_path path;
+    long iters;
+    float sink[256];
+} peak_job;
+
+static void peak_worker(void *ctx, int t)
+{
+    peak_job *j = ctx;
+    float x = 0.999f + 1e-6f * (float)t;
+    j->sink[t & 255] = j->path == KERNELS_AVX512 ? gemm_avx512_peak(j->iters, x)
+                       : j->path == KERNELS_AVX2 ? gemm_avx2_peak(j->iters, x)
+                                                 : gemm_generic_peak(j->iters, x);
+}
+
+int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e)
+{
+    if (p == KERNELS_AUTO || p == KERNELS_OPENBLAS)
+        kernels_resolve(KERNELS_AUTO, &p, e);
+    else if (kernels_resolve(p, &p, e) != 0)
+        return -1;
+    pool_t *pool = pool_create(threads, e);
+    if (!pool)
+        return -1;
+    peak_job j = {p, 1000, {0}};
+    /* Grow the run to about 20 ms, then keep the best of five: a shared
+     * machine only ever makes a loop slower. */
+    double t0 = now();
+    pool_run(pool, peak_worker, &j);
+    while (now() - t0 < 0.02 && j.iters < (1L << 40)) {
+        j.iters *= 2;
+        t0 = now();
+        pool_run(pool, peak_worker, &j);
+    }
+    double best = 0;
+    for (int round = 0; round < 5; round++) {
+        t0 = now();
+        pool_run(pool, peak_worker, &j);
+        double rate = (double)threads * (double)j.iters * 12.0 * kernels_lanes(p) * 2.0 /
+                      (now() - t0);
+        best = rate > best ? rate : best;
+    }
+    pool_destroy(pool);
+    *flops_per_s = best;
+    return 0;
 }

@@ -45,6 +45,24 @@ unsigned kernels_family(int p)
     return p == KERNELS_OPENBLAS ? 1u : 0u; /* MODEL_KERNELS_OPENBLAS, _EXACT */
 }
 
+int kernels_lanes(kernels_path p)
+{
+    return p == KERNELS_AVX512 ? 16 : p == KERNELS_AVX2 ? 8 : 1;
+}
+
+float gemm_generic_peak(long iters, float x)
+{
+    float acc[12], s = 0.0f;
+    for (int i = 0; i < 12; i++)
+        acc[i] = x * (float)(i + 1);
+    for (long n = 0; n < iters; n++)
+        for (int i = 0; i < 12; i++)
+            acc[i] = fmaf(acc[i], x, x);
+    for (int i = 0; i < 12; i++)
+        s += acc[i];
+    return s;
+}
+
 /* The epilogue of gemm.h on one row of n values. */
 static void epilogue(float *c, int n, const float *bias, int relu)
 {

@@ -19,17 +19,21 @@
 #define MR 6
 #define NR (NV * VLEN)
 
-/* One tile of mr <= MR rows and nv <= NV vectors; always inlined with
- * constant mr and nv, so the accumulators stay in registers. */
+/* One tile of mr <= MR rows and nv <= NV vectors over p in [0, k) of this
+ * block of the sum; always inlined with constant mr and nv, so the
+ * accumulators stay in registers. The first block starts from +0, later
+ * ones from the partial sums stored in C (a float stored and loaded is
+ * the same float: the sequence of fmas is unchanged); the last applies
+ * the epilogue. */
 static inline __attribute__((always_inline)) void tile(int mr, int nv, int k, const float *a,
                                                        int rsa, int csa, const float *b, int ldb,
-                                                       float *c, int ldc, const float *bias,
-                                                       int relu)
+                                                       float *c, int ldc, int first, int last,
+                                                       const float *bias, int relu)
 {
     V acc[MR][NV];
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++)
-            acc[i][v] = V_ZERO();
+            acc[i][v] = first ? V_ZERO() : V_LOAD(c + (size_t)i * ldc + v * VLEN);
     for (int p = 0; p < k; p++) {
         const float *bp = b + (size_t)p * ldb, *ap = a + (size_t)p * csa;
         V bv[NV];
@@ -44,9 +48,9 @@ static inline __attribute__((always_inline)) void tile(int mr, int nv, int k, co
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++) {
             V x = acc[i][v];
-            if (bias)
+            if (last && bias)
                 x = V_ADD(x, V_LOAD(bias + v * VLEN));
-            if (relu)
+            if (last && relu)
                 x = V_MAX0(x);
             V_STORE(c + (size_t)i * ldc + v * VLEN, x);
         }
@@ -56,16 +60,19 @@ static inline __attribute__((always_inline)) void tile(int mr, int nv, int k, co
 static inline __attribute__((always_inline)) void tile_rows(int mr, int nv, int k,
                                                             const float *a, int rsa, int csa,
                                                             const float *b, int ldb, float *c,
-                                                            int ldc, const float *bias, int relu)
+                                                            int ldc, int first, int last,
+                                                            const float *bias, int relu)
 {
+#define TILE(r) tile(r, nv, k, a, rsa, csa, b, ldb, c, ldc, first, last, bias, relu)
     switch (mr) {
-    case 6: tile(6, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case 5: tile(5, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case 4: tile(4, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case 3: tile(3, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case 2: tile(2, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    default: tile(1, nv, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
+    case 6: TILE(6); break;
+    case 5: TILE(5); break;
+    case 4: TILE(4); break;
+    case 3: TILE(3); break;
+    case 2: TILE(2); break;
+    default: TILE(1); break;
     }
+#undef TILE
 }
 
 /* Columns past the last whole vector: one element at a time, the same
@@ -86,21 +93,61 @@ static void tail_columns(int mr, int j0, int n, int k, const float *a, int rsa, 
         }
 }
 
+/* The sum over p runs in blocks of KC (a KC x NR slice of B, 16 KB with
+ * AVX2, stays in L1 while every row tile passes over it); inside a block
+ * the column tiles, then the row tiles. */
+#define KC 256
+
 void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
                float *c, int ldc, const float *bias, int relu)
 {
-    for (int i0 = 0; i0 < m; i0 += MR) {
-        int mr = m - i0 < MR ? m - i0 : MR;
-        const float *ai = a + (size_t)i0 * rsa;
-        float *ci = c + (size_t)i0 * ldc;
-        int j0 = 0;
-        for (; j0 + NR <= n; j0 += NR)
-            tile_rows(mr, NV, k, ai, rsa, csa, b + j0, ldb, ci + j0, ldc, bias ? bias + j0 : NULL,
-                      relu);
-        for (; j0 + VLEN <= n; j0 += VLEN)
-            tile_rows(mr, 1, k, ai, rsa, csa, b + j0, ldb, ci + j0, ldc, bias ? bias + j0 : NULL,
-                      relu);
-        if (j0 < n)
-            tail_columns(mr, j0, n, k, ai, rsa, csa, b, ldb, ci, ldc, bias, relu);
+    const int nfull = n / NR * NR, nvec = n / VLEN * VLEN;
+    /* blocks of equal size, at most KC: 784 = 4 x 196, not 3 x 256 + 16 */
+    const int blocks = (k + KC - 1) / KC, step = blocks ? (k + blocks - 1) / blocks : 0;
+    for (int p0 = 0; p0 < k || p0 == 0; p0 += step) {
+        const int kc = k - p0 < step ? k - p0 : step;
+        const int first = p0 == 0, last = p0 + step >= k;
+        const float *ap = a + (size_t)p0 * csa, *bp = b + (size_t)p0 * ldb;
+        for (int j0 = 0; j0 < nvec; j0 += j0 < nfull ? NR : VLEN) {
+            const float *bj = bias ? bias + j0 : NULL;
+            for (int i0 = 0; i0 < m; i0 += MR) {
+                const int mr = m - i0 < MR ? m - i0 : MR;
+                const float *ai = ap + (size_t)i0 * rsa;
+                float *ci = c + (size_t)i0 * ldc + j0;
+                if (j0 < nfull)
+                    tile_rows(mr, NV, kc, ai, rsa, csa, bp + j0, ldb, ci, ldc, first, last, bj,
+                              relu);
+                else
+                    tile_rows(mr, 1, kc, ai, rsa, csa, bp + j0, ldb, ci, ldc, first, last, bj,
+                              relu);
+            }
+        }
+        if (k == 0)
+            break;
     }
+    if (nvec < n)
+        for (int i0 = 0; i0 < m; i0 += MR)
+            tail_columns(m - i0 < MR ? m - i0 : MR, nvec, n, k, a + (size_t)i0 * rsa, rsa, csa,
+                         b, ldb, c + (size_t)i0 * ldc, ldc, bias, relu);
+}
+
+/* The FMA peak: `iters` rounds of 12 independent fused multiply-adds on
+ * registers (enough chains to cover the latency of two FMA units), no
+ * memory traffic. Returns a value that depends on every result, so the
+ * compiler keeps the work. Flops: iters * 12 * VLEN * 2. */
+float PEAK_NAME(long iters, float x)
+{
+    V acc[12], m = V_BCAST(&x), s = V_ZERO();
+    for (int i = 0; i < 12; i++) {
+        float v = x * (float)(i + 1);
+        acc[i] = V_BCAST(&v);
+    }
+    for (long n = 0; n < iters; n++)
+        for (int i = 0; i < 12; i++)
+            acc[i] = V_FMA(acc[i], m, m);
+    for (int i = 0; i < 12; i++)
+        s = V_ADD(s, acc[i]);
+    float out[VLEN];
+    V_STORE(out, s);
+    return out[0];
 }

@@ -1,0 +1,201 @@
+/* test_gemm.c - the kernel paths of gemm.h:
+ *  - every own path (generic, avx2, avx512 where the CPU has them) gives
+ *    the same bits as the others and as the sequence gemm.h specifies
+ *    (acc = +0, then fmaf over p in order), on random shapes (1, odd,
+ *    tails of every tile size, the training's real shapes), both layouts
+ *    of A, with and without bias and ReLU, with k = 0;
+ *  - each agrees with cblas_sgemm within a rounding tolerance and with a
+ *    double-precision sum within the error bound of a k-term sum;
+ *  - the epilogue maps NaN and -0 to +0 under ReLU on every path;
+ *  - columns past n (ldc > n) are never written.
+ * A path the CPU lacks is skipped with a message. */
+#include <math.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "gemm.h"
+#include "rng.h"
+
+typedef void (*gemm_fn)(int, int, int, const float *, int, int, const float *, int, float *, int,
+                        const float *, int);
+
+static const struct {
+    kernels_path path;
+    gemm_fn fn;
+} own[] = {{KERNELS_GENERIC, gemm_generic}, {KERNELS_AVX2, gemm_avx2},
+           {KERNELS_AVX512, gemm_avx512}};
+enum { N_OWN = sizeof own / sizeof *own };
+
+/* Values of mixed sign and magnitude, so that any other order of the
+ * additions (lanes, partial sums) changes the rounding of most sums. */
+static float value(rng_t *r)
+{
+    float v = (2.0f * rng_float(r) - 1.0f) * (float)(1 << (rng_below(r, 12)));
+    return v * (1.0f / 1024.0f);
+}
+
+/* The specification, element by element. */
+static float spec(int i, int j, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+                  const float *bias, int relu)
+{
+    float acc = 0.0f;
+    for (int p = 0; p < k; p++)
+        acc = fmaf(a[(size_t)i * rsa + (size_t)p * csa], b[(size_t)p * ldb + j], acc);
+    if (bias)
+        acc = acc + bias[j];
+    if (relu)
+        acc = acc > 0.0f ? acc : 0.0f;
+    return acc;
+}
+
+static int shapes_run, skipped_reported[N_OWN];
+
+/* One shape: A [m, k] (transposed when trans: stored [k, m]), B [k, n],
+ * C [m, n] with ldc = n + 3 and sentinels in the padding. */
+static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias, int relu)
+{
+    const int lda = trans ? m : k, ldb = n + 1, ldc = n + 3;
+    const int rsa = trans ? 1 : lda, csa = trans ? lda : 1;
+    size_t na = (size_t)(trans ? k : m) * (size_t)(lda ? lda : 1);
+    float *a = malloc((na + 1) * sizeof *a), *b = malloc(((size_t)k * ldb + 1) * sizeof *b);
+    float *bias = malloc(((size_t)n + 1) * sizeof *bias);
+    float *ref = malloc(((size_t)m * ldc + 1) * sizeof *ref);
+    float *got = malloc(((size_t)m * ldc + 1) * sizeof *got);
+    for (size_t i = 0; i < na; i++)
+        a[i] = value(r);
+    for (size_t i = 0; i < (size_t)k * ldb; i++)
+        b[i] = value(r);
+    for (int j = 0; j < n; j++)
+        bias[j] = value(r);
+    const float *bs = with_bias ? bias : NULL;
+    const float sentinel = -12345.0f;
+
+    /* The portable path against the specification, bit for bit. */
+    for (size_t i = 0; i < (size_t)m * ldc; i++)
+        ref[i] = sentinel;
+    gemm_generic(m, n, k, a, rsa, csa, b, ldb, ref, ldc, bs, relu);
+    int bad = 0, pad = 0;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float want = spec(i, j, k, a, rsa, csa, b, ldb, bs, relu);
+            bad += memcmp(&want, &ref[(size_t)i * ldc + j], 4) != 0;
+        }
+        for (int j = n; j < ldc; j++)
+            pad += ref[(size_t)i * ldc + j] != sentinel;
+    }
+    CHECK(bad == 0, "%dx%dx%d%s: generic differs from the specified fma sequence in %d places",
+          m, n, k, trans ? " (A^T)" : "", bad);
+    CHECK(pad == 0, "%dx%dx%d: generic wrote past column n", m, n, k);
+
+    /* Every other own path: the same bits. */
+    for (int q = 1; q < N_OWN; q++) {
+        if (!kernels_available(own[q].path)) {
+            if (!skipped_reported[q]++)
+                printf("SKIP: this CPU has no %s: the %s path is not compared\n",
+                       own[q].path == KERNELS_AVX512 ? "AVX-512F" : "AVX2+FMA3",
+                       kernels_names[own[q].path]);
+            continue;
+        }
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            got[i] = sentinel;
+        own[q].fn(m, n, k, a, rsa, csa, b, ldb, got, ldc, bs, relu);
+        int diff = 0, over = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++)
+                diff += memcmp(&got[(size_t)i * ldc + j], &ref[(size_t)i * ldc + j], 4) != 0;
+            for (int j = n; j < ldc; j++)
+                over += got[(size_t)i * ldc + j] != sentinel;
+        }
+        CHECK(diff == 0, "%dx%dx%d%s bias %d relu %d: %s differs from generic in %d of %d", m,
+              n, k, trans ? " (A^T)" : "", with_bias, relu, kernels_names[own[q].path], diff,
+              m * n);
+        CHECK(over == 0, "%dx%dx%d: %s wrote past column n", m, n, k, kernels_names[own[q].path]);
+    }
+
+    /* OpenBLAS and a double-precision sum: close, within the rounding of
+     * a k-term float sum (gamma_k * sum |a b|, k eps / (1 - k eps)). */
+    for (size_t i = 0; i < (size_t)m * ldc; i++)
+        got[i] = sentinel;
+    gemm(KERNELS_OPENBLAS, m, n, k, a, rsa, csa, b, ldb, got, ldc, bs, relu);
+    double worst_blas = 0, worst_exact = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double exact = 0, mag = 0;
+            for (int p = 0; p < k; p++) {
+                double t = (double)a[(size_t)i * rsa + (size_t)p * csa] * b[(size_t)p * ldb + j];
+                exact += t;
+                mag += fabs(t);
+            }
+            if (bs) {
+                exact += bs[j];
+                mag += fabs(bs[j]);
+            }
+            if (relu)
+                exact = exact > 0 ? exact : 0;
+            double bound = (k + 2) * 6e-8 * mag + 1e-30;
+            double e1 = fabs(ref[(size_t)i * ldc + j] - exact) / bound;
+            double e2 = fabs(got[(size_t)i * ldc + j] - ref[(size_t)i * ldc + j]) / (2 * bound);
+            worst_exact = e1 > worst_exact ? e1 : worst_exact;
+            worst_blas = e2 > worst_blas ? e2 : worst_blas;
+        }
+    CHECK(worst_exact <= 1.0, "%dx%dx%d: generic is %.2f error bounds from the exact sum", m, n,
+          k, worst_exact);
+    CHECK(worst_blas <= 1.0, "%dx%dx%d: OpenBLAS is %.2f bounds from generic", m, n, k,
+          worst_blas);
+    shapes_run++;
+    free(a);
+    free(b);
+    free(bias);
+    free(ref);
+    free(got);
+}
+
+/* NaN and -0 through the ReLU epilogue: +0 on every path. */
+static void check_epilogue(void)
+{
+    float a[2] = {NAN, -0.0f}, b[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    for (int q = 0; q < N_OWN; q++) {
+        if (!kernels_available(own[q].path))
+            continue;
+        float c[2 * 8];
+        /* row 0: NaN * 1 = NaN; row 1: fma(-0, 1, +0) = +0; bias -0 keeps it */
+        float nz[8] = {-0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f};
+        own[q].fn(2, 8, 1, a, 1, 1, b, 8, c, 8, nz, 1);
+        int bad = 0;
+        for (int i = 0; i < 16; i++)
+            bad += !(c[i] == 0.0f && !signbit(c[i]));
+        CHECK(bad == 0, "%s: ReLU of NaN or -0 must be +0 (%d wrong)", kernels_names[own[q].path],
+              bad);
+        /* The bias is added before the ReLU: -0.2 + 0.5 survives. */
+        float x = -0.2f, one = 1.0f, lift = 0.5f, y;
+        own[q].fn(1, 1, 1, &x, 1, 1, &one, 1, &y, 1, &lift, 1);
+        CHECK(y == -0.2f + 0.5f, "%s: bias before ReLU: %g", kernels_names[own[q].path], y);
+    }
+}
+
+int main(void)
+{
+    rng_t r;
+    rng_seed(&r, 20261129, 0);
+    /* The training's shapes (default network, batch 128 on two threads):
+     * forward 128 x 128 x 784, input gradient 128 x 128 x 128, weight
+     * gradient 392 x 128 x 256 (A transposed). */
+    check_shape(&r, 128, 128, 784, 0, 1, 1);
+    check_shape(&r, 128, 128, 128, 0, 0, 0);
+    check_shape(&r, 392, 128, 256, 1, 0, 0);
+    /* Every tail: m across the tile height, n across 1, 8, 16, 64 lanes. */
+    const int ms[] = {1, 2, 5, 6, 7, 13}, ns[] = {1, 3, 8, 9, 15, 16, 17, 31, 33, 64, 65, 130};
+    const int ks[] = {0, 1, 2, 7, 255, 256, 257, 600};
+    for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
+        for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
+            check_shape(&r, ms[i], ns[j], ks[(i + j) % 8], (int)((i + j) & 1), (int)(j & 1),
+                        (int)((i >> 1) & 1));
+    /* Random shapes. */
+    for (int t = 0; t < 40; t++)
+        check_shape(&r, 1 + (int)rng_below(&r, 40), 1 + (int)rng_below(&r, 150),
+                    (int)rng_below(&r, 900), (int)rng_below(&r, 2), (int)rng_below(&r, 2),
+                    (int)rng_below(&r, 2));
+    check_epilogue();
+    printf("%d shapes compared\n", shapes_run);
+    return check_done("gemm");
+}
