@@ -37,9 +37,18 @@ SM_VECTOR void dense_bias_grad(float *restrict db, const float *restrict dout, i
     }
 }
 
+/* In 16 x 16 blocks: the reads of a block's rows and the writes of its
+ * columns both stay within a few cache lines. */
 void dense_transpose(float *restrict wt, const float *restrict w, int K, int M, int k0, int k1)
 {
-    for (int k = k0; k < k1; k++)
-        for (int j = 0; j < M; j++)
-            wt[(size_t)j * K + k] = w[(size_t)k * M + j];
+    enum { T = 16 };
+    for (int kb = k0; kb < k1; kb += T) {
+        int ke = kb + T < k1 ? kb + T : k1;
+        for (int jb = 0; jb < M; jb += T) {
+            int je = jb + T < M ? jb + T : M;
+            for (int k = kb; k < ke; k++)
+                for (int j = jb; j < je; j++)
+                    wt[(size_t)j * K + k] = w[(size_t)k * M + j];
+        }
+    }
 }
