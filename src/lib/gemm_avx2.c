@@ -19,6 +19,7 @@
 #define V_MAX0(x) _mm256_max_ps(x, _mm256_setzero_ps())
 #define GEMM_NAME gemm_avx2
 #define PEAK_NAME gemm_avx2_peak
+#define KC 192
 #include "gemm_tile.h"
 
 #else

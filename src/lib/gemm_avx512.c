@@ -19,6 +19,7 @@
 #define V_MAX0(x) _mm512_max_ps(x, _mm512_setzero_ps())
 #define GEMM_NAME gemm_avx512
 #define PEAK_NAME gemm_avx512_peak
+#define KC 128
 #include "gemm_tile.h"
 
 #else

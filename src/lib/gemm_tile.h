@@ -6,6 +6,7 @@
  *   V_ZERO() V_LOAD(p) V_STORE(p, x) V_BCAST(p) V_FMA(a, b, acc)
  *   V_ADD(x, y) V_MAX0(x)   (max(x, +0): NaN and -0 give +0)
  *   GEMM_NAME        the function to define
+ *   KC               the longest block of the sum kept in L1
  *
  * Tiles of MR rows x NR columns keep MR * NV accumulators in registers;
  * per p it loads NV vectors of B's row p and broadcasts MR values of A,
@@ -15,6 +16,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #define MR 6
 #define NR (NV * VLEN)
@@ -93,16 +95,20 @@ static void tail_columns(int mr, int j0, int n, int k, const float *a, int rsa, 
         }
 }
 
-/* The sum over p runs in blocks of KC (a KC x NR slice of B, 16 KB with
- * AVX2, stays in L1 while every row tile passes over it); inside a block
- * the column tiles, then the row tiles. */
-#define KC 256
+/* The sum over p runs in blocks of at most KC (set per path so that a
+ * KC x NR slice of B, copied side by side, stays in L1 while every row
+ * tile passes over it: 12 KB with AVX2, 32 KB with AVX-512); inside a
+ * block the column tiles, then the row tiles. */
+#ifndef KC
+#define KC 192
+#endif
 
 void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
                float *c, int ldc, const float *bias, int relu)
 {
     const int nfull = n / NR * NR, nvec = n / VLEN * VLEN;
-    /* blocks of equal size, at most KC: 784 = 4 x 196, not 3 x 256 + 16 */
+    float panel[KC * NR] __attribute__((aligned(64)));
+    /* blocks of equal size, at most KC: 784 = 5 x 157, not 4 x 192 + 16 */
     const int blocks = (k + KC - 1) / KC, step = blocks ? (k + blocks - 1) / blocks : 0;
     for (int p0 = 0; p0 < k || p0 == 0; p0 += step) {
         const int kc = k - p0 < step ? k - p0 : step;
@@ -110,15 +116,26 @@ void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const floa
         const float *ap = a + (size_t)p0 * csa, *bp = b + (size_t)p0 * ldb;
         for (int j0 = 0; j0 < nvec; j0 += j0 < nfull ? NR : VLEN) {
             const float *bj = bias ? bias + j0 : NULL;
+            const int w = j0 < nfull ? NR : VLEN;
+            /* B's rows are usually 512 bytes apart: in L1 such rows fall in
+             * 1 set of 8 and evict each other. Copied side by side, the
+             * KC x w slice stays in L1 while every row tile passes. */
+            if (w == NR)
+                for (int p = 0; p < kc; p++)
+                    memcpy(panel + (size_t)p * NR, bp + (size_t)p * ldb + j0, NR * sizeof *panel);
+            else
+                for (int p = 0; p < kc; p++)
+                    memcpy(panel + (size_t)p * VLEN, bp + (size_t)p * ldb + j0,
+                           VLEN * sizeof *panel);
             for (int i0 = 0; i0 < m; i0 += MR) {
                 const int mr = m - i0 < MR ? m - i0 : MR;
                 const float *ai = ap + (size_t)i0 * rsa;
                 float *ci = c + (size_t)i0 * ldc + j0;
                 if (j0 < nfull)
-                    tile_rows(mr, NV, kc, ai, rsa, csa, bp + j0, ldb, ci, ldc, first, last, bj,
+                    tile_rows(mr, NV, kc, ai, rsa, csa, panel, NR, ci, ldc, first, last, bj,
                               relu);
                 else
-                    tile_rows(mr, 1, kc, ai, rsa, csa, bp + j0, ldb, ci, ldc, first, last, bj,
+                    tile_rows(mr, 1, kc, ai, rsa, csa, panel, VLEN, ci, ldc, first, last, bj,
                               relu);
             }
         }
