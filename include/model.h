@@ -88,6 +88,11 @@ typedef struct {
     uint32_t history_cap;
 } model_t;
 
+/* The kernels a model's numbers come from (gemm.h): auto (the exact
+ * paths, all alike) or openblas, as recorded in cfg.kernels. Commands
+ * that compute with a model use it unless told otherwise. */
+kernels_path model_kernels(const model_t *m);
+
 /* Parameters of a model: the network's, then the head's. */
 size_t model_param_count(net_shape shape, uint32_t head);
 

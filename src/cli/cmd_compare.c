@@ -151,7 +151,7 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     if (load_pair(&m, paths, &x, &e) != 0 ||
-        embed_images(emb, m.params, m.shape, x, 2, NULL, 1, KERNELS_AUTO, &e) != 0) {
+        embed_images(emb, m.params, m.shape, x, 2, NULL, 1, model_kernels(&m), &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
     }

@@ -286,7 +286,7 @@ int cmd_embed(int argc, char **argv)
         cli_error(cmd, "out of memory for %zu embeddings of %zu floats", n, H);
         goto done;
     }
-    if (embed_images(emb, m.params, m.shape, images, n, NULL, (int)o.threads, KERNELS_AUTO, &e) != 0) {
+    if (embed_images(emb, m.params, m.shape, images, n, NULL, (int)o.threads, model_kernels(&m), &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
     }

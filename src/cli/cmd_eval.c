@@ -48,8 +48,9 @@ static void usage(FILE *out)
             "      --scale N       size of the pictures, 1..8 (default 2)\n"
             "  -j, --threads N     worker threads for loading and embedding (default: all %d\n"
             "                      cores)\n"
-            "      --kernels K     products: auto (default), avx512, avx2, generic (all three\n"
-            "                      give the same bits) or openblas\n"
+            "      --kernels K     products: auto, avx512, avx2, generic (all three give the\n"
+            "                      same bits) or openblas (default: the kind the model was\n"
+            "                      trained with, auto or openblas)\n"
             "  -v, --verbose       also print the BLAS kernels and timings to stderr\n"
             "  -h, --help          show this help\n",
             DEFAULT_THRESHOLD, CLI_DEFAULT_MODEL, cli_cpu_count());
@@ -60,7 +61,7 @@ typedef struct {
     const char *model, *data, *heatmap, *roc;
     int json, sweep, verbose, threshold_set;
     long scale, threads;
-    int kernels; /* a kernels_path */
+    int kernels, set_kernels; /* --kernels: a kernels_path */
 } eval_opts;
 
 static int parse(int argc, char **argv, eval_opts *o)
@@ -98,7 +99,10 @@ static int parse(int argc, char **argv, eval_opts *o)
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 8, &o->scale); break;
         case 'j': bad = opt_long(cmd, "threads", optarg, 1, MODEL_MAX_THREADS, &o->threads); break;
         case 'v': o->verbose = 1; break;
-        case 'K': bad = opt_choice(cmd, "kernels", optarg, kernels_names, &o->kernels); break;
+        case 'K':
+            bad = opt_choice(cmd, "kernels", optarg, kernels_names, &o->kernels);
+            o->set_kernels = 1;
+            break;
         case 'h': usage(stdout); return 1;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
         }
@@ -361,6 +365,8 @@ int cmd_eval(int argc, char **argv)
         cli_error(cmd, "out of memory");
         goto done;
     }
+    if (!o.set_kernels)
+        o.kernels = model_kernels(&m);
     if (distances_for_pairs(dte, &m, &ds.test, &te, (int)o.threads, (kernels_path)o.kernels,
                             NULL, &e) != 0 ||
         distances_for_pairs(dtr, &m, &ds.train, &tr, (int)o.threads, (kernels_path)o.kernels,

@@ -272,7 +272,7 @@ static int load_set(const model_t *m, input_spec *in, int threads, image_set *s)
         return -1;
     }
     if (m) {
-        if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, threads, KERNELS_AUTO, &e) != 0) {
+        if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, threads, model_kernels(m), &e) != 0) {
             cli_error(cmd, "%s", e.msg);
             return -1;
         }

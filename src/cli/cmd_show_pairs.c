@@ -180,7 +180,7 @@ int cmd_show_pairs(int argc, char **argv)
     }
     if (model_path) {
         dist = malloc(p->n * sizeof *dist);
-        if (!dist || distances_for_pairs(dist, &m, s, p, threads, KERNELS_AUTO, NULL, &e) != 0) {
+        if (!dist || distances_for_pairs(dist, &m, s, p, threads, model_kernels(&m), NULL, &e) != 0) {
             cli_error(cmd, "%s", dist ? e.msg : "out of memory");
             goto done;
         }

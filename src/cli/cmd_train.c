@@ -475,7 +475,7 @@ static int open_resume(train_opts *o, model_t *m)
     /* The exact kernels and OpenBLAS round differently: keep the file's
      * kind unless the user asks otherwise, and say what that costs. */
     if (!o->set_kernels) {
-        o->kernels = m->cfg.kernels == MODEL_KERNELS_OPENBLAS ? KERNELS_OPENBLAS : KERNELS_AUTO;
+        o->kernels = model_kernels(m);
     } else if (kernels_family(o->kernels) != m->cfg.kernels && !o->quiet) {
         cli_error(cmd, "note: %s was trained with %s kernels; with --kernels %s the rest of the "
                   "run will differ from an uninterrupted one", o->model,

@@ -29,6 +29,11 @@ void model_free(model_t *m)
     m->history_cap = 0;
 }
 
+kernels_path model_kernels(const model_t *m)
+{
+    return m->cfg.kernels == MODEL_KERNELS_OPENBLAS ? KERNELS_OPENBLAS : KERNELS_AUTO;
+}
+
 int model_alloc(model_t *m, uint32_t history_cap, sm_err *e)
 {
     size_t bytes = (m->n_params * sizeof(float) + 63) & ~(size_t)63;
