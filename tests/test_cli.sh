@@ -248,6 +248,10 @@ train_bad --layers 99999
 train_bad --layers 128,
 train_bad --layers 1,2,3,4,5,6,7,8,9
 train_bad --distance unknown
+train_bad --kernels bogus
+expect_in err "expected one of auto, avx512, avx2, generic, openblas"
+train_bad --kernels AVX2
+train_bad --kernels ""
 train_bad --size 0x28
 train_bad --size 28
 train_bad --size 200x200
@@ -300,6 +304,9 @@ eval_bad --scale x
 eval_bad --threads 0
 eval_bad --threads -2
 eval_bad --threads 99999999999999999999
+eval_bad --kernels bogus
+expect_in err "expected one of auto, avx512, avx2, generic, openblas"
+eval_bad --kernels ""
 bench_bad() {
     run "bench $1 $2" "$BIN" bench --data "$EMPTY" "$1" "$2"
     expect_usage_error "usage: siamese bench" "$1: expected"

@@ -6,11 +6,13 @@
 #     show-pairs` draws (200 test pairs for seed 42, 200 training pairs for
 #     the largest seed): which pair each column shows, its images, classes
 #     and truth; a damaged table is caught, so the check can fail.
-#  2. docs/model-format.md (format version 2): its header tables are
-#     contiguous and list its reader's fields, and the damaged copies below
-#     are made at their offsets; its standard-library Python reader reads
-#     freshly trained models (euclidean, and cosine with --layers 64,32)
-#     and a version-1 file built from the version-1 table, and refuses each
+#  2. docs/model-format.md (format version 3): its header tables are
+#     contiguous and list its reader's fields, the version-2 field sits
+#     where version 3's kernels does, and the damaged copies below are made
+#     at their offsets; its standard-library Python reader reads freshly
+#     trained models (euclidean, and cosine with --layers 64,32), a
+#     version-2 file (threads in place of kernels) and a version-1 file
+#     built from the version-1 table, and refuses each
 #     damaged copy exactly when siamese does, naming the same fault (the
 #     first in the documented order); what the document says is not
 #     checked is accepted by both, and the checks the commands make after
@@ -89,12 +91,12 @@ except ValueError as e:
     print("refused: %s" % e)
     sys.exit(3)
 print("ok version=%d epoch=%d params=%d seed=%d step=%d input=%dx%d,grey%d,resize%d head=%s "
-      "layers=%s classes=%d first=%s fingerprint=%016x threshold=%r"
+      "layers=%s classes=%d first=%s fingerprint=%016x threshold=%r kernels=%d threads=%s"
       % (m["version"], m["epoch"], len(m["params"]), m["seed"], m["step"], m["width"],
          m["height"], m["grey"], m["resize"], HEADS[m["head"]],
          ",".join(map(str, m["widths"][:m["n_layers"]])), len(m["classes"]),
          m["classes"][0].encode("utf-8", "surrogateescape").hex(), m["fingerprint"],
-         m["threshold"]))
+         m["threshold"], m["kernels"], m.get("threads", "-")))
 EOF
 } >"$tmp/reader.py"
 
@@ -108,8 +110,8 @@ rc=$?
 check '[ $rc -eq 0 ] && [ -s "$model" ]' "train failed (exit $rc): $(cat "$tmp/train.err")"
 if [ ! -s "$model" ]; then echo "$pass passed, $((fail + 1)) failed (no model: stopping)"; exit 1; fi
 out=$(python3 "$tmp/reader.py" "$model" 2>&1)
-check 'case "$out" in "ok version=2 epoch=2 params=133504 seed=42 step=0 input=28x28,grey1,resize0 head=euclidean layers=128,128,128 classes=10 first=542d73686972742f746f70 "*) true;; *) false;; esac' \
-  "the documented reader on a fresh model: '$out'"
+check 'case "$out" in "ok version=3 epoch=2 params=133504 seed=42 step=0 input=28x28,grey1,resize0 head=euclidean layers=128,128,128 classes=10 first=542d73686972742f746f70 "*" kernels=0 threads=-") true;; *) false;; esac' \
+  "the documented reader on a fresh model (version 3, exact kernels): '$out'"
 fresh=$out
 threshold=$(field threshold "$fresh")
 check 'python3 -c "import math, sys; t = float(sys.argv[1]); sys.exit(not (math.isfinite(t) and t > 0))" "$threshold"' \
@@ -173,16 +175,28 @@ def table(heading, total):
         sys.exit("%s: the fields end at %d, expected %d" % (heading, end, total))
     return fields
 
-V2 = table("## Header (196 bytes)", 196)
+V3 = table("## Header (196 bytes)", 196)
 V1 = table("### Version 1 header (136 bytes)", 136)
 reader = {}
 exec(open(sys.argv[0].replace("damage.py", "block1.py")).read(), reader)
-for v, t in ((2, V2), (1, V1)):
+for v, t in ((3, V3), (1, V1)):
     if list(t)[2:] != [name for name, _ in reader["FIELDS"][v]]:
         sys.exit("version %d: the table's fields differ from the reader's FIELDS" % v)
+# Version 2: the one field of its table replaces version 3's at the same
+# offset, in the document and in the reader.
+lines = open(doc).read().split("\n")
+rows = [[c.strip() for c in l.strip().strip("|").split("|")]
+        for l in lines[lines.index("### Version 2 field") + 1:] if l.startswith("| 9")]
+if len(rows) != 1 or rows[0][3] != "threads" or int(rows[0][0]) != V3["kernels"][0] \
+        or int(rows[0][1]) != V3["kernels"][1]:
+    sys.exit("### Version 2 field: expected one row, threads at kernels' place: %r" % rows)
+v2 = [("threads", f) if name == "kernels" else (name, f) for name, f in reader["FIELDS"][3]]
+if reader["FIELDS"][2] != v2:
+    sys.exit("version 2: the reader's FIELDS are not version 3's with threads for kernels")
+V2_THREADS = int(rows[0][0])
 
 b = bytearray(open(src, "rb").read())
-def off(name): return V2[name][0]
+def off(name): return V3[name][0]
 def u32(name, v, i=0): struct.pack_into("<I", b, off(name) + 4 * i, v)
 def u64(name, v, i=0): struct.pack_into("<Q", b, off(name) + 8 * i, v)
 def f32(at, v): struct.pack_into("<f", b, at, v)
@@ -200,9 +214,10 @@ v = params + 4 * n
 if kind.startswith("v1"):       # version 1: the old header, no class table
     h = bytearray(136)
     for name, (o, size) in V1.items():
-        if name in V2:
+        if name in V3:
             h[o:o + size] = b[off(name):off(name) + size]
     struct.pack_into("<I", h, V1["version"][0], 1)
+    struct.pack_into("<I", h, V1["threads"][0], 1)    # not in version 3
     widths = struct.unpack_from("<8I", b, off("widths"))
     struct.pack_into("<3I", h, V1["layers"][0], 3, get("<I", "width") * get("<I", "height"),
                      widths[0])
@@ -220,7 +235,7 @@ elif kind == "crc": b[params + 100] ^= 0x10; fix_crc = False
 elif kind == "header": b = b[:150]; fix_crc = False
 elif kind == "classcut": b = b[:201]; fix_crc = False
 elif kind == "magic": b[0:8] = b"SIAMMODX"
-elif kind == "version3": u32("version", 3)
+elif kind == "version4": u32("version", 4)
 elif kind == "height0": u32("height", 0)
 elif kind == "grey2": u32("grey", 2)
 elif kind == "resize2": u32("resize", 2)
@@ -243,7 +258,12 @@ elif kind == "margin2.5": f32(off("margin"), 2.5)
 elif kind == "dropout1": f32(off("dropout"), 1.0)
 elif kind == "batch0": u32("batch", 0)
 elif kind == "epochs0": u32("epochs", 0)
-elif kind == "threads257": u32("threads", 257)
+elif kind == "kernels2": u32("kernels", 2)
+elif kind == "kernels2_epochgt": u32("kernels", 2); u32("epochs", epoch - 1)
+elif kind == "epochs0_kernels2": u32("epochs", 0); u32("kernels", 2)
+elif kind.startswith("v2"):     # version 2: threads where kernels is
+    u32("version", 2)
+    struct.pack_into("<I", b, V2_THREADS, {"v2": 3, "v2threads257": 257, "v2threads0": 0}[kind])
 elif kind == "epochgt": u32("epochs", epoch - 1)
 elif kind == "stepend": u32("step", 5); struct.pack_into("<d", b, off("loss_sum"), 1.0)
 elif kind == "rngzero": b[off("rng"):off("rng") + 32] = bytes(32)
@@ -257,6 +277,7 @@ elif kind == "lr_and_param": f32(off("lr"), 0.0); f32(params, math.inf)
 elif kind == "crc_and_lr": f32(off("lr"), 0.0); fix_crc = False
 # Not checked when loading (docs/model-format.md):
 elif kind == "seed": u64("seed", 12345)
+elif kind == "kernels1": u32("kernels", 1)
 elif kind == "trainpairs": u64("train_pairs", 10**12)
 elif kind == "epochseed": u64("epoch_seed", 0x0123456789abcdef)
 elif kind == "rngother": [u64("rng", i + 1, i) for i in range(4)]
@@ -301,7 +322,7 @@ refused crc 'CRC-32 mismatch'
 refused header 'truncated model file: 150 bytes, the header alone needs 200'
 refused classcut 'truncated model file: the class table ends early'
 refused magic 'expected magic "SIAMMODL"'
-refused version3 'model format version 3, this build reads versions 1 and 2'
+refused version4 'model format version 4, this build reads versions 1 to 3'
 refused height0 'field width/height: input of 28 x 0 pixels'
 refused grey2 'field grey: unknown grey formula 2'
 refused resize2 'field resize: unknown resize filter 2'
@@ -323,7 +344,7 @@ refused margininf 'field margin: bad margin -inf'
 refused dropout1 'field dropout: 1: expected'
 refused batch0 'field batch: 0: expected 1\.\.65536'
 refused epochs0 'field epochs: 0: expected 1\.\.100000'
-refused threads257 'field threads: 257: expected 1\.\.256'
+refused kernels2 'field kernels: 2: expected 0 \(exact\) or 1 \(openblas\)'
 refused epochgt 'field epoch: 2 epochs done of 1 asked for'
 refused stepend 'field step: 5 steps into an epoch past the last'
 refused rngzero 'field rng: all-zero state'
@@ -336,6 +357,8 @@ refused vneg 'optimizer state 7 is -1'
 # The order of the checks: the fields before the weights, the CRC before
 # the fields.
 refused lr_and_param 'field lr: bad learning rate 0'
+refused epochs0_kernels2 'field epochs: 0: expected'
+refused kernels2_epochgt 'field kernels: 2: expected'
 refused crc_and_lr 'CRC-32 mismatch'
 
 # accepted KIND [SRC]: what the document says is not checked when loading:
@@ -354,6 +377,8 @@ accepted() {
 }
 accepted seed
 check '[ "$(field seed "$out")" = 12345 ]' "the reader on 'seed': $out"
+accepted kernels1
+check '[ "$(field kernels "$out")" = 1 ]' "the reader on 'kernels1': $out"
 accepted trainpairs
 accepted epochseed
 accepted rngother
@@ -395,9 +420,34 @@ cos=$tmp/cos.siam
 rc=$?
 check '[ $rc -eq 0 ] && [ -s "$cos" ]' "train --distance cosine failed (exit $rc): $(cat "$tmp/cos.err")"
 out=$(python3 "$tmp/reader.py" "$cos" 2>&1)
-check 'case "$out" in "ok version=2 epoch=2 params=52320 seed=42 step=0 input=28x28,grey1,resize0 head=cosine layers=64,32 "*) true;; *) false;; esac' \
+check 'case "$out" in "ok version=3 epoch=2 params=52320 seed=42 step=0 input=28x28,grey1,resize0 head=cosine layers=64,32 "*) true;; *) false;; esac' \
   "the documented reader on a cosine model: '$out'"
 refused margin2.5 'field margin: bad margin 2\.5 \(expected above 0, at most 2 for this head\)' "$cos"
+
+# A version-2 file: the model with version 2 and a thread count (3) where
+# kernels is. siamese and the reader both load it, as the same model
+# trained with OpenBLAS kernels, and eval gives the same results; train
+# --resume writes it back as version 3 with kernels = 1 (openblas).
+accepted v2
+want="ok version=2 ${fresh#ok version=3 }"
+want="${want% kernels=0 threads=-} kernels=1 threads=3"
+check '[ "$out" = "$want" ]' "the documented reader on a version-2 file: '$out', expected '$want'"
+"$bin" eval --model "$tmp/v2.siam" --data "$data" >"$tmp/v2.eval" 2>"$tmp/v2.everr"
+rc=$?
+check '[ $rc -eq 0 ] && [ ! -s "$tmp/v2.everr" ]' \
+  "siamese eval --model v2.siam: exit $rc, expected 0 and no note: $(cat "$tmp/v2.everr")"
+"$bin" eval --model "$model" --data "$data" >"$tmp/v3.eval" 2>"$tmp/v3.everr"
+check 'head -1 "$tmp/v2.eval" | grep -q "v2.siam: epoch 2, seed 42, distance euclidean" && [ "$(tail -n +2 "$tmp/v2.eval")" = "$(tail -n +2 "$tmp/v3.eval")" ]' \
+  "eval of the version-2 file differs from the version-3 model's: $(diff "$tmp/v2.eval" "$tmp/v3.eval" | head -20)"
+cp "$tmp/v2.siam" "$tmp/v2resumed.siam"
+"$bin" train --resume --epochs 3 --quiet --model "$tmp/v2resumed.siam" --data "$data" \
+  >"$tmp/v2resumed.out" 2>"$tmp/v2resumed.err"
+rc=$?
+out=$(python3 "$tmp/reader.py" "$tmp/v2resumed.siam" 2>&1)
+check '[ $rc -eq 0 ] && [ "$(field version "$out")" = 3 ] && [ "$(field epoch "$out")" = 3 ] && [ "$(field kernels "$out")" = 1 ] && [ "$(field threads "$out")" = - ]' \
+  "train --resume of a version-2 file should write version 3 with kernels 1 (exit $rc: $(cat "$tmp/v2resumed.err")): $out"
+refused v2threads257 'field threads: 257: expected 1\.\.256'
+refused v2threads0 'field threads: 0: expected 1\.\.256'
 
 # A version-1 file, built from the model with the document's version-1
 # table (as tests/test_model_file.c builds one): siamese and the reader
@@ -405,23 +455,23 @@ refused margin2.5 'field margin: bad margin 2\.5 \(expected above 0, at most 2 f
 # fingerprint and no threshold, and eval gives the same results.
 damage v1
 out=$(python3 "$tmp/reader.py" "$tmp/v1.siam" 2>&1)
-check 'case "$out" in "ok version=1 epoch=2 params=133504 seed=42 step=0 input=28x28,grey1,resize0 head=euclidean layers=128,128,128 classes=10 first=542d73686972742f746f70 fingerprint=0000000000000000 threshold=nan") true;; *) false;; esac' \
+check 'case "$out" in "ok version=1 epoch=2 params=133504 seed=42 step=0 input=28x28,grey1,resize0 head=euclidean layers=128,128,128 classes=10 first=542d73686972742f746f70 fingerprint=0000000000000000 threshold=nan kernels=1 threads=1") true;; *) false;; esac' \
   "the documented reader on a version-1 file: '$out'"
 "$bin" eval --model "$tmp/v1.siam" --data "$data" >"$tmp/v1.eval" 2>"$tmp/v1.everr"
 rc=$?
 check '[ $rc -eq 0 ] && [ ! -s "$tmp/v1.everr" ]' \
   "siamese eval --model v1.siam: exit $rc, expected 0 and no note: $(cat "$tmp/v1.everr")"
-"$bin" eval --model "$model" --data "$data" >"$tmp/v2.eval" 2>"$tmp/v2.everr"
-check 'head -1 "$tmp/v1.eval" | grep -q "v1.siam: epoch 2, seed 42, distance euclidean" && [ "$(tail -n +2 "$tmp/v1.eval")" = "$(tail -n +2 "$tmp/v2.eval")" ]' \
-  "eval of the version-1 file differs from the version-2 model's: $(diff "$tmp/v1.eval" "$tmp/v2.eval" | head -20)"
+check 'head -1 "$tmp/v1.eval" | grep -q "v1.siam: epoch 2, seed 42, distance euclidean" && [ "$(tail -n +2 "$tmp/v1.eval")" = "$(tail -n +2 "$tmp/v3.eval")" ]' \
+  "eval of the version-1 file differs from the version-3 model's: $(diff "$tmp/v1.eval" "$tmp/v3.eval" | head -20)"
 refused v1layers 'unsupported architecture: 4 layers, 784 inputs, 128 hidden'
-# train --resume writes it back as version 2, with this data's fingerprint.
+# train --resume writes it back as version 3, with this data's fingerprint
+# and kernels = 1 (openblas).
 cp "$tmp/v1.siam" "$tmp/v1resumed.siam"
 "$bin" train --resume --epochs 3 --quiet --model "$tmp/v1resumed.siam" --data "$data" \
   >"$tmp/v1resumed.out" 2>"$tmp/v1resumed.err"
 rc=$?
 out=$(python3 "$tmp/reader.py" "$tmp/v1resumed.siam" 2>&1)
-check '[ $rc -eq 0 ] && [ "$(field version "$out")" = 2 ] && [ "$(field epoch "$out")" = 3 ] && [ "$(field fingerprint "$out")" = "$fp" ] && [ "$(field classes "$out")" = 10 ]' \
+check '[ $rc -eq 0 ] && [ "$(field version "$out")" = 3 ] && [ "$(field epoch "$out")" = 3 ] && [ "$(field fingerprint "$out")" = "$fp" ] && [ "$(field classes "$out")" = 10 ] && [ "$(field kernels "$out")" = 1 ]' \
   "train --resume of a version-1 file (exit $rc: $(cat "$tmp/v1resumed.err")): $out"
 
 # --- 2b. the NumPy part, with a python3 that has numpy ---------------------

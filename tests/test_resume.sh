@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # test_resume.sh - what a resumed or re-evaluated run must respect:
 #  - --resume without --epochs finishes the target stored in the file
-#    (byte-identical to a straight run);
+#    (byte-identical to a straight run), from the middle of an epoch and
+#    with another --threads than the interrupted run's (the file does not
+#    depend on it);
 #  - seeds are compared as 64-bit integers and printed exactly;
 #  - --resume on other data (a different fingerprint) is refused; eval on
 #    other data works and says so;
 #  - the resume hint is shell-quoted (a model path with a space and a quote
-#    runs as printed);
+#    runs as printed); it names --kernels openblas for an openblas run
+#    only, and that run resumed as printed gives the straight run's bytes;
 #  - a network killed by too large a step is reported;
 #  - eval --json stays valid UTF-8 whatever the model path's bytes, and
 #    gives the count beside joined_most_with;
@@ -18,18 +21,26 @@ bin=$1
 small=(--train-pairs 3000 --threads 1 --seed 5 --data "$data")
 
 # --- --resume without --epochs: the file's target -------------------------
+# The run (1 thread) is stopped inside epoch 2 and resumed with 2 threads:
+# the same bytes as the straight 1-thread run (this used to differ).
 "$bin" train "${small[@]}" --epochs 3 --model "$tmp/straight.siam" --quiet
 m="$tmp/partial.siam"
 "$bin" train "${small[@]}" --epochs 3 --model "$m" --train-pairs 30000 >"$tmp/p.out" 2>&1 &
 pid=$!
 for _ in $(seq 200); do grep -q '^Epoch 1/3' "$tmp/p.out" && break; sleep 0.05; done
 kill -INT "$pid"
-wait "$pid"
+wait "$pid"; rc=$?
+check '[ $rc -eq 130 ] && grep -q "interrupted at epoch 2, step [1-9][0-9]* of 235; saved" "$tmp/p.out"' \
+  "the run should stop inside epoch 2: rc $rc: $(cat "$tmp/p.out")"
+hint=$(sed -n 's/.*Continue with: siamese //p' "$tmp/p.out")
+check '[[ "$hint" == "train --resume --model $m --epochs 3 --data $data" ]]' \
+  "resume hint of an exact-kernels run: '$hint' (no --threads, no --kernels expected)"
 "$bin" train "${small[@]}" --epochs 3 --model "$tmp/straight30k.siam" --train-pairs 30000 --quiet
-out=$("$bin" train --resume --threads 1 --data "$data" --model "$m" 2>&1); rc=$?
+out=$("$bin" train --resume --threads 2 --data "$data" --model "$m" 2>&1); rc=$?
 check '[ $rc -eq 0 ] && [[ "$out" == *"Epoch 3/3"* ]]' "resume without --epochs: rc $rc: $out"
+check '[[ "$out" != *"note:"* ]]' "resume with another --threads printed a note: $out"
 check 'cmp -s "$m" "$tmp/straight30k.siam"' \
-  "resume without --epochs did not finish the file's 3 epochs byte-identically"
+  "resumed mid-epoch with --threads 2 (stopped with 1), the file's 3 epochs are not byte-identical to the straight run"
 out=$("$bin" train --resume --data "$data" --model "$m" 2>&1); rc=$?
 check '[ $rc -eq 0 ] && [[ "$out" == *"already holds 3 epochs (its run'"'"'s target is 3): nothing to do"* ]]' \
   "resume of a finished run: rc $rc: $out"
@@ -76,6 +87,26 @@ eval "\"\$bin\" $hint --quiet"
 check '[ $? -eq 0 ]' "the quoted hint does not run: $hint"
 "$bin" train "${small[@]}" --epochs 2 --model "$tmp/q-straight.siam" --train-pairs 30000 --quiet
 check 'cmp -s "$m" "$tmp/q-straight.siam"' "the quoted hint did not continue the run exactly"
+check '[[ "$hint" != *"--kernels"* ]] && [[ "$hint" != *"--threads"* ]]' \
+  "the hint of an exact-kernels run names --kernels or --threads: $hint"
+# An openblas run: its hint keeps the kind (OpenBLAS rounds otherwise than
+# the exact kernels). Both runs use the default thread count, on which
+# OpenBLAS's rounding depends.
+m="$tmp/ob.siam"
+ob=(--train-pairs 30000 --seed 5 --data "$data" --epochs 2 --kernels openblas)
+"$bin" train "${ob[@]}" --model "$m" >"$tmp/ob.out" 2>"$tmp/ob.err" &
+pid=$!
+for _ in $(seq 200); do grep -q '^Train on' "$tmp/ob.out" && break; sleep 0.05; done
+sleep 0.2
+kill -INT "$pid"
+wait "$pid"
+hint=$(sed -n 's/.*Continue with: siamese //p' "$tmp/ob.err")
+check '[[ "$hint" == "train --resume --model $m --epochs 2 --kernels openblas --data $data" ]]' \
+  "resume hint of an openblas run: '$hint' ($(cat "$tmp/ob.err"))"
+# shellcheck disable=SC2086
+"$bin" $hint --quiet
+"$bin" train "${ob[@]}" --model "$tmp/ob-straight.siam" --quiet
+check 'cmp -s "$m" "$tmp/ob-straight.siam"' "the openblas hint did not continue the run exactly"
 
 # --- a dead network ------------------------------------------------------------
 out=$("$bin" train --train-pairs 2000 --threads 1 --data "$data" --epochs 2 --lr 10 \
