@@ -27,7 +27,8 @@ small=(--train-pairs 3000 --threads 1 --seed 5 --data "$data")
 m="$tmp/partial.siam"
 "$bin" train "${small[@]}" --epochs 3 --model "$m" --train-pairs 30000 >"$tmp/p.out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q '^Epoch 1/3' "$tmp/p.out" && break; sleep 0.05; done
+# (up to 2 minutes: a sanitizer build on a loaded machine is slow)
+for _ in $(seq 2400); do grep -q '^Epoch 1/3' "$tmp/p.out" && break; sleep 0.05; done
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check '[ $rc -eq 130 ] && grep -q "interrupted at epoch 2, step [1-9][0-9]* of 235; saved" "$tmp/p.out"' \
@@ -76,7 +77,7 @@ m="$tmp/my model's.siam"
 "$bin" train "${small[@]}" --epochs 2 --model "$m" --train-pairs 30000 >"$tmp/q.out" \
   2>"$tmp/q.err" &
 pid=$!
-for _ in $(seq 200); do grep -q '^Train on' "$tmp/q.out" && break; sleep 0.05; done
+for _ in $(seq 2400); do grep -q '^Train on' "$tmp/q.out" && break; sleep 0.05; done
 sleep 0.2
 kill -INT "$pid"
 wait "$pid"
@@ -96,7 +97,7 @@ m="$tmp/ob.siam"
 ob=(--train-pairs 30000 --seed 5 --data "$data" --epochs 2 --kernels openblas)
 "$bin" train "${ob[@]}" --model "$m" >"$tmp/ob.out" 2>"$tmp/ob.err" &
 pid=$!
-for _ in $(seq 200); do grep -q '^Train on' "$tmp/ob.out" && break; sleep 0.05; done
+for _ in $(seq 2400); do grep -q '^Train on' "$tmp/ob.out" && break; sleep 0.05; done
 sleep 0.2
 kill -INT "$pid"
 wait "$pid"
