@@ -119,6 +119,11 @@ int cmd_bench(int argc, char **argv)
     }
 
     sm_err e;
+    kernels_path kp;
+    if (kernels_resolve((kernels_path)kernels, &kp, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
     /* OpenBLAS's own threads busy-wait: never more of them than cores (the
      * floor then runs at the machine's speed, not at its contention). */
     int blas_threads = threads < cli_cpu_count() ? (int)threads : cli_cpu_count();
@@ -143,12 +148,6 @@ int cmd_bench(int argc, char **argv)
                "user?)\n", core, cpu_detect().avx512 ? "AVX-512" : "AVX2",
                getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
 
-    kernels_path kp;
-    if (kernels_resolve((kernels_path)kernels, &kp, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        dataset_free(&ds);
-        return 1;
-    }
     pairs_t tr, te;
     if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);

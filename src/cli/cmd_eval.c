@@ -321,6 +321,13 @@ int cmd_eval(int argc, char **argv)
     }
     if (o.verbose)
         cli_blas_report(stderr);
+    /* A path this CPU cannot run is refused before any data is read. */
+    kernels_path can;
+    sm_err ke;
+    if (o.set_kernels && kernels_resolve((kernels_path)o.kernels, &can, &ke) != 0) {
+        cli_error(cmd, "%s", ke.msg);
+        return 1;
+    }
     /* Pictures are written at the end: check now that they can be. */
     const output_spec outs[] = {{"--heatmap", o.heatmap, 1}, {"--roc", o.roc, 1}};
     int gr = guard_outputs(cmd, outs, 2, o.model, o.data);

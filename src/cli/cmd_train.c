@@ -568,6 +568,13 @@ int cmd_train(int argc, char **argv)
     }
     if (o.verbose)
         cli_blas_report(stderr);
+    /* A path this CPU cannot run is refused before any data is read. */
+    kernels_path can;
+    sm_err ke;
+    if (o.set_kernels && kernels_resolve((kernels_path)o.kernels, &can, &ke) != 0) {
+        cli_error(cmd, "%s", ke.msg);
+        return 1;
+    }
     if (o.set_threads && o.threads > cli_cpu_count() && !o.quiet)
         cli_error(cmd, "note: %ld threads on %d cores: the workers will take turns, which is "
                   "slower, not faster", o.threads, cli_cpu_count());
