@@ -16,4 +16,17 @@
 #define SM_VECTOR
 #endif
 
+/* SM_FMA_CLONES: the same for loops whose every step is an explicit
+ * fmaf(): one build for CPUs with FMA3 (fmaf is then an instruction, and
+ * the loop vectorises without changing any element's sequence), one for
+ * the baseline (fmaf a library call). Same bits either way. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && !defined(__clang__)
+#define SM_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#endif
+#endif
+#ifndef SM_FMA_CLONES
+#define SM_FMA_CLONES
+#endif
+
 #endif

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "blas_kernels.h"
+#include "simd.h"
 
 const char *const kernels_names[KERNELS_COUNT + 1] = {"auto", "avx512", "avx2", "generic",
                                                       "openblas", NULL};
@@ -79,8 +80,11 @@ static void epilogue(float *c, int n, const float *bias, int relu)
 
 /* Row i of C is its own accumulator: c[i][j] = fmaf(A(i,p), B[p][j],
  * c[i][j]) for p in order, walking B by rows (the cache-friendly order;
- * each element still sees p = 0, 1, ... in turn). */
-void gemm_generic(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+ * each element still sees p = 0, 1, ... in turn). Built twice (GCC): for
+ * CPUs with FMA3, where fmaf is one instruction and the loop over j
+ * vectorises (each element still one fused multiply-add per p), and for
+ * the baseline, where fmaf is glibc's exact software routine. */
+SM_FMA_CLONES void gemm_generic(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
                   float *c, int ldc, const float *bias, int relu)
 {
     for (int i = 0; i < m; i++) {
