@@ -91,10 +91,10 @@ check 'cmp -s "$m" "$tmp/q-straight.siam"' "the quoted hint did not continue the
 check '[[ "$hint" != *"--kernels"* ]] && [[ "$hint" != *"--threads"* ]]' \
   "the hint of an exact-kernels run names --kernels or --threads: $hint"
 # An openblas run: its hint keeps the kind (OpenBLAS rounds otherwise than
-# the exact kernels). Both runs use the default thread count, on which
-# OpenBLAS's rounding depends.
+# the exact kernels) and the thread count (on which OpenBLAS's rounding
+# depends, and which the file does not keep).
 m="$tmp/ob.siam"
-ob=(--train-pairs 30000 --seed 5 --data "$data" --epochs 2 --kernels openblas)
+ob=(--train-pairs 30000 --seed 5 --data "$data" --epochs 2 --kernels openblas --threads 2)
 "$bin" train "${ob[@]}" --model "$m" >"$tmp/ob.out" 2>"$tmp/ob.err" &
 pid=$!
 for _ in $(seq 2400); do grep -q '^Train on' "$tmp/ob.out" && break; sleep 0.05; done
@@ -102,12 +102,16 @@ sleep 0.2
 kill -INT "$pid"
 wait "$pid"
 hint=$(sed -n 's/.*Continue with: siamese //p' "$tmp/ob.err")
-check '[[ "$hint" == "train --resume --model $m --epochs 2 --kernels openblas --data $data" ]]' \
+check '[[ "$hint" == "train --resume --model $m --epochs 2 --kernels openblas --threads 2 --data $data" ]]' \
   "resume hint of an openblas run: '$hint' ($(cat "$tmp/ob.err"))"
 # shellcheck disable=SC2086
 "$bin" $hint --quiet
 "$bin" train "${ob[@]}" --model "$tmp/ob-straight.siam" --quiet
 check 'cmp -s "$m" "$tmp/ob-straight.siam"' "the openblas hint did not continue the run exactly"
+# Resumed without --threads, an openblas model says what that costs.
+out=$("$bin" train --resume --epochs 3 --data "$data" --model "$m" 2>&1 >/dev/null)
+check '[[ "$out" == *"note: $m is trained with OpenBLAS, whose results depend on the thread count"* ]]' \
+  "no note when an openblas model is resumed without --threads: $out"
 
 # --- a dead network ------------------------------------------------------------
 out=$("$bin" train --train-pairs 2000 --threads 1 --data "$data" --epochs 2 --lr 10 \

@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "      --dropout X       dropout rate, 0 to 0.99 (default %g)\n"
             "      --seed N          seed of pairs, weights, shuffling, dropout (default %d)\n"
             "  -j, --threads N       worker threads, 1..%d (default: all %d cores); the\n"
-            "                        model file does not depend on it\n"
+            "                        model file does not depend on it (but for openblas)\n"
             "      --kernels K       the matrix products: auto (default: the fastest of\n"
             "                        avx512, avx2, generic this CPU runs; all three give\n"
             "                        the same bits) or openblas (rounds by thread count and\n"
@@ -405,7 +405,8 @@ static void shell_arg(char *buf, size_t n, size_t *k, const char *arg)
 }
 
 /* The command that continues this run exactly: same file, data, history
- * and kind of kernels (the thread count does not matter), every argument
+ * and kind of kernels (and, for OpenBLAS, whose sums depend on it, the
+ * thread count; for the exact kernels it does not matter), every argument
  * shell-quoted so that it can be pasted. */
 static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t *m)
 {
@@ -418,6 +419,9 @@ static void resume_hint(char *buf, size_t n, const train_opts *o, const model_t 
     if (m->cfg.kernels == MODEL_KERNELS_OPENBLAS) {
         shell_arg(buf, n, &k, "--kernels");
         shell_arg(buf, n, &k, "openblas");
+        snprintf(num, sizeof num, "%ld", o->threads);
+        shell_arg(buf, n, &k, "--threads");
+        shell_arg(buf, n, &k, num);
     }
     if (o->data) {
         shell_arg(buf, n, &k, "--data");
@@ -483,6 +487,11 @@ static int open_resume(train_opts *o, model_t *m)
                   kernels_names[o->kernels]);
     }
     m->cfg.kernels = kernels_family(o->kernels);
+    /* OpenBLAS rounds by the thread count, which the file does not keep. */
+    if (m->cfg.kernels == MODEL_KERNELS_OPENBLAS && !o->set_threads && !o->quiet)
+        cli_error(cmd, "note: %s is trained with OpenBLAS, whose results depend on the thread "
+                  "count: this part runs with %ld; to continue the run exactly, pass the "
+                  "--threads its first part used", o->model, o->threads);
     /* Without --epochs the run finishes what the file was asked for. */
     uint32_t target = o->set_epochs ? o->cfg.epochs : m->cfg.epochs;
     /* A run stopped between its last epoch and its threshold: finish it. */
