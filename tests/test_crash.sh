@@ -28,8 +28,10 @@ for i in $(seq 1 8); do
     --epochs 4 --model "$m" --quiet >/dev/null 2>&1 &
   pid=$!
   if [ $((i % 2)) -eq 1 ]; then
-    # Aim: wait until the model write has begun (its temporary file exists).
-    for _ in $(seq 300); do ls "$tmp" | grep -q 'killed.siam.tmp' && break; sleep 0.01; done
+    # Aim: wait until the model write has begun (its temporary file exists;
+    # up to 30 s: the first write comes after loading and a whole epoch,
+    # slow under the sanitizers on a busy machine).
+    for _ in $(seq 3000); do ls "$tmp" | grep -q 'killed.siam.tmp' && break; sleep 0.01; done
   else
     sleep "0.$((RANDOM % 7 + 2))"
   fi
