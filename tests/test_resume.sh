@@ -21,8 +21,10 @@ bin=$1
 small=(--train-pairs 3000 --threads 1 --seed 5 --data "$data")
 
 # --- --resume without --epochs: the file's target -------------------------
-# The run (1 thread) is stopped inside epoch 2 and resumed with 2 threads:
-# the same bytes as the straight 1-thread run (this used to differ).
+# The run (1 thread) is stopped inside an epoch (the second, unless the
+# first outlasts the wait, as under the sanitizers on a busy machine) and
+# resumed with 2 threads: the same bytes as the straight 1-thread run (this
+# used to differ).
 "$bin" train "${small[@]}" --epochs 3 --model "$tmp/straight.siam" --quiet
 m="$tmp/partial.siam"
 "$bin" train "${small[@]}" --epochs 3 --model "$m" --train-pairs 30000 >"$tmp/p.out" 2>&1 &
@@ -31,8 +33,8 @@ pid=$!
 for _ in $(seq 2400); do grep -q '^Epoch 1/3' "$tmp/p.out" && break; sleep 0.05; done
 kill -INT "$pid"
 wait "$pid"; rc=$?
-check '[ $rc -eq 130 ] && grep -q "interrupted at epoch 2, step [1-9][0-9]* of 235; saved" "$tmp/p.out"' \
-  "the run should stop inside epoch 2: rc $rc: $(cat "$tmp/p.out")"
+check '[ $rc -eq 130 ] && grep -qE "interrupted at epoch [12], step [1-9][0-9]* of 235; saved" "$tmp/p.out"' \
+  "the run should stop inside an epoch: rc $rc: $(cat "$tmp/p.out")"
 hint=$(sed -n 's/.*Continue with: siamese //p' "$tmp/p.out")
 check '[[ "$hint" == "train --resume --model $m --epochs 3 --data $data" ]]' \
   "resume hint of an exact-kernels run: '$hint' (no --threads, no --kernels expected)"
