@@ -551,13 +551,13 @@ static int load_for_training(train_opts *o, model_t *m, char *dir, size_t dirlen
  * training pairs), stored in the model for the commands that judge
  * images. */
 static int suggest_threshold(model_t *m, const dataset_t *ds, const pairs_t *tr, int threads,
-                             int kernels, sm_err *e)
+                             kernels_path kernels, sm_err *e)
 {
     float *d = malloc((tr->n + 1) * sizeof *d);
     if (!d)
         return sm_fail(e, "out of memory for %zu distances", tr->n);
     double acc;
-    int rc = distances_for_pairs(d, m, &ds->train, tr, threads, (kernels_path)kernels, NULL, e);
+    int rc = distances_for_pairs(d, m, &ds->train, tr, threads, kernels, NULL, e);
     if (rc == 0)
         rc = best_threshold(d, tr->same, tr->n, &m->threshold, &acc, e);
     free(d);
@@ -769,7 +769,7 @@ trained:
     trainer_free(&t);
     /* The run is complete: store the threshold it suggests. */
     if (rc == 0 && m.epoch == cfg->epochs &&
-        (suggest_threshold(&m, &ds, &tr, (int)o.threads, o.kernels, &e) != 0 ||
+        (suggest_threshold(&m, &ds, &tr, (int)o.threads, (kernels_path)o.kernels, &e) != 0 ||
          model_save(&m, o.model, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         rc = 1;

@@ -120,7 +120,7 @@ static void gemm_openblas(int m, int n, int k, const float *a, int rsa, int csa,
             return;
         }
         cblas_sgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, m, n, k,
-                    1.0f, a, lda, b, k == 1 ? n : ldb, 0.0f, c, ldc);
+                    1.0f, a, lda, b, ldb, 0.0f, c, ldc);
     } else {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
