@@ -68,10 +68,10 @@ double head_pair_loss(uint32_t head, float d, int y, float margin);
 double head_loss_sum(uint32_t head, const float *d, const uint8_t *y, int B, float margin);
 
 /* Backward of the mean loss over `count` pairs: da, db [B, H] =
- * d(loss)/d(a), d(loss)/d(b); dhp [head_param_count] += d(loss)/d(hp)
- * unless dhp is NULL; dd [B] is scratch. Every pair's da, db depend on
- * that pair alone. */
-void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float *db, float *dd,
+ * d(loss)/d(a), d(loss)/d(b); dd [B] is scratch. Every pair's da, db
+ * depend on that pair alone, so the trainer's workers each take their own
+ * pairs; the head's parameter gradient is head_param_grads. */
+void head_backward(uint32_t head, const float *hp, float *da, float *db, float *dd,
                    const float *a, const float *b, const float *d, const float *cache,
                    const uint8_t *y, int B, int H, float margin, int count);
 

@@ -123,10 +123,4 @@ void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, in
 /* Same, layer l's bias gradient. */
 void net_bias_grads(const net_cache *c, float *grads, int l, int R);
 
-/* The whole backward pass on one thread: grads (flat) = d(loss)/d(params)
- * for d(loss)/d(embedding) = dout [R, H] (may be c->g[L-1]). Written,
- * not added. */
-void net_backward(const float *params, float *grads, net_cache *c, const float *dout, int R,
-                  float rate);
-
 #endif

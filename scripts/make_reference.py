@@ -2,11 +2,26 @@
 """make_reference.py - golden reference for tests/test_reference.c.
 
 An independent PyTorch (float32, CPU) implementation of the Siamese model of
-DESIGN.md ("Numerics"): the shared base network 784 -> 128 ReLU -> 128 ReLU
--> 128 ReLU (dropout off), the clamped Euclidean distance, the contrastive
-loss with margin 1, its gradients by autograd, and three Keras-3 RMSprop
-steps written out by hand. It writes tests/data/reference.bin, which the C
+DESIGN.md ("Numerics"): the shared base network 784 -> 128 ReLU -> dropout
+-> 128 ReLU -> dropout -> 128 ReLU, the head's dissimilarity (clamped
+Euclidean by default) and loss (contrastive, margin of the head's scale;
+the learned head's cross-entropy), gradients by autograd, and Keras-3
+RMSprop written out by hand. It writes tests/data/reference.bin, which the C
 test reads and recomputes with the library.
+
+Two computations:
+  - evaluation mode at the initial parameters (no dropout): embeddings,
+    distances, loss (the forward pass embed, eval and inspect use);
+  - three training steps as the library's trainer takes them (train.h):
+    one epoch of the B pairs in batches of TRAIN_BATCH, the pairs shuffled
+    and each step's dropout masks drawn with the library's RNG
+    (xoshiro256** seeded by splitmix64, rng.h) re-implemented here: the
+    model's training stream is rng_seed(TRAIN_SEED, 0); the epoch draws
+    the shuffle's seed, then each step its dropout seed; row r of layer l
+    draws from stream (l << 32) + r of that seed, a unit dropped when its
+    32-bit draw is below rate * 2^32, kept ones scaled by 1 / (1 - rate)
+    (activation.h). The batch rows are the trainer's: the step's left
+    images in rows 0..b-1, the right ones in rows b..2b-1.
 
 Regenerate (needs Debian's python3-torch and python3-numpy, and the
 dataset-fashion-mnist package for the t10k files):
@@ -32,16 +47,19 @@ Fixture format, little-endian:
         u32 name length, name bytes (no NUL), u32 ndim, u32 dims[ndim],
         float32 data [prod(dims)], row-major
 Records (B = 16 pairs, P = 133,504 parameters):
-    x       [2B, 784]  inputs, bytes/255; rows 0..B-1 left, B..2B-1 right
+    x       [2B, 784]  inputs, bytes/255; rows 0..B-1 left, B..2B-1 right;
+                       also the training images (pair k: images k, B+k)
     y       [B]        1.0 same class, 0.0 different
     params0 [P]        w1 [784,128], b1 [128], w2 [128,128], b2 [128],
                        w3 [128,128], b3 [128]  (kernels [in, out], Keras)
-    emb     [2B, 128]  embeddings at params0
-    dist    [B]        pair distances at params0
-    loss    [1]        mean contrastive loss at params0
-    grads   [P]        d(loss)/d(params) at params0, same flat layout
-    params3 [P]        after 3 RMSprop steps on the same batch
+    emb     [2B, 128]  embeddings at params0, evaluation mode
+    dist    [B]        pair distances at params0, evaluation mode
+    loss    [1]        mean loss at params0, evaluation mode
     hyper   [4]        margin, lr, rho, eps
+    train   [3]        TRAIN_SEED, TRAIN_BATCH, dropout rate
+    train_loss   [3]   the epoch's mean pair loss after each step
+    train_grads1 [P]   d(loss)/d(params) of the first step
+    train_params3 [P]  the parameters after the three steps
 """
 
 import gzip
@@ -58,6 +76,11 @@ MARGIN, LR, RHO, EPS = 1.0, 0.001, 0.9, 1e-7
 DIST_EPS = 1e-7  # the clamp inside the square root
 STEPS = 3
 SEED = 1234
+# Training: one epoch of the B = 16 pairs in steps of 6, 6 and 4 pairs (a
+# short last batch, as an epoch's last step may be), dropout on.
+TRAIN_SEED = 7
+TRAIN_BATCH = 6
+DROPOUT = 0.2
 BIAS_LIMIT = 0.05  # small nonzero biases, so bias gradients are exercised
 
 # The batch, as (class, rank) pairs: rank r of class c is the r-th image of
@@ -148,18 +171,23 @@ def head_d(a, bb, hp):
     return z, 1.0 - p, p
 
 
-def forward(params, x, y):
-    """Returns embeddings [2B, H], pre-activations, the head's cache value
-    (Euclidean: the sums of squares), distances [B], loss."""
+def forward(params, x, y, masks=None):
+    """Returns embeddings [2b, H], pre-activations, the head's cache value
+    (Euclidean: the sums of squares), distances [b], loss (the mean over the
+    b pairs). masks[l] [2b, width_l] multiplies layer l's output (dropout:
+    0 or 1 / (1 - rate)) for every layer but the last; None = evaluation."""
     h = x
     pre = []
+    b = x.shape[0] // 2
     for layer in range(len(WIDTHS)):
-        w, b = params[2 * layer], params[2 * layer + 1]
-        z = torch.matmul(h, w) + b  # Keras layout: x [R, in] @ W [in, out]
+        w, bias = params[2 * layer], params[2 * layer + 1]
+        z = torch.matmul(h, w) + bias  # Keras layout: x [R, in] @ W [in, out]
         pre.append(z)
         h = torch.relu(z)
+        if masks is not None and layer < len(WIDTHS) - 1:
+            h = h * masks[layer]
     emb = h
-    a, bb = emb[:B], emb[B:]
+    a, bb = emb[:b], emb[b:]
     sq, d, p = head_d(a, bb, params[2 * len(WIDTHS):])
     if HEAD == "learned":
         per = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
@@ -168,9 +196,9 @@ def forward(params, x, y):
     return emb, pre, sq, d, per.mean()
 
 
-def grads_at(params, x, y):
+def grads_at(params, x, y, masks=None):
     ps = [p.detach().clone().requires_grad_(True) for p in params]
-    emb, pre, sq, d, loss = forward(ps, x, y)
+    emb, pre, sq, d, loss = forward(ps, x, y, masks)
     loss.backward()
     return emb.detach(), pre, sq.detach(), d.detach(), loss.detach(), [p.grad.detach() for p in ps]
 
@@ -179,27 +207,122 @@ def flat(ts):
     return torch.cat([t.reshape(-1) for t in ts]).numpy().astype(np.float32)
 
 
-def run(params_np, x_np, y_np, dtype):
-    """Forward/backward at the initial parameters, then STEPS RMSprop steps
-    (Keras 3: eps inside the root), recomputing the gradient each step."""
-    x = torch.tensor(x_np, dtype=dtype)
-    y = torch.tensor(y_np, dtype=dtype)
+# The library's RNG (src/lib/rng.c): xoshiro256** seeded by splitmix64,
+# written again from its description, on Python integers.
+M64 = (1 << 64) - 1
+
+
+class Rng:
+    def __init__(self, seed, stream):
+        x = (seed ^ (stream * 0xD1B54A32D192ED03)) & M64
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & M64
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+            self.s.append(z ^ (z >> 31))
+
+    def next(self):
+        s = self.s
+        rotl = lambda v, k: ((v << k) | (v >> (64 - k))) & M64
+        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def fill_u32(self, n):
+        """n 32-bit draws: each 64-bit draw gives its low half, then its
+        high half; an odd n uses the last draw's low half only."""
+        out = []
+        while len(out) < n:
+            u = self.next()
+            out.append(u & 0xFFFFFFFF)
+            if len(out) < n:
+                out.append(u >> 32)
+        return out
+
+    def below(self, n):
+        """Lemire's multiply-shift with rejection, as rng_below."""
+        m = (self.next() >> 32) * n
+        lo = m & 0xFFFFFFFF
+        if lo < n:
+            threshold = ((1 << 32) - n) % n
+            while lo < threshold:
+                m = (self.next() >> 32) * n
+                lo = m & 0xFFFFFFFF
+        return m >> 32
+
+    def shuffle(self, a):
+        for i in range(len(a), 1, -1):
+            j = self.below(i)
+            a[i - 1], a[j] = a[j], a[i - 1]
+
+
+def dropout_masks(seed, rows, rate):
+    """The trainer's dropout multipliers for a batch of `rows` rows, one
+    [rows, width_l] array per layer but the last (activation.c): row r of
+    layer l draws from stream (l << 32) + r in blocks of 256 units."""
+    cut = int(float(np.float32(rate)) * 4294967296.0)
+    scale = np.float32(1.0) / (np.float32(1.0) - np.float32(rate))
+    masks = []
+    for layer, width in enumerate(WIDTHS[:-1]):
+        m = np.empty((rows, width), dtype=np.float32)
+        for r in range(rows):
+            g = Rng(seed, (layer << 32) + r)
+            draws = []
+            for j0 in range(0, width, 256):
+                draws += g.fill_u32(min(256, width - j0))
+            m[r] = [0.0 if u < cut else scale for u in draws]
+        masks.append(m)
+    return masks
+
+
+def train(params_np, x_np, y_np, dtype):
+    """STEPS steps of the library's trainer: one epoch of the B pairs
+    (pair k is images k and B+k of x) in batches of TRAIN_BATCH. Returns
+    the epoch's mean loss after each step, the first step's gradient, the
+    parameters after the last step, the smallest |pre-activation| seen and
+    the ReLU and hinge patterns of every step."""
+    n = len(y_np)
+    model_rng = Rng(TRAIN_SEED, 0)
+    order = list(range(n))
+    Rng(model_rng.next(), 0).shuffle(order)  # the epoch's shuffle
     params = [torch.tensor(p, dtype=dtype) for p in params_np]
     v = [torch.zeros_like(p) for p in params]
-    first = None
-    min_pre = float("inf")
-    masks = []  # which ReLUs and hinges are on, at every step
+    losses, grads1, min_pre, patterns = [], None, float("inf"), []
+    hinge = [0, 0, float("inf")]  # negatives inside, outside the margin; closest gap
+    loss_sum = 0.0
     for step in range(STEPS):
-        emb, pre, sq, d, loss, g = grads_at(params, x, y)
+        ids = order[step * TRAIN_BATCH:(step + 1) * TRAIN_BATCH]
+        b = len(ids)
+        drop_seed = model_rng.next()
+        rows = ids + [n + k for k in ids]
+        x = torch.tensor(x_np[rows], dtype=dtype)
+        y = torch.tensor(y_np[ids], dtype=dtype)
+        masks = [torch.tensor(m, dtype=dtype) for m in dropout_masks(drop_seed, 2 * b, DROPOUT)]
+        _, pre, _, d, loss, g = grads_at(params, x, y, masks)
+        loss_sum += float(loss) * b
+        losses.append(loss_sum / (step * TRAIN_BATCH + b))
         min_pre = min(min_pre, min(float(z.detach().abs().min()) for z in pre))
-        masks += [(z > 0).numpy() for z in pre] + [(d < MARGIN).numpy()]
-        if first is None:
-            first = (emb, sq, d, loss, g)
+        patterns += [(z > 0).numpy() for z in pre] + [(d < MARGIN).numpy()]
+        neg = y.numpy() == 0
+        hinge[0] += int(np.sum(neg & (d.numpy() < MARGIN)))
+        hinge[1] += int(np.sum(neg & (d.numpy() >= MARGIN)))
+        if neg.any():
+            hinge[2] = min(hinge[2], float(np.abs(d.numpy()[neg] - MARGIN).min()))
+        if grads1 is None:
+            grads1 = g
         with torch.no_grad():
             for i in range(len(params)):
                 v[i] = RHO * v[i] + (1.0 - RHO) * g[i] * g[i]
                 params[i] = params[i] - LR * g[i] / torch.sqrt(v[i] + EPS)
-    return first, params, min_pre, masks
+    return losses, grads1, params, min_pre, patterns, order, hinge
 
 
 # The C test's measure: largest |a-b| / max(|b|, F * max|b|) over an array,
@@ -266,11 +389,16 @@ def main():
     x_np = images[left + right].reshape(2 * B, IN).astype(np.float32) / np.float32(255.0)
 
     params0 = init_params()
-    (emb, sq, d, loss, g), params3, min_pre, masks = run(params0, x_np, y_np, torch.float32)
-    # The same computation in float64, only to show how far float32 rounding
-    # alone moves each array (a guide for the C test's tolerances).
-    (emb64, _, d64, loss64, g64), params3_64, _, masks64 = run(params0, x_np, y_np, torch.float64)
+    x32 = torch.tensor(x_np)
+    emb, pre0, sq, d, loss = forward([torch.from_numpy(p) for p in params0], x32, torch.tensor(y_np))
+    losses, g, params3, min_pre, masks, order, hinge = train(params0, x_np, y_np, torch.float32)
+    # The same computations in float64, only to show how far float32
+    # rounding alone moves each array (a guide for the C test's tolerances).
+    emb64, _, _, d64, loss64 = forward([torch.from_numpy(p).double() for p in params0],
+                                       x32.double(), torch.tensor(y_np).double())
+    losses64, g64, params3_64, _, masks64, _, _ = train(params0, x_np, y_np, torch.float64)
     same_masks = all(np.array_equal(u, v) for u, v in zip(masks, masks64))
+    min_pre = min(min_pre, min(float(z.abs().min()) for z in pre0))
 
     hyper = np.array([MARGIN, LR, RHO, EPS], dtype=np.float32)
     records = [
@@ -280,9 +408,11 @@ def main():
         ("emb", emb.numpy()),
         ("dist", d.numpy()),
         ("loss", np.array([float(loss)], dtype=np.float32)),
-        ("grads", flat(g)),
-        ("params3", flat(params3)),
         ("hyper", hyper),
+        ("train", np.array([TRAIN_SEED, TRAIN_BATCH, DROPOUT], dtype=np.float32)),
+        ("train_loss", np.array(losses, dtype=np.float32)),
+        ("train_grads1", flat(g)),
+        ("train_params3", flat(params3)),
     ]
     if not default:
         records.append(("arch", np.array([HEADS[HEAD], len(WIDTHS)] + WIDTHS, dtype=np.float32)))
@@ -298,20 +428,26 @@ def main():
     print(f"pairs: B={B}, {int(y_np.sum())} same, {int(neg.sum())} different")
     print(f"  left  t10k indices: {left}")
     print(f"  right t10k indices: {right}")
-    print(f"loss at params0: {float(loss):.7g}")
+    print(f"evaluation mode at params0: loss {float(loss):.7g}")
     print("distances: " + " ".join(f"{v:.4f}" for v in d_np))
     print(f"  min {d_np.min():.6g}  max {d_np.max():.6g}")
     print(f"hinge-active negatives (d < margin {MARGIN}): {active} of {int(neg.sum())}")
     print(f"clamp case (sum of squares < {DIST_EPS}): " + (f"yes, pair(s) {clamp}" if clamp else "NO"))
     print(f"closest negative distance to the margin: {np.abs(d_np[neg] - MARGIN).min():.4g}")
-    print(f"smallest |pre-activation| over the {STEPS} forward passes: {min_pre:.3g}")
-    print(f"grads: max |g| {np.abs(g_flat).max():.4g}, {int(np.count_nonzero(g_flat))} of {g_flat.size} nonzero")
+    print(f"training: seed {TRAIN_SEED}, batch {TRAIN_BATCH}, dropout {DROPOUT}, pair order {order}")
+    print("  mean loss after each step: " + " ".join(f"{v:.7g}" for v in losses))
+    if HEAD != "learned":
+        print(f"  negatives inside / outside the margin over the {STEPS} steps: {hinge[0]} / {hinge[1]},"
+              f" closest to it {hinge[2]:.4g}")
+    print(f"smallest |pre-activation| over the {STEPS + 1} forward passes: {min_pre:.3g}")
+    print(f"grads of step 1: max |g| {np.abs(g_flat).max():.4g}, {int(np.count_nonzero(g_flat))} of {g_flat.size} nonzero")
     print(f"params3 - params0: max |change| {np.abs(flat(params3) - records[2][1]).max():.4g}")
     print(f"ReLU and hinge on/off pattern identical in float32 and float64 at every step: {same_masks}")
     print("float32 vs float64, largest relative difference as the C test measures it")
-    print("(float32 rounding alone; the test allows 1e-5 forward, 1e-4 grads and params3):")
+    print("(float32 rounding alone; the test allows 1e-5 forward and losses, 1e-4 grads and params3):")
     print(f"  emb {rel_diff(emb, emb64):.2g}  dist {rel_diff(d, d64):.2g}  loss {rel_diff([loss], [loss64]):.2g}"
-          f"  grads {rel_diff_layers(g, g64, 0.1):.2g}  params3 {rel_diff_layers(params3, params3_64, 1.0):.2g}")
+          f"  train_loss {rel_diff(losses, losses64):.2g}"
+          f"  grads1 {rel_diff_layers(g, g64, 0.1):.2g}  params3 {rel_diff_layers(params3, params3_64, 1.0):.2g}")
 
     problems = []
     if not clamp:
@@ -322,8 +458,10 @@ def main():
         problems.append("every negative pair has its hinge active (none tests the zero branch)")
     if min_pre < 1e-6 or not same_masks:
         problems.append("a ReLU or hinge is too close to its kink: it may flip between implementations")
-    if HEAD != "learned" and np.abs(d_np[neg] - MARGIN).min() < 1e-4:
+    if HEAD != "learned" and min(np.abs(d_np[neg] - MARGIN).min(), hinge[2]) < 1e-4:
         problems.append("a distance is within 1e-4 of the margin: the hinge may flip")
+    if HEAD != "learned" and (hinge[0] == 0 or hinge[1] == 0):
+        problems.append("the training steps do not see negatives on both sides of the margin")
     if size >= 2 * 1024 * 1024:
         problems.append("fixture is 2 MB or more")
     for p in problems:

@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 
 # The tool: compiler, CMake, zlib, OpenBLAS (CBLAS), stb, the data.
 # The tests: clang + its runtime (libFuzzer), valgrind, python3 (JSON
-# checks), time (scripts/bench.sh).
+# checks, the readers written from the docs), python3-numpy (the NumPy
+# checks of test_design_pairs, test_embed and test_npy, run with
+# /usr/bin/python3: under CI=true a missing tool fails its test), time
+# (scripts/bench.sh).
 packages=(build-essential cmake pkg-config zlib1g-dev libopenblas-dev libstb-dev
-          dataset-fashion-mnist clang libclang-rt-dev valgrind python3 time)
+          dataset-fashion-mnist clang libclang-rt-dev valgrind python3 python3-numpy time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

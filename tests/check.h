@@ -31,6 +31,33 @@ static inline int check_done(const char *name)
     return 0;
 }
 
+/* 1 under CI (CI set and not "false"): there every tool and the data set
+ * the tests use are installed (scripts/setup.sh), so a missing one fails
+ * the test instead of skipping it. */
+static inline int check_in_ci(void)
+{
+    const char *ci = getenv("CI");
+    return ci && *ci && strcmp(ci, "false") != 0;
+}
+
+/* A check that cannot run because `what` is missing: a failure under CI, a
+ * printed SKIP elsewhere. (A CPU without an instruction set is not a
+ * missing tool: those skips stay, printed, everywhere.) */
+#define CHECK_TOOL_MISSING(...)                                                              \
+    do {                                                                                     \
+        if (check_in_ci()) {                                                                 \
+            check_failures++;                                                                \
+            fprintf(stderr, "FAIL %s:%d: missing under CI=true (scripts/setup.sh installs "   \
+                            "it): ", __FILE__, __LINE__);                                    \
+            fprintf(stderr, __VA_ARGS__);                                                    \
+            fputc('\n', stderr);                                                             \
+        } else {                                                                             \
+            printf("SKIP (part): ");                                                         \
+            printf(__VA_ARGS__);                                                             \
+            putchar('\n');                                                                   \
+        }                                                                                    \
+    } while (0)
+
 /* The Fashion-MNIST folder for tests, or exits: 77 (ctest SKIP) outside CI,
  * 1 in CI (CI=true), where a missing dataset must fail. */
 static inline const char *check_data_dir(void)
@@ -45,8 +72,7 @@ static inline const char *check_data_dir(void)
         fclose(f);
         return dir;
     }
-    const char *ci = getenv("CI");
-    if (ci && *ci && strcmp(ci, "false") != 0) {
+    if (check_in_ci()) {
         fprintf(stderr, "FAIL: Fashion-MNIST not found in %s (CI must have the dataset: "
                         "scripts/setup.sh installs dataset-fashion-mnist)\n", dir);
         exit(1);

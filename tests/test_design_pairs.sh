@@ -18,20 +18,24 @@
 #     checked is accepted by both, and the checks the commands make after
 #     loading (fingerprint, step, threshold of a completed run) behave as
 #     documented; the fingerprint computed from its description matches.
-#     With numpy (skipped with a message without it), the document's
-#     embedding and distances reproduce what `show-pairs --model` prints,
-#     for each head.
+#     With numpy, the document's embedding and distances reproduce what
+#     `show-pairs --model` prints, for each head.
 #
 #   usage: bash test_design_pairs.sh PATH/TO/siamese
 #   exit:  0 all passed, 1 a failure, 77 skipped (no python3, or no
-#          Fashion-MNIST outside CI); the standard-library part runs with
-#          the python3 on PATH, the numpy part with /usr/bin/python3 (or
-#          python3) when it has numpy
+#          Fashion-MNIST, outside CI; under CI=true either fails); the
+#          standard-library part runs with the python3 on PATH, the numpy
+#          part with /usr/bin/python3 (or python3) when it has numpy
+#          (without: skipped with a message, a failure under CI=true)
 set -u
 bin=${1:?usage: test_design_pairs.sh PATH/TO/siamese}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 if ! command -v python3 >/dev/null; then
+  if [ "${CI:-}" = true ]; then
+    echo "FAIL: python3 is not installed (needed to run scripts/pairs_from_docs.py; scripts/setup.sh installs it)"
+    exit 1
+  fi
   echo "SKIP: python3 is not installed (needed to run scripts/pairs_from_docs.py)"
   exit 77
 fi
@@ -474,15 +478,10 @@ out=$(python3 "$tmp/reader.py" "$tmp/v1resumed.siam" 2>&1)
 check '[ $rc -eq 0 ] && [ "$(field version "$out")" = 3 ] && [ "$(field epoch "$out")" = 3 ] && [ "$(field fingerprint "$out")" = "$fp" ] && [ "$(field classes "$out")" = 10 ] && [ "$(field kernels "$out")" = 1 ]' \
   "train --resume of a version-1 file (exit $rc: $(cat "$tmp/v1resumed.err")): $out"
 
-# --- 2b. the NumPy part, with a python3 that has numpy ---------------------
-# Debian's python3-numpy is for /usr/bin/python3; another python3 first on
-# PATH (pyenv, a venv) may lack it.
-py=
-for cand in /usr/bin/python3 python3; do
-  if command -v "$cand" >/dev/null && "$cand" -c 'import numpy' 2>/dev/null; then py=$cand; break; fi
-done
+# --- 2b. the NumPy part, with a python3 that has numpy (testlib.sh) --------
+py=$numpy_py
 if [ -z "$py" ]; then
-  echo "SKIP (numpy part of docs/model-format.md): no python3 with numpy (/usr/bin/python3 or python3)"
+  tool_missing "the numpy part of docs/model-format.md: no python3 with numpy (/usr/bin/python3 or python3)"
 else
   {
     cat "$tmp/block1.py" "$tmp/block2.py"
@@ -518,6 +517,7 @@ EOF
     rc=$?
     check '[ $rc -eq 0 ]' \
       "the numpy part of docs/model-format.md does not reproduce show-pairs' distances ($name): $out"
+    echo "numpy part ($py): $out"
   }
   numpy_check euclidean "$model"
   numpy_check cosine "$cos"

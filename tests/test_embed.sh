@@ -28,7 +28,12 @@ export LC_ALL=C
 py=0
 if [ -z "${SIAMESE_TEST_NO_PYTHON:-}" ] && command -v python3 >/dev/null; then py=1; fi
 numpy=0
-if [ $py = 1 ] && python3 -c 'import numpy' 2>/dev/null; then numpy=1; fi
+if [ $py = 1 ] && [ -n "$numpy_py" ]; then numpy=1; fi
+# no_tool MESSAGE: a part that needs python3 (or numpy) cannot run: asked
+# for (SIAMESE_TEST_NO_PYTHON), a printed skip; else a missing tool.
+no_tool() {
+  if [ -n "${SIAMESE_TEST_NO_PYTHON:-}" ]; then echo "SKIP (part, SIAMESE_TEST_NO_PYTHON): $*"; else tool_missing "$*"; fi
+}
 
 # run NAME ARGS...: siamese with stdout in $tmp/NAME.out, stderr in
 # $tmp/NAME.err and the status in $rc; a signal or a crash report fails.
@@ -152,7 +157,7 @@ EOF
   check '[ "$(wc -l <"$tmp/nothr.err")" -eq 1 ] && grep -q "note: .*nothr.siam stores no threshold.*0.5" "$tmp/nothr.err"' \
     "no one-line note for the missing threshold: $(cat "$tmp/nothr.err")"
 else
-  echo "SKIP (part): no python3 to patch a model's threshold to NaN"
+  no_tool "no python3 to patch a model's threshold to NaN"
 fi
 
 # --- embed the pair: .npy and .csv, the same floats
@@ -233,7 +238,7 @@ else
   check 'near "$drows" "$dab" 0.000001' "the CSV rows give distance $drows, compare $dab"
 fi
 if [ $numpy = 1 ]; then
-  out=$(cd "$tmp" && python3 - "$tmp/e.npy" <<'EOF' 2>&1
+  out=$(cd "$tmp" && "$numpy_py" - "$tmp/e.npy" <<'EOF' 2>&1
 import sys, numpy as np
 from npyread import npy_rows
 a = np.load(sys.argv[1])
@@ -243,8 +248,9 @@ print("ok")
 EOF
 )
   check '[ "$out" = ok ]' "numpy.load of embed's .npy: $out"
+  echo "numpy part: numpy.load ($numpy_py) read embed's .npy: $out"
 else
-  echo "SKIP (part): python3 with numpy is not installed; numpy.load not checked"
+  no_tool "no python3 with numpy (/usr/bin/python3 or python3); numpy.load not checked"
 fi
 
 # --- embed a split: --data IDX, 10,000 test rows, index = split index + class

@@ -266,7 +266,7 @@ open(sys.argv[1], 'wb').write(png)
 EOF
   train_refused huge "$d" "$d/train/Dress/zz.png: image of 100000 x 100000 pixels"
 else
-  echo "skipped: the 100,000 x 100,000 PNG case (python3 is missing; it fixes the IHDR's CRC)"
+  tool_missing "the 100,000 x 100,000 PNG case (python3 is missing; it fixes the IHDR's CRC)"
 fi
 
 d=$(case_dir one)
@@ -361,7 +361,7 @@ sys.exit(0 if bytes(px) == gzip.open(sys.argv[2]).read()[16:16 + 784] else 1)
 EOF
   check '[ $? -eq 0 ]' "the first training PNG does not decode to the IDX bytes"
 else
-  echo "skipped: decoding a PNG by hand (python3 is missing; the round trip and the data fingerprint below cover it)"
+  tool_missing "decoding a PNG by hand (python3 is missing; the round trip and the data fingerprint below cover it)"
 fi
 
 # Training from the export = training from the IDX files: the same losses

@@ -1,8 +1,10 @@
 /* test_gradcheck.c - finite-difference checks of every backward pass:
  * dense, ReLU (+dropout's scale), the distance head (also at and below the
- * 1e-7 clamp), the contrastive loss (both labels, both sides of the margin)
- * and the whole network. Each check also guards that the analytic gradient
- * is not trivially zero. Central differences in double around float code,
+ * 1e-7 clamp), the contrastive loss (both labels, both sides of the margin),
+ * every head (head_backward and head_param_grads, the functions training
+ * calls) and the whole network through the trainer's backward pieces
+ * (net_backward_rows, net_weight_grads, net_bias_grads). Each check also
+ * guards that the analytic gradient is not trivially zero. Central differences in double around float code,
  * so tolerances are loose-ish (relative 2e-2 on values ~1). */
 #include <math.h>
 #include <stdlib.h>
@@ -287,8 +289,16 @@ static void check_head(rng_t *r, uint32_t h)
     head_init(h, hp, D, r);
     if (h == HEAD_LEARNED)
         hp[D] = 0.4f;
-    head_forward(h, hp, d, cache, a, b, B, D);
-    head_backward(h, hp, dhp, da, db, dd, a, b, d, cache, y, B, D, margin, B);
+    /* As the trainer calls them: head_forward and head_backward on each
+     * worker's pairs (here two shares, pairs 0..1 and 2..B-1, each with
+     * its cache at pair * HEAD_CACHE), head_param_grads on the whole
+     * batch. */
+    head_forward(h, hp, d, cache, a, b, 2, D);
+    head_forward(h, hp, d + 2, cache + 2 * HEAD_CACHE, a + 2 * D, b + 2 * D, B - 2, D);
+    head_backward(h, hp, da, db, dd, a, b, d, cache, y, 2, D, margin, B);
+    head_backward(h, hp, da + 2 * D, db + 2 * D, dd + 2, a + 2 * D, b + 2 * D, d + 2,
+                  cache + 2 * HEAD_CACHE, y + 2, B - 2, D, margin, B);
+    head_param_grads(h, dhp, a, b, d, y, B, D, B);
     double ga[B * D], gb[B * D], gh[D + 1];
     const float eps = 1e-3f;
     for (int i = 0; i < B * D; i++) {
@@ -334,15 +344,16 @@ static void check_head_subgradients(void)
     float dhp[D + 1] = {0};
     uint8_t same = 1, diff = 0;
     head_forward(HEAD_MANHATTAN, NULL, d, cache, a, b, 1, D);
-    head_backward(HEAD_MANHATTAN, NULL, NULL, da, db, dd, a, b, d, cache, &same, 1, D, 4.0f, 1);
+    head_backward(HEAD_MANHATTAN, NULL, da, db, dd, a, b, d, cache, &same, 1, D, 4.0f, 1);
     CHECK(fabsf(d[0] - 0.3f) < 1e-6f && da[0] == 0.0f && da[2] == 0.0f && da[1] > 0 && da[3] < 0,
           "manhattan at a_j = b_j: d %g, grads %g %g %g %g", d[0], da[0], da[1], da[2], da[3]);
     head_forward(HEAD_LEARNED, hp, d, cache, a, b, 1, D);
-    head_backward(HEAD_LEARNED, hp, dhp, da, db, dd, a, b, d, cache, &same, 1, D, 1.0f, 1);
+    head_backward(HEAD_LEARNED, hp, da, db, dd, a, b, d, cache, &same, 1, D, 1.0f, 1);
+    head_param_grads(HEAD_LEARNED, dhp, a, b, d, &same, 1, D, 1);
     CHECK(da[0] == 0.0f && da[2] == 0.0f && dhp[0] == 0.0f && da[1] != 0.0f,
           "learned at a_j = b_j: %g %g %g", da[0], da[2], dhp[0]);
     head_forward(HEAD_COSINE, NULL, d, cache, zero, b, 1, D);
-    head_backward(HEAD_COSINE, NULL, NULL, da, db, dd, zero, b, d, cache, &diff, 1, D, 0.5f, 1);
+    head_backward(HEAD_COSINE, NULL, da, db, dd, zero, b, d, cache, &diff, 1, D, 0.5f, 1);
     int z = 1;
     for (int j = 0; j < D; j++)
         z &= da[j] == 0.0f && db[j] == 0.0f;
@@ -355,6 +366,28 @@ static void check_head_subgradients(void)
     CHECK(isfinite(head_pair_loss(HEAD_LEARNED, d[0], 0, 1.0f)) &&
               head_pair_loss(HEAD_LEARNED, d[0], 1, 1.0f) < 1e-6,
           "learned at z = 80: d %g", d[0]);
+}
+
+/* The network's backward pass as the trainer's step runs it (train.c):
+ * d(loss)/d(embedding) into g[L-1], every kernel transposed, then phase 1
+ * on each worker's rows (two shares here: rows 0 .. R/2-1 and the rest)
+ * and phase 2 on each worker's kernel rows (two shares) and the biases.
+ * grads (flat) = d(loss)/d(params) for d(loss)/d(embedding) = dout [R, H]. */
+static void train_backward(const float *params, float *grads, net_cache *c, const float *dout,
+                           int R, float rate)
+{
+    net_shape s = c->shape;
+    memcpy(c->g[s.layers - 1], dout, (size_t)R * (size_t)net_out(s) * sizeof(float));
+    for (int l = 1; l < s.layers; l++)
+        net_transpose(c, params, l, 0, net_fan_in(s, l));
+    net_backward_rows(c, 0, R / 2, rate);
+    net_backward_rows(c, R / 2, R - R / 2, rate);
+    for (int l = 0; l < s.layers; l++) {
+        int K = net_fan_in(s, l);
+        net_weight_grads(c, grads, l, R, 0, K / 2);
+        net_weight_grads(c, grads, l, R, K / 2, K);
+        net_bias_grads(c, grads, l, R);
+    }
 }
 
 /* Whole network: L = sum(emb * lw), evaluation mode and a fixed dropout
@@ -385,7 +418,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
     net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL);
     for (int i = 0; i < R * 6; i++)
         dout[i] = lw[i];
-    net_backward(p, g, &c, dout, R, rate);
+    train_backward(p, g, &c, dout, R, rate);
     const float h = 1e-3f;
     for (size_t i = 0; i < n; i++) {
         float keep = p[i];

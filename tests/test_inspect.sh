@@ -79,7 +79,7 @@ assert {t[\"type\"] for t in d[\"types\"]} == {\"good\", \"shirt\", \"pullover\"
 assert all(set(i) >= {\"path\", \"score\", \"nearest\", \"flagged\", \"type\"} for i in d[\"images\"])
 " "$tmp/j.json"' "inspect --json: $(head -c 300 "$tmp/j.json")"
 else
-  echo "SKIP: python3 missing: the JSON check needs it"
+  tool_missing "python3 missing: the JSON check needs it"
 fi
 # k-NN with a k: runs, and differs from the centroid.
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --score knn --k 10 >"$tmp/k.txt"

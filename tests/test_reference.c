@@ -1,10 +1,16 @@
 /* test_reference.c - the library against an independent PyTorch reference.
  *
- * scripts/make_reference.py computes, in PyTorch (float32), the forward
- * pass, loss, gradients and three Keras-3 RMSprop steps of the Siamese model
- * on a fixed batch of real Fashion-MNIST test pairs and writes them to
- * tests/data/reference.bin. This test reads that file, recomputes everything
- * with the library (net, distance, contrastive, rmsprop) and compares.
+ * scripts/make_reference.py computes, in PyTorch (float32), the Siamese
+ * model on a fixed batch of real Fashion-MNIST test pairs: the forward pass
+ * in evaluation mode, and three training steps as the library's trainer
+ * takes them (shuffled pairs, the trainer's dropout masks, the head's loss,
+ * gradients, Keras-3 RMSprop). It writes them to tests/data/reference*.bin.
+ * This test reads that file and recomputes everything through the code
+ * production runs: net_forward and head_forward for the forward pass, and
+ * the trainer itself (train.h: trainer_init, trainer_epoch, its two-phase
+ * step) with 1 and with 3 threads for the training steps. It compares the
+ * losses, the first step's gradient and the parameters after three steps,
+ * and checks that 1 and 3 threads give the same bits.
  *
  *   usage: test_reference tests/data/reference.bin
  *   exit:  0 all match, 1 a mismatch or a bad fixture, 2 usage error
@@ -24,10 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "err.h"
 #include "head.h"
+#include "model.h"
 #include "net.h"
+#include "pairs.h"
 #include "rmsprop.h"
+#include "rng.h"
+#include "train.h"
 
 #define IN 784
 #define MAX_RECORDS 64
@@ -36,9 +47,9 @@
 #define STEPS 3
 
 /* Tolerances on the largest relative difference (see rel_floor below). */
-#define TOL_FORWARD 1e-5 /* emb, dist, loss */
-#define TOL_GRADS 1e-4
-#define TOL_PARAMS 1e-4 /* params after STEPS RMSprop steps */
+#define TOL_FORWARD 1e-5 /* emb, dist, loss, train_loss */
+#define TOL_GRADS 1e-4  /* the first training step's gradient */
+#define TOL_PARAMS 1e-4 /* params after STEPS training steps */
 
 /* How the relative difference is measured:
  *   rel = |got - want| / max(|want|, floor),  floor = F * max|want|
@@ -327,32 +338,69 @@ static int compare_params(const char *what, float *got, float *want, net_shape s
     return fails;
 }
 
-/* Everything one training step needs, allocated once. */
+/* What the progress callback keeps of a training run: the epoch's mean
+ * loss after each step, and the gradient of the first step (the trainer's
+ * own buffer, written in full by its phase 2). */
 typedef struct {
-    int B, H;
-    uint32_t head;
-    size_t n_net;       /* the network's parameters; the head's follow */
-    net_cache c;
-    float *d, *sq, *dd; /* [B]; sq [B * HEAD_CACHE] */
-    float *dout;        /* [R, H] gradient w.r.t. the embeddings */
-    uint8_t *y;         /* [B] */
-    float margin;
-} batch;
+    const trainer_t *tr;
+    size_t P;
+    float loss[STEPS];
+    float *grads1; /* [P] */
+    int calls;
+} progress_log;
 
-/* Eval-mode forward and backward at params: grads [P] is zeroed and then
- * filled; c.a[2], d and sq hold the forward values. Returns the mean loss. */
-static double forward_backward(batch *t, const float *params, float *grads, size_t P)
+static int on_step(void *ctx, size_t step, size_t steps, double mean_loss)
 {
-    int B = t->B, R = 2 * B, H = t->H;
-    net_forward(params, &t->c, 0, R, NULL);
-    const float *emb = net_embedding(&t->c), *hp = params + t->n_net;
-    head_forward(t->head, hp, t->d, t->sq, emb, emb + (size_t)B * H, B, H);
-    double loss = head_loss_sum(t->head, t->d, t->y, B, t->margin) / B;
-    memset(grads, 0, P * sizeof(float));
-    head_backward(t->head, hp, grads + t->n_net, t->dout, t->dout + (size_t)B * H, t->dd, emb,
-                  emb + (size_t)B * H, t->d, t->sq, t->y, B, H, t->margin, B);
-    net_backward(params, grads, &t->c, t->dout, R, 0.0f);
-    return loss;
+    progress_log *g = ctx;
+    (void)steps;
+    if (step >= 1 && step <= STEPS)
+        g->loss[step - 1] = (float)mean_loss;
+    if (step == 1)
+        memcpy(g->grads1, g->tr->grads, g->P * sizeof(float));
+    g->calls++;
+    return 0;
+}
+
+/* Runs one epoch (STEPS steps) of the library's trainer on T threads from
+ * params0, as `siamese train` does. Fills log and params3 [P]. Returns the
+ * number of failures (0 or 1; a message says which). */
+static int train_epoch(const model_t *proto, const split_t *split, const pairs_t *pairs,
+                       uint64_t seed, int T, progress_log *log, float *params3)
+{
+    sm_err e = {{0}};
+    model_t m;
+    trainer_t tr;
+    if (model_init(&m, proto->shape, proto->head, proto->cfg, &e)) {
+        printf("model_init: %s: FAIL\n", e.msg);
+        return 1;
+    }
+    memcpy(m.params, proto->params, m.n_params * sizeof(float));
+    rng_seed(&m.rng, seed, 0); /* the training stream the fixture draws from */
+    if (trainer_init(&tr, &m, split, pairs, T, KERNELS_AUTO, &e)) {
+        printf("trainer_init (%d threads): %s: FAIL\n", T, e.msg);
+        model_free(&m);
+        return 1;
+    }
+    int fail = 0;
+    if (trainer_steps(&tr) != STEPS) {
+        printf("trainer: %zu steps in an epoch, the fixture has %d: FAIL\n", trainer_steps(&tr),
+               STEPS);
+        fail = 1;
+    }
+    log->tr = &tr;
+    log->calls = 0;
+    double mean = 0.0;
+    size_t done = 0;
+    int rc = fail ? -1 : trainer_epoch(&tr, &m, on_step, log, &mean, &done, &e);
+    if (!fail && (rc != 0 || done != STEPS || log->calls != STEPS)) {
+        printf("trainer_epoch (%d threads): returned %d after %zu steps (%d progress calls)%s%s: "
+               "FAIL\n", T, rc, done, log->calls, rc < 0 ? ": " : "", rc < 0 ? e.msg : "");
+        fail = 1;
+    }
+    memcpy(params3, m.params, m.n_params * sizeof(float));
+    trainer_free(&tr);
+    model_free(&m);
+    return fail;
 }
 
 int main(int argc, char **argv)
@@ -394,6 +442,7 @@ int main(int argc, char **argv)
     }
     const int H = net_out(s);
     const size_t P = net_param_count(s) + head_param_count(head, H);
+    const size_t HN = head_param_count(head, H);
 
     /* B comes from y; every other record must agree with it and with P. */
     const record *ry = NULL;
@@ -407,106 +456,150 @@ int main(int argc, char **argv)
         return 1;
     }
     const uint32_t B = ry->dims[0], R = 2 * B, Pu = (uint32_t)P;
-    const record *rx, *rp0, *remb, *rdist, *rloss, *rgrads, *rp3, *rhyp;
+    const record *rx, *rp0, *remb, *rdist, *rloss, *rhyp, *rtrain, *rtloss, *rg1, *rp3;
     if (!(rx = need(&fx, path, "x", 2, (uint32_t[]){R, IN}, &e)) ||
         !(ry = need(&fx, path, "y", 1, (uint32_t[]){B}, &e)) ||
         !(rp0 = need(&fx, path, "params0", 1, &Pu, &e)) ||
         !(remb = need(&fx, path, "emb", 2, (uint32_t[]){R, H}, &e)) ||
         !(rdist = need(&fx, path, "dist", 1, (uint32_t[]){B}, &e)) ||
         !(rloss = need(&fx, path, "loss", 1, (uint32_t[]){1}, &e)) ||
-        !(rgrads = need(&fx, path, "grads", 1, &Pu, &e)) ||
-        !(rp3 = need(&fx, path, "params3", 1, &Pu, &e)) ||
-        !(rhyp = need(&fx, path, "hyper", 1, (uint32_t[]){4}, &e))) {
+        !(rhyp = need(&fx, path, "hyper", 1, (uint32_t[]){4}, &e)) ||
+        !(rtrain = need(&fx, path, "train", 1, (uint32_t[]){3}, &e)) ||
+        !(rtloss = need(&fx, path, "train_loss", 1, (uint32_t[]){STEPS}, &e)) ||
+        !(rg1 = need(&fx, path, "train_grads1", 1, &Pu, &e)) ||
+        !(rp3 = need(&fx, path, "train_params3", 1, &Pu, &e))) {
         fprintf(stderr, "test_reference: %s\n", e.msg);
         fixture_free(&fx);
         return 1;
     }
     const float margin = rhyp->data[0];
     const rmsprop_cfg cfg = {rhyp->data[1], rhyp->data[2], rhyp->data[3]};
+    const float seed_f = rtrain->data[0], batch_f = rtrain->data[1], rate = rtrain->data[2];
     if (!(margin > 0.0f) || !(cfg.lr > 0.0f) || !(cfg.rho > 0.0f && cfg.rho < 1.0f) ||
-        !(cfg.eps > 0.0f)) {
-        fprintf(stderr, "test_reference: %s: hyper = margin %g, lr %g, rho %g, eps %g out of "
-                        "range\n", path, margin, cfg.lr, cfg.rho, cfg.eps);
+        !(cfg.eps > 0.0f) || !(seed_f >= 0.0f && seed_f < 16777216.0f) ||
+        seed_f != floorf(seed_f) || !(batch_f >= 1.0f && batch_f <= (float)B) ||
+        batch_f != floorf(batch_f) || !(rate >= 0.0f && rate < 1.0f)) {
+        fprintf(stderr, "test_reference: %s: hyper = margin %g, lr %g, rho %g, eps %g, train = "
+                        "seed %g, batch %g, dropout %g out of range\n", path, margin, cfg.lr,
+                cfg.rho, cfg.eps, seed_f, batch_f, rate);
         fixture_free(&fx);
         return 1;
     }
 
-    batch t = {.B = (int)B, .H = H, .head = head, .n_net = net_param_count(s), .margin = margin};
-    float *params = malloc(P * sizeof(float)), *grads = malloc(P * sizeof(float));
-    float *v = calloc(P, sizeof(float));
-    t.d = malloc(B * sizeof(float));
-    t.sq = malloc(B * HEAD_CACHE * sizeof(float));
-    t.dd = malloc(B * sizeof(float));
-    t.dout = malloc((size_t)R * H * sizeof(float));
-    t.y = malloc(B);
-    if (!params || !grads || !v || !t.d || !t.sq || !t.dd || !t.dout || !t.y ||
-        net_cache_init(&t.c, s, (int)R, KERNELS_AUTO, 1, &e)) {
+    /* The data as the trainer sees it: 2B images of 28 x 28 bytes (the
+     * fixture's x is bytes / 255), pair k = images k and B + k. */
+    split_t split = {.n = R, .rows = 28, .cols = 28};
+    pairs_t pairs = {.n = B};
+    split.images = malloc((size_t)R * IN);
+    pairs.left = malloc(B * sizeof *pairs.left);
+    pairs.right = malloc(B * sizeof *pairs.right);
+    pairs.same = malloc(B);
+    float *grads_1 = malloc(P * sizeof(float)), *grads_3 = malloc(P * sizeof(float));
+    float *params_1 = malloc(P * sizeof(float)), *params_3 = malloc(P * sizeof(float));
+    float *d = malloc(B * sizeof(float)), *sq = malloc(B * HEAD_CACHE * sizeof(float));
+    net_cache c;
+    if (!split.images || !pairs.left || !pairs.right || !pairs.same || !grads_1 || !grads_3 ||
+        !params_1 || !params_3 || !d || !sq || net_cache_init(&c, s, (int)R, KERNELS_AUTO, 0, &e)) {
         fprintf(stderr, "test_reference: out of memory %s\n", e.msg);
         return 1;
     }
-    int bad_y = 0;
-    for (uint32_t i = 0; i < B; i++) {
-        bad_y |= ry->data[i] != 0.0f && ry->data[i] != 1.0f;
-        t.y[i] = ry->data[i] == 1.0f;
+    int bad_input = 0;
+    for (size_t i = 0; i < (size_t)R * IN; i++) {
+        long v = lrintf(rx->data[i] * 255.0f);
+        split.images[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        bad_input |= (float)split.images[i] / 255.0f != rx->data[i];
     }
-    if (bad_y) {
-        fprintf(stderr, "test_reference: %s: record \"y\" holds a value other than 0 and 1\n",
-                path);
+    for (uint32_t i = 0; i < B; i++) {
+        bad_input |= ry->data[i] != 0.0f && ry->data[i] != 1.0f;
+        pairs.same[i] = ry->data[i] == 1.0f;
+        pairs.left[i] = i;
+        pairs.right[i] = B + i;
+    }
+    if (bad_input) {
+        fprintf(stderr, "test_reference: %s: record \"x\" is not bytes / 255, or \"y\" holds a "
+                        "value other than 0 and 1\n", path);
         return 1;
     }
-    memcpy(t.c.x, rx->data, (size_t)R * IN * sizeof(float));
-    memcpy(params, rp0->data, P * sizeof(float));
     printf("fixture %s: %s head, %d layers (embedding %d), B = %u pairs, %zu parameters, margin "
-           "%g, lr %g, rho %g, eps %g\n", path, head_names[head], s.layers, H, B, P, margin,
-           cfg.lr, cfg.rho, cfg.eps);
+           "%g, lr %g, rho %g, eps %g; training: seed %g, batch %g, dropout %g\n", path,
+           head_names[head], s.layers, H, B, P, margin, cfg.lr, cfg.rho, cfg.eps, seed_f,
+           batch_f, rate);
 
     int fails = 0;
 
-    /* Forward values and gradients at params0. */
-    float loss = (float)forward_backward(&t, params, grads, P);
-    fails += compare("emb", net_embedding(&t.c), remb->data, (size_t)R * H, H, FLOOR_FRACTION,
-                     TOL_FORWARD);
-    fails += compare("dist", t.d, rdist->data, B, 1, FLOOR_FRACTION, TOL_FORWARD);
+    /* Evaluation mode at params0: the forward pass embed, eval and inspect
+     * run. */
+    memcpy(c.x, rx->data, (size_t)R * IN * sizeof(float));
+    net_forward(rp0->data, &c, 0, (int)R, NULL);
+    const float *emb = net_embedding(&c);
+    head_forward(head, rp0->data + net_param_count(s), d, sq, emb, emb + (size_t)B * H, (int)B,
+                 H);
+    float loss = (float)(head_loss_sum(head, d, pairs.same, (int)B, margin) / B);
+    fails += compare("emb", emb, remb->data, (size_t)R * H, H, FLOOR_FRACTION, TOL_FORWARD);
+    fails += compare("dist", d, rdist->data, B, 1, FLOOR_FRACTION, TOL_FORWARD);
     fails += compare("loss", &loss, rloss->data, 1, 1, FLOOR_FRACTION, TOL_FORWARD);
-    fails += compare_params("grads", grads, rgrads->data, s, head_param_count(head, H),
-                            FLOOR_FRACTION, TOL_GRADS);
 
-    /* A gradient that is all zeros would make the steps below vacuous. */
-    size_t nonzero = 0, ref_nonzero = 0;
-    for (size_t i = 0; i < P; i++) {
-        nonzero += grads[i] != 0.0f;
-        ref_nonzero += rgrads->data[i] != 0.0f;
-    }
-    int grads_zero = nonzero == 0 || ref_nonzero == 0;
-    printf("grads nonzero: %zu of %zu (reference %zu): %s\n", nonzero, P, ref_nonzero,
-           grads_zero ? "FAIL" : "PASS");
-    fails += grads_zero;
+    /* STEPS steps of the trainer, on 1 and on 3 threads. */
+    model_t proto = {.shape = s, .head = head, .params = rp0->data};
+    proto.cfg = train_config_default();
+    proto.cfg.lr = cfg.lr;
+    proto.cfg.rho = cfg.rho;
+    proto.cfg.eps = cfg.eps;
+    proto.cfg.margin = margin;
+    proto.cfg.dropout = rate;
+    proto.cfg.batch = (uint32_t)batch_f;
+    proto.cfg.epochs = 1;
+    const int threads[2] = {1, 3};
+    for (int k = 0; k < 2; k++) {
+        int T = threads[k];
+        float *g1 = k ? grads_3 : grads_1, *p3 = k ? params_3 : params_1;
+        progress_log log = {.P = P, .grads1 = g1};
+        memset(g1, 0, P * sizeof(float));
+        printf("-- trainer, %d thread%s\n", T, T == 1 ? "" : "s");
+        if (train_epoch(&proto, &split, &pairs, (uint64_t)seed_f, T, &log, p3)) {
+            fails++;
+            continue;
+        }
+        fails += compare("train_loss", log.loss, rtloss->data, STEPS, 1, FLOOR_FRACTION,
+                         TOL_FORWARD);
+        fails += compare_params("grads1", g1, rg1->data, s, HN, FLOOR_FRACTION, TOL_GRADS);
 
-    /* STEPS RMSprop steps on the same batch, the gradient recomputed at
-     * the current parameters each time. */
-    for (int step = 0; step < STEPS; step++) {
-        forward_backward(&t, params, grads, P);
-        rmsprop_step(params, v, grads, P, cfg);
+        /* A gradient that is all zeros would make the steps vacuous. */
+        size_t nonzero = 0, ref_nonzero = 0, moved = 0;
+        for (size_t i = 0; i < P; i++) {
+            nonzero += g1[i] != 0.0f;
+            ref_nonzero += rg1->data[i] != 0.0f;
+            moved += p3[i] != rp0->data[i];
+        }
+        int zero = nonzero == 0 || ref_nonzero == 0 || (HN && g1[P - 1] == 0.0f);
+        printf("grads1 nonzero: %zu of %zu (reference %zu): %s\n", nonzero, P, ref_nonzero,
+               zero ? "FAIL" : "PASS");
+        fails += zero;
+        printf("params changed by %d steps: %zu of %zu: %s\n", STEPS, moved, P,
+               moved ? "PASS" : "FAIL");
+        fails += moved == 0;
+        fails += compare_params("params3", p3, rp3->data, s, HN, FLOOR_FRACTION_PARAMS,
+                                TOL_PARAMS);
     }
-    size_t moved = 0;
-    for (size_t i = 0; i < P; i++)
-        moved += params[i] != rp0->data[i];
-    printf("params changed by %d steps: %zu of %zu: %s\n", STEPS, moved, P,
-           moved ? "PASS" : "FAIL");
-    fails += moved == 0;
-    fails += compare_params("params3", params, rp3->data, s, head_param_count(head, H),
-                            FLOOR_FRACTION_PARAMS, TOL_PARAMS);
+    /* The trainer splits work by outputs, never inside a sum: on the exact
+     * kernel paths the thread count changes no bit. */
+    int same = memcmp(grads_1, grads_3, P * sizeof(float)) == 0 &&
+               memcmp(params_1, params_3, P * sizeof(float)) == 0;
+    printf("3 threads against 1: grads1 and params3 bit-identical: %s\n", same ? "PASS" : "FAIL");
+    fails += !same;
 
     printf("%s: %d failure%s\n", fails ? "FAIL" : "PASS", fails, fails == 1 ? "" : "s");
-    net_cache_free(&t.c);
-    free(params);
-    free(grads);
-    free(v);
-    free(t.d);
-    free(t.sq);
-    free(t.dd);
-    free(t.dout);
-    free(t.y);
+    net_cache_free(&c);
+    free(split.images);
+    free(pairs.left);
+    free(pairs.right);
+    free(pairs.same);
+    free(grads_1);
+    free(grads_3);
+    free(params_1);
+    free(params_3);
+    free(d);
+    free(sq);
     fixture_free(&fx);
     return fails ? 1 : 0;
 }

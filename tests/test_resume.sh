@@ -138,7 +138,7 @@ assert c and all(k[\"joined_most_with_count\"] >= 1 for k in c)
 assert all(k[\"joined_most_with_count\"] <= k[\"joined\"] for k in d[\"classes\"])
 " "$tmp/j.json"' "eval --json with a non-UTF-8 path: $(head -c 300 "$tmp/j.json") $(cat "$tmp/j.err")"
 else
-  echo "SKIP: python3 missing: the JSON check needs it"
+  tool_missing "python3 missing: the JSON check needs it"
 fi
 
 # --- show-pairs --model --seed ------------------------------------------------

@@ -128,7 +128,7 @@ static float sign0(float x)
     return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f;
 }
 
-void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float *db, float *dd,
+void head_backward(uint32_t head, const float *hp, float *da, float *db, float *dd,
                    const float *a, const float *b, const float *d, const float *cache,
                    const uint8_t *y, int B, int H, float margin, int count)
 {
@@ -168,15 +168,10 @@ void head_backward(uint32_t head, const float *hp, float *dhp, float *da, float 
             float p = 1.0f - d[i], gz = (p - (float)y[i]) * inv;
             (void)c;
             for (int j = 0; j < H; j++) {
-                float diff = ai[j] - bi[j];
-                if (dhp)
-                    dhp[j] += gz * fabsf(diff);
-                float g = gz * hp[j] * sign0(diff);
+                float g = gz * hp[j] * sign0(ai[j] - bi[j]);
                 dai[j] = g;
                 dbi[j] = -g;
             }
-            if (dhp)
-                dhp[H] += gz;
         }
     }
 }

@@ -191,19 +191,3 @@ void net_bias_grads(const net_cache *c, float *grads, int l, int R)
     net_point(&g, grads, c->shape);
     dense_bias_grad(g.b[l], c->g[l], R, c->shape.width[l]);
 }
-
-void net_backward(const float *params, float *grads, net_cache *c, const float *dout, int R,
-                  float rate)
-{
-    net_shape s = c->shape;
-    float *top = c->g[s.layers - 1];
-    if (dout != top)
-        memcpy(top, dout, (size_t)R * (size_t)net_out(s) * sizeof *top);
-    for (int l = 1; l < s.layers; l++)
-        net_transpose(c, params, l, 0, fan_in(s, l));
-    net_backward_rows(c, 0, R, rate);
-    for (int l = 0; l < s.layers; l++) {
-        net_weight_grads(c, grads, l, R, 0, fan_in(s, l));
-        net_bias_grads(c, grads, l, R);
-    }
-}

@@ -111,7 +111,7 @@ static void rows_worker(void *ctx, int i)
     float *top = c->g[m->shape.layers - 1];
     head_forward(m->head, hp, t->dist + lo, t->sq + lo * HEAD_CACHE, emb + lo * H,
                  emb + (B + lo) * H, b, (int)H);
-    head_backward(m->head, hp, NULL, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
+    head_backward(m->head, hp, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
                   emb + (B + lo) * H, t->dist + lo, t->sq + lo * HEAD_CACHE, t->same + lo, b,
                   (int)H, m->cfg.margin, (int)B);
     net_backward_rows(c, (int)lo, b, m->cfg.dropout);
