@@ -17,7 +17,7 @@
 typedef struct {
     float lr, rho, eps; /* RMSprop (Keras 3 form, see rmsprop.h) */
     float margin;       /* contrastive loss margin */
-    float dropout;      /* dropout rate after layers 1 and 2 */
+    float dropout;      /* dropout rate after every layer but the last */
     uint32_t batch;     /* pairs per step */
     uint32_t epochs;    /* epochs the run was asked for */
     uint64_t seed;      /* pairs, subset, init, shuffling, dropout */

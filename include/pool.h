@@ -4,7 +4,10 @@
  * calling thread and the others on the pool's threads, and returns when all
  * have finished. Work is split by the caller by t, so which thread does
  * which part never depends on timing: results are deterministic for a
- * given thread count. One pool per trainer; not reentrant.
+ * given thread count. Each user makes its own pool (the trainer,
+ * embed_images, anomaly scoring, folders_decode, export); one pool_run
+ * at a time per pool, and fn must not call pool_run on it (not
+ * reentrant).
  */
 #ifndef SIAMESE_POOL_H
 #define SIAMESE_POOL_H

@@ -6,7 +6,9 @@
 # plus the test images of the next three classes as defect types (the
 # MVTec AD layout). inspect runs with the learned model and with raw pixels
 # (--model none), each at its default score; the AUROC table goes to
-# OUT/inspect.md, the report and output of class 0 beside it.
+# OUT/inspect.md (keeping its section "Classes the model never saw", which
+# scripts/inspect_unseen.sh writes), the report and output of class 0
+# beside it.
 # usage: scripts/inspect_demo.sh [OUT] [WORK]
 #   OUT  default docs/results; WORK (exported images, model) default
 #   /tmp/siamese-inspect-demo, kept between runs
@@ -32,6 +34,12 @@ mapfile -t classes <"$work/fashion/classes.txt"
 folder() { printf '%s' "${1//\//-}"; } # a class name as its folder name
 
 table="$out/inspect.md"
+keep="$work/never-seen.md" # inspect_unseen.sh's section, kept at the end
+if [ -f "$table" ]; then
+  awk '/^## Classes the model never saw$/ { on = 1 } on' "$table" >"$keep"
+else
+  : >"$keep"
+fi
 {
   echo "# Visual inspection on Fashion-MNIST: learned model against raw pixels"
   echo
@@ -43,6 +51,10 @@ table="$out/inspect.md"
   echo "notebook's model (seed 42, 25 epochs) at its default score, the distance to the"
   echo "references' mean embedding; raw pixels: \`--model none\` at its default, the"
   echo "distance to the nearest reference."
+  echo
+  echo "The model was trained on all ten classes, so every defect type here is a"
+  echo "class it learned to separate. A user's defects are not known in training: for"
+  echo "what to expect, see \"Classes the model never saw\" below."
   echo
   echo "| class (reference) | defect types | AUROC learned | AUROC raw pixels | accuracy learned | accuracy raw |"
   echo "|---|---|---|---|---|---|"
@@ -77,6 +89,9 @@ done
 {
   echo "| **mean** | | **$(awk -v s="$sum_l" 'BEGIN { printf "%.4f", s / 10 }')** | **$(awk -v s="$sum_r" 'BEGIN { printf "%.4f", s / 10 }')** | | |"
 } >>"$table"
+if [ -s "$keep" ]; then
+  { echo; cat "$keep"; } >>"$table"
+fi
 # The first class's full output (summary and the first ranks) for the README.
 head -20 "$work/learned-0.txt" >"$out/inspect-0.txt"
 echo "wrote $table, $out/inspect-report.png, $out/inspect-0.txt"

@@ -1,6 +1,8 @@
-/* cli.h - what the subcommands share: option parsing helpers and the
- * command entry points. The CLI parses and calls; numerics live in the
- * library (include/). Exit status: 0 ok, 1 runtime failure, 2 usage. */
+/* cli.h - what the subcommands share: the command entry points, option
+ * parsing, error lines, finding and loading the data, the CPU count and
+ * the clock. The CLI parses, loads, calls the library (include/) and
+ * prints. Exit status: 0 ok, 1 runtime failure, 2 usage (EXIT_USAGE);
+ * a command stopped by a signal: see the README, "Ctrl-C". */
 #ifndef SIAMESE_CLI_H
 #define SIAMESE_CLI_H
 

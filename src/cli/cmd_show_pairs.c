@@ -39,8 +39,9 @@ static void usage(FILE *out)
             "  -o, --out FILE     PNG to write (default %s; - is standard output, the list\n"
             "                     of pairs then goes to stderr)\n"
             "      --scale N      pixels per image pixel, 1..16 (default %d)\n"
-            "      --data DIR     Fashion-MNIST folder (default: $SIAMESE_DATA,\n"
-            "                     ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)\n"
+            "      --data PATH    the data set: IDX files or image folders (default:\n"
+            "                     $SIAMESE_DATA, ./data/fashion-mnist,\n"
+            "                     /usr/share/datasets/fashion-mnist)\n"
             "  -h, --help         show this help\n",
             MAX_COUNT, DEFAULT_COUNT, SEED_DEFAULT, DEFAULT_OUT, DEFAULT_SCALE);
 }

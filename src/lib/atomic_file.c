@@ -123,8 +123,11 @@ static void random_suffix(char *out, int attempt)
 }
 
 /* Creates TARGET.tmp-XXXXXX and lists it in the registry. The signals
- * that remove temporary files are blocked in this thread meanwhile, so a
- * handler here finds either no file or a listed one. Returns the fd. */
+ * that remove temporary files are blocked in this thread meanwhile, so no
+ * handler runs on this thread between the file's creation and its
+ * listing. Other threads do not block them: a handler running on one of
+ * them in that window does not see the file, which is then left behind
+ * as after a SIGKILL. Returns the fd. */
 static int create_tmp(atomic_file *a, sm_err *e)
 {
     int slot = registry_claim();

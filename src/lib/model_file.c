@@ -411,7 +411,8 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     return 0;
 }
 
-/* The class table of a v2 file: n names of u16 length + bytes. */
+/* The class table of a version 2 or 3 file: n names of u16 length +
+ * bytes. */
 static int read_classes(const char *path, cursor *c, uint32_t n, class_table *t, sm_err *e)
 {
     memset(t, 0, sizeof *t);
