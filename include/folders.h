@@ -23,8 +23,13 @@
 int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err *e);
 
 /* Lists the image files under path (a file, or a folder searched
- * recursively, entries in bytewise order), appending to *paths / *n.
- * Counts skipped non-image files in *skipped. Returns 0 or -1. */
+ * recursively, entries in bytewise order, depth first), appending to
+ * *paths / *n. Links are followed, and every file and folder is taken once
+ * by its device and inode: a folder reached again through another link is
+ * not walked again, and a file reached by several paths (or already in
+ * *paths) is listed once, under the first path in this order. A link to a
+ * folder the walk is inside is an error naming it. Counts skipped
+ * non-image files in *skipped. Returns 0 or -1. */
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e);
 
 /* Decodes paths[0..n) to grey on `threads` threads, each resized to W x H

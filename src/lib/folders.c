@@ -346,23 +346,91 @@ int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err 
     return rc;
 }
 
+/* The files and folders met so far in one listing, by device and inode:
+ * a data set is a set of files, not of the paths to them. Open
+ * addressing, grown at half full. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    int used;
+} node_key;
+
+typedef struct {
+    node_key *v;
+    size_t n, cap;
+} node_set;
+
+static size_t node_hash(dev_t dev, ino_t ino, size_t cap)
+{
+    uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15u) ^ (uint64_t)ino;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 29;
+    return (size_t)h & (cap - 1);
+}
+
+/* Adds (dev, ino). Returns 1 when it was new, 0 when already there, -1
+ * out of memory. */
+static int node_add(node_set *s, dev_t dev, ino_t ino)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        node_key *v = calloc(cap, sizeof *v);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i].used) {
+                size_t k = node_hash(s->v[i].dev, s->v[i].ino, cap);
+                while (v[k].used)
+                    k = (k + 1) & (cap - 1);
+                v[k] = s->v[i];
+            }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t k = node_hash(dev, ino, s->cap);
+    for (; s->v[k].used; k = (k + 1) & (s->cap - 1))
+        if (s->v[k].dev == dev && s->v[k].ino == ino)
+            return 0;
+    s->v[k] = (node_key){dev, ino, 1};
+    s->n++;
+    return 1;
+}
+
 /* The folders being listed, from the top one down: a folder that is its
- * own ancestor (a link to . or ..) would be listed forever. */
+ * own ancestor (a link to . or ..) is refused, as a mistake worth naming. */
 typedef struct ancestry {
     dev_t dev;
     ino_t ino;
     const struct ancestry *up;
 } ancestry;
 
-static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+static int list_images(const char *path, strlist *l, size_t *skipped, node_set *seen,
                        const ancestry *up, sm_err *e);
 
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e)
 {
-    return list_images(path, paths, n, skipped, NULL, e);
+    strlist l = {*paths, *n, *n};
+    node_set seen = {0};
+    int rc = 0;
+    /* The files listed by earlier calls are in the set already. */
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        struct stat st;
+        if (stat(l.v[i], &st) != 0)
+            rc = sm_fail(e, "%s: %s", l.v[i], strerror(errno));
+        else if (node_add(&seen, st.st_dev, st.st_ino) < 0)
+            rc = sm_fail(e, "out of memory");
+    }
+    if (rc == 0)
+        rc = list_images(path, &l, skipped, &seen, NULL, e);
+    free(seen.v);
+    *paths = l.v;
+    *n = l.n;
+    return rc;
 }
 
-static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+static int list_images(const char *path, strlist *l, size_t *skipped, node_set *seen,
                        const ancestry *up, sm_err *e)
 {
     struct stat st;
@@ -373,45 +441,43 @@ static int list_images(const char *path, char ***paths, size_t *n, size_t *skipp
             if (a->dev == st.st_dev && a->ino == st.st_ino)
                 return sm_fail(e, "%s: a link back to a folder it is inside: it would be "
                                "listed forever (remove the link)", path);
-    ancestry here = {st.st_dev, st.st_ino, up};
-    strlist l = {*paths, *n, *n};
-    int rc = 0;
+    /* A file or folder met before (through another link) is listed once,
+     * where the walk met it first. */
+    int fresh = node_add(seen, st.st_dev, st.st_ino);
+    if (fresh < 0)
+        return sm_fail(e, "out of memory");
+    if (!fresh)
+        return 0;
     if (!S_ISDIR(st.st_mode)) {
-        if (strlist_add(&l, path) != 0)
-            rc = sm_fail(e, "out of memory");
-    } else {
-        strlist files, dirs;
-        if (list_dir(path, 0, &files, e) != 0)
-            return -1;
-        if (list_dir(path, 1, &dirs, e) != 0) {
-            strlist_free(&files);
-            return -1;
-        }
-        /* Files and folders in one bytewise order. */
-        size_t i = 0, k = 0;
-        while (rc == 0 && (i < files.n || k < dirs.n)) {
-            int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
-            char p[8400];
-            snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
-            if (file) {
-                if (!image_name_ok(files.v[i]))
-                    (*skipped)++;
-                else if (strlist_add(&l, p) != 0)
-                    rc = sm_fail(e, "out of memory");
-                i++;
-            } else {
-                *paths = l.v;
-                *n = l.n;
-                rc = list_images(p, paths, n, skipped, &here, e);
-                l.v = *paths;
-                l.n = l.cap = *n;
-                k++;
-            }
-        }
-        strlist_free(&files);
-        strlist_free(&dirs);
+        if (strlist_add(l, path) != 0)
+            return sm_fail(e, "out of memory");
+        return 0;
     }
-    *paths = l.v;
-    *n = l.n;
+    ancestry here = {st.st_dev, st.st_ino, up};
+    strlist files, dirs;
+    if (list_dir(path, 0, &files, e) != 0)
+        return -1;
+    if (list_dir(path, 1, &dirs, e) != 0) {
+        strlist_free(&files);
+        return -1;
+    }
+    /* Files and folders in one bytewise order. */
+    int rc = 0;
+    size_t i = 0, k = 0;
+    while (rc == 0 && (i < files.n || k < dirs.n)) {
+        int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
+        if (file && !image_name_ok(files.v[i]))
+            (*skipped)++;
+        else
+            rc = list_images(p, l, skipped, seen, &here, e);
+        if (file)
+            i++;
+        else
+            k++;
+    }
+    strlist_free(&files);
+    strlist_free(&dirs);
     return rc;
 }
