@@ -295,29 +295,33 @@ static const char *gif_check(const unsigned char *b, size_t len)
  * returns NULL. */
 static const char *png_check(const unsigned char *b, size_t len, char *fault, size_t cap)
 {
-    size_t pos = 8;
-    while (pos + 12 <= len) {
-        uint32_t n = be32(b, len, pos);
-        if ((size_t)n > len - pos - 12) {
-            snprintf(fault, cap, "cut short: a chunk is longer than the rest of the file");
-            return fault;
-        }
-        uint32_t want = be32(b, len, pos + 8 + n);
-        uint32_t crc = (uint32_t)crc32(0, b + pos + 4, (uInt)n + 4);
-        if (crc != want) {
-            char type[5];
-            for (int k = 0; k < 4; k++) { /* a damaged type is shown as '?'s */
-                unsigned char c = b[pos + 4 + (size_t)k];
-                type[k] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+    /* Pass 0: every chunk fits (a cut-short file is named as one, whatever
+     * its CRCs); pass 1: every CRC. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = 8;
+        while (pos + 12 <= len) {
+            uint32_t n = be32(b, len, pos);
+            if ((size_t)n > len - pos - 12) {
+                snprintf(fault, cap, "cut short: a chunk is longer than the rest of the file");
+                return fault;
             }
-            type[4] = 0;
-            snprintf(fault, cap, "damaged: the CRC of its %s chunk at byte %zu is %08x, its "
-                     "bytes give %08x", type, pos, want, crc);
-            return fault;
+            uint32_t want = be32(b, len, pos + 8 + n);
+            uint32_t crc = pass ? (uint32_t)crc32(0, b + pos + 4, (uInt)n + 4) : want;
+            if (crc != want) {
+                char type[5];
+                for (int k = 0; k < 4; k++) { /* a damaged type is shown as '?'s */
+                    unsigned char c = b[pos + 4 + (size_t)k];
+                    type[k] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+                }
+                type[4] = 0;
+                snprintf(fault, cap, "damaged: the CRC of its %s chunk at byte %zu is %08x, its "
+                         "bytes give %08x", type, pos, want, crc);
+                return fault;
+            }
+            if (memcmp(b + pos + 4, "IEND", 4) == 0)
+                break;
+            pos += 12 + (size_t)n;
         }
-        if (memcmp(b + pos + 4, "IEND", 4) == 0)
-            return NULL;
-        pos += 12 + (size_t)n;
     }
     return NULL; /* what is left, stb_image judges */
 }
