@@ -192,6 +192,14 @@ refused hidden 1 "'.c9'"
 check '[ ! -e "$tmp/clash" ] && [ ! -e "$tmp/hidden" ] && [ -z "$(ls -d "$tmp"/*.tmp-* 2>/dev/null)" ]' \
   "a refused export left files: $(ls -d "$tmp"/clash* "$tmp"/hidden* "$tmp"/*.tmp-* 2>/dev/null)"
 
+# IDX labels are one byte: a classes.txt of 257 names is refused, naming
+# the limit.
+mkdir "$tmp/many-idx"
+cp "$tmp/small-idx"/*ubyte "$tmp/many-idx/"
+seq 0 256 | sed 's/^/c/' >"$tmp/many-idx/classes.txt"
+run many export --data "$tmp/many-idx" --out "$tmp/many"
+refused many 1 "$tmp/many-idx/classes.txt: 257 class names, but IDX labels are one byte: at most 256 classes from IDX files"
+
 # ---------------------------------------------------------------- bad image folders
 # case_dir NAME: a fresh copy of the small export to damage.
 case_dir() {
