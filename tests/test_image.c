@@ -160,6 +160,15 @@ static void test_corpus(void)
     free(b);
     refused(tpath("ihdr.png"), ": a damaged PNG file: the CRC of its IHDR chunk at byte 8 is ");
     refused(tpath("iend.png"), ": a damaged PNG file: the CRC of its IEND chunk at byte ");
+    /* Not a format read: text, an ASCII PGM (P2), a GIF of another
+     * version. */
+    write_file(tpath("text.png"), "hello, world\n", 13);
+    refused(tpath("text.png"), ": not an image: expected PNG, JPEG, BMP, GIF, PGM/PPM or TGA "
+                               "data, found bytes 68 65 6c 6c...");
+    write_file(tpath("ascii.pgm"), "P2\n2 1\n255\n0 255\n", 17);
+    refused(tpath("ascii.pgm"), ": not an image: expected PNG");
+    write_file(tpath("gif.gif"), "GIF88a\1\0\1\0\0\0\0;", 14);
+    refused(tpath("gif.gif"), ": a damaged GIF file: its header cannot be read");
 }
 
 /* Writes a P5 (ch 1) or P6 (ch 3) file of samples v[n * ch]. */

@@ -477,12 +477,14 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
         return pnm_decode(buf, len, path, &hi, out, e);
     int w, h, ch;
     const char *fmt = format_name(buf, len);
-    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &ch)) {
-        /* stb_image tries every format in turn: its reason is the last
-         * format's, so it is given only when the signature said nothing. */
+    /* Only what check_bytes identified reaches stb_image, which would
+     * otherwise try every format it knows. */
+    if (!hi.format || !stbi_info_from_memory(buf, (int)len, &w, &h, &ch)) {
+        /* stb_image's reason is its last format's, so it is not given. */
         if (fmt)
             return sm_fail(e, "%s: a damaged %s file: its header cannot be read", path, fmt);
-        return sm_fail(e, "%s: not an image: expected " FORMATS_READ " data, found bytes %02x %02x %02x %02x...", path, buf[0], len > 1 ? buf[1] : 0,
+        return sm_fail(e, "%s: not an image: expected " FORMATS_READ " data, found bytes %02x "
+                       "%02x %02x %02x...", path, buf[0], len > 1 ? buf[1] : 0,
                        len > 2 ? buf[2] : 0, len > 3 ? buf[3] : 0);
     }
     if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
