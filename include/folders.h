@@ -8,7 +8,9 @@
  * have the same class folders. Hidden entries (a leading '.') are ignored.
  * Images: the files of each class folder in bytewise order of their names;
  * files that are not images by extension (image_name_ok) and subfolders are
- * skipped and counted. Decoding runs on o->threads threads; every image
+ * skipped and counted. Files are taken by device and inode: one reached
+ * again through a link in the same class folder is listed once (under its
+ * first path), one in two classes or both splits is an error. Decoding runs on o->threads threads; every image
  * must have the size of the first one, unless o->width/height resize them.
  * The split lists images class by class.
  */

@@ -317,6 +317,24 @@ check 'grep -qF "note: skipped 2 files that are not images by name" "$tmp/skippe
   "skipped files: expected one note counting 2, found: $(cat "$tmp/skipped.err")"
 check 'cmp -s "$tmp/m-skipped.siam" "$tmp/m-clean.siam"' "skipped files changed the model"
 
+# A data set is a set of files: an image reached again through a link in
+# its own class folder is taken once (the same model as without the link);
+# one file in two classes, or in both splits, is refused naming both paths.
+d=$(case_dir dup)
+first=$(ls "$d/train/Bag" | head -1)
+ln -s "$first" "$d/train/Bag/zz-again.png"
+ln "$d/train/Bag/$first" "$d/train/Bag/zz-hard.png"
+train_ok dup "$d"
+check 'cmp -s "$tmp/m-dup.siam" "$tmp/m-clean.siam"' "an image linked twice in its class changed the model"
+d=$(case_dir dup-class)
+first=$(ls "$d/train/Coat" | head -1) # Coat is class 4, Bag 8: Coat's files come first
+ln -s "../Coat/$first" "$d/train/Bag/zz.png"
+train_refused dup-class "$d" "$d/train/Bag/zz.png: the same file as $d/train/Coat/$first (through a link): a file can be in one class of one split only"
+d=$(case_dir dup-split)
+first=$(ls "$d/train/Bag" | head -1)
+ln -s "$d/train/Bag/$first" "$d/test/Bag/zz.png"
+train_refused dup-split "$d" "$d/test/Bag/zz.png: the same file as $d/train/Bag/$first"
+
 # ---------------------------------------------------------------- Fashion-MNIST
 start=$SECONDS
 run fm-export export --data "$data" --out "$tmp/fm" --threads 2
