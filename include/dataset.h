@@ -5,9 +5,10 @@
  *  - IDX files, MNIST-style names, gzipped (*.gz) or not:
  *      train-images-idx3-ubyte  train-labels-idx1-ubyte
  *      t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte
- *    any image size, labels 0..C-1; class names from a classes.txt beside
- *    them, else Fashion-MNIST's when the label files are Fashion-MNIST's,
- *    else "0".."C-1".
+ *    any image size, labels 0..C-1 (one byte each: at most IDX_MAX_CLASSES
+ *    classes); class names from a classes.txt beside them, else
+ *    Fashion-MNIST's when the label files are Fashion-MNIST's, else
+ *    "0".."C-1".
  *  - Image folders: PATH/train/<class>/<image> and PATH/test/<class>/<image>
  *    (folders.h).
  * Checks, whatever the source: CLASSES_MIN..CLASSES_MAX classes, every
@@ -22,6 +23,10 @@
 
 #include "classes.h"
 #include "err.h"
+
+/* IDX labels are one byte (0..255): the most classes IDX files can hold.
+ * A classes.txt with more names beside them is refused. */
+#define IDX_MAX_CLASSES 256
 
 typedef struct {
     size_t n;           /* number of images */

@@ -8,7 +8,9 @@
  * have the same class folders. Hidden entries (a leading '.') are ignored.
  * Images: the files of each class folder in bytewise order of their names;
  * files that are not images by extension (image_name_ok) and subfolders are
- * skipped and counted. Decoding runs on o->threads threads; every image
+ * skipped and counted. Files are taken by device and inode: one reached
+ * again through a link in the same class folder is listed once (under its
+ * first path), one in two classes or both splits is an error. Decoding runs on o->threads threads; every image
  * must have the size of the first one, unless o->width/height resize them.
  * The split lists images class by class.
  */
@@ -23,8 +25,13 @@
 int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err *e);
 
 /* Lists the image files under path (a file, or a folder searched
- * recursively, entries in bytewise order), appending to *paths / *n.
- * Counts skipped non-image files in *skipped. Returns 0 or -1. */
+ * recursively, entries in bytewise order, depth first), appending to
+ * *paths / *n. Links are followed, and every file and folder is taken once
+ * by its device and inode: a folder reached again through another link is
+ * not walked again, and a file reached by several paths (or already in
+ * *paths) is listed once, under the first path in this order. A link to a
+ * folder the walk is inside is an error naming it. Counts skipped
+ * non-image files in *skipped. Returns 0 or -1. */
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e);
 
 /* Decodes paths[0..n) to grey on `threads` threads, each resized to W x H

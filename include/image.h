@@ -1,7 +1,11 @@
 /* image.h - one image file in, grey bytes out; grey bytes out as PNG.
  *
- * Decoding is stb_image's (libstb-dev): PNG, JPEG, BMP, PGM/PPM, TGA, GIF
- * (first frame). Colour becomes grey with the ITU-R BT.601 luma weights in
+ * Formats read, known by their content (not the name): PNG, JPEG, BMP,
+ * TGA, GIF (first frame), decoded by stb_image (libstb-dev) after checks
+ * of their own (every PNG chunk's CRC, cut-short files, sizes), and binary
+ * PGM/PPM (P5/P6), decoded here: a sample v of maxval M becomes
+ * round(v * 255 / M) = (255 v + M / 2) / M in integers. PSD, HDR and
+ * Softimage PIC, which stb_image also decodes, are refused by name. Colour becomes grey with the ITU-R BT.601 luma weights in
  * integers, Y = (299 R + 587 G + 114 B + 500) / 1000; alpha is ignored; a
  * grey+alpha image keeps its grey. Resizing (--size) is stb_image_resize's
  * box filter: area averaging when shrinking, with clamped edges.
@@ -31,7 +35,7 @@ typedef struct {
     uint8_t *px; /* [h, w] grey, row-major */
 } grey_image;
 
-/* 1 when name ends in an extension stb_image decodes (.png .jpg .jpeg .bmp
+/* 1 when name ends in an image extension (.png .jpg .jpeg .bmp
  * .pgm .ppm .pnm .tga .gif, any case). */
 int image_name_ok(const char *name);
 

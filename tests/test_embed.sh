@@ -303,6 +303,24 @@ if [ $py = 1 ]; then
     "Python's csv module reads other names from the index"
 fi
 
+# A folder is walked once and a file listed once (device and inode): 20
+# folders each linking twice to the next (2^19 paths to the last image)
+# give 20 rows, fast, each under the first path met (bytewise, depth
+# first: through x, never y); a symbolic link to an image already listed
+# adds no row.
+mkdir "$tmp/chain"
+for i in $(seq 0 19); do mkdir "$tmp/chain/L$i" && cp "$tmp/a.pgm" "$tmp/chain/L$i/img.pgm"; done
+for i in $(seq 0 18); do ln -s "../L$((i + 1))" "$tmp/chain/L$i/x" && ln -s "../L$((i + 1))" "$tmp/chain/L$i/y"; done
+ln -s img.pgm "$tmp/chain/L0/other.pgm"
+start=$SECONDS
+timeout 60 "$bin" embed --model "$model" --out "$tmp/chain.csv" "$tmp/chain/L0" "$tmp/chain/L3/y/img.pgm" \
+  >"$tmp/chain.out" 2>"$tmp/chain.err"
+rc=$?
+want=$(p=$tmp/chain/L0; for i in $(seq 0 19); do echo "$i,$p/img.pgm,"; p=$p/x; done)
+check '[ $rc -eq 0 ] && [ "$(tail -n +2 "$tmp/chain.index.csv")" = "$want" ]' \
+  "20 levels of double links: exit $rc in $((SECONDS - start)) s, $(($(wc -l <"$tmp/chain.index.csv" 2>/dev/null || echo 1) - 1)) rows: $(head -c 300 "$tmp/chain.err")"
+check '[ $((SECONDS - start)) -lt 20 ]' "20 levels of double links took $((SECONDS - start)) s"
+
 # An image-folder data set: the class column is the class folder's name.
 for s in train test; do
   for c in coat shoe; do

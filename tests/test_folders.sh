@@ -192,6 +192,14 @@ refused hidden 1 "'.c9'"
 check '[ ! -e "$tmp/clash" ] && [ ! -e "$tmp/hidden" ] && [ -z "$(ls -d "$tmp"/*.tmp-* 2>/dev/null)" ]' \
   "a refused export left files: $(ls -d "$tmp"/clash* "$tmp"/hidden* "$tmp"/*.tmp-* 2>/dev/null)"
 
+# IDX labels are one byte: a classes.txt of 257 names is refused, naming
+# the limit.
+mkdir "$tmp/many-idx"
+cp "$tmp/small-idx"/*ubyte "$tmp/many-idx/"
+seq 0 256 | sed 's/^/c/' >"$tmp/many-idx/classes.txt"
+run many export --data "$tmp/many-idx" --out "$tmp/many"
+refused many 1 "$tmp/many-idx/classes.txt: 257 class names, but IDX labels are one byte: at most 256 classes from IDX files"
+
 # ---------------------------------------------------------------- bad image folders
 # case_dir NAME: a fresh copy of the small export to damage.
 case_dir() {
@@ -308,6 +316,24 @@ train_ok skipped "$d"
 check 'grep -qF "note: skipped 2 files that are not images by name" "$tmp/skipped.err" && [ "$(wc -l <"$tmp/skipped.err")" -eq 1 ]' \
   "skipped files: expected one note counting 2, found: $(cat "$tmp/skipped.err")"
 check 'cmp -s "$tmp/m-skipped.siam" "$tmp/m-clean.siam"' "skipped files changed the model"
+
+# A data set is a set of files: an image reached again through a link in
+# its own class folder is taken once (the same model as without the link);
+# one file in two classes, or in both splits, is refused naming both paths.
+d=$(case_dir dup)
+first=$(ls "$d/train/Bag" | head -1)
+ln -s "$first" "$d/train/Bag/zz-again.png"
+ln "$d/train/Bag/$first" "$d/train/Bag/zz-hard.png"
+train_ok dup "$d"
+check 'cmp -s "$tmp/m-dup.siam" "$tmp/m-clean.siam"' "an image linked twice in its class changed the model"
+d=$(case_dir dup-class)
+first=$(ls "$d/train/Coat" | head -1) # Coat is class 4, Bag 8: Coat's files come first
+ln -s "../Coat/$first" "$d/train/Bag/zz.png"
+train_refused dup-class "$d" "$d/train/Bag/zz.png: the same file as $d/train/Coat/$first (through a link): a file can be in one class of one split only"
+d=$(case_dir dup-split)
+first=$(ls "$d/train/Bag" | head -1)
+ln -s "$d/train/Bag/$first" "$d/test/Bag/zz.png"
+train_refused dup-split "$d" "$d/test/Bag/zz.png: the same file as $d/train/Bag/$first"
 
 # ---------------------------------------------------------------- Fashion-MNIST
 start=$SECONDS

@@ -133,8 +133,16 @@ static int idx_classes(const char *dir, dataset_t *ds, sm_err *e)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/classes.txt", dir);
-    if (access(path, F_OK) == 0)
-        return classes_read(&ds->classes, path, e);
+    if (access(path, F_OK) == 0) {
+        if (classes_read(&ds->classes, path, e) != 0)
+            return -1;
+        /* IDX labels are one byte: label 255 is the largest there is. */
+        if (ds->classes.n > IDX_MAX_CLASSES)
+            return sm_fail(e, "%s: %d class names, but IDX labels are one byte: at most %d "
+                           "classes from IDX files (image folders take up to %d)", path,
+                           ds->classes.n, IDX_MAX_CLASSES, CLASSES_MAX);
+        return 0;
+    }
     unsigned max = 0;
     const split_t *sp[2] = {&ds->train, &ds->test};
     for (int k = 0; k < 2; k++)

@@ -168,9 +168,72 @@ static int find_classes(const char *root, class_table *ct, strlist *folders, sm_
     return rc;
 }
 
-/* Appends the image files of one class folder. */
-static int list_class(const char *dir, strlist *paths, int c, uint16_t **labels, size_t *nlab,
-                      size_t *skipped, sm_err *e)
+/* The files and folders met so far in one listing, by device and inode:
+ * a data set is a set of files, not of the paths to them. Open
+ * addressing, grown at half full. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    int used;
+    const char *first; /* data sets: the path it was met by first (owned by the split) */
+    int split, cls;    /* data sets: where it was met first */
+} node_key;
+
+typedef struct {
+    node_key *v;
+    size_t n, cap;
+} node_set;
+
+static size_t node_hash(dev_t dev, ino_t ino, size_t cap)
+{
+    uint64_t h = ((uint64_t)dev * 0x9e3779b97f4a7c15u) ^ (uint64_t)ino;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 29;
+    return (size_t)h & (cap - 1);
+}
+
+/* Adds (dev, ino). Returns 1 when it was new, 0 when already there, -1
+ * out of memory; *hit (when hit is not NULL) is its entry in both cases,
+ * valid until the next node_add. */
+static int node_add(node_set *s, dev_t dev, ino_t ino, node_key **hit)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        node_key *v = calloc(cap, sizeof *v);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i].used) {
+                size_t k = node_hash(s->v[i].dev, s->v[i].ino, cap);
+                while (v[k].used)
+                    k = (k + 1) & (cap - 1);
+                v[k] = s->v[i];
+            }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t k = node_hash(dev, ino, s->cap);
+    for (; s->v[k].used; k = (k + 1) & (s->cap - 1))
+        if (s->v[k].dev == dev && s->v[k].ino == ino) {
+            if (hit)
+                *hit = &s->v[k];
+            return 0;
+        }
+    s->v[k] = (node_key){dev, ino, 1, NULL, 0, 0};
+    s->n++;
+    if (hit)
+        *hit = &s->v[k];
+    return 1;
+}
+
+/* Appends the image files of one class folder (class c of split `split`).
+ * A file met before through another link (by device and inode, in seen)
+ * is taken once: skipped when it was met in the same class of the same
+ * split, refused when elsewhere (one file, two labels or both splits). */
+static int list_class(const char *dir, strlist *paths, int split, int c, uint16_t **labels,
+                      size_t *nlab, size_t *skipped, node_set *seen, sm_err *e)
 {
     strlist files;
     if (list_dir(dir, 0, &files, e) != 0)
@@ -190,6 +253,24 @@ static int list_class(const char *dir, strlist *paths, int c, uint16_t **labels,
         }
         char p[8400 + 256];
         snprintf(p, sizeof p, "%s/%s", dir, files.v[i]);
+        struct stat st;
+        node_key *hit;
+        int fresh;
+        if (stat(p, &st) != 0) {
+            rc = sm_fail(e, "%s: cannot open: %s", p, strerror(errno));
+            break;
+        }
+        if ((fresh = node_add(seen, st.st_dev, st.st_ino, &hit)) < 0) {
+            rc = sm_fail(e, "%s: out of memory listing images", dir);
+            break;
+        }
+        if (!fresh && hit->split == split && hit->cls == c)
+            continue; /* the same image again, through a link: once */
+        if (!fresh) {
+            rc = sm_fail(e, "%s: the same file as %s (through a link): a file can be in one "
+                         "class of one split only", p, hit->first);
+            break;
+        }
         uint16_t *l = realloc(*labels, (*nlab + 1) * sizeof *l);
         if (!l || strlist_add(paths, p) != 0) {
             if (l)
@@ -199,6 +280,9 @@ static int list_class(const char *dir, strlist *paths, int c, uint16_t **labels,
         }
         *labels = l;
         (*labels)[(*nlab)++] = (uint16_t)c;
+        hit->first = paths->v[paths->n - 1];
+        hit->split = split;
+        hit->cls = c;
     }
     strlist_free(&files);
     return rc;
@@ -306,8 +390,9 @@ int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint
     return rc;
 }
 
-static int load_split(const char *root, const char *name, const strlist *folders,
-                      const data_options *o, split_t *s, size_t *skipped, sm_err *e)
+static int load_split(const char *root, const char *name, int split, const strlist *folders,
+                      const data_options *o, split_t *s, size_t *skipped, node_set *seen,
+                      sm_err *e)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->where, sizeof s->where, "%s/%s", root, name);
@@ -316,7 +401,7 @@ static int load_split(const char *root, const char *name, const strlist *folders
     for (size_t c = 0; rc == 0 && c < folders->n; c++) {
         char dir[8400];
         snprintf(dir, sizeof dir, "%s/%s", s->where, folders->v[c]);
-        rc = list_class(dir, &paths, (int)c, &s->labels, &s->n, skipped, e);
+        rc = list_class(dir, &paths, split, (int)c, &s->labels, &s->n, skipped, seen, e);
     }
     if (rc == 0 && paths.n == 0)
         rc = sm_fail(e, "%s: no images in the class folders (PNG, JPEG, BMP, PGM/PPM, TGA or "
@@ -335,9 +420,11 @@ int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err 
     if (find_classes(root, &ds->classes, &folders, e) != 0)
         return -1;
     ds->kind = DATA_FOLDERS;
-    int rc = load_split(root, "train", &folders, o, &ds->train, &ds->skipped, e);
+    node_set seen = {0}; /* every image file of both splits */
+    int rc = load_split(root, "train", 0, &folders, o, &ds->train, &ds->skipped, &seen, e);
     if (rc == 0)
-        rc = load_split(root, "test", &folders, o, &ds->test, &ds->skipped, e);
+        rc = load_split(root, "test", 1, &folders, o, &ds->test, &ds->skipped, &seen, e);
+    free(seen.v);
     if (rc == 0 && (ds->train.rows != ds->test.rows || ds->train.cols != ds->test.cols))
         rc = sm_fail(e, "%s: test images are %zu x %zu but training images are %zu x %zu: sizes "
                      "must agree (or pass --size WxH)", ds->test.where, ds->test.cols,
@@ -347,22 +434,38 @@ int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err 
 }
 
 /* The folders being listed, from the top one down: a folder that is its
- * own ancestor (a link to . or ..) would be listed forever. */
+ * own ancestor (a link to . or ..) is refused, as a mistake worth naming. */
 typedef struct ancestry {
     dev_t dev;
     ino_t ino;
     const struct ancestry *up;
 } ancestry;
 
-static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+static int list_images(const char *path, strlist *l, size_t *skipped, node_set *seen,
                        const ancestry *up, sm_err *e);
 
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e)
 {
-    return list_images(path, paths, n, skipped, NULL, e);
+    strlist l = {*paths, *n, *n};
+    node_set seen = {0};
+    int rc = 0;
+    /* The files listed by earlier calls are in the set already. */
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        struct stat st;
+        if (stat(l.v[i], &st) != 0)
+            rc = sm_fail(e, "%s: %s", l.v[i], strerror(errno));
+        else if (node_add(&seen, st.st_dev, st.st_ino, NULL) < 0)
+            rc = sm_fail(e, "out of memory");
+    }
+    if (rc == 0)
+        rc = list_images(path, &l, skipped, &seen, NULL, e);
+    free(seen.v);
+    *paths = l.v;
+    *n = l.n;
+    return rc;
 }
 
-static int list_images(const char *path, char ***paths, size_t *n, size_t *skipped,
+static int list_images(const char *path, strlist *l, size_t *skipped, node_set *seen,
                        const ancestry *up, sm_err *e)
 {
     struct stat st;
@@ -373,45 +476,43 @@ static int list_images(const char *path, char ***paths, size_t *n, size_t *skipp
             if (a->dev == st.st_dev && a->ino == st.st_ino)
                 return sm_fail(e, "%s: a link back to a folder it is inside: it would be "
                                "listed forever (remove the link)", path);
-    ancestry here = {st.st_dev, st.st_ino, up};
-    strlist l = {*paths, *n, *n};
-    int rc = 0;
+    /* A file or folder met before (through another link) is listed once,
+     * where the walk met it first. */
+    int fresh = node_add(seen, st.st_dev, st.st_ino, NULL);
+    if (fresh < 0)
+        return sm_fail(e, "out of memory");
+    if (!fresh)
+        return 0;
     if (!S_ISDIR(st.st_mode)) {
-        if (strlist_add(&l, path) != 0)
-            rc = sm_fail(e, "out of memory");
-    } else {
-        strlist files, dirs;
-        if (list_dir(path, 0, &files, e) != 0)
-            return -1;
-        if (list_dir(path, 1, &dirs, e) != 0) {
-            strlist_free(&files);
-            return -1;
-        }
-        /* Files and folders in one bytewise order. */
-        size_t i = 0, k = 0;
-        while (rc == 0 && (i < files.n || k < dirs.n)) {
-            int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
-            char p[8400];
-            snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
-            if (file) {
-                if (!image_name_ok(files.v[i]))
-                    (*skipped)++;
-                else if (strlist_add(&l, p) != 0)
-                    rc = sm_fail(e, "out of memory");
-                i++;
-            } else {
-                *paths = l.v;
-                *n = l.n;
-                rc = list_images(p, paths, n, skipped, &here, e);
-                l.v = *paths;
-                l.n = l.cap = *n;
-                k++;
-            }
-        }
-        strlist_free(&files);
-        strlist_free(&dirs);
+        if (strlist_add(l, path) != 0)
+            return sm_fail(e, "out of memory");
+        return 0;
     }
-    *paths = l.v;
-    *n = l.n;
+    ancestry here = {st.st_dev, st.st_ino, up};
+    strlist files, dirs;
+    if (list_dir(path, 0, &files, e) != 0)
+        return -1;
+    if (list_dir(path, 1, &dirs, e) != 0) {
+        strlist_free(&files);
+        return -1;
+    }
+    /* Files and folders in one bytewise order. */
+    int rc = 0;
+    size_t i = 0, k = 0;
+    while (rc == 0 && (i < files.n || k < dirs.n)) {
+        int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
+        if (file && !image_name_ok(files.v[i]))
+            (*skipped)++;
+        else
+            rc = list_images(p, l, skipped, seen, &here, e);
+        if (file)
+            i++;
+        else
+            k++;
+    }
+    strlist_free(&files);
+    strlist_free(&dirs);
     return rc;
 }

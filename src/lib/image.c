@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <zlib.h>
+
 #include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
@@ -75,6 +77,8 @@ typedef struct {
     long long w, h;
     size_t need;
     int packets_end; /* TGA RLE: the packets end before the pixels do */
+    long long maxval; /* PGM/PPM: the largest sample value */
+    size_t data;      /* PGM/PPM: where the samples start */
 } header_info;
 
 static int within_limits(long long w, long long h)
@@ -171,6 +175,8 @@ static int pnm_header(const unsigned char *b, size_t len, header_info *hi)
     }
     hi->w = v[0];
     hi->h = v[1];
+    hi->maxval = v[2];
+    hi->data = pos;
     if (within_limits(hi->w, hi->h) && v[2] <= 65535)
         hi->need = pos + (size_t)(hi->w * hi->h) * (b[1] == '6' ? 3 : 1) * (v[2] > 255 ? 2 : 1);
     return 0;
@@ -279,30 +285,82 @@ static const char *gif_check(const unsigned char *b, size_t len)
     }
 }
 
-/* Every PNG chunk must fit in the file: stb_image 2.27 grows its buffer to
+/* Every PNG chunk must fit in the file (stb_image 2.27 grows its buffer to
  * an IDAT chunk's declared length before it reads the chunk, so a length
- * of 2^31 in a 400-byte file costs 2 GB (found by fuzzing). */
-static const char *png_check(const unsigned char *b, size_t len)
+ * of 2^31 in a 400-byte file costs 2 GB: found by fuzzing), and every
+ * chunk up to IEND must carry the CRC-32 of its type and data: stb_image
+ * skips the CRCs, so a damaged IDAT whose data still inflates would load
+ * as an image with whatever pixels the damage made. Writes what is wrong
+ * ("damaged: ..." or "cut short: ...") into fault and returns it, or
+ * returns NULL. */
+static const char *png_check(const unsigned char *b, size_t len, char *fault, size_t cap)
 {
-    size_t pos = 8;
-    while (pos + 12 <= len) {
-        uint32_t n = be32(b, len, pos);
-        if ((size_t)n > len - pos - 12)
-            return "cut short: a chunk is longer than the rest of the file";
-        if (memcmp(b + pos + 4, "IEND", 4) == 0)
-            return NULL;
-        pos += 12 + (size_t)n;
+    /* Pass 0: every chunk fits (a cut-short file is named as one, whatever
+     * its CRCs); pass 1: every CRC. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = 8;
+        while (pos + 12 <= len) {
+            uint32_t n = be32(b, len, pos);
+            if ((size_t)n > len - pos - 12) {
+                snprintf(fault, cap, "cut short: a chunk is longer than the rest of the file");
+                return fault;
+            }
+            uint32_t want = be32(b, len, pos + 8 + n);
+            uint32_t crc = pass ? (uint32_t)crc32(0, b + pos + 4, (uInt)n + 4) : want;
+            if (crc != want) {
+                char type[5];
+                for (int k = 0; k < 4; k++) { /* a damaged type is shown as '?'s */
+                    unsigned char c = b[pos + 4 + (size_t)k];
+                    type[k] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+                }
+                type[4] = 0;
+                snprintf(fault, cap, "damaged: the CRC of its %s chunk at byte %zu is %08x, its "
+                         "bytes give %08x", type, pos, want, crc);
+                return fault;
+            }
+            if (memcmp(b + pos + 4, "IEND", 4) == 0)
+                break;
+            pos += 12 + (size_t)n;
+        }
     }
     return NULL; /* what is left, stb_image judges */
 }
 
-static int check_bytes(const unsigned char *b, size_t len, const char *path, sm_err *e)
+/* Formats stb_image decodes that the README does not list: refused by
+ * name, whatever the file is called. (stb_image reads them without any
+ * check: a PSD cut to one plane or an HDR cut to a third loads with zeros,
+ * and a 51-byte HDR header claiming 8192 x 8192 costs a gigabyte.) */
+static const char *unread_format(const unsigned char *b, size_t len)
 {
-    header_info hi = {NULL, -1, -1, 0, 0};
-    const char *fault = NULL;
+    if (len >= 4 && memcmp(b, "8BPS", 4) == 0)
+        return "PSD";
+    if ((len >= 11 && memcmp(b, "#?RADIANCE\n", 11) == 0) ||
+        (len >= 7 && memcmp(b, "#?RGBE\n", 7) == 0))
+        return "HDR (Radiance)";
+    if (len >= 4 && memcmp(b, "\x53\x80\xf6\x34", 4) == 0)
+        return "Softimage PIC";
+    return NULL;
+}
+
+/* The formats read, as listed in the README and image.h; anything else is
+ * refused before stb_image sees it. */
+#define FORMATS_READ "PNG, JPEG, BMP, GIF, PGM/PPM or TGA"
+
+/* Identifies the format by its content and checks the bytes; fills *hi.
+ * Returns 0 when stb_image (or pnm_decode) may decode them, else -1 with
+ * e naming the file and the fault. */
+static int check_bytes(const unsigned char *b, size_t len, const char *path, header_info *out,
+                       sm_err *e)
+{
+    header_info hi = {NULL, -1, -1, 0, 0, 0, 0};
+    const char *fault = NULL, *other;
+    char why[160];
+    if ((other = unread_format(b, len)) != NULL)
+        return sm_fail(e, "%s: a %s file: %s files are not read (expected %s data)", path,
+                       other, other, FORMATS_READ);
     if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) {
         hi.format = "PNG";
-        fault = png_check(b, len);
+        fault = png_check(b, len, why, sizeof why);
         if (len >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
             hi.w = be32(b, len, 16);
             hi.h = be32(b, len, 20);
@@ -322,6 +380,11 @@ static int check_bytes(const unsigned char *b, size_t len, const char *path, sm_
         hi.format = "PGM/PPM";
         if (pnm_header(b, len, &hi) != 0)
             fault = "damaged: a number in its header is too large";
+        else if (hi.maxval < 1 || hi.maxval > 65535) {
+            snprintf(why, sizeof why, "damaged: its maxval is %lld, expected 1 to 65535",
+                     hi.maxval);
+            fault = why;
+        }
     } else if (len >= 3 && b[1] <= 1 && ((b[2] & ~8u) >= 1 && (b[2] & ~8u) <= 3)) {
         tga_header(b, len, &hi);
     }
@@ -338,6 +401,47 @@ static int check_bytes(const unsigned char *b, size_t len, const char *path, sm_
     if (hi.need > len)
         return sm_fail(e, "%s: a cut-short %s file: its %lld x %lld pixels need %zu bytes, the "
                        "file has %zu", path, hi.format, hi.w, hi.h, hi.need, len);
+    *out = hi;
+    return 0;
+}
+
+/* PGM/PPM (P5 grey, P6 RGB; binary, one sample in 1 byte when maxval <
+ * 256, else 2 bytes big-endian), decoded here rather than by stb_image,
+ * which ignores maxval (a 12-bit PGM came out nearly black). Each sample
+ * v in 0..maxval becomes round(v * 255 / maxval), in integers
+ * (v * 255 + maxval / 2) / maxval: exact for any maxval, v itself for
+ * maxval 255, and the 8-bit value p again for a sample written as
+ * round(p * maxval / 255). RGB then becomes grey by BT.601, as for the
+ * other formats. A sample above maxval is refused. hi is check_bytes'
+ * (size within the limits, the file long enough). */
+static int pnm_decode(const unsigned char *b, size_t len, const char *path,
+                      const header_info *hi, grey_image *out, sm_err *e)
+{
+    (void)len;
+    size_t n = (size_t)hi->w * (size_t)hi->h, ch = b[1] == '6' ? 3 : 1;
+    size_t bytes = hi->maxval > 255 ? 2 : 1;
+    unsigned maxval = (unsigned)hi->maxval;
+    out->px = malloc(n);
+    if (!out->px)
+        return sm_fail(e, "%s: out of memory for %lld x %lld pixels", path, hi->w, hi->h);
+    const unsigned char *p = b + hi->data;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v8[3];
+        for (size_t c = 0; c < ch; c++, p += bytes) {
+            unsigned v = bytes == 2 ? (unsigned)p[0] << 8 | p[1] : p[0];
+            if (v > maxval) {
+                free(out->px);
+                out->px = NULL;
+                return sm_fail(e, "%s: a damaged PGM/PPM file: sample %u at byte %zu is above "
+                               "its maxval %u", path, v, (size_t)(p - b), maxval);
+            }
+            v8[c] = (v * 255u + maxval / 2) / maxval;
+        }
+        out->px[i] = ch == 1 ? (uint8_t)v8[0]
+                             : (uint8_t)((299u * v8[0] + 587u * v8[1] + 114u * v8[2] + 500u) / 1000u);
+    }
+    out->w = (int)hi->w;
+    out->h = (int)hi->h;
     return 0;
 }
 
@@ -366,17 +470,21 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
         return sm_fail(e, "%s: empty file: expected an image", path);
     if (len > (size_t)0x7fffffff)
         return sm_fail(e, "%s: %zu bytes: too large for an image", path, len);
-    if (check_bytes(buf, len, path, e) != 0)
+    header_info hi = {NULL, -1, -1, 0, 0, 0, 0};
+    if (check_bytes(buf, len, path, &hi, e) != 0)
         return -1;
+    if (hi.format && strcmp(hi.format, "PGM/PPM") == 0)
+        return pnm_decode(buf, len, path, &hi, out, e);
     int w, h, ch;
     const char *fmt = format_name(buf, len);
-    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &ch)) {
-        /* stb_image tries every format in turn: its reason is the last
-         * format's, so it is given only when the signature said nothing. */
+    /* Only what check_bytes identified reaches stb_image, which would
+     * otherwise try every format it knows. */
+    if (!hi.format || !stbi_info_from_memory(buf, (int)len, &w, &h, &ch)) {
+        /* stb_image's reason is its last format's, so it is not given. */
         if (fmt)
             return sm_fail(e, "%s: a damaged %s file: its header cannot be read", path, fmt);
-        return sm_fail(e, "%s: not an image: expected PNG, JPEG, BMP, GIF, PGM/PPM or TGA data, "
-                       "found bytes %02x %02x %02x %02x...", path, buf[0], len > 1 ? buf[1] : 0,
+        return sm_fail(e, "%s: not an image: expected " FORMATS_READ " data, found bytes %02x "
+                       "%02x %02x %02x...", path, buf[0], len > 1 ? buf[1] : 0,
                        len > 2 ? buf[2] : 0, len > 3 ? buf[3] : 0);
     }
     if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||

@@ -12,11 +12,15 @@
  *
  * Seeds (tests/fuzz/corpus/image/): small files in every format the loader
  * takes (PNG grey/RGBA/16-bit/palette/interlaced, JPEG grey and colour,
- * BMP 24-bit and 8-bit, GIF, PGM/PPM, TGA plain and RLE), made with
+ * BMP 24-bit and 8-bit, GIF, PGM/PPM 8-bit and 12-bit, TGA plain and RLE), made with
  * `siamese export`, stb_image_write and a few lines of python3 (zlib and
  * struct), and the inputs that once failed: crash-jpeg-dht-257-codes.jpg
  * (a heap overflow in stb_image, now refused by image.c),
  * timeout-tga-rle-cut-short.tga (39 bytes decoded as 6 million pixels),
+ * the refused-* files (a wrong PNG CRC on IDAT data that still inflates
+ * and on tEXt, PSD and HDR files that stb_image decoded even when named
+ * .png, one cut short, one claiming 8192 x 8192 pixels, PGM samples above
+ * their maxval; tests/test_image.c checks each refusal's words),
  * ubsan-jpeg-bits-run-out.jpg (an oversized shift inside stb_image that
  * cannot be prevented from outside; tests/CMakeLists.txt turns that one
  * check off for this file). See fuzz_idx.c for how the target is built
