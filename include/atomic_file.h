@@ -12,6 +12,8 @@
  *    allowed, its owner). (The checkpoint rule of TensorFlow/Orbax.)
  *  - a symbolic link: followed (each hop, relative links from the link's
  *    folder); the link stays and the file it leads to is replaced as above.
+ *    A link to a device, FIFO or socket (/dev/stdout) is not followed: the
+ *    name is opened as it is.
  *  - a device, FIFO or socket: opened and written directly (no temporary
  *    file, no rename), the way a shell's `>` would.
  *  - "-": standard output.
@@ -69,8 +71,8 @@ void atomic_abort(atomic_file *a);
 /* Checks, before long work, that path can be written: not a folder; a
  * device or FIFO must be writable (it is not opened: a FIFO would wait for
  * a reader); otherwise a file can be created in its folder (one is created
- * and removed). Returns 0 or -1 with e set, the message starting with
- * path. */
+ * and removed: TARGET.probe-XXXXXX, never a name a save uses). Returns 0
+ * or -1 with e set, the message starting with path. */
 int atomic_check_writable(const char *path, sm_err *e);
 
 /* Removes the temporary files of target (a resolved name, see

@@ -239,11 +239,19 @@ int cmd_embed(int argc, char **argv)
     sm_err e;
     /* Both files are written at the end: check now that they can be, and
      * that neither is the model or a data file. */
-    output_spec outs[] = {{"--out", o.out, 0}, {"--out (its index)", index, 0}};
-    int gr = guard_outputs(cmd, outs, 2, o.model, o.data);
+    output_spec outs[] = {{"--out", o.out, 0, 0}, {"--out (its index)", index, 0, 0}};
+    input_file *read = malloc(((size_t)o.n_paths + 1) * sizeof *read);
+    if (!read) {
+        cli_error(cmd, "out of memory");
+        return 1;
+    }
+    for (int i = 0; i < o.n_paths; i++)
+        read[i] = (input_file){"PATH", o.paths[i]};
+    int gr = guard_outputs(cmd, outs, 2, o.model, o.data ? o.data : GUARD_NO_DATA, read,
+                           (size_t)o.n_paths);
+    free(read);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
     model_t m;
     if (model_load(&m, o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define TMP_TAG ".tmp-"
+#define PROBE_TAG ".probe-" /* atomic_check_writable's file: never taken for a save */
 #define TMP_RANDOM 6 /* letters or digits after TMP_TAG */
 
 /* ---- the registry of temporary files being written ----------------------
@@ -74,6 +75,12 @@ int atomic_resolve(const char *path, char *out, size_t n, sm_err *e)
     char cur[ATOMIC_PATH_MAX], link[ATOMIC_PATH_MAX];
     if (copy_name(cur, sizeof cur, path, path, e) != 0)
         return -1;
+    /* A name leading to a FIFO, device or socket is written into by that
+     * name (the kernel follows its links): /dev/stdout's last link names a
+     * pipe as "pipe:[N]", which is no path. */
+    struct stat sst;
+    if (stat(cur, &sst) == 0 && !S_ISREG(sst.st_mode) && !S_ISDIR(sst.st_mode))
+        return copy_name(out, n, cur, path, e);
     for (int hop = 0;; hop++) {
         struct stat st;
         if (lstat(cur, &st) != 0) {
@@ -125,7 +132,7 @@ static void random_suffix(char *out, int attempt)
 /* Creates TARGET.tmp-XXXXXX and lists it in the registry. The signals
  * that remove temporary files are blocked in this thread meanwhile, so a
  * handler here finds either no file or a listed one. Returns the fd. */
-static int create_tmp(atomic_file *a, sm_err *e)
+static int create_tmp(atomic_file *a, const char *tag, sm_err *e)
 {
     int slot = registry_claim();
     if (slot < 0)
@@ -140,7 +147,7 @@ static int create_tmp(atomic_file *a, sm_err *e)
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         char suffix[TMP_RANDOM + 1];
         random_suffix(suffix, attempt);
-        snprintf(a->tmp, sizeof a->tmp, "%s" TMP_TAG "%s", a->target, suffix);
+        snprintf(a->tmp, sizeof a->tmp, "%s%s%s", a->target, tag, suffix);
         fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         err = errno;
         if (fd < 0 && err != EEXIST)
@@ -172,7 +179,7 @@ static void keep_owner_and_mode(int fd, const struct stat *old)
     }
 }
 
-int atomic_open(atomic_file *a, const char *path, sm_err *e)
+static int open_tagged(atomic_file *a, const char *path, const char *tag, sm_err *e)
 {
     memset(a, 0, sizeof *a);
     a->slot = -1;
@@ -204,7 +211,7 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e)
             return sm_fail(e, "%s: cannot open for writing: %s", path, strerror(errno));
     } else {
         a->mode = ATOMIC_REPLACE;
-        fd = create_tmp(a, e);
+        fd = create_tmp(a, tag, e);
         if (fd < 0)
             return -1;
         if (exists)
@@ -218,6 +225,11 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e)
         return sm_fail(e, "%s: cannot open: %s", path, strerror(err));
     }
     return 0;
+}
+
+int atomic_open(atomic_file *a, const char *path, sm_err *e)
+{
+    return open_tagged(a, path, TMP_TAG, e);
 }
 
 void atomic_write(atomic_file *a, const void *data, size_t n)
@@ -362,7 +374,7 @@ int atomic_check_writable(const char *path, sm_err *e)
         return sm_fail(e, "%s: %s", path, strerror(errno));
     }
     atomic_file a;
-    if (atomic_open(&a, path, e) != 0)
+    if (open_tagged(&a, path, PROBE_TAG, e) != 0)
         return -1;
     atomic_abort(&a);
     return 0;
