@@ -64,6 +64,14 @@ void atomic_write(atomic_file *a, const void *data, size_t n);
  * removed (the old target is left intact). */
 int atomic_commit(atomic_file *a, sm_err *e);
 
+/* atomic_commit in two steps, for files that must change together (embed's
+ * .npy and its index): atomic_finish flushes, syncs and closes, keeping
+ * the temporary file (on failure it is removed, the target untouched);
+ * atomic_publish then renames it over the target (nothing for a direct
+ * write or standard output). Each returns 0 or -1 with e set. */
+int atomic_finish(atomic_file *a, sm_err *e);
+int atomic_publish(atomic_file *a, sm_err *e);
+
 /* Gives up: closes and removes the temporary file (a direct write cannot
  * be taken back; standard output is left open). */
 void atomic_abort(atomic_file *a);

@@ -308,7 +308,7 @@ static int sync_unsupported(int err)
            err == ENOTTY || err == ESPIPE;
 }
 
-int atomic_commit(atomic_file *a, sm_err *e)
+int atomic_finish(atomic_file *a, sm_err *e)
 {
     test_delay();
     if (a->mode == ATOMIC_STDOUT) {
@@ -338,7 +338,12 @@ int atomic_commit(atomic_file *a, sm_err *e)
         return sm_fail(e, "%s: write failed: %s (the previous file, if any, is unchanged)",
                        a->path, strerror(err));
     }
-    if (a->mode == ATOMIC_DIRECT)
+    return 0;
+}
+
+int atomic_publish(atomic_file *a, sm_err *e)
+{
+    if (a->mode != ATOMIC_REPLACE)
         return 0;
     if (rename(a->tmp, a->target) != 0) {
         int err = errno;
@@ -350,6 +355,13 @@ int atomic_commit(atomic_file *a, sm_err *e)
     a->slot = -1;
     sync_dir(a->target);
     return 0;
+}
+
+int atomic_commit(atomic_file *a, sm_err *e)
+{
+    if (atomic_finish(a, e) != 0)
+        return -1;
+    return atomic_publish(a, e);
 }
 
 int atomic_check_writable(const char *path, sm_err *e)

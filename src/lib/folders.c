@@ -372,6 +372,9 @@ int folders_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
         return sm_fail(e, "out of memory listing %s", path);
     size_t first = *n, skipped = 0;
     sm_err ignored;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0; /* a file: itself (the folder it is in is not read) */
     if (list_images(path, paths, n, &skipped, NULL, &ignored) != 0)
         return 0; /* what was listed stays; the reader reports the rest */
     /* The folders holding the images (a linked subfolder may lead out of
