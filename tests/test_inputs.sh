@@ -7,6 +7,12 @@
 # in a folder it reads, is refused with exit 2 and one line before any
 # work, and the input is byte-for-byte unchanged. The six cases of issue 16
 # first, then the other ways in (links, files beside, IDX data).
+# Then the outputs that belong together or are left behind:
+#  - embed's .npy and .index.csv: a failed write of the second leaves both
+#    old files as they were; 20 pairs of concurrent runs on one --out
+#    always leave the two files of one run;
+#  - a SIGKILLed export leaves DIR.tmp-XXXXXX; the next export to DIR
+#    removes it (only names of that exact form).
 #
 #   usage: bash test_inputs.sh PATH/TO/siamese
 #   exit:  0 all passed, 1 a failure, 77 Fashion-MNIST missing (skip;
@@ -44,7 +50,8 @@ printf 'T-shirt/top\nTrouser\nPullover\nDress\nCoat\nSandal\nShirt\nSneaker\nBag
   >I/classes.txt
 "$bin" export --data I --out D --threads 2 >/dev/null 2>export.err ||
   { bad "export of the small set failed: $(cat export.err)"; finish; exit 1; }
-"$bin" train --data I --epochs 1 --train-pairs 200 --threads 1 --model m.siam --quiet 2>train.err ||
+"$bin" train --data I --epochs 1 --train-pairs 200 --threads 1 --layers 32,4 --model m.siam \
+  --quiet 2>train.err ||
   { bad "training the small model failed: $(cat train.err)"; finish; exit 1; }
 cp "D/test/Bag/$(ls D/test/Bag | head -1)" in.png
 cp D/train/Dress/*.png imgs/
@@ -125,4 +132,71 @@ rm coat.png
 check '[ $? -eq 0 ] && [ -s pairs.png ]' "show-pairs beside the data failed: $(cat ok.err)"
 "$bin" embed --model m.siam --out ok.npy imgs >/dev/null 2>ok.err
 check '[ $? -eq 0 ] && [ -s ok.npy ] && [ -s ok.index.csv ]' "embed of imgs failed: $(cat ok.err)"
+
+# --- embed: the .npy and its index belong to the same run ----------------------
+# The model gives 4 floats a row (16 bytes), the index a long path a row:
+# under a 1 KiB file-size limit the .npy is written and the index is not.
+long=long/$(printf 'a%.0s' $(seq 200))/$(printf 'b%.0s' $(seq 200))
+mkdir -p "$long"
+cp $(ls imgs/*.png | head -10) "$long/"
+"$bin" embed --model m.siam --out pair.npy imgs >/dev/null 2>pair.err
+check '[ $? -eq 0 ]' "embed of imgs failed: $(cat pair.err)"
+cksum pair.npy pair.index.csv >pair.before
+(ulimit -f 2 && exec "$bin" embed --model m.siam --out pair.npy long) >/dev/null 2>pair.err
+rc=$?
+check '[ $rc -eq 1 ] && [ "$(wc -l <pair.err)" -eq 1 ] &&
+  grep -q "pair.index.csv: write failed: .*pair.npy is unchanged too" pair.err' \
+  "index write failure: exit $rc, stderr: $(cat pair.err)"
+check 'cksum pair.npy pair.index.csv | cmp -s - pair.before && [ -z "$(ls | grep "pair\..*tmp-")" ]' \
+  "a failed index write changed the .npy or the index, or left temporaries: $(ls | grep pair)"
+
+# rows N of X.npy (from its header) and rows of X.index.csv
+npy_rows() { head -c 128 "$1" | tr -c '0-9(' ' ' | grep -o '([0-9]*' | tr -d '('; }
+mkdir setA setB
+cp $(ls imgs/*.png | head -5) setA/
+cp $(ls imgs/*.png | head -7) setB/
+# A holds each of its two writes 150 ms before its renames; B, started 10
+# to 200 ms later, writes at once: some of the 20 B runs fall between A's
+# two renames, unless the renames are made as one.
+mixed=0
+for i in $(seq 20); do
+  SIAMESE_TEST_WRITE_DELAY_MS=150 "$bin" embed --model m.siam --out cc.npy setA >/dev/null 2>cc1.err &
+  p1=$!
+  sleep "$(printf '0.%03d' $((i * 10)))"
+  "$bin" embed --model m.siam --out cc.npy setB >/dev/null 2>cc2.err &
+  p2=$!
+  wait $p1; r1=$?
+  wait $p2; r2=$?
+  [ $r1 -eq 0 ] && [ $r2 -eq 0 ] || bad "concurrent embeds $i: exit $r1 and $r2: $(cat cc1.err cc2.err)"
+  n=$(npy_rows cc.npy)
+  k=$(($(wc -l <cc.index.csv) - 1))
+  a=$(grep -c ',setA/' cc.index.csv)
+  b=$(grep -c ',setB/' cc.index.csv)
+  if ! { [ "$n" = 5 ] && [ $k -eq 5 ] && [ $a -eq 5 ]; } &&
+     ! { [ "$n" = 7 ] && [ $k -eq 7 ] && [ $b -eq 7 ]; }; then
+    mixed=$((mixed + 1))
+    echo "  pair $i: .npy of $n rows beside an index of $k rows ($a of setA, $b of setB)"
+  fi
+done
+check '[ $mixed -eq 0 ] && [ -z "$(ls | grep "cc\..*\(tmp-\|lock\)")" ]' \
+  "concurrent embeds: $mixed of 20 left one run's rows beside the other's index; left: $(ls | grep cc)"
+
+# --- export: the temporary folder a SIGKILL left is removed by the next one ------
+# The test hook holds the export's first file (classes.txt) for 3 s: the
+# kill lands with DIR.tmp-XXXXXX on the disk.
+SIAMESE_TEST_WRITE_DELAY_MS=3000 "$bin" export --data I --out ex >/dev/null 2>ex.err &
+pid=$!
+for _ in $(seq 200); do [ -n "$(ls -d ex.tmp-* 2>/dev/null)" ] && break; sleep 0.05; done
+sleep 0.2
+{ kill -KILL $pid && wait $pid; } 2>/dev/null
+stale=$(ls -d ex.tmp-* 2>/dev/null)
+check '[ -n "$stale" ] && [ ! -e ex ]' "a SIGKILLed export left no temporary folder to remove (or left ex): $(ls -d ex*)"
+mkdir ex.tmp-keep12x ex.tmp-ab # not the form mkdtemp makes: not ours to remove
+"$bin" export --data I --out ex >/dev/null 2>ex.err
+rc=$?
+check '[ $rc -eq 0 ] && [ -f ex/classes.txt ] && [ -z "$(ls -d ex.tmp-?????? 2>/dev/null)" ] &&
+  grep -q "removed 1 unfinished folder" ex.err' \
+  "the next export did not remove $stale: exit $rc, left $(ls -d ex.tmp-* 2>/dev/null), $(cat ex.err)"
+check '[ -d ex.tmp-keep12x ] && [ -d ex.tmp-ab ] && [ ! -e ex.lock ]' \
+  "export removed folders that were not its temporaries, or left its lock: $(ls -d ex*)"
 finish
