@@ -199,4 +199,15 @@ check '[ $rc -eq 0 ] && [ -f ex/classes.txt ] && [ -z "$(ls -d ex.tmp-?????? 2>/
   "the next export did not remove $stale: exit $rc, left $(ls -d ex.tmp-* 2>/dev/null), $(cat ex.err)"
 check '[ -d ex.tmp-keep12x ] && [ -d ex.tmp-ab ] && [ ! -e ex.lock ]' \
   "export removed folders that were not its temporaries, or left its lock: $(ls -d ex*)"
+
+# export under nohup: a SIGHUP while it writes changes nothing.
+(trap '' HUP && SIAMESE_TEST_WRITE_DELAY_MS=1500 exec "$bin" export --data I --out exh) \
+  >/dev/null 2>exh.err &
+pid=$!
+for _ in $(seq 200); do [ -n "$(ls -d exh.tmp-* 2>/dev/null)" ] && break; sleep 0.05; done
+kill -HUP $pid
+wait $pid
+rc=$?
+check '[ $rc -eq 0 ] && [ -f exh/classes.txt ] && [ -z "$(ls -d exh.tmp-* 2>/dev/null)" ]' \
+  "export under nohup, SIGHUP: exit $rc, $(cat exh.err)"
 finish

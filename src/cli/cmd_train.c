@@ -636,6 +636,11 @@ int cmd_train(int argc, char **argv)
     }
     if (o.history)
         read_old_seconds(o.history, secs, m.epoch);
+    /* From here (before "Train on" is printed) a signal lets the current
+     * step finish and the model be saved; a second one leaves at once,
+     * without touching the model file. Before, it ends the run at once. */
+    guard_defer_signals("\nsiamese train: interrupted again: stopped at once; the model file "
+                        "is as it was\n");
 
     if (o.verbose) {
         fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
@@ -657,10 +662,6 @@ int cmd_train(int argc, char **argv)
     step_ctx sc = {.live = !o.quiet && progress_live(stderr)};
     size_t steps = trainer_steps(&t);
     rc = 0;
-    /* From the first step a signal lets the step finish and the model be
-     * saved; a second one leaves at once, without touching the model file. */
-    guard_defer_signals("\nsiamese train: interrupted again: stopped at once; the model file "
-                        "is as it was\n");
     int warned_dead = 0;
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
