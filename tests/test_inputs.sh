@@ -12,7 +12,11 @@
 #    old files as they were; 20 pairs of concurrent runs on one --out
 #    always leave the two files of one run;
 #  - a SIGKILLed export leaves DIR.tmp-XXXXXX; the next export to DIR
-#    removes it (only names of that exact form).
+#    removes it (only names of that exact form);
+#  - /dev/stdout as inspect's --csv or eval's --heatmap: written into when
+#    standard output is a pipe, refused (exit 2, the file untouched) when it
+#    is a regular file, which the text report goes to too;
+#  - export under nohup: a SIGHUP changes nothing.
 #
 #   usage: bash test_inputs.sh PATH/TO/siamese
 #   exit:  0 all passed, 1 a failure, 77 Fashion-MNIST missing (skip;
@@ -199,6 +203,27 @@ check '[ $rc -eq 0 ] && [ -f ex/classes.txt ] && [ -z "$(ls -d ex.tmp-?????? 2>/
   "the next export did not remove $stale: exit $rc, left $(ls -d ex.tmp-* 2>/dev/null), $(cat ex.err)"
 check '[ -d ex.tmp-keep12x ] && [ -d ex.tmp-ab ] && [ ! -e ex.lock ]' \
   "export removed folders that were not its temporaries, or left its lock: $(ls -d ex*)"
+
+# --- /dev/stdout: a pipe is written into; a regular file is refused -------------
+# (standard output is also where the text report goes: two outputs, one file)
+"$bin" inspect --model m.siam --reference imgs --images D/test/Bag --csv /dev/stdout 2>so.err |
+  cat >so.out
+rc=${PIPESTATUS[0]}
+check '[ $rc -eq 0 ] && grep -q "^rank,\|^[a-z_]*,.*score" so.out && grep -q "D/test/Bag/" so.out' \
+  "inspect --csv /dev/stdout | cat: exit $rc, $(cat so.err), $(head -3 so.out)"
+"$bin" eval --data D --model m.siam --heatmap /dev/stdout 2>so.err | cat >so.out
+rc=${PIPESTATUS[0]}
+check '[ $rc -eq 0 ] && grep -qa "IEND" so.out' "eval --heatmap /dev/stdout | cat: exit $rc, $(cat so.err)"
+echo keep >so.txt
+"$bin" inspect --model m.siam --reference imgs --images D/test/Bag --csv /dev/stdout >>so.txt 2>so.err
+rc=$?
+check '[ $rc -eq 2 ] && [ "$(cat so.txt)" = keep ] && [ "$(wc -l <so.err)" -eq 1 ] &&
+  grep -q "two outputs, one file" so.err' \
+  "inspect --csv /dev/stdout >FILE: exit $rc (want 2), FILE: $(head -c 100 so.txt), $(cat so.err)"
+"$bin" eval --data D --model m.siam --heatmap /dev/stdout >>so.txt 2>so.err
+rc=$?
+check '[ $rc -eq 2 ] && [ "$(cat so.txt)" = keep ] && grep -q "two outputs, one file" so.err' \
+  "eval --heatmap /dev/stdout >FILE: exit $rc (want 2), $(cat so.err)"
 
 # export under nohup: a SIGHUP while it writes changes nothing.
 (trap '' HUP && SIAMESE_TEST_WRITE_DELAY_MS=1500 exec "$bin" export --data I --out exh) \
