@@ -10,7 +10,9 @@
  *
  * Nothing half-written: everything goes into a fresh DIR.tmp-XXXXXX beside
  * DIR, which is synced and then renamed to DIR; on a failure or a signal
- * (INT, TERM, HUP) the temporary folder is removed. */
+ * (INT, TERM, HUP; guard.h) the temporary folder is removed. DIR.lock
+ * keeps a second export off DIR; its holder removes the temporary folders
+ * that killed exports left. DIR must not be inside the data set read. */
 #define _GNU_SOURCE /* syncfs, nftw */
 #include <dirent.h>
 #include <errno.h>
