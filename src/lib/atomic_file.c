@@ -23,7 +23,7 @@
  * A signal handler may run at any moment, on any thread: it reads `state`
  * (lock-free, so safe in a handler) and unlinks only paths published as 2.
  * state: 0 free, 1 claimed (path being filled in), 2 path names a live
- * temporary file. Eight is plenty: a command writes one file at a time. */
+ * temporary file. Eight is plenty: a command writes one or two (embed) at a time. */
 enum { PENDING_MAX = 8 };
 static struct {
     atomic_int state;
