@@ -12,6 +12,8 @@
  *    allowed, its owner). (The checkpoint rule of TensorFlow/Orbax.)
  *  - a symbolic link: followed (each hop, relative links from the link's
  *    folder); the link stays and the file it leads to is replaced as above.
+ *    A link to a device, FIFO or socket (/dev/stdout) is not followed: the
+ *    name is opened as it is.
  *  - a device, FIFO or socket: opened and written directly (no temporary
  *    file, no rename), the way a shell's `>` would.
  *  - "-": standard output.
@@ -62,6 +64,14 @@ void atomic_write(atomic_file *a, const void *data, size_t n);
  * removed (the old target is left intact). */
 int atomic_commit(atomic_file *a, sm_err *e);
 
+/* atomic_commit in two steps, for files that must change together (embed's
+ * .npy and its index): atomic_finish flushes, syncs and closes, keeping
+ * the temporary file (on failure it is removed, the target untouched);
+ * atomic_publish then renames it over the target (nothing for a direct
+ * write or standard output). Each returns 0 or -1 with e set. */
+int atomic_finish(atomic_file *a, sm_err *e);
+int atomic_publish(atomic_file *a, sm_err *e);
+
 /* Gives up: closes and removes the temporary file (a direct write cannot
  * be taken back; standard output is left open). */
 void atomic_abort(atomic_file *a);
@@ -69,8 +79,8 @@ void atomic_abort(atomic_file *a);
 /* Checks, before long work, that path can be written: not a folder; a
  * device or FIFO must be writable (it is not opened: a FIFO would wait for
  * a reader); otherwise a file can be created in its folder (one is created
- * and removed). Returns 0 or -1 with e set, the message starting with
- * path. */
+ * and removed: TARGET.probe-XXXXXX, never a name a save uses). Returns 0
+ * or -1 with e set, the message starting with path. */
 int atomic_check_writable(const char *path, sm_err *e);
 
 /* Removes the temporary files of target (a resolved name, see

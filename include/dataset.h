@@ -66,6 +66,13 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e);
 /* 1 when path holds train/ and test/ folders (an image-folder data set). */
 int dataset_is_folders(const char *path);
 
+/* What loading the data set at path reads, for checking outputs against
+ * (outputs.h): for IDX files, those of the four (gzipped or not) and
+ * classes.txt that exist; for image folders, path itself, classes.txt and
+ * every image and folder under it (folders_inputs). Appends malloc'd names
+ * to *paths / *n (free each, then the array). Returns 0 or -1. */
+int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
+
 /* Loads the data set at path (either source), checks it and computes its
  * fingerprint. o may be NULL (no resizing, one thread). Returns 0, or -1
  * with e naming the file or folder and the fault; ds then holds nothing. */

@@ -34,6 +34,15 @@ int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err 
  * non-image files in *skipped. Returns 0 or -1. */
 int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skipped, sm_err *e);
 
+/* What reading path (a file, or a folder searched as folders_list_images
+ * does) reads, for checking outputs against (outputs.h): path itself and,
+ * for a folder, every image file listed under it and every folder holding
+ * one. Appends
+ * malloc'd names to *paths / *n. A path that cannot be listed (missing, not
+ * readable) adds only itself: its reader reports it. Returns 0 or -1 (out
+ * of memory). */
+int folders_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
+
 /* Decodes paths[0..n) to grey on `threads` threads, each resized to W x H
  * when W > 0, else all required to share the first image's size. images
  * [n, rows, cols] is allocated here. Returns 0 or -1 with e naming the first

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "atomic_file.h"
 #include "err.h"
 
 /* Alignment of the data start, from the format's specification. */
@@ -26,6 +27,10 @@
  * (atomic_file.h: the old file survives any failure). n may be 0. Returns
  * 0 or -1 with e naming the file. */
 int npy_write_f32(const char *path, const float *x, size_t n, size_t h, sm_err *e);
+
+/* The same bytes written into a (opened by atomic_open; committing it is
+ * the caller's). Returns 0, or -1 with e set when n x h is too large. */
+int npy_put_f32(atomic_file *a, const float *x, size_t n, size_t h, sm_err *e);
 
 /* Reads a 2-D '<f4' C-order .npy of version 1.0, 2.0 or 3.0 (numpy.save
  * writes those): *x [*n, *h] is allocated here (free(); at least

@@ -3,10 +3,12 @@
  * input.
  *
  * One call per command with every output (option and name) and every input
- * (the model read, the data files). Files are compared by device and inode
- * with links followed, so no spelling (./m, a symlink, a hard link)
- * escapes; an output that does not exist yet is identified by its folder
- * and name.
+ * (the model read, the data files and folders: dataset_inputs,
+ * folders_inputs). Files are compared by device and inode with links
+ * followed, so no spelling (./m, a symlink, a hard link) escapes; an output
+ * that does not exist yet is identified by its folder and name. An output
+ * inside a folder that is read (at any depth, its folders followed through
+ * links) is refused too: it would become part of the input.
  */
 #ifndef SIAMESE_OUTPUTS_H
 #define SIAMESE_OUTPUTS_H
@@ -19,11 +21,13 @@ typedef struct {
     const char *option; /* "--model", for messages */
     const char *path;   /* as given; NULL when not used in this run */
     int stdout_ok;      /* "-" means standard output (pictures only) */
+    int folder;         /* a folder to be created (export): checked against the
+                           inputs only; its writer checks the rest */
 } output_spec;
 
 typedef struct {
     const char *what;   /* "--model", "the data file": for messages */
-    const char *path;   /* NULL when none */
+    const char *path;   /* a file or a folder; NULL when none */
 } input_file;
 
 /* outputs_check's result for a usage error (the caller exits 2). */
@@ -32,10 +36,13 @@ typedef struct {
 /* Checks outputs out[0..n_out) against each other and the inputs
  * in[0..n_in) (an input that does not exist is skipped: its reader will
  * say so). Returns 0; OUTPUTS_USAGE for an empty name, "-" where standard
- * output is not allowed, is a terminal or is named twice, or an output
- * that is the same file as an input or another output (two outputs may
- * share a device or FIFO); -1 for an output that is a folder or cannot be
- * written (atomic_check_writable). e is one line naming option and path. */
+ * output is not allowed, is a terminal or is named twice, an output that is
+ * the same file as an input or another output (two outputs may share a
+ * device or FIFO), that lies in a folder given as an input, or that is the
+ * regular file standard output goes to (/dev/stdout redirected to a file:
+ * the text printed there would be lost); -1 for an output that is a folder
+ * or cannot be written (atomic_check_writable). e is one line naming
+ * option and path. */
 int outputs_check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
                   sm_err *e);
 

@@ -129,9 +129,10 @@ check '[ $rc -eq 1 ] && [[ "$out" == *"busy.siam is being trained by process $fi
 check '[ "$(echo "$out" | wc -l)" -eq 1 ] && [[ "$out" != *"Train on"* ]] && [ $ms -lt 1500 ]' \
   "second train: not one line at once (${ms} ms): $out"
 kill -TERM "$first"
-wait "$first"
-check '[ ! -e "$tmp/busy.siam.lock" ] && [ "$(tmps busy.siam)" -eq 0 ]' \
-  "the first train left its lock or a temporary file: $(ls "$tmp" | grep busy)"
+wait "$first"; rc=$?
+# "Train on" is printed once signals are deferred: the train saves, exits 130
+check '[ $rc -eq 130 ] && [ ! -e "$tmp/busy.siam.lock" ] && [ "$(tmps busy.siam)" -eq 0 ]' \
+  "the first train: rc $rc (want 130), left its lock or a temporary file: $(ls "$tmp" | grep busy)"
 if command -v flock >/dev/null; then
   flock "$tmp/held.siam.lock" sleep 3 &
   holder=$!
@@ -203,6 +204,9 @@ check '[ $rc -eq 0 ] && png_sig "$tmp/roc.png" && [ "$(head -c 1 "$tmp/roc.err")
 # --- signals while a file is written: no temporary file left ------------------
 # signal_during NAME SIGNAL STATUS FILE ARGS...: runs ARGS with each write
 # held 3 s, sends SIGNAL once FILE's temporary file exists, expects STATUS.
+# FILE.tmp-XXXXXX is made only by the real save (the check that an output
+# can be written, before any work, uses FILE.probe-XXXXXX), and the signal
+# handlers are installed before either.
 default_signals=
 if env --default-signal=HUP true 2>/dev/null; then
   default_signals="env --default-signal=HUP,INT,TERM"
@@ -215,6 +219,7 @@ signal_during() {
   SIAMESE_TEST_WRITE_DELAY_MS=3000 $default_signals "$bin" "$@" >/dev/null 2>"$tmp/sig.err" &
   local pid=$!
   waitfor '[ "$(tmps "$file")" -gt 0 ]' || bad "$name: no temporary file of $file appeared"
+  check '[ "$(ls -a "$tmp" | grep -c "$file\.probe-")" -eq 0 ]' "$name: the probe file is still there"
   kill -"$sig" "$pid"
   wait "$pid" 2>/dev/null; rc=$?
   check '[ $rc -eq $want ] && [ "$(tmps "$file")" -eq 0 ]' \
@@ -235,7 +240,7 @@ check 'grep -q "Continue with" "$tmp/sig.err"' "train on SIGHUP: no resume hint:
 SIAMESE_TEST_WRITE_DELAY_MS=3000 $default_signals "$bin" train "${small[@]}" --epochs 3 --model "$tmp/hup2.siam" \
   >/dev/null 2>"$tmp/hup2.err" &
 pid=$!
-waitfor '[ "$(tmps hup2.siam)" -gt 0 ]'
+waitfor '[ "$(tmps hup2.siam)" -gt 0 ]' || bad "train, SIGHUP then SIGTERM: no save of hup2.siam began"
 kill -HUP "$pid"
 sleep 0.3
 kill -TERM "$pid"
@@ -243,6 +248,15 @@ wait "$pid"; rc=$?
 check '[ $rc -eq 130 ] && [ "$(tmps hup2.siam)" -eq 0 ] && [ ! -e "$tmp/hup2.siam" ] &&
   grep -q "interrupted again" "$tmp/hup2.err"' \
   "train, SIGHUP then SIGTERM: rc $rc, $(ls "$tmp" | grep hup2) $(cat "$tmp/hup2.err")"
+# Under nohup (SIGHUP ignored when the process starts) a SIGHUP changes
+# nothing, for every command (export once re-installed its own handler).
+(trap '' HUP && SIAMESE_TEST_WRITE_DELAY_MS=1500 exec "$bin" show-pairs --data "$data" --count 2 \
+  --out "$tmp/nohup.png") >/dev/null 2>"$tmp/nohup.err" &
+pid=$!
+waitfor '[ "$(tmps nohup.png)" -gt 0 ]' || bad "show-pairs under nohup: no save began"
+kill -HUP "$pid"
+wait "$pid"; rc=$?
+check '[ $rc -eq 0 ] && png_sig "$tmp/nohup.png"' "show-pairs under nohup, SIGHUP: rc $rc $(cat "$tmp/nohup.err")"
 
 # --- standard output: full, over the size limit, closed -----------------------
 # wfail NAME REDIRECT ARGS...: expects exit 1 and one line on stderr (with

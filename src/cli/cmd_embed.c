@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "atomic_file.h"
 #include "cli.h"
 #include "guard.h"
 #include "embed.h"
+#include "file_lock.h"
 #include "folders.h"
 #include "input.h"
 #include "model_file.h"
@@ -155,48 +157,111 @@ static void csv_field(atomic_file *a, const char *s)
 
 /* emb [n, H] as CSV: H numbers a line, %.9g (every float32 reads back to
  * the same bits). */
-static int write_csv(const char *path, const float *emb, size_t n, int H, sm_err *e)
+static void put_csv(atomic_file *a, const float *emb, size_t n, int H)
 {
-    atomic_file a;
-    if (atomic_open(&a, path, e) != 0)
-        return -1;
     char num[32];
-    for (size_t i = 0; i < n && !a.failed; i++)
+    for (size_t i = 0; i < n && !a->failed; i++)
         for (int j = 0; j < H; j++) {
             int len = snprintf(num, sizeof num, "%.9g%c", emb[i * (size_t)H + (size_t)j],
                                j + 1 < H ? ',' : '\n');
-            atomic_write(&a, num, (size_t)len);
+            atomic_write(a, num, (size_t)len);
         }
-    return atomic_commit(&a, e);
 }
 
 /* The index: row,path,class for each of the n rows. paths may be NULL
  * (IDX: the path column holds the image's index in the split); labels
  * NULL leaves the class column empty. */
-static int write_index(const char *path, size_t n, char *const *paths, const uint16_t *labels,
-                       const class_table *ct, sm_err *e)
+static void put_index(atomic_file *ap, size_t n, char *const *paths, const uint16_t *labels,
+                      const class_table *ct)
 {
-    atomic_file a;
-    if (atomic_open(&a, path, e) != 0)
-        return -1;
     const char *head = "row,path,class\n";
-    atomic_write(&a, head, strlen(head));
+    atomic_write(ap, head, strlen(head));
     char num[32];
-    for (size_t i = 0; i < n && !a.failed; i++) {
+    for (size_t i = 0; i < n && !ap->failed; i++) {
         int len = snprintf(num, sizeof num, "%zu,", i);
-        atomic_write(&a, num, (size_t)len);
+        atomic_write(ap, num, (size_t)len);
         if (paths) {
-            csv_field(&a, paths[i]);
+            csv_field(ap, paths[i]);
         } else {
             len = snprintf(num, sizeof num, "%zu", i);
-            atomic_write(&a, num, (size_t)len);
+            atomic_write(ap, num, (size_t)len);
         }
-        atomic_write(&a, ",", 1);
+        atomic_write(ap, ",", 1);
         if (labels)
-            csv_field(&a, ct->names[labels[i]]);
-        atomic_write(&a, "\n", 1);
+            csv_field(ap, ct->names[labels[i]]);
+        atomic_write(ap, "\n", 1);
     }
-    return atomic_commit(&a, e);
+}
+
+/* The embeddings (o->out) and their index, as one: both written to
+ * temporary files, and only when both are complete renamed into place,
+ * under the lock of o->out (file_lock.h), so that of two runs writing the
+ * same --out at once one's rows never end up beside the other's index.
+ * Returns 0, or -1 with the error printed. */
+static int write_both(const embed_opts *o, const char *index, const float *emb, size_t n,
+                      size_t H, char *const *paths, const uint16_t *labels,
+                      const class_table *ct)
+{
+    sm_err e;
+    atomic_file out, idx;
+    if (atomic_open(&out, o->out, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    if (atomic_open(&idx, index, &e) != 0) {
+        atomic_abort(&out);
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    int rc = 0;
+    if (o->csv)
+        put_csv(&out, emb, n, (int)H);
+    else
+        rc = npy_put_f32(&out, emb, n, H, &e);
+    put_index(&idx, n, paths, labels, ct);
+    if (rc != 0 || atomic_finish(&out, &e) != 0) {
+        atomic_abort(&idx);
+        cli_error(cmd, "%s; %s is unchanged too", e.msg, index);
+        return -1;
+    }
+    if (atomic_finish(&idx, &e) != 0) {
+        atomic_abort(&out);
+        cli_error(cmd, "%s; %s is unchanged too", e.msg, o->out);
+        return -1;
+    }
+    /* Both complete: rename them under the lock. Another run holds it
+     * only for its two renames, so wait for it (up to a minute). */
+    file_lock lock = FILE_LOCK_NONE;
+    if (out.mode == ATOMIC_REPLACE) {
+        long holder = 0;
+        int lr = 1;
+        for (int tries = 0; tries < 60000 && lr > 0; tries++) {
+            lr = file_lock_try(&lock, out.target, &holder, &e);
+            if (lr > 0) {
+                struct timespec ts = {0, 1000000}; /* 1 ms */
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (lr != 0) {
+            if (lr > 0)
+                sm_fail(&e, "%s is being written by process %ld (lock %s)", o->out, holder,
+                        lock.path);
+            cli_error(cmd, "%s; neither %s nor %s was changed", e.msg, o->out, index);
+            atomic_abort(&out);
+            atomic_abort(&idx);
+            return -1;
+        }
+    }
+    rc = atomic_publish(&out, &e);
+    if (rc != 0) {
+        atomic_abort(&idx);
+        cli_error(cmd, "%s; %s is unchanged too", e.msg, index);
+    } else if ((rc = atomic_publish(&idx, &e)) != 0) {
+        cli_error(cmd, "%s; but %s was already replaced: it no longer matches %s", e.msg,
+                  o->out, index);
+    }
+    file_lock_release(&lock);
+    return rc;
 }
 
 /* Lists the image files of the PATH arguments (bytewise order within each
@@ -240,11 +305,19 @@ int cmd_embed(int argc, char **argv)
     sm_err e;
     /* Both files are written at the end: check now that they can be, and
      * that neither is the model or a data file. */
-    output_spec outs[] = {{"--out", o.out, 0}, {"--out (its index)", index, 0}};
-    int gr = guard_outputs(cmd, outs, 2, o.model, o.data);
+    output_spec outs[] = {{"--out", o.out, 0, 0}, {"--out (its index)", index, 0, 0}};
+    input_file *read = malloc(((size_t)o.n_paths + 1) * sizeof *read);
+    if (!read) {
+        cli_error(cmd, "out of memory");
+        return 1;
+    }
+    for (int i = 0; i < o.n_paths; i++)
+        read[i] = (input_file){"PATH", o.paths[i]};
+    int gr = guard_outputs(cmd, outs, 2, o.model, o.data ? o.data : GUARD_NO_DATA, read,
+                           (size_t)o.n_paths);
+    free(read);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
     model_t m;
     if (model_load(&m, o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
@@ -292,11 +365,8 @@ int cmd_embed(int argc, char **argv)
         goto done;
     }
     double t2 = cli_now();
-    if ((o.csv ? write_csv(o.out, emb, n, (int)H, &e) : npy_write_f32(o.out, emb, n, H, &e)) != 0 ||
-        write_index(index, n, paths, labels, &ds.classes, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (write_both(&o, index, emb, n, H, paths, labels, &ds.classes) != 0)
         goto done;
-    }
     double t3 = cli_now();
     if (o.verbose)
         cli_error(cmd, "read %zu images in %.3f s; embedded them in %.3f s on %ld thread%s "

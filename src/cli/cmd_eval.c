@@ -330,11 +330,10 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     /* Pictures are written at the end: check now that they can be. */
-    const output_spec outs[] = {{"--heatmap", o.heatmap, 1}, {"--roc", o.roc, 1}};
-    int gr = guard_outputs(cmd, outs, 2, o.model, o.data);
+    const output_spec outs[] = {{"--heatmap", o.heatmap, 1, 0}, {"--roc", o.roc, 1, 0}};
+    int gr = guard_outputs(cmd, outs, 2, o.model, o.data, NULL, 0);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
     sm_err e;
     model_t m;
     if (model_load(&m, o.model, &e) != 0) {

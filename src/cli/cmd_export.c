@@ -10,7 +10,9 @@
  *
  * Nothing half-written: everything goes into a fresh DIR.tmp-XXXXXX beside
  * DIR, which is synced and then renamed to DIR; on a failure or a signal
- * (INT, TERM, HUP) the temporary folder is removed. */
+ * (INT, TERM, HUP; guard.h) the temporary folder is removed. DIR.lock
+ * keeps a second export off DIR; its holder removes the temporary folders
+ * that killed exports left. DIR must not be inside the data set read. */
 #define _GNU_SOURCE /* syncfs, nftw */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +30,8 @@
 #include "classes.h"
 #include "cli.h"
 #include "dataset.h"
+#include "file_lock.h"
+#include "guard.h"
 #include "image.h"
 #include "pool.h"
 
@@ -53,26 +57,6 @@ static void usage(FILE *out)
             MODEL_MAX_THREADS, cli_cpu_count());
 }
 
-/* The signal that asked us to stop (0: none). Read between images by every
- * thread; a handler can reach nothing else. */
-static atomic_int stop_signal;
-
-static void on_stop(int sig)
-{
-    stop_signal = sig;
-}
-
-static void catch_stops(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)st;
@@ -86,6 +70,45 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 static void remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes the temporary folders OUT.tmp-XXXXXX (mkdtemp's six letters or
+ * digits) that exports killed before their rename left beside out. Only
+ * for the holder of out's lock. Returns how many were removed. */
+static int remove_stale(const char *out)
+{
+    char dir[4096];
+    const char *slash = strrchr(out, '/');
+    const char *base = slash ? slash + 1 : out;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - out + (slash == out)), out);
+    else
+        snprintf(dir, sizeof dir, ".");
+    size_t plen = strlen(base) + 5;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (strlen(name) != plen + 6 || strncmp(name, base, plen - 5) != 0 ||
+            strncmp(name + plen - 5, ".tmp-", 5) != 0)
+            continue;
+        int tail_ok = 1;
+        for (size_t i = plen; i < plen + 6; i++)
+            tail_ok &= (name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= 'a' && name[i] <= 'z') ||
+                       (name[i] >= '0' && name[i] <= '9');
+        char full[8400];
+        snprintf(full, sizeof full, "%.*s%s", (int)(slash ? slash - out + 1 : 0), out, name);
+        struct stat st;
+        if (!tail_ok || lstat(full, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        remove_tree(full);
+        removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 /* 0 when out may be written: absent, or an empty folder (it is replaced).
@@ -180,7 +203,7 @@ static void export_worker(void *ctx, int t)
     j->bad_at[t] = j->s->n;
     size_t P = j->s->rows * j->s->cols, mine = 0;
     for (size_t i = (size_t)t; i < j->s->n; i += (size_t)j->threads) {
-        if (atomic_load(&stop_signal) || atomic_load(&j->failed))
+        if (guard_stop_signal() || atomic_load(&j->failed))
             return;
         char path[8192];
         int len = snprintf(path, sizeof path, "%s/%s/%s/%0*zu.png", j->root, j->name,
@@ -217,7 +240,7 @@ static int export_split(pool_t *pool, int threads, export_job *j, sm_err *e)
     j->digits = index_digits(j->s->n);
     atomic_init(&j->failed, 0);
     pool_run(pool, export_worker, j);
-    int rc = atomic_load(&stop_signal) ? 1 : 0;
+    int rc = guard_stop_signal() ? 1 : 0;
     if (atomic_load(&j->failed)) {
         size_t first = j->s->n;
         for (int t = 0; t < threads; t++)
@@ -377,6 +400,11 @@ int cmd_export(int argc, char **argv)
     /* Refuse before any work: an existing non-empty DIR, an unwritable
      * parent folder. */
     sm_err e;
+    /* Not inside the data set it reads (it would gain a class there). */
+    const output_spec outs[] = {{"--out", out, 0, 1}};
+    int gr = guard_outputs(cmd, outs, 1, NULL, data, NULL, 0);
+    if (gr != 0)
+        return gr;
     if (check_out(out) != 0)
         return 1;
     /* The folder is written beside DIR and renamed: probe that place with
@@ -388,26 +416,50 @@ int cmd_export(int argc, char **argv)
         return 1;
     }
 
+    /* One export per folder; its holder removes the temporary folders of
+     * exports that were killed (SIGKILL, a crash), as train does for its
+     * model file. The kernel drops the lock however we exit. */
+    file_lock lock = FILE_LOCK_NONE;
+    long holder = 0;
+    int lr = file_lock_try(&lock, out, &holder, &e);
+    if (lr != 0) {
+        if (lr > 0)
+            cli_error(cmd, "%s is being written by %s %ld (lock %s); wait for it or give "
+                      "another --out", out, holder ? "process" : "another process", holder,
+                      lock.path);
+        else
+            cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    int stale = remove_stale(out);
+    if (stale)
+        cli_error(cmd, "note: removed %d unfinished folder%s %s.tmp-* left by an earlier export",
+                  stale, stale == 1 ? "" : "s", out);
+
     char src[4096];
     dataset_t ds;
     data_options dopt = {0, 0, (int)threads};
-    if (cli_load_data(cmd, data, &dopt, src, sizeof src, &ds) != 0)
+    if (cli_load_data(cmd, data, &dopt, src, sizeof src, &ds) != 0) {
+        file_lock_release(&lock);
         return 1;
+    }
     char (*folders)[CLASS_NAME_MAX + 1] = calloc((size_t)ds.classes.n, sizeof *folders);
     if (!folders) {
         cli_error(cmd, "out of memory");
         dataset_free(&ds);
+        file_lock_release(&lock);
         return 1;
     }
     if (folder_names(&ds.classes, folders, src) != 0) {
         free(folders);
         dataset_free(&ds);
+        file_lock_release(&lock);
         return 1;
     }
 
     /* From here a temporary folder exists: signals only set a flag, and
      * every way out removes it. */
-    catch_stops();
+    guard_defer_signals(NULL);
     char tmp[3072 + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
     int rc;
@@ -421,9 +473,9 @@ int cmd_export(int argc, char **argv)
         if (chmod(tmp, 0777 & ~mask) != 0)
             rc = sm_fail(&e, "%s: cannot set its permissions: %s", tmp, strerror(errno));
         else
-            rc = atomic_load(&stop_signal) ? 1 : export_all(&ds, folders, tmp, (int)threads, &e);
+            rc = guard_stop_signal() ? 1 : export_all(&ds, folders, tmp, (int)threads, &e);
     }
-    if (rc == 0 && atomic_load(&stop_signal))
+    if (rc == 0 && guard_stop_signal())
         rc = 1;
     if (rc == 0 && rename(tmp, out) != 0)
         rc = sm_fail(&e, "%s: cannot rename %s to it: %s", out, tmp,
@@ -438,7 +490,7 @@ int cmd_export(int argc, char **argv)
         if (tmp[0])
             remove_tree(tmp);
         if (rc == 1) {
-            int sig = atomic_load(&stop_signal);
+            int sig = guard_stop_signal();
             cli_error(cmd, "interrupted (%s): removed the unfinished %s; %s was not written",
                       sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", tmp, out);
             rc = 130;
@@ -449,5 +501,6 @@ int cmd_export(int argc, char **argv)
     }
     free(folders);
     dataset_free(&ds);
+    file_lock_release(&lock);
     return rc;
 }

@@ -222,30 +222,6 @@ static int list_set(const char *path, const char *what, image_set *s)
     return 0;
 }
 
-/* No output may be one of the images read (exit 2, as for every command). */
-static int check_outputs_against(const inspect_opts *o, const image_set *a, const image_set *b)
-{
-    size_t n = a->n + b->n;
-    input_file *in = malloc((n + 1) * sizeof *in);
-    if (!in) {
-        cli_error(cmd, "out of memory");
-        return 1;
-    }
-    for (size_t i = 0; i < a->n; i++)
-        in[i] = (input_file){"--reference", a->paths[i]};
-    for (size_t i = 0; i < b->n; i++)
-        in[a->n + i] = (input_file){"--images", b->paths[i]};
-    output_spec outs[] = {{"--report", o->report, 0}, {"--csv", o->csv, 0}};
-    sm_err e;
-    int rc = outputs_check(outs, 2, in, n, &e);
-    free(in);
-    if (rc != 0) {
-        cli_error(cmd, "%s", e.msg);
-        return rc == OUTPUTS_USAGE ? EXIT_USAGE : 1;
-    }
-    return 0;
-}
-
 /* Decodes and embeds a listed set (model NULL: raw pixels). in: the input
  * spec; for raw pixels with width 0, taken from the set's first image. */
 static int load_set(const model_t *m, input_spec *in, int threads, image_set *s)
@@ -570,11 +546,12 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_USAGE;
     }
     sm_err e;
-    output_spec outs[] = {{"--report", o.report, 0}, {"--csv", o.csv, 0}};
-    int gr = guard_outputs(cmd, outs, 2, strcmp(o.model, "none") ? o.model : NULL, NULL);
+    output_spec outs[] = {{"--report", o.report, 0, 0}, {"--csv", o.csv, 0, 0}};
+    const input_file read[] = {{"--reference", o.reference}, {"--images", o.images}};
+    int gr = guard_outputs(cmd, outs, 2, strcmp(o.model, "none") ? o.model : NULL,
+                           GUARD_NO_DATA, read, 2);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
     model_t m;
     memset(&m, 0, sizeof m);
     int raw = strcmp(o.model, "none") == 0;
@@ -592,9 +569,6 @@ int cmd_inspect(int argc, char **argv)
     memset(&ref, 0, sizeof ref);
     if (list_set(o.reference, "--reference", &ref) != 0 || list_set(o.images, "--images", &img) != 0)
         goto done;
-    if ((rc = check_outputs_against(&o, &ref, &img)) != 0)
-        goto done;
-    rc = 1;
     if (load_set(mp, &in, (int)o.threads, &ref) != 0 || load_set(mp, &in, (int)o.threads, &img) != 0)
         goto done;
     if (ref.skipped + img.skipped)

@@ -118,11 +118,10 @@ int cmd_show_pairs(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    const output_spec outs[] = {{"--out", out, 1}};
-    int gr = guard_outputs(cmd, outs, 1, model_path, data);
+    const output_spec outs[] = {{"--out", out, 1, 0}};
+    int gr = guard_outputs(cmd, outs, 1, model_path, data, NULL, 0);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
     /* With the picture on standard output, the list goes to stderr. */
     FILE *text = strcmp(out, "-") == 0 ? stderr : stdout;
 

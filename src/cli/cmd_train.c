@@ -326,39 +326,6 @@ static int write_curve(const char *path, const model_t *m, sm_err *e)
     return rc;
 }
 
-/* Set by the SIGINT/SIGTERM/SIGHUP handler (a handler can reach nothing
- * else): the first signal lets the current step finish and the model be
- * saved; a second one leaves at once, without touching the model file. */
-static atomic_int interrupted; /* lock-free: safe from a handler, seen by all threads */
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    if (interrupted) {
-        static const char msg[] = "\nsiamese train: interrupted again: stopped at once; the "
-                                  "model file is as it was\n";
-        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-        (void)ignored;
-        atomic_remove_pending(); /* the save it stops in the middle of */
-        _exit(130);
-    }
-    interrupted = 1;
-}
-
-/* A SIGHUP ignored when the process started (nohup) stays ignored. */
-static void catch_interrupts(void)
-{
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_interrupt;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (sigaction(SIGHUP, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
-        sigaction(SIGHUP, &sa, NULL);
-}
-
 /* A device or FIFO given as --model is written directly (atomic_file.h):
  * no lock file beside it, no /dev/null.lock. */
 static int is_special_file(const char *path)
@@ -444,7 +411,7 @@ static int on_step(void *ctx, size_t step, size_t steps, double loss)
     step_ctx *s = ctx;
     if (s->live)
         progress_update(&s->bar, step, steps, loss);
-    return interrupted;
+    return guard_stop_signal() != 0;
 }
 
 /* --resume: loads the model and settles the run's settings against the
@@ -592,13 +559,12 @@ int cmd_train(int argc, char **argv)
     char curve[4096 + 8] = "";
     if (o.history)
         curve_path(o.history, curve, sizeof curve);
-    const output_spec outs[] = {{"--model", o.model, 0},
-                                {"--history", o.history, 0},
-                                {"--history's curve", o.history ? curve : NULL, 0}};
-    int gr = guard_outputs(cmd, outs, 3, NULL, o.data);
+    const output_spec outs[] = {{"--model", o.model, 0, 0},
+                                {"--history", o.history, 0, 0},
+                                {"--history's curve", o.history ? curve : NULL, 0, 0}};
+    int gr = guard_outputs(cmd, outs, 3, NULL, o.data, NULL, 0);
     if (gr != 0)
         return gr;
-    guard_catch_signals();
 
     sm_err e;
     model_t m;
@@ -670,6 +636,11 @@ int cmd_train(int argc, char **argv)
     }
     if (o.history)
         read_old_seconds(o.history, secs, m.epoch);
+    /* From here (before "Train on" is printed) a signal lets the current
+     * step finish and the model be saved; a second one leaves at once,
+     * without touching the model file. Before, it ends the run at once. */
+    guard_defer_signals("\nsiamese train: interrupted again: stopped at once; the model file "
+                        "is as it was\n");
 
     if (o.verbose) {
         fprintf(stderr, "data: %s (loaded in %.2f s)\n", dir, t_load);
@@ -691,7 +662,6 @@ int cmd_train(int argc, char **argv)
     step_ctx sc = {.live = !o.quiet && progress_live(stderr)};
     size_t steps = trainer_steps(&t);
     rc = 0;
-    catch_interrupts();
     int warned_dead = 0;
     while (m.epoch < cfg->epochs) {
         uint32_t ep = m.epoch + 1;
@@ -756,7 +726,7 @@ int cmd_train(int argc, char **argv)
         }
         if (o.verbose)
             fprintf(stderr, "saved %s (epoch %u)\n", o.model, m.epoch);
-        if (interrupted && m.epoch < cfg->epochs) {
+        if (guard_stop_signal() && m.epoch < cfg->epochs) {
             char hint[8192 + 128];
             resume_hint(hint, sizeof hint, &o, &m);
             cli_error(cmd, "interrupted after epoch %u; saved %s. Continue with: %s", m.epoch,

@@ -157,5 +157,7 @@ int main(int argc, char **argv)
      * report, not kill the process halfway through a file. SIGPIPE keeps
      * its default: `siamese eval | head -1` ends quietly, as cat would. */
     signal(SIGXFSZ, SIG_IGN);
+    /* One signal regime for every command, before anything is written. */
+    guard_catch_signals();
     return finish(run(argc, argv));
 }

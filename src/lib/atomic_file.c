@@ -16,13 +16,14 @@
 #include <unistd.h>
 
 #define TMP_TAG ".tmp-"
+#define PROBE_TAG ".probe-" /* atomic_check_writable's file: never taken for a save */
 #define TMP_RANDOM 6 /* letters or digits after TMP_TAG */
 
 /* ---- the registry of temporary files being written ----------------------
  * A signal handler may run at any moment, on any thread: it reads `state`
  * (lock-free, so safe in a handler) and unlinks only paths published as 2.
  * state: 0 free, 1 claimed (path being filled in), 2 path names a live
- * temporary file. Eight is plenty: a command writes one file at a time. */
+ * temporary file. Eight is plenty: a command writes one or two (embed) at a time. */
 enum { PENDING_MAX = 8 };
 static struct {
     atomic_int state;
@@ -74,6 +75,12 @@ int atomic_resolve(const char *path, char *out, size_t n, sm_err *e)
     char cur[ATOMIC_PATH_MAX], link[ATOMIC_PATH_MAX];
     if (copy_name(cur, sizeof cur, path, path, e) != 0)
         return -1;
+    /* A name leading to a FIFO, device or socket is written into by that
+     * name (the kernel follows its links): /dev/stdout's last link names a
+     * pipe as "pipe:[N]", which is no path. */
+    struct stat sst;
+    if (stat(cur, &sst) == 0 && !S_ISREG(sst.st_mode) && !S_ISDIR(sst.st_mode))
+        return copy_name(out, n, cur, path, e);
     for (int hop = 0;; hop++) {
         struct stat st;
         if (lstat(cur, &st) != 0) {
@@ -122,13 +129,14 @@ static void random_suffix(char *out, int attempt)
     out[TMP_RANDOM] = 0;
 }
 
-/* Creates TARGET.tmp-XXXXXX and lists it in the registry. The signals
+/* Creates TARGET.TAG-XXXXXX (TAG "tmp", or "probe" for a writability
+ * check) and lists it in the registry. The signals
  * that remove temporary files are blocked in this thread meanwhile, so no
  * handler runs on this thread between the file's creation and its
  * listing. Other threads do not block them: a handler running on one of
  * them in that window does not see the file, which is then left behind
  * as after a SIGKILL. Returns the fd. */
-static int create_tmp(atomic_file *a, sm_err *e)
+static int create_tmp(atomic_file *a, const char *tag, sm_err *e)
 {
     int slot = registry_claim();
     if (slot < 0)
@@ -143,7 +151,7 @@ static int create_tmp(atomic_file *a, sm_err *e)
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         char suffix[TMP_RANDOM + 1];
         random_suffix(suffix, attempt);
-        snprintf(a->tmp, sizeof a->tmp, "%s" TMP_TAG "%s", a->target, suffix);
+        snprintf(a->tmp, sizeof a->tmp, "%s%s%s", a->target, tag, suffix);
         fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         err = errno;
         if (fd < 0 && err != EEXIST)
@@ -175,7 +183,7 @@ static void keep_owner_and_mode(int fd, const struct stat *old)
     }
 }
 
-int atomic_open(atomic_file *a, const char *path, sm_err *e)
+static int open_tagged(atomic_file *a, const char *path, const char *tag, sm_err *e)
 {
     memset(a, 0, sizeof *a);
     a->slot = -1;
@@ -207,7 +215,7 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e)
             return sm_fail(e, "%s: cannot open for writing: %s", path, strerror(errno));
     } else {
         a->mode = ATOMIC_REPLACE;
-        fd = create_tmp(a, e);
+        fd = create_tmp(a, tag, e);
         if (fd < 0)
             return -1;
         if (exists)
@@ -221,6 +229,11 @@ int atomic_open(atomic_file *a, const char *path, sm_err *e)
         return sm_fail(e, "%s: cannot open: %s", path, strerror(err));
     }
     return 0;
+}
+
+int atomic_open(atomic_file *a, const char *path, sm_err *e)
+{
+    return open_tagged(a, path, TMP_TAG, e);
 }
 
 void atomic_write(atomic_file *a, const void *data, size_t n)
@@ -299,7 +312,7 @@ static int sync_unsupported(int err)
            err == ENOTTY || err == ESPIPE;
 }
 
-int atomic_commit(atomic_file *a, sm_err *e)
+int atomic_finish(atomic_file *a, sm_err *e)
 {
     test_delay();
     if (a->mode == ATOMIC_STDOUT) {
@@ -329,7 +342,12 @@ int atomic_commit(atomic_file *a, sm_err *e)
         return sm_fail(e, "%s: write failed: %s (the previous file, if any, is unchanged)",
                        a->path, strerror(err));
     }
-    if (a->mode == ATOMIC_DIRECT)
+    return 0;
+}
+
+int atomic_publish(atomic_file *a, sm_err *e)
+{
+    if (a->mode != ATOMIC_REPLACE)
         return 0;
     if (rename(a->tmp, a->target) != 0) {
         int err = errno;
@@ -341,6 +359,13 @@ int atomic_commit(atomic_file *a, sm_err *e)
     a->slot = -1;
     sync_dir(a->target);
     return 0;
+}
+
+int atomic_commit(atomic_file *a, sm_err *e)
+{
+    if (atomic_finish(a, e) != 0)
+        return -1;
+    return atomic_publish(a, e);
 }
 
 int atomic_check_writable(const char *path, sm_err *e)
@@ -365,7 +390,7 @@ int atomic_check_writable(const char *path, sm_err *e)
         return sm_fail(e, "%s: %s", path, strerror(errno));
     }
     atomic_file a;
-    if (atomic_open(&a, path, e) != 0)
+    if (open_tagged(&a, path, PROBE_TAG, e) != 0)
         return -1;
     atomic_abort(&a);
     return 0;

@@ -69,6 +69,36 @@ int dataset_is_folders(const char *path)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static int add_name(char ***paths, size_t *n, const char *name, sm_err *e)
+{
+    char **v = realloc(*paths, (*n + 1) * sizeof *v);
+    if (!v)
+        return sm_fail(e, "out of memory");
+    *paths = v;
+    if (!(v[*n] = strdup(name)))
+        return sm_fail(e, "out of memory");
+    (*n)++;
+    return 0;
+}
+
+int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
+{
+    static const char *const names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    char file[4200];
+    snprintf(file, sizeof file, "%s/classes.txt", path);
+    if (access(file, F_OK) == 0 && add_name(paths, n, file, e) != 0)
+        return -1;
+    if (dataset_is_folders(path))
+        return folders_inputs(path, paths, n, e);
+    for (size_t i = 0; i < 2 * sizeof names / sizeof *names; i++) {
+        snprintf(file, sizeof file, "%s/%s%s", path, names[i / 2], i % 2 ? "" : ".gz");
+        if (access(file, F_OK) == 0 && add_name(paths, n, file, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 void split_free(split_t *s)
 {
     free(s->images);

@@ -465,6 +465,60 @@ int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skip
     return rc;
 }
 
+int folders_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
+{
+    strlist l = {*paths, *n, *n};
+    int rc = strlist_add(&l, path);
+    *paths = l.v;
+    *n = l.n;
+    if (rc != 0)
+        return sm_fail(e, "out of memory listing %s", path);
+    size_t first = *n, skipped = 0;
+    sm_err ignored;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0; /* a file: itself (the folder it is in is not read) */
+    /* A list of its own: folders_list_images takes what a list holds
+     * already as seen, and path itself is in ours. */
+    char **found = NULL;
+    size_t n_found = 0;
+    int listed = folders_list_images(path, &found, &n_found, &skipped, &ignored);
+    for (size_t i = 0; i < n_found; i++) {
+        if (rc == 0 && strlist_add(&l, found[i]) != 0)
+            rc = -1;
+        free(found[i]);
+    }
+    free(found);
+    *paths = l.v;
+    *n = l.n;
+    if (rc != 0)
+        return sm_fail(e, "out of memory listing %s", path);
+    if (listed != 0)
+        return 0; /* what was listed stays; the reader reports the rest */
+    /* The folders holding the images (a linked subfolder may lead out of
+     * path): images are listed folder by folder, so each appears once in a
+     * row. */
+    size_t end = *n, prev = 0;
+    size_t prev_len = 0;
+    l = (strlist){*paths, *n, *n};
+    for (size_t i = first; i < end && rc == 0; i++) {
+        const char *slash = strrchr(l.v[i], '/');
+        if (!slash)
+            continue;
+        size_t len = (size_t)(slash - l.v[i]);
+        if (prev_len == len && strncmp(l.v[prev], l.v[i], len) == 0)
+            continue;
+        char dir[8400];
+        snprintf(dir, sizeof dir, "%.*s", (int)len, l.v[i]);
+        rc = strlist_add(&l, dir);
+        prev = i;
+        prev_len = len;
+    }
+    *paths = l.v;
+    *n = l.n;
+    return rc == 0 ? 0 : sm_fail(e, "out of memory listing %s", path);
+}
+
 static int list_images(const char *path, strlist *l, size_t *skipped, node_set *seen,
                        const ancestry *up, sm_err *e)
 {

@@ -39,8 +39,20 @@ static float get_f32le(const unsigned char *p)
 
 int npy_write_f32(const char *path, const float *x, size_t n, size_t h, sm_err *e)
 {
+    atomic_file a;
+    if (atomic_open(&a, path, e) != 0)
+        return -1;
+    if (npy_put_f32(&a, x, n, h, e) != 0) {
+        atomic_abort(&a);
+        return -1;
+    }
+    return atomic_commit(&a, e);
+}
+
+int npy_put_f32(atomic_file *a, const float *x, size_t n, size_t h, sm_err *e)
+{
     if (h != 0 && n > SIZE_MAX / 4 / h)
-        return sm_fail(e, "%s: %zu x %zu floats: too large to write", path, n, h);
+        return sm_fail(e, "%s: %zu x %zu floats: too large to write", a->path, n, h);
     /* preamble [10] + dict + spaces + '\n', a multiple of NPY_ALIGN. The
      * dict of two 20-digit sizes is under 100 bytes: one block of 128. */
     unsigned char head[128];
@@ -56,10 +68,7 @@ int npy_write_f32(const char *path, const float *x, size_t n, size_t h, sm_err *
     head[8] = (unsigned char)hl;
     head[9] = (unsigned char)(hl >> 8);
 
-    atomic_file a;
-    if (atomic_open(&a, path, e) != 0)
-        return -1;
-    atomic_write(&a, head, total);
+    atomic_write(a, head, total);
     /* The floats as little-endian bytes whatever this machine's order,
      * 4,096 at a time. */
     unsigned char buf[4096 * 4];
@@ -67,12 +76,12 @@ int npy_write_f32(const char *path, const float *x, size_t n, size_t h, sm_err *
     for (size_t i = 0; i < count; i++) {
         put_f32le(buf + 4 * k, x[i]);
         if (++k == 4096) {
-            atomic_write(&a, buf, sizeof buf);
+            atomic_write(a, buf, sizeof buf);
             k = 0;
         }
     }
-    atomic_write(&a, buf, 4 * k);
-    return atomic_commit(&a, e);
+    atomic_write(a, buf, 4 * k);
+    return 0;
 }
 
 /* A cursor over the header dict, for the parser below. */

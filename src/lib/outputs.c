@@ -1,8 +1,10 @@
 /* outputs.c - outputs checked against each other, the inputs and the file
  * system before any work; see outputs.h. */
+#define _DEFAULT_SOURCE /* realpath */
 #include "outputs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,7 +15,7 @@
 /* What a name leads to: an existing file's device and inode, or, for a file
  * still to be created, its folder's device and inode and its name. */
 typedef struct {
-    int known, exists, regular;
+    int known, exists, regular, dir;
     dev_t dev;
     ino_t ino;
     char base[256];
@@ -27,7 +29,7 @@ static void output_id(const char *path, file_id *id)
         return; /* atomic_check_writable reports it */
     struct stat st;
     if (stat(target, &st) == 0) {
-        *id = (file_id){1, 1, S_ISREG(st.st_mode), st.st_dev, st.st_ino, ""};
+        *id = (file_id){1, 1, S_ISREG(st.st_mode), S_ISDIR(st.st_mode), st.st_dev, st.st_ino, ""};
         return;
     }
     if (errno != ENOENT)
@@ -40,7 +42,7 @@ static void output_id(const char *path, file_id *id)
         slash[slash == target] = 0; /* "/name" -> "/" */
     if (stat(slash ? target : ".", &st) != 0)
         return;
-    *id = (file_id){1, 0, 1, st.st_dev, st.st_ino, ""};
+    *id = (file_id){1, 0, 1, 0, st.st_dev, st.st_ino, ""};
     memcpy(id->base, base, strlen(base) + 1);
 }
 
@@ -48,6 +50,38 @@ static int same_file(const file_id *a, const file_id *b)
 {
     return a->known && b->known && a->exists == b->exists && a->dev == b->dev &&
            a->ino == b->ino && (a->exists || strcmp(a->base, b->base) == 0);
+}
+
+/* The input folder (iid[0..n_in), dir set) that path would be written
+ * in, at any depth, or -1. The folders on the way are those of the file
+ * written (path with its links followed), each itself followed (realpath),
+ * and compared by device and inode. */
+static long folder_holding(const char *path, const file_id *iid, size_t n_in)
+{
+    char target[ATOMIC_PATH_MAX], real[PATH_MAX];
+    if (atomic_resolve(path, target, sizeof target, NULL) != 0)
+        return -1;
+    struct stat st;
+    if (stat(target, &st) != 0 || !S_ISDIR(st.st_mode)) { /* its folder */
+        char *slash = strrchr(target, '/');
+        if (!slash)
+            snprintf(target, sizeof target, ".");
+        else
+            slash[slash == target] = 0;
+    }
+    if (!realpath(target, real))
+        return -1; /* atomic_check_writable reports it */
+    for (;;) {
+        if (stat(real, &st) == 0)
+            for (size_t j = 0; j < n_in; j++)
+                if (iid[j].known && iid[j].dir && iid[j].dev == st.st_dev &&
+                    iid[j].ino == st.st_ino)
+                    return (long)j;
+        char *slash = strrchr(real, '/');
+        if (!slash || (slash == real && real[1] == 0))
+            return -1;
+        slash[slash == real] = 0; /* "/a" -> "/" */
+    }
 }
 
 /* Wraps sm_fail (which returns -1) for a usage error. */
@@ -88,8 +122,15 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
         struct stat st;
         memset(&iid[i], 0, sizeof iid[i]);
         if (in[i].path && *in[i].path && stat(in[i].path, &st) == 0)
-            iid[i] = (file_id){1, 1, S_ISREG(st.st_mode), st.st_dev, st.st_ino, ""};
+            iid[i] = (file_id){1, 1, S_ISREG(st.st_mode), S_ISDIR(st.st_mode), st.st_dev,
+                               st.st_ino, ""};
     }
+    /* Standard output redirected to a regular file: the text printed there
+     * goes to that file, so no output may be it too. */
+    struct stat so;
+    file_id sid = {0};
+    if (fstat(STDOUT_FILENO, &so) == 0 && S_ISREG(so.st_mode))
+        sid = (file_id){1, 1, 1, 0, so.st_dev, so.st_ino, ""};
     /* Usage errors first, for every output: they exit 2 whatever else. */
     for (size_t i = 0; i < n_out; i++) {
         const char *opt = out[i].option, *p = out[i].path;
@@ -118,6 +159,15 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
                 return usage_error(sm_fail(e, "%s %s is the same file as %s %s: it would be "
                                            "overwritten; choose another name", opt, p,
                                            in[j].what, in[j].path));
+        long held = folder_holding(p, iid, n_in);
+        if (held >= 0)
+            return usage_error(sm_fail(e, "%s %s is inside %s %s, which is read: it would be "
+                                       "written into the input; choose a place outside it",
+                                       opt, p, in[held].what, in[held].path));
+        if (same_file(&oid[i], &sid))
+            return usage_error(sm_fail(e, "%s %s is the file standard output goes to, which "
+                                       "receives the text report too: two outputs, one file; "
+                                       "write it to another file", opt, p));
         for (size_t j = 0; j < i; j++)
             if (same_file(&oid[i], &oid[j]) && (oid[i].regular || !oid[i].exists))
                 return usage_error(sm_fail(e, "%s %s and %s %s are the same file: one would "
@@ -126,7 +176,7 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
     }
     /* Then what the file system says. */
     for (size_t i = 0; i < n_out; i++) {
-        if (!out[i].path)
+        if (!out[i].path || out[i].folder)
             continue;
         sm_err why;
         if (atomic_check_writable(out[i].path, &why) != 0)
