@@ -7,7 +7,7 @@
  * product (gemm.h, on the configured kernel path) of a tile of images
  * against a tile of references ranks the candidates (|x|^2 + |r|^2 - 2 x.r
  * on rows centred on the references' mean; 1 - x.r on rows of norm 1),
- * at least 4 of them per image, whose head distances are then taken; the
+ * k + 3 of them per image, whose head distances are then taken; the
  * manhattan and learned heads take every reference's head distance. No
  * N x M matrix is ever held whole. On gemm's own paths (auto, avx512,
  * avx2, generic) the scores are the same bits for any path and thread

@@ -11,7 +11,8 @@
  *              |a| = sqrtf(sum a_j^2), then 1 - a.b / (|a| |b|). When a
  *              sum or |a| |b| overflows to inf, the same is taken on
  *              a_j * (1 / max|a|) and b_j * (1 / max|b|), without the
- *              1e-12 guard: finite embeddings give a finite d.
+ *              1e-12 guard and with the cosine clamped to [-1, 1]: finite
+ *              embeddings give a finite d.
  *   learned    p = sigmoid(w . |a-b| + c), d = 1 - p   binary cross-entropy
  *              (Koch et al. 2015; w [H] and c are the head's parameters,
  *              appended to the network's in the flat parameter buffer)

@@ -73,12 +73,12 @@ static float centroid_dist(const job *j, size_t i, float *mean)
 static void worker(void *ctx, int t)
 {
     job *j = ctx;
-    /* The product only ranks the candidates (k of them, at least 4, for
-     * the nearest too); their distances are then the head's own. Heads
+    /* The product only ranks the candidates (k + 3 of them: spares against
+     * its rounding); their distances are then the head's own. Heads
      * without a product form (manhattan, learned) take every reference's
      * distance directly. */
     int k = j->cfg.score == ANOMALY_KNN ? j->cfg.k : 1;
-    int kc = k < 4 ? 4 : k;
+    int kc = k + 3; /* spares against the ranking's rounding */
     float *dot = j->ranked ? malloc((size_t)TN * TM * sizeof *dot) : NULL;
     cand *best = malloc((size_t)TN * (size_t)kc * sizeof *best);
     int *cnt = malloc(TN * sizeof *cnt);

@@ -128,7 +128,8 @@ void head_forward(uint32_t head, const float *hp, float *d, float *cache, const 
                     sb = fabsf(bi[j]) > sb ? fabsf(bi[j]) : sb;
                 }
                 cos_sums(ai, bi, H, 1.0f / sa, 1.0f / sb, &ab, &aa, &bb);
-                c[2] = ab / (sqrtf(aa) * sqrtf(bb));
+                float cs = ab / (sqrtf(aa) * sqrtf(bb));
+                c[2] = cs > 1.0f ? 1.0f : cs < -1.0f ? -1.0f : cs; /* rounding kept in range */
             }
             d[i] = 1.0f - c[2];
         } else { /* learned */
