@@ -34,15 +34,15 @@ for i in $(indices 0 60); do pgm "$i" "$ref/$i.pgm"; done
 for i in $(indices 0 20 60); do pgm "$i" "$img/good/$i.pgm"; done
 for i in $(indices 6 20); do pgm "$i" "$img/shirt/$i.pgm"; done
 
-train() { # MODEL HEAD
+train() { # MODEL HEAD [OPTION...]
   "$bin" train --epochs 1 --train-pairs 2000 --layers 16,8 --threads 2 --data "$data" \
-    --model "$1" --distance "$2" --quiet
+    --model "$1" --distance "$2" --quiet "${@:3}"
   if [ -s "$1" ]; then ok; else bad "training a $2 model failed"; fi
 }
 e="$tmp/e.siam" c="$tmp/c.siam" mh="$tmp/m.siam"
 train "$e" euclidean
 train "$c" cosine
-train "$mh" manhattan
+train "$mh" manhattan --history "$tmp/hist.csv"
 edit() { "$py" "$here/edit_model.py" "$@" || bad "edit_model.py $*"; }
 edit "$e" "$tmp/e13.siam" scale 1e13   # finite embeddings, their squares overflow
 edit "$e" "$tmp/e20.siam" scale 1e20   # the embeddings themselves overflow
@@ -106,7 +106,7 @@ check '[ $rc -eq 0 ] && grep -q "^AUROC -   accuracy" "$tmp/og.txt" && ! grep -q
 "$bin" inspect --reference "$ref" --images "$tmp/onlygood" -m "$e" --json >"$tmp/og.json"
 "$bin" inspect --reference "$ref" --images "$img" -m "$c" --json --csv "$tmp/i.csv" >"$tmp/i.json"
 "$bin" compare --json -m "$e" "$A" "$Bimg" >"$tmp/c.json"
-"$bin" eval --json -m "$e" --data "$data" >"$tmp/ev.json" 2>/dev/null
+"$bin" eval --json --sweep -m "$e" --data "$data" >"$tmp/ev.json" 2>/dev/null
 "$bin" embed -m "$e" --out "$tmp/emb.csv" "$A" "$Bimg" >/dev/null
 for f in og.json i.json c.json ev.json; do
   check '"$py" -c "
@@ -115,7 +115,7 @@ json.load(open(sys.argv[1]), parse_constant=lambda c: sys.exit(\"not JSON: \" + 
 " "$tmp/$f"' "$f is not valid JSON: $(head -c 300 "$tmp/$f")"
 done
 check '[ "$(json_get "$tmp/og.json" auroc)" = None ]' "good/ alone: JSON auroc is not null"
-for f in og.csv i.csv emb.csv emb.index.csv; do
+for f in og.csv i.csv emb.csv emb.index.csv hist.csv; do
   check '"$py" -c "
 import csv, math, sys
 rows = list(csv.reader(open(sys.argv[1], newline=\"\")))
