@@ -39,8 +39,8 @@ void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, 
  * best own path). Images [1024 k, 1024 (k+1)) form one batch, the blocks
  * shared out between `threads` worker threads: a row never depends on the
  * thread count on any path (nor, on the exact paths, on anything but the
- * image and the parameters). Returns 0 or -1 with e set (no memory, or a
- * path this CPU cannot run). */
+ * image and the parameters). Returns 0 or -1 with e set (no memory, a
+ * path this CPU cannot run, or an embedding with inf or nan in it). */
 int embed_images(float *emb, const float *params, net_shape shape, const uint8_t *images,
                  size_t n, const uint8_t *used, int threads, kernels_path k, sm_err *e);
 
@@ -48,7 +48,8 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
  * m (its network and head), in evaluation mode, each distinct image
  * embedded once (embed_images on `threads` threads and path k). *dead
  * (unless NULL) = 1 when every embedding was all zero (a dead network).
- * Allocates its scratch; returns 0 or -1 with e set. */
+ * Allocates its scratch; returns 0 or -1 with e set (as embed_images, or
+ * a distance that is not finite). */
 int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
                         int threads, kernels_path k, int *dead, sm_err *e);
 

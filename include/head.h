@@ -6,7 +6,13 @@
  *   manhattan  d = sum |a-b|                           contrastive loss
  *   cosine     d = 1 - a.b / (|a| |b|), in [0, 2]      contrastive loss
  *              (d = 1 when |a| |b| < 1e-12: a zero embedding has no
- *              direction; its gradient is 0 there)
+ *              direction; its gradient is 0 there). Arithmetic: float32
+ *              sums of a_j b_j, a_j^2, b_j^2 in order j = 0, 1, ...,
+ *              |a| = sqrtf(sum a_j^2), then 1 - a.b / (|a| |b|). When a
+ *              sum or |a| |b| overflows to inf, the same is taken on
+ *              a_j * (1 / max|a|) and b_j * (1 / max|b|), without the
+ *              1e-12 guard and with the cosine clamped to [-1, 1]: finite
+ *              embeddings give a finite d.
  *   learned    p = sigmoid(w . |a-b| + c), d = 1 - p   binary cross-entropy
  *              (Koch et al. 2015; w [H] and c are the head's parameters,
  *              appended to the network's in the flat parameter buffer)
@@ -44,6 +50,12 @@ int head_has_margin(uint32_t head);
 float head_default_margin(uint32_t head);
 float head_max_margin(uint32_t head);
 
+/* The threshold of a model that stores none (a version-1 file, or a run
+ * stopped before its end): half the margin for the margin heads (0.5,
+ * the notebook's, for the euclidean head at margin 1), 0.5 for learned
+ * (p = 0.5). */
+float head_default_threshold(uint32_t head, float margin);
+
 /* The step of eval's sweep over thresholds (12 rows: step, 2 step, ...),
  * following the head's scale: euclidean 0.1 (0.1 .. 1.2), manhattan a
  * tenth of the margin, cosine 0.15 (d in [0, 2]), learned 0.08 (d in
@@ -60,6 +72,9 @@ void head_init(uint32_t head, float *hp, int H, rng_t *r);
 /* d [B] = dissimilarity of each pair; cache [B * HEAD_CACHE]. */
 void head_forward(uint32_t head, const float *hp, float *d, float *cache, const float *a,
                   const float *b, int B, int H);
+
+/* The dissimilarity of one pair a [H], b [H]: head_forward's bits. */
+float head_distance(uint32_t head, const float *hp, const float *a, const float *b, int H);
 
 /* Loss of one pair (y = 1 same). */
 double head_pair_loss(uint32_t head, float d, int y, float margin);

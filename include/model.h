@@ -93,6 +93,19 @@ typedef struct {
  * that compute with a model use it unless told otherwise. */
 kernels_path model_kernels(const model_t *m);
 
+/* Where the threshold a command judges pairs at came from. */
+typedef enum { THRESHOLD_OPTION = 0, THRESHOLD_MODEL, THRESHOLD_DEFAULT } threshold_from;
+
+/* "option", "model", "default" by threshold_from. */
+extern const char *const threshold_from_names[3];
+
+/* The one rule for the threshold of every command that calls pairs
+ * "same" or "different" (eval, compare, show-pairs): `given` when
+ * given_set (--threshold), else the threshold train stored in m, else
+ * head_default_threshold(m->head, m->cfg.margin). *from (unless NULL)
+ * says which. */
+float model_threshold(const model_t *m, int given_set, float given, threshold_from *from);
+
 /* Parameters of a model: the network's, then the head's. */
 size_t model_param_count(net_shape shape, uint32_t head);
 

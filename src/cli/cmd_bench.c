@@ -216,8 +216,8 @@ int cmd_bench(int argc, char **argv)
         }
         t_eval[i] = cli_now() - t0;
     }
-    /* What inspection needs: embedding images, and scoring the 10,000 test
-     * images against 6,000 references (the first 6,000 training images). */
+    /* What inspection needs: embedding images, and scoring the test images
+     * against up to 6,000 references (the first training images). */
     double t_embed[REPEATS], t_knn[REPEATS], t_cent[REPEATS], t_folders[REPEATS];
     size_t H = (size_t)net_out(m.shape), nref = ds.train.n < 6000 ? ds.train.n : 6000;
     float *emb = malloc((ds.train.n + ds.test.n) * H * sizeof *emb);
@@ -240,7 +240,11 @@ int cmd_bench(int argc, char **argv)
         t_embed[i] = cli_now() - t0;
         bad = bad || embed_images(emb_test, m.params, m.shape, ds.test.images, ds.test.n, NULL,
                                   (int)threads, kp, &e);
-        anomaly_cfg knn = {ANOMALY_KNN, 10, (int)threads}, cent = {ANOMALY_CENTROID, 1, (int)threads};
+        anomaly_cfg knn = {.score = ANOMALY_KNN, .k = 10, .threads = (int)threads,
+                           .head = m.head, .hp = model_head_params(&m, m.params), .kernels = kp};
+        anomaly_cfg cent = knn;
+        cent.score = ANOMALY_CENTROID;
+        cent.k = 1;
         t0 = cli_now();
         bad = bad || anomaly_scores(emb, nref, emb_test, ds.test.n, (int)H, &knn, 0, sc, near, &e);
         t_knn[i] = cli_now() - t0;
@@ -297,8 +301,8 @@ int cmd_bench(int argc, char **argv)
            floor_s, flops / floor_s * 1e-9, flops * 1e-9);
     printf("%-34s %8.3f s\n", "eval of the test pairs", median(t_eval, REPEATS));
     double te_ = median(t_embed, REPEATS);
-    printf("%-34s %8.3f s  %8.0f images/s\n", "embed (60,000 training images)", te_,
-           (double)ds.train.n / te_);
+    snprintf(what, sizeof what, "embed (%zu training images)", ds.train.n);
+    printf("%-34s %8.3f s  %8.0f images/s\n", what, te_, (double)ds.train.n / te_);
     snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds.test.n, nref);
     printf("%-34s %8.3f s\n", what, median(t_cent, REPEATS));
     snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds.test.n, nref);

@@ -17,7 +17,6 @@
 #include "model_file.h"
 
 static const char *const cmd = "compare";
-#define FALLBACK_THRESHOLD 0.5f
 
 static void usage(FILE *out)
 {
@@ -31,11 +30,12 @@ static void usage(FILE *out)
             "options:\n"
             "  -m, --model FILE    model file (default %s)\n"
             "  -t, --threshold X   distance below which A and B are \"same\" (default: the\n"
-            "                      threshold train stored in the model, else %.1f)\n"
+            "                      threshold train stored in the model, else half the\n"
+            "                      margin; 0.5 for the learned head)\n"
             "      --json          print one JSON object: a, b, head, distance, threshold,\n"
             "                      threshold_from (option, model or default), same\n"
             "  -h, --help          show this help\n",
-            CLI_DEFAULT_MODEL, FALLBACK_THRESHOLD);
+            CLI_DEFAULT_MODEL);
 }
 
 /* v with the fewest significant digits that read back as the same float
@@ -89,7 +89,7 @@ int cmd_compare(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *model_path = CLI_DEFAULT_MODEL;
-    float threshold = FALLBACK_THRESHOLD;
+    float threshold = 0.0f;
     int threshold_set = 0, json = 0;
     opterr = 0;
     optind = 1;
@@ -130,18 +130,12 @@ int cmd_compare(int argc, char **argv)
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    const char *from = "option";
-    if (!threshold_set) {
-        if (isnan(m.threshold)) {
-            from = "default";
-            cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
-                      "not finish); using %.1f (--threshold X to choose)", model_path,
-                      FALLBACK_THRESHOLD);
-        } else {
-            from = "model";
-            threshold = m.threshold;
-        }
-    }
+    threshold_from tf;
+    threshold = model_threshold(&m, threshold_set, threshold, &tf);
+    const char *from = threshold_from_names[tf];
+    if (tf == THRESHOLD_DEFAULT)
+        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                  "not finish); using %g (--threshold X to choose)", model_path, threshold);
     const int H = net_out(m.shape);
     uint8_t *x = NULL;
     float *emb = malloc(2 * (size_t)H * sizeof *emb);
@@ -150,13 +144,21 @@ int cmd_compare(int argc, char **argv)
         cli_error(cmd, "out of memory");
         goto done;
     }
-    if (load_pair(&m, paths, &x, &e) != 0 ||
-        embed_images(emb, m.params, m.shape, x, 2, NULL, 1, model_kernels(&m), &e) != 0) {
+    if (load_pair(&m, paths, &x, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
     }
-    float d, cache[HEAD_CACHE];
-    head_forward(m.head, model_head_params(&m, m.params), &d, cache, emb, emb + H, 1, H);
+    if (embed_images(emb, m.params, m.shape, x, 2, NULL, 1, model_kernels(&m), &e) != 0) {
+        cli_error(cmd, "%s: %s", model_path, e.msg);
+        goto done;
+    }
+    float d = head_distance(m.head, model_head_params(&m, m.params), emb, emb + H, H);
+    if (!isfinite(d)) {
+        cli_error(cmd, "%s: the %s distance of the two embeddings overflows float32 (%s); "
+                  "the model's weights are too large", model_path, head_names[m.head],
+                  isnan(d) ? "nan" : "inf");
+        goto done;
+    }
     int same = d < threshold;
     char ds[32], ts[32];
     exact(ds, sizeof ds, d);
@@ -179,7 +181,7 @@ int cmd_compare(int argc, char **argv)
     }
     rc = 0;
     if (fflush(stdout) != 0) {
-        cli_error(cmd, "cannot write to stdout: %s", strerror(errno));
+        cli_error(cmd, "write error on standard output: %s", strerror(errno));
         rc = 1;
     }
 done:

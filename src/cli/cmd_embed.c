@@ -361,7 +361,7 @@ int cmd_embed(int argc, char **argv)
         goto done;
     }
     if (embed_images(emb, m.params, m.shape, images, n, NULL, (int)o.threads, model_kernels(&m), &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+        cli_error(cmd, "%s: %s", o.model, e.msg);
         goto done;
     }
     double t2 = cli_now();
@@ -375,7 +375,7 @@ int cmd_embed(int argc, char **argv)
     printf("wrote %s: %zu embeddings of %zu floats (index: %s)\n", o.out, n, H, index);
     rc = 0;
     if (fflush(stdout) != 0) {
-        cli_error(cmd, "cannot write to stdout: %s", strerror(errno));
+        cli_error(cmd, "write error on standard output: %s", strerror(errno));
         rc = 1;
     }
 done:

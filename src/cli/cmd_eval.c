@@ -24,7 +24,6 @@
 #include "seeds.h"
 
 static const char *const cmd = "eval";
-#define DEFAULT_THRESHOLD 0.5f
 
 static void usage(FILE *out)
 {
@@ -34,9 +33,9 @@ static void usage(FILE *out)
             "confusion matrix, accuracy, precision/recall/F1 of \"same\", ROC AUC, equal-error\n"
             "rate, a threshold suggested from the training pairs, errors by class.\n\n"
             "options:\n"
-            "  -t, --threshold X   distance below which a pair is \"same\" (default %.1f, the\n"
-            "                      notebook's; for a head other than euclidean, the\n"
-            "                      threshold train stored in the model)\n"
+            "  -t, --threshold X   distance below which a pair is \"same\" (default: the\n"
+            "                      threshold train stored in the model, else half the\n"
+            "                      margin; 0.5 for the learned head)\n"
             "  -m, --model FILE    model file (default %s)\n"
             "      --data PATH     the data set: IDX files or image folders (default:\n"
             "                      $SIAMESE_DATA, ./data/fashion-mnist,\n"
@@ -54,7 +53,7 @@ static void usage(FILE *out)
             "                      trained with, auto or openblas)\n"
             "  -v, --verbose       also print the BLAS kernels and timings to stderr\n"
             "  -h, --help          show this help\n",
-            DEFAULT_THRESHOLD, CLI_DEFAULT_MODEL, cli_cpu_count());
+            CLI_DEFAULT_MODEL, cli_cpu_count());
 }
 
 typedef struct {
@@ -77,7 +76,6 @@ static int parse(int argc, char **argv, eval_opts *o)
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
-    o->threshold = DEFAULT_THRESHOLD;
     o->model = CLI_DEFAULT_MODEL;
     o->scale = 2;
     o->threads = cli_cpu_count();
@@ -123,6 +121,7 @@ typedef struct {
     const char *model_path;
     size_t n_test, n_train;
     float threshold;
+    threshold_from from;         /* where the threshold came from */
     confusion_t cm;
     scores_t at;                 /* test scores at the user's threshold */
     double train_acc_at;         /* training accuracy at the user's threshold */
@@ -164,7 +163,10 @@ static void print_text(const report *r)
     printf("ROC AUC    %.4f   equal-error rate %.4f (at threshold %.3f)\n\n", r->roc.auc,
            r->roc.eer, r->roc.eer_threshold);
     printf("%-10s %-38s %9s %9s\n", "threshold", "chosen by", "train acc", "test acc");
-    printf("%-10.3f %-38s %9.4f %9.4f\n", r->threshold, "you (--threshold)", r->train_acc_at,
+    printf("%-10.3f %-38s %9.4f %9.4f\n", r->threshold,
+           r->from == THRESHOLD_OPTION  ? "you (--threshold)"
+           : r->from == THRESHOLD_MODEL ? "the model's (stored by train)"
+                                        : "default (no threshold stored)", r->train_acc_at,
            r->at.accuracy);
     printf("%-10.3f %-38s %9.4f %9.4f\n\n", r->suggested,
            "suggested: best accuracy on train pairs", r->suggested_train_acc,
@@ -223,7 +225,8 @@ static void print_json(const report *r)
            "  \"train_pairs\": %zu,\n",
            head_names[r->model->head], r->model->epoch, (unsigned long long)r->model->cfg.seed,
            r->n_test, r->n_train);
-    printf("  \"threshold\": %.6f,\n", r->threshold);
+    printf("  \"threshold\": %.6f,\n  \"threshold_from\": \"%s\",\n", r->threshold,
+           threshold_from_names[r->from]);
     printf("  \"confusion_matrix\": {\"layout\": \"rows true [different, same], columns "
            "predicted [different, same]\", \"cells\": [[%llu, %llu], [%llu, %llu]]},\n",
            (unsigned long long)m->cell[0][0], (unsigned long long)m->cell[0][1],
@@ -340,15 +343,11 @@ int cmd_eval(int argc, char **argv)
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    /* 0.5 is the notebook's threshold, on the Euclidean head's scale; the
-     * other heads' scales differ, so their default is the threshold train
-     * stored. */
-    if (!o.threshold_set && m.head != HEAD_EUCLIDEAN && isfinite(m.threshold)) {
-        o.threshold = m.threshold;
-        cli_error(cmd, "note: threshold %g, the one train stored for this %s model (the "
-                  "default 0.5 is the notebook's, for the euclidean head)", o.threshold,
-                  head_names[m.head]);
-    }
+    threshold_from tf;
+    o.threshold = model_threshold(&m, o.threshold_set, o.threshold, &tf);
+    if (tf == THRESHOLD_DEFAULT)
+        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                  "not finish); using %g (--threshold X to choose)", o.model, o.threshold);
     char dir[4096];
     dataset_t ds;
     if (cli_load_model_data(cmd, o.model, &m, o.data, (int)o.threads, 0, dir, sizeof dir, &ds) != 0) {
@@ -377,8 +376,11 @@ int cmd_eval(int argc, char **argv)
     if (distances_for_pairs(dte, &m, &ds.test, &te, (int)o.threads, (kernels_path)o.kernels,
                             NULL, &e) != 0 ||
         distances_for_pairs(dtr, &m, &ds.train, &tr, (int)o.threads, (kernels_path)o.kernels,
-                            NULL, &e) != 0 ||
-        roc_build(&r.roc, dte, te.same, te.n, &e) != 0 ||
+                            NULL, &e) != 0) {
+        cli_error(cmd, "%s: %s", o.model, e.msg);
+        goto done;
+    }
+    if (roc_build(&r.roc, dte, te.same, te.n, &e) != 0 ||
         best_threshold(dtr, tr.same, tr.n, &r.suggested, &r.suggested_train_acc, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;
@@ -388,6 +390,7 @@ int cmd_eval(int argc, char **argv)
     r.n_test = te.n;
     r.n_train = tr.n;
     r.threshold = o.threshold;
+    r.from = tf;
     r.sweep = o.sweep;
     r.d_test = dte;
     r.y_test = te.same;

@@ -5,6 +5,7 @@
  * With the MVTec AD layout (--images holding good/ and one folder per
  * defect type) the truth is known, and AUROC, accuracy, precision and
  * recall are reported, overall and per defect type. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +46,22 @@ static void usage(FILE *out)
             "                        'none' compares raw pixels (the baseline to beat)\n"
             "      --score S         centroid: distance to the references' mean embedding;\n"
             "                        knn: mean distance to the k nearest references\n"
-            "                        (default: centroid with a model, knn with --model none)\n"
-            "      --k N             neighbours for knn, 1..%d (default: 1)\n"
+            "                        (default: centroid with a model, knn with --model none);\n"
+            "                        distances are the model's head's (euclidean for none)\n"
+            "      --k N             neighbours for knn, 1..%d (default: 1); only with the\n"
+            "                        knn score (with centroid it is a usage error)\n"
             "  -t, --threshold X     flag images scoring above X (default: the %g quantile\n"
             "                        of the references' leave-one-out scores)\n"
             "      --report FILE     write a PNG contact sheet of the most anomalous images,\n"
-            "                        each beside its nearest reference\n"
+            "                        each beside its nearest reference (FILE - is standard\n"
+            "                        output; the text or JSON then goes to stderr)\n"
             "      --top N           images on the report, 1..%d (default %d)\n"
             "      --csv FILE        write rank,path,score,flagged,nearest,type as CSV\n"
             "      --json            print everything as one JSON object on stdout\n"
             "  -j, --threads N       worker threads (default: all %d cores)\n"
+            "      --kernels K       products: auto, avx512, avx2, generic (the same scores)\n"
+            "                        or openblas (default: the kind the model was trained\n"
+            "                        with, auto or openblas; auto with --model none)\n"
             "  -h, --help            show this help\n",
             CLI_DEFAULT_MODEL, ANOMALY_MAX_K, DEFAULT_QUANTILE, MAX_TOP, DEFAULT_TOP,
             cli_cpu_count());
@@ -62,7 +69,8 @@ static void usage(FILE *out)
 
 typedef struct {
     const char *reference, *images, *model, *report, *csv;
-    int score, score_set, json;
+    int score, score_set, json, k_set;
+    int kernels, set_kernels; /* --kernels: a kernels_path */
     long k, top, threads;
     float threshold;
     int threshold_set;
@@ -77,7 +85,8 @@ static int parse(int argc, char **argv, inspect_opts *o)
         {"k", required_argument, 0, 'k'},         {"threshold", required_argument, 0, 't'},
         {"report", required_argument, 0, 'P'},    {"top", required_argument, 0, 'T'},
         {"csv", required_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
-        {"threads", required_argument, 0, 'j'},   {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, 'j'},   {"kernels", required_argument, 0, 'K'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -95,7 +104,14 @@ static int parse(int argc, char **argv, inspect_opts *o)
         case 'I': o->images = optarg; break;
         case 'm': o->model = optarg; break;
         case 'S': bad = opt_choice(cmd, "score", optarg, scores, &o->score); o->score_set = 1; break;
-        case 'k': bad = opt_long(cmd, "k", optarg, 1, ANOMALY_MAX_K, &o->k); break;
+        case 'k':
+            bad = opt_long(cmd, "k", optarg, 1, ANOMALY_MAX_K, &o->k);
+            o->k_set = 1;
+            break;
+        case 'K':
+            bad = opt_choice(cmd, "kernels", optarg, kernels_names, &o->kernels);
+            o->set_kernels = 1;
+            break;
         case 't':
             bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 1, &o->threshold);
             o->threshold_set = 1;
@@ -125,6 +141,11 @@ static int parse(int argc, char **argv, inspect_opts *o)
     }
     if (!o->score_set)
         o->score = strcmp(o->model, "none") == 0 ? ANOMALY_KNN : ANOMALY_CENTROID;
+    if (o->k_set && o->score != ANOMALY_KNN) {
+        cli_error(cmd, "--k %ld: neighbours are for --score knn, and the score is centroid%s",
+                  o->k, o->score_set ? "" : " (the default with a model)");
+        return -1;
+    }
     return 0;
 }
 
@@ -223,21 +244,30 @@ static int list_set(const char *path, const char *what, image_set *s)
 }
 
 /* Decodes and embeds a listed set (model NULL: raw pixels). in: the input
- * spec; for raw pixels with width 0, taken from the set's first image. */
-static int load_set(const model_t *m, input_spec *in, int threads, image_set *s)
+ * spec; for raw pixels with width 0, taken from the set's own size (the
+ * references come first). what: "--reference" or "--images". */
+static int load_set(const model_t *m, const char *model_path, input_spec *in, int threads,
+                    kernels_path k, const char *what, image_set *s)
 {
     sm_err e;
-    if (in->width == 0) { /* raw pixels: the references' own size */
-        uint8_t *px;
+    if (!m) { /* raw pixels: one size for every image, the references' */
         size_t rows, cols;
-        if (folders_decode(s->paths, 1, 0, 0, 1, &px, &rows, &cols, &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
+        if (folders_decode(s->paths, s->n, 0, 0, threads, &s->px, &rows, &cols,
+                           "--model none compares raw pixels: every image must have the "
+                           "references' size", &e) != 0) {
+            cli_error(cmd, "%s: %s", what, e.msg);
             return -1;
         }
-        free(px);
-        *in = input_raw((uint32_t)cols, (uint32_t)rows);
-    }
-    if (input_load_files(in, s->paths, s->n, threads, &s->px, &e) != 0) {
+        if (in->width == 0) {
+            *in = input_raw((uint32_t)cols, (uint32_t)rows);
+        } else if (cols != in->width || rows != in->height) {
+            cli_error(cmd, "%s: %s: %zu x %zu pixels, but the references are %u x %u "
+                      "(--model none compares raw pixels: every image must have the "
+                      "references' size)", what, s->paths[0], cols, rows, in->width,
+                      in->height);
+            return -1;
+        }
+    } else if (input_load_files(in, s->paths, s->n, threads, &s->px, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return -1;
     }
@@ -248,14 +278,30 @@ static int load_set(const model_t *m, input_spec *in, int threads, image_set *s)
         return -1;
     }
     if (m) {
-        if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, threads, model_kernels(m), &e) != 0) {
-            cli_error(cmd, "%s", e.msg);
+        if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, threads, k,
+                         &e) != 0) {
+            cli_error(cmd, "%s: %s: %s", model_path, what, e.msg);
             return -1;
         }
     } else {
         for (size_t i = 0; i < s->n * P; i++) /* the network's input, x / 255 */
             s->feat[i] = (float)s->px[i] / 255.0f;
     }
+    return 0;
+}
+
+/* 0 when every score is finite, else 1 with the line printed: the head's
+ * distances overflowed float32 (the model's weights are too large). */
+static int scores_finite(const inspect_opts *o, const char *what, const image_set *s,
+                         const float *score, const char *head)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!isfinite(score[i])) {
+            cli_error(cmd, "%s: the %s distance behind the score of %s %s overflows float32 "
+                      "(%s): the model's weights are too large", o->model, head, what,
+                      s->paths[i], isnan(score[i]) ? "nan" : "inf");
+            return 1;
+        }
     return 0;
 }
 
@@ -341,6 +387,15 @@ static const char *type_name(const report *r, size_t i)
     return r->img->type[i] >= 0 ? r->types[r->img->type[i]] : "";
 }
 
+/* v with four decimals, or "-" when there is no such figure. */
+static void text_num(char *out, size_t n, double v)
+{
+    if (isfinite(v))
+        snprintf(out, n, "%.4f", v);
+    else
+        snprintf(out, n, "-");
+}
+
 static void print_text(const report *r)
 {
     const inspect_opts *o = r->o;
@@ -356,14 +411,18 @@ static void print_text(const report *r)
            o->threshold_set ? "yours" : "0.95 quantile of the references' leave-one-out scores",
            nflag);
     if (r->ntypes) {
-        printf("\nAUROC %.4f   accuracy %.4f   precision %.4f   recall %.4f   (anomalous = not "
-               "good/)\n", r->auroc, r->accuracy, r->precision, r->recall);
+        /* An AUROC needs good and anomalous images: "-" where there is none. */
+        char auc[32];
+        text_num(auc, sizeof auc, r->auroc);
+        printf("\nAUROC %s   accuracy %.4f   precision %.4f   recall %.4f   (anomalous = not "
+               "good/)\n", auc, r->accuracy, r->precision, r->recall);
         printf("%-20s %7s %8s %9s\n", "type", "images", "AUROC", "flagged");
         for (int t = 0; t < r->ntypes; t++) {
-            if (t)
-                printf("%-20s %7zu %8.4f %9.4f\n", r->types[t], r->type_n[t], r->type_auroc[t],
+            if (t) {
+                text_num(auc, sizeof auc, r->type_auroc[t]);
+                printf("%-20s %7zu %8s %9.4f\n", r->types[t], r->type_n[t], auc,
                        r->type_recall[t]);
-            else
+            } else
                 printf("%-20s %7zu %8s %9.4f\n", r->types[t], r->type_n[t], "-",
                        r->type_recall[t]);
         }
@@ -546,7 +605,13 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_USAGE;
     }
     sm_err e;
-    output_spec outs[] = {{"--report", o.report, 0, 0}, {"--csv", o.csv, 0, 0}};
+    /* A path this CPU cannot run is refused before any image is read. */
+    kernels_path can;
+    if (o.set_kernels && kernels_resolve((kernels_path)o.kernels, &can, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    output_spec outs[] = {{"--report", o.report, 1, 0}, {"--csv", o.csv, 0, 0}};
     const input_file read[] = {{"--reference", o.reference}, {"--images", o.images}};
     int gr = guard_outputs(cmd, outs, 2, strcmp(o.model, "none") ? o.model : NULL,
                            GUARD_NO_DATA, read, 2);
@@ -561,6 +626,9 @@ int cmd_inspect(int argc, char **argv)
     }
     input_spec in = raw ? input_raw(0, 0) : m.input;
     const model_t *mp = raw ? NULL : &m;
+    kernels_path kp = o.set_kernels ? (kernels_path)o.kernels
+                      : raw       ? KERNELS_AUTO
+                                  : model_kernels(&m);
     image_set ref, img;
     report r;
     memset(&r, 0, sizeof r);
@@ -569,7 +637,8 @@ int cmd_inspect(int argc, char **argv)
     memset(&ref, 0, sizeof ref);
     if (list_set(o.reference, "--reference", &ref) != 0 || list_set(o.images, "--images", &img) != 0)
         goto done;
-    if (load_set(mp, &in, (int)o.threads, &ref) != 0 || load_set(mp, &in, (int)o.threads, &img) != 0)
+    if (load_set(mp, o.model, &in, (int)o.threads, kp, "--reference", &ref) != 0 ||
+        load_set(mp, o.model, &in, (int)o.threads, kp, "--images", &img) != 0)
         goto done;
     if (ref.skipped + img.skipped)
         cli_error(cmd, "note: skipped %zu files that are not images by name",
@@ -578,7 +647,11 @@ int cmd_inspect(int argc, char **argv)
     r.ref = &ref;
     r.img = &img;
     r.D = raw ? (size_t)in.width * in.height : (size_t)net_out(m.shape);
-    anomaly_cfg cfg = {o.score, (int)o.k, (int)o.threads};
+    /* The model's own head (raw pixels: euclidean) on the products' path. */
+    anomaly_cfg cfg = {.score = o.score, .k = (int)o.k, .threads = (int)o.threads,
+                       .head = raw ? HEAD_EUCLIDEAN : m.head,
+                       .hp = raw ? NULL : model_head_params(&m, m.params), .kernels = kp};
+    const char *head = head_names[cfg.head];
     float *ref_scores = malloc((ref.n + 1) * sizeof *ref_scores);
     uint32_t *ref_near = malloc((ref.n + 1) * sizeof *ref_near);
     r.score = malloc((img.n + 1) * sizeof *r.score);
@@ -595,17 +668,23 @@ int cmd_inspect(int argc, char **argv)
     int ok = o.threshold_set ||
              anomaly_scores(ref.feat, ref.n, ref.feat, ref.n, (int)r.D, &cfg, 1, ref_scores,
                             ref_near, &e) == 0;
+    int finite = !ok || o.threshold_set || scores_finite(&o, "reference", &ref, ref_scores,
+                                                          head) == 0;
     if (ok && !o.threshold_set)
         r.threshold = anomaly_quantile(ref_scores, ref.n, DEFAULT_QUANTILE);
     else
         r.threshold = o.threshold;
     free(ref_scores);
     free(ref_near);
+    if (!finite)
+        goto done;
     if (!ok || anomaly_scores(ref.feat, ref.n, img.feat, img.n, (int)r.D, &cfg, 0, r.score,
                               r.nearest, &e) != 0) {
         cli_error(cmd, "--reference %s: %s", o.reference, e.msg);
         goto done;
     }
+    if (scores_finite(&o, "image", &img, r.score, head) != 0)
+        goto done;
     if (rank_images(r.rank, r.score, img.n) != 0) {
         cli_error(cmd, "out of memory");
         goto done;
@@ -625,11 +704,17 @@ int cmd_inspect(int argc, char **argv)
         }
         metrics(&r);
     }
+    int saved = -1; /* the report on standard output: the text goes to stderr */
+    if (o.report && !strcmp(o.report, "-") && (saved = guard_text_to_stderr()) < 0) {
+        cli_error(cmd, "cannot send the text to standard error: %s", strerror(errno));
+        goto done;
+    }
     if (o.json)
         print_json(&r);
     else
         print_text(&r);
     fflush(stdout);
+    guard_text_back(saved);
     if (o.csv && write_csv(&r, o.csv, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         goto done;

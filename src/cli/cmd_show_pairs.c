@@ -34,7 +34,9 @@ static void usage(FILE *out)
             "                     chooses which of them are drawn; default: the model's)\n"
             "  -m, --model FILE   also print each pair's distance under this model and mark\n"
             "                     wrong predictions red\n"
-            "  -t, --threshold X  same when distance < X, with --model (default 0.5)\n"
+            "  -t, --threshold X  same when distance < X, with --model (default: the\n"
+            "                     threshold train stored in the model, else half the\n"
+            "                     margin; 0.5 for the learned head)\n"
             "      --only-errors  with --model: draw only wrongly predicted pairs\n"
             "  -o, --out FILE     PNG to write (default %s; - is standard output, the list\n"
             "                     of pairs then goes to stderr)\n"
@@ -79,8 +81,8 @@ int cmd_show_pairs(int argc, char **argv)
     uint64_t seed = SEED_DEFAULT;
     int seed_set = 0;
     const char *out = DEFAULT_OUT, *data = NULL, *model_path = NULL;
-    float threshold = 0.5f;
-    int only_errors = 0;
+    float threshold = 0.0f;
+    int only_errors = 0, threshold_set = 0;
 
     opterr = 0;
     optind = 1;
@@ -95,7 +97,10 @@ int cmd_show_pairs(int argc, char **argv)
         case 'x': bad = opt_long(cmd, "scale", optarg, 1, 16, &scale); break;
         case 'd': data = optarg; break;
         case 'm': model_path = optarg; break;
-        case 't': bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold); break;
+        case 't':
+            bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold);
+            threshold_set = 1;
+            break;
         case 'E': only_errors = 1; break;
         case 'h': usage(stdout); return 0;
         default: opt_report(cmd, c, optopt, argv); bad = 1; break;
@@ -130,6 +135,13 @@ int cmd_show_pairs(int argc, char **argv)
     if (model_path && model_load(&m, model_path, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return 1;
+    }
+    if (model_path) {
+        threshold_from tf;
+        threshold = model_threshold(&m, threshold_set, threshold, &tf);
+        if (tf == THRESHOLD_DEFAULT)
+            cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                      "not finish); using %g (--threshold X to choose)", model_path, threshold);
     }
     char dir[4096];
     dataset_t ds;
@@ -181,7 +193,10 @@ int cmd_show_pairs(int argc, char **argv)
     if (model_path) {
         dist = malloc(p->n * sizeof *dist);
         if (!dist || distances_for_pairs(dist, &m, s, p, threads, model_kernels(&m), NULL, &e) != 0) {
-            cli_error(cmd, "%s", dist ? e.msg : "out of memory");
+            if (dist)
+                cli_error(cmd, "%s: %s", model_path, e.msg);
+            else
+                cli_error(cmd, "out of memory");
             goto done;
         }
     }

@@ -2,53 +2,41 @@
  * TN images x TM references. */
 #include "anomaly.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blas_kernels.h"
-#include "distance.h"
 #include "pool.h"
 
 enum { TN = 256, TM = 2048 };
 
 typedef struct {
-    const float *ref, *x;       /* as given: exact distances are taken on these */
-    const float *refc, *xc;     /* centred on the references' mean: the SGEMM's */
+    const float *ref, *x;       /* as given: the head's distances are taken on these */
+    const float *xk;            /* [N, D] the images as the ranking product takes them */
+    const float *refk_t;        /* [D, M] the references so, transposed (gemm's B) */
     size_t M, N;
-    int D, loo;
+    int D, loo, ranked;         /* ranked: candidates come from the product */
     anomaly_cfg cfg;
-    const double *ref_sq, *x_sq; /* [M], [N] squared norms of the centred rows */
+    kernels_path kp;            /* resolved */
+    const double *ref_sq, *x_sq; /* [M], [N] squared norms of the centred rows (euclidean) */
     const float *centroid;      /* [D] mean of the references (centroid score) */
-    const float *ref_sum;       /* [D] their sum (leave-one-out centroid) */
+    const double *ref_sum;      /* [D] their sum (leave-one-out centroid) */
     float *scores;
     uint32_t *nearest;
     int T;
+    int *failed;                /* [T] a worker that ran out of memory */
 } job;
 
-static float clamp_dist(float sq)
-{
-    return sqrtf(sq > DISTANCE_EPS ? sq : DISTANCE_EPS);
-}
-
-/* A candidate neighbour: its distance as the SGEMM estimates it. */
+/* A candidate neighbour: its distance (first the ranking's estimate). */
 typedef struct {
     float d;
     uint32_t i;
 } cand;
 
-/* The exact distance of x row xi to reference ri, in double, clamped as
- * the distance head is. */
-static float exact_dist(const job *j, const float *xrow, size_t ri)
+static float dist(const job *j, const float *a, const float *b)
 {
-    const float *r = j->ref + ri * (size_t)j->D;
-    double s = 0;
-    for (int c = 0; c < j->D; c++) {
-        double t = (double)xrow[c] - r[c];
-        s += t * t;
-    }
-    return sqrtf((float)(s > DISTANCE_EPS ? s : DISTANCE_EPS));
+    return head_distance(j->cfg.head, j->cfg.hp, a, b, j->D);
 }
 
 /* Inserts (d, i) into best [k] (ascending; cnt filled so far). */
@@ -69,40 +57,34 @@ static void keep_smallest(cand *best, int *cnt, int k, float d, uint32_t i)
     best[p] = (cand){d, i};
 }
 
-static float centroid_dist(const job *j, size_t i)
+/* The head's distance of image i to the references' mean (leave-one-out:
+ * the mean of the other M - 1), mean [D] scratch. */
+static float centroid_dist(const job *j, size_t i, float *mean)
 {
     const float *a = j->x + i * (size_t)j->D;
-    double sq = 0;
-    if (j->loo) { /* the mean of the other M - 1 references */
-        double inv = 1.0 / (double)(j->M - 1);
-        for (int c = 0; c < j->D; c++) {
-            double m = ((double)j->ref_sum[c] - a[c]) * inv, t = a[c] - m;
-            sq += t * t;
-        }
-    } else {
-        for (int c = 0; c < j->D; c++) {
-            double t = (double)a[c] - j->centroid[c];
-            sq += t * t;
-        }
-    }
-    return clamp_dist((float)sq);
+    if (!j->loo)
+        return dist(j, a, j->centroid);
+    double inv = 1.0 / (double)(j->M - 1);
+    for (int c = 0; c < j->D; c++)
+        mean[c] = (float)((j->ref_sum[c] - a[c]) * inv);
+    return dist(j, a, mean);
 }
 
 static void worker(void *ctx, int t)
 {
     job *j = ctx;
-    /* The SGEMM only ranks the candidates (k of them, at least 4, for the
-     * nearest too); their distances are then taken exactly. */
+    /* The product only ranks the candidates (k + 3 of them: spares against
+     * its rounding); their distances are then the head's own. Heads
+     * without a product form (manhattan, learned) take every reference's
+     * distance directly. */
     int k = j->cfg.score == ANOMALY_KNN ? j->cfg.k : 1;
-    int kc = k < 4 ? 4 : k;
-    float *dot = malloc((size_t)TN * TM * sizeof *dot);
+    int kc = k + 3; /* spares against the ranking's rounding */
+    float *dot = j->ranked ? malloc((size_t)TN * TM * sizeof *dot) : NULL;
     cand *best = malloc((size_t)TN * (size_t)kc * sizeof *best);
     int *cnt = malloc(TN * sizeof *cnt);
-    if (!dot || !best || !cnt) {
-        /* Marked as failed: the caller sees NaN scores. */
-        for (size_t i = (size_t)t * TN; i < j->N; i += (size_t)j->T * TN)
-            for (size_t r = i; r < i + TN && r < j->N; r++)
-                j->scores[r] = NAN;
+    float *mean = malloc(((size_t)j->D + 1) * sizeof *mean);
+    if ((j->ranked && !dot) || !best || !cnt || !mean) {
+        j->failed[t] = 1;
         goto out;
     }
     for (size_t i0 = (size_t)t * TN; i0 < j->N; i0 += (size_t)j->T * TN) {
@@ -111,18 +93,23 @@ static void worker(void *ctx, int t)
             cnt[r] = 0;
         for (size_t m0 = 0; m0 < j->M; m0 += TM) {
             size_t m = j->M - m0 < TM ? j->M - m0 : TM;
-            /* dot [n, m] = x_tile [n, D] . ref_tile [m, D]^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, j->D, 1.0f,
-                        j->xc + i0 * (size_t)j->D, j->D, j->refc + m0 * (size_t)j->D, j->D,
-                        0.0f, dot, (int)m);
+            if (j->ranked) /* dot [n, m] = x_tile [n, D] . ref_tile [m, D]^T */
+                gemm(j->kp, (int)n, (int)m, j->D, j->xk + i0 * (size_t)j->D, j->D, 1,
+                     j->refk_t + m0, (int)j->M, dot, (int)m, NULL, 0);
             for (size_t r = 0; r < n; r++) {
                 size_t gi = i0 + r;
-                const float *row = dot + r * m;
+                const float *row = j->ranked ? dot + r * m : NULL;
                 for (size_t c = 0; c < m; c++) {
                     size_t gm = m0 + c;
                     if (j->loo && gm == gi)
                         continue;
-                    float d = (float)(j->x_sq[gi] + j->ref_sq[gm] - 2.0 * (double)row[c]);
+                    float d;
+                    if (!j->ranked)
+                        d = dist(j, j->x + gi * (size_t)j->D, j->ref + gm * (size_t)j->D);
+                    else if (j->cfg.head == HEAD_COSINE) /* rows of norm 1: 1 - cos */
+                        d = 1.0f - row[c];
+                    else
+                        d = (float)(j->x_sq[gi] + j->ref_sq[gm] - 2.0 * (double)row[c]);
                     keep_smallest(best + r * (size_t)kc, &cnt[r], kc, d, (uint32_t)gm);
                 }
             }
@@ -131,24 +118,25 @@ static void worker(void *ctx, int t)
             size_t gi = i0 + r;
             cand *b = best + r * (size_t)kc;
             const float *xrow = j->x + gi * (size_t)j->D;
-            /* Exact distances of the candidates, re-sorted (ties by index). */
-            for (int q = 0; q < cnt[r]; q++)
-                b[q].d = exact_dist(j, xrow, b[q].i);
+            /* The head's distances of the candidates, re-sorted (ties by
+             * index). */
+            for (int q = 0; j->ranked && q < cnt[r]; q++)
+                b[q].d = dist(j, xrow, j->ref + (size_t)b[q].i * j->D);
             for (int q = 1; q < cnt[r]; q++)
                 for (int p = q; p > 0 && (b[p - 1].d > b[p].d ||
                                           (b[p - 1].d == b[p].d && b[p - 1].i > b[p].i)); p--) {
-                    cand t = b[p];
+                    cand tmp = b[p];
                     b[p] = b[p - 1];
-                    b[p - 1] = t;
+                    b[p - 1] = tmp;
                 }
             j->nearest[gi] = cnt[r] ? b[0].i : 0;
             if (j->cfg.score == ANOMALY_KNN) {
                 double s = 0;
                 for (int q = 0; q < k && q < cnt[r]; q++)
                     s += b[q].d;
-                j->scores[gi] = cnt[r] >= k ? (float)(s / k) : NAN;
+                j->scores[gi] = (float)(s / k);
             } else {
-                j->scores[gi] = centroid_dist(j, gi);
+                j->scores[gi] = centroid_dist(j, gi, mean);
             }
         }
     }
@@ -156,31 +144,48 @@ out:
     free(dot);
     free(best);
     free(cnt);
+    free(mean);
 }
 
-/* The rows of a [n, D] minus mean [D] (the SGEMM's inputs: centring keeps
- * |x|^2 + |r|^2 - 2 x.r from cancelling on large, similar images), and
- * their squared norms in double. */
-static float *centred(const float *a, size_t n, int D, const float *mean, double **sq)
+/* The rows of a [n, D] as the ranking product takes them, into out [n, D]
+ * (and, for the euclidean ranking, their squared norms in double, sq [n]):
+ * euclidean: minus mean [D] (centring keeps |x|^2 + |r|^2 - 2 x.r from
+ * cancelling on large, similar images); cosine: divided by their norm,
+ * taken on the row scaled by its largest |value| (no overflow; a zero row
+ * stays zero). */
+static void prepare(const float *a, size_t n, int D, uint32_t head, const float *mean,
+                    float *out, double *sq)
 {
-    float *c = malloc((n * (size_t)D + 1) * sizeof *c);
-    *sq = malloc((n + 1) * sizeof **sq);
-    if (!c || !*sq) {
-        free(c);
-        free(*sq);
-        *sq = NULL;
-        return NULL;
-    }
     for (size_t i = 0; i < n; i++) {
-        double acc = 0;
-        for (int k = 0; k < D; k++) {
-            float v = a[i * (size_t)D + (size_t)k] - mean[k];
-            c[i * (size_t)D + (size_t)k] = v;
-            acc += (double)v * v;
+        const float *row = a + i * (size_t)D;
+        float *o = out + i * (size_t)D;
+        if (head == HEAD_COSINE) {
+            double mx = 0, s = 0;
+            for (int k = 0; k < D; k++)
+                mx = fabs((double)row[k]) > mx ? fabs((double)row[k]) : mx;
+            for (int k = 0; mx > 0 && k < D; k++)
+                s += (row[k] / mx) * (row[k] / mx);
+            double inv = mx > 0 ? 1.0 / (sqrt(s) * mx) : 0;
+            for (int k = 0; k < D; k++)
+                o[k] = (float)(row[k] * inv);
+        } else {
+            double acc = 0;
+            for (int k = 0; k < D; k++) {
+                float v = row[k] - mean[k];
+                o[k] = v;
+                acc += (double)v * v;
+            }
+            sq[i] = acc;
         }
-        (*sq)[i] = acc;
     }
-    return c;
+}
+
+/* out [D, n] = a [n, D] transposed. */
+static void transpose(const float *a, size_t n, int D, float *out)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < D; k++)
+            out[(size_t)k * n + i] = a[i * (size_t)D + (size_t)k];
 }
 
 int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
@@ -197,19 +202,33 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
                        leave_one_out ? " when each reference is scored against the others to "
                                        "calibrate the threshold (a smaller --k, or give "
                                        "--threshold)" : "");
-    job j = {ref, x, NULL, NULL, M, N, D, leave_one_out, *cfg, NULL, NULL, NULL, NULL, scores,
-             nearest, 1};
+    job j;
+    memset(&j, 0, sizeof j);
+    j.ref = ref;
+    j.x = x;
+    j.M = M;
+    j.N = N;
+    j.D = D;
+    j.loo = leave_one_out;
+    j.cfg = *cfg;
+    j.scores = scores;
+    j.nearest = nearest;
+    j.ranked = cfg->head == HEAD_EUCLIDEAN || cfg->head == HEAD_COSINE;
+    if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
+        return -1;
     j.T = cfg->threads < 1 ? 1 : cfg->threads;
     if ((size_t)j.T > (N + TN - 1) / TN)
         j.T = (int)((N + TN - 1) / TN);
     if (j.T < 1)
         j.T = 1;
-    float *sum = calloc((size_t)D, sizeof *sum), *mean = calloc((size_t)D, sizeof *mean);
+    double *sum = calloc((size_t)D + 1, sizeof *sum);
+    float *mean = calloc((size_t)D + 1, sizeof *mean);
     double *ref_sq = NULL, *x_sq = NULL;
-    float *refc = NULL, *xc = NULL;
+    float *refk = NULL, *refk_t = NULL, *xk = NULL;
+    int *failed = calloc((size_t)j.T, sizeof *failed);
     int rc = 0;
     pool_t *pool = NULL;
-    if (!sum || !mean)
+    if (!sum || !mean || !failed)
         rc = sm_fail(e, "out of memory scoring %zu images", N);
     if (rc == 0) {
         /* The sum in double, in reference order: one fixed order. */
@@ -217,45 +236,59 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
             double s = 0;
             for (size_t i = 0; i < M; i++)
                 s += ref[i * (size_t)D + (size_t)c];
-            sum[c] = (float)s;
+            sum[c] = s;
             mean[c] = (float)(s / (double)M);
         }
-        refc = centred(ref, M, D, mean, &ref_sq);
-        if (leave_one_out) {
-            xc = refc;
-            x_sq = ref_sq;
-        } else {
-            xc = centred(x, N, D, mean, &x_sq);
+    }
+    if (rc == 0 && j.ranked) {
+        refk = malloc((M * (size_t)D + 1) * sizeof *refk);
+        refk_t = malloc((M * (size_t)D + 1) * sizeof *refk_t);
+        ref_sq = malloc((M + 1) * sizeof *ref_sq);
+        if (!leave_one_out) {
+            xk = malloc((N * (size_t)D + 1) * sizeof *xk);
+            x_sq = malloc((N + 1) * sizeof *x_sq);
         }
-        if (!refc || !xc)
+        if (!refk || !refk_t || !ref_sq || (!leave_one_out && (!xk || !x_sq))) {
             rc = sm_fail(e, "out of memory scoring %zu images", N);
+        } else {
+            prepare(ref, M, D, cfg->head, mean, refk, ref_sq);
+            transpose(refk, M, D, refk_t);
+            if (leave_one_out) {
+                j.xk = refk;
+                j.x_sq = ref_sq;
+            } else {
+                prepare(x, N, D, cfg->head, mean, xk, x_sq);
+                j.xk = xk;
+                j.x_sq = x_sq;
+            }
+            j.refk_t = refk_t;
+            j.ref_sq = ref_sq;
+        }
     }
     if (rc == 0) {
-        j.refc = refc;
-        j.xc = xc;
-        j.ref_sq = ref_sq;
-        j.x_sq = x_sq;
         j.centroid = mean;
         j.ref_sum = sum;
+        j.failed = failed;
         if (!(pool = pool_create(j.T, e)))
             rc = -1;
     }
     if (rc == 0 && N > 0) {
-        blas_set_threads(1); /* the workers are the parallelism */
+        if (j.kp == KERNELS_OPENBLAS)
+            blas_set_threads(1); /* the workers are the parallelism */
         pool_run(pool, worker, &j);
-        for (size_t i = 0; i < N && rc == 0; i++)
-            if (isnan(scores[i]))
+        for (int t = 0; t < j.T && rc == 0; t++)
+            if (failed[t])
                 rc = sm_fail(e, "out of memory scoring %zu images", N);
     }
     pool_destroy(pool);
-    if (xc != refc) {
-        free(xc);
-        free(x_sq);
-    }
-    free(refc);
+    free(xk);
+    free(x_sq);
+    free(refk);
+    free(refk_t);
     free(ref_sq);
     free(sum);
     free(mean);
+    free(failed);
     return rc;
 }
 

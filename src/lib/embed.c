@@ -1,6 +1,7 @@
 /* embed.c - see embed.h. P = pixels per image, H = embedding width. */
 #include "embed.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,16 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
     for (int t = 0; t < threads; t++)
         net_cache_free(&j.caches[t]);
     free(j.caches);
+    /* Weights that pass every load check can still overflow float32. */
+    const size_t H = (size_t)net_out(shape);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        for (size_t c = 0; (!used || used[i]) && c < H; c++)
+            if (!isfinite(emb[i * H + c])) {
+                rc = sm_fail(e, "the embedding of image %zu overflows float32 (%s in it): the "
+                             "model's weights are too large", i + 1,
+                             isnan(emb[i * H + c]) ? "nan" : "inf");
+                break;
+            }
     return rc;
 }
 
@@ -161,6 +172,11 @@ int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pair
     if (rc == 0)
         pair_distances(d, emb, m->head, model_head_params(m, (float *)params), net_out(shape),
                        p);
+    for (size_t i = 0; rc == 0 && i < p->n; i++)
+        if (!isfinite(d[i]))
+            rc = sm_fail(e, "the %s distance of pair %zu overflows float32 (%s) from finite "
+                         "embeddings: the model's weights are too large", head_names[m->head],
+                         i + 1, isnan(d[i]) ? "nan" : "inf");
     free(emb);
     free(used);
     return rc;

@@ -337,7 +337,7 @@ static void decode_worker(void *ctx, int t)
 }
 
 int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint8_t **images,
-                   size_t *rows, size_t *cols, sm_err *e)
+                   size_t *rows, size_t *cols, const char *hint, sm_err *e)
 {
     *images = NULL;
     if (n == 0)
@@ -372,8 +372,8 @@ int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint
         for (size_t i = 1; i < n && rc == 0; i++)
             if (j.im[i].w != w || j.im[i].h != h)
                 rc = sm_fail(e, "%s: %d x %d pixels, but %s is %d x %d: images must share one "
-                             "size (or pass --size WxH to resize them all)", paths[i],
-                             j.im[i].w, j.im[i].h, paths[0], w, h);
+                             "size%s%s%s", paths[i], j.im[i].w, j.im[i].h, paths[0], w, h,
+                             hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
         size_t P = (size_t)w * (size_t)h;
         if (rc == 0 && !(*images = malloc(n * P)))
             rc = sm_fail(e, "out of memory for %zu images of %d x %d", n, w, h);
@@ -408,7 +408,7 @@ static int load_split(const char *root, const char *name, int split, const strli
                      "GIF files)", s->where);
     if (rc == 0)
         rc = folders_decode(paths.v, paths.n, o->width, o->height, o->threads, &s->images,
-                            &s->rows, &s->cols, e);
+                            &s->rows, &s->cols, "or pass --size WxH to resize them all", e);
     s->paths = paths.v; /* the split owns the names now */
     s->n = paths.n;
     return rc;

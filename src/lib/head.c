@@ -40,6 +40,11 @@ float head_max_margin(uint32_t head)
     return head == HEAD_COSINE ? 2.0f : 1000.0f;
 }
 
+float head_default_threshold(uint32_t head, float margin)
+{
+    return head_has_margin(head) ? 0.5f * margin : 0.5f;
+}
+
 float head_sweep_step(uint32_t head, float margin)
 {
     switch (head) {
@@ -65,6 +70,30 @@ static float sigmoid(float z)
     return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
 }
 
+/* The cosine's three float32 sums, in order j = 0, 1, ..., of a * ka and
+ * b * kb (ka = kb = 1 multiplies nothing away: the plain sums' bits). */
+static void cos_sums(const float *a, const float *b, int H, float ka, float kb, float *ab,
+                     float *aa, float *bb)
+{
+    float sab = 0.0f, saa = 0.0f, sbb = 0.0f;
+    for (int j = 0; j < H; j++) {
+        float x = a[j] * ka, y = b[j] * kb;
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    *ab = sab;
+    *aa = saa;
+    *bb = sbb;
+}
+
+float head_distance(uint32_t head, const float *hp, const float *a, const float *b, int H)
+{
+    float d, cache[HEAD_CACHE];
+    head_forward(head, hp, &d, cache, a, b, 1, H);
+    return d;
+}
+
 void head_forward(uint32_t head, const float *hp, float *d, float *cache, const float *a,
                   const float *b, int B, int H)
 {
@@ -81,16 +110,27 @@ void head_forward(uint32_t head, const float *hp, float *d, float *cache, const 
                 s += fabsf(ai[j] - bi[j]);
             d[i] = s;
         } else if (head == HEAD_COSINE) {
-            float ab = 0.0f, aa = 0.0f, bb = 0.0f;
-            for (int j = 0; j < H; j++) {
-                ab += ai[j] * bi[j];
-                aa += ai[j] * ai[j];
-                bb += bi[j] * bi[j];
-            }
+            float ab, aa, bb;
+            cos_sums(ai, bi, H, 1.0f, 1.0f, &ab, &aa, &bb);
             float na = sqrtf(aa), nb = sqrtf(bb);
             c[0] = na;
             c[1] = nb;
-            c[2] = na * nb < COS_GUARD ? 0.0f : ab / (na * nb); /* the cosine */
+            if (isfinite(ab) && isfinite(na * nb)) {
+                c[2] = na * nb < COS_GUARD ? 0.0f : ab / (na * nb); /* the cosine */
+            } else {
+                /* A sum or the norms' product overflowed although the
+                 * embeddings may be finite: the cosine does not depend on
+                 * the scale, so take it again on a / max|a| and b / max|b|
+                 * (ordinary embeddings never come here: their bits stay). */
+                float sa = 0.0f, sb = 0.0f;
+                for (int j = 0; j < H; j++) {
+                    sa = fabsf(ai[j]) > sa ? fabsf(ai[j]) : sa;
+                    sb = fabsf(bi[j]) > sb ? fabsf(bi[j]) : sb;
+                }
+                cos_sums(ai, bi, H, 1.0f / sa, 1.0f / sb, &ab, &aa, &bb);
+                float cs = ab / (sqrtf(aa) * sqrtf(bb));
+                c[2] = cs > 1.0f ? 1.0f : cs < -1.0f ? -1.0f : cs; /* rounding kept in range */
+            }
             d[i] = 1.0f - c[2];
         } else { /* learned */
             float z = hp[H];

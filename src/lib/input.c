@@ -1,6 +1,7 @@
 /* input.c - see input.h. */
 #include "input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "folders.h"
@@ -17,7 +18,10 @@ int input_load_files(const input_spec *in, char *const *paths, size_t n, int thr
     int W = in->resize == IMAGE_RESIZE_NONE ? 0 : (int)in->width;
     int H = in->resize == IMAGE_RESIZE_NONE ? 0 : (int)in->height;
     size_t rows, cols;
-    if (folders_decode(paths, n, W, H, threads, images, &rows, &cols, e) != 0)
+    char hint[160];
+    snprintf(hint, sizeof hint, "the model takes %u x %u; a model trained with --size WxH "
+             "resizes every image", in->width, in->height);
+    if (folders_decode(paths, n, W, H, threads, images, &rows, &cols, hint, e) != 0)
         return -1;
     if (cols != in->width || rows != in->height) {
         free(*images);

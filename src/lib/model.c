@@ -29,6 +29,19 @@ void model_free(model_t *m)
     m->history_cap = 0;
 }
 
+const char *const threshold_from_names[3] = {"option", "model", "default"};
+
+float model_threshold(const model_t *m, int given_set, float given, threshold_from *from)
+{
+    threshold_from f = given_set ? THRESHOLD_OPTION
+                       : isfinite(m->threshold) ? THRESHOLD_MODEL : THRESHOLD_DEFAULT;
+    if (from)
+        *from = f;
+    return f == THRESHOLD_OPTION ? given
+           : f == THRESHOLD_MODEL ? m->threshold
+                                  : head_default_threshold(m->head, m->cfg.margin);
+}
+
 kernels_path model_kernels(const model_t *m)
 {
     return m->cfg.kernels == MODEL_KERNELS_OPENBLAS ? KERNELS_OPENBLAS : KERNELS_AUTO;
