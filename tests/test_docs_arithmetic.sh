@@ -23,7 +23,7 @@ for cand in /usr/bin/python3 python3; do
   if command -v "$cand" >/dev/null && "$cand" -c 'import numpy' 2>/dev/null; then py=$cand; break; fi
 done
 if [ -z "$py" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no python3 with numpy (CI needs it)"; exit 1; fi
+  if in_ci; then echo "FAIL: no python3 with numpy (CI needs it)"; exit 1; fi
   echo "SKIP: no python3 with numpy (/usr/bin/python3 or python3)"
   exit 77
 fi

@@ -133,9 +133,11 @@ rm coat.png
 
 # Outputs beside the data, not in it, still work.
 "$bin" show-pairs --data D --count 2 --out pairs.png >/dev/null 2>ok.err
-check '[ $? -eq 0 ] && [ -s pairs.png ]' "show-pairs beside the data failed: $(cat ok.err)"
+rc=$?
+check '[ $rc -eq 0 ] && [ -s pairs.png ]' "show-pairs beside the data failed: $(cat ok.err)"
 "$bin" embed --model m.siam --out ok.npy imgs >/dev/null 2>ok.err
-check '[ $? -eq 0 ] && [ -s ok.npy ] && [ -s ok.index.csv ]' "embed of imgs failed: $(cat ok.err)"
+rc=$?
+check '[ $rc -eq 0 ] && [ -s ok.npy ] && [ -s ok.index.csv ]' "embed of imgs failed: $(cat ok.err)"
 
 # --- embed: the .npy and its index belong to the same run ----------------------
 # The model gives 4 floats a row (16 bytes), the index a long path a row:
@@ -144,7 +146,8 @@ long=long/$(printf 'a%.0s' $(seq 200))/$(printf 'b%.0s' $(seq 200))
 mkdir -p "$long"
 cp $(ls imgs/*.png | head -10) "$long/"
 "$bin" embed --model m.siam --out pair.npy imgs >/dev/null 2>pair.err
-check '[ $? -eq 0 ]' "embed of imgs failed: $(cat pair.err)"
+rc=$?
+check '[ $rc -eq 0 ]' "embed of imgs failed: $(cat pair.err)"
 cksum pair.npy pair.index.csv >pair.before
 (ulimit -f 2 && exec "$bin" embed --model m.siam --out pair.npy long) >/dev/null 2>pair.err
 rc=$?

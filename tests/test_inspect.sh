@@ -37,9 +37,11 @@ check '[ -s "$model" ]' "training failed"
 # --- learned against raw pixels ----------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --csv "$tmp/l.csv" \
   --report "$tmp/l.png" >"$tmp/l.txt" 2>"$tmp/l.err"
-check '[ $? -eq 0 ]' "inspect failed: $(cat "$tmp/l.err")"
+rc=$?
+check '[ $rc -eq 0 ]' "inspect failed: $(cat "$tmp/l.err")"
 "$bin" inspect --reference "$ref" --images "$img" --model none >"$tmp/r.txt" 2>"$tmp/r.err"
-check '[ $? -eq 0 ]' "inspect --model none failed: $(cat "$tmp/r.err")"
+rc=$?
+check '[ $rc -eq 0 ]' "inspect --model none failed: $(cat "$tmp/r.err")"
 auc_l=$(sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$tmp/l.txt")
 auc_r=$(sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$tmp/r.txt")
 echo "AUROC learned $auc_l, raw pixels $auc_r"
@@ -87,7 +89,8 @@ check 'grep -q "score knn (k = 10)" "$tmp/k.txt" && ! cmp -s "$tmp/k.txt" "$tmp/
 
 # --- no labels: a plain folder ------------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
-check '[ $? -eq 0 ] && ! grep -q AUROC "$tmp/p.txt" && [ "$(awk -F"\t" "\$1 ~ /^[0-9]+\$/" "$tmp/p.txt" | wc -l)" -eq 60 ]' \
+rc=$?
+check '[ $rc -eq 0 ] && ! grep -q AUROC "$tmp/p.txt" && [ "$(awk -F"\t" "\$1 ~ /^[0-9]+\$/" "$tmp/p.txt" | wc -l)" -eq 60 ]' \
   "a folder without good/: $(head -3 "$tmp/p.txt")"
 
 # --- bad input ---------------------------------------------------------------

@@ -15,7 +15,7 @@ here=$(dirname "$0")
 . "$here/testlib.sh"
 py=$(command -v python3 || true)
 if [ -z "$py" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: python3 missing (CI needs it)"; exit 1; fi
+  if in_ci; then echo "FAIL: python3 missing (CI needs it)"; exit 1; fi
   echo "SKIP: python3 missing"; exit 77
 fi
 

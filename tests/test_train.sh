@@ -16,7 +16,8 @@ small=(--train-pairs 2000 --threads 1 --seed 7 --data "$data")
 # Two identical runs give identical files; the output is Keras-like.
 "$bin" train "${small[@]}" --epochs 3 --model "$tmp/a.siam" --history "$tmp/a.csv" \
   >"$tmp/a.out" 2>"$tmp/a.err"
-check '[ $? -eq 0 ]' "train run a failed: $(cat "$tmp/a.err")"
+rc=$?
+check '[ $rc -eq 0 ]' "train run a failed: $(cat "$tmp/a.err")"
 "$bin" train "${small[@]}" --epochs 3 --model "$tmp/b.siam" >"$tmp/b.out" 2>&1
 check 'cmp -s "$tmp/a.siam" "$tmp/b.siam"' "same seed and threads gave different model files"
 check 'grep -qx "Train on 2000 pairs, validate on 19980 pairs" "$tmp/a.out"' \
@@ -122,7 +123,8 @@ check '[ ! -s "$tmp/c.out" ]' "--quiet printed: $(cat "$tmp/c.out")"
 cp "$tmp/a.siam" "$tmp/resumed.siam"
 "$bin" train --resume --epochs 5 --threads 1 --data "$data" --model "$tmp/resumed.siam" \
   >"$tmp/r.out" 2>&1
-check '[ $? -eq 0 ]' "resume failed: $(cat "$tmp/r.out")"
+rc=$?
+check '[ $rc -eq 0 ]' "resume failed: $(cat "$tmp/r.out")"
 check 'cmp -s "$tmp/straight.siam" "$tmp/resumed.siam"' "resume is not byte-identical to a straight run"
 check 'grep -q "^Epoch 4/5" "$tmp/r.out" && ! grep -q "^Epoch 3/5" "$tmp/r.out"' \
   "resume did not continue at epoch 4: $(cat "$tmp/r.out")"
@@ -212,7 +214,8 @@ fi
 # loss 0.111, val_loss 0.086.
 "$bin" train --epochs 1 --threads 2 --data "$data" --model "$tmp/full.siam" --history "$tmp/full.csv" \
   >"$tmp/full.out" 2>&1
-check '[ $? -eq 0 ]' "full epoch failed: $(cat "$tmp/full.out")"
+rc=$?
+check '[ $rc -eq 0 ]' "full epoch failed: $(cat "$tmp/full.out")"
 check 'grep -qx "Train on 119980 pairs, validate on 19980 pairs" "$tmp/full.out"' "full pair counts"
 check 'awk -F, "NR==2 {exit !(\$2 >= 0.10 && \$2 <= 0.125 && \$3 < 0.095)}" "$tmp/full.csv"' \
   "first epoch out of band: $(cat "$tmp/full.csv")"
