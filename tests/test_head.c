@@ -63,6 +63,12 @@ int main(void)
         b[j] = a[j] * 1e-36f;
     float mixed = head_distance(HEAD_COSINE, NULL, a, b, H);
     CHECK(isfinite(mixed) && mixed < 1e-5f, "cosine(a, 1e-36 a): %g", mixed);
+    /* A zero embedding has no direction, however large the other: d = 1,
+     * as the 1e-12 guard gives for ordinary ones (not 0 * inf = nan). */
+    for (int j = 0; j < H; j++)
+        b[j] = 0.0f;
+    float zero = head_distance(HEAD_COSINE, NULL, a, b, H);
+    CHECK(zero == 1.0f, "cosine(a at 1e30, 0): %g", zero);
 
     /* head_distance is head_forward's bits, for every head, in a batch. */
     enum { B = 9 };

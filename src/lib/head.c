@@ -127,9 +127,13 @@ void head_forward(uint32_t head, const float *hp, float *d, float *cache, const 
                     sa = fabsf(ai[j]) > sa ? fabsf(ai[j]) : sa;
                     sb = fabsf(bi[j]) > sb ? fabsf(bi[j]) : sb;
                 }
-                cos_sums(ai, bi, H, 1.0f / sa, 1.0f / sb, &ab, &aa, &bb);
-                float cs = ab / (sqrtf(aa) * sqrtf(bb));
-                c[2] = cs > 1.0f ? 1.0f : cs < -1.0f ? -1.0f : cs; /* rounding kept in range */
+                if (sa == 0.0f || sb == 0.0f) { /* no direction: as the guard */
+                    c[2] = 0.0f;
+                } else {
+                    cos_sums(ai, bi, H, 1.0f / sa, 1.0f / sb, &ab, &aa, &bb);
+                    float cs = ab / (sqrtf(aa) * sqrtf(bb));
+                    c[2] = cs > 1.0f ? 1.0f : cs < -1.0f ? -1.0f : cs; /* kept in range */
+                }
             }
             d[i] = 1.0f - c[2];
         } else { /* learned */
