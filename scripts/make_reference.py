@@ -32,7 +32,7 @@ dataset-fashion-mnist package for the t10k files):
 
 The first is the notebook's model (Euclidean head, 128,128,128); the
 others add a record "arch" = [head, L, width_1 .. width_L] (head: 0
-euclidean, 1 manhattan, 2 cosine, 3 learned; see include/head.h) and use
+euclidean, 1 manhattan, 2 cosine, 3 learned; see src/lib/net/head.h) and use
 the margin of the head's scale (recorded in "hyper"). The learned head's
 parameters w [H] and c follow the network's in params.
 
@@ -153,7 +153,7 @@ def init_params():
 
 
 def head_d(a, bb, hp):
-    """The dissimilarity of include/head.h, and the learned head's p."""
+    """The dissimilarity of src/lib/net/head.h, and the learned head's p."""
     if HEAD == "euclidean":
         sq = torch.sum((a - bb) ** 2, dim=1)
         return sq, torch.sqrt(torch.clamp(sq, min=DIST_EPS)), None
@@ -207,7 +207,7 @@ def flat(ts):
     return torch.cat([t.reshape(-1) for t in ts]).numpy().astype(np.float32)
 
 
-# The library's RNG (src/lib/rng.c): xoshiro256** seeded by splitmix64,
+# The library's RNG (src/lib/base/rng.c): xoshiro256** seeded by splitmix64,
 # written again from its description, on Python integers.
 M64 = (1 << 64) - 1
 

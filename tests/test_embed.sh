@@ -194,7 +194,7 @@ check 'cmp -s "$tmp/e.index.csv" "$tmp/e_npy.index.csv"' "the .csv's index diffe
 
 if [ $py = 1 ]; then
   # npy_rows FILE: Python's own reading of a .npy (ast for the header as
-  # numpy does, struct for the data), independent of src/lib/npy.c.
+  # numpy does, struct for the data), independent of src/lib/files/npy.c.
   cat >"$tmp/npyread.py" <<'EOF'
 import ast, struct
 def npy_rows(path):

@@ -1,4 +1,4 @@
-/* fuzz_idx.c - fuzz target for the IDX reader (include/idx.h), gzipped
+/* fuzz_idx.c - fuzz target for the IDX reader (src/lib/data/idx.h), gzipped
  * and plain: the bytes are written to an in-memory file and read back as
  * labels and as images. Any crash, leak, hang or sanitizer report fails.
  *

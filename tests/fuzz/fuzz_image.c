@@ -1,4 +1,4 @@
-/* fuzz_image.c - fuzz target for the image loader (include/image.h): the
+/* fuzz_image.c - fuzz target for the image loader (src/lib/data/image.h): the
  * bytes are decoded to grey as an image file would be, and a decoded image
  * is resized to 7 x 5 (the --size path). Any crash, leak, hang or
  * sanitizer report fails; a success must be a usable image within the

@@ -1,5 +1,5 @@
 /* fuzz_model.c - fuzz target for the model-file reader
- * (include/model_file.h). See fuzz_idx.c for how it is built and run. */
+ * (src/lib/net/model_file.h). See fuzz_idx.c for how it is built and run. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stddef.h>
