@@ -30,7 +30,7 @@ run() {
   shift
   "$bin" "$@" >"$out/$name.out" 2>"$out/$name.err"
   echo $? >"$out/$name.rc"
-  sed -i -E 's/all [0-9]+ cores/all N cores/; s/all [0-9]+$/all N/; s/ [0-9]+\.[0-9]+s  / Ts  /' \
+  sed -i -E 's/all [0-9]+ cores/all N cores/; s/all [0-9]+$/all N/; s/^( +)[0-9]+ cores/\1N cores/; s/ [0-9]+\.[0-9]+s  / Ts  /' \
     "$out/$name.out" "$out/$name.err"
 }
 keep() { cp "$1" "$bins/$2"; } # a binary output, compared by its hash
