@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "command.h"
 #include "embed.h"
 #include "head.h"
 #include "input.h"
@@ -17,26 +18,6 @@
 #include "model_file.h"
 
 static const char *const cmd = "compare";
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: siamese compare A B [options]\n\n"
-            "Embeds the image files A and B the way the model reads images (grey; resized\n"
-            "when it was trained with --size, else they must have its size) and prints\n"
-            "their distance under the model's head (eval's and show-pairs') and the\n"
-            "verdict: \"same\" when the distance is below the threshold, else \"different\".\n"
-            "Exit status 0 whatever the verdict.\n\n"
-            "options:\n"
-            "  -m, --model FILE    model file (default %s)\n"
-            "  -t, --threshold X   distance below which A and B are \"same\" (default: the\n"
-            "                      threshold train stored in the model, else half the\n"
-            "                      margin; 0.5 for the learned head)\n"
-            "      --json          print one JSON object: a, b, head, distance, threshold,\n"
-            "                      threshold_from (option, model or default), same\n"
-            "  -h, --help          show this help\n",
-            CLI_DEFAULT_MODEL);
-}
 
 /* v with the fewest significant digits that read back as the same float
  * (what is printed is exactly what was compared), and at least its
@@ -51,14 +32,6 @@ static void exact(char *out, size_t n, float v)
         if (strtof(out, NULL) == v)
             return;
     }
-}
-
-/* s as a JSON string on stdout (valid UTF-8 whatever the bytes, json.h). */
-static void json_string(const char *s)
-{
-    static char buf[6 * 4096 + 16];
-    json_quote(buf, sizeof buf, s);
-    fputs(buf, stdout);
 }
 
 /* The two images [2, P], read separately so that a file that does not fit
@@ -81,48 +54,32 @@ static int load_pair(const model_t *m, char *const *paths, uint8_t **x, sm_err *
     return rc;
 }
 
-int cmd_compare(int argc, char **argv)
+typedef struct {
+    const char *model;
+    float threshold;
+    int threshold_set, json;
+} compare_opts;
+
+static void defaults(void *o)
 {
-    static const struct option longopts[] = {
-        {"model", required_argument, 0, 'm'}, {"threshold", required_argument, 0, 't'},
-        {"json", no_argument, 0, 'J'},        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *model_path = CLI_DEFAULT_MODEL;
-    float threshold = 0.0f;
-    int threshold_set = 0, json = 0;
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, ":m:t:h", longopts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'm': model_path = optarg; break;
-        case 't':
-            bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold);
-            threshold_set = 1;
-            break;
-        case 'J': json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
-        }
-        if (bad) {
-            fputc('\n', stderr);
-            usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 2) {
-        if (argc - optind < 2)
-            cli_error(cmd, "expected two image files A and B, found %d", argc - optind);
+    ((compare_opts *)o)->model = CLI_DEFAULT_MODEL;
+}
+
+static int run(void *opts, int argc, char **argv)
+{
+    const compare_opts *o = opts;
+    if (argc != 2) {
+        if (argc < 2)
+            cli_error(cmd, "expected two image files A and B, found %d", argc);
         else
             cli_error(cmd, "unexpected argument '%s': expected two image files A and B",
-                      argv[optind + 2]);
-        fputc('\n', stderr);
-        usage(stderr);
-        return EXIT_USAGE;
+                      argv[2]);
+        return CLI_USAGE_ERROR;
     }
-    char *const *paths = argv + optind;
+    const char *model_path = o->model;
+    float threshold = o->threshold;
+    int threshold_set = o->threshold_set, json = o->json;
+    char *const *paths = argv;
 
     sm_err e;
     model_t m;
@@ -165,9 +122,9 @@ int cmd_compare(int argc, char **argv)
     exact(ts, sizeof ts, threshold);
     if (json) {
         printf("{\"a\": ");
-        json_string(paths[0]);
+        json_string(stdout, paths[0]);
         printf(", \"b\": ");
-        json_string(paths[1]);
+        json_string(stdout, paths[1]);
         printf(", \"head\": \"%s\", \"distance\": %s, \"threshold\": %s, "
                "\"threshold_from\": \"%s\", \"same\": %s}\n", head_names[m.head], ds, ts, from,
                same ? "true" : "false");
@@ -190,3 +147,31 @@ done:
     model_free(&m);
     return rc;
 }
+
+static const opt_spec options[] = {
+    OPT_MODEL(compare_opts, model, "model file (default {model})"),
+    {"threshold", 't', "X", OPT_FLOAT, OPT_AT(compare_opts, threshold),
+     OPT_GIVEN(compare_opts, threshold_set), 0, 1e6, 0, NULL, NULL,
+     "distance below which A and B are \"same\" (default: the\nthreshold train stored in the "
+     "model, else half the\nmargin; 0.5 for the learned head)"},
+    OPT_JSON(compare_opts, json, "print one JSON object: a, b, head, distance, threshold,\n"
+                                 "threshold_from (option, model or default), same"),
+    OPT_HELP_ROW,
+};
+
+const command cmd_compare = {
+    "compare",
+    "distance between two image files, and same or different",
+    "usage: siamese compare A B [options]\n\n"
+    "Embeds the image files A and B the way the model reads images (grey; resized\n"
+    "when it was trained with --size, else they must have its size) and prints\n"
+    "their distance under the model's head (eval's and show-pairs') and the\n"
+    "verdict: \"same\" when the distance is below the threshold, else \"different\".\n"
+    "Exit status 0 whatever the verdict.\n",
+    22,
+    options,
+    sizeof options / sizeof *options,
+    sizeof(compare_opts),
+    defaults,
+    run,
+};

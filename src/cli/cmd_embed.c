@@ -14,6 +14,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "csv.h"
 #include "guard.h"
 #include "embed.h"
 #include "file_lock.h"
@@ -136,23 +137,6 @@ static int parse(int argc, char **argv, embed_opts *o)
 static void index_path(const char *out, char *buf, size_t n)
 {
     snprintf(buf, n, "%.*s.index.csv", (int)(strlen(out) - 4), out);
-}
-
-/* Writes s as one CSV field, quoted when it holds a comma, quote, CR or LF
- * (RFC 4180: quotes inside doubled). */
-static void csv_field(atomic_file *a, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        atomic_write(a, s, strlen(s));
-        return;
-    }
-    atomic_write(a, "\"", 1);
-    for (const char *q; (q = strchr(s, '"')); s = q + 1) {
-        atomic_write(a, s, (size_t)(q - s) + 1);
-        atomic_write(a, "\"", 1);
-    }
-    atomic_write(a, s, strlen(s));
-    atomic_write(a, "\"", 1);
 }
 
 /* emb [n, H] as CSV: H numbers a line, %.9g (every float32 reads back to

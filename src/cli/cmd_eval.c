@@ -202,14 +202,6 @@ static void print_text(const report *r)
     }
 }
 
-/* s as a JSON string on stdout: valid UTF-8 whatever the bytes (json.h). */
-static void json_string(const char *s)
-{
-    char buf[4 * 4096 + 64];
-    json_quote(buf, sizeof buf, s);
-    fputs(buf, stdout);
-}
-
 static void json_scores(const char *name, const scores_t *s, int last)
 {
     printf("  \"%s\": {\"accuracy\": %.6f, \"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f}%s\n",
@@ -220,7 +212,7 @@ static void print_json(const report *r)
 {
     const confusion_t *m = &r->cm;
     printf("{\n  \"model\": ");
-    json_string(r->model_path);
+    json_string(stdout, r->model_path);
     printf(",\n  \"distance\": \"%s\",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": %zu,\n"
            "  \"train_pairs\": %zu,\n",
            head_names[r->model->head], r->model->epoch, (unsigned long long)r->model->cfg.seed,
@@ -258,13 +250,13 @@ static void print_json(const report *r)
         const class_errors_t *c = &r->classes[k];
         int top = class_errors_top_partner(c, ct->n);
         printf("    {\"class\": ");
-        json_string(ct->names[k]);
+        json_string(stdout, ct->names[k]);
         printf(", \"same_pairs\": %llu, \"split\": %llu, \"different_pairs\": %llu, "
                "\"joined\": %llu, \"joined_most_with\": ", (unsigned long long)c->same_pairs,
                (unsigned long long)c->split, (unsigned long long)c->diff_pairs,
                (unsigned long long)c->joined);
         if (top >= 0) {
-            json_string(ct->names[top]);
+            json_string(stdout, ct->names[top]);
             printf(", \"joined_most_with_count\": %llu}", (unsigned long long)c->partner[top]);
         } else {
             printf("null, \"joined_most_with_count\": 0}");

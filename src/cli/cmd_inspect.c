@@ -15,6 +15,7 @@
 #include "anomaly.h"
 #include "atomic_file.h"
 #include "cli.h"
+#include "csv.h"
 #include "guard.h"
 #include "embed.h"
 #include "folders.h"
@@ -437,13 +438,6 @@ static void print_text(const report *r)
     }
 }
 
-static void json_str(const char *s)
-{
-    char buf[4 * 4096 + 64];
-    json_quote(buf, sizeof buf, s);
-    fputs(buf, stdout);
-}
-
 /* A number, or null where there is none (an AUROC needs both classes). */
 static void json_num(double v)
 {
@@ -457,7 +451,7 @@ static void print_json(const report *r)
 {
     const inspect_opts *o = r->o;
     printf("{\n  \"model\": ");
-    json_str(o->model);
+    json_string(stdout, o->model);
     printf(",\n  \"score\": \"%s\",\n", o->score == ANOMALY_KNN ? "knn" : "centroid");
     if (o->score == ANOMALY_KNN)
         printf("  \"k\": %ld,\n", o->k);
@@ -470,7 +464,7 @@ static void print_json(const report *r)
                "  \"recall\": %.6f,\n  \"types\": [\n", r->accuracy, r->precision, r->recall);
         for (int t = 0; t < r->ntypes; t++) {
             printf("    {\"type\": ");
-            json_str(r->types[t]);
+            json_string(stdout, r->types[t]);
             printf(", \"images\": %zu, \"flagged\": %.6f", r->type_n[t], r->type_recall[t]);
             if (t) {
                 printf(", \"auroc\": ");
@@ -484,33 +478,17 @@ static void print_json(const report *r)
     for (size_t k = 0; k < r->img->n; k++) {
         size_t i = r->rank[k];
         printf("    {\"rank\": %zu, \"path\": ", k + 1);
-        json_str(r->img->paths[i]);
+        json_string(stdout, r->img->paths[i]);
         printf(", \"score\": %.9g, \"flagged\": %s, \"nearest\": ", r->score[i],
                flagged(r, i) ? "true" : "false");
-        json_str(r->ref->paths[r->nearest[i]]);
+        json_string(stdout, r->ref->paths[r->nearest[i]]);
         if (r->ntypes) {
             printf(", \"type\": ");
-            json_str(type_name(r, i));
+            json_string(stdout, type_name(r, i));
         }
         printf("}%s\n", k + 1 < r->img->n ? "," : "");
     }
     printf("  ]\n}\n");
-}
-
-/* One CSV field, quoted when it needs it (RFC 4180). */
-static void csv_field(atomic_file *a, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        atomic_write(a, s, strlen(s));
-        return;
-    }
-    atomic_write(a, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') /* a quote is doubled */
-            atomic_write(a, "\"", 1);
-        atomic_write(a, p, 1);
-    }
-    atomic_write(a, "\"", 1);
 }
 
 static int write_csv(const report *r, const char *path, sm_err *e)

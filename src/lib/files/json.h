@@ -10,9 +10,13 @@
 #define SIAMESE_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Writes s as a quoted JSON string into out [n] (always NUL-terminated;
  * cut short, still quoted, when out is too small). Returns the length. */
 size_t json_quote(char *out, size_t n, const char *s);
+
+/* Writes s as a quoted JSON string to out, whole (no length limit). */
+void json_string(FILE *out, const char *s);
 
 #endif
