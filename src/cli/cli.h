@@ -58,6 +58,11 @@ void opt_report(const char *cmd, int c, int optopt_value, char **argv);
 /* Prints "siamese CMD: msg" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* If OpenBLAS loaded generic kernels on a CPU with AVX2 or AVX-512:
+ * sets OPENBLAS_CORETYPE and restarts the process (main, before any
+ * command). Returns when nothing needs doing or the restart failed. */
+void cli_fix_blas_kernels(char **argv);
+
 /* Says which OpenBLAS kernels are loaded and whether they were fixed
  * (for --verbose and bench). */
 void cli_blas_report(FILE *out);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blas_kernels.h"
 #include "cli.h"
 #include "command.h"
 #include "guard.h"
@@ -44,51 +43,6 @@ static void usage(FILE *out)
                 commands[i].row ? commands[i].row->summary : commands[i].summary);
     fprintf(out, "\n'siamese COMMAND --help' shows a command's options and defaults.\n"
                  "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
-}
-
-/* Name of the marker variable telling the restarted process which kernels
- * OpenBLAS had picked before we set OPENBLAS_CORETYPE. */
-#define REEXEC_MARK "SIAMESE_BLAS_REPLACED"
-
-/* If OpenBLAS loaded generic kernels on a CPU that supports AVX2 or
- * AVX-512, set OPENBLAS_CORETYPE and start again (the library reads it only
- * when it loads). A value the user set is respected. Returns normally when
- * nothing needs doing or the restart failed. */
-static void fix_blas_kernels(char **argv)
-{
-    if (getenv("OPENBLAS_CORETYPE") || getenv(REEXEC_MARK))
-        return;
-    /* Tests cannot make OpenBLAS misdetect this CPU: SIAMESE_TEST_BLAS_CORE
-     * stands in for the name it reports, the rest is the real restart. */
-    const char *pretend = getenv("SIAMESE_TEST_BLAS_CORE");
-    const char *core = pretend && *pretend ? pretend : blas_core_name();
-    const char *better = blas_better_core(core, cpu_detect());
-    if (!better)
-        return;
-    setenv("OPENBLAS_CORETYPE", better, 1);
-    setenv(REEXEC_MARK, core, 1);
-    execv("/proc/self/exe", argv);
-    /* Could not restart: carry on with the slow kernels; --verbose says so. */
-    unsetenv("OPENBLAS_CORETYPE");
-}
-
-void cli_blas_report(FILE *out)
-{
-    const char *core = blas_core_name();
-    const char *replaced = getenv(REEXEC_MARK);
-    const char *user = getenv("OPENBLAS_CORETYPE");
-    if (replaced)
-        fprintf(out, "OpenBLAS picked its generic '%s' kernels for this CPU; restarted with "
-                     "OPENBLAS_CORETYPE=%s, now using '%s' kernels\n", replaced, user ? user : "?",
-                core);
-    else if (user)
-        fprintf(out, "OpenBLAS kernels: '%s' (OPENBLAS_CORETYPE=%s set by the user, respected)%s\n",
-                core, user,
-                blas_better_core(core, cpu_detect()) ? "; WARNING: these are generic kernels, "
-                                                       "several times slower on this CPU" : "");
-    else
-        fprintf(out, "OpenBLAS kernels: '%s'%s\n", core,
-                blas_better_core(core, cpu_detect()) ? " (generic, slow: restart failed)" : "");
 }
 
 /* A standard stream closed by the caller (`>&-`) leaves its descriptor
@@ -143,7 +97,7 @@ static int run(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(name, commands[i].name) == 0) {
-            fix_blas_kernels(argv);
+            cli_fix_blas_kernels(argv);
             return commands[i].row ? cli_run(commands[i].row, argc - 1, argv + 1)
                                    : commands[i].fn(argc - 1, argv + 1);
         }
