@@ -7,7 +7,7 @@
 
 #include "dataset.h"
 #include "image.h"
-#include "seeds.h"
+#include "seed_streams.h"
 
 train_config train_config_default(void)
 {

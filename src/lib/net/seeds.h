@@ -13,16 +13,7 @@
 #include "err.h"
 #include "model.h"
 #include "pairs.h"
-
-#define SEED_DEFAULT 42
-
-enum {
-    SEED_STREAM_TRAIN_PAIRS = 1, /* negative partners of the training pairs */
-    SEED_STREAM_TEST_PAIRS = 2,  /* negative partners of the test pairs */
-    SEED_STREAM_SUBSET = 3,      /* --train-pairs subset */
-    SEED_STREAM_SHOW = 4,        /* which pairs show-pairs draws */
-    SEED_STREAM_TRAINING = 5,    /* initial weights, shuffling, dropout */
-};
+#include "seed_streams.h"
 
 /* Builds the training and test pairs of ds for seed. Returns 0 or -1 with e
  * set (nothing to free then). */
