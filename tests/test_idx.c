@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "dataset.h"
+#include "source.h"
 #include "idx.h"
 
 static char tmpdir[256];
@@ -583,7 +584,7 @@ static void test_dataset(void)
 
     /* One split alone. */
     split_t s;
-    rc = dataset_load_split(tpath("ds-ok"), "t10k", &s, &e);
+    rc = source_idx_split(tpath("ds-ok"), "t10k", &s, &e);
     CHECK(rc == 0 && s.n == 4 && s.rows == 2 && s.cols == 2, "load_split t10k: %s", e.msg);
     if (rc == 0)
         split_free(&s);
@@ -601,7 +602,7 @@ static void test_dataset(void)
           "message lacks the labels file: %s", e.msg);
     CHECK(strstr(e.msg, "3 labels") != NULL && strstr(e.msg, "4 images") != NULL,
           "message lacks both counts: %s", e.msg);
-    rc = dataset_load_split(dir, "train", &s, &e);
+    rc = source_idx_split(dir, "train", &s, &e);
     CHECK(rc == -1 && s.images == NULL && s.labels == NULL, "split not empty on failure");
 
     /* A label of 10 in the test labels, with a classes.txt of two names. */

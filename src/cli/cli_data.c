@@ -1,8 +1,33 @@
-/* cli_data.c - loading data for a trained model: the model's preprocessing
- * decides how images are read, and the data must fit the model. */
+/* cli_data.c - loading the data set for a command: the error line, the
+ * note on skipped files, and, for a trained model, reading images the way
+ * the model's preprocessing says and checking that the data fits it. */
 #include "cli.h"
 
 #include "model.h"
+
+/* Files in image folders skipped because their names are not those of
+ * images (README, notes.txt, ...) are named, so a misnamed image does not
+ * vanish silently. */
+void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds)
+{
+    if (ds->skipped > 0)
+        cli_error(cmd, "note: skipped %zu file%s that %s not images by name (in %s; images "
+                  "end in .png .jpg .jpeg .bmp .pgm .ppm .pnm .tga or .gif)", ds->skipped,
+                  ds->skipped == 1 ? "" : "s", ds->skipped == 1 ? "is" : "are", dir);
+}
+
+int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
+                  size_t dirlen, dataset_t *ds)
+{
+    sm_err e;
+    if (dataset_find_dir(opt, dir, dirlen, &e) != 0 || dataset_open(dir, o, ds, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    cli_data_note(cmd, dir, ds);
+    return 0;
+}
+
 
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,

@@ -1,5 +1,5 @@
 /* opts.c - checked parsing of option values, and the few helpers every
- * command shares (clock, CPU count, data loading with its error line). */
+ * command shares (the error line, clock, CPU count). */
 #include "cli.h"
 #include "err.h"
 
@@ -131,18 +131,6 @@ double cli_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
-                  size_t dirlen, dataset_t *ds)
-{
-    sm_err e;
-    if (dataset_find_dir(opt, dir, dirlen, &e) != 0 || dataset_open(dir, o, ds, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        return -1;
-    }
-    cli_data_note(cmd, dir, ds);
-    return 0;
 }
 
 int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)

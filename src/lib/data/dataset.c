@@ -1,38 +1,36 @@
 /* dataset.c - finding, loading and checking a data set; see dataset.h.
- * IDX files are read here; image folders in folders.c. */
+ * The dispatcher: the sources are rows of a table (source.h), each in its
+ * own file (source_idx.c, source_folders.c); here the row is chosen, and
+ * what every data set must satisfy is checked. */
 #include "dataset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include "folders.h"
-#include "idx.h"
 #include "image.h"
+#include "names.h"
+#include "source.h"
 
 #define DEFAULT_LOCAL "data/fashion-mnist"
 #define DEFAULT_SYSTEM "/usr/share/datasets/fashion-mnist"
 
-/* CRC-32 of the label bytes of Fashion-MNIST's two label files: how the
- * loader knows the files are Fashion-MNIST's and names the classes. */
-#define FASHION_TRAIN_LABELS_CRC 0x2ed6e46au
-#define FASHION_TEST_LABELS_CRC 0x242bc73fu
+/* The sources in the order they are probed: the first that claims a folder
+ * loads it (a folder with train/ and test/ folders is image folders even
+ * with IDX files beside them). A folder no row claims goes to
+ * default_source, whose loader then names the file it expected; the
+ * default folders are looked for with its probe too. */
+static const data_source *const sources[] = {&source_folders, &source_idx};
+static const data_source *const default_source = &source_idx;
 
-/* Writes dir/name(.gz) into out, preferring the .gz file when both exist.
- * Returns 1 if one of them exists. */
-static int data_file(const char *dir, const char *name, char *out, size_t n)
+static const data_source *source_for(const char *dir)
 {
-    snprintf(out, n, "%s/%s.gz", dir, name);
-    if (access(out, F_OK) == 0)
-        return 1;
-    snprintf(out, n, "%s/%s", dir, name);
-    if (access(out, F_OK) == 0)
-        return 1;
-    snprintf(out, n, "%s/%s.gz", dir, name);
-    return 0;
+    for (size_t i = 0; i < sizeof sources / sizeof *sources; i++)
+        if (sources[i]->probe(dir))
+            return sources[i];
+    return default_source;
 }
 
 int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e)
@@ -45,9 +43,8 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e)
         return 0;
     }
     const char *cands[] = {DEFAULT_LOCAL, DEFAULT_SYSTEM};
-    char probe[4096];
     for (size_t i = 0; i < sizeof cands / sizeof *cands; i++) {
-        if (data_file(cands[i], "train-images-idx3-ubyte", probe, sizeof probe)) {
+        if (default_source->probe(cands[i])) {
             snprintf(out, outlen, "%s", cands[i]);
             return 0;
         }
@@ -58,45 +55,21 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e)
                    "--data DIR", DEFAULT_LOCAL, DEFAULT_SYSTEM, DEFAULT_LOCAL);
 }
 
-int dataset_is_folders(const char *path)
-{
-    char p[4200];
-    struct stat st;
-    snprintf(p, sizeof p, "%s/train", path);
-    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-        return 0;
-    snprintf(p, sizeof p, "%s/test", path);
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int add_name(char ***paths, size_t *n, const char *name, sm_err *e)
-{
-    char **v = realloc(*paths, (*n + 1) * sizeof *v);
-    if (!v)
-        return sm_fail(e, "out of memory");
-    *paths = v;
-    if (!(v[*n] = strdup(name)))
-        return sm_fail(e, "out of memory");
-    (*n)++;
-    return 0;
-}
-
 int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
 {
-    static const char *const names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    /* classes.txt, which every source takes its class names from when it
+     * is there, first. */
     char file[4200];
     snprintf(file, sizeof file, "%s/classes.txt", path);
-    if (access(file, F_OK) == 0 && add_name(paths, n, file, e) != 0)
-        return -1;
-    if (dataset_is_folders(path))
-        return folders_inputs(path, paths, n, e);
-    for (size_t i = 0; i < 2 * sizeof names / sizeof *names; i++) {
-        snprintf(file, sizeof file, "%s/%s%s", path, names[i / 2], i % 2 ? "" : ".gz");
-        if (access(file, F_OK) == 0 && add_name(paths, n, file, e) != 0)
-            return -1;
+    if (access(file, F_OK) == 0) {
+        name_list l = {*paths, *n, *n};
+        int rc = names_add(&l, file);
+        *paths = l.v;
+        *n = l.n;
+        if (rc != 0)
+            return sm_fail(e, "out of memory");
     }
-    return 0;
+    return source_for(path)->inputs(path, paths, n, e);
 }
 
 void split_free(split_t *s)
@@ -111,105 +84,12 @@ void split_free(split_t *s)
 
 void dataset_free(dataset_t *ds)
 {
+    if (ds->source && ds->source->release)
+        ds->source->release(ds);
     split_free(&ds->train);
     split_free(&ds->test);
     classes_free(&ds->classes);
     memset(ds, 0, sizeof *ds);
-}
-
-int dataset_load_split(const char *dir, const char *prefix, split_t *s, sm_err *e)
-{
-    char ipath[4096], lpath[4096], name[64];
-    memset(s, 0, sizeof *s);
-    snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
-    data_file(dir, name, ipath, sizeof ipath);
-    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
-    data_file(dir, name, lpath, sizeof lpath);
-
-    idx_array img, lab;
-    if (idx_read(ipath, IDX_MAGIC_IMAGES, &img, e) != 0)
-        return -1;
-    if (idx_read(lpath, IDX_MAGIC_LABELS, &lab, e) != 0) {
-        idx_free(&img);
-        return -1;
-    }
-    if (img.dims[0] != lab.dims[0]) {
-        sm_fail(e, "%s: %u labels, but %s holds %u images: counts must agree", lpath,
-                lab.dims[0], ipath, img.dims[0]);
-        idx_free(&img);
-        idx_free(&lab);
-        return -1;
-    }
-    s->labels = malloc((lab.size ? lab.size : 1) * sizeof *s->labels);
-    if (!s->labels) {
-        idx_free(&img);
-        idx_free(&lab);
-        return sm_fail(e, "%s: out of memory for %zu labels", lpath, lab.size);
-    }
-    for (size_t i = 0; i < lab.size; i++)
-        s->labels[i] = lab.data[i];
-    idx_free(&lab);
-    s->n = img.dims[0];
-    s->rows = img.dims[1];
-    s->cols = img.dims[2];
-    s->images = img.data; /* the split owns the IDX payload now */
-    snprintf(s->where, sizeof s->where, "%s", lpath);
-    return 0;
-}
-
-/* The class table of an IDX set: classes.txt beside the files, else
- * Fashion-MNIST's names for Fashion-MNIST's labels, else numbers. */
-static int idx_classes(const char *dir, dataset_t *ds, sm_err *e)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/classes.txt", dir);
-    if (access(path, F_OK) == 0) {
-        if (classes_read(&ds->classes, path, e) != 0)
-            return -1;
-        /* IDX labels are one byte: label 255 is the largest there is. */
-        if (ds->classes.n > IDX_MAX_CLASSES)
-            return sm_fail(e, "%s: %d class names, but IDX labels are one byte: at most %d "
-                           "classes from IDX files (image folders take up to %d)", path,
-                           ds->classes.n, IDX_MAX_CLASSES, CLASSES_MAX);
-        return 0;
-    }
-    unsigned max = 0;
-    const split_t *sp[2] = {&ds->train, &ds->test};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < sp[k]->n; i++)
-            if (sp[k]->labels[i] > max)
-                max = sp[k]->labels[i];
-    uint8_t *tmp = malloc(ds->train.n + 1);
-    uint32_t crc_tr = 0, crc_te = 0;
-    if (tmp && max == 9 && ds->train.n == 60000 && ds->test.n == 10000) {
-        for (size_t i = 0; i < ds->train.n; i++)
-            tmp[i] = (uint8_t)ds->train.labels[i];
-        crc_tr = (uint32_t)crc32(0, tmp, (uInt)ds->train.n);
-        for (size_t i = 0; i < ds->test.n; i++)
-            tmp[i] = (uint8_t)ds->test.labels[i];
-        crc_te = (uint32_t)crc32(0, tmp, (uInt)ds->test.n);
-    }
-    free(tmp);
-    if (crc_tr == FASHION_TRAIN_LABELS_CRC && crc_te == FASHION_TEST_LABELS_CRC)
-        return classes_fashion(&ds->classes, e);
-    if (max + 1 < CLASSES_MIN)
-        return sm_fail(e, "%s: every label is %u: expected at least %d classes", ds->train.where,
-                       max, CLASSES_MIN);
-    return classes_numbered(&ds->classes, (int)max + 1, e);
-}
-
-static int load_idx(const char *dir, dataset_t *ds, sm_err *e)
-{
-    if (dataset_load_split(dir, "train", &ds->train, e) != 0)
-        return -1;
-    if (dataset_load_split(dir, "t10k", &ds->test, e) != 0)
-        return -1;
-    if (ds->train.rows != ds->test.rows || ds->train.cols != ds->test.cols)
-        return sm_fail(e, "%s: test images are %zux%zu but training images are %zux%zu: sizes "
-                       "must agree", dir, ds->test.rows, ds->test.cols, ds->train.rows,
-                       ds->train.cols);
-    ds->kind = DATA_IDX;
-    return idx_classes(dir, ds, e);
 }
 
 /* Labels below C, and at least two images of every class in the split. */
@@ -291,7 +171,8 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     if (!o)
         o = &def;
     memset(ds, 0, sizeof *ds);
-    int rc = dataset_is_folders(path) ? folders_load(path, o, ds, e) : load_idx(path, ds, e);
+    ds->source = source_for(path);
+    int rc = ds->source->load(path, o, ds, e);
     if (rc == 0 && (ds->classes.n < CLASSES_MIN || ds->classes.n > CLASSES_MAX))
         rc = sm_fail(e, "%s: %d classes: expected %d to %d", path, ds->classes.n, CLASSES_MIN,
                      CLASSES_MAX);
@@ -299,7 +180,9 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
         rc = check_split(&ds->train, &ds->classes, e);
     if (rc == 0)
         rc = check_split(&ds->test, &ds->classes, e);
-    if (rc == 0 && ds->kind == DATA_IDX && o->width > 0 &&
+    /* A source that resizes while decoding (image folders) leaves nothing
+     * to do here; IDX images are resized after the checks. */
+    if (rc == 0 && o->width > 0 &&
         ((size_t)o->width != ds->train.cols || (size_t)o->height != ds->train.rows)) {
         rc = resize_split(&ds->train, o->width, o->height, e);
         if (rc == 0)

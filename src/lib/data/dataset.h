@@ -1,16 +1,8 @@
 /* dataset.h - a data set: train and test splits of grey images of one size,
  * their labels and class table, whatever the source.
  *
- * Sources (dataset_open picks by what PATH holds):
- *  - IDX files, MNIST-style names, gzipped (*.gz) or not:
- *      train-images-idx3-ubyte  train-labels-idx1-ubyte
- *      t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte
- *    any image size, labels 0..C-1 (one byte each: at most IDX_MAX_CLASSES
- *    classes); class names from a classes.txt beside them, else
- *    Fashion-MNIST's when the label files are Fashion-MNIST's, else
- *    "0".."C-1".
- *  - Image folders: PATH/train/<class>/<image> and PATH/test/<class>/<image>
- *    (folders.h).
+ * The sources (IDX files, image folders) are rows of a table (source.h):
+ * dataset_open picks the row by what PATH holds and loads with it.
  * Checks, whatever the source: CLASSES_MIN..CLASSES_MAX classes, every
  * label below C, every class with at least two images in each split (the
  * pair builder needs them), train and test images of one size.
@@ -24,10 +16,6 @@
 #include "classes.h"
 #include "err.h"
 
-/* IDX labels are one byte (0..255): the most classes IDX files can hold.
- * A classes.txt with more names beside them is refused. */
-#define IDX_MAX_CLASSES 256
-
 typedef struct {
     size_t n;           /* number of images */
     size_t rows, cols;  /* image size; pixels = rows * cols */
@@ -38,12 +26,12 @@ typedef struct {
                            split folder), for messages */
 } split_t;
 
-typedef enum { DATA_IDX = 1, DATA_FOLDERS = 2 } data_kind;
+struct data_source;
 
 typedef struct dataset_s {
     split_t train, test;
     class_table classes;
-    data_kind kind;
+    const struct data_source *source; /* the row that loaded it (source.h) */
     uint32_t resize;      /* IMAGE_RESIZE_* applied while loading */
     uint64_t fingerprint; /* dataset_fingerprint() */
     size_t skipped;       /* files skipped as not images by name (folders) */
@@ -57,20 +45,18 @@ typedef struct {
 
 /* Picks the data path: `opt` (from --data) if not NULL, else
  * $SIAMESE_DATA, else ./data/fashion-mnist, else
- * /usr/share/datasets/fashion-mnist. The first default that holds
- * train-images-idx3-ubyte(.gz) wins; an explicit --data or $SIAMESE_DATA
+ * /usr/share/datasets/fashion-mnist. The first default the IDX source's
+ * probe claims (train-images-idx3-ubyte(.gz) there) wins; an explicit --data or $SIAMESE_DATA
  * is always taken (and then fails with its own message). Writes the path
  * to out; returns -1 with every place looked listed. */
 int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e);
 
-/* 1 when path holds train/ and test/ folders (an image-folder data set). */
-int dataset_is_folders(const char *path);
-
 /* What loading the data set at path reads, for checking outputs against
- * (outputs.h): for IDX files, those of the four (gzipped or not) and
- * classes.txt that exist; for image folders, path itself, classes.txt and
- * every image and folder under it (folders_inputs). Appends malloc'd names
- * to *paths / *n (free each, then the array). Returns 0 or -1. */
+ * (outputs.h): path/classes.txt if it exists, then what the source that
+ * would load path lists (its inputs row: for IDX files, those of the four,
+ * gzipped or not, that exist; for image folders, path itself and every
+ * image and folder under it). Appends malloc'd names to *paths / *n (free
+ * each, then the array). Returns 0 or -1. */
 int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
 
 /* Loads the data set at path (either source), checks it and computes its
@@ -80,10 +66,6 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
 
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
-
-/* Loads one IDX split ("train" or "t10k" prefix) from dir, labels as they
- * are (not checked against a class count). */
-int dataset_load_split(const char *dir, const char *prefix, split_t *s, sm_err *e);
 
 /* The fingerprint of what training sees: a 64-bit FNV-1a over the image
  * size, the class count, then for each split (train, test), for each class

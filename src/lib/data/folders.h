@@ -1,28 +1,15 @@
-/* folders.h - the image-folder data source:
- *   PATH/train/<class>/<image>   PATH/test/<class>/<image>
- *   PATH/classes.txt             (optional: class order and real names)
- *
- * Classes: the names in classes.txt, in its order, each found in the folder
- * named like it with '/' replaced by '-'; without that file, the class
- * folders of train/ sorted bytewise, named as the folders are. test/ must
- * have the same class folders. Hidden entries (a leading '.') are ignored.
- * Images: the files of each class folder in bytewise order of their names;
- * files that are not images by extension (image_name_ok) and subfolders are
- * skipped and counted. Files are taken by device and inode: one reached
- * again through a link in the same class folder is listed once (under its
- * first path), one in two classes or both splits is an error. Decoding runs on o->threads threads; every image
- * must have the size of the first one, unless o->width/height resize them.
- * The split lists images class by class.
+/* folders.h - the image files under the PATHs embed and inspect read (a
+ * file, or a folder searched recursively), what reading such a PATH reads
+ * (for output checks), and decoding a list of image files on threads (also
+ * the image-folder data source's decoder, source_folders.c).
  */
 #ifndef SIAMESE_FOLDERS_H
 #define SIAMESE_FOLDERS_H
 
-#include "dataset.h"
+#include <stddef.h>
+#include <stdint.h>
 
-/* Fills ds (kind DATA_FOLDERS, classes, both splits with paths). Returns 0
- * or -1 with e naming the file or folder at fault. The caller checks the
- * class counts (dataset_open). */
-int folders_load(const char *root, const data_options *o, dataset_t *ds, sm_err *e);
+#include "err.h"
 
 /* Lists the image files under path (a file, or a folder searched
  * recursively, entries in bytewise order, depth first), appending to
