@@ -1,6 +1,7 @@
 /* eval_print.h - the words of `siamese eval`: pure formatters over the
- * report the library built (eval_report.h). A new output format (HTML, a
- * CSV of the sweep) is one more function of this kind, in its own file. */
+ * report the library built (eval_report.h), one file each (eval_text.c,
+ * eval_json.c). A new output format (HTML, a CSV of the sweep) is one
+ * more function of this kind in a file of its own. */
 #ifndef SIAMESE_EVAL_PRINT_H
 #define SIAMESE_EVAL_PRINT_H
 
