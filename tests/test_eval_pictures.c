@@ -11,7 +11,10 @@
  *     each printed prediction follows from its distance, wrongly predicted
  *     pairs and only those are framed in strip_red (geometry from strip.h
  *     and strip.c), the images are the source images, and --only-errors
- *     shows only wrong pairs, as many as eval's confusion matrix counts.
+ *     shows only wrong pairs, as many as eval's confusion matrix counts;
+ *   - the report eval prints (eval_report_build) holds the same confusion
+ *     matrix as these distances and eval --json, and its sweep and
+ *     suggested threshold's matrix follow from the distances.
  *
  *   usage: test_eval_pictures PATH/TO/siamese
  *   exit:  0 pass, 1 a failure, 2 usage, 77 no dataset (skip outside CI)
@@ -29,6 +32,8 @@
 #include "check.h"
 #include "dataset.h"
 #include "embed.h"
+#include "eval_report.h"
+#include "head.h"
 #include "metrics.h"
 #include "model_file.h"
 #include "pairs.h"
@@ -487,6 +492,46 @@ static int cleanup(const char *tmp, const char *model, const char *strip1, const
     return rmdir(tmp);
 }
 
+/* The report eval prints, against the library's distances d [te->n] and
+ * the matrix eval_cm that eval --json printed. */
+static void check_eval_report(const model_t *m, const dataset_t *ds, const pairs_t *te,
+                              const float *d, const confusion_t *eval_cm)
+{
+    eval_report r;
+    sm_err e = {{0}};
+    int rc = eval_report_build(&r, m, ds, THRESHOLD, 1, 2, KERNELS_AUTO, &e);
+    CHECK(rc == 0, "eval_report_build: %d: %s", rc, e.msg);
+    if (rc != 0)
+        return;
+    confusion_t c;
+    confusion_at(&c, d, te->same, te->n, THRESHOLD);
+    CHECK(r.n_test == te->n && !memcmp(&r.cm, &c, sizeof c) && !memcmp(&r.cm, eval_cm, sizeof c),
+          "eval_report's confusion matrix differs from the distances' or eval --json's");
+    confusion_at(&c, d, te->same, te->n, r.suggested);
+    CHECK(!memcmp(&r.suggested_cm, &c, sizeof c), "eval_report's suggested_cm is not at %g",
+          (double)r.suggested);
+    float step = head_sweep_step(m->head, m->cfg.margin);
+    CHECK(r.n_sweep == EVAL_SWEEP_ROWS, "eval_report has %d sweep rows", r.n_sweep);
+    for (int i = 0; i < r.n_sweep; i++) {
+        float t = step + step * (float)i; /* eval's thresholds, rounded as eval rounds them */
+        confusion_at(&c, d, te->same, te->n, t);
+        scores_t sc = scores_of(&c);
+        CHECK(r.sweep[i].threshold == t &&
+                  r.sweep[i].at.accuracy == sc.accuracy && r.sweep[i].at.f1 == sc.f1,
+              "sweep row %d: threshold %g accuracy %g, expected %g and %g", i,
+              (double)r.sweep[i].threshold, r.sweep[i].at.accuracy,
+              (double)t, sc.accuracy);
+    }
+    uint64_t split = 0;
+    for (int k = 0; k < r.n_classes; k++)
+        split += r.classes[k].split;
+    CHECK(r.n_classes == ds->classes.n && split == r.cm.cell[1][0],
+          "eval_report: %d classes whose split pairs add to %llu, expected %d and %llu",
+          r.n_classes, (unsigned long long)split, ds->classes.n,
+          (unsigned long long)r.cm.cell[1][0]);
+    eval_report_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -570,6 +615,7 @@ int main(int argc, char **argv)
     CHECK(s.wrong == eval_wrong, "show-pairs --only-errors counts %ld wrong pairs, eval --json's "
           "confusion matrix %ld", s.wrong, eval_wrong);
 
+    check_eval_report(&m, &ds, &te, d, &eval_cm);
     free(d);
     pairs_free(&tr);
     pairs_free(&te);

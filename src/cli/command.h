@@ -65,6 +65,13 @@ typedef struct {
     {"data", 0, arg, OPT_STR, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
 #define OPT_JSON(type, field, help)                                                            \
     {"json", 0, NULL, OPT_FLAG, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
+/* --threshold X: a distance in (0, 1e6]; given_field records that it was
+ * given (model_threshold's rule for the default). */
+#define OPT_THRESHOLD(type, field, given_field, help)                                          \
+    {"threshold", 't', "X", OPT_FLOAT, OPT_AT(type, field), OPT_GIVEN(type, given_field), 0,  \
+     1e6, 0, NULL, NULL, help}
+#define OPT_VERBOSE(type, field, help)                                                         \
+    {"verbose", 'v', NULL, OPT_FLAG, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
 #define OPT_HELP_ROW {"help", 'h', NULL, OPT_HELP, 0, 0, 0, 0, 0, NULL, NULL, "show this help"}
 /* The --data help every command that reads a data set by default shows. */
 #define OPT_DATA_HELP                                                                          \
@@ -95,6 +102,7 @@ typedef struct command {
 
 /* The rows, one per command file (main.c holds the table). */
 extern const command cmd_compare;
+extern const command cmd_eval;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

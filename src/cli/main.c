@@ -24,7 +24,7 @@ typedef struct {
 
 static const command_entry commands[] = {
     {"train", cmd_train, "train the Siamese network and write the model file", NULL},
-    {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold", NULL},
+    {"eval", NULL, NULL, &cmd_eval},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
     {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
