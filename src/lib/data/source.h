@@ -16,7 +16,8 @@
 
 #include <stddef.h>
 
-#include "dataset.h"
+#include "dataset_types.h"
+#include "err.h"
 
 typedef struct data_source {
     const char *name; /* "idx", "folders" */

@@ -1,0 +1,39 @@
+/* dataset_types.h - what a data set is in memory (dataset.h says what
+ * it holds and checks). A header of its own so that the source rows
+ * (source.h) can name it without dataset.h, whose dispatcher walks them. */
+#ifndef SIAMESE_DATASET_TYPES_H
+#define SIAMESE_DATASET_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classes.h"
+
+typedef struct {
+    size_t n;           /* number of images */
+    size_t rows, cols;  /* image size; pixels = rows * cols */
+    uint8_t *images;    /* [n, rows, cols], 0..255 */
+    uint16_t *labels;   /* [n], < the data set's class count */
+    char **paths;       /* [n] the file of each image (folders); NULL for IDX */
+    char where[4096];   /* what the split was read from (labels file or
+                           split folder), for messages */
+} split_t;
+
+struct data_source;
+
+typedef struct dataset_s {
+    split_t train, test;
+    class_table classes;
+    const struct data_source *source; /* the row that loaded it (source.h) */
+    uint32_t resize;      /* IMAGE_RESIZE_* applied while loading */
+    uint64_t fingerprint; /* dataset_fingerprint() */
+    size_t skipped;       /* files skipped as not images by name (folders) */
+} dataset_t;
+
+/* How to load: --size and the decoding threads. */
+typedef struct {
+    int width, height; /* resize every image to width x height; 0 = keep */
+    int threads;       /* decoding threads for image folders, >= 1 */
+} data_options;
+
+#endif
