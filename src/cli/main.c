@@ -24,7 +24,7 @@ typedef struct {
 } command_entry;
 
 static const command_entry commands[] = {
-    {"train", cmd_train, "train the Siamese network and write the model file", NULL},
+    {"train", NULL, NULL, &cmd_train},
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold", NULL},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
