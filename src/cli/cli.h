@@ -24,7 +24,6 @@
  * status. */
 int cmd_show_pairs(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_export(int argc, char **argv);

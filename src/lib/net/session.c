@@ -4,18 +4,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "model_file.h"
 #include "seeds.h"
-
-/* Monotonic seconds, for the epochs' times in the history. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int session_start(train_session *s, model_t *m, const dataset_t *ds, const char *path,
                   int threads, kernels_path k, sm_err *e)
@@ -45,7 +37,7 @@ size_t session_steps_per_epoch(const train_session *s)
 int session_steps(train_session *s, train_progress_fn progress, void *ctx, double *loss,
                   size_t *done, sm_err *e)
 {
-    s->start = now();
+    s->start = sm_now();
     return trainer_epoch(&s->t, s->m, progress, ctx, loss, done, e);
 }
 
@@ -55,7 +47,7 @@ int session_close(train_session *s, double loss, double *val, sm_err *e)
     if (trainer_mean_loss(&s->t, m, &s->ds->test, &s->test, val, e) != 0 ||
         model_add_epoch(m, (float)loss, (float)*val, e) != 0 || model_save(m, s->path, e) != 0)
         return -1;
-    s->secs[m->epoch - 1] = now() - s->start;
+    s->secs[m->epoch - 1] = sm_now() - s->start;
     return 0;
 }
 
