@@ -8,6 +8,7 @@
 #include "command.h"
 #include "guard.h"
 #include "head.h"
+#include "seeds.h"
 #include "train_cli.h"
 #include "train_record.h"
 
@@ -122,6 +123,11 @@ static int run(void *opts, int argc, char **argv)
     train_close(&j);
     return rc;
 }
+
+/* The help states these limits in words: a changed limit must change it. */
+_Static_assert(MODEL_MAX_EPOCHS == 100000 && MODEL_MAX_BATCH == 65536, "--epochs/--batch help");
+_Static_assert(NET_MAX_LAYERS == 8 && NET_MAX_WIDTH == 4096, "--layers help");
+_Static_assert(MODEL_MAX_THREADS == 256 && SEED_DEFAULT == 42, "--threads/--seed help");
 
 #define AT(field) OPT_AT(train_opts, field)
 #define GIVEN(field) OPT_GIVEN(train_opts, field)
