@@ -23,8 +23,6 @@
 /* Each subcommand: argc/argv start at the command name; returns the exit
  * status. */
 int cmd_show_pairs(int argc, char **argv);
-int cmd_train(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -103,6 +103,8 @@ typedef struct command {
 /* The rows, one per command file (main.c holds the table). */
 extern const command cmd_compare;
 extern const command cmd_eval;
+extern const command cmd_train;
+extern const command cmd_bench;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

@@ -23,14 +23,14 @@ typedef struct {
 } command_entry;
 
 static const command_entry commands[] = {
-    {"train", cmd_train, "train the Siamese network and write the model file", NULL},
+    {"train", NULL, NULL, &cmd_train},
     {"eval", NULL, NULL, &cmd_eval},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
     {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
     {"compare", NULL, NULL, &cmd_compare},
     {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)", NULL},
-    {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation", NULL},
+    {"bench", NULL, NULL, &cmd_bench},
 };
 
 static void usage(FILE *out)

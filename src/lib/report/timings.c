@@ -1,0 +1,195 @@
+/* timings.c - bench's measurements after the data is loaded (timings.h). */
+#include "timings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "anomaly.h"
+#include "bench.h"
+#include "blas_kernels.h"
+#include "clock.h"
+#include "embed.h"
+#include "model.h"
+#include "train.h"
+
+#define R TIMINGS_REPEATS
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double timings_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* *seconds = one training epoch of m (steps and validation loss) on path
+ * k, its trainer set up outside the timing and freed after it (one trainer
+ * alive at a time). 0 or -1 with e set. */
+static int time_epoch(const timings_setup *b, model_t *m, kernels_path k, double *seconds,
+                      sm_err *e)
+{
+    trainer_t t;
+    if (trainer_init(&t, m, &b->ds->train, b->train, b->threads, k, e) != 0)
+        return -1;
+    double t0 = sm_now(), loss, val;
+    size_t steps;
+    int rc = trainer_epoch(&t, m, NULL, NULL, &loss, &steps, e);
+    if (rc == 0)
+        rc = trainer_mean_loss(&t, m, &b->ds->test, b->test, &val, e);
+    *seconds = sm_now() - t0;
+    trainer_free(&t);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Peak, BLAS floor and epochs, alternating: m on the chosen kernels, mb
+ * on OpenBLAS (NULL when the chosen kernels are OpenBLAS). */
+static int measure_training(const timings_setup *b, model_t *m, model_t *mb, timings *out,
+                            sm_err *e)
+{
+    double t_floor[R], t_epoch[R], t_blas[R], peak[R];
+    for (int i = 0; i < R; i++) {
+        /* The BLAS floor: one epoch's SGEMM calls at full batch size,
+         * OpenBLAS threading them itself over all the threads. */
+        bench_floor f;
+        blas_set_threads(b->blas_threads);
+        if (bench_blas_floor(&f, m->shape, b->train->n, (int)out->batch, e) != 0 ||
+            bench_fma_peak(b->kernels, b->threads, &peak[i], e) != 0 ||
+            time_epoch(b, m, b->kernels, &t_epoch[i], e) != 0 ||
+            (mb && time_epoch(b, mb, KERNELS_OPENBLAS, &t_blas[i], e) != 0))
+            return -1;
+        t_floor[i] = f.seconds;
+        out->floor_flops = f.flops;
+        if (!mb)
+            t_blas[i] = t_epoch[i];
+    }
+    out->floor_s = timings_median(t_floor, R);
+    out->epoch_s = timings_median(t_epoch, R);
+    out->blas_epoch_s = timings_median(t_blas, R);
+    out->peak = timings_median(peak, R);
+    return 0;
+}
+
+/* The distances of every test pair, as eval computes them. */
+static int measure_eval(const timings_setup *b, const model_t *m, timings *out, sm_err *e)
+{
+    double t[R];
+    float *dist = malloc((b->test->n + 1) * sizeof *dist);
+    if (!dist)
+        return sm_fail(e, "out of memory");
+    int rc = 0;
+    blas_set_threads(b->blas_threads);
+    for (int i = 0; i < R && rc == 0; i++) {
+        double t0 = sm_now();
+        rc = distances_for_pairs(dist, m, &b->ds->test, b->test, b->threads, b->kernels, NULL, e);
+        t[i] = sm_now() - t0;
+    }
+    free(dist);
+    if (rc == 0)
+        out->eval_s = timings_median(t, R);
+    return rc;
+}
+
+/* What inspection needs: embedding images, and scoring the test images
+ * against the first out->refs training images, by centroid and 10-NN.
+ * emb [train + test, H], sc and near [Ntest]. */
+static int time_inspect(const timings_setup *b, const model_t *m, float *emb, float *sc,
+                        uint32_t *near, double *t, sm_err *e)
+{
+    const dataset_t *ds = b->ds;
+    const size_t H = (size_t)net_out(m->shape), refs = ds->train.n < 6000 ? ds->train.n : 6000;
+    float *emb_test = emb + ds->train.n * H;
+    double t0 = sm_now();
+    int bad = embed_images(emb, m->params, m->shape, ds->train.images, ds->train.n, NULL,
+                           b->threads, b->kernels, e);
+    t[0] = sm_now() - t0;
+    bad = bad || embed_images(emb_test, m->params, m->shape, ds->test.images, ds->test.n, NULL,
+                              b->threads, b->kernels, e);
+    anomaly_cfg knn = {.score = ANOMALY_KNN, .k = 10, .threads = b->threads, .head = m->head,
+                       .hp = model_head_params(m, m->params), .kernels = b->kernels};
+    anomaly_cfg cent = knn;
+    cent.score = ANOMALY_CENTROID;
+    cent.k = 1;
+    t0 = sm_now();
+    bad = bad || anomaly_scores(emb, refs, emb_test, ds->test.n, (int)H, &knn, 0, sc, near, e);
+    t[1] = sm_now() - t0;
+    t0 = sm_now();
+    bad = bad || anomaly_scores(emb, refs, emb_test, ds->test.n, (int)H, &cent, 0, sc, near, e);
+    t[2] = sm_now() - t0;
+    return bad ? -1 : 0;
+}
+
+static int measure_inspect(const timings_setup *b, const model_t *m, timings *out, sm_err *e)
+{
+    const dataset_t *ds = b->ds;
+    size_t H = (size_t)net_out(m->shape);
+    float *emb = malloc((ds->train.n + ds->test.n) * H * sizeof *emb);
+    float *sc = malloc((ds->test.n + 1) * sizeof *sc);
+    uint32_t *near = malloc((ds->test.n + 1) * sizeof *near);
+    double t_embed[R], t_knn[R], t_cent[R], t[3];
+    int rc = emb && sc && near ? 0 : sm_fail(e, "out of memory");
+    for (int i = 0; i < R && rc == 0; i++) {
+        rc = time_inspect(b, m, emb, sc, near, t, e);
+        t_embed[i] = t[0];
+        t_knn[i] = t[1];
+        t_cent[i] = t[2];
+    }
+    free(emb);
+    free(sc);
+    free(near);
+    if (rc != 0)
+        return -1;
+    out->embed_s = timings_median(t_embed, R);
+    out->knn_s = timings_median(t_knn, R);
+    out->centroid_s = timings_median(t_cent, R);
+    out->refs = ds->train.n < 6000 ? ds->train.n : 6000;
+    return 0;
+}
+
+/* *count = the test images the validation embeds (each distinct one
+ * once). 0 or -1 with e set. */
+static int val_images(const timings_setup *b, size_t *count, sm_err *e)
+{
+    size_t n = b->ds->test.n;
+    uint8_t *used = malloc(n + 1);
+    if (!used)
+        return sm_fail(e, "out of memory");
+    pairs_mark_used(used, n, b->test);
+    *count = 0;
+    for (size_t i = 0; i < n; i++)
+        *count += used[i];
+    free(used);
+    return 0;
+}
+
+int timings_measure(const timings_setup *b, timings *out, sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    train_config cfg = train_config_default();
+    net_shape shape = net_shape_default((int)(b->ds->train.rows * b->ds->train.cols));
+    size_t val = 0;
+    if (val_images(b, &val, e) != 0)
+        return -1;
+    out->batch = cfg.batch;
+    out->epoch_flops = bench_epoch_flops(shape, b->train->n, val);
+    cfg.margin = head_default_margin(b->head);
+    const int both = b->kernels != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
+    model_t m, mb; /* trained on the chosen kernels, and on OpenBLAS */
+    memset(&m, 0, sizeof m);
+    memset(&mb, 0, sizeof mb);
+    int rc = model_init(&m, shape, b->head, cfg, e);
+    if (rc == 0 && both)
+        rc = model_init(&mb, shape, b->head, cfg, e);
+    if (rc == 0)
+        rc = measure_training(b, &m, both ? &mb : NULL, out, e);
+    model_free(&mb);
+    if (rc == 0)
+        rc = measure_eval(b, &m, out, e);
+    if (rc == 0)
+        rc = measure_inspect(b, &m, out, e);
+    model_free(&m);
+    return rc;
+}
