@@ -8,14 +8,7 @@
 #ifndef SIAMESE_BLAS_KERNELS_H
 #define SIAMESE_BLAS_KERNELS_H
 
-/* What the CPU can run. */
-typedef struct {
-    int avx2_fma; /* AVX2 and FMA3 */
-    int avx512;   /* AVX-512 F, CD, BW, DQ and VL (what SkylakeX kernels use) */
-} cpu_features;
-
-/* Features of the CPU this runs on. */
-cpu_features cpu_detect(void);
+#include "cpu.h"
 
 /* Name of the kernels OpenBLAS loaded (openblas_get_corename()). */
 const char *blas_core_name(void);

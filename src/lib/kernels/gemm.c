@@ -14,13 +14,8 @@ const char *const kernels_names[KERNELS_COUNT + 1] = {"auto", "avx512", "avx2", 
 int kernels_available(kernels_path p)
 {
     cpu_features f = cpu_detect();
-    if (p == KERNELS_AVX512) { /* F alone (and FMA3): all the path uses */
-#if defined(__x86_64__) || defined(__i386__)
-        return f.avx2_fma && __builtin_cpu_supports("avx512f");
-#else
-        return 0;
-#endif
-    }
+    if (p == KERNELS_AVX512) /* F alone (and FMA3): all the path uses */
+        return f.avx2_fma && f.avx512f;
     if (p == KERNELS_AVX2)
         return f.avx2_fma;
     return p >= KERNELS_AUTO && p < KERNELS_COUNT;
