@@ -175,7 +175,8 @@ int cmd_bench(int argc, char **argv)
     const int both = kp != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
     double t_floor[REPEATS], t_epoch[REPEATS], t_blas_epoch[REPEATS], t_eval[REPEATS];
     double peak[REPEATS], flops = 0;
-    const double epoch_flops = bench_epoch_flops(shape, tr.n, val_images);
+    const double epoch_flops = bench_epoch_flops(shape.in, shape.width, shape.layers, tr.n,
+                                                 val_images);
     cfg.margin = head_default_margin((uint32_t)head);
     if (model_init(&m, shape, (uint32_t)head, cfg, &e) != 0 ||
         (both && model_init(&mb, shape, (uint32_t)head, cfg, &e) != 0)) {
@@ -190,7 +191,7 @@ int cmd_bench(int argc, char **argv)
          * OpenBLAS threading them itself over all the threads. */
         bench_floor f;
         blas_set_threads(blas_threads);
-        if (bench_blas_floor(&f, shape, tr.n, (int)cfg.batch, &e) != 0 ||
+        if (bench_blas_floor(&f, shape.in, net_out(shape), tr.n, (int)cfg.batch, &e) != 0 ||
             bench_fma_peak(kp, (int)threads, &peak[i], &e) != 0 ||
             time_epoch(&m, &ds, &tr, &te, (int)threads, kp, &t_epoch[i], &e) != 0 ||
             (both && time_epoch(&mb, &ds, &tr, &te, (int)threads, KERNELS_OPENBLAS,

@@ -49,9 +49,9 @@ static double gemm_step(const step_bufs *b, int R, int IN, int H)
     return 2.0 * (2.0 * R * H * (IN + 2.0 * H)) + 2.0 * R * H * 2.0 * H;
 }
 
-int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_err *e)
+int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batch, sm_err *e)
 {
-    const int IN = s.in, H = net_out(s), R = 2 * batch; /* three layers of H, as the default */
+    const int IN = in, H = width, R = 2 * batch; /* three layers of H, as the default */
     const size_t sizes[] = {(size_t)R * IN, (size_t)R * H, (size_t)R * H, (size_t)R * H,
                             (size_t)R * H, (size_t)R * H, (size_t)IN * H, (size_t)IN * H,
                             (size_t)H * H, (size_t)H * H};
@@ -82,11 +82,11 @@ int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_
     return ok ? 0 : sm_fail(e, "out of memory for the BLAS benchmark");
 }
 
-double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images)
+double bench_epoch_flops(int in, const int *width, int layers, size_t pairs, size_t val_images)
 {
     double mac = 0, back = 0; /* multiply-adds per row: all layers; layers >= 1 */
-    for (int l = 0; l < s.layers; l++) {
-        double km = (double)net_fan_in(s, l) * s.width[l];
+    for (int l = 0; l < layers; l++) {
+        double km = (double)(l == 0 ? in : width[l - 1]) * width[l];
         mac += km;
         back += l > 0 ? km : 0;
     }
