@@ -24,8 +24,8 @@ typedef struct {
 int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batch, sm_err *e);
 
 /* *flops_per_s = the FMA peak of `threads` threads at once on path p's
- * vectors (openblas and auto: the widest path this CPU runs). Returns 0
- * or -1 with e set. */
+ * vectors (a path without a peak loop, openblas and auto: the widest path
+ * this CPU runs). Returns 0 or -1 with e set. */
 int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e);
 
 /* Floating-point operations of one training epoch, on `pairs` pairs, of a

@@ -20,7 +20,8 @@ int blas_core_is_generic(const char *core);
  * NULL when `core` is already the right kind (or nothing better exists). */
 const char *blas_better_core(const char *core, cpu_features f);
 
-/* Sets the number of threads OpenBLAS uses per call. */
+/* Sets the number of threads OpenBLAS uses per call (bench's BLAS floor;
+ * the openblas path of gemm.h sets its own, kernels_begin). */
 void blas_set_threads(int n);
 
 #endif
