@@ -10,8 +10,11 @@
  *  - each agrees with cblas_sgemm within a rounding tolerance and with a
  *    double-precision sum within the error bound of a k-term sum;
  *  - the epilogue maps NaN and -0 to +0 under ReLU on every path;
- *  - columns past n (ldc > n) are never written.
+ *  - columns past n (ldc > n) are never written;
+ *  - before a parallel run the openblas path makes OpenBLAS single-threaded
+ *    per call, and the own paths leave it alone.
  * A path the CPU lacks is skipped with a message. */
+#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -208,6 +211,22 @@ static void check_epilogue(void)
     }
 }
 
+/* kernels_begin: the workers are the parallelism on the openblas path. */
+static void check_begin(void)
+{
+    openblas_set_num_threads(2);
+    CHECK(openblas_get_num_threads() == 2, "OpenBLAS took 2 threads as %d",
+          openblas_get_num_threads());
+    for (int p = 0; p < KERNELS_COUNT; p++)
+        if (p != KERNELS_OPENBLAS)
+            kernels_begin((kernels_path)p, 4);
+    CHECK(openblas_get_num_threads() == 2, "an own path changed OpenBLAS's threads to %d",
+          openblas_get_num_threads());
+    kernels_begin(KERNELS_OPENBLAS, 4);
+    CHECK(openblas_get_num_threads() == 1, "openblas: %d OpenBLAS threads per call, not 1",
+          openblas_get_num_threads());
+}
+
 int main(void)
 {
     check_table();
@@ -233,6 +252,7 @@ int main(void)
                     (int)rng_below(&r, 900), (int)rng_below(&r, 2), (int)rng_below(&r, 2),
                     (int)rng_below(&r, 2));
     check_epilogue();
+    check_begin();
     printf("%d shapes compared\n", shapes_run);
     return check_done("gemm");
 }
