@@ -25,9 +25,9 @@
  * The paths are one table (gemm.c), a row per path: its name, what the CPU
  * needs for it, its gemm, its FMA-peak loop (bench.h), its vector lanes,
  * whether it gives the shared bits, what a model file records of it, and
- * what it does before a parallel run. A new path is its own file (its
- * functions, declared in gemm_paths.h), one row, and its build line in
- * CMakeLists.txt.
+ * what it does before a parallel run. A new path (NEON, bf16) is its own
+ * file (its functions, declared in gemm_paths.h), its tag at the end of
+ * kernels_path, one row, and its build line in CMakeLists.txt.
  */
 #ifndef SIAMESE_GEMM_H
 #define SIAMESE_GEMM_H

@@ -1,6 +1,6 @@
 /* gemm_avx2.c - the AVX2 + FMA3 path of gemm.h: tiles of 6 rows x 16
  * columns (12 ymm accumulators). Compiled with -mavx2 -mfma (CMakeLists);
- * called only when the CPU has both. */
+ * its row in the table (gemm.c) lets it run only when the CPU has both. */
 #include "gemm_paths.h"
 
 #ifdef SIAMESE_GEMM_AVX2 /* its build line in CMakeLists.txt */

@@ -1,6 +1,7 @@
 /* gemm_avx512.c - the AVX-512F path of gemm.h: tiles of 6 rows x 64
  * columns (24 zmm accumulators). Compiled with -mavx512f -mfma
- * (CMakeLists); called only when the CPU has AVX-512F. */
+ * (CMakeLists); its row in the table (gemm.c) lets it run only when the
+ * CPU has AVX-512F. */
 #include "gemm_paths.h"
 
 #ifdef SIAMESE_GEMM_AVX512 /* its build line in CMakeLists.txt */
