@@ -23,7 +23,7 @@ static const char *run(const char *cmd)
 
 int main(int argc, char **argv)
 {
-    cpu_features none = {0, 0}, avx2 = {1, 0}, avx512 = {1, 1};
+    cpu_features none = {0, 0, 0}, avx2 = {1, 0, 0}, avx512 = {1, 1, 1};
     CHECK(blas_core_is_generic("Prescott") && blas_core_is_generic("Core2") &&
               blas_core_is_generic("Nehalem") && blas_core_is_generic("unknown"),
           "old cores must count as generic");

@@ -1,8 +1,12 @@
 /* test_embed_threads.c - embed_images gives the same bits whatever the
  * thread count (1, 2, 3, 7), on every kernel path (auto, generic,
  * openblas), with and without a `used` mask, on a set that ends in a
- * partial block; the rows it leaves alone stay untouched; and the exact
- * paths (auto, generic) give the same bits as each other. */
+ * partial block; the rows it leaves alone stay untouched; the exact
+ * paths (auto, generic) give the same bits as each other; and on the
+ * openblas path each OpenBLAS call runs single-threaded (kernels_begin:
+ * the workers are the parallelism). */
+#include <cblas.h>
+
 #include "check.h"
 #include "embed.h"
 #include "rng.h"
@@ -32,7 +36,11 @@ int main(void)
         const uint8_t *u = masked ? used : NULL;
         for (size_t i = 0; i < (size_t)N * H; i++)
             ref[i] = -7.0f;
+        openblas_set_num_threads(2);
         CHECK(embed_images(ref, params, s, img, N, u, 1, kp, &e) == 0, "1 thread: %s", e.msg);
+        CHECK(openblas_get_num_threads() == (kp == KERNELS_OPENBLAS ? 1 : 2),
+              "%s: OpenBLAS runs %d threads per call after embedding", kernels_names[kp],
+              openblas_get_num_threads());
         int nonzero = 0;
         for (size_t i = 0; i < (size_t)N * H; i++)
             nonzero += ref[i] != 0.0f && ref[i] != -7.0f;

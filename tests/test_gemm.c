@@ -1,5 +1,8 @@
 /* test_gemm.c - the kernel paths of gemm.h:
- *  - every own path (generic, avx2, avx512 where the CPU has them) gives
+ *  - the table: one named row per path in the order model files and
+ *    --kernels number them, auto resolving to the fastest own path here;
+ *  - every own path of the table (generic, avx2, avx512 where the CPU has
+ *    them, and any exact path added later) gives
  *    the same bits as the others and as the sequence gemm.h specifies
  *    (acc = +0, then fmaf over p in order), on random shapes (1, odd,
  *    tails of every tile size, the training's real shapes), both layouts
@@ -7,8 +10,11 @@
  *  - each agrees with cblas_sgemm within a rounding tolerance and with a
  *    double-precision sum within the error bound of a k-term sum;
  *  - the epilogue maps NaN and -0 to +0 under ReLU on every path;
- *  - columns past n (ldc > n) are never written.
+ *  - columns past n (ldc > n) are never written;
+ *  - before a parallel run the openblas path makes OpenBLAS single-threaded
+ *    per call, and the own paths leave it alone.
  * A path the CPU lacks is skipped with a message. */
+#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -16,15 +22,47 @@
 #include "gemm.h"
 #include "rng.h"
 
-typedef void (*gemm_fn)(int, int, int, const float *, int, int, const float *, int, float *, int,
-                        const float *, int);
+/* The own paths: every exact row of the table but auto, generic first
+ * (the reference the others are compared with); list_own fills it. */
+static kernels_path own[KERNELS_COUNT];
+static int n_own;
 
-static const struct {
-    kernels_path path;
-    gemm_fn fn;
-} own[] = {{KERNELS_GENERIC, gemm_generic}, {KERNELS_AVX2, gemm_avx2},
-           {KERNELS_AVX512, gemm_avx512}};
-enum { N_OWN = sizeof own / sizeof *own };
+static void list_own(void)
+{
+    own[n_own++] = KERNELS_GENERIC;
+    for (int p = 0; p < KERNELS_COUNT; p++)
+        if (p != KERNELS_AUTO && p != KERNELS_GENERIC && kernels_exact((kernels_path)p))
+            own[n_own++] = (kernels_path)p;
+}
+
+/* The table: names in their fixed order (model files and --kernels store
+ * the index), each row named as kernels_names says, and auto resolving to
+ * the fastest exact path this CPU runs. */
+static void check_table(void)
+{
+    static const char *const fixed[] = {"auto", "avx512", "avx2", "generic", "openblas"};
+    for (int p = 0; p < KERNELS_COUNT; p++) {
+        const char *name = kernels_row_of((kernels_path)p)->name;
+        CHECK(name && kernels_names[p] && strcmp(name, kernels_names[p]) == 0,
+              "row %d is named '%s', kernels_names says '%s'", p, name ? name : "(null)",
+              kernels_names[p] ? kernels_names[p] : "(null)");
+        CHECK(p >= (int)(sizeof fixed / sizeof *fixed) || (name && strcmp(name, fixed[p]) == 0),
+              "path %d must stay '%s' (model files store its index)", p, fixed[p]);
+    }
+    CHECK(kernels_names[KERNELS_COUNT] == NULL, "kernels_names must end with NULL");
+    CHECK(kernels_family(KERNELS_OPENBLAS) == 1 && kernels_family(KERNELS_GENERIC) == 0 &&
+              kernels_family(KERNELS_AUTO) == 0,
+          "model files record openblas as 1, the exact paths as 0");
+    kernels_path got;
+    CHECK(kernels_resolve(KERNELS_AUTO, &got, NULL) == 0 && got != KERNELS_AUTO &&
+              kernels_exact(got) && kernels_available(got),
+          "auto must resolve to an exact path this CPU runs");
+    for (int p = 0; p < KERNELS_COUNT; p++)
+        CHECK(!kernels_exact((kernels_path)p) || !kernels_available((kernels_path)p) ||
+                  kernels_row_of((kernels_path)p)->speed <= kernels_row_of(got)->speed,
+              "auto chose %s over the faster %s", kernels_names[got], kernels_names[p]);
+    printf("auto is %s here\n", kernels_names[got]);
+}
 
 /* Values of mixed sign and magnitude, so that any other order of the
  * additions (lanes, partial sums) changes the rounding of most sums. */
@@ -48,7 +86,7 @@ static float spec(int i, int j, int k, const float *a, int rsa, int csa, const f
     return acc;
 }
 
-static int shapes_run, skipped_reported[N_OWN];
+static int shapes_run, skipped_reported[KERNELS_COUNT];
 
 /* One shape: A [m, k] (transposed when trans: stored [k, m]), B [k, n],
  * C [m, n] with ldc = n + 3 and sentinels in the padding. */
@@ -73,7 +111,7 @@ static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias,
     /* The portable path against the specification, bit for bit. */
     for (size_t i = 0; i < (size_t)m * ldc; i++)
         ref[i] = sentinel;
-    gemm_generic(m, n, k, a, rsa, csa, b, ldb, ref, ldc, bs, relu);
+    gemm(KERNELS_GENERIC, m, n, k, a, rsa, csa, b, ldb, ref, ldc, bs, relu);
     int bad = 0, pad = 0;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
@@ -88,17 +126,17 @@ static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias,
     CHECK(pad == 0, "%dx%dx%d: generic wrote past column n", m, n, k);
 
     /* Every other own path: the same bits. */
-    for (int q = 1; q < N_OWN; q++) {
-        if (!kernels_available(own[q].path)) {
+    for (int q = 1; q < n_own; q++) {
+        if (!kernels_available(own[q])) {
+            const char *needs = kernels_row_of(own[q])->needs;
             if (!skipped_reported[q]++)
                 printf("SKIP: this CPU has no %s: the %s path is not compared\n",
-                       own[q].path == KERNELS_AVX512 ? "AVX-512F" : "AVX2+FMA3",
-                       kernels_names[own[q].path]);
+                       needs ? needs : "build of it", kernels_names[own[q]]);
             continue;
         }
         for (size_t i = 0; i < (size_t)m * ldc; i++)
             got[i] = sentinel;
-        own[q].fn(m, n, k, a, rsa, csa, b, ldb, got, ldc, bs, relu);
+        gemm(own[q], m, n, k, a, rsa, csa, b, ldb, got, ldc, bs, relu);
         int diff = 0, over = 0;
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++)
@@ -107,9 +145,9 @@ static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias,
                 over += got[(size_t)i * ldc + j] != sentinel;
         }
         CHECK(diff == 0, "%dx%dx%d%s bias %d relu %d: %s differs from generic in %d of %d", m,
-              n, k, trans ? " (A^T)" : "", with_bias, relu, kernels_names[own[q].path], diff,
+              n, k, trans ? " (A^T)" : "", with_bias, relu, kernels_names[own[q]], diff,
               m * n);
-        CHECK(over == 0, "%dx%dx%d: %s wrote past column n", m, n, k, kernels_names[own[q].path]);
+        CHECK(over == 0, "%dx%dx%d: %s wrote past column n", m, n, k, kernels_names[own[q]]);
     }
 
     /* OpenBLAS and a double-precision sum: close, within the rounding of
@@ -154,27 +192,45 @@ static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias,
 static void check_epilogue(void)
 {
     float a[2] = {NAN, -0.0f}, b[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-    for (int q = 0; q < N_OWN; q++) {
-        if (!kernels_available(own[q].path))
+    for (int q = 0; q < n_own; q++) {
+        if (!kernels_available(own[q]))
             continue;
         float c[2 * 8];
         /* row 0: NaN * 1 = NaN; row 1: fma(-0, 1, +0) = +0; bias -0 keeps it */
         float nz[8] = {-0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f, -0.0f};
-        own[q].fn(2, 8, 1, a, 1, 1, b, 8, c, 8, nz, 1);
+        gemm(own[q], 2, 8, 1, a, 1, 1, b, 8, c, 8, nz, 1);
         int bad = 0;
         for (int i = 0; i < 16; i++)
             bad += !(c[i] == 0.0f && !signbit(c[i]));
-        CHECK(bad == 0, "%s: ReLU of NaN or -0 must be +0 (%d wrong)", kernels_names[own[q].path],
+        CHECK(bad == 0, "%s: ReLU of NaN or -0 must be +0 (%d wrong)", kernels_names[own[q]],
               bad);
         /* The bias is added before the ReLU: -0.2 + 0.5 survives. */
         float x = -0.2f, one = 1.0f, lift = 0.5f, y;
-        own[q].fn(1, 1, 1, &x, 1, 1, &one, 1, &y, 1, &lift, 1);
-        CHECK(y == -0.2f + 0.5f, "%s: bias before ReLU: %g", kernels_names[own[q].path], y);
+        gemm(own[q], 1, 1, 1, &x, 1, 1, &one, 1, &y, 1, &lift, 1);
+        CHECK(y == -0.2f + 0.5f, "%s: bias before ReLU: %g", kernels_names[own[q]], y);
     }
+}
+
+/* kernels_begin: the workers are the parallelism on the openblas path. */
+static void check_begin(void)
+{
+    openblas_set_num_threads(2);
+    CHECK(openblas_get_num_threads() == 2, "OpenBLAS took 2 threads as %d",
+          openblas_get_num_threads());
+    for (int p = 0; p < KERNELS_COUNT; p++)
+        if (p != KERNELS_OPENBLAS)
+            kernels_begin((kernels_path)p, 4);
+    CHECK(openblas_get_num_threads() == 2, "an own path changed OpenBLAS's threads to %d",
+          openblas_get_num_threads());
+    kernels_begin(KERNELS_OPENBLAS, 4);
+    CHECK(openblas_get_num_threads() == 1, "openblas: %d OpenBLAS threads per call, not 1",
+          openblas_get_num_threads());
 }
 
 int main(void)
 {
+    check_table();
+    list_own();
     rng_t r;
     rng_seed(&r, 20261129, 0);
     /* The training's shapes (default network, batch 128 on two threads):
@@ -196,6 +252,7 @@ int main(void)
                     (int)rng_below(&r, 900), (int)rng_below(&r, 2), (int)rng_below(&r, 2),
                     (int)rng_below(&r, 2));
     check_epilogue();
+    check_begin();
     printf("%d shapes compared\n", shapes_run);
     return check_done("gemm");
 }

@@ -51,7 +51,7 @@ static void compare(const char *what, const float *a, const double *g, size_t n,
 static void dense_affine(float *out, const float *in, const float *w, const float *b, int R,
                          int K, int M)
 {
-    gemm_generic(R, M, K, in, K, 1, w, M, out, M, b, 0);
+    gemm(KERNELS_GENERIC, R, M, K, in, K, 1, w, M, out, M, b, 0);
 }
 
 /* The dense layer's three gradients on the portable path; wt is scratch. */
@@ -130,7 +130,7 @@ static void bias_relu(float *y, const float *x, const float *b, int N)
     float *eye = calloc((size_t)N * N, sizeof *eye);
     for (int i = 0; i < N; i++)
         eye[i * N + i] = 1.0f;
-    gemm_generic(1, N, N, x, N, 1, eye, N, y, N, b, 1);
+    gemm(KERNELS_GENERIC, 1, N, N, x, N, 1, eye, N, y, N, b, 1);
     free(eye);
 }
 

@@ -49,9 +49,9 @@ static double gemm_step(const step_bufs *b, int R, int IN, int H)
     return 2.0 * (2.0 * R * H * (IN + 2.0 * H)) + 2.0 * R * H * 2.0 * H;
 }
 
-int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_err *e)
+int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batch, sm_err *e)
 {
-    const int IN = s.in, H = net_out(s), R = 2 * batch; /* three layers of H, as the default */
+    const int IN = in, H = width, R = 2 * batch; /* three layers of H, as the default */
     const size_t sizes[] = {(size_t)R * IN, (size_t)R * H, (size_t)R * H, (size_t)R * H,
                             (size_t)R * H, (size_t)R * H, (size_t)IN * H, (size_t)IN * H,
                             (size_t)H * H, (size_t)H * H};
@@ -82,11 +82,11 @@ int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_
     return ok ? 0 : sm_fail(e, "out of memory for the BLAS benchmark");
 }
 
-double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images)
+double bench_epoch_flops(int in, const int *width, int layers, size_t pairs, size_t val_images)
 {
     double mac = 0, back = 0; /* multiply-adds per row: all layers; layers >= 1 */
-    for (int l = 0; l < s.layers; l++) {
-        double km = (double)net_fan_in(s, l) * s.width[l];
+    for (int l = 0; l < layers; l++) {
+        double km = (double)(l == 0 ? in : width[l - 1]) * width[l];
         mac += km;
         back += l > 0 ? km : 0;
     }
@@ -95,7 +95,7 @@ double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images)
 }
 
 typedef struct {
-    kernels_path path;
+    gemm_peak_fn peak; /* the path's loop (gemm.h) */
     long iters;
     float sink[256];
 } peak_job;
@@ -104,21 +104,19 @@ static void peak_worker(void *ctx, int t)
 {
     peak_job *j = ctx;
     float x = 0.999f + 1e-6f * (float)t;
-    j->sink[t & 255] = j->path == KERNELS_AVX512 ? gemm_avx512_peak(j->iters, x)
-                       : j->path == KERNELS_AVX2 ? gemm_avx2_peak(j->iters, x)
-                                                 : gemm_generic_peak(j->iters, x);
+    j->sink[t & 255] = j->peak(j->iters, x);
 }
 
 int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e)
 {
-    if (p == KERNELS_AUTO || p == KERNELS_OPENBLAS)
-        kernels_resolve(KERNELS_AUTO, &p, e);
-    else if (kernels_resolve(p, &p, e) != 0)
+    if (kernels_resolve(p, &p, e) != 0)
         return -1;
+    if (!kernels_row_of(p)->peak)
+        kernels_resolve(KERNELS_AUTO, &p, e); /* never fails for auto */
     pool_t *pool = pool_create(threads, e);
     if (!pool)
         return -1;
-    peak_job j = {p, 1000, {0}};
+    peak_job j = {kernels_row_of(p)->peak, 1000, {0}};
     /* Grow the run to about 20 ms, then keep the best of five: a shared
      * machine only ever makes a loop slower. */
     double t0 = now();

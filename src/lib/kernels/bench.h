@@ -12,7 +12,6 @@
 
 #include "err.h"
 #include "gemm.h"
-#include "net.h"
 
 typedef struct {
     double seconds;
@@ -20,18 +19,20 @@ typedef struct {
 } bench_floor;
 
 /* Times the SGEMMs of one epoch of `pairs` pairs in batches of `batch`
- * (2 * batch rows each). Returns 0 or -1 with e set on no memory. */
-int bench_blas_floor(bench_floor *out, net_shape s, size_t pairs, int batch, sm_err *e);
+ * (2 * batch rows each) through three dense layers: `in` inputs, then
+ * `width` outputs each. Returns 0 or -1 with e set on no memory. */
+int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batch, sm_err *e);
 
 /* *flops_per_s = the FMA peak of `threads` threads at once on path p's
- * vectors (openblas and auto: the widest path this CPU runs). Returns 0
- * or -1 with e set. */
+ * vectors (a path without a peak loop, openblas and auto: the widest path
+ * this CPU runs). Returns 0 or -1 with e set. */
 int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e);
 
-/* Floating-point operations of one training epoch of network s on
- * `pairs` pairs (forward, input and weight gradients of every layer; the
- * first layer's input gradient is never computed) plus the validation's
- * forward passes over `val_images` images. */
-double bench_epoch_flops(net_shape s, size_t pairs, size_t val_images);
+/* Floating-point operations of one training epoch, on `pairs` pairs, of a
+ * network of `layers` dense layers: `in` inputs, width[l] outputs of layer
+ * l (forward, input and weight gradients of every layer; the first layer's
+ * input gradient is never computed), plus the validation's forward passes
+ * over `val_images` images. */
+double bench_epoch_flops(int in, const int *width, int layers, size_t pairs, size_t val_images);
 
 #endif

@@ -8,14 +8,7 @@
 #ifndef SIAMESE_BLAS_KERNELS_H
 #define SIAMESE_BLAS_KERNELS_H
 
-/* What the CPU can run. */
-typedef struct {
-    int avx2_fma; /* AVX2 and FMA3 */
-    int avx512;   /* AVX-512 F, CD, BW, DQ and VL (what SkylakeX kernels use) */
-} cpu_features;
-
-/* Features of the CPU this runs on. */
-cpu_features cpu_detect(void);
+#include "cpu.h"
 
 /* Name of the kernels OpenBLAS loaded (openblas_get_corename()). */
 const char *blas_core_name(void);
@@ -27,7 +20,8 @@ int blas_core_is_generic(const char *core);
  * NULL when `core` is already the right kind (or nothing better exists). */
 const char *blas_better_core(const char *core, cpu_features f);
 
-/* Sets the number of threads OpenBLAS uses per call. */
+/* Sets the number of threads OpenBLAS uses per call (bench's BLAS floor;
+ * the openblas path of gemm.h sets its own, kernels_begin). */
 void blas_set_threads(int n);
 
 #endif

@@ -1,142 +1,114 @@
-/* gemm.c - path choice, the portable path and the OpenBLAS path of gemm.h. */
+/* gemm.c - the kernel-path table of gemm.h: one row per path, the
+ * questions asked of it (may this CPU run a path, which path auto means,
+ * what a model file records), and the one dispatch: per call (a layer of
+ * a batch), never per element. */
 #include "gemm.h"
 
-#include <cblas.h>
-#include <math.h>
 #include <stddef.h>
 
-#include "blas_kernels.h"
-#include "simd.h"
+#include "gemm_paths.h"
 
-const char *const kernels_names[KERNELS_COUNT + 1] = {"auto", "avx512", "avx2", "generic",
-                                                      "openblas", NULL};
+/* What each vector path needs of the CPU (the avx512 path's file is built
+ * with -mfma too). */
+static int runs_avx512(cpu_features f)
+{
+    return f.avx2_fma && f.avx512f;
+}
+
+static int runs_avx2(cpu_features f)
+{
+    return f.avx2_fma;
+}
+
+/* The vector paths' functions where CMakeLists.txt builds them; a path not
+ * built keeps its row and name (model files and --kernels number them)
+ * with no gemm, so it is never available. */
+#ifdef SIAMESE_GEMM_AVX512
+#define AVX512_FNS .gemm = gemm_avx512, .peak = gemm_avx512_peak,
+#else
+#define AVX512_FNS
+#endif
+#ifdef SIAMESE_GEMM_AVX2
+#define AVX2_FNS .gemm = gemm_avx2, .peak = gemm_avx2_peak,
+#else
+#define AVX2_FNS
+#endif
+
+/* The table: ROW(path, name, the other fields of kernels_row), in the
+ * order of kernels_path. The rows and kernels_names are both made from it. */
+#define KERNELS_TABLE(ROW)                                                                    \
+    ROW(KERNELS_AUTO, "auto", .gemm = gemm_generic, .lanes = 1, .exact = 1)                   \
+    ROW(KERNELS_AVX512, "avx512", .needs = "AVX-512F", .runs = runs_avx512, AVX512_FNS        \
+        .lanes = 16, .exact = 1, .speed = 3)                                                  \
+    ROW(KERNELS_AVX2, "avx2", .needs = "AVX2 and FMA3", .runs = runs_avx2, AVX2_FNS           \
+        .lanes = 8, .exact = 1, .speed = 2)                                                   \
+    ROW(KERNELS_GENERIC, "generic", .gemm = gemm_generic, .peak = gemm_generic_peak,         \
+        .lanes = 1, .exact = 1, .speed = 1)                                                   \
+    ROW(KERNELS_OPENBLAS, "openblas", .gemm = gemm_openblas, .lanes = 1, .family = 1,        \
+        .begin = gemm_openblas_begin)
+
+#define AS_ROW(path, nm, ...) [path] = {.name = nm, __VA_ARGS__},
+#define AS_NAME(path, nm, ...) [path] = nm,
+
+static const kernels_row rows[] = {KERNELS_TABLE(AS_ROW)};
+_Static_assert(sizeof rows / sizeof *rows == KERNELS_COUNT, "one row per kernels_path");
+
+/* The entry after the last row stays NULL (the end of an opt_choice list). */
+const char *const kernels_names[KERNELS_COUNT + 1] = {KERNELS_TABLE(AS_NAME)};
+
+const kernels_row *kernels_row_of(kernels_path p)
+{
+    return &rows[p];
+}
 
 int kernels_available(kernels_path p)
 {
-    cpu_features f = cpu_detect();
-    if (p == KERNELS_AVX512) { /* F alone (and FMA3): all the path uses */
-#if defined(__x86_64__) || defined(__i386__)
-        return f.avx2_fma && __builtin_cpu_supports("avx512f");
-#else
+    if (p < KERNELS_AUTO || p >= KERNELS_COUNT || !rows[p].gemm)
         return 0;
-#endif
-    }
-    if (p == KERNELS_AVX2)
-        return f.avx2_fma;
-    return p >= KERNELS_AUTO && p < KERNELS_COUNT;
+    return !rows[p].runs || rows[p].runs(cpu_detect());
 }
 
 int kernels_resolve(kernels_path want, kernels_path *got, sm_err *e)
 {
     if (want == KERNELS_AUTO) {
-        *got = kernels_available(KERNELS_AVX512) ? KERNELS_AVX512
-               : kernels_available(KERNELS_AVX2) ? KERNELS_AVX2
-                                                 : KERNELS_GENERIC;
+        kernels_path best = KERNELS_GENERIC;
+        for (int p = 0; p < KERNELS_COUNT; p++)
+            if (rows[p].exact && rows[p].speed > rows[best].speed &&
+                kernels_available((kernels_path)p))
+                best = (kernels_path)p;
+        *got = best;
         return 0;
     }
     if (!kernels_available(want))
-        return sm_fail(e, "--kernels %s: this CPU does not have %s", kernels_names[want],
-                       want == KERNELS_AVX512 ? "AVX-512F" : "AVX2 and FMA3");
+        return sm_fail(e, "--kernels %s: this CPU does not have %s", rows[want].name,
+                       rows[want].needs);
     *got = want;
     return 0;
 }
 
 int kernels_exact(kernels_path p)
 {
-    return p != KERNELS_OPENBLAS;
+    return rows[p].exact;
 }
 
 unsigned kernels_family(int p)
 {
-    return p == KERNELS_OPENBLAS ? 1u : 0u; /* MODEL_KERNELS_OPENBLAS, _EXACT */
+    return rows[p].family;
 }
 
 int kernels_lanes(kernels_path p)
 {
-    return p == KERNELS_AVX512 ? 16 : p == KERNELS_AVX2 ? 8 : 1;
+    return rows[p].lanes;
 }
 
-float gemm_generic_peak(long iters, float x)
+void kernels_begin(kernels_path p, int workers)
 {
-    float acc[12], s = 0.0f;
-    for (int i = 0; i < 12; i++)
-        acc[i] = x * (float)(i + 1);
-    for (long n = 0; n < iters; n++)
-        for (int i = 0; i < 12; i++)
-            acc[i] = fmaf(acc[i], x, x);
-    for (int i = 0; i < 12; i++)
-        s += acc[i];
-    return s;
-}
-
-/* The epilogue of gemm.h on one row of n values. */
-static void epilogue(float *c, int n, const float *bias, int relu)
-{
-    for (int j = 0; bias && j < n; j++)
-        c[j] = c[j] + bias[j];
-    for (int j = 0; relu && j < n; j++)
-        c[j] = c[j] > 0.0f ? c[j] : 0.0f;
-}
-
-/* Row i of C is its own accumulator: c[i][j] = fmaf(A(i,p), B[p][j],
- * c[i][j]) for p in order, walking B by rows (the cache-friendly order;
- * each element still sees p = 0, 1, ... in turn). Built twice (GCC): for
- * CPUs with FMA3, where fmaf is one instruction and the loop over j
- * vectorises (each element still one fused multiply-add per p), and for
- * the baseline, where fmaf is glibc's exact software routine. */
-SM_FMA_CLONES void gemm_generic(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-                  float *c, int ldc, const float *bias, int relu)
-{
-    for (int i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        for (int j = 0; j < n; j++)
-            ci[j] = 0.0f;
-        for (int p = 0; p < k; p++) {
-            const float ap = a[(size_t)i * rsa + (size_t)p * csa];
-            const float *bp = b + (size_t)p * ldb;
-            for (int j = 0; j < n; j++)
-                ci[j] = fmaf(ap, bp[j], ci[j]);
-        }
-        epilogue(ci, n, bias, relu);
-    }
-}
-
-/* A(i, p) = a[i * rsa + p * csa] is a row-major [m, k] matrix with
- * leading dimension rsa when csa == 1, or the transpose of a row-major
- * [k, m] one with leading dimension csa when rsa == 1. */
-static void gemm_openblas(int m, int n, int k, const float *a, int rsa, int csa, const float *b,
-                          int ldb, float *c, int ldc, const float *bias, int relu)
-{
-    if (m > 0 && n > 0 && k > 0) {
-        int lda, trans;
-        if (csa == 1 && (rsa >= k || m == 1)) {
-            trans = 0;
-            lda = m == 1 ? k : rsa;
-        } else if (rsa == 1 && (csa >= m || k == 1)) {
-            trans = 1;
-            lda = k == 1 ? m : csa;
-        } else { /* not a BLAS layout: never made by this project */
-            gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
-            return;
-        }
-        cblas_sgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, m, n, k,
-                    1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-    } else {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                c[(size_t)i * ldc + j] = 0.0f;
-    }
-    for (int i = 0; i < m; i++)
-        epilogue(c + (size_t)i * ldc, n, bias, relu);
+    if (rows[p].begin)
+        rows[p].begin(workers);
 }
 
 void gemm(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa, const float *b,
           int ldb, float *c, int ldc, const float *bias, int relu)
 {
-    switch (p) {
-    case KERNELS_AVX512: gemm_avx512(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case KERNELS_AVX2: gemm_avx2(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    case KERNELS_OPENBLAS: gemm_openblas(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    default: gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu); break;
-    }
+    rows[p].gemm(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
 }

@@ -21,12 +21,22 @@
  * The OpenBLAS path (cblas_sgemm plus the same epilogue) is the reference
  * of the tests and the choice for CPUs where it is faster; it rounds
  * differently, and differently per OpenBLAS kernel set and batch place.
+ *
+ * The paths are one table (gemm.c), a row per path: its name, what the CPU
+ * needs for it, its gemm, its FMA-peak loop (bench.h), its vector lanes,
+ * whether it gives the shared bits, what a model file records of it, and
+ * what it does before a parallel run. A new path (NEON, bf16) is its own
+ * file (its functions, declared in gemm_paths.h), its tag at the end of
+ * kernels_path, one row, and its build line in CMakeLists.txt.
  */
 #ifndef SIAMESE_GEMM_H
 #define SIAMESE_GEMM_H
 
+#include "cpu.h"
 #include "err.h"
 
+/* The paths, in the order of the table's rows; model files and --kernels
+ * number them so (a new path goes last). */
 typedef enum {
     KERNELS_AUTO = 0,  /* the fastest own path this CPU runs */
     KERNELS_AVX512,    /* AVX-512F, 16 lanes */
@@ -36,8 +46,37 @@ typedef enum {
     KERNELS_COUNT
 } kernels_path;
 
-/* "auto", "avx512", "avx2", "generic", "openblas" by path; NULL after the
- * last (an opt_choice list). */
+/* A path's gemm (the operation above) and its FMA-peak loop: `iters`
+ * rounds of 12 independent fused multiply-adds of `lanes` floats each, on
+ * registers; the result only keeps the compiler from dropping the work.
+ * Flops: iters * 12 * lanes * 2. */
+typedef void (*gemm_fn)(int m, int n, int k, const float *a, int rsa, int csa, const float *b,
+                        int ldb, float *c, int ldc, const float *bias, int relu);
+typedef float (*gemm_peak_fn)(long iters, float x);
+
+/* One row of the table. */
+typedef struct {
+    const char *name;   /* --kernels and messages: "avx2" */
+    const char *needs;  /* what the CPU lacks when it cannot run the path:
+                           "AVX2 and FMA3"; NULL: any CPU */
+    int (*runs)(cpu_features f); /* 1 when a CPU with f runs it; NULL: any */
+    gemm_fn gemm;       /* NULL: not built for this machine (auto: the
+                           portable path, should it ever be called unresolved) */
+    gemm_peak_fn peak;  /* NULL: bench measures the widest own path */
+    int lanes;          /* float lanes of its vectors (1: scalar or not ours) */
+    int exact;          /* 1: gives the shared bits above */
+    int speed;          /* auto takes the fastest exact path the CPU runs;
+                           0: never auto's choice */
+    unsigned family;    /* what a model file records: MODEL_KERNELS_EXACT (0)
+                           or MODEL_KERNELS_OPENBLAS (1), model.h */
+    void (*begin)(int workers); /* before a parallel run, or NULL */
+} kernels_row;
+
+/* The row of path p (0 <= p < KERNELS_COUNT). */
+const kernels_row *kernels_row_of(kernels_path p);
+
+/* "auto", "avx512", "avx2", "generic", "openblas" by path, from the table's
+ * rows; NULL after the last (an opt_choice list). */
 extern const char *const kernels_names[KERNELS_COUNT + 1];
 
 /* 1 when this CPU can run path p (auto, generic and openblas: always). */
@@ -55,28 +94,19 @@ int kernels_exact(kernels_path p);
  * openblas, MODEL_KERNELS_EXACT for every other (model.h). */
 unsigned kernels_family(int p);
 
+/* Float lanes of a path's vectors: 16, 8, 1 (generic and openblas: 1). */
+int kernels_lanes(kernels_path p);
+
+/* Before `workers` threads each call gemm on path p at once (training,
+ * embedding, anomaly scores): the openblas path runs every call on its
+ * caller's thread alone (the workers are the parallelism; its rounding then
+ * follows each call's shape, not OpenBLAS's threads). Nothing on the own
+ * paths. */
+void kernels_begin(kernels_path p, int workers);
+
 /* C [m, n] = epilogue(A [m, k] * B [k, n]) as above, on path p (resolved,
  * not auto). m, n, k >= 0; k = 0 gives the epilogue of zero. */
 void gemm(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa, const float *b,
           int ldb, float *c, int ldc, const float *bias, int relu);
-
-/* The per-path entry points, for gemm() and the tests. */
-void gemm_generic(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-                  float *c, int ldc, const float *bias, int relu);
-void gemm_avx2(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-               float *c, int ldc, const float *bias, int relu);
-void gemm_avx512(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-                 float *c, int ldc, const float *bias, int relu);
-
-/* The FMA peak of one core on a path (bench.h): `iters` rounds of 12
- * independent fused multiply-adds of kernels_lanes(p) floats each, on
- * registers; the result only keeps the compiler from dropping the work.
- * Flops: iters * 12 * lanes * 2. */
-float gemm_avx2_peak(long iters, float x);
-float gemm_avx512_peak(long iters, float x);
-float gemm_generic_peak(long iters, float x);
-
-/* Float lanes of a path's vectors: 16, 8, 1 (generic and openblas: 1). */
-int kernels_lanes(kernels_path p);
 
 #endif

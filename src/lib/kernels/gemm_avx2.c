@@ -1,9 +1,12 @@
 /* gemm_avx2.c - the AVX2 + FMA3 path of gemm.h: tiles of 6 rows x 16
  * columns (12 ymm accumulators). Compiled with -mavx2 -mfma (CMakeLists);
- * called only when the CPU has both. */
-#include "gemm.h"
+ * its row in the table (gemm.c) lets it run only when the CPU has both. */
+#include "gemm_paths.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#ifdef SIAMESE_GEMM_AVX2 /* its build line in CMakeLists.txt */
+#if !defined(__AVX2__) || !defined(__FMA__)
+#error "gemm_avx2.c is built with -mavx2 -mfma (CMakeLists.txt)"
+#endif
 #include <immintrin.h>
 
 #define V __m256
@@ -22,16 +25,4 @@
 #define KC 192
 #include "gemm_tile.h"
 
-#else
-/* A compiler without the flags: the portable path (same bits, slower). */
-void gemm_avx2(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-               float *c, int ldc, const float *bias, int relu)
-{
-    gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
-}
-
-float gemm_avx2_peak(long iters, float x)
-{
-    return gemm_generic_peak(iters, x);
-}
 #endif

@@ -1,9 +1,13 @@
 /* gemm_avx512.c - the AVX-512F path of gemm.h: tiles of 6 rows x 64
  * columns (24 zmm accumulators). Compiled with -mavx512f -mfma
- * (CMakeLists); called only when the CPU has AVX-512F. */
-#include "gemm.h"
+ * (CMakeLists); its row in the table (gemm.c) lets it run only when the
+ * CPU has AVX-512F. */
+#include "gemm_paths.h"
 
-#if defined(__AVX512F__) && defined(__FMA__)
+#ifdef SIAMESE_GEMM_AVX512 /* its build line in CMakeLists.txt */
+#if !defined(__AVX512F__) || !defined(__FMA__)
+#error "gemm_avx512.c is built with -mavx512f -mfma (CMakeLists.txt)"
+#endif
 #include <immintrin.h>
 
 #define V __m512
@@ -22,15 +26,4 @@
 #define KC 128
 #include "gemm_tile.h"
 
-#else
-void gemm_avx512(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-                 float *c, int ldc, const float *bias, int relu)
-{
-    gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
-}
-
-float gemm_avx512_peak(long iters, float x)
-{
-    return gemm_generic_peak(iters, x);
-}
 #endif

@@ -5,7 +5,8 @@
  *   NV               vectors per row of a full tile (NR = NV * VLEN columns)
  *   V_ZERO() V_LOAD(p) V_STORE(p, x) V_BCAST(p) V_FMA(a, b, acc)
  *   V_ADD(x, y) V_MAX0(x)   (max(x, +0): NaN and -0 give +0)
- *   GEMM_NAME        the function to define
+ *   GEMM_NAME        the function to define (the path's gemm)
+ *   PEAK_NAME        its FMA-peak loop (gemm_peak_fn, gemm.h)
  *   KC               the longest block of the sum kept in L1
  *
  * Tiles of MR rows x NR columns keep MR * NV accumulators in registers;

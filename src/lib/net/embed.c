@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas_kernels.h"
 #include "head.h"
 #include "pool.h"
 #include "simd.h"
@@ -123,8 +122,7 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
     if (rc == 0 && !(pool = pool_create(threads, e)))
         rc = -1;
     if (rc == 0) {
-        if (k == KERNELS_OPENBLAS)
-            blas_set_threads(1); /* the workers are the parallelism */
+        kernels_begin(k, threads);
         pool_run(pool, embed_worker, &j);
     }
     pool_destroy(pool);

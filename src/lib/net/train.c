@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas_kernels.h"
 #include "embed.h"
 #include "head.h"
 #include "rmsprop.h"
@@ -69,10 +68,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
         trainer_free(t);
         return -1;
     }
-    /* The workers are the parallelism: each BLAS call (openblas path) runs
-     * on its worker's thread. */
-    if (t->kernels == KERNELS_OPENBLAS)
-        blas_set_threads(1);
+    kernels_begin(t->kernels, t->threads);
     return 0;
 }
 

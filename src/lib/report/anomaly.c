@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas_kernels.h"
 #include "pool.h"
 
 enum { TN = 256, TM = 2048 };
@@ -273,8 +272,7 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
             rc = -1;
     }
     if (rc == 0 && N > 0) {
-        if (j.kp == KERNELS_OPENBLAS)
-            blas_set_threads(1); /* the workers are the parallelism */
+        kernels_begin(j.kp, j.T);
         pool_run(pool, worker, &j);
         for (int t = 0; t < j.T && rc == 0; t++)
             if (failed[t])

@@ -56,7 +56,8 @@ static int measure_training(const timings_setup *b, model_t *m, model_t *mb, tim
          * OpenBLAS threading them itself over all the threads. */
         bench_floor f;
         blas_set_threads(b->blas_threads);
-        if (bench_blas_floor(&f, m->shape, b->train->n, (int)out->batch, e) != 0 ||
+        if (bench_blas_floor(&f, m->shape.in, net_out(m->shape), b->train->n, (int)out->batch,
+                             e) != 0 ||
             bench_fma_peak(b->kernels, b->threads, &peak[i], e) != 0 ||
             time_epoch(b, m, b->kernels, &t_epoch[i], e) != 0 ||
             (mb && time_epoch(b, mb, KERNELS_OPENBLAS, &t_blas[i], e) != 0))
@@ -174,7 +175,7 @@ int timings_measure(const timings_setup *b, timings *out, sm_err *e)
     if (val_images(b, &val, e) != 0)
         return -1;
     out->batch = cfg.batch;
-    out->epoch_flops = bench_epoch_flops(shape, b->train->n, val);
+    out->epoch_flops = bench_epoch_flops(shape.in, shape.width, shape.layers, b->train->n, val);
     cfg.margin = head_default_margin(b->head);
     const int both = b->kernels != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
     model_t m, mb; /* trained on the chosen kernels, and on OpenBLAS */
