@@ -65,6 +65,9 @@ typedef struct {
     {"data", 0, arg, OPT_STR, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
 #define OPT_JSON(type, field, help)                                                            \
     {"json", 0, NULL, OPT_FLAG, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
+/* A number macro as help text: "1.." CLI_STR(MODEL_MAX_THREADS). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 #define OPT_HELP_ROW {"help", 'h', NULL, OPT_HELP, 0, 0, 0, 0, 0, NULL, NULL, "show this help"}
 /* The --data help every command that reads a data set by default shows. */
 #define OPT_DATA_HELP                                                                          \
@@ -95,6 +98,7 @@ typedef struct command {
 
 /* The rows, one per command file (main.c holds the table). */
 extern const command cmd_compare;
+extern const command cmd_export;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

@@ -30,7 +30,7 @@ static const command_entry commands[] = {
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
     {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
     {"compare", NULL, NULL, &cmd_compare},
-    {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)", NULL},
+    {"export", NULL, NULL, &cmd_export},
     {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation", NULL},
 };
 
