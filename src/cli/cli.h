@@ -27,7 +27,6 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
-int cmd_embed(int argc, char **argv);
 
 /* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
  * stderr and returns -1 (the caller then shows usage and exits 2). */

@@ -28,7 +28,7 @@ static const command_entry commands[] = {
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold", NULL},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
-    {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
+    {"embed", NULL, NULL, &cmd_embed},
     {"compare", NULL, NULL, &cmd_compare},
     {"export", NULL, NULL, &cmd_export},
     {"bench", cmd_bench, "measure data loading, the BLAS floor, training and evaluation", NULL},
