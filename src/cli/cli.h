@@ -22,7 +22,6 @@
 
 /* Each subcommand: argc/argv start at the command name; returns the exit
  * status. */
-int cmd_show_pairs(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

@@ -104,6 +104,7 @@ typedef struct command {
 extern const command cmd_compare;
 extern const command cmd_export;
 extern const command cmd_embed;
+extern const command cmd_show_pairs;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

@@ -26,7 +26,7 @@ typedef struct {
 static const command_entry commands[] = {
     {"train", cmd_train, "train the Siamese network and write the model file", NULL},
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold", NULL},
-    {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
+    {"show-pairs", NULL, NULL, &cmd_show_pairs},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
     {"embed", NULL, NULL, &cmd_embed},
     {"compare", NULL, NULL, &cmd_compare},
