@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
 #include "command.h"
@@ -37,20 +36,13 @@ static void defaults(void *opts)
     o->threads = cli_cpu_count();
 }
 
-/* 1 when s ends in ext, any case. */
-static int ends_with(const char *s, const char *ext)
-{
-    size_t n = strlen(s), k = strlen(ext);
-    return n > k && strcasecmp(s + n - k, ext) == 0;
-}
-
 /* The checks between options and arguments; 0, or -1 after saying why
  * (a usage error). */
 static int check_args(const embed_opts *o, int n_paths, char *const *paths)
 {
     if (!o->out)
         cli_error(cmd, "--out FILE.npy or FILE.csv is required");
-    else if (!ends_with(o->out, ".csv") && !ends_with(o->out, ".npy"))
+    else if (embed_out_format(o->out) < 0)
         cli_error(cmd, "--out: expected a file name ending in .npy or .csv (the format), "
                   "found '%s'", o->out);
     else if (o->split >= 0 && !o->data)
@@ -197,7 +189,7 @@ static int embed_and_write(const embed_opts *o, const model_t *m, const embed_in
     if (rc != 0)
         cli_error(cmd, "%s: %s", o->model, e.msg);
     double t2 = cli_now();
-    embed_out w = {o->out, index, ends_with(o->out, ".csv"), emb, n, H, in->paths, in->labels,
+    embed_out w = {o->out, index, embed_out_format(o->out), emb, n, H, in->paths, in->labels,
                    in->ds.classes.names};
     if (rc == 0)
         rc = write_files(&w);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "atomic_file.h"
@@ -10,20 +11,45 @@
 #include "file_lock.h"
 #include "npy.h"
 
-void embed_out_index_path(const char *out, char *buf, size_t n)
-{
-    snprintf(buf, n, "%.*s.index.csv", (int)(strlen(out) - 4), out);
-}
-
 /* emb [n, H] as CSV: H numbers a line. */
-static void put_csv(atomic_file *a, const float *emb, size_t n, size_t H)
+static int put_csv(atomic_file *a, const float *emb, size_t n, size_t H, sm_err *e)
 {
+    (void)e; /* a short write is atomic_finish's to report */
     char num[32];
     for (size_t i = 0; i < n && !a->failed; i++)
         for (size_t j = 0; j < H; j++) {
             int len = snprintf(num, sizeof num, "%.9g%c", emb[i * H + j], j + 1 < H ? ',' : '\n');
             atomic_write(a, num, (size_t)len);
         }
+    return 0;
+}
+
+/* The formats of the embeddings' file, one row each: the name's ending,
+ * and the writer of emb [n, H] (0, or -1 with e set). */
+static const struct {
+    const char *ext;
+    int (*put)(atomic_file *a, const float *emb, size_t n, size_t H, sm_err *e);
+} formats[] = {
+    {".npy", npy_put_f32},
+    {".csv", put_csv},
+};
+
+int embed_out_format(const char *out)
+{
+    size_t n = strlen(out);
+    for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+        size_t k = strlen(formats[f].ext);
+        if (n > k && strcasecmp(out + n - k, formats[f].ext) == 0)
+            return (int)f;
+    }
+    return -1;
+}
+
+void embed_out_index_path(const char *out, char *buf, size_t n)
+{
+    int f = embed_out_format(out);
+    size_t cut = f < 0 ? 0 : strlen(formats[f].ext);
+    snprintf(buf, n, "%.*s.index.csv", (int)(strlen(out) - cut), out);
 }
 
 /* The index: row,path,class for each of the n rows. */
@@ -96,11 +122,7 @@ embed_out_result embed_out_write(const embed_out *w, sm_err *e)
         atomic_abort(&out);
         return EMBED_OUT_FAILED;
     }
-    int rc = 0;
-    if (w->csv)
-        put_csv(&out, w->emb, w->n, w->H);
-    else
-        rc = npy_put_f32(&out, w->emb, w->n, w->H, e);
+    int rc = formats[w->format].put(&out, w->emb, w->n, w->H, e);
     put_index(&idx, w);
     if (rc != 0 || atomic_finish(&out, e) != 0) {
         atomic_abort(&idx);

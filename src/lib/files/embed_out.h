@@ -20,7 +20,7 @@
 typedef struct {
     const char *out;   /* the embeddings' file, .npy or .csv */
     const char *index; /* its index (embed_out_index_path) */
-    int csv;           /* 1: out is a CSV, 0: a .npy */
+    int format;        /* embed_out_format(out) */
     const float *emb;  /* [n, H] */
     size_t n, H;
     char *const *paths;          /* [n] each row's file, or NULL: the row's number */
@@ -39,7 +39,11 @@ typedef enum {
     EMBED_OUT_MISMATCH,     /* index failed after out was replaced */
 } embed_out_result;
 
-/* The index's name, buf[n]: out with its 4-byte extension replaced by
+/* The format out's name asks for, by its ending in any case (one row of
+ * embed_out.c's table a format: .npy, .csv), or -1 for none of them. */
+int embed_out_format(const char *out);
+
+/* The index's name, buf[n]: out with its format's ending replaced by
  * .index.csv (emb.npy -> emb.index.csv). */
 void embed_out_index_path(const char *out, char *buf, size_t n);
 
