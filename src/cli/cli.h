@@ -22,10 +22,7 @@
 
 /* Each subcommand: argc/argv start at the command name; returns the exit
  * status. */
-int cmd_show_pairs(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
-int cmd_embed(int argc, char **argv);
-int cmd_export(int argc, char **argv);
 
 /* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
  * stderr and returns -1 (the caller then shows usage and exits 2). */

@@ -1,16 +1,20 @@
 /* cmd_show_pairs.c - `siamese show-pairs`: the notebook's "let's see some
- * images", a PNG strip of pairs with their same/different labels. */
+ * images", a PNG strip of pairs with their same/different labels. The
+ * pairs are the model's own or those of --seed (seeds.h), their distances
+ * the model's head (distances_for_pairs), the choice pick.h's, the picture
+ * strip.h's; this file parses and prints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "command.h"
 #include "dataset.h"
 #include "embed.h"
 #include "guard.h"
 #include "model_file.h"
 #include "pairs.h"
-#include "rng.h"
+#include "pick.h"
 #include "seeds.h"
 #include "strip.h"
 
@@ -19,245 +23,252 @@
 #define DEFAULT_SCALE 3
 #define DEFAULT_OUT "pairs.png"
 
-static void usage(FILE *out)
+static const char *const cmd = "show-pairs";
+
+typedef struct {
+    long count, scale;
+    int split;
+    uint64_t seed;
+    const char *out, *data, *model;
+    float threshold;
+    int seed_set, threshold_set, only_errors;
+} show_opts;
+
+static void defaults(void *opts)
 {
-    fprintf(out,
-            "usage: siamese show-pairs [options]\n\n"
-            "Draws N random pairs as a PNG strip: left images on the top row, right images\n"
-            "below, each labelled same/different. Prints which pairs it drew.\n\n"
-            "options:\n"
-            "  -n, --count N      pairs to draw, 1..%d (default %d)\n"
-            "      --split S      train or test (default train)\n"
-            "      --seed N       seed of the pairs and of the choice among them (default\n"
-            "                     %d; with --model the pairs are the model's own, those of\n"
-            "                     its seed and --train-pairs subset, and --seed only\n"
-            "                     chooses which of them are drawn; default: the model's)\n"
-            "  -m, --model FILE   also print each pair's distance under this model and mark\n"
-            "                     wrong predictions red\n"
-            "  -t, --threshold X  same when distance < X, with --model (default: the\n"
-            "                     threshold train stored in the model, else half the\n"
-            "                     margin; 0.5 for the learned head)\n"
-            "      --only-errors  with --model: draw only wrongly predicted pairs\n"
-            "  -o, --out FILE     PNG to write (default %s; - is standard output, the list\n"
-            "                     of pairs then goes to stderr)\n"
-            "      --scale N      pixels per image pixel, 1..16 (default %d)\n"
-            "      --data PATH    the data set: IDX files or image folders (default:\n"
-            "                     $SIAMESE_DATA, ./data/fashion-mnist,\n"
-            "                     /usr/share/datasets/fashion-mnist)\n"
-            "  -h, --help         show this help\n",
-            MAX_COUNT, DEFAULT_COUNT, SEED_DEFAULT, DEFAULT_OUT, DEFAULT_SCALE);
+    show_opts *o = opts;
+    o->count = DEFAULT_COUNT;
+    o->scale = DEFAULT_SCALE;
+    o->seed = SEED_DEFAULT;
+    o->out = DEFAULT_OUT;
 }
 
-/* Chooses `count` distinct entries of pool[0..n) (count <= n). */
-static void choose(rng_t *r, const size_t *pool, size_t n, size_t *which, size_t count)
-{
-    for (size_t k = 0; k < count; k++) {
-        size_t p;
-        int dup;
-        do {
-            p = pool[rng_below(r, (uint32_t)n)];
-            dup = 0;
-            for (size_t j = 0; j < k; j++)
-                dup |= which[j] == p;
-        } while (dup);
-        which[k] = p;
-    }
-}
-
-int cmd_show_pairs(int argc, char **argv)
-{
-    static const char *const splits[] = {"train", "test", NULL};
-    static const struct option longopts[] = {
-        {"count", required_argument, 0, 'n'}, {"split", required_argument, 0, 's'},
-        {"seed", required_argument, 0, 'S'},  {"out", required_argument, 0, 'o'},
-        {"scale", required_argument, 0, 'x'}, {"data", required_argument, 0, 'd'},
-        {"model", required_argument, 0, 'm'}, {"threshold", required_argument, 0, 't'},
-        {"only-errors", no_argument, 0, 'E'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
-    };
-    const char *cmd = "show-pairs";
-    long count = DEFAULT_COUNT, scale = DEFAULT_SCALE;
-    int split = 0;
-    uint64_t seed = SEED_DEFAULT;
-    int seed_set = 0;
-    const char *out = DEFAULT_OUT, *data = NULL, *model_path = NULL;
-    float threshold = 0.0f;
-    int only_errors = 0, threshold_set = 0;
-
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, ":n:o:m:t:h", longopts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'n': bad = opt_long(cmd, "count", optarg, 1, MAX_COUNT, &count); break;
-        case 's': bad = opt_choice(cmd, "split", optarg, splits, &split); break;
-        case 'S': bad = opt_u64(cmd, "seed", optarg, &seed); seed_set = 1; break;
-        case 'o': out = optarg; break;
-        case 'x': bad = opt_long(cmd, "scale", optarg, 1, 16, &scale); break;
-        case 'd': data = optarg; break;
-        case 'm': model_path = optarg; break;
-        case 't':
-            bad = opt_float(cmd, "threshold", optarg, 0, 1e6, 0, &threshold);
-            threshold_set = 1;
-            break;
-        case 'E': only_errors = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: opt_report(cmd, c, optopt, argv); bad = 1; break;
-        }
-        if (bad) {
-            fputc('\n', stderr);
-            usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        cli_error(cmd, "unexpected argument '%s'", argv[optind]);
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-
-    if (only_errors && !model_path) {
-        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-
-    const output_spec outs[] = {{"--out", out, 1, 0}};
-    int gr = guard_outputs(cmd, outs, 1, model_path, data, NULL, 0);
-    if (gr != 0)
-        return gr;
-    /* With the picture on standard output, the list goes to stderr. */
-    FILE *text = strcmp(out, "-") == 0 ? stderr : stdout;
-
-    sm_err e;
-    model_t m = {0};
-    if (model_path && model_load(&m, model_path, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        return 1;
-    }
-    if (model_path) {
-        threshold_from tf;
-        threshold = model_threshold(&m, threshold_set, threshold, &tf);
-        if (tf == THRESHOLD_DEFAULT)
-            cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
-                      "not finish); using %g (--threshold X to choose)", model_path, threshold);
-    }
-    char dir[4096];
+/* What a run holds: the model (m.params NULL without one), the data and
+ * its pairs. */
+typedef struct {
+    show_opts o; /* threshold and seed as used */
+    model_t m;
     dataset_t ds;
-    int threads = cli_cpu_count();
-    if ((model_path ? cli_load_model_data(cmd, model_path, &m, data, threads, 0, dir, sizeof dir, &ds)
-                    : cli_load_data(cmd, data, NULL, dir, sizeof dir, &ds)) != 0) {
-        model_free(&m);
-        return 1;
-    }
-    /* The pairs: the model's own (its seed and subset), or those of --seed. */
-    train_config pc = train_config_default();
-    pc.seed = seed;
-    if (model_path) {
-        pc = m.cfg;
-        if (!seed_set) /* the choice follows the model's seed too */
-            seed = m.cfg.seed;
-    }
     pairs_t tr, te;
-    if (seeds_pairs_for_model(&ds, &pc, &tr, &te, &e) != 0) {
+    FILE *text;  /* where the list goes */
+} show_run;
+
+/* The model and its threshold, when --model is given; 0 or 1. */
+static int load_model(show_run *r)
+{
+    sm_err e;
+    if (!r->o.model)
+        return 0;
+    if (model_load(&r->m, r->o.model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
-        dataset_free(&ds);
-        model_free(&m);
         return 1;
     }
-    fprintf(text, "pairs: train %zu, test %zu (seed %llu)\n", tr.n, te.n,
+    threshold_from tf;
+    r->o.threshold = model_threshold(&r->m, r->o.threshold_set, r->o.threshold, &tf);
+    if (tf == THRESHOLD_DEFAULT)
+        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                  "not finish); using %g (--threshold X to choose)", r->o.model, r->o.threshold);
+    return 0;
+}
+
+/* The data and its pairs: the model's own (its seed and subset), or those
+ * of --seed. 0 or 1. */
+static int load_pairs(show_run *r)
+{
+    char dir[4096];
+    const char *model = r->o.model;
+    if ((model ? cli_load_model_data(cmd, model, &r->m, r->o.data, cli_cpu_count(), 0, dir,
+                                     sizeof dir, &r->ds)
+               : cli_load_data(cmd, r->o.data, NULL, dir, sizeof dir, &r->ds)) != 0)
+        return 1;
+    train_config pc = train_config_default();
+    pc.seed = r->o.seed;
+    if (model) {
+        pc = r->m.cfg;
+        if (!r->o.seed_set) /* the choice follows the model's seed too */
+            r->o.seed = r->m.cfg.seed;
+    }
+    sm_err e;
+    if (seeds_pairs_for_model(&r->ds, &pc, &r->tr, &r->te, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    fprintf(r->text, "pairs: train %zu, test %zu (seed %llu)\n", r->tr.n, r->te.n,
             (unsigned long long)pc.seed);
+    return 0;
+}
 
-    const split_t *s = split ? &ds.test : &ds.train;
-    const pairs_t *p = split ? &te : &tr;
-    int rc = 1;
-    float *dist = NULL, shown[MAX_COUNT];
-    size_t *pool = malloc(p->n * sizeof *pool), npool = 0;
-    if (!pool) {
-        cli_error(cmd, "out of memory");
-        goto done;
-    }
+/* Whether the strip fits; 0, or the exit status after saying why. */
+static int check_layout(const show_run *r, const split_t *s)
+{
+    sm_err e;
     strip_layout L;
-    if (strip_layout_compute(&L, (size_t)count, s->rows, s->cols, (int)scale,
-                             model_path != NULL, &e) != 0) {
-        /* Fewer pairs or a smaller --scale help, unless one pair at scale
-         * 1 is already too large: then it is the data, not the options. */
-        int fits = strip_layout_compute(&L, 1, s->rows, s->cols, 1, model_path != NULL,
-                                        NULL) == 0;
-        cli_error(cmd, "%s: %s", e.msg, fits ? "draw fewer pairs or use a smaller --scale"
-                  : "the images are too large to draw, even one pair at --scale 1");
-        rc = fits ? EXIT_USAGE : 1;
-        goto done;
-    }
-    if (model_path) {
-        dist = malloc(p->n * sizeof *dist);
-        if (!dist || distances_for_pairs(dist, &m, s, p, threads, model_kernels(&m), NULL, &e) != 0) {
-            if (dist)
-                cli_error(cmd, "%s: %s", model_path, e.msg);
-            else
-                cli_error(cmd, "out of memory");
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < p->n; i++)
-        if (!only_errors || (dist[i] < threshold) != (p->same[i] != 0))
-            pool[npool++] = i;
-    if (npool == 0) {
-        fprintf(text, "no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
-                splits[split], threshold);
-        rc = 0;
-        goto done;
-    }
-    if ((size_t)count > npool)
-        count = (long)npool;
-    size_t which[MAX_COUNT];
-    rng_t r;
-    rng_seed(&r, seed, SEED_STREAM_SHOW);
-    choose(&r, pool, npool, which, (size_t)count);
-    for (long k = 0; k < count && dist; k++)
-        shown[k] = dist[which[k]];
+    int with = r->o.model != NULL;
+    if (strip_layout_compute(&L, (size_t)r->o.count, s->rows, s->cols, (int)r->o.scale, with,
+                             &e) == 0)
+        return 0;
+    /* Fewer pairs or a smaller --scale help, unless one pair at scale 1 is
+     * already too large: then it is the data, not the options. */
+    int fits = strip_layout_compute(&L, 1, s->rows, s->cols, 1, with, NULL) == 0;
+    cli_error(cmd, "%s: %s", e.msg, fits ? "draw fewer pairs or use a smaller --scale"
+              : "the images are too large to draw, even one pair at --scale 1");
+    return fits ? EXIT_USAGE : 1;
+}
 
-    canvas_t canvas;
+/* Draws the picked pairs and writes the PNG; 0 or 1. */
+static int draw(const show_run *r, const split_t *s, const pairs_t *p, const pair_pick *k)
+{
+    const char *split = CLI_SPLIT_NAMES[r->o.split];
     char title[160];
-    if (dist)
+    if (k->dist)
         snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %g",
-                 only_errors ? "wrongly predicted " : "", splits[split], threshold);
+                 r->o.only_errors ? "wrongly predicted " : "", split, r->o.threshold);
     else
-        snprintf(title, sizeof title, "%s pairs: left image on top, right image below",
-                 splits[split]);
-    strip_spec spec = {s, p, which, (size_t)count, dist ? shown : NULL, threshold, title};
-    rc = strip_render(&canvas, &spec, (int)scale, &e);
+        snprintf(title, sizeof title, "%s pairs: left image on top, right image below", split);
+    strip_spec spec = {s, p, k->which, k->count, k->dist, r->o.threshold, title};
+    sm_err e;
+    canvas_t canvas;
+    int rc = strip_render(&canvas, &spec, (int)r->o.scale, &e);
     if (rc == 0) {
-        rc = canvas_save_png(&canvas, out, &e);
+        rc = canvas_save_png(&canvas, r->o.out, &e);
         canvas_free(&canvas);
     }
-    if (rc != 0) {
+    if (rc != 0)
         cli_error(cmd, "%s", e.msg);
-        rc = 1;
-        goto done;
-    }
-    if (only_errors)
-        fprintf(text, "%zu of %zu %s pairs are wrongly predicted at threshold %g\n", npool,
-                p->n, splits[split], threshold);
-    fprintf(text, "wrote %s: %ld %s pairs\n", out, count, splits[split]);
+    return rc != 0;
+}
+
+/* The list of the drawn pairs, one line each. */
+static void print_list(const show_run *r, const split_t *s, const pairs_t *p,
+                       const pair_pick *k)
+{
+    const char *split = CLI_SPLIT_NAMES[r->o.split];
+    FILE *text = r->text;
+    float t = r->o.threshold;
+    if (r->o.only_errors)
+        fprintf(text, "%zu of %zu %s pairs are wrongly predicted at threshold %g\n", k->pool,
+                p->n, split, t);
+    fprintf(text, "wrote %s: %zu %s pairs\n", r->o.out, k->count, split);
     fprintf(text, "column\tpair\tleft\tleft_class\tright\tright_class\ttruth%s\n",
-            dist ? "\tdistance\tprediction" : "");
-    for (long k = 0; k < count; k++) {
-        size_t q = which[k];
-        fprintf(text, "%ld\t%zu\t%u\t%s\t%u\t%s\t%s", k + 1, q, p->left[q],
-                ds.classes.names[s->labels[p->left[q]]], p->right[q],
-                ds.classes.names[s->labels[p->right[q]]], p->same[q] ? "same" : "different");
-        if (dist)
-            fprintf(text, "\t%.4f\t%s", shown[k], shown[k] < threshold ? "same" : "different");
+            k->dist ? "\tdistance\tprediction" : "");
+    char *const *names = r->ds.classes.names;
+    for (size_t c = 0; c < k->count; c++) {
+        size_t q = k->which[c];
+        fprintf(text, "%zu\t%zu\t%u\t%s\t%u\t%s\t%s", c + 1, q, p->left[q],
+                names[s->labels[p->left[q]]], p->right[q], names[s->labels[p->right[q]]],
+                p->same[q] ? "same" : "different");
+        if (k->dist)
+            fprintf(text, "\t%.4f\t%s", k->dist[c], k->dist[c] < t ? "same" : "different");
         fprintf(text, "\n");
     }
-done:
-    free(pool);
+}
+
+/* Distances (with a model), the choice, the picture, the list; the exit
+ * status. */
+static int show(show_run *r)
+{
+    const split_t *s = r->o.split ? &r->ds.test : &r->ds.train;
+    const pairs_t *p = r->o.split ? &r->te : &r->tr;
+    int rc = check_layout(r, s);
+    if (rc != 0)
+        return rc;
+    sm_err e;
+    float *dist = NULL; /* [p->n] */
+    if (r->o.model) {
+        dist = malloc(p->n * sizeof *dist);
+        if (!dist || distances_for_pairs(dist, &r->m, s, p, cli_cpu_count(),
+                                         model_kernels(&r->m), NULL, &e) != 0) {
+            if (dist)
+                cli_error(cmd, "%s: %s", r->o.model, e.msg);
+            else
+                cli_error(cmd, "out of memory");
+            free(dist);
+            return 1;
+        }
+    }
+    pair_pick k;
+    rc = pick_pairs(&k, p, dist, r->o.threshold, r->o.only_errors, (size_t)r->o.count,
+                    r->o.seed, &e);
     free(dist);
-    pairs_free(&tr);
-    pairs_free(&te);
-    dataset_free(&ds);
-    model_free(&m);
+    if (rc != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    if (k.pool == 0)
+        fprintf(r->text, "no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
+                CLI_SPLIT_NAMES[r->o.split], r->o.threshold);
+    else if ((rc = draw(r, s, p, &k)) == 0)
+        print_list(r, s, p, &k);
+    pick_free(&k);
     return rc;
 }
+
+static int run(void *opts, int argc, char **argv)
+{
+    show_run r = {.o = *(const show_opts *)opts};
+    /* These two usage errors show the help without a blank line first. */
+    if (argc > 0)
+        cli_error(cmd, "unexpected argument '%s'", argv[0]);
+    else if (r.o.only_errors && !r.o.model)
+        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
+    if (argc > 0 || (r.o.only_errors && !r.o.model)) {
+        cli_help(&cmd_show_pairs, stderr);
+        return EXIT_USAGE;
+    }
+    const output_spec outs[] = {{"--out", r.o.out, 1, 0}};
+    int rc = guard_outputs(cmd, outs, 1, r.o.model, r.o.data, NULL, 0);
+    if (rc != 0)
+        return rc;
+    /* With the picture on standard output, the list goes to stderr. */
+    r.text = strcmp(r.o.out, "-") == 0 ? stderr : stdout;
+    if (load_model(&r) != 0)
+        return 1;
+    rc = load_pairs(&r);
+    if (rc == 0)
+        rc = show(&r);
+    pairs_free(&r.tr);
+    pairs_free(&r.te);
+    dataset_free(&r.ds);
+    model_free(&r.m);
+    return rc;
+}
+
+static const opt_spec options[] = {
+    {"count", 'n', "N", OPT_LONG, OPT_AT(show_opts, count), 0, 1, MAX_COUNT, 0, NULL, NULL,
+     "pairs to draw, 1.." CLI_STR(MAX_COUNT) " (default " CLI_STR(DEFAULT_COUNT) ")"},
+    OPT_SPLIT(show_opts, split, "train or test (default train)"),
+    {"seed", 0, "N", OPT_U64, OPT_AT(show_opts, seed), OPT_GIVEN(show_opts, seed_set), 0, 0, 0,
+     NULL, NULL,
+     "seed of the pairs and of the choice among them (default\n" CLI_STR(SEED_DEFAULT)
+     "; with --model the pairs are the model's own, those of\nits seed and --train-pairs "
+     "subset, and --seed only\nchooses which of them are drawn; default: the model's)"},
+    OPT_MODEL(show_opts, model, "also print each pair's distance under this model and mark\n"
+                                "wrong predictions red"),
+    {"threshold", 't', "X", OPT_FLOAT, OPT_AT(show_opts, threshold),
+     OPT_GIVEN(show_opts, threshold_set), 0, 1e6, 0, NULL, NULL,
+     "same when distance < X, with --model (default: the\nthreshold train stored in the "
+     "model, else half the\nmargin; 0.5 for the learned head)"},
+    {"only-errors", 0, NULL, OPT_FLAG, OPT_AT(show_opts, only_errors), 0, 0, 0, 0, NULL, NULL,
+     "with --model: draw only wrongly predicted pairs"},
+    {"out", 'o', "FILE", OPT_STR, OPT_AT(show_opts, out), 0, 0, 0, 0, NULL, NULL,
+     "PNG to write (default " DEFAULT_OUT "; - is standard output, the list\nof pairs then "
+     "goes to stderr)"},
+    {"scale", 0, "N", OPT_LONG, OPT_AT(show_opts, scale), 0, 1, 16, 0, NULL, NULL,
+     "pixels per image pixel, 1..16 (default " CLI_STR(DEFAULT_SCALE) ")"},
+    OPT_DATA(show_opts, data, "PATH", OPT_DATA_HELP),
+    OPT_HELP_ROW,
+};
+
+const command cmd_show_pairs = {
+    "show-pairs",
+    "draw a PNG strip of same/different pairs",
+    "usage: siamese show-pairs [options]\n\n"
+    "Draws N random pairs as a PNG strip: left images on the top row, right images\n"
+    "below, each labelled same/different. Prints which pairs it drew.\n",
+    21,
+    options,
+    sizeof options / sizeof *options,
+    sizeof(show_opts),
+    defaults,
+    run,
+};

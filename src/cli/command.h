@@ -72,6 +72,13 @@ typedef struct {
      1e6, 0, NULL, NULL, help}
 #define OPT_VERBOSE(type, field, help)                                                         \
     {"verbose", 'v', NULL, OPT_FLAG, OPT_AT(type, field), 0, 0, 0, 0, NULL, NULL, help}
+/* A number macro as help text: "1.." CLI_STR(MODEL_MAX_THREADS). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+/* --split S, train or test, into an int: the index in CLI_SPLIT_NAMES. */
+#define CLI_SPLIT_NAMES ((const char *const[]){"train", "test", NULL})
+#define OPT_SPLIT(type, field, help)                                                           \
+    {"split", 0, "S", OPT_CHOICE, OPT_AT(type, field), 0, 0, 0, 0, CLI_SPLIT_NAMES, NULL, help}
 #define OPT_HELP_ROW {"help", 'h', NULL, OPT_HELP, 0, 0, 0, 0, 0, NULL, NULL, "show this help"}
 /* The --data help every command that reads a data set by default shows. */
 #define OPT_DATA_HELP                                                                          \
@@ -105,6 +112,9 @@ extern const command cmd_compare;
 extern const command cmd_eval;
 extern const command cmd_train;
 extern const command cmd_bench;
+extern const command cmd_export;
+extern const command cmd_embed;
+extern const command cmd_show_pairs;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

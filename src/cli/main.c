@@ -25,11 +25,11 @@ typedef struct {
 static const command_entry commands[] = {
     {"train", NULL, NULL, &cmd_train},
     {"eval", NULL, NULL, &cmd_eval},
-    {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
+    {"show-pairs", NULL, NULL, &cmd_show_pairs},
     {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
-    {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
+    {"embed", NULL, NULL, &cmd_embed},
     {"compare", NULL, NULL, &cmd_compare},
-    {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)", NULL},
+    {"export", NULL, NULL, &cmd_export},
     {"bench", NULL, NULL, &cmd_bench},
 };
 

@@ -3,7 +3,6 @@
  * atomic_file.h. */
 #include "atomic_file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TMP_TAG ".tmp-"
+#include "path.h"
+
+#define TMP_TAG PATH_TMP_TAG
 #define PROBE_TAG ".probe-" /* atomic_check_writable's file: never taken for a save */
-#define TMP_RANDOM 6 /* letters or digits after TMP_TAG */
+#define TMP_RANDOM PATH_TMP_RANDOM /* letters or digits after TMP_TAG */
 
 /* ---- the registry of temporary files being written ----------------------
  * A signal handler may run at any moment, on any thread: it reads `state`
@@ -262,23 +263,6 @@ void atomic_abort(atomic_file *a)
     a->slot = -1;
 }
 
-static void sync_dir(const char *path)
-{
-    char buf[ATOMIC_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    const char *dir = ".";
-    if (slash) {
-        slash[slash == buf] = 0; /* "/name" -> "/" */
-        dir = buf;
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* Fault injection for the crash tests (tests/test_crash.sh,
  * tests/test_outputs.sh): with SIAMESE_TEST_WRITE_DELAY_MS set, a commit
  * pauses with the temporary file written but not yet renamed, so a signal
@@ -357,7 +341,7 @@ int atomic_publish(atomic_file *a, sm_err *e)
     a->tmp[0] = 0;
     registry_release(a->slot);
     a->slot = -1;
-    sync_dir(a->target);
+    path_sync_dir(a->target);
     return 0;
 }
 
@@ -404,40 +388,20 @@ static int is_ours(const char *path)
     return 0;
 }
 
+/* path_each_tmp's visitor: removes full when it is a regular file that is
+ * not this process's own. */
+static int remove_if_stale(const char *full, void *ctx)
+{
+    (void)ctx;
+    struct stat st;
+    if (is_ours(full) || lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    return unlink(full) == 0;
+}
+
 int atomic_remove_stale(const char *target)
 {
-    char dir[ATOMIC_PATH_MAX], prefix[ATOMIC_PATH_MAX + 8], full[2 * ATOMIC_PATH_MAX + 16];
-    const char *slash = strrchr(target, '/');
-    const char *base = slash ? slash + 1 : target;
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - target + (slash == target)), target);
-    else
-        snprintf(dir, sizeof dir, ".");
-    int plen = snprintf(prefix, sizeof prefix, "%s" TMP_TAG, base);
-    DIR *d = opendir(dir);
-    if (!d || plen <= 0)
-        return 0;
-    int removed = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *name = de->d_name;
-        if (strncmp(name, prefix, (size_t)plen) != 0 || strlen(name) != (size_t)plen + TMP_RANDOM)
-            continue;
-        int tail_ok = 1;
-        for (int i = 0; i < TMP_RANDOM; i++) {
-            char c = name[plen + i];
-            tail_ok &= (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        }
-        if (!tail_ok)
-            continue;
-        /* spelled as create_tmp spells it, so is_ours can compare */
-        snprintf(full, sizeof full, "%.*s%s", (int)(slash ? slash - target + 1 : 0), target, name);
-        struct stat st;
-        if (is_ours(full) || lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (unlink(full) == 0)
-            removed++;
-    }
-    closedir(d);
-    return removed;
+    /* path_each_tmp spells each name as create_tmp does, so is_ours can
+     * compare */
+    return path_each_tmp(target, remove_if_stale, NULL);
 }
