@@ -95,6 +95,7 @@ typedef struct command {
 
 /* The rows, one per command file (main.c holds the table). */
 extern const command cmd_compare;
+extern const command cmd_inspect;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

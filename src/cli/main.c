@@ -27,7 +27,7 @@ static const command_entry commands[] = {
     {"train", cmd_train, "train the Siamese network and write the model file", NULL},
     {"eval", cmd_eval, "evaluate a model on the test pairs: accuracy, ROC, threshold", NULL},
     {"show-pairs", cmd_show_pairs, "draw a PNG strip of same/different pairs", NULL},
-    {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
+    {"inspect", NULL, NULL, &cmd_inspect},
     {"embed", cmd_embed, "write the embeddings of images or a data split (.npy or .csv)", NULL},
     {"compare", NULL, NULL, &cmd_compare},
     {"export", cmd_export, "write a data set as image folders (train/<class>/<n>.png)", NULL},

@@ -1,0 +1,27 @@
+/* inspect_formats.h - the formats of inspect's report (inspect_report.h),
+ * each a pure formatter over the struct, one function each: the text and
+ * JSON printed, the CSV file (--csv), the PNG contact sheet (--report). A
+ * new format (an HTML report) is one more function here and its option. */
+#ifndef SIAMESE_INSPECT_FORMATS_H
+#define SIAMESE_INSPECT_FORMATS_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "inspect_report.h"
+
+/* The summary, the per-type table (MVTec layout) and the ranking as text. */
+void inspect_print_text(const inspect_report *r, FILE *out);
+
+/* Everything as one JSON object. */
+void inspect_print_json(const inspect_report *r, FILE *out);
+
+/* rank,path,score,flagged,nearest,type, one image a row in rank order,
+ * written atomically to path. Returns 0 or -1 with e set. */
+int inspect_write_csv(const inspect_report *r, const char *path, sm_err *e);
+
+/* A PNG contact sheet of the `top` most anomalous images, each beside its
+ * nearest reference (path "-": standard output). Returns 0 or -1. */
+int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_err *e);
+
+#endif
