@@ -166,24 +166,53 @@ static void transpose(const float *a, size_t n, int D, float *out)
             out[(size_t)k * n + i] = a[i * (size_t)D + (size_t)k];
 }
 
+/* The score's row for cfg, or NULL with e set when there are not enough
+ * references for it (M of them; need 2 with leave-one-out). */
+static const anomaly_kind *kind_for(const anomaly_cfg *cfg, size_t M, int leave_one_out,
+                                    sm_err *e)
+{
+    size_t need = leave_one_out ? 2 : 1;
+    if (M < need) {
+        sm_fail(e, "%zu reference%s: need at least %zu%s", M, M == 1 ? "" : "s", need,
+                leave_one_out ? " to calibrate the threshold (or give --threshold)" : "");
+        return NULL;
+    }
+    if ((size_t)cfg->score >= anomaly_n_kinds) {
+        sm_fail(e, "score %d: there are %zu kinds of score", (int)cfg->score, anomaly_n_kinds);
+        return NULL;
+    }
+    const anomaly_kind *kind = &anomaly_kinds[cfg->score];
+    if (kind->uses_k && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1))) {
+        sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s", cfg->k,
+                M - (need - 1),
+                leave_one_out ? " when each reference is scored against the others to "
+                                "calibrate the threshold (a smaller --k, or give --threshold)"
+                              : "");
+        return NULL;
+    }
+    return kind;
+}
+
+/* sum [D] of ref [M, D] in double, in reference order (one fixed order),
+ * and mean [D] = sum / M. */
+static void ref_mean(const float *ref, size_t M, int D, double *sum, float *mean)
+{
+    for (int c = 0; c < D; c++) {
+        double s = 0;
+        for (size_t i = 0; i < M; i++)
+            s += ref[i * (size_t)D + (size_t)c];
+        sum[c] = s;
+        mean[c] = (float)(s / (double)M);
+    }
+}
+
 int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
                    const anomaly_cfg *cfg, int leave_one_out, float *scores, uint32_t *nearest,
                    sm_err *e)
 {
-    size_t need = leave_one_out ? 2 : 1;
-    if (M < need)
-        return sm_fail(e, "%zu reference%s: need at least %zu%s", M, M == 1 ? "" : "s", need,
-                       leave_one_out ? " to calibrate the threshold (or give --threshold)" : "");
-    if ((size_t)cfg->score >= anomaly_n_kinds)
-        return sm_fail(e, "score %d: there are %zu kinds of score", (int)cfg->score,
-                       anomaly_n_kinds);
-    const anomaly_kind *kind = &anomaly_kinds[cfg->score];
-    if (kind->uses_k && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1)))
-        return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s",
-                       cfg->k, M - (need - 1),
-                       leave_one_out ? " when each reference is scored against the others to "
-                                       "calibrate the threshold (a smaller --k, or give "
-                                       "--threshold)" : "");
+    const anomaly_kind *kind = kind_for(cfg, M, leave_one_out, e);
+    if (!kind)
+        return -1;
     job j;
     memset(&j, 0, sizeof j);
     j.ref = ref;
@@ -212,16 +241,8 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
     pool_t *pool = NULL;
     if (!sum || !mean || !failed)
         rc = sm_fail(e, "out of memory scoring %zu images", N);
-    if (rc == 0) {
-        /* The sum in double, in reference order: one fixed order. */
-        for (int c = 0; c < D; c++) {
-            double s = 0;
-            for (size_t i = 0; i < M; i++)
-                s += ref[i * (size_t)D + (size_t)c];
-            sum[c] = s;
-            mean[c] = (float)(s / (double)M);
-        }
-    }
+    if (rc == 0)
+        ref_mean(ref, M, D, sum, mean);
     if (rc == 0 && j.ranked) {
         refk = malloc((M * (size_t)D + 1) * sizeof *refk);
         refk_t = malloc((M * (size_t)D + 1) * sizeof *refk_t);
