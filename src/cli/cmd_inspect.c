@@ -6,7 +6,7 @@
  * defect type) the truth is known, and AUROC, accuracy, precision and
  * recall are reported, overall and per defect type. The report is the
  * library's (inspect_report.h); this file parses and chooses the formats
- * (inspect_formats.h). */
+ * (inspect_print.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "command.h"
 #include "guard.h"
-#include "inspect_formats.h"
+#include "inspect_print.h"
 #include "inspect_report.h"
 #include "model_file.h"
 

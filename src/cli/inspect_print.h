@@ -1,9 +1,11 @@
-/* inspect_formats.h - the formats of inspect's report (inspect_report.h),
- * each a pure formatter over the struct, one function each: the text and
- * JSON printed, the CSV file (--csv), the PNG contact sheet (--report). A
- * new format (an HTML report) is one more function here and its option. */
-#ifndef SIAMESE_INSPECT_FORMATS_H
-#define SIAMESE_INSPECT_FORMATS_H
+/* inspect_print.h - the words of `siamese inspect`: pure formatters over
+ * the report the library built (inspect_report.h), one file each: the text
+ * (inspect_text.c) and JSON (inspect_json.c) printed, the CSV file
+ * (inspect_csv.c, --csv), the PNG contact sheet (inspect_sheet.c,
+ * --report). A new format (an HTML report) is one more file of this kind
+ * and its option in cmd_inspect.c. */
+#ifndef SIAMESE_INSPECT_PRINT_H
+#define SIAMESE_INSPECT_PRINT_H
 
 #include <stdio.h>
 
