@@ -5,13 +5,14 @@
  * (same results); the nearest reference; the quantile rule; refusals.
  * Then every head against brute force by the head's own per-pair function
  * (head_distance), and the same bits on every kernel path and thread
- * count. */
+ * count. And the score table's rows (anomaly_kind.h). */
 #include <math.h>
 
 #include "gemm.h"
 #include "head.h"
 
 #include "anomaly.h"
+#include "anomaly_kind.h"
 #include "check.h"
 #include "rng.h"
 
@@ -318,6 +319,15 @@ int main(void)
     CHECK(anomaly_scores(ref, 4, ref, 4, 2, &k4, 1, s, n, &e) == -1 && strstr(e.msg, "k = 4"),
           "k 4 of 4 - 1 accepted");
     CHECK(anomaly_scores(ref, 1, ref, 1, 2, &c, 1, s, n, &e) == -1, "one reference, left out");
+    anomaly_cfg bad = {.score = (anomaly_score)anomaly_n_kinds, .k = 1, .threads = 1};
+    CHECK(anomaly_scores(ref, 4, ref, 4, 2, &bad, 0, s, n, &e) == -1, "a score with no row");
+
+    /* The table: the rows the enum names, and what --score offers. */
+    CHECK(anomaly_n_kinds == 2 && !strcmp(anomaly_kinds[ANOMALY_KNN].name, "knn") &&
+              anomaly_kinds[ANOMALY_KNN].uses_k &&
+              !strcmp(anomaly_kinds[ANOMALY_CENTROID].name, "centroid") &&
+              !anomaly_kinds[ANOMALY_CENTROID].uses_k,
+          "the score table's rows");
 
     /* The quantile: numpy's default (linear). */
     float v[5] = {5, 1, 4, 2, 3};

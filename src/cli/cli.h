@@ -1,6 +1,6 @@
-/* cli.h - what the subcommands share: the command entry points, option
+/* cli.h - what the subcommands share: option
  * parsing, error lines, finding and loading the data, the CPU count and
- * the clock. The CLI parses, loads, calls the library (include/) and
+ * the clock. The CLI parses, loads, calls the library (src/lib) and
  * prints. Exit status: 0 ok, 1 runtime failure, 2 usage (EXIT_USAGE);
  * a command stopped by a signal: see the README, "Ctrl-C". */
 #ifndef SIAMESE_CLI_H
@@ -19,10 +19,6 @@
 
 /* The model file train writes and eval/show-pairs read by default. */
 #define CLI_DEFAULT_MODEL "model.siam"
-
-/* Each subcommand: argc/argv start at the command name; returns the exit
- * status. */
-int cmd_inspect(int argc, char **argv);
 
 /* Option values: each returns 0, or prints "siamese CMD: --opt: ..." to
  * stderr and returns -1 (the caller then shows usage and exits 2). */

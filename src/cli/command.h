@@ -115,6 +115,7 @@ extern const command cmd_bench;
 extern const command cmd_export;
 extern const command cmd_embed;
 extern const command cmd_show_pairs;
+extern const command cmd_inspect;
 
 /* The skeleton: argv[0] is the command's name. Returns the exit status. */
 int cli_run(const command *c, int argc, char **argv);

@@ -13,24 +13,11 @@
 #include "command.h"
 #include "guard.h"
 
-/* A row of the table: a command in command.h's form, or (until each is
- * moved to it) one that parses its own options. */
-typedef struct {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-    const command *row;
-} command_entry;
-
-static const command_entry commands[] = {
-    {"train", NULL, NULL, &cmd_train},
-    {"eval", NULL, NULL, &cmd_eval},
-    {"show-pairs", NULL, NULL, &cmd_show_pairs},
-    {"inspect", cmd_inspect, "score images against known good ones: anomalies, AUROC, report", NULL},
-    {"embed", NULL, NULL, &cmd_embed},
-    {"compare", NULL, NULL, &cmd_compare},
-    {"export", NULL, NULL, &cmd_export},
-    {"bench", NULL, NULL, &cmd_bench},
+/* The command table: one row per command (command.h), in the order
+ * `siamese --help` lists them. */
+static const command *const commands[] = {
+    &cmd_train, &cmd_eval, &cmd_show_pairs, &cmd_inspect,
+    &cmd_embed, &cmd_compare, &cmd_export, &cmd_bench,
 };
 
 static void usage(FILE *out)
@@ -39,8 +26,7 @@ static void usage(FILE *out)
                  "Trains and evaluates a Siamese network on Fashion-MNIST pairs.\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name,
-                commands[i].row ? commands[i].row->summary : commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\n'siamese COMMAND --help' shows a command's options and defaults.\n"
                  "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
 }
@@ -96,10 +82,9 @@ static int run(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
-        if (strcmp(name, commands[i].name) == 0) {
+        if (strcmp(name, commands[i]->name) == 0) {
             cli_fix_blas_kernels(argv);
-            return commands[i].row ? cli_run(commands[i].row, argc - 1, argv + 1)
-                                   : commands[i].fn(argc - 1, argv + 1);
+            return cli_run(commands[i], argc - 1, argv + 1);
         }
     }
     if (name[0] == '-')

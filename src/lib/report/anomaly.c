@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly_kind.h"
 #include "pool.h"
 
 enum { TN = 256, TM = 2048 };
@@ -19,8 +20,8 @@ typedef struct {
     anomaly_cfg cfg;
     kernels_path kp;            /* resolved */
     const double *ref_sq, *x_sq; /* [M], [N] squared norms of the centred rows (euclidean) */
-    const float *centroid;      /* [D] mean of the references (centroid score) */
-    const double *ref_sum;      /* [D] their sum (leave-one-out centroid) */
+    const anomaly_kind *kind;   /* the score's row */
+    anomaly_refs refs;          /* what the score reads: k, the references' mean and sum */
     float *scores;
     uint32_t *nearest;
     int T;
@@ -28,10 +29,7 @@ typedef struct {
 } job;
 
 /* A candidate neighbour: its distance (first the ranking's estimate). */
-typedef struct {
-    float d;
-    uint32_t i;
-} cand;
+typedef anomaly_near cand;
 
 static float dist(const job *j, const float *a, const float *b)
 {
@@ -56,19 +54,6 @@ static void keep_smallest(cand *best, int *cnt, int k, float d, uint32_t i)
     best[p] = (cand){d, i};
 }
 
-/* The head's distance of image i to the references' mean (leave-one-out:
- * the mean of the other M - 1), mean [D] scratch. */
-static float centroid_dist(const job *j, size_t i, float *mean)
-{
-    const float *a = j->x + i * (size_t)j->D;
-    if (!j->loo)
-        return dist(j, a, j->centroid);
-    double inv = 1.0 / (double)(j->M - 1);
-    for (int c = 0; c < j->D; c++)
-        mean[c] = (float)((j->ref_sum[c] - a[c]) * inv);
-    return dist(j, a, mean);
-}
-
 static void worker(void *ctx, int t)
 {
     job *j = ctx;
@@ -76,7 +61,7 @@ static void worker(void *ctx, int t)
      * its rounding); their distances are then the head's own. Heads
      * without a product form (manhattan, learned) take every reference's
      * distance directly. */
-    int k = j->cfg.score == ANOMALY_KNN ? j->cfg.k : 1;
+    int k = j->refs.k;
     int kc = k + 3; /* spares against the ranking's rounding */
     float *dot = j->ranked ? malloc((size_t)TN * TM * sizeof *dot) : NULL;
     cand *best = malloc((size_t)TN * (size_t)kc * sizeof *best);
@@ -129,14 +114,7 @@ static void worker(void *ctx, int t)
                     b[p - 1] = tmp;
                 }
             j->nearest[gi] = cnt[r] ? b[0].i : 0;
-            if (j->cfg.score == ANOMALY_KNN) {
-                double s = 0;
-                for (int q = 0; q < k && q < cnt[r]; q++)
-                    s += b[q].d;
-                j->scores[gi] = (float)(s / k);
-            } else {
-                j->scores[gi] = centroid_dist(j, gi, mean);
-            }
+            j->scores[gi] = j->kind->score(&j->refs, xrow, b, cnt[r], mean);
         }
     }
 out:
@@ -187,20 +165,53 @@ static void transpose(const float *a, size_t n, int D, float *out)
             out[(size_t)k * n + i] = a[i * (size_t)D + (size_t)k];
 }
 
+/* The score's row for cfg, or NULL with e set when there are not enough
+ * references for it (M of them; need 2 with leave-one-out). */
+static const anomaly_kind *kind_for(const anomaly_cfg *cfg, size_t M, int leave_one_out,
+                                    sm_err *e)
+{
+    size_t need = leave_one_out ? 2 : 1;
+    if (M < need) {
+        sm_fail(e, "%zu reference%s: need at least %zu%s", M, M == 1 ? "" : "s", need,
+                leave_one_out ? " to calibrate the threshold (or give --threshold)" : "");
+        return NULL;
+    }
+    if ((size_t)cfg->score >= anomaly_n_kinds) {
+        sm_fail(e, "score %d: there are %zu kinds of score", (int)cfg->score, anomaly_n_kinds);
+        return NULL;
+    }
+    const anomaly_kind *kind = &anomaly_kinds[cfg->score];
+    if (kind->uses_k && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1))) {
+        sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s", cfg->k,
+                M - (need - 1),
+                leave_one_out ? " when each reference is scored against the others to "
+                                "calibrate the threshold (a smaller --k, or give --threshold)"
+                              : "");
+        return NULL;
+    }
+    return kind;
+}
+
+/* sum [D] of ref [M, D] in double, in reference order (one fixed order),
+ * and mean [D] = sum / M. */
+static void ref_mean(const float *ref, size_t M, int D, double *sum, float *mean)
+{
+    for (int c = 0; c < D; c++) {
+        double s = 0;
+        for (size_t i = 0; i < M; i++)
+            s += ref[i * (size_t)D + (size_t)c];
+        sum[c] = s;
+        mean[c] = (float)(s / (double)M);
+    }
+}
+
 int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
                    const anomaly_cfg *cfg, int leave_one_out, float *scores, uint32_t *nearest,
                    sm_err *e)
 {
-    size_t need = leave_one_out ? 2 : 1;
-    if (M < need)
-        return sm_fail(e, "%zu reference%s: need at least %zu%s", M, M == 1 ? "" : "s", need,
-                       leave_one_out ? " to calibrate the threshold (or give --threshold)" : "");
-    if (cfg->score == ANOMALY_KNN && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1)))
-        return sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s",
-                       cfg->k, M - (need - 1),
-                       leave_one_out ? " when each reference is scored against the others to "
-                                       "calibrate the threshold (a smaller --k, or give "
-                                       "--threshold)" : "");
+    const anomaly_kind *kind = kind_for(cfg, M, leave_one_out, e);
+    if (!kind)
+        return -1;
     job j;
     memset(&j, 0, sizeof j);
     j.ref = ref;
@@ -229,16 +240,8 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
     pool_t *pool = NULL;
     if (!sum || !mean || !failed)
         rc = sm_fail(e, "out of memory scoring %zu images", N);
-    if (rc == 0) {
-        /* The sum in double, in reference order: one fixed order. */
-        for (int c = 0; c < D; c++) {
-            double s = 0;
-            for (size_t i = 0; i < M; i++)
-                s += ref[i * (size_t)D + (size_t)c];
-            sum[c] = s;
-            mean[c] = (float)(s / (double)M);
-        }
-    }
+    if (rc == 0)
+        ref_mean(ref, M, D, sum, mean);
     if (rc == 0 && j.ranked) {
         refk = malloc((M * (size_t)D + 1) * sizeof *refk);
         refk_t = malloc((M * (size_t)D + 1) * sizeof *refk_t);
@@ -265,8 +268,9 @@ int anomaly_scores(const float *ref, size_t M, const float *x, size_t N, int D,
         }
     }
     if (rc == 0) {
-        j.centroid = mean;
-        j.ref_sum = sum;
+        j.kind = kind;
+        j.refs = (anomaly_refs){D, kind->uses_k ? cfg->k : 1, leave_one_out, M, cfg->head,
+                                cfg->hp, mean, sum};
         j.failed = failed;
         if (!(pool = pool_create(j.T, e)))
             rc = -1;

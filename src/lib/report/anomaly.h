@@ -14,7 +14,8 @@
  * count; openblas ranks with its own rounding, so only two candidates
  * within its rounding of each other could be chosen otherwise.
  *
- * Scores (larger = more anomalous):
+ * Scores (larger = more anomalous) are the rows of anomaly_kinds
+ * (anomaly_kind.h), each computed from the same search:
  *   ANOMALY_KNN       mean distance to the k nearest references
  *   ANOMALY_CENTROID  distance to the references' mean
  * The threshold is calibrated on the references alone: the q-quantile of
@@ -31,13 +32,14 @@
 #include "gemm.h"
 #include "head.h"
 
+/* The rows of anomaly_kinds that code names; any row index is a score. */
 typedef enum { ANOMALY_KNN = 0, ANOMALY_CENTROID = 1 } anomaly_score;
 
 #define ANOMALY_MAX_K 1000
 
 typedef struct {
-    anomaly_score score;
-    int k;        /* neighbours for ANOMALY_KNN, 1..min(ANOMALY_MAX_K, M) */
+    anomaly_score score; /* a row of anomaly_kinds */
+    int k;        /* neighbours for a score that uses them, 1..min(ANOMALY_MAX_K, M) */
     int threads;  /* worker threads (each runs single-threaded BLAS) */
     uint32_t head;        /* distance head (head.h); raw pixels: HEAD_EUCLIDEAN */
     const float *hp;      /* the head's parameters (learned), else NULL */

@@ -1,0 +1,72 @@
+/* inspect_json.c - inspect's report as one JSON object (inspect_print.h).
+ * Formatting only: every number is the report's. */
+#include "inspect_print.h"
+
+#include <math.h>
+
+#include "anomaly_kind.h"
+#include "json.h"
+
+/* A number, or null where there is none (an AUROC needs both classes). */
+static void json_num(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, "%.6f", v);
+    else
+        fprintf(out, "null");
+}
+
+static void json_types(const inspect_report *r, FILE *out)
+{
+    fprintf(out, "  \"auroc\": ");
+    json_num(out, r->auroc);
+    fprintf(out, ",\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n  \"recall\": %.6f,\n"
+            "  \"types\": [\n", r->accuracy, r->precision, r->recall);
+    for (int t = 0; t < r->ntypes; t++) {
+        const inspect_type *y = &r->types[t];
+        fprintf(out, "    {\"type\": ");
+        json_string(out, y->name);
+        fprintf(out, ", \"images\": %zu, \"flagged\": %.6f", y->n, y->flagged);
+        if (t) {
+            fprintf(out, ", \"auroc\": ");
+            json_num(out, y->auroc);
+        }
+        fprintf(out, "}%s\n", t + 1 < r->ntypes ? "," : "");
+    }
+    fprintf(out, "  ],\n");
+}
+
+void inspect_print_json(const inspect_report *r, FILE *out)
+{
+    const inspect_cfg *c = &r->cfg;
+    const anomaly_kind *score = &anomaly_kinds[c->score];
+    fprintf(out, "{\n  \"model\": ");
+    json_string(out, c->model_path);
+    fprintf(out, ",\n  \"score\": \"%s\",\n", score->name);
+    if (score->uses_k)
+        fprintf(out, "  \"k\": %d,\n", c->k);
+    fprintf(out, "  \"references\": %zu,\n  \"threshold\": %.9g,\n  \"threshold_rule\": \"",
+            r->ref.n, r->threshold);
+    if (c->threshold_set)
+        fprintf(out, "given\",\n");
+    else
+        fprintf(out, "reference_loo_quantile_%g\",\n", c->quantile);
+    if (r->ntypes)
+        json_types(r, out);
+    fprintf(out, "  \"images\": [\n");
+    for (size_t k = 0; k < r->img.n; k++) {
+        size_t i = r->rank[k];
+        fprintf(out, "    {\"rank\": %zu, \"path\": ", k + 1);
+        json_string(out, r->img.paths[i]);
+        fprintf(out, ", \"score\": %.9g, \"flagged\": %s, \"nearest\": ", r->score[i],
+                r->flagged[i] ? "true" : "false");
+        json_string(out, r->ref.paths[r->nearest[i]]);
+        if (r->ntypes) {
+            fprintf(out, ", \"type\": ");
+            json_string(out, inspect_type_name(r, i));
+        }
+        fprintf(out, "}%s\n", k + 1 < r->img.n ? "," : "");
+    }
+    fprintf(out, "  ]\n}\n");
+}
+

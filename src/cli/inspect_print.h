@@ -1,0 +1,29 @@
+/* inspect_print.h - the words of `siamese inspect`: pure formatters over
+ * the report the library built (inspect_report.h), one file each: the text
+ * (inspect_text.c) and JSON (inspect_json.c) printed, the CSV file
+ * (inspect_csv.c, --csv), the PNG contact sheet (inspect_sheet.c,
+ * --report). A new format (an HTML report) is one more file of this kind
+ * and its option in cmd_inspect.c. */
+#ifndef SIAMESE_INSPECT_PRINT_H
+#define SIAMESE_INSPECT_PRINT_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "inspect_report.h"
+
+/* The summary, the per-type table (MVTec layout) and the ranking as text. */
+void inspect_print_text(const inspect_report *r, FILE *out);
+
+/* Everything as one JSON object. */
+void inspect_print_json(const inspect_report *r, FILE *out);
+
+/* rank,path,score,flagged,nearest,type, one image a row in rank order,
+ * written atomically to path. Returns 0 or -1 with e set. */
+int inspect_write_csv(const inspect_report *r, const char *path, sm_err *e);
+
+/* A PNG contact sheet of the `top` most anomalous images, each beside its
+ * nearest reference (path "-": standard output). Returns 0 or -1. */
+int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_err *e);
+
+#endif

@@ -1,0 +1,61 @@
+/* inspect_text.c - inspect's report as text for a reader (inspect_print.h):
+ * the summary, the per-type table of the MVTec layout, the ranking.
+ * Formatting only: every number is the report's. */
+#include "inspect_print.h"
+
+#include <math.h>
+
+#include "anomaly_kind.h"
+
+/* v with four decimals, or "-" when there is no such figure. */
+static void text_num(char *out, size_t n, double v)
+{
+    if (isfinite(v))
+        snprintf(out, n, "%.4f", v);
+    else
+        snprintf(out, n, "-");
+}
+
+/* The overall metrics and one line per type (an AUROC needs good and
+ * anomalous images: "-" where there is none). */
+static void text_types(const inspect_report *r, FILE *out)
+{
+    char auc[32];
+    text_num(auc, sizeof auc, r->auroc);
+    fprintf(out, "\nAUROC %s   accuracy %.4f   precision %.4f   recall %.4f   (anomalous = "
+            "not good/)\n", auc, r->accuracy, r->precision, r->recall);
+    fprintf(out, "%-20s %7s %8s %9s\n", "type", "images", "AUROC", "flagged");
+    for (int t = 0; t < r->ntypes; t++) {
+        const inspect_type *y = &r->types[t];
+        if (t)
+            text_num(auc, sizeof auc, y->auroc);
+        fprintf(out, "%-20s %7zu %8s %9.4f\n", y->name, y->n, t ? auc : "-", y->flagged);
+    }
+}
+
+void inspect_print_text(const inspect_report *r, FILE *out)
+{
+    const inspect_cfg *c = &r->cfg;
+    const anomaly_kind *score = &anomaly_kinds[c->score];
+    fprintf(out, "inspect: %zu images against %zu references; %s; score %s", r->img.n,
+            r->ref.n, c->model ? c->model_path : "raw pixels (--model none)", score->name);
+    if (score->uses_k)
+        fprintf(out, " (k = %d)", c->k);
+    fprintf(out, "\nthreshold %.6g (", r->threshold);
+    if (c->threshold_set)
+        fprintf(out, "yours");
+    else
+        fprintf(out, "%g quantile of the references' leave-one-out scores", c->quantile);
+    fprintf(out, "); %zu flagged\n", r->n_flagged);
+    if (r->ntypes)
+        text_types(r, out);
+    fprintf(out, "\nrank\tscore\tflagged\t%spath\tnearest\n", r->ntypes ? "type\t" : "");
+    for (size_t k = 0; k < r->img.n; k++) {
+        size_t i = r->rank[k];
+        fprintf(out, "%zu\t%.6f\t%s\t", k + 1, r->score[i], r->flagged[i] ? "yes" : "no");
+        if (r->ntypes)
+            fprintf(out, "%s\t", inspect_type_name(r, i));
+        fprintf(out, "%s\t%s\n", r->img.paths[i], r->ref.paths[r->nearest[i]]);
+    }
+}
+
