@@ -81,4 +81,10 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds);
 
+/* The threshold a model is judged at (model_threshold's one rule:
+ * --threshold when given, else the model's, else its head's default),
+ * with a note on stderr when the model stores none. from may be NULL. */
+float cli_threshold(const char *cmd, const char *model_path, const model_t *m, int given,
+                    float value, threshold_from *from);
+
 #endif

@@ -53,3 +53,16 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                   "the results are for this data", dir, model_path);
     return 0;
 }
+
+float cli_threshold(const char *cmd, const char *model_path, const model_t *m, int given,
+                    float value, threshold_from *from)
+{
+    threshold_from tf;
+    float t = model_threshold(m, given, value, &tf);
+    if (tf == THRESHOLD_DEFAULT)
+        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
+                  "not finish); using %g (--threshold X to choose)", model_path, t);
+    if (from)
+        *from = tf;
+    return t;
+}

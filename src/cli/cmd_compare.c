@@ -88,11 +88,8 @@ static int run(void *opts, int argc, char **argv)
         return 1;
     }
     threshold_from tf;
-    threshold = model_threshold(&m, threshold_set, threshold, &tf);
+    threshold = cli_threshold(cmd, model_path, &m, threshold_set, threshold, &tf);
     const char *from = threshold_from_names[tf];
-    if (tf == THRESHOLD_DEFAULT)
-        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
-                  "not finish); using %g (--threshold X to choose)", model_path, threshold);
     const int H = net_out(m.shape);
     uint8_t *x = NULL;
     float *emb = malloc(2 * (size_t)H * sizeof *emb);
@@ -150,10 +147,9 @@ done:
 
 static const opt_spec options[] = {
     OPT_MODEL(compare_opts, model, "model file (default {model})"),
-    {"threshold", 't', "X", OPT_FLOAT, OPT_AT(compare_opts, threshold),
-     OPT_GIVEN(compare_opts, threshold_set), 0, 1e6, 0, NULL, NULL,
+    OPT_THRESHOLD(compare_opts, threshold, threshold_set,
      "distance below which A and B are \"same\" (default: the\nthreshold train stored in the "
-     "model, else half the\nmargin; 0.5 for the learned head)"},
+     "model, else half the\nmargin; 0.5 for the learned head)"),
     OPT_JSON(compare_opts, json, "print one JSON object: a, b, head, distance, threshold,\n"
                                  "threshold_from (option, model or default), same"),
     OPT_HELP_ROW,

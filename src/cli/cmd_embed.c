@@ -248,8 +248,7 @@ static const opt_spec options[] = {
     OPT_THREADS(embed_opts, threads,
                 "threads for decoding and embedding, 1.." CLI_STR(MODEL_MAX_THREADS)
                 " (default: all\n{cores} cores)"),
-    {"verbose", 'v', NULL, OPT_FLAG, OPT_AT(embed_opts, verbose), 0, 0, 0, 0, NULL, NULL,
-     "also print timings to stderr"},
+    OPT_VERBOSE(embed_opts, verbose, "also print timings to stderr"),
     OPT_HELP_ROW,
 };
 

@@ -129,10 +129,7 @@ static int run(void *opts, int argc, char **argv)
         return 1;
     }
     eval_view v = {NULL, &m, o->model, THRESHOLD_OPTION, NULL};
-    float threshold = model_threshold(&m, o->threshold_set, o->threshold, &v.from);
-    if (v.from == THRESHOLD_DEFAULT)
-        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
-                  "not finish); using %g (--threshold X to choose)", o->model, threshold);
+    float threshold = cli_threshold(cmd, o->model, &m, o->threshold_set, o->threshold, &v.from);
     char dir[4096];
     dataset_t ds;
     if (cli_load_model_data(cmd, o->model, &m, o->data, (int)o->threads, 0, dir, sizeof dir, &ds) != 0) {

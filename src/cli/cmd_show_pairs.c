@@ -63,11 +63,8 @@ static int load_model(show_run *r)
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    threshold_from tf;
-    r->o.threshold = model_threshold(&r->m, r->o.threshold_set, r->o.threshold, &tf);
-    if (tf == THRESHOLD_DEFAULT)
-        cli_error(cmd, "note: %s stores no threshold (a version-1 file, or training did "
-                  "not finish); using %g (--threshold X to choose)", r->o.model, r->o.threshold);
+    r->o.threshold = cli_threshold(cmd, r->o.model, &r->m, r->o.threshold_set, r->o.threshold,
+                                   NULL);
     return 0;
 }
 
@@ -244,10 +241,9 @@ static const opt_spec options[] = {
      "subset, and --seed only\nchooses which of them are drawn; default: the model's)"},
     OPT_MODEL(show_opts, model, "also print each pair's distance under this model and mark\n"
                                 "wrong predictions red"),
-    {"threshold", 't', "X", OPT_FLOAT, OPT_AT(show_opts, threshold),
-     OPT_GIVEN(show_opts, threshold_set), 0, 1e6, 0, NULL, NULL,
+    OPT_THRESHOLD(show_opts, threshold, threshold_set,
      "same when distance < X, with --model (default: the\nthreshold train stored in the "
-     "model, else half the\nmargin; 0.5 for the learned head)"},
+     "model, else half the\nmargin; 0.5 for the learned head)"),
     {"only-errors", 0, NULL, OPT_FLAG, OPT_AT(show_opts, only_errors), 0, 0, 0, 0, NULL, NULL,
      "with --model: draw only wrongly predicted pairs"},
     {"out", 'o', "FILE", OPT_STR, OPT_AT(show_opts, out), 0, 0, 0, 0, NULL, NULL,

@@ -174,8 +174,7 @@ static const opt_spec options[] = {
      "write epoch,loss,val_loss,seconds as CSV, and the loss\ncurve as a PNG beside it "
      "(FILE.csv -> FILE.png)"},
     {"quiet", 'q', NULL, OPT_FLAG, AT(quiet), 0, 0, 0, 0, NULL, NULL, "print errors only"},
-    {"verbose", 'v', NULL, OPT_FLAG, AT(verbose), 0, 0, 0, 0, NULL, NULL,
-     "also print data, kernels, threads and saves"},
+    OPT_VERBOSE(train_opts, verbose, "also print data, kernels, threads and saves"),
     OPT_HELP_ROW,
 };
 
