@@ -96,7 +96,7 @@ int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_
         return -1;
     m->shape = shape;
     m->cfg = cfg;
-    if (head >= HEAD_COUNT)
+    if (head >= head_count())
         return sm_fail(e, "unknown distance head %u", head);
     m->head = head;
     m->n_params = model_param_count(shape, head);

@@ -346,9 +346,12 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (h->resize != IMAGE_RESIZE_NONE && h->resize != IMAGE_RESIZE_BOX)
         return sm_fail(e, "%s: field resize: unknown resize filter %u (expected %u or %u)", path,
                        h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
-    if (h->head >= HEAD_COUNT)
-        return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%d: euclidean, "
-                       "manhattan, cosine, learned)", path, h->head, HEAD_COUNT - 1);
+    if (h->head >= head_count()) {
+        char names[256];
+        head_name_list(names, sizeof names);
+        return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%u: %s)", path,
+                       h->head, head_count() - 1, names);
+    }
     if (h->n_layers < 1 || h->n_layers > NET_MAX_LAYERS)
         return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
                        NET_MAX_LAYERS);
@@ -482,7 +485,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     net_shape shape = shape_of(&h);
     sm_err ignored;
     if (h.n_layers >= 1 && h.n_layers <= NET_MAX_LAYERS && h.width * (uint64_t)h.height <=
-        MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h.head < HEAD_COUNT) {
+        MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h.head < head_count()) {
         size_t want = model_param_count(shape, h.head);
         if (h.n_params != want)
             return sm_fail(e, "%s: field n_params: %llu does not match the architecture "

@@ -55,7 +55,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     t->grads = alloc_floats(m->n_params);
     t->dist = alloc_floats(B);
     t->dd = alloc_floats(B);
-    t->sq = alloc_floats(B * HEAD_CACHE);
+    t->sq = alloc_floats(B * head_cache_floats(m->head));
     t->same = malloc(B);
     t->rows = malloc(2 * B * sizeof *t->rows);
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
@@ -109,10 +109,11 @@ static void rows_worker(void *ctx, int i)
     const float *emb = net_embedding(c);
     const float *hp = model_head_params(m, m->params);
     float *top = c->g[m->shape.layers - 1];
-    head_forward(m->head, hp, t->dist + lo, t->sq + lo * HEAD_CACHE, emb + lo * H,
+    const size_t C = head_cache_floats(m->head);
+    head_forward(m->head, hp, t->dist + lo, t->sq + lo * C, emb + lo * H,
                  emb + (B + lo) * H, b, (int)H);
     head_backward(m->head, hp, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
-                  emb + (B + lo) * H, t->dist + lo, t->sq + lo * HEAD_CACHE, t->same + lo, b,
+                  emb + (B + lo) * H, t->dist + lo, t->sq + lo * C, t->same + lo, b,
                   (int)H, m->cfg.margin, (int)B);
     net_backward_rows(c, (int)lo, b, m->cfg.dropout);
     net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout);
