@@ -453,7 +453,8 @@ int main(void)
     check_relu(&r);
     check_distance(&r);
     check_contrastive();
-    net_shape three = {10, 3, {6, 6, 6}}, four = {10, 4, {7, 5, 9, 6}}, one = {10, 1, {6}};
+    net_shape three = {10, 3, {6, 6, 6}, {0}}, four = {10, 4, {7, 5, 9, 6}, {0}};
+    net_shape one = {10, 1, {6}, {0}};
     check_net(&r, 0.0f, three);
     check_net(&r, 0.3f, three);
     check_net(&r, 0.0f, four);

@@ -7,6 +7,7 @@
 
 #include "dataset.h"
 #include "image.h"
+#include "layer_kind.h"
 #include "seeds.h"
 
 train_config train_config_default(void)
@@ -69,6 +70,9 @@ int model_check_shape(net_shape s, sm_err *e)
                        MODEL_MAX_INPUT);
     if (s.layers < 1 || s.layers > NET_MAX_LAYERS)
         return sm_fail(e, "%d layers: expected 1..%d", s.layers, NET_MAX_LAYERS);
+    for (int l = 0; l < s.layers; l++)
+        if (s.kind[l] < 0 || s.kind[l] >= layer_kind_count())
+            return sm_fail(e, "layer %d is of unknown kind %d", l + 1, s.kind[l]);
     for (int l = 0; l < s.layers; l++)
         if (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN)
             return sm_fail(e, "layer %d is %d wide: expected 1..%d", l + 1, s.width[l],

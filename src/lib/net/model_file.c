@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "image.h"
+#include "layer_kind.h"
 
 /* Every header field of every version, unpacked. */
 typedef struct {
@@ -192,6 +193,13 @@ int model_save(const model_t *m, const char *path, sm_err *e)
 {
     if (m->classes.n < CLASSES_MIN || m->classes.n > CLASSES_MAX)
         return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
+    /* Formats 1 to 3 hold a dense layer's width and nothing else per
+     * layer: another kind needs its own fields (a format 4). */
+    for (int l = 0; l < m->shape.layers; l++)
+        if (m->shape.kind[l] != LAYER_DENSE)
+            return sm_fail(e, "%s: layer %d is a %s layer: model format %u stores dense layers "
+                           "only", path, l + 1, layer_kind_of(m->shape.kind[l])->name,
+                           MODEL_VERSION);
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
@@ -303,7 +311,7 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
 /* The network a header describes (fields assumed checked). */
 static net_shape shape_of(const header *h)
 {
-    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}};
+    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}, {0}};
     for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++)
         s.width[l] = (int)h->widths[l];
     return s;

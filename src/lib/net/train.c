@@ -129,8 +129,8 @@ static void row_share(int n, int i, int T, int *k0, int *k1)
     *k1 = *k1 < n ? *k1 : n;
 }
 
-/* Phase 2 on worker i: its kernel rows of every layer, the biases of the
- * layers l with l % T == i, the head's parameters on the last worker:
+/* Phase 2 on worker i: its kernel rows of every layer, the tails (biases)
+ * of the layers l with l % T == i, the head's parameters on the last worker:
  * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
 static void params_worker(void *ctx, int i)
 {
@@ -144,20 +144,23 @@ static void params_worker(void *ctx, int i)
     net_point(&pv, m->params, s);
     int bad = 0;
     for (int l = 0; l < s.layers; l++) {
-        int K = net_fan_in(s, l), M = s.width[l], k0, k1;
-        row_share(K, i, T, &k0, &k1);
+        /* Layer l's parameters: kernel rows of `row` floats, then a tail
+         * (dense: W [K, M], b [M]). */
+        int k0, k1;
+        size_t row = net_row_floats(s, l);
+        row_share(net_kernel_rows(s, l), i, T, &k0, &k1);
         if (k1 > k0) {
             net_weight_grads(c, t->grads, l, R, k0, k1);
-            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * M;
+            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
-                                (size_t)(k1 - k0) * M, opt);
+                                (size_t)(k1 - k0) * row, opt);
             net_transpose(c, m->params, l, k0, k1);
         }
         if (l % T == i) {
             net_bias_grads(c, t->grads, l, R);
             size_t off = (size_t)(pv.b[l] - m->params);
-            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off, (size_t)M,
-                                opt);
+            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                                net_tail_floats(s, l), opt);
         }
     }
     size_t nh = head_param_count(m->head, net_out(s));
@@ -197,7 +200,7 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
 
     /* The transposed kernels phase 2 keeps current, from m as it is now. */
     for (int l = 1; l < m->shape.layers; l++)
-        net_transpose(&t->cache, m->params, l, 0, net_fan_in(m->shape, l));
+        net_transpose(&t->cache, m->params, l, 0, net_kernel_rows(m->shape, l));
 
     t->m = m;
     size_t first = m->step;
