@@ -11,14 +11,15 @@
 #include "contrastive.h"
 #include "head_kind.h"
 
-void head_name_list(char *buf, size_t cap)
+void head_name_list(char *buf, size_t cap, const char *last)
 {
     if (cap == 0)
         return;
     buf[0] = 0;
-    for (uint32_t h = 0; h < head_count(); h++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, cap - n, "%s%s", h ? ", " : "", head_names[h]);
+    for (uint32_t h = 0, n = head_count(); h < n; h++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, "%s%s", h == 0 ? "" : h + 1 == n ? last : ", ",
+                 head_names[h]);
     }
 }
 

@@ -46,8 +46,10 @@ uint32_t head_count(void);
  * after the last (an opt_choice list). */
 extern const char *const head_names[];
 
-/* The names joined with ", " into buf [cap] ("euclidean, manhattan, ..."). */
-void head_name_list(char *buf, size_t cap);
+/* The names in id order into buf [cap], joined by ", " and the last two
+ * by `last` (", ": "euclidean, manhattan, cosine, learned"; " or ":
+ * "euclidean, manhattan, cosine or learned"), for messages and help. */
+void head_name_list(char *buf, size_t cap, const char *last);
 
 /* Floats of the head's own parameters (learned: H + 1; others 0). */
 size_t head_param_count(uint32_t head, int H);

@@ -197,9 +197,8 @@ int model_save(const model_t *m, const char *path, sm_err *e)
      * layer: another kind needs its own fields (a format 4). */
     for (int l = 0; l < m->shape.layers; l++)
         if (m->shape.kind[l] != LAYER_DENSE)
-            return sm_fail(e, "%s: layer %d is a %s layer: model format %u stores dense layers "
-                           "only", path, l + 1, layer_kind_of(m->shape.kind[l])->name,
-                           MODEL_VERSION);
+            return sm_fail(e, "%s: layer %d is of kind %d: model format %u stores dense layers "
+                           "only", path, l + 1, m->shape.kind[l], MODEL_VERSION);
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
@@ -356,7 +355,7 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
                        h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
     if (h->head >= head_count()) {
         char names[256];
-        head_name_list(names, sizeof names);
+        head_name_list(names, sizeof names, ", ");
         return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%u: %s)", path,
                        h->head, head_count() - 1, names);
     }
