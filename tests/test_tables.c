@@ -23,7 +23,7 @@ static void check_heads(void)
         const head_kind *k = head_kind_of(h);
         CHECK(strcmp(head_names[h], k->name) == 0, "name %u: %s, row %s", h, head_names[h],
               k->name);
-        CHECK(k->forward && k->backward && k->cache >= 0, "%s: forward, backward, cache",
+        CHECK(k->forward && k->distance && k->backward && k->cache >= 0, "%s: a complete row",
               k->name);
         CHECK(!k->param_count == !k->init && !k->init == !k->param_grads,
               "%s: parameters: count, init and gradients together", k->name);

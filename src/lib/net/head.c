@@ -1,7 +1,7 @@
 /* head.c - the distance heads' interface: each call looks the head's row
  * up (heads.c) once and runs it, per batch, never per float. The parts
  * the heads share are here: the contrastive loss of the margin heads,
- * the default threshold and sweep step rules, one pair's distance.
+ * the default threshold and sweep step rules.
  * B = pairs, H = embedding width; see head.h. */
 #include "head.h"
 
@@ -70,10 +70,7 @@ void head_init(uint32_t head, float *hp, int H, rng_t *r)
 
 float head_distance(uint32_t head, const float *hp, const float *a, const float *b, int H)
 {
-    const head_kind *k = head_kind_of(head);
-    float d, cache[k->cache + 1]; /* one pair's (+ 1: never an empty array) */
-    k->forward(hp, &d, cache, a, b, 1, H);
-    return d;
+    return head_kind_of(head)->distance(hp, a, b, H);
 }
 
 void head_forward(uint32_t head, const float *hp, float *d, float *cache, const float *a,

@@ -43,8 +43,10 @@ static float rescaled_cosine(const float *a, const float *b, int H)
     return cs > 1.0f ? 1.0f : cs < -1.0f ? -1.0f : cs; /* kept in range */
 }
 
-static void forward(const float *hp, float *d, float *cache, const float *a, const float *b,
-                    int B, int H)
+/* Not inlined into distance: there, with B = 1, GCC's SLP vectoriser
+ * turned the three sums into shuffles (10% more instructions a pair). */
+__attribute__((noinline)) static void forward(const float *hp, float *d, float *cache,
+                                              const float *a, const float *b, int B, int H)
 {
     (void)hp;
     for (int i = 0; i < B; i++) {
@@ -61,6 +63,14 @@ static void forward(const float *hp, float *d, float *cache, const float *a, con
             c[2] = rescaled_cosine(ai, bi, H);
         d[i] = 1.0f - c[2];
     }
+}
+
+/* One pair: forward's bits, its cache on the stack. */
+static float distance(const float *hp, const float *a, const float *b, int H)
+{
+    float d, cache[COS_CACHE];
+    forward(hp, &d, cache, a, b, 1, H);
+    return d;
 }
 
 static void backward(const float *hp, float *da, float *db, const head_batch *p)
@@ -92,5 +102,5 @@ const head_kind head_cosine = {
     .name = "cosine", .cache = COS_CACHE, .has_margin = 1,
     .default_margin = 1.0f, .max_margin = 2.0f, .threshold = 0.5f,
     .sweep_step = 0.15f, .sweep_by_margin = 0, /* d in [0, 2] */
-    .forward = forward, .backward = backward,
+    .forward = forward, .distance = distance, .backward = backward,
 };

@@ -12,6 +12,14 @@ static void forward(const float *hp, float *d, float *cache, const float *a, con
     distance_forward(d, cache, a, b, B, H);
 }
 
+/* One pair: forward's bits, its cache on the stack. */
+static float distance(const float *hp, const float *a, const float *b, int H)
+{
+    float d, sq;
+    forward(hp, &d, &sq, a, b, 1, H);
+    return d;
+}
+
 static void backward(const float *hp, float *da, float *db, const head_batch *p)
 {
     (void)hp;
@@ -23,5 +31,5 @@ const head_kind head_euclidean = {
     .name = "euclidean", .cache = 1, .has_margin = 1,
     .default_margin = 1.0f, .max_margin = 1000.0f, .threshold = 0.5f,
     .sweep_step = 0.1f, .sweep_by_margin = 0, /* 0.1 .. 1.2 */
-    .forward = forward, .backward = backward,
+    .forward = forward, .distance = distance, .backward = backward,
 };

@@ -44,6 +44,8 @@ typedef struct {
     /* d [B], cache [B, cache]. */
     void (*forward)(const float *hp, float *d, float *cache, const float *a, const float *b,
                     int B, int H);
+    /* One pair a [H], b [H]: forward's bits (inspect calls it per pair). */
+    float (*distance)(const float *hp, const float *a, const float *b, int H);
     /* A head without a margin: the loss of one pair (y = 1 same), and the
      * sum over B pairs in pair order (NULL for the margin heads). */
     double (*pair_loss)(float d, int y);
@@ -54,8 +56,14 @@ typedef struct {
     void (*param_grads)(float *dhp, const head_batch *p);
 } head_kind;
 
+/* The rows by id (heads.c). */
+extern const head_kind *const head_rows[];
+
 /* The row of head id `head` (< head_count(), checked by the caller). */
-const head_kind *head_kind_of(uint32_t head);
+static inline const head_kind *head_kind_of(uint32_t head)
+{
+    return head_rows[head];
+}
 
 /* sign(x), 0 at 0: the sub-gradient of |x| the heads take. */
 static inline float head_sign0(float x)

@@ -56,6 +56,14 @@ static double loss_sum(const float *d, const uint8_t *y, int B)
     return sum;
 }
 
+/* One pair: forward's bits, its cache on the stack. */
+static float distance(const float *hp, const float *a, const float *b, int H)
+{
+    float d, z;
+    forward(hp, &d, &z, a, b, 1, H);
+    return d;
+}
+
 static void backward(const float *hp, float *da, float *db, const head_batch *p)
 {
     const int H = p->H;
@@ -94,7 +102,7 @@ const head_kind head_learned = {
     .name = "learned", .cache = 1, .has_margin = 0,
     .default_margin = 1.0f, .max_margin = 1000.0f, .threshold = 0.5f,
     .sweep_step = 0.08f, .sweep_by_margin = 0,
-    .param_count = param_count, .init = init, .forward = forward,
+    .param_count = param_count, .init = init, .forward = forward, .distance = distance,
     .pair_loss = pair_loss, .loss_sum = loss_sum, .backward = backward,
     .param_grads = param_grads,
 };

@@ -18,6 +18,14 @@ static void forward(const float *hp, float *d, float *cache, const float *a, con
     }
 }
 
+/* One pair: forward's bits, its cache on the stack. */
+static float distance(const float *hp, const float *a, const float *b, int H)
+{
+    float d;
+    forward(hp, &d, NULL, a, b, 1, H);
+    return d;
+}
+
 static void backward(const float *hp, float *da, float *db, const head_batch *p)
 {
     (void)hp;
@@ -39,5 +47,5 @@ const head_kind head_manhattan = {
     .name = "manhattan", .cache = 0, .has_margin = 1,
     .default_margin = 8.0f, .max_margin = 1000.0f, .threshold = 0.5f,
     .sweep_step = 0.1f, .sweep_by_margin = 1,
-    .forward = forward, .backward = backward,
+    .forward = forward, .distance = distance, .backward = backward,
 };

@@ -6,7 +6,7 @@
 
 extern const head_kind head_euclidean, head_manhattan, head_cosine, head_learned;
 
-static const head_kind *const rows[] = {
+const head_kind *const head_rows[] = {
     &head_euclidean, /* HEAD_EUCLIDEAN = 0 */
     &head_manhattan, /* HEAD_MANHATTAN = 1 */
     &head_cosine,    /* HEAD_COSINE = 2 */
@@ -18,15 +18,11 @@ const char *const head_names[] = {
     head_euclidean.name, head_manhattan.name, head_cosine.name, head_learned.name, NULL,
 };
 
-_Static_assert(sizeof head_names / sizeof *head_names == sizeof rows / sizeof *rows + 1,
+_Static_assert(sizeof head_names / sizeof *head_names ==
+                   sizeof head_rows / sizeof *head_rows + 1,
                "one name per row");
 
 uint32_t head_count(void)
 {
-    return (uint32_t)(sizeof rows / sizeof *rows);
-}
-
-const head_kind *head_kind_of(uint32_t head)
-{
-    return rows[head];
+    return (uint32_t)(sizeof head_rows / sizeof *head_rows);
 }
