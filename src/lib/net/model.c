@@ -7,7 +7,6 @@
 
 #include "dataset.h"
 #include "image.h"
-#include "layer_kind.h"
 #include "seeds.h"
 
 train_config train_config_default(void)
@@ -71,7 +70,7 @@ int model_check_shape(net_shape s, sm_err *e)
     if (s.layers < 1 || s.layers > NET_MAX_LAYERS)
         return sm_fail(e, "%d layers: expected 1..%d", s.layers, NET_MAX_LAYERS);
     for (int l = 0; l < s.layers; l++)
-        if (s.kind[l] < 0 || s.kind[l] >= layer_kind_count())
+        if (s.kind[l] < 0 || s.kind[l] >= net_kind_count())
             return sm_fail(e, "layer %d is of unknown kind %d", l + 1, s.kind[l]);
     for (int l = 0; l < s.layers; l++)
         if (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN)

@@ -16,6 +16,11 @@ static const layer_kind *kind_of(net_shape s, int layer)
     return layer_kind_of(s.kind[layer]);
 }
 
+int net_kind_count(void)
+{
+    return layer_kind_count();
+}
+
 int net_fan_in(net_shape s, int layer)
 {
     int n = s.in;

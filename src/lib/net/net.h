@@ -45,6 +45,9 @@ typedef struct {
  * kind's or there are more than NET_MAX_LAYERS (out untouched). */
 int net_parse_layers(const char *s, net_shape *out);
 
+/* Kinds of layer there are: net_shape.kind is 0 .. this - 1. */
+int net_kind_count(void);
+
 /* Outputs per row of layer l (a dense layer's: width[l]). */
 int net_layer_out(net_shape s, int layer);
 
