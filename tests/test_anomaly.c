@@ -215,7 +215,7 @@ static void check_heads(void)
         hp[q] = rng_float(&r) * 2.0f - 0.5f;
     float *s = malloc(M * sizeof *s);
     uint32_t *nr = malloc(M * sizeof *nr);
-    for (uint32_t h = 0; h < HEAD_COUNT; h++)
+    for (uint32_t h = 0; h < head_count(); h++)
         for (int sc = 0; sc < 2; sc++)
             for (int loo = 0; loo < 2; loo++) {
                 anomaly_cfg c = {.score = sc ? ANOMALY_CENTROID : ANOMALY_KNN, .k = sc ? 1 : 5,

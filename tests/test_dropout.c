@@ -70,7 +70,7 @@ int main(void)
      * equals training mode with rate 0; training mode with rate 0.1
      * differs, repeats exactly for the same seed, and gives the same rows
      * when the batch is run as two slices. */
-    net_shape s = {20, 3, {16, 16, 16}};
+    net_shape s = {20, 3, {16, 16, 16}, {0}};
     enum { R = 8 };
     size_t n = net_param_count(s);
     float *p = malloc(n * sizeof *p), x[R * 20], e1[R * 16], e2[R * 16], t1[R * 16];

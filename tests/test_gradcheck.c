@@ -265,7 +265,7 @@ static void check_contrastive(void)
 static double head_mean_loss(uint32_t h, const float *hp, const float *a, const float *b,
                              const uint8_t *y, int B, int D, float margin)
 {
-    float d[8], cache[8 * HEAD_CACHE];
+    float d[8], cache[8 * head_cache_floats(h) + 1];
     head_forward(h, hp, d, cache, a, b, B, D);
     return head_loss_sum(h, d, y, B, margin) / B;
 }
@@ -276,7 +276,8 @@ static double head_mean_loss(uint32_t h, const float *hp, const float *a, const 
 static void check_head(rng_t *r, uint32_t h)
 {
     enum { B = 6, D = 5 };
-    float a[B * D], b[B * D], da[B * D], db[B * D], dd[B], d[B], cache[B * HEAD_CACHE];
+    const size_t C = head_cache_floats(h);
+    float a[B * D], b[B * D], da[B * D], db[B * D], dd[B], d[B], cache[B * C + 1];
     float hp[D + 1] = {0}, dhp[D + 1] = {0};
     const uint8_t y[B] = {1, 0, 1, 0, 0, 1};
     float margin = head_default_margin(h);
@@ -291,13 +292,13 @@ static void check_head(rng_t *r, uint32_t h)
         hp[D] = 0.4f;
     /* As the trainer calls them: head_forward and head_backward on each
      * worker's pairs (here two shares, pairs 0..1 and 2..B-1, each with
-     * its cache at pair * HEAD_CACHE), head_param_grads on the whole
+     * its cache at pair * C), head_param_grads on the whole
      * batch. */
     head_forward(h, hp, d, cache, a, b, 2, D);
-    head_forward(h, hp, d + 2, cache + 2 * HEAD_CACHE, a + 2 * D, b + 2 * D, B - 2, D);
+    head_forward(h, hp, d + 2, cache + 2 * C, a + 2 * D, b + 2 * D, B - 2, D);
     head_backward(h, hp, da, db, dd, a, b, d, cache, y, 2, D, margin, B);
     head_backward(h, hp, da + 2 * D, db + 2 * D, dd + 2, a + 2 * D, b + 2 * D, d + 2,
-                  cache + 2 * HEAD_CACHE, y + 2, B - 2, D, margin, B);
+                  cache + 2 * C, y + 2, B - 2, D, margin, B);
     head_param_grads(h, dhp, a, b, d, y, B, D, B);
     double ga[B * D], gb[B * D], gh[D + 1];
     const float eps = 1e-3f;
@@ -340,7 +341,8 @@ static void check_head_subgradients(void)
 {
     enum { D = 4 };
     float a[D] = {0.5f, 0.2f, 0.0f, 0.7f}, b[D] = {0.5f, 0.1f, 0.0f, 0.9f}, zero[D] = {0};
-    float da[D], db[D], dd[1], d[1], cache[HEAD_CACHE], hp[D + 1] = {0.3f, -0.2f, 0.5f, 0.1f, 0.2f};
+    /* cache: one pair of any of the heads used here (cosine: 3 floats) */
+    float da[D], db[D], dd[1], d[1], cache[4], hp[D + 1] = {0.3f, -0.2f, 0.5f, 0.1f, 0.2f};
     float dhp[D + 1] = {0};
     uint8_t same = 1, diff = 0;
     head_forward(HEAD_MANHATTAN, NULL, d, cache, a, b, 1, D);
@@ -451,13 +453,14 @@ int main(void)
     check_relu(&r);
     check_distance(&r);
     check_contrastive();
-    net_shape three = {10, 3, {6, 6, 6}}, four = {10, 4, {7, 5, 9, 6}}, one = {10, 1, {6}};
+    net_shape three = {10, 3, {6, 6, 6}, {0}}, four = {10, 4, {7, 5, 9, 6}, {0}};
+    net_shape one = {10, 1, {6}, {0}};
     check_net(&r, 0.0f, three);
     check_net(&r, 0.3f, three);
     check_net(&r, 0.0f, four);
     check_net(&r, 0.3f, four);
     check_net(&r, 0.3f, one);
-    for (uint32_t h = 0; h < HEAD_COUNT; h++)
+    for (uint32_t h = 0; h < head_count(); h++)
         check_head(&r, h);
     check_head_subgradients();
 

@@ -72,14 +72,15 @@ int main(void)
 
     /* head_distance is head_forward's bits, for every head, in a batch. */
     enum { B = 9 };
-    float A[B * H], Bm[B * H], hp[H + 1], d[B], cache[B * HEAD_CACHE];
+    float A[B * H], Bm[B * H], hp[H + 1], d[B];
     for (int i = 0; i < B * H; i++) {
         A[i] = rng_float(&r);
         Bm[i] = rng_float(&r) * 2.0f;
     }
     for (int j = 0; j <= H; j++)
         hp[j] = rng_float(&r) - 0.5f;
-    for (uint32_t h = 0; h < HEAD_COUNT; h++) {
+    for (uint32_t h = 0; h < head_count(); h++) {
+        float cache[B * head_cache_floats(h) + 1];
         head_forward(h, hp, d, cache, A, Bm, B, H);
         for (int i = 0; i < B; i++) {
             float one = head_distance(h, hp, A + i * H, Bm + i * H, H);

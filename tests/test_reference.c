@@ -425,7 +425,7 @@ int main(int argc, char **argv)
         if (strcmp(r->name, "arch") != 0)
             continue;
         int L = r->count >= 2 ? (int)r->data[1] : 0;
-        int ok = r->count >= 2 && r->data[0] >= 0 && r->data[0] < HEAD_COUNT && L >= 1 &&
+        int ok = r->count >= 2 && r->data[0] >= 0 && r->data[0] < head_count() && L >= 1 &&
                  L <= NET_MAX_LAYERS && r->count == (size_t)L + 2;
         for (int l = 0; ok && l < L; l++)
             ok = r->data[2 + l] >= 1 && r->data[2 + l] <= NET_MAX_WIDTH;
@@ -496,7 +496,8 @@ int main(int argc, char **argv)
     pairs.same = malloc(B);
     float *grads_1 = malloc(P * sizeof(float)), *grads_3 = malloc(P * sizeof(float));
     float *params_1 = malloc(P * sizeof(float)), *params_3 = malloc(P * sizeof(float));
-    float *d = malloc(B * sizeof(float)), *sq = malloc(B * HEAD_CACHE * sizeof(float));
+    float *d = malloc(B * sizeof(float));
+    float *sq = malloc((B * head_cache_floats(head) + 1) * sizeof(float));
     net_cache c;
     if (!split.images || !pairs.left || !pairs.right || !pairs.same || !grads_1 || !grads_3 ||
         !params_1 || !params_3 || !d || !sq || net_cache_init(&c, s, (int)R, KERNELS_AUTO, 0, &e)) {

@@ -160,22 +160,8 @@ int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)
 
 int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out)
 {
-    net_shape n = {0, 0, {0}};
-    const char *p = s;
-    int ok = *p != 0;
-    while (ok && *p) {
-        char *end;
-        errno = 0;
-        long w = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : 0;
-        ok = w >= 1 && w <= NET_MAX_WIDTH && errno == 0 && n.layers < NET_MAX_LAYERS &&
-             (*end == ',' || *end == 0);
-        if (ok) {
-            n.width[n.layers++] = (int)w;
-            p = *end == ',' ? end + 1 : end;
-            ok = !(*end == ',' && *p == 0); /* no trailing comma */
-        }
-    }
-    if (!ok) {
+    net_shape n;
+    if (net_parse_layers(s, &n) != 0) {
         cli_error(cmd, "--%s: expected 1 to %d widths of 1..%d separated by commas (e.g. "
                   "128,128,128), found '%s'", opt, NET_MAX_LAYERS, NET_MAX_WIDTH, s);
         return -1;

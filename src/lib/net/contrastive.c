@@ -1,6 +1,12 @@
 /* contrastive.c - contrastive loss; see contrastive.h. */
 #include "contrastive.h"
 
+double contrastive_pair_loss(float d, int y, float margin)
+{
+    float hinge = margin - d > 0.0f ? margin - d : 0.0f;
+    return y ? (double)d * d : (double)hinge * hinge;
+}
+
 double contrastive_sum(const float *d, const uint8_t *y, int B, float margin)
 {
     double sum = 0.0;

@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* Loss of one pair (y = 1 same). */
+double contrastive_pair_loss(float d, int y, float margin);
+
 /* Sum (not mean) of the per-pair losses of d [B] with labels y [B]. */
 double contrastive_sum(const float *d, const uint8_t *y, int B, float margin);
 

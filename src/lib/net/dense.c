@@ -1,9 +1,17 @@
-/* dense.c - the dense layer on gemm.h; see dense.h.
- * R = rows, K = inputs, M = outputs; all matrices row-major. */
+/* dense.c - the dense layer on gemm.h, and its row of the layer table
+ * (layer_kind.h); see dense.h. R = rows, K = inputs, M = outputs; all
+ * matrices row-major. A dense layer's parameters are W [K, M] then
+ * b [M]: K kernel rows of M floats and a tail of M. */
 #include "dense.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "layer_kind.h"
+#include "net.h"
 #include "simd.h"
 
 void dense_forward(kernels_path p, float *out, const float *in, const float *w, const float *b,
@@ -52,3 +60,63 @@ void dense_transpose(float *restrict wt, const float *restrict w, int K, int M, 
         }
     }
 }
+
+/* The row: glue from the table's calls to the functions above. */
+
+/* An item of digits only, its value 1..NET_MAX_WIDTH: "128". */
+static int parse(const char *s, size_t n, int *arg)
+{
+    if (n == 0 || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long w = strtol(s, &end, 10);
+    if (errno != 0 || end != s + n || w < 1 || w > NET_MAX_WIDTH)
+        return -1;
+    *arg = (int)w;
+    return 0;
+}
+
+static int out_size(int arg, int in)
+{
+    (void)in;
+    return arg;
+}
+
+static layer_size size(int in, int out)
+{
+    return (layer_size){in, out, out};
+}
+
+/* Glorot-uniform kernel (limit sqrt(6 / (K + M))), zero bias. */
+static void init(float *p, int K, int M, rng_t *r)
+{
+    size_t n = (size_t)K * (size_t)M;
+    float limit = sqrtf(6.0f / (float)(K + M));
+    for (size_t i = 0; i < n; i++)
+        p[i] = (2.0f * rng_float(r) - 1.0f) * limit;
+    memset(p + n, 0, (size_t)M * sizeof(float));
+}
+
+static void forward(kernels_path k, float *y, const float *x, const float *p, int R, int K,
+                    int M)
+{
+    dense_forward(k, y, x, p, p + (size_t)K * M, R, K, M);
+}
+
+static void prepare(float *t, const float *p, int K, int M, int k0, int k1)
+{
+    dense_transpose(t, p, K, M, k0, k1);
+}
+
+static void tail_grad(float *db, const float *dy, int R, int K, int M)
+{
+    (void)K;
+    dense_bias_grad(db, dy, R, M);
+}
+
+const layer_kind layer_dense = {
+    .name = "dense", .parse = parse, .out_size = out_size, .size = size, .init = init,
+    .forward = forward, .prepare = prepare, .input_grad = dense_input_grad,
+    .kernel_grad = dense_weight_grad, .tail_grad = tail_grad,
+};

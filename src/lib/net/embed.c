@@ -62,11 +62,9 @@ void pairs_mark_used(uint8_t *used, size_t n_images, const pairs_t *p)
 void pair_distances(float *d, const float *emb, uint32_t head, const float *hp, int H,
                     const pairs_t *p)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        float cache[HEAD_CACHE];
-        head_forward(head, hp, d + i, cache, emb + (size_t)p->left[i] * H,
-                     emb + (size_t)p->right[i] * H, 1, H);
-    }
+    for (size_t i = 0; i < p->n; i++)
+        d[i] = head_distance(head, hp, emb + (size_t)p->left[i] * H,
+                             emb + (size_t)p->right[i] * H, H);
 }
 
 /* 1024 rows per forward pass: big enough for the products to run at

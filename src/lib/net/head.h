@@ -23,7 +23,9 @@
  * Sub-gradients: |x| at x = 0 takes 0 (manhattan, learned); below the
  * Euclidean clamp the gradient is 0.
  *
- * B = pairs, H = embedding width; a, b are [B, H].
+ * B = pairs, H = embedding width; a, b are [B, H]. Each head is its own
+ * file (head_euclidean.c, ...) and one row of the table in heads.c
+ * (head_kind.h); these calls look the row up and run it.
  */
 #ifndef SIAMESE_HEAD_H
 #define SIAMESE_HEAD_H
@@ -33,14 +35,28 @@
 
 #include "rng.h"
 
-enum { HEAD_EUCLIDEAN = 0, HEAD_MANHATTAN = 1, HEAD_COSINE = 2, HEAD_LEARNED = 3, HEAD_COUNT };
+/* The ids of the heads (a row's place in heads.c's table; model files
+ * store it). Code that names one head uses these. */
+enum { HEAD_EUCLIDEAN = 0, HEAD_MANHATTAN = 1, HEAD_COSINE = 2, HEAD_LEARNED = 3 };
+
+/* Heads in the table: ids are 0 .. head_count() - 1. */
+uint32_t head_count(void);
 
 /* "euclidean", "manhattan", "cosine", "learned", indexed by head; NULL
  * after the last (an opt_choice list). */
-extern const char *const head_names[HEAD_COUNT + 1];
+extern const char *const head_names[];
+
+/* The names in id order into buf [cap], joined by ", " and the last two
+ * by `last` (", ": "euclidean, manhattan, cosine, learned"; " or ":
+ * "euclidean, manhattan, cosine or learned"), for messages and help. */
+void head_name_list(char *buf, size_t cap, const char *last);
 
 /* Floats of the head's own parameters (learned: H + 1; others 0). */
 size_t head_param_count(uint32_t head, int H);
+
+/* Floats per pair head_forward keeps for head_backward (0 for some
+ * heads: size buffers of B pairs as B * this, plus one). */
+size_t head_cache_floats(uint32_t head);
 
 /* 1 when the head trains with a margin (contrastive loss). */
 int head_has_margin(uint32_t head);
@@ -66,10 +82,7 @@ float head_sweep_step(uint32_t head, float margin);
  * w, c = 0, drawn from r; others draw nothing). */
 void head_init(uint32_t head, float *hp, int H, rng_t *r);
 
-/* Floats of per-pair cache head_forward keeps for head_backward. */
-#define HEAD_CACHE 3
-
-/* d [B] = dissimilarity of each pair; cache [B * HEAD_CACHE]. */
+/* d [B] = dissimilarity of each pair; cache [B * head_cache_floats]. */
 void head_forward(uint32_t head, const float *hp, float *d, float *cache, const float *a,
                   const float *b, int B, int H);
 

@@ -70,6 +70,9 @@ int model_check_shape(net_shape s, sm_err *e)
     if (s.layers < 1 || s.layers > NET_MAX_LAYERS)
         return sm_fail(e, "%d layers: expected 1..%d", s.layers, NET_MAX_LAYERS);
     for (int l = 0; l < s.layers; l++)
+        if (s.kind[l] < 0 || s.kind[l] >= net_kind_count())
+            return sm_fail(e, "layer %d is of unknown kind %d", l + 1, s.kind[l]);
+    for (int l = 0; l < s.layers; l++)
         if (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN)
             return sm_fail(e, "layer %d is %d wide: expected 1..%d", l + 1, s.width[l],
                            MODEL_MAX_HIDDEN);
@@ -96,7 +99,7 @@ int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_
         return -1;
     m->shape = shape;
     m->cfg = cfg;
-    if (head >= HEAD_COUNT)
+    if (head >= head_count())
         return sm_fail(e, "unknown distance head %u", head);
     m->head = head;
     m->n_params = model_param_count(shape, head);

@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "image.h"
+#include "layer_kind.h"
 
 /* Every header field of every version, unpacked. */
 typedef struct {
@@ -192,6 +193,12 @@ int model_save(const model_t *m, const char *path, sm_err *e)
 {
     if (m->classes.n < CLASSES_MIN || m->classes.n > CLASSES_MAX)
         return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
+    /* Formats 1 to 3 hold a dense layer's width and nothing else per
+     * layer: another kind needs its own fields (a format 4). */
+    for (int l = 0; l < m->shape.layers; l++)
+        if (m->shape.kind[l] != LAYER_DENSE)
+            return sm_fail(e, "%s: layer %d is of kind %d: model format %u stores dense layers "
+                           "only", path, l + 1, m->shape.kind[l], MODEL_VERSION);
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
@@ -303,7 +310,7 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
 /* The network a header describes (fields assumed checked). */
 static net_shape shape_of(const header *h)
 {
-    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}};
+    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}, {0}};
     for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++)
         s.width[l] = (int)h->widths[l];
     return s;
@@ -346,9 +353,12 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (h->resize != IMAGE_RESIZE_NONE && h->resize != IMAGE_RESIZE_BOX)
         return sm_fail(e, "%s: field resize: unknown resize filter %u (expected %u or %u)", path,
                        h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
-    if (h->head >= HEAD_COUNT)
-        return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%d: euclidean, "
-                       "manhattan, cosine, learned)", path, h->head, HEAD_COUNT - 1);
+    if (h->head >= head_count()) {
+        char names[256];
+        head_name_list(names, sizeof names, ", ");
+        return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%u: %s)", path,
+                       h->head, head_count() - 1, names);
+    }
     if (h->n_layers < 1 || h->n_layers > NET_MAX_LAYERS)
         return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
                        NET_MAX_LAYERS);
@@ -443,103 +453,108 @@ static int read_classes(const char *path, cursor *c, uint32_t n, class_table *t,
     return 0;
 }
 
-static int parse(model_t *m, const char *path, const unsigned char *buf, size_t len, sm_err *e)
+/* The header: magic, version and the fields of that version's table
+ * (version 1 upgraded to the fields it implies); c is left after it. */
+static int read_header(const char *path, const unsigned char *buf, size_t len, cursor *c,
+                       uint32_t *version, header *h, sm_err *e)
 {
     if (len < 12)
         return sm_fail(e, "%s: not a model file: %zu bytes, shorter than the header", path, len);
     if (memcmp(buf, MODEL_MAGIC, 8) != 0)
         return sm_fail(e, "%s: not a siamese model file: expected magic \"%s\", found "
                        "\"%.8s\"", path, MODEL_MAGIC, (const char *)buf);
-    cursor c = {buf, 8, len, 0};
-    uint32_t version = (uint32_t)get_le(&c, 4);
-    const field *table = table_of(version);
+    *c = (cursor){buf, 8, len, 0};
+    *version = (uint32_t)get_le(c, 4);
+    const field *table = table_of(*version);
     if (!table)
         return sm_fail(e, "%s: model format version %u, this build reads versions 1 to %u",
-                       path, version, MODEL_VERSION);
+                       path, *version, MODEL_VERSION);
     size_t head_bytes = 12 + table_bytes(table);
     if (len < head_bytes + 4)
         return sm_fail(e, "%s: truncated model file: %zu bytes, the header alone needs %zu", path,
                        len, head_bytes + 4);
-    header h;
-    memset(&h, 0, sizeof h);
+    memset(h, 0, sizeof *h);
     for (const field *f = table; f->name; f++)
         for (int i = 0; i < f->count; i++)
-            set_field_bits(&h, f, i, get_le(&c, type_size(f->type)));
-    if (version == 1) {
+            set_field_bits(h, f, i, get_le(c, type_size(f->type)));
+    if (*version == 1) {
         /* Version 1 knew one network: 3 layers of one width, up to 1024. */
-        if (h.layers != 3 || h.in == 0 || h.in > MODEL_MAX_INPUT || h.hidden == 0 ||
-            h.hidden > 1024)
+        if (h->layers != 3 || h->in == 0 || h->in > MODEL_MAX_INPUT || h->hidden == 0 ||
+            h->hidden > 1024)
             return sm_fail(e, "%s: unsupported architecture: %u layers, %u inputs, %u hidden "
-                           "(expected 3 layers, 1..%d inputs, 1..1024 hidden)", path, h.layers,
-                           h.in, h.hidden, MODEL_MAX_INPUT);
-        upgrade_v1(&h);
+                           "(expected 3 layers, 1..%d inputs, 1..1024 hidden)", path, h->layers,
+                           h->in, h->hidden, MODEL_MAX_INPUT);
+        upgrade_v1(h);
     }
-    /* The sizes first (they place the CRC), then the CRC: a damaged file
-     * is reported as damaged, whatever field the damage hit; then every
-     * field. */
-    if (h.epoch > MODEL_MAX_EPOCHS)
-        return sm_fail(e, "%s: field epoch: absurd epoch count %u", path, h.epoch);
-    net_shape shape = shape_of(&h);
+    return 0;
+}
+
+/* The fields that size the file (they place the CRC), checked before
+ * the CRC so a damaged size is not trusted. */
+static int check_sizes(const char *path, const header *h, sm_err *e)
+{
+    if (h->epoch > MODEL_MAX_EPOCHS)
+        return sm_fail(e, "%s: field epoch: absurd epoch count %u", path, h->epoch);
+    net_shape shape = shape_of(h);
     sm_err ignored;
-    if (h.n_layers >= 1 && h.n_layers <= NET_MAX_LAYERS && h.width * (uint64_t)h.height <=
-        MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h.head < HEAD_COUNT) {
-        size_t want = model_param_count(shape, h.head);
-        if (h.n_params != want)
+    if (h->n_layers >= 1 && h->n_layers <= NET_MAX_LAYERS && h->width * (uint64_t)h->height <=
+        MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h->head < head_count()) {
+        size_t want = model_param_count(shape, h->head);
+        if (h->n_params != want)
             return sm_fail(e, "%s: field n_params: %llu does not match the architecture "
-                           "(expected %zu)", path, (unsigned long long)h.n_params, want);
-    } else if (h.n_params > MODEL_MAX_PARAMS + 4096) {
+                           "(expected %zu)", path, (unsigned long long)h->n_params, want);
+    } else if (h->n_params > MODEL_MAX_PARAMS + 4096) {
         return sm_fail(e, "%s: field n_params: absurd parameter count %llu", path,
-                       (unsigned long long)h.n_params);
+                       (unsigned long long)h->n_params);
     }
-    memset(m, 0, sizeof *m);
-    if (version >= 2) {
-        if (h.n_classes < CLASSES_MIN || h.n_classes > CLASSES_MAX)
-            return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
-                           CLASSES_MIN, CLASSES_MAX);
-        if (read_classes(path, &c, h.n_classes, &m->classes, e) != 0)
-            return -1;
-    } else if (classes_fashion(&m->classes, e) != 0) {
-        return -1;
-    }
-    size_t body = c.pos;
-    size_t expect = body + (size_t)h.epoch * 8 + 2 * (size_t)h.n_params * 4 + 4;
-    if (len < expect) {
-        classes_free(&m->classes);
+    return 0;
+}
+
+/* The file's length against what the header says follows it (body
+ * starts at byte `body`), then the CRC-32 of everything before it. */
+static int check_length_crc(const char *path, const unsigned char *buf, size_t len, size_t body,
+                            const header *h, sm_err *e)
+{
+    size_t expect = body + (size_t)h->epoch * 8 + 2 * (size_t)h->n_params * 4 + 4;
+    if (len < expect)
         return sm_fail(e, "%s: truncated model file: %zu bytes, expected %zu", path, len, expect);
-    }
-    if (len > expect) {
-        classes_free(&m->classes);
+    if (len > expect)
         return sm_fail(e, "%s: model file has %zu trailing bytes after the expected %zu", path,
                        len - expect, expect);
-    }
     uLong crc = crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(expect - 4));
     cursor t = {buf, expect - 4, len, 0};
     uint32_t stored = (uint32_t)get_le(&t, 4);
-    if ((uint32_t)crc != stored) {
-        classes_free(&m->classes);
+    if ((uint32_t)crc != stored)
         return sm_fail(e, "%s: CRC-32 mismatch (stored %08x, computed %08x): the file is "
                        "damaged", path, stored, (uint32_t)crc);
-    }
-    if (version < 3) /* trained by a build whose only products were OpenBLAS's */
-        h.kernels = MODEL_KERNELS_OPENBLAS;
-    if (check_header(path, version, &h, e) != 0) {
-        classes_free(&m->classes);
-        return -1;
-    }
-    m->shape = shape;
-    m->input = (input_spec){h.width, h.height, h.grey, h.resize};
-    m->head = h.head;
-    m->fingerprint = h.fingerprint;
-    m->threshold = h.threshold;
-    m->cfg = (train_config){.lr = h.lr, .rho = h.rho, .eps = h.eps, .margin = h.margin,
-                            .dropout = h.dropout, .batch = h.batch, .epochs = h.epochs,
-                            .seed = h.seed, .kernels = h.kernels, .train_pairs = h.train_pairs};
-    m->epoch = h.epoch;
-    m->step = h.step;
-    memcpy(m->rng.s, h.rng, sizeof h.rng);
-    m->epoch_seed = h.epoch_seed;
-    m->loss_sum = h.loss_sum;
-    m->n_params = (size_t)h.n_params;
+    return 0;
+}
+
+/* m's fields from a checked header (its class table already read). */
+static void model_of(model_t *m, const header *h)
+{
+    m->shape = shape_of(h);
+    m->input = (input_spec){h->width, h->height, h->grey, h->resize};
+    m->head = h->head;
+    m->fingerprint = h->fingerprint;
+    m->threshold = h->threshold;
+    m->cfg = (train_config){.lr = h->lr, .rho = h->rho, .eps = h->eps, .margin = h->margin,
+                            .dropout = h->dropout, .batch = h->batch, .epochs = h->epochs,
+                            .seed = h->seed, .kernels = h->kernels,
+                            .train_pairs = h->train_pairs};
+    m->epoch = h->epoch;
+    m->step = h->step;
+    memcpy(m->rng.s, h->rng, sizeof h->rng);
+    m->epoch_seed = h->epoch_seed;
+    m->loss_sum = h->loss_sum;
+    m->n_params = (size_t)h->n_params;
+}
+
+/* The history and the two parameter arrays after the class table, into
+ * m's buffers (allocated here); m is freed on an error. */
+static int read_body(model_t *m, const char *path, const unsigned char *buf, cursor *c,
+                     sm_err *e)
+{
     /* The history grows on demand: size it by what the file holds. */
     class_table keep = m->classes;
     memset(&m->classes, 0, sizeof m->classes);
@@ -549,7 +564,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     }
     m->classes = keep;
     for (uint32_t i = 0; i < m->epoch; i++) {
-        float loss = get_f32(&c), val = get_f32(&c);
+        float loss = get_f32(c), val = get_f32(c);
         if (!(isfinite(loss) && loss >= 0 && isfinite(val) && val >= 0)) {
             model_free(m);
             return sm_fail(e, "%s: history: epoch %u has loss %g and val_loss %g: expected "
@@ -558,8 +573,8 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         m->history[i].loss = loss;
         m->history[i].val_loss = val;
     }
-    memcpy(m->params, buf + c.pos, m->n_params * 4);
-    memcpy(m->velocity, buf + c.pos + m->n_params * 4, m->n_params * 4);
+    memcpy(m->params, buf + c->pos, m->n_params * 4);
+    memcpy(m->velocity, buf + c->pos + m->n_params * 4, m->n_params * 4);
     for (size_t i = 0; i < m->n_params; i++) {
         float w = m->params[i], v = m->velocity[i];
         if (!isfinite(w)) {
@@ -574,6 +589,40 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         }
     }
     return 0;
+}
+
+/* The checks in order: header, sizes, class table, length and CRC (a
+ * damaged file is reported as damaged, whatever field the damage hit),
+ * every field, then the body. */
+static int parse(model_t *m, const char *path, const unsigned char *buf, size_t len, sm_err *e)
+{
+    cursor c = {buf, 0, len, 0};
+    uint32_t version = 0;
+    header h;
+    if (read_header(path, buf, len, &c, &version, &h, e) != 0 || check_sizes(path, &h, e) != 0)
+        return -1;
+    memset(m, 0, sizeof *m);
+    if (version >= 2) {
+        if (h.n_classes < CLASSES_MIN || h.n_classes > CLASSES_MAX)
+            return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
+                           CLASSES_MIN, CLASSES_MAX);
+        if (read_classes(path, &c, h.n_classes, &m->classes, e) != 0)
+            return -1;
+    } else if (classes_fashion(&m->classes, e) != 0) {
+        return -1;
+    }
+    if (check_length_crc(path, buf, len, c.pos, &h, e) != 0) {
+        classes_free(&m->classes);
+        return -1;
+    }
+    if (version < 3) /* trained by a build whose only products were OpenBLAS's */
+        h.kernels = MODEL_KERNELS_OPENBLAS;
+    if (check_header(path, version, &h, e) != 0) {
+        classes_free(&m->classes);
+        return -1;
+    }
+    model_of(m, &h);
+    return read_body(m, path, buf, &c, e);
 }
 
 int model_load(model_t *m, const char *path, sm_err *e)

@@ -54,7 +54,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     t->grads = alloc_floats(m->n_params);
     t->dist = alloc_floats(B);
     t->dd = alloc_floats(B);
-    t->sq = alloc_floats(B * HEAD_CACHE);
+    t->sq = alloc_floats(B * head_cache_floats(m->head));
     t->same = malloc(B);
     t->rows = malloc(2 * B * sizeof *t->rows);
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
@@ -105,10 +105,11 @@ static void rows_worker(void *ctx, int i)
     const float *emb = net_embedding(c);
     const float *hp = model_head_params(m, m->params);
     float *top = c->g[m->shape.layers - 1];
-    head_forward(m->head, hp, t->dist + lo, t->sq + lo * HEAD_CACHE, emb + lo * H,
+    const size_t C = head_cache_floats(m->head);
+    head_forward(m->head, hp, t->dist + lo, t->sq + lo * C, emb + lo * H,
                  emb + (B + lo) * H, b, (int)H);
     head_backward(m->head, hp, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
-                  emb + (B + lo) * H, t->dist + lo, t->sq + lo * HEAD_CACHE, t->same + lo, b,
+                  emb + (B + lo) * H, t->dist + lo, t->sq + lo * C, t->same + lo, b,
                   (int)H, m->cfg.margin, (int)B);
     net_backward_rows(c, (int)lo, b, m->cfg.dropout);
     net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout);
@@ -124,8 +125,8 @@ static void row_share(int n, int i, int T, int *k0, int *k1)
     *k1 = *k1 < n ? *k1 : n;
 }
 
-/* Phase 2 on worker i: its kernel rows of every layer, the biases of the
- * layers l with l % T == i, the head's parameters on the last worker:
+/* Phase 2 on worker i: its kernel rows of every layer, the tails (biases)
+ * of the layers l with l % T == i, the head's parameters on the last worker:
  * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
 static void params_worker(void *ctx, int i)
 {
@@ -139,20 +140,23 @@ static void params_worker(void *ctx, int i)
     net_point(&pv, m->params, s);
     int bad = 0;
     for (int l = 0; l < s.layers; l++) {
-        int K = net_fan_in(s, l), M = s.width[l], k0, k1;
-        row_share(K, i, T, &k0, &k1);
+        /* Layer l's parameters: kernel rows of `row` floats, then a tail
+         * (dense: W [K, M], b [M]). */
+        int k0, k1;
+        size_t row = net_row_floats(s, l);
+        row_share(net_kernel_rows(s, l), i, T, &k0, &k1);
         if (k1 > k0) {
             net_weight_grads(c, t->grads, l, R, k0, k1);
-            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * M;
+            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
-                                (size_t)(k1 - k0) * M, opt);
+                                (size_t)(k1 - k0) * row, opt);
             net_transpose(c, m->params, l, k0, k1);
         }
         if (l % T == i) {
             net_bias_grads(c, t->grads, l, R);
             size_t off = (size_t)(pv.b[l] - m->params);
-            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off, (size_t)M,
-                                opt);
+            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                                net_tail_floats(s, l), opt);
         }
     }
     size_t nh = head_param_count(m->head, net_out(s));
@@ -192,7 +196,7 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
 
     /* The transposed kernels phase 2 keeps current, from m as it is now. */
     for (int l = 1; l < m->shape.layers; l++)
-        net_transpose(&t->cache, m->params, l, 0, net_fan_in(m->shape, l));
+        net_transpose(&t->cache, m->params, l, 0, net_kernel_rows(m->shape, l));
 
     t->m = m;
     size_t first = m->step;

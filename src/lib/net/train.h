@@ -46,7 +46,7 @@ typedef struct {
     net_cache cache;      /* 2B rows */
     float *grads;         /* [n_params], written in full by phase 2 */
     float *dist, *dd;     /* [B] */
-    float *sq;            /* [B * HEAD_CACHE] the head's cache */
+    float *sq;            /* [B * head_cache_floats] the head's cache */
     uint8_t *same;        /* [B] */
     uint32_t *rows;       /* [2B] image index of each batch row */
     uint32_t *order;      /* [n pairs] this epoch's order */

@@ -1,0 +1,56 @@
+/* layers.c - the layer table: one row per kind of layer, each row written
+ * by the kind's own file; and the --layers parser, which asks each row in
+ * turn whether an item is its own. A kind's id is its place here (a
+ * future model format stores it): rows are only appended. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "layer_kind.h"
+#include "net.h"
+
+extern const layer_kind layer_dense;
+
+static const layer_kind *const rows[] = {
+    &layer_dense, /* LAYER_DENSE = 0 */
+};
+
+int layer_kind_count(void)
+{
+    return (int)(sizeof rows / sizeof *rows);
+}
+
+const layer_kind *layer_kind_of(int kind)
+{
+    return rows[kind];
+}
+
+/* The kind whose parse takes the item s [n], its argument in *arg; -1
+ * when none does. */
+static int parse_item(const char *s, size_t n, int *arg)
+{
+    for (int k = 0; k < layer_kind_count(); k++)
+        if (rows[k]->parse(s, n, arg) == 0)
+            return k;
+    return -1;
+}
+
+int net_parse_layers(const char *s, net_shape *out)
+{
+    net_shape n;
+    memset(&n, 0, sizeof n);
+    if (*s == 0)
+        return -1;
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        int arg, kind = parse_item(s, len, &arg);
+        if (kind < 0 || n.layers == NET_MAX_LAYERS)
+            return -1;
+        n.kind[n.layers] = kind;
+        n.width[n.layers++] = arg;
+        if (s[len] == 0)
+            break;
+        s += len + 1; /* past the comma: an item must follow */
+    }
+    *out = n;
+    return 0;
+}
