@@ -53,7 +53,7 @@ def include_graph(root, files):
 
 
 def call_graph(root, build):
-    defined, used = {}, {}
+    defined, used, found = {}, {}, set()
     for d, _, files in os.walk(build):
         for f in files:
             if not f.endswith(".c.o"):
@@ -65,6 +65,7 @@ def call_graph(root, build):
             m = "src/" + rel[1][: -len(".c.o")]
             if not os.path.exists(os.path.join(root, m + ".c")):
                 continue
+            found.add(m)
             out = subprocess.run(["nm", p], capture_output=True, text=True).stdout
             for line in out.splitlines():
                 parts = line.split()
@@ -72,9 +73,8 @@ def call_graph(root, build):
                     used.setdefault(m, set()).add(parts[1])
                 elif len(parts) == 3 and parts[1] in "TDBR":
                     defined[parts[2]] = m
-    edges = {}
+    edges = {m: set() for m in found}
     for m, syms in used.items():
-        edges.setdefault(m, set())
         for s in syms:
             t = defined.get(s)
             if t and t != m:
@@ -182,6 +182,9 @@ def main():
 
     if build:
         calls = call_graph(root, build)
+        n_c = sum(1 for f in files if f.endswith(".c"))
+        if len(calls) < n_c:
+            broken.append(f"only {len(calls)} of {n_c} object files found under {build}")
         c_call = circles(calls)
         print(f"call circles ({len(calls)} object files): {len(c_call)}")
         for c in c_call:
@@ -216,4 +219,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `layout.py | head`
+        sys.exit(0)
