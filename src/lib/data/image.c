@@ -14,6 +14,8 @@
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
+#include "read_all.h"
+
 int image_name_ok(const char *name)
 {
     static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".pgm",
@@ -522,33 +524,16 @@ int image_load_grey(const char *path, grey_image *out, sm_err *e)
     FILE *f = fopen(path, "rb");
     if (!f)
         return sm_fail(e, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
+    unsigned char *buf;
+    size_t len = 0;
     int rc = 0;
-    while (buf) {
-        if (len == cap) {
-            if (cap >= IMAGE_MAX_FILE_BYTES) {
-                rc = sm_fail(e, "%s: larger than %zu bytes: too large for an image", path,
-                             (size_t)IMAGE_MAX_FILE_BYTES);
-                break;
-            }
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    if (rc == 0 && !buf)
+    read_status st = read_all(f, IMAGE_MAX_FILE_BYTES, &buf, &len);
+    if (st == READ_TOO_LARGE)
+        rc = sm_fail(e, "%s: larger than %zu bytes: too large for an image", path,
+                     (size_t)IMAGE_MAX_FILE_BYTES);
+    else if (st == READ_NO_MEMORY)
         rc = sm_fail(e, "%s: out of memory reading the file", path);
-    if (rc == 0 && ferror(f))
+    else if (st == READ_ERROR)
         rc = sm_fail(e, "%s: read error: %s", path, strerror(errno));
     fclose(f);
     if (rc == 0)

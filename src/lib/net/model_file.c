@@ -18,6 +18,7 @@
 #include "atomic_file.h"
 #include "image.h"
 #include "layer_kind.h"
+#include "read_all.h"
 
 /* Every header field of every version, unpacked. */
 typedef struct {
@@ -268,42 +269,15 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
                 errno == ENOENT ? " (train one with `siamese train`, or pass --model FILE)" : "");
         return NULL;
     }
-    size_t size = 0, alloc = 1 << 16;
-    unsigned char *buf = malloc(alloc);
-    while (buf) {
-        if (size == alloc) {
-            if (alloc > cap) {
-                free(buf);
-                fclose(f);
-                sm_fail(e, "%s: not a model file: larger than %zu bytes", path, cap);
-                return NULL;
-            }
-            unsigned char *nb = realloc(buf, alloc * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            alloc *= 2;
-        }
-        size_t r = fread(buf + size, 1, alloc - size, f);
-        size += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
+    unsigned char *buf;
+    read_status st = read_all(f, cap + 1, &buf, len); /* refuses a buffer above cap */
     fclose(f);
-    if (!buf) {
+    if (st == READ_TOO_LARGE)
+        sm_fail(e, "%s: not a model file: larger than %zu bytes", path, cap);
+    else if (st == READ_NO_MEMORY)
         sm_fail(e, "%s: out of memory reading the model file", path);
-        return NULL;
-    }
-    if (bad) {
-        free(buf);
+    else if (st == READ_ERROR)
         sm_fail(e, "%s: read error", path);
-        return NULL;
-    }
-    *len = size;
     return buf;
 }
 

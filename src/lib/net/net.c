@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "floats.h"
 #include "layer_kind.h"
 
 static const layer_kind *kind_of(net_shape s, int layer)
@@ -132,13 +133,6 @@ void net_cache_free(net_cache *c)
     memset(c, 0, sizeof *c);
 }
 
-/* 64-byte aligned buffer of n floats (cache lines, AVX-512 loads). */
-static float *alloc_floats(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    return aligned_alloc(64, bytes ? bytes : 64);
-}
-
 int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int training,
                    sm_err *e)
 {
@@ -149,15 +143,15 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
         kernels_resolve(k, &k, e); /* never fails for auto */
     c->kernels = k;
     size_t rows = (size_t)max_rows;
-    c->x = alloc_floats(rows * (size_t)s.in);
+    c->x = sm_alloc_floats(rows * (size_t)s.in);
     int ok = c->x != NULL;
     for (int l = 0; l < s.layers; l++) {
         size_t M = (size_t)net_layer_out(s, l);
-        ok &= (c->a[l] = alloc_floats(rows * M)) != NULL;
+        ok &= (c->a[l] = sm_alloc_floats(rows * M)) != NULL;
         if (training) {
-            ok &= (c->g[l] = alloc_floats(rows * M)) != NULL;
+            ok &= (c->g[l] = sm_alloc_floats(rows * M)) != NULL;
             if (l > 0)
-                ok &= (c->wt[l] = alloc_floats((size_t)net_kernel_rows(s, l) *
+                ok &= (c->wt[l] = sm_alloc_floats((size_t)net_kernel_rows(s, l) *
                                                net_row_floats(s, l))) != NULL;
         }
     }

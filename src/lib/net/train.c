@@ -8,17 +8,13 @@
 #include <string.h>
 
 #include "embed.h"
+#include "floats.h"
 #include "head.h"
 #include "rmsprop.h"
 
 /* Kernel rows are shared out between workers in multiples of the gemm
  * tile's height, so no worker gets a ragged tile it need not have. */
 #define ROW_GRAIN 6
-
-static float *alloc_floats(size_t n)
-{
-    return aligned_alloc(64, ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63);
-}
 
 void trainer_free(trainer_t *t)
 {
@@ -51,10 +47,10 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     size_t B = (size_t)t->batch;
     if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, e) != 0)
         return -1;
-    t->grads = alloc_floats(m->n_params);
-    t->dist = alloc_floats(B);
-    t->dd = alloc_floats(B);
-    t->sq = alloc_floats(B * head_cache_floats(m->head));
+    t->grads = sm_alloc_floats(m->n_params);
+    t->dist = sm_alloc_floats(B);
+    t->dd = sm_alloc_floats(B);
+    t->sq = sm_alloc_floats(B * head_cache_floats(m->head));
     t->same = malloc(B);
     t->rows = malloc(2 * B * sizeof *t->rows);
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
