@@ -81,6 +81,10 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds);
 
+/* Loads the model file at path into m (model_file.h), or prints why
+ * ("siamese CMD: ...") and returns -1. */
+int cli_load_model(const char *cmd, const char *path, model_t *m);
+
 /* The threshold a model is judged at (model_threshold's one rule:
  * --threshold when given, else the model's, else its head's default),
  * with a note on stderr when the model stores none. from may be NULL. */

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "model.h"
+#include "model_file.h"
 
 /* Files in image folders skipped because their names are not those of
  * images (README, notes.txt, ...) are named, so a misnamed image does not
@@ -65,4 +66,14 @@ float cli_threshold(const char *cmd, const char *model_path, const model_t *m, i
     if (from)
         *from = tf;
     return t;
+}
+
+int cli_load_model(const char *cmd, const char *path, model_t *m)
+{
+    sm_err e;
+    if (model_load(m, path, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    return 0;
 }

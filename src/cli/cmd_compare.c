@@ -83,10 +83,8 @@ static int run(void *opts, int argc, char **argv)
 
     sm_err e;
     model_t m;
-    if (model_load(&m, model_path, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_model(cmd, model_path, &m) != 0)
         return 1;
-    }
     threshold_from tf;
     threshold = cli_threshold(cmd, model_path, &m, threshold_set, threshold, &tf);
     const char *from = threshold_from_names[tf];

@@ -215,12 +215,9 @@ static int run(void *opts, int argc, char **argv)
     int rc = check_outputs(o, index, argc, argv);
     if (rc != 0)
         return rc;
-    sm_err e;
     model_t m;
-    if (model_load(&m, o->model, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_model(cmd, o->model, &m) != 0)
         return 1;
-    }
     double t0 = cli_now();
     embed_input in = {0};
     rc = 1;

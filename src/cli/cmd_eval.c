@@ -124,10 +124,8 @@ static int run(void *opts, int argc, char **argv)
         return rc;
     sm_err e;
     model_t m;
-    if (model_load(&m, o->model, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_model(cmd, o->model, &m) != 0)
         return 1;
-    }
     eval_view v = {NULL, &m, o->model, THRESHOLD_OPTION, NULL};
     float threshold = cli_threshold(cmd, o->model, &m, o->threshold_set, o->threshold, &v.from);
     char dir[4096];

@@ -153,10 +153,8 @@ static int run(void *p, int argc, char **argv)
         return gr;
     model_t m;
     memset(&m, 0, sizeof m);
-    if (!raw && model_load(&m, o->model, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (!raw && cli_load_model(cmd, o->model, &m) != 0)
         return 1;
-    }
     int rc = report(o, raw ? NULL : &m);
     model_free(&m);
     return rc;

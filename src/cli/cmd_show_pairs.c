@@ -56,13 +56,10 @@ typedef struct {
 /* The model and its threshold, when --model is given; 0 or 1. */
 static int load_model(show_run *r)
 {
-    sm_err e;
     if (!r->o.model)
         return 0;
-    if (model_load(&r->m, r->o.model, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_model(cmd, r->o.model, &r->m) != 0)
         return 1;
-    }
     r->o.threshold = cli_threshold(cmd, r->o.model, &r->m, r->o.threshold_set, r->o.threshold,
                                    NULL);
     return 0;

@@ -108,11 +108,8 @@ static void settle_kernels(train_opts *o, model_t *m)
  * options. 0 to go on, TRAIN_NOTHING_TO_DO, or an exit status. */
 static int open_resume(train_opts *o, model_t *m)
 {
-    sm_err e;
-    if (model_load(m, o->model, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
+    if (cli_load_model(cmd, o->model, m) != 0)
         return 1;
-    }
     if (check_settings(o, m) != 0 || check_network(o, m) != 0)
         return EXIT_USAGE;
     settle_kernels(o, m);
