@@ -70,6 +70,9 @@ import sys
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from docs_rng import Rng  # noqa: E402  (the library's RNG, docs/design.md 3.1)
+
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 IN, H = 784, 128
 MARGIN, LR, RHO, EPS = 1.0, 0.001, 0.9, 1e-7
@@ -205,63 +208,6 @@ def grads_at(params, x, y, masks=None):
 
 def flat(ts):
     return torch.cat([t.reshape(-1) for t in ts]).numpy().astype(np.float32)
-
-
-# The library's RNG (src/lib/base/rng.c): xoshiro256** seeded by splitmix64,
-# written again from its description, on Python integers.
-M64 = (1 << 64) - 1
-
-
-class Rng:
-    def __init__(self, seed, stream):
-        x = (seed ^ (stream * 0xD1B54A32D192ED03)) & M64
-        self.s = []
-        for _ in range(4):
-            x = (x + 0x9E3779B97F4A7C15) & M64
-            z = x
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-            self.s.append(z ^ (z >> 31))
-
-    def next(self):
-        s = self.s
-        rotl = lambda v, k: ((v << k) | (v >> (64 - k))) & M64
-        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
-        t = (s[1] << 17) & M64
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def fill_u32(self, n):
-        """n 32-bit draws: each 64-bit draw gives its low half, then its
-        high half; an odd n uses the last draw's low half only."""
-        out = []
-        while len(out) < n:
-            u = self.next()
-            out.append(u & 0xFFFFFFFF)
-            if len(out) < n:
-                out.append(u >> 32)
-        return out
-
-    def below(self, n):
-        """Lemire's multiply-shift with rejection, as rng_below."""
-        m = (self.next() >> 32) * n
-        lo = m & 0xFFFFFFFF
-        if lo < n:
-            threshold = ((1 << 32) - n) % n
-            while lo < threshold:
-                m = (self.next() >> 32) * n
-                lo = m & 0xFFFFFFFF
-        return m >> 32
-
-    def shuffle(self, a):
-        for i in range(len(a), 1, -1):
-            j = self.below(i)
-            a[i - 1], a[j] = a[j], a[i - 1]
 
 
 def dropout_masks(seed, rows, rate):

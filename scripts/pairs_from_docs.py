@@ -25,54 +25,15 @@ import signal
 import struct
 import sys
 
-M64 = (1 << 64) - 1
-M32 = (1 << 32) - 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from docs_rng import M64, Rng  # noqa: E402  (3.1-3.2, written from the docs)
+
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 # Stream numbers (docs/design.md 3.3).
 STREAM_TRAIN_PAIRS, STREAM_TEST_PAIRS, STREAM_SHOW = 1, 2, 4
-
-
-def rotl(x, k):
-    return ((x << k) | (x >> (64 - k))) & M64
-
-
-class Rng:
-    """xoshiro256** seeded through splitmix64 (3.1) with the draws of 3.2."""
-
-    def __init__(self, seed, stream):
-        x = (seed ^ (stream * 0xd1b54a32d192ed03)) & M64
-        self.s = []
-        for _ in range(4):
-            x = (x + 0x9e3779b97f4a7c15) & M64
-            z = x
-            z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
-            z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
-            self.s.append(z ^ (z >> 31))
-
-    def next(self):
-        s = self.s
-        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
-        t = (s[1] << 17) & M64
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def below(self, n):
-        m = (self.next() >> 32) * n
-        lo = m & M32
-        if lo < n:
-            t = ((1 << 32) - n) % n
-            while lo < t:
-                m = (self.next() >> 32) * n
-                lo = m & M32
-        return m >> 32
 
 
 def read_labels(path):
