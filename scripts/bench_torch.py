@@ -18,7 +18,9 @@ dropout after each dense layer but the network's last; both sides of 128
 pairs of 28x28 grey images (256 images) as one batch, contrastive loss,
 RMSprop. It reports the median ms per step after warm-up on each thread
 count, the step's GFLOP and GFLOP/s. With no --layers or an all-dense one
-the epoch benchmark below runs as before.
+the epoch benchmark below runs as before. (Debian's torch 1.13 runs these
+convolutions, forward and backward, on oneDNN, aten::mkldnn_convolution;
+only the dense layers go to libblas.so.3.)
 
 usage: scripts/bench_torch.py [--epochs 3] [--threads 2] [--layers 128,128,128]
        scripts/bench_torch.py --layers conv32,pool,conv64,pool,conv128,gap,128
