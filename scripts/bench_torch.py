@@ -11,7 +11,20 @@ DESIGN.md "Numerics" (/work/shared/DESIGN.md). Differences that do not matter fo
     (as Keras 2 did), whereas the tool follows Keras 3, g / sqrt(v + eps).
     This is for timing, not numerics.
 
-usage: scripts/bench_torch.py [--epochs 3] [--threads 2]
+With --layers holding conv/pool/gap items (issue 18), it times one
+training step of that network instead (see conv_bench): 3x3 conv stride 1
+padding 1 + ReLU, 2x2 max pool stride 2, global average pool, dense + ReLU,
+dropout after each dense layer but the network's last; both sides of 128
+pairs of 28x28 grey images (256 images) as one batch, contrastive loss,
+RMSprop. It reports the median ms per step after warm-up on each thread
+count, the step's GFLOP and GFLOP/s. With no --layers or an all-dense one
+the epoch benchmark below runs as before. (Debian's torch 1.13 runs these
+convolutions, forward and backward, on oneDNN, aten::mkldnn_convolution;
+only the dense layers go to libblas.so.3.)
+
+usage: scripts/bench_torch.py [--epochs 3] [--threads 2] [--layers 128,128,128]
+       scripts/bench_torch.py --layers conv32,pool,conv64,pool,conv128,gap,128
+                              [--threads 1,2] [--steps 20] [--warmup 3]
 """
 import argparse
 import ctypes
@@ -66,21 +79,174 @@ def make_pairs(x, y, rng):
     return a, b, torch.tensor(label, dtype=torch.float32)
 
 
+def parse_layers(spec):
+    """'conv32,pool,conv64,pool,conv128,gap,128' -> [('conv', 32), ('pool', 0),
+    ..., ('dense', 128)]; exits with a message naming a bad item."""
+    items = []
+    for it in spec.split(","):
+        if it == "pool" or it == "gap":
+            items.append((it, 0))
+        elif re.fullmatch(r"conv[1-9][0-9]*", it):
+            items.append(("conv", int(it[4:])))
+        elif re.fullmatch(r"[1-9][0-9]*", it):
+            items.append(("dense", int(it)))
+        else:
+            raise SystemExit(f"bench_torch: --layers: '{it}' is not conv<N>, pool, gap or <N>")
+    return items
+
+
 class Base(nn.Module):
-    def __init__(self):
+    """The shared network. layers=None is the notebook's 128,128,128 (the
+    script's original model, unchanged); otherwise parse_layers() items on a
+    (channels, height, width) input, or on flat rows of shape (features,)."""
+
+    def __init__(self, layers=None, shape=(784,), dropout=0.1):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.1),
-            nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.1),
-            nn.Linear(128, 128), nn.ReLU(),
-        )
+        if layers is None:
+            layers = [("dense", 128)] * 3
+        mods = []
+        c, h, w = shape if len(shape) == 3 else (shape[0], 1, 1)
+        flat = shape[0] if len(shape) == 1 else None  # features once flat
+        for i, (kind, n) in enumerate(layers):
+            last = i == len(layers) - 1
+            if kind == "conv":
+                if flat is not None:
+                    raise SystemExit(f"bench_torch: --layers: conv{n} after a flat layer")
+                mods += [nn.Conv2d(c, n, 3, stride=1, padding=1), nn.ReLU()]
+                c = n
+            elif kind == "pool":
+                if flat is not None or h < 2 or w < 2:
+                    raise SystemExit(f"bench_torch: --layers: item {i + 1} 'pool' has no "
+                                     f"2x2 window left ({c}x{h}x{w})")
+                mods.append(nn.MaxPool2d(2, 2))  # floor: an odd last row/col is dropped
+                h, w = h // 2, w // 2
+            elif kind == "gap":
+                if flat is not None:
+                    raise SystemExit("bench_torch: --layers: gap after a flat layer")
+                mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+                flat = c
+            else:  # dense; after conv/pool without gap: flatten in C, H, W order
+                if flat is None:
+                    mods.append(nn.Flatten())
+                    flat = c * h * w
+                mods += [nn.Linear(flat, n), nn.ReLU()]
+                flat = n
+                if not last:
+                    mods.append(nn.Dropout(dropout))
+        if flat is None:
+            mods.append(nn.Flatten())
+        self.net = nn.Sequential(*mods)
         for m in self.net:
-            if isinstance(m, nn.Linear):  # as Keras: Glorot-uniform, zero bias
+            # as Keras: Glorot-uniform (conv: fan_in 9 C_in, fan_out 9 C_out,
+            # which is what xavier_uniform_ computes for a 4-D kernel), zero bias
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
                 nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
         return self.net(x)
+
+
+def step_flops(layers, shape, images):
+    """FLOP of one training step, counted as the issue does: each conv and
+    dense layer's multiply-adds (conv: H_out W_out C_out C_in 9 per image,
+    dense: in x out per image) x 2 for the forward pass, and x 3 of that for
+    forward + backward (forward, input gradient, weight gradient: three
+    products of the same size). The first layer's input gradient, which
+    nothing needs (PyTorch skips it), is counted all the same, as are all
+    images of the batch. Biases, ReLU, pooling, gap, the loss and RMSprop
+    (elementwise, a few per parameter or activation) are not counted.
+    Returns (forward FLOP, training-step FLOP)."""
+    c, h, w = shape
+    flat = None
+    macs = 0
+    for kind, n in layers:
+        if kind == "conv":
+            macs += h * w * n * c * 9  # padding 1 keeps h, w
+            c = n
+        elif kind == "pool":
+            h, w = h // 2, w // 2
+        elif kind == "gap":
+            flat = c
+        else:
+            if flat is None:
+                flat = c * h * w
+            macs += flat * n
+            flat = n
+    fwd = 2 * macs * images
+    return fwd, 3 * fwd
+
+
+def set_threads(n):
+    """torch.set_num_threads(n), and OpenBLAS's own pool to n as well if
+    libblas.so.3 is OpenBLAS (torch does not pass its count on to it).
+    Returns OpenBLAS's count after, or None."""
+    torch.set_num_threads(n)
+    try:
+        ob = ctypes.CDLL("libopenblas.so.0", mode=os.RTLD_NOLOAD)
+        ob.openblas_set_num_threads(n)
+        return ob.openblas_get_num_threads()
+    except (OSError, AttributeError):
+        return None
+
+
+def conv_bench(args, layers):
+    """Median ms of one training step of the conv net, per thread count."""
+    shape = (1, 28, 28)
+    rng = np.random.default_rng(args.seed)
+    t0 = time.perf_counter()
+    if os.path.exists(os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz")):
+        xtr, ytr = load("train")
+        tr_a, tr_b, tr_y = make_pairs(xtr, ytr, rng)
+        src = f"Fashion-MNIST train pairs ({len(tr_y)})"
+    else:  # the timing does not depend on the pixel values
+        n = 119980
+        tr_a = torch.from_numpy(rng.random((n, 784), dtype=np.float32))
+        tr_b = torch.from_numpy(rng.random((n, 784), dtype=np.float32))
+        tr_y = torch.from_numpy((rng.random(n) < 0.5).astype(np.float32))
+        src = f"random pixels ({DATA_DIR} not found)"
+    tr_a, tr_b = tr_a.view(-1, *shape), tr_b.view(-1, *shape)
+    ntr, bs = len(tr_y), args.batch
+    epoch_steps = (ntr + bs - 1) // bs
+    print(f"data: {src}, loaded and paired in {time.perf_counter() - t0:.2f} s")
+
+    fwd, step = step_flops(layers, shape, 2 * bs)
+    print(f"layers: {args.layers} on {shape[0]}x{shape[1]}x{shape[2]}, "
+          f"{bs} pairs a step ({2 * bs} images)")
+    print(f"step: {step / 1e9:.2f} GFLOP (forward {fwd / 1e9:.3f} GFLOP x 3; "
+          "conv/dense multiply-adds x 2)")
+    results = []
+    for nt in args.threads:
+        ob = set_threads(nt)
+        torch.manual_seed(args.seed)
+        model = Base(layers, shape)
+        if nt == args.threads[0]:
+            print(f"parameters: {sum(p.numel() for p in model.parameters())}")
+            print("  " + str(model.net).replace("\n", "\n  "))
+        opt = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+        model.train()
+        perm = torch.randperm(ntr)
+        times = []
+        for k in range(args.warmup + args.steps):
+            i = perm[(k * bs) % (ntr - bs):][:bs]
+            t0 = time.perf_counter()
+            loss = siamese_loss(model, tr_a[i], tr_b[i], tr_y[i])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            loss.item()
+            if k >= args.warmup:
+                times.append(time.perf_counter() - t0)
+        med = statistics.median(times)
+        results.append((nt, med))
+        print(f"threads {nt} (torch {torch.get_num_threads()}, openblas {ob}): "
+              f"median {1e3 * med:.1f} ms a step of {args.steps} after {args.warmup} warm-up "
+              f"(min {1e3 * min(times):.1f}, max {1e3 * max(times):.1f}), "
+              f"{step / med / 1e9:.1f} GFLOP/s, {epoch_steps} steps = "
+              f"{epoch_steps * med:.1f} s an epoch (no validation)", flush=True)
+    print("summary: " + "; ".join(f"{nt} thread{'s' if nt > 1 else ''} {1e3 * m:.1f} ms "
+                                  f"{step / m / 1e9:.1f} GFLOP/s" for nt, m in results)
+          + f"; step {step / 1e9:.2f} GFLOP [torch {torch.__version__}]")
 
 
 def siamese_loss(model, a, b, y):
@@ -117,10 +283,34 @@ def runtime_info():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", default=None,
+                    help="dense: one count (default 2); conv: a list (default 1,2)")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--layers", default=None,
+                    help="e.g. conv32,pool,conv64,pool,conv128,gap,128 (default: "
+                         "the notebook's 128,128,128)")
+    ap.add_argument("--steps", type=int, default=20, help="conv: timed steps (default 20)")
+    ap.add_argument("--warmup", type=int, default=3, help="conv: untimed steps first (default 3)")
     args = ap.parse_args()
+    layers = parse_layers(args.layers) if args.layers else None
+    try:
+        threads = [int(t) for t in (args.threads or "").split(",") if t]
+    except ValueError:
+        raise SystemExit(f"bench_torch: --threads: '{args.threads}' is not N or N,N,...")
+    if layers is not None and any(k != "dense" for k, _ in layers):
+        args.threads = threads or [1, 2]
+        if min(args.threads) < 1 or args.steps < 1 or args.warmup < 0:
+            raise SystemExit("bench_torch: --threads and --steps must be >= 1")
+        Base(layers, (1, 28, 28))  # shape check before the data is read
+        print(f"torch {torch.__version__}, numpy {np.__version__}")
+        for line in runtime_info():
+            print(f"  {line}")
+        conv_bench(args, layers)
+        return
+    if len(threads) > 1:
+        raise SystemExit("bench_torch: --threads takes one count for a dense network")
+    args.threads = threads[0] if threads else 2
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -140,7 +330,7 @@ def main():
     print(f"data: {len(tr_y)} train pairs, {len(te_y)} test pairs "
           f"(loaded and paired in {time.perf_counter() - t0:.2f} s)")
 
-    model = Base()
+    model = Base(layers)
     print(f"parameters: {sum(p.numel() for p in model.parameters())}")
     # PyTorch RMSprop: v = alpha*v + (1-alpha)*g^2; w -= lr*g/(sqrt(v)+eps),
     # eps outside the root (Keras 3 uses sqrt(v+eps)). For timing, not numerics.
