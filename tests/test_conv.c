@@ -5,7 +5,8 @@
  *    identical bits, on every exact kernel path the CPU has;
  *  - finite differences of conv's input, weight and bias gradients, of
  *    max pooling (odd sizes, 1 x 1) and of global average pooling;
- *  - max pooling's ties (the first maximum in row-major order);
+ *  - max pooling against a direct scan of each window, and its ties (the
+ *    first maximum in row-major order);
  *  - the weight gradient's rows split in two parts vs one: same bits.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
@@ -370,6 +371,26 @@ static double pool_probe_at(void *ctx, size_t i)
     return (lp - lm) / ((double)vp - vm);
 }
 
+/* Max pooling's y and arg against the window scanned here: the largest
+ * of the four, at its first place in row-major order. */
+static void check_pool_direct(const pool_case *t)
+{
+    int Ho = t->H / 2, Wo = t->W / 2, bad = 0;
+    for (int i = 0; i < t->R * t->C; i++)
+        for (int o = 0; o < Ho * Wo; o++) {
+            int top = 2 * (o / Wo) * t->W + 2 * (o % Wo);
+            int32_t win[4] = {top, top + 1, top + t->W, top + t->W + 1}, best = win[0];
+            const float *x = t->x + (size_t)i * t->H * t->W;
+            for (int j = 1; j < 4; j++)
+                best = x[win[j]] > x[best] ? win[j] : best;
+            size_t at_o = (size_t)i * Ho * Wo + o;
+            int32_t want = (i % t->C) * t->H * t->W + best;
+            bad += t->y[at_o] != x[best] || t->arg[at_o] != want;
+        }
+    CHECK(bad == 0, "maxpool %dx%dx%dx%d: %d windows differ from the direct max", t->R, t->C,
+          t->H, t->W, bad);
+}
+
 /* Max pooling (gap = 0) or global average pooling (gap = 1) backward
  * against finite differences; a 1-pixel side (no pooled output) must give
  * an all-zero gradient instead. */
@@ -386,6 +407,8 @@ static void check_pool_fd(int gap, int R, int C, int H, int W, rng_t *r)
     fill(t.x, n, r, 0.0f, 1.0f); /* after a ReLU; distinct with probability 1 */
     fill(t.lw, n, r, -1.0f, 1.0f);
     pool_loss(&t);
+    if (!gap)
+        check_pool_direct(&t);
     memcpy(t.arg0, t.arg, n * sizeof(int32_t));
     memset(dx, 0xff, n * sizeof(float));
     if (gap)
