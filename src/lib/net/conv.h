@@ -27,6 +27,14 @@
  * dy is the gradient at the pre-activation (ReLU's backward is the
  * caller's). Gradients are written, not added to.
  *
+ * The products (gemm.h, one per image unless said): forward y_r [M, P] =
+ * w^T cols (A(m, k) = w[k M + m], B = cols), then bias and ReLU by row;
+ * dcols [K, P] = w dy_r (A = w, B = dy_r); dw rows [k1 - k0, M] = one
+ * product over the whole batch, A = those im2col rows of every image side
+ * by side [k1 - k0, R P], B = dy as [R P, M]. Which operand w is does not
+ * change a bit (fma's product is exact); the output stays channels first
+ * and the products' long side (P) is the vector tiles' width.
+ *
  * No allocation: the caller passes `scratch` of the floats the *_scratch
  * functions give. R * P must fit an int (one product sums over it).
  */
