@@ -1,0 +1,498 @@
+/* test_conv.c - the convolution, max pooling and global average pooling
+ * kernels (conv.h, maxpool.h, gap.h), not yet layer rows (issue 18):
+ *  - conv forward, input gradient and weight gradient against the sums
+ *    conv.h documents, written out as direct loops here (no im2col):
+ *    identical bits, on every exact kernel path the CPU has;
+ *  - finite differences of conv's input, weight and bias gradients, of
+ *    max pooling (odd sizes, 1 x 1) and of global average pooling;
+ *  - max pooling against a direct scan of each window, and its ties (the
+ *    first maximum in row-major order);
+ *  - the weight gradient's rows split in two parts vs one: same bits.
+ * R = images, C = input channels, H x W = P positions, M = output
+ * channels, K = 9 C kernel rows; tensors channels first.
+ *
+ * Finite differences: central, loss L = sum(lw * y) accumulated in double
+ * around the float code. Conv (between ReLU kinks), max pooling (between
+ * ties) and gap are linear in each input, so the difference quotient has
+ * no truncation error; what remains is the float rounding of the outputs
+ * (about 1e-7 each, some 1e-6 over the sum) over 2 eps: about 1e-4 at
+ * eps = 0.01, 1e-3 at the retry step eps/8. Hence a tolerance of 5e-3,
+ * relative to max(|g|, a tenth of the largest |g|). An entry whose step
+ * moves a pre-activation across 0 (or an argmax) at eps and at eps/8 is
+ * skipped (counted: at most a quarter of the entries, plus one). */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "conv.h"
+#include "gap.h"
+#include "gemm.h"
+#include "maxpool.h"
+#include "rng.h"
+
+#define EPS 0.01f
+#define TOL 5e-3
+
+static void fill(float *x, size_t n, rng_t *r, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * rng_float(r);
+}
+
+static float *floats(size_t n)
+{
+    float *p = calloc(n ? n : 1, sizeof(float));
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* x[c][iy][ix] of one image [C, H, W], 0 outside (the zero padding). */
+static float at(const float *x, int H, int W, int c, int iy, int ix)
+{
+    if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+        return 0.0f;
+    return x[((size_t)c * H + iy) * W + ix];
+}
+
+/* y [R, M, H, W]: conv.h's forward sum, directly. */
+static void direct_forward(float *y, const float *x, const float *w, const float *b, int R, int C,
+                           int H, int W, int M)
+{
+    for (int r = 0; r < R; r++)
+        for (int m = 0; m < M; m++)
+            for (int oy = 0; oy < H; oy++)
+                for (int ox = 0; ox < W; ox++) {
+                    const float *xr = x + (size_t)r * C * H * W;
+                    float acc = 0.0f;
+                    for (int c = 0; c < C; c++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++)
+                                acc = fmaf(at(xr, H, W, c, oy + ky - 1, ox + kx - 1),
+                                           w[((c * 3 + ky) * 3 + kx) * M + m], acc);
+                    acc = acc + b[m];
+                    y[(((size_t)r * M + m) * H + oy) * W + ox] = acc > 0.0f ? acc : 0.0f;
+                }
+}
+
+/* dx [R, C, H, W]: conv.h's dcols chain and its taps in order, directly. */
+static void direct_input_grad(float *dx, const float *dy, const float *w, int R, int C, int H,
+                              int W, int M)
+{
+    size_t P = (size_t)H * W;
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            for (int iy = 0; iy < H; iy++)
+                for (int ix = 0; ix < W; ix++) {
+                    float s = 0.0f;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int oy = iy - ky + 1, ox = ix - kx + 1, k = (c * 3 + ky) * 3 + kx;
+                            if (oy < 0 || oy >= H || ox < 0 || ox >= W)
+                                continue;
+                            float acc = 0.0f;
+                            for (int m = 0; m < M; m++)
+                                acc = fmaf(w[k * M + m],
+                                           dy[((size_t)r * M + m) * P + oy * W + ox], acc);
+                            s = s + acc;
+                        }
+                    dx[(((size_t)r * C + c) * H + iy) * W + ix] = s;
+                }
+}
+
+/* dw [K, M]: one chain over images, then positions, directly. */
+static void direct_weight_grad(float *dw, const float *x, const float *dy, int R, int C, int H,
+                               int W, int M)
+{
+    size_t P = (size_t)H * W;
+    for (int k = 0; k < 9 * C; k++)
+        for (int m = 0; m < M; m++) {
+            int c = k / 9, ky = k / 3 % 3, kx = k % 3;
+            float acc = 0.0f;
+            for (int r = 0; r < R; r++)
+                for (int oy = 0; oy < H; oy++)
+                    for (int ox = 0; ox < W; ox++)
+                        acc = fmaf(at(x + (size_t)r * C * P, H, W, c, oy + ky - 1, ox + kx - 1),
+                                   dy[((size_t)r * M + m) * P + oy * W + ox], acc);
+            dw[k * M + m] = acc;
+        }
+}
+
+/* One conv shape and its buffers: x [R, C, H, W], w [K, M], b [M],
+ * y and dy [R, M, H, W], dx like x, dw like w, lw like y (the loss's
+ * weights), y0 (the unperturbed output), scratch for every call. */
+typedef struct {
+    int R, C, H, W, M;
+    float *x, *w, *b, *y, *y0, *dy, *lw, *dx, *dw, *db, *scratch;
+} conv_case;
+
+static size_t n_in(const conv_case *t) { return (size_t)t->R * t->C * t->H * t->W; }
+static size_t n_out(const conv_case *t) { return (size_t)t->R * t->M * t->H * t->W; }
+static size_t n_w(const conv_case *t) { return (size_t)9 * t->C * t->M; }
+
+static conv_case case_new(int R, int C, int H, int W, int M, rng_t *r)
+{
+    conv_case t = {.R = R, .C = C, .H = H, .W = W, .M = M};
+    size_t s1 = conv_scratch(C, H, W), s2 = conv_weight_scratch(R, C, H, W, M, 0, 9 * C);
+    t.x = floats(n_in(&t));
+    t.dx = floats(n_in(&t));
+    t.w = floats(n_w(&t));
+    t.dw = floats(n_w(&t));
+    t.b = floats(M);
+    t.db = floats(M);
+    t.y = floats(n_out(&t));
+    t.y0 = floats(n_out(&t));
+    t.dy = floats(n_out(&t));
+    t.lw = floats(n_out(&t));
+    t.scratch = floats(s1 > s2 ? s1 : s2);
+    fill(t.x, n_in(&t), r, -1.0f, 1.0f);
+    fill(t.w, n_w(&t), r, -0.5f, 0.5f);
+    fill(t.b, M, r, -0.3f, 0.3f);
+    fill(t.dy, n_out(&t), r, -1.0f, 1.0f);
+    fill(t.lw, n_out(&t), r, -1.0f, 1.0f);
+    return t;
+}
+
+static void case_free(conv_case *t)
+{
+    float *all[] = {t->x, t->w, t->b, t->y, t->y0, t->dy, t->lw, t->dx, t->dw, t->db, t->scratch};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(all[i]);
+}
+
+static int same(const float *a, const float *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof(float)) == 0;
+}
+
+/* Every exact path this CPU has, generic first; their count. */
+static int exact_paths(kernels_path *out)
+{
+    static const kernels_path want[] = {KERNELS_GENERIC, KERNELS_AVX2, KERNELS_AVX512};
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (kernels_available(want[i]) && kernels_exact(want[i]))
+            out[n++] = want[i];
+        else
+            printf("SKIP (part): kernel path %s: this CPU lacks it\n",
+                   kernels_row_of(want[i])->name);
+    }
+    return n;
+}
+
+/* The weight gradient on path p, rows split at `cut` (0: one call). */
+static void weight_grad_split(kernels_path p, conv_case *t, int cut)
+{
+    int K = 9 * t->C;
+    if (cut <= 0 || cut >= K) {
+        conv_weight_grad(p, t->dw, t->x, t->dy, t->R, t->C, t->H, t->W, t->M, 0, K, t->scratch);
+        return;
+    }
+    conv_weight_grad(p, t->dw, t->x, t->dy, t->R, t->C, t->H, t->W, t->M, 0, cut, t->scratch);
+    conv_weight_grad(p, t->dw, t->x, t->dy, t->R, t->C, t->H, t->W, t->M, cut, K, t->scratch);
+}
+
+/* Forward, input and weight gradients (whole, and split in two) on every
+ * exact path: the bits of the direct loops above. */
+static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
+{
+    conv_case t = case_new(R, C, H, W, M, r);
+    float *yr = floats(n_out(&t)), *dxr = floats(n_in(&t)), *dwr = floats(n_w(&t));
+    direct_forward(yr, t.x, t.w, t.b, R, C, H, W, M);
+    direct_input_grad(dxr, t.dy, t.w, R, C, H, W, M);
+    direct_weight_grad(dwr, t.x, t.dy, R, C, H, W, M);
+    kernels_path paths[3];
+    int np = exact_paths(paths), cuts[] = {0, 1, 9 * C / 2 + 1, 9 * C - 1};
+    for (int q = 0; q < np; q++) {
+        const char *name = kernels_row_of(paths[q])->name;
+        conv_forward(paths[q], t.y, t.x, t.w, t.b, R, C, H, W, M, t.scratch);
+        CHECK(same(t.y, yr, n_out(&t)), "forward %s %dx%dx%dx%d->%d", name, R, C, H, W, M);
+        conv_input_grad(paths[q], t.dx, t.dy, t.w, R, C, H, W, M, t.scratch);
+        CHECK(same(t.dx, dxr, n_in(&t)), "input grad %s %dx%dx%dx%d", name, R, C, H, W);
+        for (int i = 0; i < 4; i++) {
+            memset(t.dw, 0xff, n_w(&t) * sizeof(float));
+            weight_grad_split(paths[q], &t, cuts[i]);
+            CHECK(same(t.dw, dwr, n_w(&t)), "weight grad %s cut %d %dx%dx%dx%d->%d", name,
+                  cuts[i], R, C, H, W, M);
+        }
+    }
+    printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,
+           M, np);
+    free(yr);
+    free(dxr);
+    free(dwr);
+    case_free(&t);
+}
+
+/* L = sum(lw * y) of the forward pass (generic path); *kink set when an
+ * output's ReLU state differs from y0's. */
+static double conv_loss(conv_case *t, int *kink)
+{
+    conv_forward(KERNELS_GENERIC, t->y, t->x, t->w, t->b, t->R, t->C, t->H, t->W, t->M,
+                 t->scratch);
+    double L = 0;
+    for (size_t i = 0; i < n_out(t); i++) {
+        L += (double)t->lw[i] * t->y[i];
+        if ((t->y[i] > 0.0f) != (t->y0[i] > 0.0f))
+            *kink = 1;
+    }
+    return L;
+}
+
+/* Central difference of L in v[i] (one of t's buffers), step eps; NAN
+ * across a kink. */
+static double conv_numeric(conv_case *t, float *v, size_t i, float eps)
+{
+    float old = v[i];
+    int kink = 0;
+    v[i] = old + eps;
+    float vp = v[i];
+    double lp = conv_loss(t, &kink);
+    v[i] = old - eps;
+    float vm = v[i];
+    double lm = conv_loss(t, &kink);
+    v[i] = old;
+    return kink ? NAN : (lp - lm) / ((double)vp - vm);
+}
+
+/* Analytic a [n] against the numeric gradient fn(ctx, i) (NAN: skipped),
+ * relative to max(|g|, a tenth of the largest |g|). */
+static void compare(const char *what, const float *a, size_t n, double (*fn)(void *, size_t),
+                    void *ctx)
+{
+    double *g = malloc((n ? n : 1) * sizeof(double)), gmax = 0, worst = 0, amax = 0;
+    size_t at_i = 0, skipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        g[i] = fn(ctx, i);
+        skipped += isnan(g[i]) != 0;
+        gmax = fabs(g[i]) > gmax ? fabs(g[i]) : gmax;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double den = fabs(g[i]) > 0.1 * gmax ? fabs(g[i]) : 0.1 * gmax + 1e-30;
+        double rel = isnan(g[i]) ? 0 : fabs(a[i] - g[i]) / den;
+        if (isnan(rel))
+            rel = INFINITY; /* an entry left unwritten (NaN) */
+        if (rel > worst) {
+            worst = rel;
+            at_i = i;
+        }
+        amax = fabs(a[i]) > amax ? fabs(a[i]) : amax;
+    }
+    printf("%-24s max rel diff %.2e at %zu (|grad| max %.3g, %zu of %zu skipped at kinks)\n",
+           what, worst, at_i, amax, skipped, n);
+    CHECK(worst < TOL, "%s: gradient mismatch %.3g at %zu", what, worst, at_i);
+    CHECK(amax > 1e-3, "%s: gradient is trivially zero", what);
+    CHECK(skipped <= n / 4 + 1, "%s: %zu of %zu entries at kinks", what, skipped, n);
+    free(g);
+}
+
+typedef struct {
+    conv_case *t;
+    float *v;
+} conv_probe;
+
+static double conv_probe_at(void *ctx, size_t i)
+{
+    conv_probe *p = ctx;
+    double g = NAN;
+    for (float eps = EPS; isnan(g) && eps > EPS / 10; eps /= 8)
+        g = conv_numeric(p->t, p->v, i, eps); /* a smaller step past a kink */
+    return g;
+}
+
+/* dy = lw where the output is positive (ReLU's backward), then the three
+ * gradients against finite differences of L = sum(lw * y). */
+static void check_conv_fd(int R, int C, int H, int W, int M, rng_t *r)
+{
+    conv_case t = case_new(R, C, H, W, M, r);
+    int kink = 0;
+    conv_loss(&t, &kink);
+    memcpy(t.y0, t.y, n_out(&t) * sizeof(float));
+    for (size_t i = 0; i < n_out(&t); i++)
+        t.dy[i] = t.y0[i] > 0.0f ? t.lw[i] : 0.0f;
+    conv_input_grad(KERNELS_GENERIC, t.dx, t.dy, t.w, R, C, H, W, M, t.scratch);
+    weight_grad_split(KERNELS_GENERIC, &t, 0);
+    conv_bias_grad(t.db, t.dy, R, H, W, M);
+    char what[64];
+    conv_probe px = {&t, t.x}, pw = {&t, t.w}, pb = {&t, t.b};
+    snprintf(what, sizeof what, "conv dx %dx%dx%dx%d->%d", R, C, H, W, M);
+    compare(what, t.dx, n_in(&t), conv_probe_at, &px);
+    snprintf(what, sizeof what, "conv dw %dx%dx%dx%d->%d", R, C, H, W, M);
+    compare(what, t.dw, n_w(&t), conv_probe_at, &pw);
+    snprintf(what, sizeof what, "conv db %dx%dx%dx%d->%d", R, C, H, W, M);
+    compare(what, t.db, (size_t)M, conv_probe_at, &pb);
+    case_free(&t);
+}
+
+/* A pooling case: x [R, C, H, W], lw [R, C, Ho, Wo] (pool) or [R, C]
+ * (gap), y like lw, arg0 the unperturbed argmax. */
+typedef struct {
+    int R, C, H, W, gap;
+    float *x, *y, *lw;
+    int32_t *arg, *arg0;
+} pool_case;
+
+static size_t pool_outs(const pool_case *t)
+{
+    return t->gap ? (size_t)t->R * t->C : (size_t)t->R * t->C * (t->H / 2) * (t->W / 2);
+}
+
+/* L = sum(lw * y); NAN when the step moved an argmax (a tie crossed). */
+static double pool_loss(pool_case *t)
+{
+    if (t->gap)
+        gap_forward(t->y, t->x, t->R, t->C, t->H, t->W);
+    else
+        maxpool_forward(t->y, t->arg, t->x, t->R, t->C, t->H, t->W);
+    double L = 0;
+    for (size_t i = 0; i < pool_outs(t); i++) {
+        L += (double)t->lw[i] * t->y[i];
+        if (!t->gap && t->arg[i] != t->arg0[i])
+            return NAN;
+    }
+    return L;
+}
+
+static double pool_probe_at(void *ctx, size_t i)
+{
+    pool_case *t = ctx;
+    float old = t->x[i];
+    t->x[i] = old + EPS;
+    float vp = t->x[i];
+    double lp = pool_loss(t);
+    t->x[i] = old - EPS;
+    float vm = t->x[i];
+    double lm = pool_loss(t);
+    t->x[i] = old;
+    return (lp - lm) / ((double)vp - vm);
+}
+
+/* Max pooling's y and arg against the window scanned here: the largest
+ * of the four, at its first place in row-major order. */
+static void check_pool_direct(const pool_case *t)
+{
+    int Ho = t->H / 2, Wo = t->W / 2, bad = 0;
+    for (int i = 0; i < t->R * t->C; i++)
+        for (int o = 0; o < Ho * Wo; o++) {
+            int top = 2 * (o / Wo) * t->W + 2 * (o % Wo);
+            int32_t win[4] = {top, top + 1, top + t->W, top + t->W + 1}, best = win[0];
+            const float *x = t->x + (size_t)i * t->H * t->W;
+            for (int j = 1; j < 4; j++)
+                best = x[win[j]] > x[best] ? win[j] : best;
+            size_t at_o = (size_t)i * Ho * Wo + o;
+            int32_t want = (i % t->C) * t->H * t->W + best;
+            bad += t->y[at_o] != x[best] || t->arg[at_o] != want;
+        }
+    CHECK(bad == 0, "maxpool %dx%dx%dx%d: %d windows differ from the direct max", t->R, t->C,
+          t->H, t->W, bad);
+}
+
+/* Max pooling (gap = 0) or global average pooling (gap = 1) backward
+ * against finite differences; a 1-pixel side (no pooled output) must give
+ * an all-zero gradient instead. */
+static void check_pool_fd(int gap, int R, int C, int H, int W, rng_t *r)
+{
+    size_t n = (size_t)R * C * H * W;
+    pool_case t = {.R = R, .C = C, .H = H, .W = W, .gap = gap};
+    t.x = floats(n);
+    t.y = floats(n);
+    t.lw = floats(n);
+    float *dx = floats(n);
+    t.arg = calloc(n, sizeof(int32_t));
+    t.arg0 = calloc(n, sizeof(int32_t));
+    fill(t.x, n, r, 0.0f, 1.0f); /* after a ReLU; distinct with probability 1 */
+    fill(t.lw, n, r, -1.0f, 1.0f);
+    pool_loss(&t);
+    if (!gap)
+        check_pool_direct(&t);
+    memcpy(t.arg0, t.arg, n * sizeof(int32_t));
+    memset(dx, 0xff, n * sizeof(float));
+    if (gap)
+        gap_backward(dx, t.lw, R, C, H, W);
+    else
+        maxpool_backward(dx, t.lw, t.arg, R, C, H, W);
+    char what[64];
+    snprintf(what, sizeof what, "%s dx %dx%dx%dx%d", gap ? "gap" : "maxpool", R, C, H, W);
+    if (pool_outs(&t) == 0) {
+        int zero = 1;
+        for (size_t i = 0; i < n; i++)
+            zero &= dx[i] == 0.0f;
+        CHECK(zero, "%s: no output, yet a gradient", what);
+        printf("%-34s no output, zero gradient\n", what);
+    } else {
+        compare(what, dx, n, pool_probe_at, &t);
+    }
+    free(t.x);
+    free(t.y);
+    free(t.lw);
+    free(t.arg);
+    free(t.arg0);
+    free(dx);
+}
+
+/* Ties go to the first maximum in row-major order; an odd side drops its
+ * last row and column; backward puts dy at the argmax, 0 elsewhere. */
+static void check_pool_ties(void)
+{
+    /* one 5 x 5 plane: four windows, then a dropped row and column (9s) */
+    const float x[25] = {1, 1, 0, 2, 9, /* */ 1, 1, 2, 1, 9, /* */ 0, 0, 4, 4, 9,
+                         3, 3, 4, 4, 9, /* */ 9, 9, 9, 9, 9};
+    const int32_t want_arg[4] = {0, 3, 15, 12};
+    const float want_y[4] = {1, 2, 3, 4}, dy[4] = {10, 20, 30, 40};
+    float y[4], dx[25];
+    int32_t arg[4];
+    maxpool_forward(y, arg, x, 1, 1, 5, 5);
+    for (int i = 0; i < 4; i++)
+        CHECK(arg[i] == want_arg[i] && y[i] == want_y[i], "window %d: arg %d y %g, want %d %g",
+              i, arg[i], y[i], want_arg[i], want_y[i]);
+    maxpool_backward(dx, dy, arg, 1, 1, 5, 5);
+    for (int i = 0; i < 25; i++) {
+        float want = 0.0f;
+        for (int j = 0; j < 4; j++)
+            if (want_arg[j] == i)
+                want = dy[j];
+        CHECK(dx[i] == want, "dx[%d] = %g, want %g", i, dx[i], want);
+    }
+    printf("maxpool ties, odd size: first maximum, dropped row and column\n");
+}
+
+/* gap's sum runs in row-major order from +0, then one division: with
+ * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
+ * (a pairwise sum would give 0). */
+static void check_gap_order(void)
+{
+    const float x[4] = {1e8f, 1.0f, -1e8f, 1.0f};
+    float y, dx[4], dy = 1.0f;
+    gap_forward(&y, x, 1, 1, 2, 2);
+    CHECK(y == 0.25f, "gap of 1e8, 1, -1e8, 1 is %g, want 0.25 (row-major sum)", y);
+    gap_backward(dx, &dy, 1, 1, 2, 2);
+    CHECK(dx[0] == 0.25f && dx[3] == 0.25f, "gap backward %g, want 0.25", dx[0]);
+}
+
+int main(void)
+{
+    rng_t r;
+    rng_seed(&r, 18, 0);
+    /* shapes: tiny, 1 x 1, odd sizes, wider than a vector tile (M > 16,
+     * P > 64), several images */
+    static const int shapes[][5] = {{1, 1, 1, 1, 1},  {2, 2, 1, 1, 3},   {1, 1, 3, 3, 2},
+                                    {3, 2, 5, 7, 5},  {2, 3, 9, 11, 20}, {2, 4, 8, 8, 33},
+                                    {1, 1, 28, 28, 8}, {4, 5, 6, 13, 70}};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        check_exact(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], &r);
+    static const int fd[][5] = {{2, 2, 1, 1, 3}, {2, 2, 5, 4, 3}, {1, 3, 3, 6, 4}};
+    for (size_t i = 0; i < sizeof fd / sizeof *fd; i++)
+        check_conv_fd(fd[i][0], fd[i][1], fd[i][2], fd[i][3], fd[i][4], &r);
+    static const int pools[][4] = {{2, 3, 4, 6}, {1, 2, 5, 7}, {2, 1, 3, 2}, {1, 2, 1, 1},
+                                   {1, 1, 1, 5}};
+    for (size_t i = 0; i < sizeof pools / sizeof *pools; i++)
+        for (int gap = 0; gap < 2; gap++)
+            check_pool_fd(gap, pools[i][0], pools[i][1], pools[i][2], pools[i][3], &r);
+    check_pool_ties();
+    check_gap_order();
+    return check_done("test_conv");
+}
