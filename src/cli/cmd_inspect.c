@@ -122,11 +122,12 @@ static int report(const inspect_opts *o, const model_t *m)
     else if (m)
         c.kernels = model_kernels(m);
     inspect_report r;
-    int rc = inspect_build(&r, &c);
+    sm_err e;
+    int rc = inspect_build(&r, &c, &e);
     if (r.skipped)
         cli_error(cmd, "note: skipped %zu files that are not images by name", r.skipped);
     if (rc != 0)
-        cli_error(cmd, "%s", r.error ? r.error : "out of memory");
+        cli_error(cmd, "%s", e.msg);
     else
         rc = print(o, &r);
     inspect_free(&r);

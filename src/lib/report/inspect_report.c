@@ -5,7 +5,6 @@
 #include "inspect_report.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,81 +15,70 @@
 #include "metrics.h"
 #include "mvtec.h"
 
-/* The message of a failure, kept whole; returns -1. */
-__attribute__((format(printf, 2, 3))) static int fail(inspect_report *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(r->error);
-    r->error = sm_vformat(fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Lists the image files of a set (what: "--reference" or "--images"). */
-static int list_set(inspect_report *r, const char *path, const char *what, inspect_set *s)
+static int list_set(const char *path, const char *what, inspect_set *s, sm_err *e)
 {
-    sm_err e;
-    if (folders_list_images(path, &s->paths, &s->n, &s->skipped, &e) != 0)
-        return fail(r, "%s: %s", what, e.msg);
+    sm_err sub;
+    if (folders_list_images(path, &s->paths, &s->n, &s->skipped, &sub) != 0)
+        return sm_fail(e, "%s: %s", what, sub.msg);
     if (s->n == 0)
-        return fail(r, "%s %s: no images (PNG, JPEG, BMP, PGM/PPM, TGA or GIF files)%s", what,
+        return sm_fail(e, "%s %s: no images (PNG, JPEG, BMP, PGM/PPM, TGA or GIF files)%s", what,
                     path, s->skipped ? " among its files" : "");
     return 0;
 }
 
 /* Raw pixels: one size for every image, the references' (they come
  * first and set r->in). */
-static int decode_raw(inspect_report *r, const char *what, inspect_set *s)
+static int decode_raw(inspect_report *r, const char *what, inspect_set *s, sm_err *e)
 {
-    sm_err e;
+    sm_err sub;
     size_t rows, cols;
     if (folders_decode(s->paths, s->n, 0, 0, r->cfg.threads, &s->px, &rows, &cols,
                        "--model none compares raw pixels: every image must have the "
-                       "references' size", &e) != 0)
-        return fail(r, "%s: %s", what, e.msg);
+                       "references' size", &sub) != 0)
+        return sm_fail(e, "%s: %s", what, sub.msg);
     if (r->in.width == 0)
         r->in = input_raw((uint32_t)cols, (uint32_t)rows);
     else if (cols != r->in.width || rows != r->in.height)
-        return fail(r, "%s: %s: %zu x %zu pixels, but the references are %u x %u (--model "
+        return sm_fail(e, "%s: %s: %zu x %zu pixels, but the references are %u x %u (--model "
                     "none compares raw pixels: every image must have the references' size)",
                     what, s->paths[0], cols, rows, r->in.width, r->in.height);
     return 0;
 }
 
 /* Decodes and embeds a listed set: feat [n, D]. */
-static int load_set(inspect_report *r, const char *what, inspect_set *s)
+static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
     const model_t *m = c->model;
-    sm_err e;
+    sm_err sub;
     if (!m) {
-        if (decode_raw(r, what, s) != 0)
+        if (decode_raw(r, what, s, e) != 0)
             return -1;
-    } else if (input_load_files(&r->in, s->paths, s->n, c->threads, &s->px, &e) != 0) {
-        return fail(r, "%s", e.msg);
+    } else if (input_load_files(&r->in, s->paths, s->n, c->threads, &s->px, e) != 0) {
+        return -1;
     }
     size_t P = (size_t)r->in.width * r->in.height, D = m ? (size_t)net_out(m->shape) : P;
     if (!(s->feat = malloc(s->n * D * sizeof *s->feat + 1)))
-        return fail(r, "out of memory for %zu images", s->n);
+        return sm_fail(e, "out of memory for %zu images", s->n);
     if (!m) {
         for (size_t i = 0; i < s->n * P; i++) /* the network's input, x / 255 */
             s->feat[i] = (float)s->px[i] / 255.0f;
     } else if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, c->threads,
-                            c->kernels, &e) != 0) {
-        return fail(r, "%s: %s: %s", c->model_path, what, e.msg);
+                            c->kernels, &sub) != 0) {
+        return sm_fail(e, "%s: %s: %s", c->model_path, what, sub.msg);
     }
     return 0;
 }
 
 /* 0 when every score [n] of s is finite; else the head's distances
  * overflowed float32 (the model's weights are too large). */
-static int scores_finite(inspect_report *r, const char *what, const inspect_set *s,
-                         const float *score, const char *head)
+static int scores_finite(const inspect_report *r, const char *what, const inspect_set *s,
+                         const float *score, const char *head, sm_err *e)
 {
     for (size_t i = 0; i < s->n; i++)
         if (!isfinite(score[i]))
-            return fail(r, "%s: the %s distance behind the score of %s %s overflows float32 "
+            return sm_fail(e, "%s: the %s distance behind the score of %s %s overflows float32 "
                         "(%s): the model's weights are too large", r->cfg.model_path, head,
                         what, s->paths[i], isnan(score[i]) ? "nan" : "inf");
     return 0;
@@ -108,10 +96,10 @@ static int calibrate(inspect_report *r, const anomaly_cfg *ac, size_t D, sm_err 
     uint32_t *near = malloc((ref->n + 1) * sizeof *near);
     int rc = -1;
     if (!sc || !near)
-        fail(r, "out of memory");
+        sm_fail(e, "out of memory");
     else if (anomaly_scores(ref->feat, ref->n, ref->feat, ref->n, (int)D, ac, 1, sc, near, e))
-        fail(r, "--reference %s: %s", r->cfg.reference, e->msg);
-    else if (scores_finite(r, "reference", ref, sc, head_names[ac->head]) == 0) {
+        sm_fail(e, "--reference %s: %s", r->cfg.reference, e->msg);
+    else if (scores_finite(r, "reference", ref, sc, head_names[ac->head], e) == 0) {
         r->threshold = anomaly_quantile(sc, ref->n, r->cfg.quantile);
         rc = 0;
     }
@@ -135,12 +123,12 @@ static int by_score_desc(const void *a, const void *b)
 }
 
 /* rank [N] = image indices, most anomalous first; flagged [N]. */
-static int rank_images(inspect_report *r)
+static int rank_images(inspect_report *r, sm_err *e)
 {
     size_t n = r->img.n;
     ranked *v = malloc((n + 1) * sizeof *v);
     if (!v)
-        return fail(r, "out of memory");
+        return sm_fail(e, "out of memory");
     for (size_t i = 0; i < n; i++) {
         v[i] = (ranked){r->score[i], i};
         r->flagged[i] = r->score[i] > r->threshold;
@@ -155,7 +143,7 @@ static int rank_images(inspect_report *r)
 
 /* Scores the images against the references with the model's own head
  * (raw pixels: euclidean) on the products' path, then ranks them. */
-static int score_images(inspect_report *r)
+static int score_images(inspect_report *r, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
     const model_t *m = c->model;
@@ -168,16 +156,15 @@ static int score_images(inspect_report *r)
     r->rank = malloc((N + 1) * sizeof *r->rank);
     r->flagged = malloc(N + 1);
     if (!r->score || !r->nearest || !r->rank || !r->flagged)
-        return fail(r, "out of memory");
-    sm_err e;
-    if (calibrate(r, &ac, D, &e) != 0)
+        return sm_fail(e, "out of memory");
+    if (calibrate(r, &ac, D, e) != 0)
         return -1;
     if (anomaly_scores(r->ref.feat, r->ref.n, r->img.feat, N, (int)D, &ac, 0, r->score,
-                       r->nearest, &e) != 0)
-        return fail(r, "--reference %s: %s", c->reference, e.msg);
-    if (scores_finite(r, "image", &r->img, r->score, head_names[ac.head]) != 0)
+                       r->nearest, e) != 0)
+        return sm_fail(e, "--reference %s: %s", c->reference, e->msg);
+    if (scores_finite(r, "image", &r->img, r->score, head_names[ac.head], e) != 0)
         return -1;
-    return rank_images(r);
+    return rank_images(r, e);
 }
 
 /* AUROC of "anomalous" (type != 0) against good for the images whose type
@@ -195,9 +182,9 @@ static double auroc_of(const inspect_report *r, int only)
                 good[k++] = r->type[i] == 0;
             }
         roc_t roc;
-        sm_err e;
+        sm_err sub;
         /* "same" = good, the small-distance class: its AUC is the AUROC. */
-        if (roc_build(&roc, d, good, k, &e) == 0) {
+        if (roc_build(&roc, d, good, k, &sub) == 0) {
             auc = roc.auc;
             roc_free(&roc);
         }
@@ -236,33 +223,32 @@ static void metrics(inspect_report *r)
 }
 
 /* The truth, when --images has the MVTec layout, and its metrics. */
-static int find_truth(inspect_report *r)
+static int find_truth(inspect_report *r, sm_err *e)
 {
-    sm_err e;
     if (!(r->type = malloc((r->img.n + 1) * sizeof *r->type)))
-        return fail(r, "out of memory");
+        return sm_fail(e, "out of memory");
     if (mvtec_types(r->cfg.images, r->img.paths, r->img.n, r->type, &r->type_names,
-                    &r->ntypes, &e) != 0)
-        return fail(r, "%s", e.msg);
+                    &r->ntypes, e) != 0)
+        return -1;
     if (r->ntypes == 0)
         return 0;
     if (!(r->types = calloc((size_t)r->ntypes, sizeof *r->types)))
-        return fail(r, "out of memory");
+        return sm_fail(e, "out of memory");
     metrics(r);
     return 0;
 }
 
-int inspect_build(inspect_report *r, const inspect_cfg *cfg)
+int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
 {
     memset(r, 0, sizeof *r);
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
-    if (list_set(r, cfg->reference, "--reference", &r->ref) != 0 ||
-        list_set(r, cfg->images, "--images", &r->img) != 0 ||
-        load_set(r, "--reference", &r->ref) != 0 || load_set(r, "--images", &r->img) != 0)
+    if (list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
+        list_set(cfg->images, "--images", &r->img, e) != 0 ||
+        load_set(r, "--reference", &r->ref, e) != 0 || load_set(r, "--images", &r->img, e) != 0)
         return -1;
     r->skipped = r->ref.skipped + r->img.skipped;
-    if (score_images(r) != 0 || find_truth(r) != 0)
+    if (score_images(r, e) != 0 || find_truth(r, e) != 0)
         return -1;
     return 0;
 }
@@ -287,7 +273,6 @@ void inspect_free(inspect_report *r)
     free(r->type);
     free(r->types);
     mvtec_types_free(r->type_names, r->ntypes);
-    free(r->error);
     memset(r, 0, sizeof *r);
 }
 

@@ -65,13 +65,12 @@ typedef struct {
     int *type;           /* [N] index into types, -1 without the layout */
     double auroc, accuracy, precision, recall; /* anomalous = not good/; AUROC may be NAN */
     size_t skipped;      /* files skipped in both sets, known once both are loaded */
-    char *error;         /* after a failure: the message, whole (no path cut short) */
     char **type_names;   /* [ntypes], owned */
 } inspect_report;
 
-/* Builds the report for cfg into r. Returns 0, or -1 with r->error set
- * (NULL when even that ran out of memory); inspect_free in both cases. */
-int inspect_build(inspect_report *r, const inspect_cfg *cfg);
+/* Builds the report for cfg into r. Returns 0, or -1 with e set;
+ * inspect_free in both cases. */
+int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e);
 
 void inspect_free(inspect_report *r);
 
