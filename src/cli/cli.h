@@ -1,7 +1,7 @@
-/* cli.h - what the subcommands share: option
- * parsing, error lines, finding and loading the data, the CPU count and
- * the clock. The CLI parses, loads, calls the library (src/lib) and
- * prints. Exit status: 0 ok, 1 runtime failure, 2 usage (EXIT_USAGE);
+/* cli.h - what the subcommands share: option parsing, error lines,
+ * finding and loading the data and the model, the CPU count (the clock is
+ * the library's sm_now, clock.h). The CLI parses, loads, calls the library
+ * (src/lib) and prints. Exit status: 0 ok, 1 runtime failure, 2 usage (EXIT_USAGE);
  * a command stopped by a signal: see the README, "Ctrl-C". */
 #ifndef SIAMESE_CLI_H
 #define SIAMESE_CLI_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"
 #include "dataset.h"
 #include "gemm.h"
 #include "image.h"
@@ -59,9 +60,6 @@ void cli_blas_report(FILE *out);
 
 /* Number of online CPUs (at least 1). */
 int cli_cpu_count(void);
-
-/* Monotonic clock, seconds. */
-double cli_now(void);
 
 /* Finds the data (--data value opt, may be NULL; see dataset.h) and loads
  * it into ds with options o (may be NULL), writing the folder to dir. On failure prints the

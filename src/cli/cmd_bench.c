@@ -43,10 +43,10 @@ static int time_load(const char *opt, const data_options *dopt, dataset_t *ds, d
     double t[REPEATS];
     for (int i = 0; i < REPEATS; i++) {
         dataset_t d;
-        double t0 = cli_now();
+        double t0 = sm_now();
         if (cli_load_data(cmd, opt, dopt, dir, sizeof dir, &d) != 0)
             return -1;
-        t[i] = cli_now() - t0;
+        t[i] = sm_now() - t0;
         if (ds && i + 1 == REPEATS)
             *ds = d;
         else

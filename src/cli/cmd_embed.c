@@ -188,7 +188,7 @@ static int embed_and_write(const embed_opts *o, const model_t *m, const embed_in
                           model_kernels(m), &e);
     if (rc != 0)
         cli_error(cmd, "%s: %s", o->model, e.msg);
-    double t2 = cli_now();
+    double t2 = sm_now();
     embed_out w = {o->out, index, embed_out_format(o->out), emb, n, H, in->paths, in->labels,
                    in->ds.classes.names};
     if (rc == 0)
@@ -196,7 +196,7 @@ static int embed_and_write(const embed_opts *o, const model_t *m, const embed_in
     free(emb);
     if (rc != 0)
         return -1;
-    double t3 = cli_now();
+    double t3 = sm_now();
     if (o->verbose)
         cli_error(cmd, "read %zu images in %.3f s; embedded them in %.3f s on %ld thread%s "
                   "(%.0f images/s); wrote the files in %.3f s", n, t1 - t0, t2 - t1, o->threads,
@@ -218,11 +218,11 @@ static int run(void *opts, int argc, char **argv)
     model_t m;
     if (cli_load_model(cmd, o->model, &m) != 0)
         return 1;
-    double t0 = cli_now();
+    double t0 = sm_now();
     embed_input in = {0};
     rc = 1;
     if (read_input(o, &m, argc, argv, &in) == 0 &&
-        embed_and_write(o, &m, &in, index, t0, cli_now()) == 0) {
+        embed_and_write(o, &m, &in, index, t0, sm_now()) == 0) {
         rc = 0;
         if (fflush(stdout) != 0) {
             cli_error(cmd, "write error on standard output: %s", strerror(errno));

@@ -71,7 +71,7 @@ void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs)
     p->out = out;
     p->epoch = epoch;
     p->epochs = epochs;
-    p->start = cli_now();
+    p->start = sm_now();
     p->last_draw = 0;
     p->first = 0;
     p->started = 0;
@@ -79,7 +79,7 @@ void progress_start(progress_bar *p, FILE *out, unsigned epoch, unsigned epochs)
 
 void progress_update(progress_bar *p, size_t step, size_t steps, double loss)
 {
-    double t = cli_now();
+    double t = sm_now();
     if (!p->started) { /* a resumed epoch starts past step 0 */
         p->started = 1;
         p->first = step ? step - 1 : 0;

@@ -216,10 +216,10 @@ int train_open(train_opts *o, train_job *j)
     }
     if (take_lock(o, &j->lock) != 0)
         return 1;
-    double t0 = cli_now();
+    double t0 = sm_now();
     if (load_data(o, j) != 0)
         return 1;
-    j->t_load = cli_now() - t0;
+    j->t_load = sm_now() - t0;
     sm_err e;
     j->has_session = 1;
     if (session_start(&j->s, &j->m, &j->ds, o->model, (int)o->threads,

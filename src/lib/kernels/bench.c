@@ -6,17 +6,10 @@
 
 #include <cblas.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "pool.h"
 #include "rng.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Buffers of one step; activations and gradients are distinct arrays, as
  * in training (no aliasing between BLAS inputs and outputs). */
@@ -69,12 +62,12 @@ int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batc
             (*slots[i])[k] = 0.01f * rng_float(&r);
     }
     if (ok) {
-        double flops = 0, t0 = now();
+        double flops = 0, t0 = sm_now();
         for (size_t done = 0; done < pairs; done += (size_t)batch) {
             int B = pairs - done < (size_t)batch ? (int)(pairs - done) : batch;
             flops += gemm_step(&b, 2 * B, IN, H);
         }
-        out->seconds = now() - t0;
+        out->seconds = sm_now() - t0;
         out->flops = flops;
     }
     for (int i = 0; i < NBUF; i++)
@@ -119,19 +112,19 @@ int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e)
     peak_job j = {kernels_row_of(p)->peak, 1000, {0}};
     /* Grow the run to about 20 ms, then keep the best of five: a shared
      * machine only ever makes a loop slower. */
-    double t0 = now();
+    double t0 = sm_now();
     pool_run(pool, peak_worker, &j);
-    while (now() - t0 < 0.02 && j.iters < (1L << 40)) {
+    while (sm_now() - t0 < 0.02 && j.iters < (1L << 40)) {
         j.iters *= 2;
-        t0 = now();
+        t0 = sm_now();
         pool_run(pool, peak_worker, &j);
     }
     double best = 0;
     for (int round = 0; round < 5; round++) {
-        t0 = now();
+        t0 = sm_now();
         pool_run(pool, peak_worker, &j);
         double rate = (double)threads * (double)j.iters * 12.0 * kernels_lanes(p) * 2.0 /
-                      (now() - t0);
+                      (sm_now() - t0);
         best = rate > best ? rate : best;
     }
     pool_destroy(pool);
