@@ -9,6 +9,9 @@
  *    of A, with and without bias and ReLU, with k = 0;
  *  - each agrees with cblas_sgemm within a rounding tolerance and with a
  *    double-precision sum within the error bound of a k-term sum;
+ *  - gemm_acc: one sum computed in pieces (the first by gemm, or from +0
+ *    in C, the rest accumulated) is the one product, bit for bit, on every
+ *    own path (openblas: within rounding), and k = 0 leaves C alone;
  *  - the epilogue maps NaN and -0 to +0 under ReLU on every path;
  *  - columns past n (ldc > n) are never written;
  *  - before a parallel run the openblas path makes OpenBLAS single-threaded
@@ -188,6 +191,87 @@ static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias,
     free(got);
 }
 
+/* A [m, k] (transposed when trans) B [k, n] in pieces along k: C = +0
+ * then gemm_acc per piece (zero_start), or gemm over the first piece then
+ * gemm_acc over the rest: the bits of one gemm on each own path; openblas
+ * (beta = 1) within a few roundings of its own one-call product. */
+static void check_acc(rng_t *r, int m, int n, int k, int trans, int pieces, int zero_start)
+{
+    const int lda = trans ? m : k, ldb = n + 2, ldc = n + 1;
+    const int rsa = trans ? 1 : lda, csa = trans ? lda : 1;
+    size_t na = (size_t)(trans ? k : m) * (size_t)(lda ? lda : 1) + 1;
+    float *a = malloc(na * sizeof *a), *b = malloc(((size_t)k * ldb + 1) * sizeof *b);
+    float *one = malloc(((size_t)m * ldc + 1) * sizeof *one);
+    float *got = malloc(((size_t)m * ldc + 1) * sizeof *got);
+    for (size_t i = 0; i < na; i++)
+        a[i] = value(r);
+    for (size_t i = 0; i < (size_t)k * ldb; i++)
+        b[i] = value(r);
+    for (int q = 0; q <= n_own; q++) {
+        kernels_path p = q < n_own ? own[q] : KERNELS_OPENBLAS;
+        if (!kernels_available(p))
+            continue;
+        const float sentinel = -777.0f;
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            one[i] = got[i] = sentinel;
+        gemm(p, m, n, k, a, rsa, csa, b, ldb, one, ldc, NULL, 0);
+        int p0 = 0;
+        if (zero_start) {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    got[(size_t)i * ldc + j] = 0.0f;
+        }
+        for (int t = 0; t < pieces; t++) {
+            int p1 = t == pieces - 1 ? k : p0 + (k - p0) / (pieces - t) + (t & 1);
+            p1 = p1 > k ? k : p1;
+            const float *ap = a + (size_t)p0 * csa, *bp = b + (size_t)p0 * ldb;
+            if (t == 0 && !zero_start)
+                gemm(p, m, n, p1 - p0, ap, rsa, csa, bp, ldb, got, ldc, NULL, 0);
+            else
+                gemm_acc(p, m, n, p1 - p0, ap, rsa, csa, bp, ldb, got, ldc);
+            p0 = p1;
+        }
+        int diff = 0, over = 0;
+        double worst = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                size_t at = (size_t)i * ldc + j;
+                diff += memcmp(&got[at], &one[at], 4) != 0;
+                double mag = 0;
+                for (int pp = 0; pp < k; pp++)
+                    mag += fabs((double)a[(size_t)i * rsa + (size_t)pp * csa] *
+                                b[(size_t)pp * ldb + j]);
+                double e = fabs(got[at] - one[at]) / (2 * (k + 2) * 6e-8 * mag + 1e-30);
+                worst = e > worst ? e : worst;
+            }
+            over += got[(size_t)i * ldc + n] != sentinel;
+        }
+        if (kernels_exact(p))
+            CHECK(diff == 0, "%dx%dx%d%s in %d pieces (%s): %s differs from one gemm in %d of %d",
+                  m, n, k, trans ? " (A^T)" : "", pieces, zero_start ? "from +0" : "gemm first",
+                  kernels_names[p], diff, m * n);
+        else
+            CHECK(worst <= 1.0, "%dx%dx%d in %d pieces: openblas %.2f bounds from one call", m,
+                  n, k, pieces, worst);
+        CHECK(over == 0, "%dx%dx%d: %s gemm_acc wrote past column n", m, n, k, kernels_names[p]);
+    }
+    /* k = 0 accumulates nothing */
+    for (int q = 0; q <= n_own; q++) {
+        kernels_path p = q < n_own ? own[q] : KERNELS_OPENBLAS;
+        if (!kernels_available(p))
+            continue;
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            got[i] = one[i] = (float)i;
+        gemm_acc(p, m, n, 0, a, rsa, csa, b, ldb, got, ldc);
+        CHECK(memcmp(got, one, (size_t)m * ldc * sizeof *got) == 0, "%s: gemm_acc k = 0 wrote C",
+              kernels_names[p]);
+    }
+    free(a);
+    free(b);
+    free(one);
+    free(got);
+}
+
 /* NaN and -0 through the ReLU epilogue: +0 on every path. */
 static void check_epilogue(void)
 {
@@ -251,6 +335,15 @@ int main(void)
         check_shape(&r, 1 + (int)rng_below(&r, 40), 1 + (int)rng_below(&r, 150),
                     (int)rng_below(&r, 900), (int)rng_below(&r, 2), (int)rng_below(&r, 2),
                     (int)rng_below(&r, 2));
+    /* gemm_acc in pieces: the conv weight gradient's shape (one piece per
+     * image: 144 x 64 x 196 per image, A transposed or not), tails, k
+     * across the KC blocks. */
+    check_acc(&r, 144, 64, 4 * 196, 0, 4, 1);
+    check_acc(&r, 37, 128, 5 * 49, 1, 5, 1);
+    for (int t = 0; t < 24; t++)
+        check_acc(&r, 1 + (int)rng_below(&r, 20), 1 + (int)rng_below(&r, 140),
+                  (int)rng_below(&r, 700), (int)rng_below(&r, 2), 1 + (int)rng_below(&r, 6),
+                  (int)rng_below(&r, 2));
     check_epilogue();
     check_begin();
     printf("%d shapes compared\n", shapes_run);

@@ -24,12 +24,12 @@ static int runs_avx2(cpu_features f)
  * built keeps its row and name (model files and --kernels number them)
  * with no gemm, so it is never available. */
 #ifdef SIAMESE_GEMM_AVX512
-#define AVX512_FNS .gemm = gemm_avx512, .peak = gemm_avx512_peak,
+#define AVX512_FNS .gemm = gemm_avx512, .gemm_acc = gemm_avx512_acc, .peak = gemm_avx512_peak,
 #else
 #define AVX512_FNS
 #endif
 #ifdef SIAMESE_GEMM_AVX2
-#define AVX2_FNS .gemm = gemm_avx2, .peak = gemm_avx2_peak,
+#define AVX2_FNS .gemm = gemm_avx2, .gemm_acc = gemm_avx2_acc, .peak = gemm_avx2_peak,
 #else
 #define AVX2_FNS
 #endif
@@ -37,14 +37,17 @@ static int runs_avx2(cpu_features f)
 /* The table: ROW(path, name, the other fields of kernels_row), in the
  * order of kernels_path. The rows and kernels_names are both made from it. */
 #define KERNELS_TABLE(ROW)                                                                    \
-    ROW(KERNELS_AUTO, "auto", .gemm = gemm_generic, .lanes = 1, .exact = 1)                   \
+    ROW(KERNELS_AUTO, "auto", .gemm = gemm_generic, .gemm_acc = gemm_generic_acc, .lanes = 1,  \
+        .exact = 1)                                                                           \
     ROW(KERNELS_AVX512, "avx512", .needs = "AVX-512F", .runs = runs_avx512, AVX512_FNS        \
         .lanes = 16, .exact = 1, .speed = 3)                                                  \
     ROW(KERNELS_AVX2, "avx2", .needs = "AVX2 and FMA3", .runs = runs_avx2, AVX2_FNS           \
         .lanes = 8, .exact = 1, .speed = 2)                                                   \
-    ROW(KERNELS_GENERIC, "generic", .gemm = gemm_generic, .peak = gemm_generic_peak,         \
+    ROW(KERNELS_GENERIC, "generic", .gemm = gemm_generic, .gemm_acc = gemm_generic_acc,      \
+        .peak = gemm_generic_peak,                                                            \
         .lanes = 1, .exact = 1, .speed = 1)                                                   \
-    ROW(KERNELS_OPENBLAS, "openblas", .gemm = gemm_openblas, .lanes = 1, .family = 1,        \
+    ROW(KERNELS_OPENBLAS, "openblas", .gemm = gemm_openblas, .gemm_acc = gemm_openblas_acc,   \
+        .lanes = 1, .family = 1,                                                              \
         .begin = gemm_openblas_begin)
 
 #define AS_ROW(path, nm, ...) [path] = {.name = nm, __VA_ARGS__},
@@ -111,4 +114,10 @@ void gemm(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa,
           int ldb, float *c, int ldc, const float *bias, int relu)
 {
     rows[p].gemm(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
+}
+
+void gemm_acc(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa,
+              const float *b, int ldb, float *c, int ldc)
+{
+    rows[p].gemm_acc(m, n, k, a, rsa, csa, b, ldb, c, ldc);
 }

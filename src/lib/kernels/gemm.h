@@ -1,7 +1,7 @@
 /* gemm.h - the project's own matrix products, the same bits on every CPU.
  *
  * One operation serves every dense-layer product (forward, input gradient,
- * weight gradient):
+ * weight gradient) and every convolution product (conv.h):
  *
  *   C[i][j] = epilogue( sum over p = 0 .. k-1 of A(i, p) * B[p][j] )
  *
@@ -14,7 +14,15 @@
  * acc) for p = 0, 1, ..., k-1, each a single rounding. The vector paths
  * vectorise across j (outputs) and keep that sequence for every element,
  * never splitting a sum into lanes or partial sums; the portable path
- * calls fmaf(). So every path gives identical bits, whatever the tile an
+ * calls fmaf().
+ *
+ * Its accumulating form (gemm_acc) continues each element's chain from the
+ * value already in C instead of +0, with no epilogue: acc = C[i][j], then
+ * the same fmas for p = 0 .. k-1. A sum over p = 0 .. k-1 computed as
+ * gemm over the first k1 terms then gemm_acc over the rest (or C set to +0
+ * then gemm_acc pieces) is the same chain, the same bits: a sum too long
+ * to hold its operands at once (the convolution's weight gradient, one
+ * piece per image) is computed a piece at a time. So every path gives identical bits, whatever the tile an
  * element falls in, its row's place in the batch, or the thread that
  * computes it: work may be split by rows or columns of C freely.
  *
@@ -52,6 +60,8 @@ typedef enum {
  * Flops: iters * 12 * lanes * 2. */
 typedef void (*gemm_fn)(int m, int n, int k, const float *a, int rsa, int csa, const float *b,
                         int ldb, float *c, int ldc, const float *bias, int relu);
+typedef void (*gemm_acc_fn)(int m, int n, int k, const float *a, int rsa, int csa,
+                            const float *b, int ldb, float *c, int ldc);
 typedef float (*gemm_peak_fn)(long iters, float x);
 
 /* One row of the table. */
@@ -62,6 +72,7 @@ typedef struct {
     int (*runs)(cpu_features f); /* 1 when a CPU with f runs it; NULL: any */
     gemm_fn gemm;       /* NULL: not built for this machine (auto: the
                            portable path, should it ever be called unresolved) */
+    gemm_acc_fn gemm_acc; /* its accumulating form (with gemm, or NULL) */
     gemm_peak_fn peak;  /* NULL: bench measures the widest own path */
     int lanes;          /* float lanes of its vectors (1: scalar or not ours) */
     int exact;          /* 1: gives the shared bits above */
@@ -108,5 +119,11 @@ void kernels_begin(kernels_path p, int workers);
  * not auto). m, n, k >= 0; k = 0 gives the epilogue of zero. */
 void gemm(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa, const float *b,
           int ldb, float *c, int ldc, const float *bias, int relu);
+
+/* C [m, n] += A [m, k] * B [k, n]: each element's chain continued from C
+ * (above), on path p (resolved). k = 0 leaves C as it is. The openblas
+ * path is cblas_sgemm with beta = 1. */
+void gemm_acc(kernels_path p, int m, int n, int k, const float *a, int rsa, int csa,
+              const float *b, int ldb, float *c, int ldc);
 
 #endif

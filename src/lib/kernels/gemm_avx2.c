@@ -21,6 +21,7 @@
 /* maxps returns its second operand when either is NaN or both are zero */
 #define V_MAX0(x) _mm256_max_ps(x, _mm256_setzero_ps())
 #define GEMM_NAME gemm_avx2
+#define GEMM_ACC_NAME gemm_avx2_acc
 #define PEAK_NAME gemm_avx2_peak
 #define KC 192
 #include "gemm_tile.h"

@@ -22,6 +22,7 @@
 /* vmaxps returns its second operand when either is NaN or both are zero */
 #define V_MAX0(x) _mm512_max_ps(x, _mm512_setzero_ps())
 #define GEMM_NAME gemm_avx512
+#define GEMM_ACC_NAME gemm_avx512_acc
 #define PEAK_NAME gemm_avx512_peak
 #define KC 128
 #include "gemm_tile.h"

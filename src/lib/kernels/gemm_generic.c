@@ -52,3 +52,19 @@ SM_FMA_CLONES void gemm_generic(int m, int n, int k, const float *a, int rsa, in
         gemm_epilogue(ci, n, bias, relu);
     }
 }
+
+/* gemm_generic's loop without the zeroing and the epilogue: each element
+ * continues its chain from the value in C. */
+SM_FMA_CLONES void gemm_generic_acc(int m, int n, int k, const float *a, int rsa, int csa,
+                                    const float *b, int ldb, float *c, int ldc)
+{
+    for (int i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        for (int p = 0; p < k; p++) {
+            const float ap = a[(size_t)i * rsa + (size_t)p * csa];
+            const float *bp = b + (size_t)p * ldb;
+            for (int j = 0; j < n; j++)
+                ci[j] = fmaf(ap, bp[j], ci[j]);
+        }
+    }
+}

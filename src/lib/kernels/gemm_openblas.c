@@ -10,18 +10,27 @@
 /* A(i, p) = a[i * rsa + p * csa] is a row-major [m, k] matrix with
  * leading dimension rsa when csa == 1, or the transpose of a row-major
  * [k, m] one with leading dimension csa when rsa == 1. */
+/* The BLAS form of A: 1 with *trans and *lda set, 0 when A is neither. */
+static int blas_layout(int m, int k, int rsa, int csa, int *trans, int *lda)
+{
+    if (csa == 1 && (rsa >= k || m == 1)) {
+        *trans = 0;
+        *lda = m == 1 ? k : rsa;
+    } else if (rsa == 1 && (csa >= m || k == 1)) {
+        *trans = 1;
+        *lda = k == 1 ? m : csa;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 void gemm_openblas(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
                    float *c, int ldc, const float *bias, int relu)
 {
     if (m > 0 && n > 0 && k > 0) {
         int lda, trans;
-        if (csa == 1 && (rsa >= k || m == 1)) {
-            trans = 0;
-            lda = m == 1 ? k : rsa;
-        } else if (rsa == 1 && (csa >= m || k == 1)) {
-            trans = 1;
-            lda = k == 1 ? m : csa;
-        } else { /* not a BLAS layout: never made by this project */
+        if (!blas_layout(m, k, rsa, csa, &trans, &lda)) { /* never made by this project */
             gemm_generic(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu);
             return;
         }
@@ -34,6 +43,21 @@ void gemm_openblas(int m, int n, int k, const float *a, int rsa, int csa, const 
     }
     for (int i = 0; i < m; i++)
         gemm_epilogue(c + (size_t)i * ldc, n, bias, relu);
+}
+
+/* C += A B: beta = 1, no epilogue. */
+void gemm_openblas_acc(int m, int n, int k, const float *a, int rsa, int csa, const float *b,
+                       int ldb, float *c, int ldc)
+{
+    int lda, trans;
+    if (m <= 0 || n <= 0 || k <= 0)
+        return;
+    if (!blas_layout(m, k, rsa, csa, &trans, &lda)) {
+        gemm_generic_acc(m, n, k, a, rsa, csa, b, ldb, c, ldc);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a,
+                lda, b, ldb, 1.0f, c, ldc);
 }
 
 /* The workers are the parallelism: each call runs on its worker's thread

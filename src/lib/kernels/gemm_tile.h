@@ -6,13 +6,15 @@
  *   V_ZERO() V_LOAD(p) V_STORE(p, x) V_BCAST(p) V_FMA(a, b, acc)
  *   V_ADD(x, y) V_MAX0(x)   (max(x, +0): NaN and -0 give +0)
  *   GEMM_NAME        the function to define (the path's gemm)
+ *   GEMM_ACC_NAME    and its accumulating form (gemm_acc_fn, gemm.h)
  *   PEAK_NAME        its FMA-peak loop (gemm_peak_fn, gemm.h)
  *   KC               the longest block of the sum kept in L1
  *
  * Tiles of MR rows x NR columns keep MR * NV accumulators in registers;
  * per p it loads NV vectors of B's row p and broadcasts MR values of A,
  * then MR * NV fused multiply-adds. Each element of C sees exactly the
- * sequence of gemm.h (acc = +0, then one fma per p in order): columns that
+ * sequence of gemm.h (acc = +0, or C's value when accumulating, then one
+ * fma per p in order): columns that
  * do not fill a vector take the same fmaf() one at a time.
  */
 #include <math.h>
@@ -79,13 +81,15 @@ static inline __attribute__((always_inline)) void tile_rows(int mr, int nv, int 
 }
 
 /* Columns past the last whole vector: one element at a time, the same
- * sequence with scalar fmaf (a single instruction on this path). */
+ * sequence with scalar fmaf (a single instruction on this path), from +0
+ * or (accumulate) from C. */
 static void tail_columns(int mr, int j0, int n, int k, const float *a, int rsa, int csa,
-                         const float *b, int ldb, float *c, int ldc, const float *bias, int relu)
+                         const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
+                         int accumulate)
 {
     for (int i = 0; i < mr; i++)
         for (int j = j0; j < n; j++) {
-            float acc = 0.0f;
+            float acc = accumulate ? c[(size_t)i * ldc + j] : 0.0f;
             for (int p = 0; p < k; p++)
                 acc = fmaf(a[(size_t)i * rsa + (size_t)p * csa], b[(size_t)p * ldb + j], acc);
             if (bias)
@@ -104,16 +108,22 @@ static void tail_columns(int mr, int j0, int n, int k, const float *a, int rsa, 
 #define KC 192
 #endif
 
-void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
-               float *c, int ldc, const float *bias, int relu)
+/* gemm.h's operation; accumulate: every sum starts from C instead of +0
+ * (and there is no epilogue: bias NULL, relu 0). */
+static inline __attribute__((always_inline)) void run(int m, int n, int k, const float *a,
+                                                      int rsa, int csa, const float *b, int ldb,
+                                                      float *c, int ldc, const float *bias,
+                                                      int relu, int accumulate)
 {
+    if (accumulate && k == 0)
+        return;
     const int nfull = n / NR * NR, nvec = n / VLEN * VLEN;
     float panel[KC * NR] __attribute__((aligned(64)));
     /* blocks of equal size, at most KC: 784 = 5 x 157, not 4 x 192 + 16 */
     const int blocks = (k + KC - 1) / KC, step = blocks ? (k + blocks - 1) / blocks : 0;
     for (int p0 = 0; p0 < k || p0 == 0; p0 += step) {
         const int kc = k - p0 < step ? k - p0 : step;
-        const int first = p0 == 0, last = p0 + step >= k;
+        const int first = p0 == 0 && !accumulate, last = p0 + step >= k;
         const float *ap = a + (size_t)p0 * csa, *bp = b + (size_t)p0 * ldb;
         for (int j0 = 0; j0 < nvec; j0 += j0 < nfull ? NR : VLEN) {
             const float *bj = bias ? bias + j0 : NULL;
@@ -146,7 +156,19 @@ void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const floa
     if (nvec < n)
         for (int i0 = 0; i0 < m; i0 += MR)
             tail_columns(m - i0 < MR ? m - i0 : MR, nvec, n, k, a + (size_t)i0 * rsa, rsa, csa,
-                         b, ldb, c + (size_t)i0 * ldc, ldc, bias, relu);
+                         b, ldb, c + (size_t)i0 * ldc, ldc, bias, relu, accumulate);
+}
+
+void GEMM_NAME(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int ldb,
+               float *c, int ldc, const float *bias, int relu)
+{
+    run(m, n, k, a, rsa, csa, b, ldb, c, ldc, bias, relu, 0);
+}
+
+void GEMM_ACC_NAME(int m, int n, int k, const float *a, int rsa, int csa, const float *b,
+                   int ldb, float *c, int ldc)
+{
+    run(m, n, k, a, rsa, csa, b, ldb, c, ldc, NULL, 0, 1);
 }
 
 /* The FMA peak: `iters` rounds of 12 independent fused multiply-adds on

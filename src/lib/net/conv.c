@@ -6,16 +6,16 @@
 #include <stddef.h>
 #include <string.h>
 
-size_t conv_scratch(int C, int H, int W)
+size_t conv_scratch(int C, int H, int W, int M)
 {
+    (void)M;
     return (size_t)9 * (size_t)C * (size_t)H * (size_t)W;
 }
 
-size_t conv_weight_scratch(int R, int C, int H, int W, int M, int k0, int k1)
+size_t conv_weight_scratch(int C, int H, int W, int M)
 {
-    (void)C;
-    size_t rp = (size_t)R * (size_t)H * (size_t)W;
-    return (size_t)(k1 - k0) * rp + rp * (size_t)M;
+    size_t P = (size_t)H * (size_t)W;
+    return (size_t)9 * (size_t)C * P + P * (size_t)M;
 }
 
 /* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]. */
@@ -113,20 +113,21 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
 {
     if (k1 <= k0)
         return;
-    size_t P = (size_t)H * W, RP = (size_t)R * P;
-    float *cols = scratch;                     /* [k1 - k0, R * P] */
-    float *dyt = scratch + (size_t)(k1 - k0) * RP; /* [R * P, M] */
-    for (int k = k0; k < k1; k++)
-        for (int r = 0; r < R; r++)
-            conv_im2col_row(cols + (size_t)(k - k0) * RP + r * P, x + (size_t)r * C * P, H, W, k);
-    for (int r = 0; r < R; r++)
-        for (int m = 0; m < M; m++) {
-            const float *d = dy + ((size_t)r * M + m) * P;
-            for (size_t q = 0; q < P; q++)
-                dyt[(r * P + q) * M + m] = d[q];
-        }
-    /* dw rows [k1 - k0, M] = cols [k1 - k0, R P] dyt [R P, M] */
-    gemm(p, k1 - k0, M, (int)RP, cols, (int)RP, 1, dyt, M, dw + (size_t)k0 * M, M, NULL, 0);
+    const int P = H * W, rows = k1 - k0;
+    float *cols = scratch;                      /* [k1 - k0, P] */
+    float *dyt = scratch + (size_t)rows * P;    /* [P, M] */
+    float *out = dw + (size_t)k0 * M;           /* rows k0 .. k1-1 of dw */
+    memset(out, 0, (size_t)rows * M * sizeof(float));
+    for (int r = 0; r < R; r++) {
+        const float *xr = x + (size_t)r * C * P, *dr = dy + (size_t)r * M * P;
+        for (int k = k0; k < k1; k++)
+            conv_im2col_row(cols + (size_t)(k - k0) * P, xr, H, W, k);
+        for (int m = 0; m < M; m++)
+            for (int q = 0; q < P; q++)
+                dyt[(size_t)q * M + m] = dr[(size_t)m * P + q];
+        /* out [k1 - k0, M] += cols [k1 - k0, P] dyt [P, M]: image r's terms */
+        gemm_acc(p, rows, M, P, cols, P, 1, dyt, M, out, M);
+    }
 }
 
 void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M)

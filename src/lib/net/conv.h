@@ -27,16 +27,17 @@
  * dy is the gradient at the pre-activation (ReLU's backward is the
  * caller's). Gradients are written, not added to.
  *
- * The products (gemm.h, one per image unless said): forward y_r [M, P] =
- * w^T cols (A(m, k) = w[k M + m], B = cols), then bias and ReLU by row;
- * dcols [K, P] = w dy_r (A = w, B = dy_r); dw rows [k1 - k0, M] = one
- * product over the whole batch, A = those im2col rows of every image side
- * by side [k1 - k0, R P], B = dy as [R P, M]. Which operand w is does not
- * change a bit (fma's product is exact); the output stays channels first
- * and the products' long side (P) is the vector tiles' width.
+ * The products (gemm.h, one per image): forward y_r [M, P] = w^T cols
+ * (A(m, k) = w[k M + m], B = cols), then bias and ReLU by row; dcols
+ * [K, P] = w dy_r (A = w, B = dy_r); dw rows [k1 - k0, M] set to +0, then
+ * per image r gemm_acc adds that image's P terms to each chain: A = the
+ * image's im2col rows k0 .. k1-1 [k1 - k0, P], B = dy_r as [P, M]. The
+ * chain over r, then p, is unbroken (gemm_acc continues it), so the
+ * scratch does not grow with R. Which operand w is does not change a bit
+ * (fma's product is exact).
  *
- * No allocation: the caller passes `scratch` of the floats the *_scratch
- * functions give. R * P must fit an int (one product sums over it).
+ * No allocation, no threads: the caller passes `scratch` of the floats
+ * the *_scratch functions give (per worker).
  */
 #ifndef SIAMESE_CONV_H
 #define SIAMESE_CONV_H
@@ -45,13 +46,12 @@
 
 #include "gemm.h"
 
-/* Floats of scratch conv_forward and conv_input_grad need: K * P. */
-size_t conv_scratch(int C, int H, int W);
+/* Floats of scratch conv_forward and conv_input_grad need, for any R. */
+size_t conv_scratch(int C, int H, int W, int M);
 
-/* Floats of scratch conv_weight_grad needs for kernel rows k0 .. k1-1:
- * (k1 - k0) R P (those im2col rows of every image) + R P M (dy as
- * [R * P, M]). */
-size_t conv_weight_scratch(int R, int C, int H, int W, int M, int k0, int k1);
+/* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
+ * K P (im2col rows of one image) + P M (its dy as [P, M]). */
+size_t conv_weight_scratch(int C, int H, int W, int M);
 
 /* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]). */
 void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,

@@ -3,26 +3,25 @@
  *
  * R = images, C = channels, H x W in, Ho = H / 2, Wo = W / 2 out (rounded
  * down: an odd size drops the last row or column; a 1-pixel side gives no
- * output). x [R, C, H, W], y [R, C, Ho, Wo], arg [R, C, Ho, Wo].
+ * output). x [R, C, H, W], y [R, C, Ho, Wo].
  *
  * y[c][oy][ox] = the largest of x[c][2oy + dy][2ox + dx], scanned in
  * row-major order (dy, then dx): a later value is taken only when it is
  * strictly greater, so ties go to the first maximum (and a NaN is taken
- * only when it comes first; after a ReLU there is none). arg holds where
- * it came from: its index in the image, c * H * W + iy * W + ix.
- * Inputs after a ReLU are >= 0, so the output needs no ReLU of its own.
+ * only when it comes first; after a ReLU there is none). Backward finds
+ * each window's maximum again from x by the same scan, so nothing but x
+ * is kept between the passes. Inputs after a ReLU are >= 0, so the output
+ * needs no ReLU of its own.
  */
 #ifndef SIAMESE_MAXPOOL_H
 #define SIAMESE_MAXPOOL_H
 
-#include <stdint.h>
+/* y [R, C, H/2, W/2] from x [R, C, H, W]. */
+void maxpool_forward(float *y, const float *x, int R, int C, int H, int W);
 
-/* y and arg [R, C, H/2, W/2] from x [R, C, H, W]. */
-void maxpool_forward(float *y, int32_t *arg, const float *x, int R, int C, int H, int W);
-
-/* dx [R, C, H, W] = dy [R, C, H/2, W/2] at each window's arg, 0 elsewhere
- * (written, not added: windows do not overlap). */
-void maxpool_backward(float *dx, const float *dy, const int32_t *arg, int R, int C, int H,
-                      int W);
+/* dx [R, C, H, W] = dy [R, C, H/2, W/2] at each window's first maximum in
+ * x (the forward's scan), 0 elsewhere, including a dropped odd row or
+ * column: written in full, not added to. */
+void maxpool_backward(float *dx, const float *dy, const float *x, int R, int C, int H, int W);
 
 #endif
