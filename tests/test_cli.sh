@@ -246,7 +246,10 @@ train_bad --layers 0
 train_bad --layers 128,,128
 train_bad --layers 99999
 train_bad --layers 128,
-train_bad --layers 1,2,3,4,5,6,7,8,9
+train_bad --layers 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17
+train_bad --layers conv0
+train_bad --layers 128,conv8
+train_bad --layers pool2
 train_bad --distance unknown
 train_bad --kernels bogus
 expect_in err "expected one of auto, avx512, avx2, generic, openblas"

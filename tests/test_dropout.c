@@ -70,20 +70,20 @@ int main(void)
      * equals training mode with rate 0; training mode with rate 0.1
      * differs, repeats exactly for the same seed, and gives the same rows
      * when the batch is run as two slices. */
-    net_shape s = {20, 3, {16, 16, 16}, {0}};
+    net_shape s = {20, 3, {16, 16, 16}, {0}, 0, 0, 0};
     enum { R = 8 };
     size_t n = net_param_count(s);
     float *p = malloc(n * sizeof *p), x[R * 20], e1[R * 16], e2[R * 16], t1[R * 16];
     net_cache c;
     sm_err e;
-    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 0, &e) == 0, "cache: %s", e.msg);
+    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 0, 1, &e) == 0, "cache: %s", e.msg);
     net_init(p, s, &r);
     for (int i = 0; i < R * 20; i++)
         x[i] = rng_float(&r);
 #define RUN(out, dropp)                                                                        \
     do {                                                                                       \
         memcpy(c.x, x, sizeof x);                                                              \
-        net_forward(p, &c, 0, R, dropp);                                                       \
+        net_forward(p, &c, 0, R, dropp, 0);                                                       \
         memcpy(out, net_embedding(&c), sizeof out);                                            \
     } while (0)
     RUN(e1, NULL);
@@ -97,8 +97,8 @@ int main(void)
     RUN(e2, &some);
     CHECK(memcmp(t1, e2, sizeof e2) == 0, "same seed, same dropout mask");
     memcpy(c.x, x, sizeof x);
-    net_forward(p, &c, 0, 3, &some);
-    net_forward(p, &c, 3, R - 3, &some);
+    net_forward(p, &c, 0, 3, &some, 0);
+    net_forward(p, &c, 3, R - 3, &some, 0);
     CHECK(memcmp(t1, net_embedding(&c), sizeof t1) == 0,
           "rows run as two slices must equal the batch run at once");
     net_cache_free(&c);

@@ -14,7 +14,7 @@
 int main(void)
 {
     enum { N = 2500, P = 49 };
-    net_shape s = {P, 2, {24, 16}, {0}};
+    net_shape s = {P, 2, {24, 16}, {0}, 0, 0, 0};
     size_t np = net_param_count(s);
     float *params = malloc(np * sizeof *params);
     uint8_t *img = malloc((size_t)N * P), *used = malloc(N);

@@ -382,12 +382,12 @@ static void train_backward(const float *params, float *grads, net_cache *c, cons
     memcpy(c->g[s.layers - 1], dout, (size_t)R * (size_t)net_out(s) * sizeof(float));
     for (int l = 1; l < s.layers; l++)
         net_transpose(c, params, l, 0, net_fan_in(s, l));
-    net_backward_rows(c, 0, R / 2, rate);
-    net_backward_rows(c, R / 2, R - R / 2, rate);
+    net_backward_rows(c, 0, R / 2, rate, 0);
+    net_backward_rows(c, R / 2, R - R / 2, rate, 1);
     for (int l = 0; l < s.layers; l++) {
         int K = net_fan_in(s, l);
-        net_weight_grads(c, grads, l, R, 0, K / 2);
-        net_weight_grads(c, grads, l, R, K / 2, K);
+        net_weight_grads(c, grads, l, R, 0, K / 2, 0);
+        net_weight_grads(c, grads, l, R, K / 2, K, 1);
         net_bias_grads(c, grads, l, R);
     }
 }
@@ -403,7 +403,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
     double *num = malloc(n * sizeof *num);
     net_cache c;
     sm_err e;
-    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 1, &e) == 0, "cache: %s", e.msg);
+    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 1, 2, &e) == 0, "cache: %s", e.msg);
     net_init(p, s, r);
     net_views v;
     net_point(&v, p, s);
@@ -417,7 +417,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
 
     for (int i = 0; i < R * 10; i++)
         c.x[i] = x[i];
-    net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL);
+    net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL, 0);
     for (int i = 0; i < R * 6; i++)
         dout[i] = lw[i];
     train_backward(p, g, &c, dout, R, rate);
@@ -429,7 +429,7 @@ static void check_net(rng_t *r, float rate, net_shape s)
             p[i] = keep + (k ? -h : h);
             for (int j = 0; j < R * 10; j++)
                 c.x[j] = x[j];
-            net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL);
+            net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL, 0);
             side[k] = weighted_sum(net_embedding(&c), lw, R * 6);
         }
         p[i] = keep;
@@ -453,8 +453,8 @@ int main(void)
     check_relu(&r);
     check_distance(&r);
     check_contrastive();
-    net_shape three = {10, 3, {6, 6, 6}, {0}}, four = {10, 4, {7, 5, 9, 6}, {0}};
-    net_shape one = {10, 1, {6}, {0}};
+    net_shape three = {10, 3, {6, 6, 6}, {0}, 0, 0, 0}, four = {10, 4, {7, 5, 9, 6}, {0}, 0, 0, 0};
+    net_shape one = {10, 1, {6}, {0}, 0, 0, 0};
     check_net(&r, 0.0f, three);
     check_net(&r, 0.3f, three);
     check_net(&r, 0.0f, four);

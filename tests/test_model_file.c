@@ -96,7 +96,7 @@ int main(void)
     sm_err e;
     CHECK(model_init(&m, net_shape_default(784), HEAD_EUCLIDEAN, cfg, &e) == 0, "init: %s", e.msg);
     CHECK(classes_fashion(&m.classes, &e) == 0, "classes");
-    m.input = (input_spec){28, 28, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
+    m.input = (input_spec){28, 28, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE, 1};
     m.fingerprint = 0x1122334455667788ull;
     m.threshold = 0.517f;
     CHECK(m.n_params == 133504, "parameter count %zu, want 133504", m.n_params);

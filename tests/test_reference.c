@@ -500,7 +500,7 @@ int main(int argc, char **argv)
     float *sq = malloc((B * head_cache_floats(head) + 1) * sizeof(float));
     net_cache c;
     if (!split.images || !pairs.left || !pairs.right || !pairs.same || !grads_1 || !grads_3 ||
-        !params_1 || !params_3 || !d || !sq || net_cache_init(&c, s, (int)R, KERNELS_AUTO, 0, &e)) {
+        !params_1 || !params_3 || !d || !sq || net_cache_init(&c, s, (int)R, KERNELS_AUTO, 0, 1, &e)) {
         fprintf(stderr, "test_reference: out of memory %s\n", e.msg);
         return 1;
     }
@@ -531,7 +531,7 @@ int main(int argc, char **argv)
     /* Evaluation mode at params0: the forward pass embed, eval and inspect
      * run. */
     memcpy(c.x, rx->data, (size_t)R * IN * sizeof(float));
-    net_forward(rp0->data, &c, 0, (int)R, NULL);
+    net_forward(rp0->data, &c, 0, (int)R, NULL, 0);
     const float *emb = net_embedding(&c);
     head_forward(head, rp0->data + net_param_count(s), d, sq, emb, emb + (size_t)B * H, (int)B,
                  H);

@@ -45,28 +45,60 @@ static void check_heads(void)
 
 static void check_layers(void)
 {
+    sm_err e;
     const layer_kind *d = layer_kind_of(LAYER_DENSE);
     CHECK(layer_kind_count() >= 1 && strcmp(d->name, "dense") == 0, "dense is row 0");
     for (int k = 0; k < layer_kind_count(); k++) {
         const layer_kind *r = layer_kind_of(k);
-        CHECK(r->parse && r->out_size && r->size && r->init && r->forward && r->prepare &&
-                  r->input_grad && r->kernel_grad && r->tail_grad,
+        CHECK(r->parse && r->out_dims && r->size && r->macs && r->scratch && r->grad_scratch &&
+                  r->forward && r->input_grad,
               "%s: a complete row", r->name);
+        /* a kind with parameters has everything that draws and trains them */
+        layer_dims in = {4, 6, 6}, out;
+        if (r->out_dims(8, in, &out) == 0 && r->size(in, out).rows > 0)
+            CHECK(r->init && r->prepare && r->kernel_grad && r->tail_grad,
+                  "%s: a row with parameters can train them", r->name);
     }
     net_shape s;
-    CHECK(net_parse_layers("128,007,4096", &s) == 0 && s.layers == 3 && s.width[0] == 128 &&
+    CHECK(net_parse_layers("128,007,4096", &s, &e) == 0 && s.layers == 3 && s.width[0] == 128 &&
               s.width[1] == 7 && s.width[2] == 4096 && s.kind[2] == LAYER_DENSE && s.in == 0,
           "128,007,4096");
     const char *bad[] = {"", ",", "8,", ",8", "8,,8", "0", "4097", "+8", " 8", "8 ", "8a",
-                         "99999999999999999999", "1,2,3,4,5,6,7,8,9"};
+                         "99999999999999999999", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+                         "conv", "conv0", "conv1025", "conv8x", "pool2", "gap1", "128,conv8",
+                         "8,pool", "8,gap", "Conv8", "conv+8"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        net_shape keep = {5, 1, {9}, {0}};
+        net_shape keep = {5, 1, {9}, {0}, 0, 0, 0};
         s = keep;
-        CHECK(net_parse_layers(bad[i], &s) == -1 && s.in == 5 && s.width[0] == 9,
+        CHECK(net_parse_layers(bad[i], &s, &e) == -1 && s.in == 5 && s.width[0] == 9,
               "'%s' refused, the shape untouched", bad[i]);
     }
+    CHECK(net_parse_layers("conv32,pool,conv64,pool,conv128,gap,128", &s, &e) == 0 &&
+              s.layers == 7 && s.kind[0] == LAYER_CONV && s.width[0] == 32 &&
+              s.kind[1] == LAYER_POOL && s.kind[5] == LAYER_GAP && s.kind[6] == LAYER_DENSE &&
+              s.width[6] == 128,
+          "the conv spec parses");
+    /* Its shapes on a 28 x 28 grey input: 32x28x28 -> 32x14x14 -> 64x14x14
+     * -> 64x7x7 -> 128x7x7 -> 128 -> 128. */
+    net_set_input(&s, 1, 28, 28);
+    CHECK(net_check_shape(s, &e) == 0 && net_layer_out(s, 1) == 32 * 14 * 14 &&
+              net_layer_out(s, 3) == 64 * 7 * 7 && net_fan_in(s, 6) == 128 && net_out(s) == 128,
+          "conv shapes");
+    CHECK(net_param_count(s) == (9 * 1 * 32 + 32) + (9 * 32 * 64 + 64) + (9 * 64 * 128 + 128) +
+                                    (128 * 128 + 128) &&
+              net_kernel_rows(s, 2) == 9 * 32 && net_row_floats(s, 2) == 64 &&
+              net_kernel_rows(s, 1) == 0,
+          "conv parameters: w [9 C_in, C_out] then b");
+    /* Odd sizes pool down: 7 -> 3 -> 1, then no pixels are left. */
+    CHECK(net_parse_layers("conv32,pool,pool,pool,pool,pool", &s, &e) == 0, "parses");
+    net_set_input(&s, 1, 28, 28);
+    CHECK(net_check_shape(s, &e) == -1 && strstr(e.msg, "item 6 'pool'") &&
+              strstr(e.msg, "no pixels left"),
+          "the item with no pixels left is named: %s", e.msg);
+    net_set_input(&s, 3, 32, 32);
+    CHECK(net_check_shape(s, &e) == 0 && net_out(s) == 32, "32 x 32 RGB pools to 1 x 1");
     /* Sizes from the rows: dense 10 -> 6 -> 3 is W [10, 6], b [6], W [6, 3], b [3]. */
-    net_shape t = {10, 2, {6, 3}, {0}};
+    net_shape t = {10, 2, {6, 3}, {0}, 0, 0, 0};
     CHECK(net_fan_in(t, 1) == 6 && net_layer_out(t, 1) == 3 && net_out(t) == 3 &&
               net_kernel_rows(t, 0) == 10 && net_row_floats(t, 0) == 6 &&
               net_tail_floats(t, 1) == 3 && net_param_count(t) == 10 * 6 + 6 + 6 * 3 + 3,
@@ -83,7 +115,7 @@ static void check_save_refuses_kind(void)
 {
     model_t m;
     sm_err e;
-    net_shape s = {4, 1, {3}, {0}};
+    net_shape s = {4, 1, {3}, {0}, 0, 0, 0};
     train_config cfg = train_config_default();
     CHECK(model_init(&m, s, HEAD_EUCLIDEAN, cfg, &e) == 0, "init: %s", e.msg);
     CHECK(classes_fashion(&m.classes, &e) == 0, "classes: %s", e.msg);

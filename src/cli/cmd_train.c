@@ -126,7 +126,8 @@ static int run(void *opts, int argc, char **argv)
 
 /* The help states these limits in words: a changed limit must change it. */
 _Static_assert(MODEL_MAX_EPOCHS == 100000 && MODEL_MAX_BATCH == 65536, "--epochs/--batch help");
-_Static_assert(NET_MAX_LAYERS == 8 && NET_MAX_WIDTH == 4096, "--layers help");
+_Static_assert(NET_MAX_LAYERS == 16 && NET_MAX_WIDTH == 4096 && NET_MAX_CHANNELS == 1024,
+               "--layers help");
 _Static_assert(MODEL_MAX_THREADS == 256 && SEED_DEFAULT == 42, "--threads/--seed help");
 
 #define AT(field) OPT_AT(train_opts, field)
@@ -143,9 +144,12 @@ static const opt_spec options[] = {
      NULL, NULL, "RMSprop decay, 0 <= rho < 1 (default 0.9)"},
     {"distance", 0, "HEAD", OPT_CHOICE, AT(head), GIVEN(set_head), 0, 0, 0, head_names, NULL,
      "euclidean, manhattan, cosine or learned (default\neuclidean, the notebook's; see head.h)"},
-    {"layers", 0, "W,W,...", OPT_PARSE, AT(layers), GIVEN(set_layers), 0, 0, 0, NULL,
-     parse_layers, "widths of the shared network's layers, 1..8 layers of\n1..4096 (default "
-                   "128,128,128, the notebook's)"},
+    {"layers", 0, "SPEC", OPT_PARSE, AT(layers), GIVEN(set_layers), 0, 0, 0, NULL,
+     parse_layers, "the shared network's layers, 1..16, from the input:\nN a dense layer of "
+                   "N units (1..4096), conv<N> a 3x3\nconvolution of N channels (1..1024), pool "
+                   "2x2 max\npooling, gap global average pooling; conv, pool and\ngap come before "
+                   "any dense layer (default 128,128,128,\nthe notebook's; e.g. conv32,pool,conv64,"
+                   "pool,conv128,gap,128)"},
     {"margin", 0, "X", OPT_PARSE, AT(cfg.margin), GIVEN(set_margin), 0, 0, 0, NULL, parse_margin,
      "contrastive loss margin (default: 1 for euclidean, 8\nmanhattan, 1 cosine (at most 2); "
      "learned has none)"},

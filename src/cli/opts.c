@@ -153,9 +153,12 @@ int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)
 int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out)
 {
     net_shape n;
-    if (net_parse_layers(s, &n) != 0) {
-        cli_error(cmd, "--%s: expected 1 to %d widths of 1..%d separated by commas (e.g. "
-                  "128,128,128), found '%s'", opt, NET_MAX_LAYERS, NET_MAX_WIDTH, s);
+    sm_err e;
+    if (net_parse_layers(s, &n, &e) != 0) {
+        cli_error(cmd, "--%s: expected 1 to %d items separated by commas, each a width of 1..%d, "
+                  "conv<N> of 1..%d channels, pool or gap, with conv, pool and gap first (e.g. "
+                  "128,128,128 or conv32,pool,conv64,gap,128), found '%s': %s", opt,
+                  NET_MAX_LAYERS, NET_MAX_WIDTH, NET_MAX_CHANNELS, s, e.msg);
         return -1;
     }
     *out = n;

@@ -64,6 +64,7 @@ static int check_settings(const train_opts *o, const model_t *m)
 static int check_network(const train_opts *o, const model_t *m)
 {
     net_shape want = o->layers;
+    net_set_input(&want, m->shape.in_c, m->shape.in_h, m->shape.in_w);
     want.in = m->shape.in;
     if ((o->set_head && (uint32_t)o->head != m->head) ||
         (o->set_layers && !net_shape_equal(want, m->shape))) {
@@ -197,7 +198,11 @@ static int load_data(train_opts *o, train_job *j)
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
     net_shape shape = o->layers;
-    shape.in = (int)(j->ds.train.rows * j->ds.train.cols);
+    net_set_input(&shape, 1, (int)j->ds.train.rows, (int)j->ds.train.cols);
+    if (net_check_shape(shape, &e) != 0) {
+        cli_error(cmd, "%s", e.msg); /* a usage error: the spec does not fit the images */
+        return 2;
+    }
     o->cfg.kernels = kernels_family(o->kernels);
     if (model_init(m, shape, (uint32_t)o->head, o->cfg, &e) != 0 ||
         model_describe_data(m, &j->ds, &e) != 0) {
@@ -217,8 +222,9 @@ int train_open(train_opts *o, train_job *j)
     if (take_lock(o, &j->lock) != 0)
         return 1;
     double t0 = sm_now();
-    if (load_data(o, j) != 0)
-        return 1;
+    int r = load_data(o, j);
+    if (r != 0)
+        return r;
     j->t_load = sm_now() - t0;
     sm_err e;
     j->has_session = 1;

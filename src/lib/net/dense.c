@@ -77,20 +77,40 @@ static int parse(const char *s, size_t n, int *arg)
     return 0;
 }
 
-static int out_size(int arg, int in)
+/* A dense layer reads its input flat: IN = C * H * W. */
+static int flat(layer_dims d)
 {
-    (void)in;
-    return arg;
+    return d.c * d.h * d.w;
 }
 
-static layer_size size(int in, int out)
+static int out_dims(int arg, layer_dims in, layer_dims *out)
 {
-    return (layer_size){in, out, out};
+    (void)in;
+    *out = (layer_dims){arg, 1, 1};
+    return 0;
+}
+
+static layer_size size(layer_dims in, layer_dims out)
+{
+    return (layer_size){flat(in), out.c, out.c};
+}
+
+static double macs(layer_dims in, layer_dims out)
+{
+    return (double)flat(in) * out.c;
+}
+
+static size_t no_scratch(layer_dims in, layer_dims out)
+{
+    (void)in;
+    (void)out;
+    return 0;
 }
 
 /* Glorot-uniform kernel (limit sqrt(6 / (K + M))), zero bias. */
-static void init(float *p, int K, int M, rng_t *r)
+static void init(float *p, layer_dims in, layer_dims out, rng_t *r)
 {
+    int K = flat(in), M = out.c;
     size_t n = (size_t)K * (size_t)M;
     float limit = sqrtf(6.0f / (float)(K + M));
     for (size_t i = 0; i < n; i++)
@@ -98,25 +118,43 @@ static void init(float *p, int K, int M, rng_t *r)
     memset(p + n, 0, (size_t)M * sizeof(float));
 }
 
-static void forward(kernels_path k, float *y, const float *x, const float *p, int R, int K,
-                    int M)
+static void forward(kernels_path k, float *y, const float *x, const float *p, int R,
+                    layer_dims in, layer_dims out, float *scratch)
 {
+    (void)scratch;
+    int K = flat(in), M = out.c;
     dense_forward(k, y, x, p, p + (size_t)K * M, R, K, M);
 }
 
-static void prepare(float *t, const float *p, int K, int M, int k0, int k1)
+static void prepare(float *t, const float *p, layer_dims in, layer_dims out, int k0, int k1)
 {
-    dense_transpose(t, p, K, M, k0, k1);
+    dense_transpose(t, p, flat(in), out.c, k0, k1);
 }
 
-static void tail_grad(float *db, const float *dy, int R, int K, int M)
+static void input_grad(kernels_path k, float *dx, const float *dy, const float *t,
+                       const float *x, int R, layer_dims in, layer_dims out, float *scratch)
 {
-    (void)K;
-    dense_bias_grad(db, dy, R, M);
+    (void)x;
+    (void)scratch;
+    dense_input_grad(k, dx, dy, t, R, flat(in), out.c);
+}
+
+static void kernel_grad(kernels_path k, float *dp, const float *x, const float *dy, int R,
+                        layer_dims in, layer_dims out, int k0, int k1, float *scratch)
+{
+    (void)scratch;
+    dense_weight_grad(k, dp, x, dy, R, flat(in), out.c, k0, k1);
+}
+
+static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out)
+{
+    (void)in;
+    dense_bias_grad(db, dy, R, out.c);
 }
 
 const layer_kind layer_dense = {
-    .name = "dense", .parse = parse, .out_size = out_size, .size = size, .init = init,
-    .forward = forward, .prepare = prepare, .input_grad = dense_input_grad,
-    .kernel_grad = dense_weight_grad, .tail_grad = tail_grad,
+    .name = "dense", .parse = parse, .out_dims = out_dims, .size = size, .macs = macs,
+    .scratch = no_scratch, .grad_scratch = no_scratch, .init = init, .forward = forward,
+    .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
+    .tail_grad = tail_grad, .relu = 1, .dropout = 1, .spatial = 0,
 };

@@ -43,7 +43,7 @@ void embed_range(float *emb, const float *params, net_cache *c, const split_t *s
         if (k == 0)
             break;
         gather_images(c->x, s->images, P, idx, (size_t)k);
-        net_forward(params, c, 0, k, NULL);
+        net_forward(params, c, 0, k, NULL, 0);
         for (int r = 0; r < k; r++)
             memcpy(emb + (size_t)idx[r] * H, net_embedding(c) + (size_t)r * H,
                    H * sizeof *emb);
@@ -115,7 +115,7 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
         return sm_fail(e, "out of memory for embedding");
     int rc = 0;
     for (int t = 0; t < threads && rc == 0; t++)
-        rc = net_cache_init(&j.caches[t], shape, EMBED_CHUNK, k, 0, e);
+        rc = net_cache_init(&j.caches[t], shape, EMBED_CHUNK, k, 0, 1, e);
     pool_t *pool = NULL;
     if (rc == 0 && !(pool = pool_create(threads, e)))
         rc = -1;

@@ -9,7 +9,7 @@
 
 input_spec input_raw(uint32_t w, uint32_t h)
 {
-    return (input_spec){w, h, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
+    return (input_spec){w, h, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE, 1};
 }
 
 int input_load_files(const input_spec *in, char *const *paths, size_t n, int threads,

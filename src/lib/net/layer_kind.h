@@ -1,19 +1,24 @@
 /* layer_kind.h - what a kind of layer is: one row of the layer table
- * (layers.c), written by the kind's own file (dense.c). net.c walks the
- * network's layers through their rows, once per layer per batch; nothing
- * else knows what a layer computes. A new kind is its file and one row
- * (and, to be saved, its fields in the model file: formats 1 to 3 hold
- * dense layers only, as their widths table).
+ * (layers.c), written by the kind's own file (dense.c, layer_conv.c,
+ * layer_pool.c, layer_gap.c). net.c walks the network's layers through
+ * their rows, once per layer per batch; nothing else knows what a layer
+ * computes. A new kind is its file and one row (appended: a kind's id is
+ * its place, and model format 4 stores it).
  *
+ * Every row of a batch is one tensor, channels first: C channels of
+ * H x W (layer_dims), C * H * W floats; a flat vector of N is N x 1 x 1.
  * A layer has a kind and an argument `arg` (the number of its --layers
- * item: a dense layer's width). R = rows, IN = floats per row in, OUT =
- * floats per row out (out_size). Every layer's output passes a ReLU
- * (dense fuses it into its product); net.c does the ReLU's and dropout's
- * backward.
+ * item: a dense layer's units, a conv layer's channels; 0 for pool and
+ * gap). R = rows, IN / OUT = a row's dims in and out.
  *
  * Parameters, flat: `rows` rows of `row` floats (the kernel: the trainer
  * shares its gradient rows out between workers, in tiles), then `tail`
- * floats (the bias: one worker's). Dense: rows = IN, row = OUT, tail = OUT.
+ * floats (the bias: one worker's). Dense: rows = IN, row = OUT, tail = OUT;
+ * conv: rows = 9 C_in, row = C_out, tail = C_out; pool and gap: none.
+ *
+ * Scratch: each worker of a batch passes its own block of floats, at
+ * least `scratch` (forward, input_grad) and `grad_scratch` (kernel_grad)
+ * for any R; nothing allocates inside a step.
  */
 #ifndef SIAMESE_LAYER_KIND_H
 #define SIAMESE_LAYER_KIND_H
@@ -24,6 +29,10 @@
 #include "rng.h"
 
 typedef struct {
+    int c, h, w;
+} layer_dims;
+
+typedef struct {
     int rows, row, tail;
 } layer_size;
 
@@ -32,32 +41,49 @@ typedef struct {
     /* One item of --layers, s [n] (no comma): 0 with *arg set when it is
      * this kind's and within its limits, else -1. */
     int (*parse)(const char *s, size_t n, int *arg);
-    /* OUT from the argument and IN. */
-    int (*out_size)(int arg, int in);
-    /* The parameters' layout for IN -> OUT. */
-    layer_size (*size)(int in, int out);
-    /* Initial parameters p, drawn from r in a fixed order. */
-    void (*init)(float *p, int in, int out, rng_t *r);
-    /* y [R, OUT] = relu(layer(x [R, IN])) on kernel path k. */
-    void (*forward)(kernels_path k, float *y, const float *x, const float *p, int R, int in,
-                    int out);
+    /* *out from the argument and IN: 0, or -1 when IN cannot take this
+     * layer (a spatial layer after a flat one, no pixels left). */
+    int (*out_dims)(int arg, layer_dims in, layer_dims *out);
+    /* The parameters' layout. */
+    layer_size (*size)(layer_dims in, layer_dims out);
+    /* Multiply-adds of one row's forward pass (bench's floor; a backward
+     * pass costs the input gradient's and the kernel gradient's as much
+     * again each, when the layer has them). */
+    double (*macs)(layer_dims in, layer_dims out);
+    /* Floats of scratch per worker: forward and input_grad; kernel_grad. */
+    size_t (*scratch)(layer_dims in, layer_dims out);
+    size_t (*grad_scratch)(layer_dims in, layer_dims out);
+    /* Initial parameters p, drawn from r in a fixed order (NULL: none). */
+    void (*init)(float *p, layer_dims in, layer_dims out, rng_t *r);
+    /* y [R, OUT] = layer(x [R, IN]) on kernel path k, its ReLU fused
+     * when the row has one. */
+    void (*forward)(kernels_path k, float *y, const float *x, const float *p, int R,
+                    layer_dims in, layer_dims out, float *scratch);
     /* Kernel rows k0 .. k1-1 of p into t [rows * row], the layout
-     * input_grad reads (dense: W^T), kept current by the trainer. */
-    void (*prepare)(float *t, const float *p, int in, int out, int k0, int k1);
-    /* dx [R, IN] from dy [R, OUT] (the gradient at the pre-activation). */
-    void (*input_grad)(kernels_path k, float *dx, const float *dy, const float *t, int R,
-                       int in, int out);
+     * input_grad reads (dense: W^T; conv: W as it is), kept current by the
+     * trainer. NULL: no parameters. */
+    void (*prepare)(float *t, const float *p, layer_dims in, layer_dims out, int k0, int k1);
+    /* dx [R, IN] from dy [R, OUT] (the gradient at the pre-activation), t
+     * (prepare's) and the layer's input x [R, IN] (pool re-finds its
+     * maxima there). */
+    void (*input_grad)(kernels_path k, float *dx, const float *dy, const float *t,
+                       const float *x, int R, layer_dims in, layer_dims out, float *scratch);
     /* Kernel gradient rows k0 .. k1-1 into dp (the layer's gradient, p's
-     * layout), each entry one sum over the R rows in order: written, not
-     * added, the same bits however the rows are shared out. */
+     * layout), each entry one sum over the R rows in order (and a conv's
+     * positions within each row): written, not added, the same bits
+     * however the rows are shared out. NULL: no parameters. */
     void (*kernel_grad)(kernels_path k, float *dp, const float *x, const float *dy, int R,
-                        int in, int out, int k0, int k1);
+                        layer_dims in, layer_dims out, int k0, int k1, float *scratch);
     /* The tail's gradient dtail [tail] (written, rows added in order). */
-    void (*tail_grad)(float *dtail, const float *dy, int R, int in, int out);
+    void (*tail_grad)(float *dtail, const float *dy, int R, layer_dims in, layer_dims out);
+    int relu;    /* 1: its output passed a ReLU (backward masks by it) */
+    int dropout; /* 1: dropout follows it in training, unless it is last */
+    int spatial; /* 1: it needs H x W (conv, pool, gap): never after a flat
+                    layer */
 } layer_kind;
 
-/* The kinds' ids: a row's place in layers.c. */
-enum { LAYER_DENSE = 0 };
+/* The kinds' ids: a row's place in layers.c (model format 4 stores them). */
+enum { LAYER_DENSE = 0, LAYER_CONV, LAYER_POOL, LAYER_GAP };
 
 /* Kinds in the table; ids are 0 .. layer_kind_count() - 1. */
 int layer_kind_count(void);

@@ -8,10 +8,13 @@
 #include "layer_kind.h"
 #include "net.h"
 
-extern const layer_kind layer_dense;
+extern const layer_kind layer_dense, layer_conv, layer_pool, layer_gap;
 
 static const layer_kind *const rows[] = {
     &layer_dense, /* LAYER_DENSE = 0 */
+    &layer_conv,  /* LAYER_CONV = 1 */
+    &layer_pool,  /* LAYER_POOL = 2 */
+    &layer_gap,   /* LAYER_GAP = 3 */
 };
 
 int layer_kind_count(void)
@@ -34,17 +37,25 @@ static int parse_item(const char *s, size_t n, int *arg)
     return -1;
 }
 
-int net_parse_layers(const char *s, net_shape *out)
+int net_parse_layers(const char *s, net_shape *out, sm_err *e)
 {
     net_shape n;
+    int flat = 0;
     memset(&n, 0, sizeof n);
     if (*s == 0)
-        return -1;
+        return sm_fail(e, "no layers");
     for (;;) {
         size_t len = strcspn(s, ",");
         int arg, kind = parse_item(s, len, &arg);
-        if (kind < 0 || n.layers == NET_MAX_LAYERS)
-            return -1;
+        if (n.layers == NET_MAX_LAYERS)
+            return sm_fail(e, "more than %d items", NET_MAX_LAYERS);
+        if (kind < 0)
+            return sm_fail(e, "item %d '%.*s' is no layer", n.layers + 1,
+                           (int)(len < 64 ? len : 64), s);
+        /* a dense layer flattens: nothing spatial after it */
+        if (rows[kind]->spatial && flat)
+            return sm_fail(e, "item %d '%.*s' follows a dense layer", n.layers + 1, (int)len, s);
+        flat |= !rows[kind]->spatial;
         n.kind[n.layers] = kind;
         n.width[n.layers++] = arg;
         if (s[len] == 0)

@@ -73,9 +73,23 @@ int model_check_shape(net_shape s, sm_err *e)
         if (s.kind[l] < 0 || s.kind[l] >= net_kind_count())
             return sm_fail(e, "layer %d is of unknown kind %d", l + 1, s.kind[l]);
     for (int l = 0; l < s.layers; l++)
-        if (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN)
+        if (s.kind[l] == LAYER_DENSE && (s.width[l] < 1 || s.width[l] > MODEL_MAX_HIDDEN))
             return sm_fail(e, "layer %d is %d wide: expected 1..%d", l + 1, s.width[l],
                            MODEL_MAX_HIDDEN);
+    /* every other kind: exactly what --layers accepts */
+    for (int l = 0; l < s.layers; l++) {
+        char item[32];
+        int arg = -1;
+        net_item_name(s, l, item, sizeof item);
+        const layer_kind *k = layer_kind_of(s.kind[l]);
+        if (k->parse(item, strlen(item), &arg) != 0 || arg != s.width[l])
+            return sm_fail(e, "layer %d: %s %d is not a --layers item", l + 1, k->name,
+                           s.width[l]);
+        if (k->spatial && l > 0 && !layer_kind_of(s.kind[l - 1])->spatial)
+            return sm_fail(e, "layer %d: %s after a dense layer", l + 1, k->name);
+    }
+    if (net_check_shape(s, e) != 0)
+        return -1;
     if (net_param_count(s) > MODEL_MAX_PARAMS)
         return sm_fail(e, "%zu parameters: more than the %zu a model may have", net_param_count(s),
                        MODEL_MAX_PARAMS);
@@ -108,7 +122,7 @@ int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_
     rng_seed(&m->rng, cfg.seed, SEED_STREAM_TRAINING);
     net_init(m->params, shape, &m->rng);
     head_init(head, model_head_params(m, m->params), net_out(shape), &m->rng);
-    m->input = (input_spec){(uint32_t)shape.in, 1, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE};
+    m->input = (input_spec){(uint32_t)shape.in, 1, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE, 1};
     m->threshold = NAN;
     return 0;
 }

@@ -55,12 +55,15 @@ typedef struct {
 } epoch_record;
 
 /* What turns an image file into the network's input: grey by the formula
- * `grey`, resized to width x height with the filter `resize` (or required
- * to be that size when IMAGE_RESIZE_NONE), then pixel / 255 (image.h). */
+ * `grey` (or its red, green and blue planes when channels is 3: --rgb),
+ * resized to width x height with the filter `resize` (or required to be
+ * that size when IMAGE_RESIZE_NONE), then pixel / 255 (image.h). */
 typedef struct {
-    uint32_t width, height; /* W x H = shape.in */
+    uint32_t width, height; /* W x H; channels x H x W = shape.in */
     uint32_t grey;          /* IMAGE_GREY_* */
     uint32_t resize;        /* IMAGE_RESIZE_* */
+    uint32_t channels;      /* 1 grey, 3 RGB (model format 4 stores it;
+                               older files are grey) */
 } input_spec;
 
 

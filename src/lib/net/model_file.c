@@ -284,7 +284,7 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
 /* The network a header describes (fields assumed checked). */
 static net_shape shape_of(const header *h)
 {
-    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}, {0}};
+    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}, {0}, 0, 0, 0};
     for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++)
         s.width[l] = (int)h->widths[l];
     return s;
@@ -333,9 +333,9 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
         return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%u: %s)", path,
                        h->head, head_count() - 1, names);
     }
-    if (h->n_layers < 1 || h->n_layers > NET_MAX_LAYERS)
+    if (h->n_layers < 1 || h->n_layers > MODEL_MAX_LAYERS)
         return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
-                       NET_MAX_LAYERS);
+                       MODEL_MAX_LAYERS);
     for (int l = 0; l < MODEL_MAX_LAYERS; l++) {
         uint32_t w = h->widths[l];
         if (l < (int)h->n_layers && (w == 0 || w > MODEL_MAX_HIDDEN))
@@ -508,7 +508,7 @@ static int check_length_crc(const char *path, const unsigned char *buf, size_t l
 static void model_of(model_t *m, const header *h)
 {
     m->shape = shape_of(h);
-    m->input = (input_spec){h->width, h->height, h->grey, h->resize};
+    m->input = (input_spec){h->width, h->height, h->grey, h->resize, 1};
     m->head = h->head;
     m->fingerprint = h->fingerprint;
     m->threshold = h->threshold;

@@ -5,6 +5,7 @@
  */
 #include "net.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,28 +18,119 @@ static const layer_kind *kind_of(net_shape s, int layer)
     return layer_kind_of(s.kind[layer]);
 }
 
+static int dims_size(layer_dims d)
+{
+    return d.c * d.h * d.w;
+}
+
 int net_kind_count(void)
 {
     return layer_kind_count();
 }
 
+layer_dims net_input_dims(net_shape s)
+{
+    if (s.in_c > 0)
+        return (layer_dims){s.in_c, s.in_h, s.in_w};
+    return (layer_dims){s.in, 1, 1};
+}
+
+void net_set_input(net_shape *s, int c, int h, int w)
+{
+    s->in_c = c;
+    s->in_h = h;
+    s->in_w = w;
+    s->in = c * h * w;
+}
+
+/* Layer l's dims in and out; a layer that does not fit its input (see
+ * net_check_shape, which callers ran) gets 0 x 0 x 0. */
+static void dims_of(net_shape s, int layer, layer_dims *in, layer_dims *out)
+{
+    layer_dims d = net_input_dims(s), o = d;
+    for (int l = 0; l <= layer; l++) {
+        *in = d;
+        if (kind_of(s, l)->out_dims(s.width[l], d, &o) != 0)
+            o = (layer_dims){0, 0, 0};
+        d = o;
+    }
+    *out = o;
+}
+
+layer_dims net_layer_in_dims(net_shape s, int layer)
+{
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    return in;
+}
+
+layer_dims net_layer_out_dims(net_shape s, int layer)
+{
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    return out;
+}
+
 int net_fan_in(net_shape s, int layer)
 {
-    int n = s.in;
-    for (int l = 0; l < layer; l++)
-        n = kind_of(s, l)->out_size(s.width[l], n);
-    return n;
+    return dims_size(net_layer_in_dims(s, layer));
 }
 
 int net_layer_out(net_shape s, int layer)
 {
-    return kind_of(s, layer)->out_size(s.width[layer], net_fan_in(s, layer));
+    return dims_size(net_layer_out_dims(s, layer));
+}
+
+void net_item_name(net_shape s, int layer, char *buf, size_t n)
+{
+    const layer_kind *k = kind_of(s, layer);
+    if (s.kind[layer] == LAYER_DENSE)
+        snprintf(buf, n, "%d", s.width[layer]);
+    else if (s.width[layer] > 0)
+        snprintf(buf, n, "%s%d", k->name, s.width[layer]);
+    else
+        snprintf(buf, n, "%s", k->name);
+}
+
+int net_is_spatial(net_shape s)
+{
+    for (int l = 0; l < s.layers; l++)
+        if (kind_of(s, l)->spatial)
+            return 1;
+    return 0;
+}
+
+int net_check_shape(net_shape s, sm_err *e)
+{
+    layer_dims d = net_input_dims(s), o;
+    size_t floats = 0;
+    for (int l = 0; l < s.layers; l++) {
+        char item[32];
+        net_item_name(s, l, item, sizeof item);
+        if (kind_of(s, l)->out_dims(s.width[l], d, &o) != 0 || dims_size(o) < 1) {
+            if (kind_of(s, l)->spatial && d.h * d.w <= 1)
+                return sm_fail(e, "--layers item %d '%s' has no pixels left: its input is %d "
+                               "x %d x %d (channels x height x width)", l + 1, item, d.c, d.h,
+                               d.w);
+            return sm_fail(e, "--layers item %d '%s' does not fit its input of %d x %d x %d "
+                           "(channels x height x width)", l + 1, item, d.c, d.h, d.w);
+        }
+        floats += (size_t)dims_size(o);
+        if (floats > NET_MAX_ROW_FLOATS)
+            return sm_fail(e, "--layers item %d '%s': the activations of one image reach %zu "
+                           "floats, beyond the limit of %zu (NET_MAX_ROW_FLOATS); use a smaller "
+                           "--size or fewer channels", l + 1, item, floats, NET_MAX_ROW_FLOATS);
+        d = o;
+    }
+    return 0;
 }
 
 /* Layer l's parameter layout. */
 static layer_size size_of(net_shape s, int layer)
 {
-    return kind_of(s, layer)->size(net_fan_in(s, layer), net_layer_out(s, layer));
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    return kind_of(s, layer)->size(in, out);
 }
 
 int net_kernel_rows(net_shape s, int layer)
@@ -56,9 +148,36 @@ size_t net_tail_floats(net_shape s, int layer)
     return (size_t)size_of(s, layer).tail;
 }
 
+double net_forward_macs(net_shape s)
+{
+    double n = 0;
+    for (int l = 0; l < s.layers; l++) {
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        n += kind_of(s, l)->macs(in, out);
+    }
+    return n;
+}
+
+double net_backward_macs(net_shape s)
+{
+    double n = 0;
+    for (int l = 0; l < s.layers; l++) {
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        const layer_kind *k = kind_of(s, l);
+        /* the kernel gradient; the input gradient but for layer 0 */
+        n += (k->kernel_grad ? 1 : 0) * k->macs(in, out) + (l > 0 ? k->macs(in, out) : 0);
+    }
+    return n;
+}
+
 net_shape net_shape_default(int in)
 {
-    net_shape s = {in, NET_DEFAULT_LAYERS, {0}, {0}};
+    net_shape s;
+    memset(&s, 0, sizeof s);
+    s.in = in;
+    s.layers = NET_DEFAULT_LAYERS;
     for (int l = 0; l < NET_DEFAULT_LAYERS; l++)
         s.width[l] = NET_DEFAULT_WIDTH;
     return s;
@@ -77,6 +196,7 @@ int net_max_width(net_shape s)
     return m;
 }
 
+/* The input's height and width count only when a spatial layer reads them. */
 int net_shape_equal(net_shape a, net_shape b)
 {
     if (a.in != b.in || a.layers != b.layers)
@@ -84,6 +204,11 @@ int net_shape_equal(net_shape a, net_shape b)
     for (int l = 0; l < a.layers; l++)
         if (a.width[l] != b.width[l] || a.kind[l] != b.kind[l])
             return 0;
+    if (net_is_spatial(a)) {
+        layer_dims x = net_input_dims(a), y = net_input_dims(b);
+        if (x.c != y.c || x.h != y.h || x.w != y.w)
+            return 0;
+    }
     return 1;
 }
 
@@ -118,8 +243,12 @@ void net_init(float *params, net_shape s, rng_t *r)
 {
     net_views v;
     net_point(&v, params, s);
-    for (int l = 0; l < s.layers; l++)
-        kind_of(s, l)->init(v.w[l], net_fan_in(s, l), net_layer_out(s, l), r);
+    for (int l = 0; l < s.layers; l++) {
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        if (kind_of(s, l)->init)
+            kind_of(s, l)->init(v.w[l], in, out, r);
+    }
 }
 
 void net_cache_free(net_cache *c)
@@ -130,15 +259,45 @@ void net_cache_free(net_cache *c)
         free(c->g[l]);
         free(c->wt[l]);
     }
+    for (int i = 0; i < NET_MAX_WORKERS; i++)
+        free(c->scratch[i]);
     memset(c, 0, sizeof *c);
 }
 
+/* Floats of one worker's scratch: the most any layer asks. */
+static size_t scratch_floats(net_shape s, int training)
+{
+    size_t n = 0;
+    for (int l = 0; l < s.layers; l++) {
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        const layer_kind *k = kind_of(s, l);
+        size_t f = k->scratch(in, out), g = training ? k->grad_scratch(in, out) : 0;
+        n = f > n ? f : n;
+        n = g > n ? g : n;
+    }
+    return n;
+}
+
+double net_cache_bytes(net_shape s, int max_rows, int training, int workers)
+{
+    double rows = max_rows, f = rows * s.in;
+    for (int l = 0; l < s.layers; l++) {
+        f += rows * net_layer_out(s, l) * (training ? 2 : 1);
+        if (training && l > 0)
+            f += (double)net_kernel_rows(s, l) * (double)net_row_floats(s, l);
+    }
+    f += (double)workers * (double)scratch_floats(s, training);
+    return f * sizeof(float);
+}
+
 int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int training,
-                   sm_err *e)
+                   int workers, sm_err *e)
 {
     memset(c, 0, sizeof *c);
     c->shape = s;
     c->max_rows = max_rows;
+    c->workers = workers < 1 ? 1 : workers > NET_MAX_WORKERS ? NET_MAX_WORKERS : workers;
     if (k == KERNELS_AUTO)
         kernels_resolve(k, &k, e); /* never fails for auto */
     c->kernels = k;
@@ -147,14 +306,17 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
     int ok = c->x != NULL;
     for (int l = 0; l < s.layers; l++) {
         size_t M = (size_t)net_layer_out(s, l);
+        size_t t = (size_t)net_kernel_rows(s, l) * net_row_floats(s, l);
         ok &= (c->a[l] = sm_alloc_floats(rows * M)) != NULL;
         if (training) {
             ok &= (c->g[l] = sm_alloc_floats(rows * M)) != NULL;
-            if (l > 0)
-                ok &= (c->wt[l] = sm_alloc_floats((size_t)net_kernel_rows(s, l) *
-                                               net_row_floats(s, l))) != NULL;
+            if (l > 0 && t > 0)
+                ok &= (c->wt[l] = sm_alloc_floats(t)) != NULL;
         }
     }
+    size_t sf = scratch_floats(s, training);
+    for (int i = 0; i < c->workers && sf > 0; i++)
+        ok &= (c->scratch[i] = sm_alloc_floats(sf)) != NULL;
     if (!ok) {
         net_cache_free(c);
         return sm_fail(e, "out of memory for activations of %d rows", max_rows);
@@ -162,63 +324,82 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
     return 0;
 }
 
-void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop)
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
+                 int worker)
 {
     net_shape s = c->shape;
     net_views v;
     net_point(&v, (float *)params, s);
     for (int l = 0; l < s.layers; l++) {
-        int K = net_fan_in(s, l), M = net_layer_out(s, l);
-        const float *in = (l == 0 ? c->x : c->a[l - 1]) + (size_t)r0 * K;
-        float *out = c->a[l] + (size_t)r0 * M;
-        kind_of(s, l)->forward(c->kernels, out, in, v.w[l], R, K, M);
-        /* Dropout follows every layer but the last, in training only. */
-        if (drop && l < s.layers - 1)
-            dropout_forward(out, R, M, drop->rate, drop->seed, ((uint64_t)l << 32) + (uint64_t)r0);
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        int K = dims_size(in), M = dims_size(out);
+        const float *x = (l == 0 ? c->x : c->a[l - 1]) + (size_t)r0 * K;
+        float *y = c->a[l] + (size_t)r0 * M;
+        const layer_kind *k = kind_of(s, l);
+        k->forward(c->kernels, y, x, v.w[l], R, in, out, c->scratch[worker]);
+        /* Dropout follows dense layers but the last, in training only. */
+        if (drop && k->dropout && l < s.layers - 1)
+            dropout_forward(y, R, M, drop->rate, drop->seed, ((uint64_t)l << 32) + (uint64_t)r0);
     }
 }
 
-void net_backward_rows(net_cache *c, int r0, int R, float rate)
+void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
 {
     net_shape s = c->shape;
     const float scale = 1.0f / (1.0f - rate);
     /* g[l] holds the gradient w.r.t. a[l]; turn it into that of the
      * pre-activation in place, then pass it down to g[l-1]. */
     for (int l = s.layers - 1; l >= 0; l--) {
-        int K = net_fan_in(s, l), M = net_layer_out(s, l);
+        layer_dims in, out;
+        dims_of(s, l, &in, &out);
+        int K = dims_size(in), M = dims_size(out);
+        const layer_kind *k = kind_of(s, l);
         float *g = c->g[l] + (size_t)r0 * M;
-        relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
-                              l < s.layers - 1 ? scale : 1.0f);
+        int dropped = k->dropout && l < s.layers - 1;
+        if (k->relu)
+            relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
+                                  dropped ? scale : 1.0f);
         if (l > 0)
-            kind_of(s, l)->input_grad(c->kernels, c->g[l - 1] + (size_t)r0 * K, g, c->wt[l], R,
-                                      K, M);
+            k->input_grad(c->kernels, c->g[l - 1] + (size_t)r0 * K, g, c->wt[l],
+                          c->a[l - 1] + (size_t)r0 * K, R, in, out, c->scratch[worker]);
     }
 }
 
 void net_transpose(net_cache *c, const float *params, int l, int k0, int k1)
 {
-    if (l == 0)
+    const layer_kind *k = kind_of(c->shape, l);
+    if (l == 0 || !k->prepare)
         return;
     net_views v;
     net_point(&v, (float *)params, c->shape);
-    kind_of(c->shape, l)->prepare(c->wt[l], v.w[l], net_fan_in(c->shape, l),
-                                  net_layer_out(c->shape, l), k0, k1);
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    k->prepare(c->wt[l], v.w[l], in, out, k0, k1);
 }
 
-void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1)
+void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1,
+                      int worker)
 {
+    const layer_kind *k = kind_of(c->shape, l);
+    if (!k->kernel_grad)
+        return;
     net_views g;
     net_point(&g, grads, c->shape);
-    const float *in = l == 0 ? c->x : c->a[l - 1];
-    kind_of(c->shape, l)->kernel_grad(c->kernels, g.w[l], in, c->g[l], R,
-                                      net_fan_in(c->shape, l), net_layer_out(c->shape, l), k0,
-                                      k1);
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    const float *x = l == 0 ? c->x : c->a[l - 1];
+    k->kernel_grad(c->kernels, g.w[l], x, c->g[l], R, in, out, k0, k1, c->scratch[worker]);
 }
 
 void net_bias_grads(const net_cache *c, float *grads, int l, int R)
 {
+    const layer_kind *k = kind_of(c->shape, l);
+    if (!k->tail_grad)
+        return;
     net_views g;
     net_point(&g, grads, c->shape);
-    kind_of(c->shape, l)->tail_grad(g.b[l], c->g[l], R, net_fan_in(c->shape, l),
-                                    net_layer_out(c->shape, l));
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    k->tail_grad(g.b[l], c->g[l], R, in, out);
 }

@@ -1,10 +1,14 @@
 /* net.h - the shared base network of the Siamese model, L layers, each of
- * a kind from the layer table (layer_kind.h; today dense only):
- *   x [R, IN] -> layer 0, ReLU -> Dropout -> ... -> layer L-1, ReLU
+ * a kind from the layer table (layer_kind.h: dense, conv, pool, gap):
+ *   x [R, IN] -> layer 0 (ReLU) -> ... -> layer L-1 (ReLU)
  *             -> embedding [R, H], H = the last layer's outputs
- * dropout after every layer but the last (training only). The notebook's
- * network is IN = 784, L = 3, dense widths 128,128,128 (133,504
- * parameters).
+ * dense and conv layers end in a ReLU, pool and gap need none; dropout
+ * follows every dense layer but the network's last (training only).
+ * A row is a tensor C x H x W, channels first (the input: 1 grey or 3 RGB
+ * channels of the image); spatial layers (conv, pool, gap) come before
+ * any dense one, and a dense layer reads its input flat, in C, H, W order.
+ * The notebook's network is IN = 784, L = 3, dense widths 128,128,128
+ * (133,504 parameters).
  *
  * All parameters live in one flat buffer, gradients in a second of the same
  * layout: for each layer l, its kernel rows then its tail (dense: the
@@ -22,10 +26,16 @@
 
 #include "err.h"
 #include "gemm.h"
+#include "layer_kind.h"
 #include "rng.h"
 
-#define NET_MAX_LAYERS 8
+#define NET_MAX_LAYERS 16
 #define NET_MAX_WIDTH 4096
+/* A conv layer's channels, 1..NET_MAX_CHANNELS. */
+#define NET_MAX_CHANNELS 1024
+/* Floats of one row's activations, all layers together (the trainer keeps
+ * them and their gradients for every row of a batch). */
+#define NET_MAX_ROW_FLOATS ((size_t)1 << 24)
 /* The notebook's: three layers of 128. */
 #define NET_DEFAULT_LAYERS 3
 #define NET_DEFAULT_WIDTH 128
@@ -37,13 +47,44 @@ typedef struct {
                                    layer's outputs); 0 past L */
     int kind[NET_MAX_LAYERS];   /* LAYER_* (layer_kind.h); 0 = dense, so a
                                    shape that names widths only is dense */
+    int in_c, in_h, in_w;       /* IN as channels x height x width (1 grey
+                                   or 3 RGB); all 0: a flat IN x 1 x 1 */
 } net_shape;
 
-/* Parses a --layers list, items separated by commas ("128,128,128"), each
- * taken by the first kind whose row accepts it, into out's layers, kinds
- * and widths (out->in is left 0). Returns 0, or -1 when an item is no
- * kind's or there are more than NET_MAX_LAYERS (out untouched). */
-int net_parse_layers(const char *s, net_shape *out);
+/* The input's dims: in_c x in_h x in_w, or IN x 1 x 1 when unset. */
+layer_dims net_input_dims(net_shape s);
+
+/* Layer l's input and output dims (IN for l = 0, else layer l-1's out). */
+layer_dims net_layer_in_dims(net_shape s, int layer);
+layer_dims net_layer_out_dims(net_shape s, int layer);
+
+/* Sets s->in and s->in_c, in_h, in_w from an input of c x h x w. */
+void net_set_input(net_shape *s, int c, int h, int w);
+
+/* 0 when every layer of s fits the one before it and the activations fit
+ * NET_MAX_ROW_FLOATS, else -1 with e naming the --layers item that does
+ * not fit and why ("item 6 'pool': 1 x 1 pixels has none left to pool"). */
+int net_check_shape(net_shape s, sm_err *e);
+
+/* Layer l's --layers item: "128", "conv32", "pool", "gap". */
+void net_item_name(net_shape s, int layer, char *buf, size_t n);
+
+/* 1 when the network has a spatial layer (conv, pool, gap): its input's
+ * height and width matter, not only IN. */
+int net_is_spatial(net_shape s);
+
+/* Multiply-adds of one row's forward pass, and of a training step's
+ * backward pass, per row (bench's physical floor). */
+double net_forward_macs(net_shape s);
+double net_backward_macs(net_shape s);
+
+/* Parses a --layers list, items separated by commas ("128,128,128",
+ * "conv32,pool,conv64,gap,128"), each taken by the first kind whose row
+ * accepts it, into out's layers, kinds and widths (out's input is left
+ * unset). Returns 0, or -1 with e naming the item when an item is no
+ * kind's or a spatial item follows a dense one, or when there are more
+ * than NET_MAX_LAYERS (out untouched). Whether the shapes fit an input is net_check_shape's. */
+int net_parse_layers(const char *s, net_shape *out, sm_err *e);
 
 /* Kinds of layer there are: net_shape.kind is 0 .. this - 1. */
 int net_kind_count(void);
@@ -89,11 +130,15 @@ void net_init(float *params, net_shape s, rng_t *r);
 /* Inputs of layer l: IN for l = 0, else the outputs of layer l-1. */
 int net_fan_in(net_shape s, int layer);
 
-/* Activations and gradients of a batch of up to max_rows rows, and the
- * kernel path (gemm.h) every product of the network runs on. */
+/* Activations and gradients of a batch of up to max_rows rows, the
+ * kernel path (gemm.h) every product of the network runs on, and each
+ * worker's scratch (the functions below take the worker's index). */
+#define NET_MAX_WORKERS 256
 typedef struct {
     net_shape shape;
     int max_rows;
+    int workers;
+    float *scratch[NET_MAX_WORKERS]; /* [workers] each net_scratch_floats */
     kernels_path kernels;     /* a resolved path, never auto */
     float *x;                 /* [R, IN] input */
     float *a[NET_MAX_LAYERS]; /* a[l] [R, out(l)] layer outputs after ReLU (and
@@ -105,10 +150,14 @@ typedef struct {
                                   reads it (dense: W[l]^T [width[l], fan_in(l)]) */
 } net_cache;
 
-/* Allocates the activations for up to max_rows rows (64-byte aligned), and
- * the gradients when `training`. Returns 0 or -1 with e set. */
+/* Allocates the activations for up to max_rows rows (64-byte aligned),
+ * the gradients when `training`, and scratch for `workers` workers.
+ * Returns 0 or -1 with e set. */
 int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int training,
-                   sm_err *e);
+                   int workers, sm_err *e);
+
+/* Bytes net_cache_init would allocate (the trainer's memory check). */
+double net_cache_bytes(net_shape s, int max_rows, int training, int workers);
 
 /* Frees c; safe on a zeroed or already freed cache. */
 void net_cache_free(net_cache *c);
@@ -125,7 +174,8 @@ typedef struct {
  * otherwise. A row's result depends on nothing but the row (and, in
  * training, its index): any split of the rows between threads gives the
  * same bits on the exact paths. */
-void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop);
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
+                 int worker);
 
 /* The embedding of the last net_forward: c->a[L-1] [R, H]. */
 float *net_embedding(const net_cache *c);
@@ -135,7 +185,7 @@ float *net_embedding(const net_cache *c);
  * of every c->g[l] with d(loss)/d(pre-activation of layer l). `rate` is
  * the forward pass's (0 for evaluation mode); c->wt must hold the
  * parameters' transposes (net_transpose). */
-void net_backward_rows(net_cache *c, int r0, int R, float rate);
+void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker);
 
 /* c->wt[l] from kernel rows k0 .. k1-1 of layer l, from params (l >= 1;
  * a no-op for l = 0, whose input gradient is never needed). */
@@ -144,7 +194,8 @@ void net_transpose(net_cache *c, const float *params, int l, int k0, int k1);
 /* After net_backward_rows of all R rows: rows k0 .. k1-1 (of
  * net_kernel_rows) of layer l's kernel gradient, into grads (flat,
  * params' layout), each entry a sum over the R rows in order. */
-void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1);
+void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1,
+                      int worker);
 
 /* Same, layer l's tail (bias) gradient. */
 void net_bias_grads(const net_cache *c, float *grads, int l, int R);

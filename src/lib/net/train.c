@@ -45,7 +45,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     if (kernels_resolve(k, &t->kernels, e) != 0)
         return -1;
     size_t B = (size_t)t->batch;
-    if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, e) != 0)
+    if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, t->threads, e) != 0)
         return -1;
     t->grads = sm_alloc_floats(m->n_params);
     t->dist = sm_alloc_floats(B);
@@ -96,8 +96,8 @@ static void rows_worker(void *ctx, int i)
     gather_images(c->x + lo * P, t->split->images, P, t->rows + lo, (size_t)b);
     gather_images(c->x + (B + lo) * P, t->split->images, P, t->rows + B + lo, (size_t)b);
     const net_dropout drop = {m->cfg.dropout, t->drop_seed};
-    net_forward(m->params, c, (int)lo, b, &drop);
-    net_forward(m->params, c, (int)(B + lo), b, &drop);
+    net_forward(m->params, c, (int)lo, b, &drop, i);
+    net_forward(m->params, c, (int)(B + lo), b, &drop, i);
     const float *emb = net_embedding(c);
     const float *hp = model_head_params(m, m->params);
     float *top = c->g[m->shape.layers - 1];
@@ -107,8 +107,8 @@ static void rows_worker(void *ctx, int i)
     head_backward(m->head, hp, top + lo * H, top + (B + lo) * H, t->dd + lo, emb + lo * H,
                   emb + (B + lo) * H, t->dist + lo, t->sq + lo * C, t->same + lo, b,
                   (int)H, m->cfg.margin, (int)B);
-    net_backward_rows(c, (int)lo, b, m->cfg.dropout);
-    net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout);
+    net_backward_rows(c, (int)lo, b, m->cfg.dropout, i);
+    net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout, i);
 }
 
 /* Worker i's share [*k0, *k1) of n kernel rows. */
@@ -142,7 +142,7 @@ static void params_worker(void *ctx, int i)
         size_t row = net_row_floats(s, l);
         row_share(net_kernel_rows(s, l), i, T, &k0, &k1);
         if (k1 > k0) {
-            net_weight_grads(c, t->grads, l, R, k0, k1);
+            net_weight_grads(c, t->grads, l, R, k0, k1, i);
             size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
                                 (size_t)(k1 - k0) * row, opt);
