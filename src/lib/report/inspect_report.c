@@ -33,7 +33,7 @@ static int decode_raw(inspect_report *r, const char *what, inspect_set *s, sm_er
 {
     sm_err sub;
     size_t rows, cols;
-    if (folders_decode(s->paths, s->n, 0, 0, r->cfg.threads, &s->px, &rows, &cols,
+    if (folders_decode(s->paths, s->n, 0, 0, 1, r->cfg.threads, &s->px, &rows, &cols,
                        "--model none compares raw pixels: every image must have the "
                        "references' size", &sub) != 0)
         return sm_fail(e, "%s: %s", what, sub.msg);
@@ -58,7 +58,8 @@ static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err 
     } else if (input_load_files(&r->in, s->paths, s->n, c->threads, &s->px, e) != 0) {
         return -1;
     }
-    size_t P = (size_t)r->in.width * r->in.height, D = m ? (size_t)net_out(m->shape) : P;
+    size_t P = (size_t)input_channels(&r->in) * r->in.width * r->in.height;
+    size_t D = m ? (size_t)net_out(m->shape) : P;
     if (!(s->feat = malloc(s->n * D * sizeof *s->feat + 1)))
         return sm_fail(e, "out of memory for %zu images", s->n);
     if (!m) {
