@@ -14,7 +14,9 @@
  *  - export of the colour set writes RGB PNGs that load back to the same
  *    planes and fingerprint;
  *  - a model input spec with channels 3 reads a file as 3 * H * W values;
- *  - canvas_image draws a colour image's pixels in their colours.
+ *  - canvas_image draws a colour image's pixels in their colours, and
+ *    show-pairs' strip and inspect's sheet draw colour images in colour
+ *    (grey ones in grey).
  *
  *   usage: test_rgb
  */
@@ -35,6 +37,8 @@
 #include "export.h"
 #include "image.h"
 #include "input.h"
+#include "sheet.h"
+#include "strip.h"
 
 enum { W = 5, H = 4, PER_CLASS = 2 };
 
@@ -293,6 +297,52 @@ static void test_input(void)
     image_free(&g);
 }
 
+/* 1 when some pixel of c is (r, g, b). */
+static int has_colour(const canvas_t *c, uint8_t r, uint8_t g, uint8_t b)
+{
+    for (size_t i = 0; i < (size_t)c->w * (size_t)c->h; i++)
+        if (c->px[3 * i] == r && c->px[3 * i + 1] == g && c->px[3 * i + 2] == b)
+            return 1;
+    return 0;
+}
+
+/* A strip of one pair and a sheet of one cell, of two 3 x 2 images of
+ * one colour each (planes channels first): both colours are on the
+ * picture. */
+static void test_pictures(void)
+{
+    sm_err e;
+    enum { P = 6 };
+    uint8_t img[2 * 3 * P];
+    static const uint8_t colour[2][3] = {{200, 49, 100}, {10, 180, 60}};
+    for (int k = 0; k < 2; k++)
+        for (int ch = 0; ch < 3; ch++)
+            memset(img + (k * 3 + ch) * P, colour[k][ch], P);
+    uint16_t labels[2] = {0, 0};
+    split_t s = {.n = 2, .rows = 2, .cols = 3, .channels = 3, .images = img, .labels = labels};
+    uint32_t left = 0, right = 1;
+    uint8_t same = 1;
+    pairs_t pr = {1, &left, &right, &same};
+    size_t which = 0;
+    strip_spec sp = {&s, &pr, &which, 1, NULL, 0, "t"};
+    canvas_t c;
+    CHECK(strip_render(&c, &sp, 2, &e) == 0, "strip: %s", e.msg);
+    CHECK(has_colour(&c, 200, 49, 100) && has_colour(&c, 10, 180, 60),
+          "strip: the colour images are not drawn in their colours");
+    canvas_free(&c);
+    /* The same bytes as one grey image of 3 x 6: grey, as before. */
+    s.channels = 1;
+    s.rows = 6;
+    CHECK(strip_render(&c, &sp, 2, &e) == 0, "grey strip: %s", e.msg);
+    CHECK(has_colour(&c, 49, 49, 49) && !has_colour(&c, 200, 49, 100), "grey strip");
+    canvas_free(&c);
+    sheet_cell cell = {img, img + 3 * P, 1.0f, 0, NULL};
+    CHECK(sheet_render(&c, &cell, 1, 3, 2, 3, 1, 2, "t", &e) == 0, "sheet: %s", e.msg);
+    CHECK(has_colour(&c, 200, 49, 100) && has_colour(&c, 10, 180, 60),
+          "sheet: the colour images are not drawn in their colours");
+    canvas_free(&c);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/siamese-rgb-XXXXXX");
@@ -305,6 +355,7 @@ int main(void)
     test_idx();
     test_export();
     test_input();
+    test_pictures();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0)

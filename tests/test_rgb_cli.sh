@@ -7,7 +7,11 @@
 #  - export --rgb of a colour folder set (PPM files whose red, green and
 #    blue planes differ, written here with printf) writes RGB PNGs, and
 #    exporting that export again gives the same bytes (the colour round
-#    trip); export without --rgb writes grey PNGs, as before.
+#    trip); export without --rgb writes grey PNGs, as before;
+#  - inspect --model none --rgb compares colours: an image of (200, 49,
+#    100) against a reference of (100, 100, 100), the same BT.601 grey,
+#    scores about 0 in grey and > 0.5 with --rgb; --rgb with a model is a usage
+#    error.
 #
 #   usage: bash test_rgb_cli.sh PATH/TO/siamese
 set -u
@@ -64,4 +68,26 @@ check '[ "$ct" = 0 ]' "export wrote PNG colour type $ct, expected 0 (grey)"
 # Grey from the colour export is grey from the colour files.
 "$bin" export --data c1 --out g2 >out 2>err
 check 'diff -r g1 g2 >/dev/null' "grey export of the RGB export differs from the grey export"
+
+# flat FILE R G B: a 6 x 4 PPM of one colour.
+flat() {
+  { printf 'P6\n6 4\n255\n'
+    for i in $(seq 24); do printf "\\$(printf %03o "$2")\\$(printf %03o "$3")\\$(printf %03o "$4")"; done; } >"$1"
+}
+mkdir -p iref iimg
+flat iref/grey.ppm 100 100 100
+flat iimg/colour.ppm 200 49 100
+"$bin" inspect --model none --threshold 1 --reference iref --images iimg --csv g.csv >out 2>err
+gscore=$(sed -n 2p g.csv | cut -d, -f3)
+# (not exactly 0: distances come from |a|^2 + |b|^2 - 2 a.b in float32)
+check '[ -n "$gscore" ] && awk "BEGIN { exit !($gscore < 0.01) }"' \
+  "inspect grey: score '$gscore' of an image of the same grey: $(cat err)"
+"$bin" inspect --model none --rgb --threshold 1 --reference iref --images iimg --csv c.csv >out 2>err
+score=$(sed -n 2p c.csv | cut -d, -f3)
+check '[ -n "$score" ] && awk "BEGIN { exit !($score > 0.5) }"' \
+  "inspect --rgb: score '$score' of an image of another colour, same grey: $(cat err)"
+"$bin" inspect --rgb --model m.siam --reference iref --images iimg >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese inspect: --rgb is for --model none" err' \
+  "inspect --rgb with a model: exit $rc"
 finish
