@@ -6,6 +6,7 @@
  *    the code under test) loads with rgb = 1 as images
  *    [n, 3, rows, cols]: each plane is the file's channel, channels first;
  *    an RGBA PNG drops its alpha; a grey PNG gives three equal planes;
+ *    so do a P6 PPM of maxval 1000 (scaled) and a P5 PGM;
  *  - the same folders load grey (rgb = 0) as BT.601 of the pixels; the
  *    colour fingerprint differs from the grey one, even for colour
  *    images whose three planes are the grey ones;
@@ -297,6 +298,37 @@ static void test_input(void)
     image_free(&g);
 }
 
+/* PGM/PPM, decoded by image.c itself: a P6 file's samples become its
+ * planes (maxval 1000: each scaled to 0..255 first), a P5 file's grey is
+ * replicated. */
+static void test_pnm(void)
+{
+    sm_err e;
+    grey_image g;
+    FILE *f = fopen(tpath("c.ppm"), "wb");
+    fprintf(f, "P6\n2 1\n1000\n");
+    static const unsigned v[6] = {1000, 0, 500, 20, 600, 999}; /* (R, G, B), (R, G, B) */
+    for (int i = 0; i < 6; i++)
+        fputc((int)(v[i] >> 8), f), fputc((int)(v[i] & 255), f);
+    fclose(f);
+    CHECK(image_load(tpath("c.ppm"), 3, &g, &e) == 0, "ppm: %s", e.msg);
+    int bad = 0;
+    for (int ch = 0; g.px && ch < 3; ch++)
+        for (int i = 0; i < 2; i++)
+            bad += g.px[ch * 2 + i] != (v[i * 3 + ch] * 255 + 500) / 1000;
+    CHECK(bad == 0 && g.channels == 3, "ppm: %d values are not the file's planes", bad);
+    image_free(&g);
+    f = fopen(tpath("g.pgm"), "wb");
+    fprintf(f, "P5\n3 1\n255\n%c%c%c", 7, 130, 250);
+    fclose(f);
+    CHECK(image_load(tpath("g.pgm"), 3, &g, &e) == 0, "pgm: %s", e.msg);
+    bad = 0;
+    for (int ch = 0; g.px && ch < 3; ch++)
+        bad += g.px[ch * 3] != 7 || g.px[ch * 3 + 1] != 130 || g.px[ch * 3 + 2] != 250;
+    CHECK(bad == 0, "pgm: %d planes are not its grey", bad);
+    image_free(&g);
+}
+
 /* 1 when some pixel of c is (r, g, b). */
 static int has_colour(const canvas_t *c, uint8_t r, uint8_t g, uint8_t b)
 {
@@ -356,6 +388,7 @@ int main(void)
     test_export();
     test_input();
     test_pictures();
+    test_pnm();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0)
