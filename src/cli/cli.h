@@ -86,8 +86,7 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds);
 
-/* Loads the model file at path into m (model_file.h; a file that does
- * not record input channels gets them from its input count), or prints why
+/* Loads the model file at path into m (model_file.h), or prints why
  * ("siamese CMD: ...") and returns -1. */
 int cli_load_model(const char *cmd, const char *path, model_t *m);
 

@@ -89,10 +89,5 @@ int cli_load_model(const char *cmd, const char *path, model_t *m)
         cli_error(cmd, "%s", e.msg);
         return -1;
     }
-    /* A file that does not record channels (0: before model format 4)
-     * takes three when its input count is three planes of its size. */
-    if (m->input.channels == 0)
-        m->input.channels =
-            (uint64_t)m->shape.in == 3ull * m->input.width * m->input.height ? 3 : 1;
     return 0;
 }
