@@ -170,8 +170,7 @@ int timings_measure(const timings_setup *b, timings *out, sm_err *e)
 {
     memset(out, 0, sizeof *out);
     train_config cfg = train_config_default();
-    net_shape shape = net_shape_default(
-        (int)(b->ds->train.channels * b->ds->train.rows * b->ds->train.cols));
+    net_shape shape = net_shape_default((int)(b->ds->train.rows * b->ds->train.cols));
     size_t val = 0;
     if (val_images(b, &val, e) != 0)
         return -1;
