@@ -11,7 +11,11 @@
 #  - inspect --model none --rgb compares colours: an image of (200, 49,
 #    100) against a reference of (100, 100, 100), the same BT.601 grey,
 #    scores about 0 in grey and > 0.5 with --rgb; --rgb with a model is a usage
-#    error.
+#    error;
+#  - train --rgb on the colour set (a dense model, --layers 16) takes
+#    3 x 6 x 4 inputs: its file is 2 x 4 x (2 x 24) x 16 bytes larger than
+#    the grey model's (weights and RMSprop's v); train --resume --rgb on a
+#    grey model is a usage error (exit 2) naming --rgb.
 #
 #   usage: bash test_rgb_cli.sh PATH/TO/siamese
 set -u
@@ -90,4 +94,17 @@ check '[ -n "$score" ] && awk "BEGIN { exit !($score > 0.5) }"' \
 rc=$?
 check '[ "$rc" -eq 2 ] && grep -q "^siamese inspect: --rgb is for --model none" err' \
   "inspect --rgb with a model: exit $rc"
+
+# Training in colour: three planes of inputs.
+"$bin" train --rgb --data colour --layers 16 --epochs 1 --model rgb.siam -q >out 2>err
+check '[ $? -eq 0 ]' "train --rgb: $(cat err)"
+"$bin" train --data colour --layers 16 --epochs 1 --model grey.siam -q >out 2>err
+check '[ $? -eq 0 ]' "train: $(cat err)"
+extra=$(($(stat -c %s rgb.siam) - $(stat -c %s grey.siam)))
+check '[ "$extra" -eq $((2 * 4 * 2 * 24 * 16)) ]' \
+  "the --rgb model is $extra bytes larger than the grey one, expected $((2 * 4 * 2 * 24 * 16))"
+"$bin" train --resume --rgb --data colour --epochs 2 --model grey.siam >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q -- "--rgb differs from grey.siam" err' \
+  "train --resume --rgb on a grey model: exit $rc, $(cat err)"
 finish
