@@ -548,7 +548,7 @@ int main(int argc, char **argv)
      * "input" record's H x W (the fixture's x is bytes / 255), pair k =
      * images k and B + k. */
     split_t split = {.n = R, .rows = s.in_c ? (size_t)s.in_h : 28,
-                     .cols = s.in_c ? (size_t)s.in_w : 28};
+                     .cols = s.in_c ? (size_t)s.in_w : 28, .channels = 1};
     pairs_t pairs = {.n = B};
     split.images = malloc((size_t)R * IN);
     pairs.left = malloc(B * sizeof *pairs.left);
