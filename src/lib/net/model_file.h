@@ -1,4 +1,5 @@
-/* model_file.h - the model file: save after every epoch, load for resume,
+/* model_file.h - the model file (format 3 for dense grey models, format 4
+ * for any layer kinds and colour): save after every epoch, load for resume,
  * eval and show-pairs. Byte-by-byte layout in docs/model-format.md.
  *
  * Saving goes through atomic_file (temporary file, fsync, rename), so the
