@@ -323,8 +323,10 @@ int main(void)
     check_shape(&r, 128, 128, 784, 0, 1, 1);
     check_shape(&r, 128, 128, 128, 0, 0, 0);
     check_shape(&r, 392, 128, 256, 1, 0, 0);
-    /* Every tail: m across the tile height, n across 1, 8, 16, 64 lanes. */
-    const int ms[] = {1, 2, 5, 6, 7, 13}, ns[] = {1, 3, 8, 9, 15, 16, 17, 31, 33, 64, 65, 130};
+    /* Every tail: m across the tile height, n across 1, 8, 16, 64 lanes and
+     * the narrower last strips (1, 2, 3 vectors). */
+    const int ms[] = {1, 2, 5, 6, 7, 13};
+    const int ns[] = {1, 3, 8, 9, 15, 16, 17, 31, 33, 49, 64, 65, 120, 130};
     const int ks[] = {0, 1, 2, 7, 255, 256, 257, 600};
     for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
