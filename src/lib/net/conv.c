@@ -1,21 +1,41 @@
 /* conv.c - the 3 x 3 convolution on gemm.h by im2col; see conv.h for the
- * column order and every sum's order. R = images, C = input channels,
- * H x W = P positions, M = output channels, K = 9 C kernel rows. */
+ * column order, every sum's order and the products. R = images, C = input
+ * channels, H x W = P positions, M = output channels, K = 9 C kernel rows,
+ * G = images per product (conv_group), N = G P rounded up to 16 columns. */
 #include "conv.h"
 
 #include <stddef.h>
 #include <string.h>
 
+#define CONV_GROUP_COLS 384
+
+/* Images per product: enough that one product has some CONV_GROUP_COLS columns (a
+ * 7 x 7 image alone would make 49-wide products, most of a vector tile
+ * ragged), at least 1. */
+static int conv_group(int H, int W)
+{
+    int P = H * W;
+    return P >= CONV_GROUP_COLS ? 1 : (CONV_GROUP_COLS + P - 1) / P;
+}
+
+/* Columns of a group's product: G P rounded up to whole 16-float vectors
+ * (the padding columns hold zeros; their outputs are not used), so no
+ * column falls to the tiles' one-at-a-time tail. */
+static size_t conv_cols(int H, int W)
+{
+    size_t n = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
+    return (n + 15) / 16 * 16;
+}
+
 size_t conv_scratch(int C, int H, int W, int M)
 {
-    (void)M;
-    return (size_t)9 * (size_t)C * (size_t)H * (size_t)W;
+    return ((size_t)9 * (size_t)C + (size_t)M) * conv_cols(H, W);
 }
 
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
-    size_t P = (size_t)H * (size_t)W;
-    return (size_t)9 * (size_t)C * P + P * (size_t)M;
+    size_t gp = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
+    return ((size_t)9 * (size_t)C + (size_t)M) * gp;
 }
 
 /* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]. */
@@ -23,6 +43,8 @@ void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W,
 {
     int c = k / 9, ky = k / 3 % 3, kx = k % 3;
     const float *plane = x + (size_t)c * H * W;
+    /* output columns ox with ix = ox + kx - 1 inside [0, W): [lo, hi) */
+    int lo = kx == 0 ? 1 : 0, hi = kx == 2 ? W - 1 : W;
     for (int oy = 0; oy < H; oy++) {
         float *out = row + (size_t)oy * W;
         int iy = oy + ky - 1;
@@ -31,68 +53,82 @@ void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W,
             continue;
         }
         const float *in = plane + (size_t)iy * W;
-        for (int ox = 0; ox < W; ox++) {
-            int ix = ox + kx - 1;
-            out[ox] = ix >= 0 && ix < W ? in[ix] : 0.0f;
-        }
+        if (lo > 0)
+            out[0] = 0.0f;
+        for (int ox = lo; ox < hi; ox++)
+            out[ox] = in[ox + kx - 1];
+        if (hi < W)
+            out[W - 1] = 0.0f;
     }
 }
 
-/* cols [K, P] of one image x [C, H, W]. */
-static void im2col(float *cols, const float *x, int C, int H, int W)
+/* Columns g0 .. g0+G of the group's [rows, N] operand from [G, rows, P]
+ * tensors: row j of image g at column g P of row j; the padding columns
+ * after G P set to 0. */
+static void gather_rows(float *restrict dst, size_t N, const float *restrict src, int G,
+                        int rows, int P)
 {
-    size_t P = (size_t)H * W;
-    for (int k = 0; k < 9 * C; k++)
-        conv_im2col_row(cols + k * P, x, H, W, k);
-}
-
-/* y [M, P] = relu(y + b[m]) row by row: gemm's epilogue, for a bias per
- * row of C instead of per column. */
-static void bias_relu_rows(float *restrict y, const float *restrict b, int M, size_t P)
-{
-    for (int m = 0; m < M; m++) {
-        float *row = y + (size_t)m * P;
-        for (size_t p = 0; p < P; p++) {
-            float v = row[p] + b[m];
-            row[p] = v > 0.0f ? v : 0.0f;
-        }
+    for (int j = 0; j < rows; j++) {
+        float *d = dst + (size_t)j * N;
+        for (int g = 0; g < G; g++)
+            memcpy(d + (size_t)g * P, src + ((size_t)g * rows + j) * P, (size_t)P * sizeof(float));
+        memset(d + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
     }
 }
 
 void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,
                   int R, int C, int H, int W, int M, float *scratch)
 {
-    int P = H * W, K = 9 * C;
-    for (int r = 0; r < R; r++) {
-        float *yr = y + (size_t)r * M * P;
-        im2col(scratch, x + (size_t)r * C * P, C, H, W);
-        /* yr [M, P] = w^T [M, K] cols [K, P]: A(m, k) = w[k * M + m] */
-        gemm(p, M, P, K, w, 1, M, scratch, P, yr, P, NULL, 0);
-        bias_relu_rows(yr, b, M, (size_t)P);
+    const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
+    const size_t N = conv_cols(H, W);
+    float *cols = scratch;                /* [K, N]: im2col of G images side by side */
+    float *out = scratch + (size_t)K * N; /* [M, N] */
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        for (int k = 0; k < K; k++) {
+            float *row = cols + (size_t)k * N;
+            for (int g = 0; g < G; g++)
+                conv_im2col_row(row + (size_t)g * P, x + (size_t)(r0 + g) * C * P, H, W, k);
+            memset(row + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
+        }
+        /* out [M, N] = w^T [M, K] cols [K, N]: A(m, k) = w[k * M + m] */
+        gemm(p, M, (int)N, K, w, 1, M, cols, (int)N, out, (int)N, NULL, 0);
+        /* y_g [M, P] = relu(out + b[m]): the bias per row of the product */
+        for (int g = 0; g < G; g++)
+            for (int m = 0; m < M; m++) {
+                const float *o = out + (size_t)m * N + (size_t)g * P;
+                float *yr = y + ((size_t)(r0 + g) * M + m) * P;
+                for (int q = 0; q < P; q++) {
+                    float v = o[q] + b[m];
+                    yr[q] = v > 0.0f ? v : 0.0f;
+                }
+            }
     }
 }
 
-/* dx [C, H, W] = col2im(dcols [K, P]), each element's taps added from +0
- * in the order ky, then kx (conv.h). */
-static void col2im(float *restrict dx, const float *restrict dcols, int C, int H, int W)
+/* dx [C, H, W] = col2im(dcols [K, P], rows ld apart): each element's taps
+ * added from +0 in the order ky, then kx (conv.h). */
+static void col2im(float *restrict dx, const float *restrict dcols, size_t ld, int C, int H,
+                   int W)
 {
     size_t P = (size_t)H * W;
     memset(dx, 0, (size_t)C * P * sizeof(float));
     for (int c = 0; c < C; c++)
         for (int t = 0; t < 9; t++) {
             int ky = t / 3, kx = t % 3;
-            const float *d = dcols + (size_t)(c * 9 + t) * P;
+            const float *d = dcols + (size_t)(c * 9 + t) * ld;
             float *plane = dx + (size_t)c * P;
-            /* input (iy, ix) takes output (iy - ky + 1, ix - kx + 1) */
+            /* input (iy, ix) takes output (iy - ky + 1, ix - kx + 1): ix in
+             * [lo, hi) keeps the output column inside the image */
+            int lo = kx == 2 ? 1 : 0, hi = kx == 0 ? W - 1 : W;
             for (int iy = 0; iy < H; iy++) {
                 int oy = iy - ky + 1;
                 if (oy < 0 || oy >= H)
                     continue;
-                for (int ix = 0; ix < W; ix++) {
-                    int ox = ix - kx + 1;
-                    if (ox >= 0 && ox < W)
-                        plane[(size_t)iy * W + ix] += d[(size_t)oy * W + ox];
-                }
+                float *to = plane + (size_t)iy * W;
+                const float *from = d + (size_t)oy * W;
+                for (int ix = lo; ix < hi; ix++)
+                    to[ix] += from[ix - kx + 1];
             }
         }
 }
@@ -100,11 +136,17 @@ static void col2im(float *restrict dx, const float *restrict dcols, int C, int H
 void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w, int R, int C,
                      int H, int W, int M, float *scratch)
 {
-    int P = H * W, K = 9 * C;
-    for (int r = 0; r < R; r++) {
-        /* dcols [K, P] = w [K, M] dy_r [M, P] */
-        gemm(p, K, P, M, w, M, 1, dy + (size_t)r * M * P, P, scratch, P, NULL, 0);
-        col2im(dx + (size_t)r * C * P, scratch, C, H, W);
+    const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
+    const size_t N = conv_cols(H, W);
+    float *dyg = scratch;                   /* [M, N]: dy of G images side by side */
+    float *dcols = scratch + (size_t)M * N; /* [K, N] */
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        gather_rows(dyg, N, dy + (size_t)r0 * M * P, G, M, P);
+        /* dcols [K, N] = w [K, M] dyg [M, N] */
+        gemm(p, K, (int)N, M, w, M, 1, dyg, (int)N, dcols, (int)N, NULL, 0);
+        for (int g = 0; g < G; g++)
+            col2im(dx + (size_t)(r0 + g) * C * P, dcols + (size_t)g * P, N, C, H, W);
     }
 }
 
@@ -113,20 +155,29 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
 {
     if (k1 <= k0)
         return;
-    const int P = H * W, rows = k1 - k0;
-    float *cols = scratch;                      /* [k1 - k0, P] */
-    float *dyt = scratch + (size_t)rows * P;    /* [P, M] */
-    float *out = dw + (size_t)k0 * M;           /* rows k0 .. k1-1 of dw */
+    const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);
+    const size_t GP = (size_t)G0 * P;
+    float *cols = scratch;                    /* [k1 - k0, G P]: rows k0 .. k1-1 */
+    float *dyt = scratch + (size_t)rows * GP; /* [G P, M]: dy of G images, transposed */
+    float *out = dw + (size_t)k0 * M;         /* rows k0 .. k1-1 of dw */
     memset(out, 0, (size_t)rows * M * sizeof(float));
-    for (int r = 0; r < R; r++) {
-        const float *xr = x + (size_t)r * C * P, *dr = dy + (size_t)r * M * P;
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        const size_t n = (size_t)G * P;
         for (int k = k0; k < k1; k++)
-            conv_im2col_row(cols + (size_t)(k - k0) * P, xr, H, W, k);
-        for (int m = 0; m < M; m++)
-            for (int q = 0; q < P; q++)
-                dyt[(size_t)q * M + m] = dr[(size_t)m * P + q];
-        /* out [k1 - k0, M] += cols [k1 - k0, P] dyt [P, M]: image r's terms */
-        gemm_acc(p, rows, M, P, cols, P, 1, dyt, M, out, M);
+            for (int g = 0; g < G; g++)
+                conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
+                                x + (size_t)(r0 + g) * C * P, H, W, k);
+        for (int g = 0; g < G; g++)
+            for (int m = 0; m < M; m++) {
+                const float *d = dy + ((size_t)(r0 + g) * M + m) * P;
+                float *t = dyt + (size_t)g * P * M + m;
+                for (int q = 0; q < P; q++)
+                    t[(size_t)q * M] = d[q];
+            }
+        /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
+         * images' terms, image by image, position by position */
+        gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, M, out, M);
     }
 }
 
