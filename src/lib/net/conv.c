@@ -38,27 +38,35 @@ size_t conv_weight_scratch(int C, int H, int W, int M)
     return ((size_t)9 * (size_t)C + (size_t)M) * gp;
 }
 
-/* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]. */
+/* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]:
+ * the plane shifted by (ky - 1, kx - 1). The rows inside the image are one
+ * contiguous copy (a shift by kx - 1 along the flattened plane), then the
+ * column that crossed a row edge (kx != 1) is set to 0; rows outside are 0. */
 void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W, int k)
 {
     int c = k / 9, ky = k / 3 % 3, kx = k % 3;
     const float *plane = x + (size_t)c * H * W;
-    /* output columns ox with ix = ox + kx - 1 inside [0, W): [lo, hi) */
-    int lo = kx == 0 ? 1 : 0, hi = kx == 2 ? W - 1 : W;
-    for (int oy = 0; oy < H; oy++) {
-        float *out = row + (size_t)oy * W;
-        int iy = oy + ky - 1;
-        if (iy < 0 || iy >= H) {
-            memset(out, 0, (size_t)W * sizeof(float));
-            continue;
-        }
-        const float *in = plane + (size_t)iy * W;
-        if (lo > 0)
-            out[0] = 0.0f;
-        for (int ox = lo; ox < hi; ox++)
-            out[ox] = in[ox + kx - 1];
-        if (hi < W)
-            out[W - 1] = 0.0f;
+    /* output rows oy with iy = oy + ky - 1 inside [0, H): [oy0, oy1) */
+    int oy0 = ky == 0 ? 1 : 0, oy1 = ky == 2 ? H - 1 : H;
+    if (oy1 < oy0)
+        oy1 = oy0; /* H = 1 */
+    memset(row, 0, (size_t)oy0 * W * sizeof(float));
+    memset(row + (size_t)oy1 * W, 0, (size_t)(H - oy1) * W * sizeof(float));
+    size_t n = (size_t)(oy1 - oy0) * W;
+    if (n == 0)
+        return;
+    float *out = row + (size_t)oy0 * W;
+    const float *in = plane + (size_t)(oy0 + ky - 1) * W; /* input row of out's first */
+    if (kx == 1) {
+        memcpy(out, in, n * sizeof(float));
+    } else if (kx == 0) { /* out[i] = in[i - 1]; column 0 is padding */
+        memcpy(out + 1, in, (n - 1) * sizeof(float));
+        for (size_t i = 0; i < n; i += W)
+            out[i] = 0.0f;
+    } else { /* out[i] = in[i + 1]; column W - 1 is padding */
+        memcpy(out, in + 1, (n - 1) * sizeof(float));
+        for (size_t i = W - 1; i < n; i += W)
+            out[i] = 0.0f;
     }
 }
 
@@ -150,6 +158,21 @@ void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w,
     }
 }
 
+/* t [P, M] = d [M, P] transposed, 16 rows of d at a time (each row of t
+ * then takes 64 contiguous bytes per pass, not one float per line). */
+static void transpose(float *restrict t, const float *restrict d, int M, int P)
+{
+    for (int m0 = 0; m0 < M; m0 += 16) {
+        const int mb = M - m0 < 16 ? M - m0 : 16;
+        const float *src = d + (size_t)m0 * P;
+        for (int q = 0; q < P; q++) {
+            float *dst = t + (size_t)q * M + m0;
+            for (int i = 0; i < mb; i++)
+                dst[i] = src[(size_t)i * P + q];
+        }
+    }
+}
+
 void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy, int R, int C,
                       int H, int W, int M, int k0, int k1, float *scratch)
 {
@@ -169,12 +192,7 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
                 conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
                                 x + (size_t)(r0 + g) * C * P, H, W, k);
         for (int g = 0; g < G; g++)
-            for (int m = 0; m < M; m++) {
-                const float *d = dy + ((size_t)(r0 + g) * M + m) * P;
-                float *t = dyt + (size_t)g * P * M + m;
-                for (int q = 0; q < P; q++)
-                    t[(size_t)q * M] = d[q];
-            }
+            transpose(dyt + (size_t)g * P * M, dy + (size_t)(r0 + g) * M * P, M, P);
         /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
          * images' terms, image by image, position by position */
         gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, M, out, M);
