@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "simd.h"
+
 #define CONV_GROUP_COLS 384
 
 /* Images per product: enough that one product has some CONV_GROUP_COLS columns (a
@@ -115,28 +117,42 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *w, cons
 }
 
 /* dx [C, H, W] = col2im(dcols [K, P], rows ld apart): each element's taps
- * added from +0 in the order ky, then kx (conv.h). */
-static void col2im(float *restrict dx, const float *restrict dcols, size_t ld, int C, int H,
-                   int W)
+ * added from +0 in the order ky, then kx (conv.h). Tap (ky, kx) adds to
+ * input (iy, ix) the output (iy - ky + 1, ix - kx + 1): over the rows
+ * inside the image that is one flat shifted add, except that at a row's
+ * edge (kx != 1) it would take the neighbouring row's first or last
+ * output, which this tap never uses: those are set to +0 in dcols first
+ * (scratch), and adding +0 changes nothing (a sum from +0 is never -0). */
+static SM_VECTOR void col2im(float *restrict dx, float *restrict dcols, size_t ld, int C, int H,
+                             int W)
 {
-    size_t P = (size_t)H * W;
+    const size_t P = (size_t)H * W;
     memset(dx, 0, (size_t)C * P * sizeof(float));
     for (int c = 0; c < C; c++)
         for (int t = 0; t < 9; t++) {
-            int ky = t / 3, kx = t % 3;
-            const float *d = dcols + (size_t)(c * 9 + t) * ld;
-            float *plane = dx + (size_t)c * P;
-            /* input (iy, ix) takes output (iy - ky + 1, ix - kx + 1): ix in
-             * [lo, hi) keeps the output column inside the image */
-            int lo = kx == 2 ? 1 : 0, hi = kx == 0 ? W - 1 : W;
-            for (int iy = 0; iy < H; iy++) {
-                int oy = iy - ky + 1;
-                if (oy < 0 || oy >= H)
-                    continue;
-                float *to = plane + (size_t)iy * W;
-                const float *from = d + (size_t)oy * W;
-                for (int ix = lo; ix < hi; ix++)
-                    to[ix] += from[ix - kx + 1];
+            const int ky = t / 3, kx = t % 3;
+            float *restrict d = dcols + (size_t)(c * 9 + t) * ld;
+            float *restrict plane = dx + (size_t)c * P;
+            /* input rows iy whose output row oy = iy - ky + 1 is inside */
+            int iy0 = ky == 2 ? 1 : 0, iy1 = ky == 0 ? H - 1 : H;
+            if (iy1 <= iy0)
+                continue;
+            const size_t n = (size_t)(iy1 - iy0) * W;
+            float *to = plane + (size_t)iy0 * W;
+            const float *from = d + (size_t)(iy0 - ky + 1) * W; /* same flat place */
+            if (kx == 1) {
+                for (size_t i = 0; i < n; i++)
+                    to[i] += from[i];
+            } else if (kx == 0) { /* to[i] += from[i + 1]; output column 0 unused */
+                for (size_t i = 0; i < P; i += W)
+                    d[i] = 0.0f;
+                for (size_t i = 0; i + 1 < n; i++)
+                    to[i] += from[i + 1];
+            } else { /* to[i] += from[i - 1]; output column W - 1 unused */
+                for (size_t i = W - 1; i < P; i += W)
+                    d[i] = 0.0f;
+                for (size_t i = 1; i < n; i++)
+                    to[i] += from[i - 1];
             }
         }
 }
