@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "transpose.h"
 
 #define CONV_GROUP_COLS 384
 
@@ -174,21 +175,6 @@ void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w,
     }
 }
 
-/* t [P, M] = d [M, P] transposed, 16 rows of d at a time (each row of t
- * then takes 64 contiguous bytes per pass, not one float per line). */
-static void transpose(float *restrict t, const float *restrict d, int M, int P)
-{
-    for (int m0 = 0; m0 < M; m0 += 16) {
-        const int mb = M - m0 < 16 ? M - m0 : 16;
-        const float *src = d + (size_t)m0 * P;
-        for (int q = 0; q < P; q++) {
-            float *dst = t + (size_t)q * M + m0;
-            for (int i = 0; i < mb; i++)
-                dst[i] = src[(size_t)i * P + q];
-        }
-    }
-}
-
 void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy, int R, int C,
                       int H, int W, int M, int k0, int k1, float *scratch)
 {
@@ -208,7 +194,7 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
                 conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
                                 x + (size_t)(r0 + g) * C * P, H, W, k);
         for (int g = 0; g < G; g++)
-            transpose(dyt + (size_t)g * P * M, dy + (size_t)(r0 + g) * M * P, M, P);
+            transpose_floats(dyt + (size_t)g * P * M, M, dy + (size_t)(r0 + g) * M * P, P, M, P);
         /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
          * images' terms, image by image, position by position */
         gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, M, out, M);
