@@ -92,10 +92,12 @@ static float spec(int i, int j, int k, const float *a, int rsa, int csa, const f
 static int shapes_run, skipped_reported[KERNELS_COUNT];
 
 /* One shape: A [m, k] (transposed when trans: stored [k, m]), B [k, n],
- * C [m, n] with ldc = n + 3 and sentinels in the padding. */
+ * C [m, n] with ldc = n + 3 and sentinels in the padding. B's rows are
+ * n + 1 apart, or a multiple of 32 floats with a bias (the vector paths
+ * copy such rows to a panel first and read others in place). */
 static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias, int relu)
 {
-    const int lda = trans ? m : k, ldb = n + 1, ldc = n + 3;
+    const int lda = trans ? m : k, ldb = with_bias ? (n + 32) / 32 * 32 : n + 1, ldc = n + 3;
     const int rsa = trans ? 1 : lda, csa = trans ? lda : 1;
     size_t na = (size_t)(trans ? k : m) * (size_t)(lda ? lda : 1);
     float *a = malloc((na + 1) * sizeof *a), *b = malloc(((size_t)k * ldb + 1) * sizeof *b);

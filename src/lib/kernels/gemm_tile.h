@@ -136,7 +136,7 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
 {
     if (accumulate && k == 0)
         return;
-    const int nfull = n / NR * NR, nvec = n / VLEN * VLEN;
+    const int nfull = n / NR * NR, nvec = n / VLEN * VLEN, copy = ldb % 32 == 0;
     float panel[KC * NR] __attribute__((aligned(64)));
     /* blocks of equal size, at most KC: 784 = 5 x 157, not 4 x 192 + 16 */
     const int blocks = (k + KC - 1) / KC, step = blocks ? (k + blocks - 1) / blocks : 0;
@@ -151,8 +151,14 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
             const int w = j0 < nfull ? NR : nvec - nfull, nv = w / VLEN;
             /* B's rows are usually 512 bytes apart: in L1 such rows fall in
              * 1 set of 8 and evict each other. Copied side by side, the
-             * KC x w slice stays in L1 while every row tile passes. */
-            if (w == NR)
+             * KC x w slice stays in L1 while every row tile passes. Rows an
+             * odd number of 64-byte lines apart (or not whole lines) spread
+             * over every set: read in place, the copy saved. */
+            const float *bs = copy ? panel : bp + j0; /* the slice the tiles read */
+            const int lds = copy ? w : ldb;
+            if (!copy)
+                ;
+            else if (w == NR)
                 for (int p = 0; p < kc; p++)
                     memcpy(panel + (size_t)p * NR, bp + (size_t)p * ldb + j0, NR * sizeof *panel);
             else
@@ -163,7 +169,7 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
                 const int mr = m - i0 < MR ? m - i0 : MR;
                 const float *ai = ap + (size_t)i0 * rsa;
                 float *ci = c + (size_t)i0 * ldc + j0;
-                tile_strip(mr, nv, kc, ai, rsa, csa, panel, w, ci, ldc, first, last, bj, relu);
+                tile_strip(mr, nv, kc, ai, rsa, csa, bs, lds, ci, ldc, first, last, bj, relu);
             }
         }
         if (k == 0)

@@ -21,13 +21,14 @@ static int conv_group(int H, int W)
     return P >= CONV_GROUP_COLS ? 1 : (CONV_GROUP_COLS + P - 1) / P;
 }
 
-/* Columns of a group's product: G P rounded up to whole 16-float vectors
- * (the padding columns hold zeros; their outputs are not used), so no
- * column falls to the tiles' one-at-a-time tail. */
+/* Columns of a group's product: G P rounded up to an odd number of
+ * 16-float vectors (the padding columns hold zeros; their outputs are not
+ * used): no column falls to the tiles' one-at-a-time tail, and rows an
+ * odd number of cache lines apart are read in place by gemm (gemm_tile.h). */
 static size_t conv_cols(int H, int W)
 {
-    size_t n = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
-    return (n + 15) / 16 * 16;
+    size_t n = (size_t)conv_group(H, W) * (size_t)H * (size_t)W, v = (n + 15) / 16;
+    return (v | 1) * 16;
 }
 
 size_t conv_scratch(int C, int H, int W, int M)
