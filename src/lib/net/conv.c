@@ -21,14 +21,19 @@ static int conv_group(int H, int W)
     return P >= CONV_GROUP_COLS ? 1 : (CONV_GROUP_COLS + P - 1) / P;
 }
 
-/* Columns of a group's product: G P rounded up to an odd number of
- * 16-float vectors (the padding columns hold zeros; their outputs are not
- * used): no column falls to the tiles' one-at-a-time tail, and rows an
- * odd number of cache lines apart are read in place by gemm (gemm_tile.h). */
+/* n rounded up to an odd number of 16-float vectors: as a product's width
+ * (padding columns of zeros, their outputs unused) no column falls to the
+ * tiles' one-at-a-time tail; as B's row stride, rows an odd number of
+ * cache lines apart are read in place by gemm (gemm_tile.h). */
+static size_t odd_vectors(size_t n)
+{
+    return ((n + 15) / 16 | 1) * 16;
+}
+
+/* Columns of a group's product. */
 static size_t conv_cols(int H, int W)
 {
-    size_t n = (size_t)conv_group(H, W) * (size_t)H * (size_t)W, v = (n + 15) / 16;
-    return (v | 1) * 16;
+    return odd_vectors((size_t)conv_group(H, W) * (size_t)H * (size_t)W);
 }
 
 size_t conv_scratch(int C, int H, int W, int M)
@@ -39,7 +44,7 @@ size_t conv_scratch(int C, int H, int W, int M)
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
     size_t gp = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
-    return ((size_t)9 * (size_t)C + (size_t)M) * gp;
+    return ((size_t)9 * (size_t)C + odd_vectors((size_t)M)) * gp;
 }
 
 /* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]:
@@ -184,7 +189,8 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
     const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);
     const size_t GP = (size_t)G0 * P;
     float *cols = scratch;                    /* [k1 - k0, G P]: rows k0 .. k1-1 */
-    float *dyt = scratch + (size_t)rows * GP; /* [G P, M]: dy of G images, transposed */
+    const int ldt = (int)odd_vectors((size_t)M);
+    float *dyt = scratch + (size_t)rows * GP; /* [G P, M], rows ldt apart: dy transposed */
     float *out = dw + (size_t)k0 * M;         /* rows k0 .. k1-1 of dw */
     memset(out, 0, (size_t)rows * M * sizeof(float));
     for (int r0 = 0; r0 < R; r0 += G0) {
@@ -195,10 +201,11 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
                 conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
                                 x + (size_t)(r0 + g) * C * P, H, W, k);
         for (int g = 0; g < G; g++)
-            transpose_floats(dyt + (size_t)g * P * M, M, dy + (size_t)(r0 + g) * M * P, P, M, P);
+            transpose_floats(dyt + (size_t)g * P * ldt, ldt, dy + (size_t)(r0 + g) * M * P, P, M,
+                             P);
         /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
          * images' terms, image by image, position by position */
-        gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, M, out, M);
+        gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, ldt, out, M);
     }
 }
 

@@ -29,8 +29,9 @@
  *
  * The products (gemm.h) take G images at once, G = ceil(384 / P) (1 when
  * P >= 384; 2 at 14 x 14, 8 at 7 x 7), their columns side by side, N =
- * G P rounded up to 16 (zero columns, outputs unused), so that a product
- * is wide and no column falls outside the vector tiles:
+ * G P rounded up to an odd number of 16-float vectors (zero columns,
+ * outputs unused), so that a product is wide, no column falls outside the
+ * vector tiles, and gemm reads B's rows in place (gemm_tile.h):
  *   forward     out [M, N] = w^T cols (A(m, k) = w[k M + m], B = the G
  *               images' im2col [K, N]), then y = relu(out + b[m]);
  *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
@@ -58,7 +59,8 @@
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
- * (K + M) G P (a group's im2col rows and its dy transposed). */
+ * (K + M') G P (a group's im2col rows and its dy transposed, rows M'
+ * apart: M rounded up to an odd number of 16-float vectors). */
 size_t conv_weight_scratch(int C, int H, int W, int M);
 
 /* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]). */
