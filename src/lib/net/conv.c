@@ -93,6 +93,22 @@ static void gather_rows(float *restrict dst, size_t N, const float *restrict src
     }
 }
 
+/* y [M, P] = relu(out + b[m]) from out's columns (rows N apart): the
+ * bias per row of the product (gemm's epilogue has it per column). */
+static SM_VECTOR void bias_relu_out(float *restrict y, const float *restrict out, size_t N,
+                                    const float *restrict b, int M, int P)
+{
+    for (int m = 0; m < M; m++) {
+        const float *o = out + (size_t)m * N;
+        float *yr = y + (size_t)m * P;
+        const float bm = b[m];
+        for (int q = 0; q < P; q++) {
+            float v = o[q] + bm;
+            yr[q] = v > 0.0f ? v : 0.0f;
+        }
+    }
+}
+
 void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,
                   int R, int C, int H, int W, int M, float *scratch)
 {
@@ -110,16 +126,8 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *w, cons
         }
         /* out [M, N] = w^T [M, K] cols [K, N]: A(m, k) = w[k * M + m] */
         gemm(p, M, (int)N, K, w, 1, M, cols, (int)N, out, (int)N, NULL, 0);
-        /* y_g [M, P] = relu(out + b[m]): the bias per row of the product */
         for (int g = 0; g < G; g++)
-            for (int m = 0; m < M; m++) {
-                const float *o = out + (size_t)m * N + (size_t)g * P;
-                float *yr = y + ((size_t)(r0 + g) * M + m) * P;
-                for (int q = 0; q < P; q++) {
-                    float v = o[q] + b[m];
-                    yr[q] = v > 0.0f ? v : 0.0f;
-                }
-            }
+            bias_relu_out(y + (size_t)(r0 + g) * M * P, out + (size_t)g * P, N, b, M, P);
     }
 }
 
