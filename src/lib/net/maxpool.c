@@ -41,18 +41,18 @@ static SM_VECTOR void unpool_plane(float *restrict dx, const float *restrict dy,
         const float *g = dy + (size_t)oy * Wo;
         for (int ox = 0; ox < Wo; ox++) {
             float a = top[2 * ox], b = top[2 * ox + 1], c = bot[2 * ox], d = bot[2 * ox + 1];
-            /* the scan: which tap holds v after each step (0 .. 3) */
-            float v = a;
-            int at = 0;
-            at = b > v ? 1 : at;
-            v = b > v ? b : v;
-            at = c > v ? 2 : at;
-            v = c > v ? c : v;
-            at = d > v ? 3 : at;
-            dtop[2 * ox] = at == 0 ? g[ox] : 0.0f;
-            dtop[2 * ox + 1] = at == 1 ? g[ox] : 0.0f;
-            dbot[2 * ox] = at == 2 ? g[ox] : 0.0f;
-            dbot[2 * ox + 1] = at == 3 ? g[ox] : 0.0f;
+            /* the scan: b, then c, then d taken when strictly greater
+             * than the value held; the last one taken wins, a when none */
+            const float v1 = b > a ? b : a, v2 = c > v1 ? c : v1, gv = g[ox];
+            /* what each tap gets if no later tap is taken (after b: ga, gb;
+             * after c: ga2, gb2, gc) */
+            const float ga = b > a ? 0.0f : gv, gb = b > a ? gv : 0.0f;
+            const float gc = c > v1 ? gv : 0.0f;
+            const float ga2 = c > v1 ? 0.0f : ga, gb2 = c > v1 ? 0.0f : gb;
+            dbot[2 * ox + 1] = d > v2 ? gv : 0.0f;
+            dbot[2 * ox] = d > v2 ? 0.0f : gc;
+            dtop[2 * ox + 1] = d > v2 ? 0.0f : gb2;
+            dtop[2 * ox] = d > v2 ? 0.0f : ga2;
         }
         if (W % 2)
             dtop[W - 1] = dbot[W - 1] = 0.0f;
