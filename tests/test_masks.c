@@ -118,7 +118,7 @@ int main(void)
                           "cat/ground_truth/hole"};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
         mkdir(at(dirs[i]), 0755);
-    /* listed in this order: crack/a, crack/sub/b, good/g, hole/h */
+    /* listed in this order: crack/a, crack/sub/b, good/g, hole/h, hole/p */
     png("cat/test/good/g.png", 8, 6, grey);
     png("cat/test/crack/a.png", 8, 6, grey);
     png("cat/ground_truth/crack/a_mask.png", 8, 6, corner);
@@ -127,27 +127,43 @@ int main(void)
     png("cat/test/hole/h.png", 8, 6, grey);
     png("cat/ground_truth/hole/h_mask.png", 8, 6, corner);
     png("cat/ground_truth/good_mask.png", 8, 6, corner); /* never read */
+    /* image_size from a PGM header (the image a mask is checked against
+     * may be any format read) */
+    FILE *g = fopen(at("cat/test/hole/p.pgm"), "wb");
+    fputs("P5\n# comment\n5 3\n255\n", g);
+    fwrite("abcdefghijklmno", 1, 15, g);
+    fclose(g);
+    png("cat/ground_truth/hole/p_mask.png", 5, 3, one);
+    int sw, sh;
+    sm_err se;
+    CHECK(image_size(at("cat/test/hole/p.pgm"), &sw, &sh, &se) == 0 && sw == 5 && sh == 3,
+          "image_size of a PGM: %d x %d %s", sw, sh, se.msg);
+    CHECK(image_size(at("cat/test/crack/sub/b.png"), &sw, &sh, &se) == 0 && sw == 2 && sh == 2,
+          "image_size of a PNG: %d x %d", sw, sh);
+    CHECK(image_size(at("cat/nothing.png"), &sw, &sh, &se) == -1 && strstr(se.msg, "nothing.png: cannot open"),
+          "image_size of no file: %s", se.msg);
     finding();
 
     /* 8 x 6 -> 4 x 3: column x takes source (2x + 1) * 8 / 8 = 1, 3, 5, 7,
      * row y takes (2y + 1) * 6 / 6 = 1, 3, 5. 2 x 2 -> 4 x 3: columns
      * (2x + 1) * 2 / 8 = 0, 0, 1, 1; rows (2y + 1) * 2 / 6 = 0, 1, 1 (as
      * PIL's Image.NEAREST). */
-    static const uint8_t want[4][12] = {
+    static const uint8_t want[5][12] = {
         {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, /* crack/a: (5,1) = 128 yes, (7,3) = 127 no */
         {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, /* crack/sub/b */
         {0},                                   /* good */
         {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, /* hole/h */
+        {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, /* hole/p: 5 x 3, columns 0, 1, 3, 4, rows 0, 1, 2 */
     };
     sm_err e;
     uint8_t *t1 = NULL, *t3 = NULL;
     CHECK(load(4, 3, 1, &t1, &e) == 0, "load: %s", e.msg);
-    for (int i = 0; t1 && i < 4; i++)
+    for (int i = 0; t1 && i < 5; i++)
         CHECK(memcmp(t1 + 12 * i, want[i], 12) == 0, "image %d: %d%d%d%d %d%d%d%d %d%d%d%d", i,
               t1[12 * i], t1[12 * i + 1], t1[12 * i + 2], t1[12 * i + 3], t1[12 * i + 4],
               t1[12 * i + 5], t1[12 * i + 6], t1[12 * i + 7], t1[12 * i + 8], t1[12 * i + 9],
               t1[12 * i + 10], t1[12 * i + 11]);
-    CHECK(load(4, 3, 3, &t3, &e) == 0 && t1 && memcmp(t1, t3, 48) == 0,
+    CHECK(load(4, 3, 3, &t3, &e) == 0 && t1 && memcmp(t1, t3, 60) == 0,
           "3 threads differ from 1: %s", e.msg);
     free(t1);
     free(t3);
