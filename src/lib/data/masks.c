@@ -78,7 +78,8 @@ static int load_one(const char *dir, const char *root, const char *path, int W, 
         return sm_fail(e, "out of memory");
     struct stat st;
     int rc = 0, iw, ih;
-    grey_image m = {0, 0, NULL};
+    grey_image m;
+    memset(&m, 0, sizeof m);
     if (stat(mp, &st) != 0)
         rc = sm_fail(e, "%s: a defect image without its mask: %s: %s", path, mp, strerror(errno));
     else if (image_load_grey(mp, &m, e) != 0 || image_size(path, &iw, &ih, e) != 0)
