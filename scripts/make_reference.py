@@ -29,12 +29,28 @@ dataset-fashion-mnist package for the t10k files):
     /usr/bin/python3 scripts/make_reference.py [OUT]
     /usr/bin/python3 scripts/make_reference.py --head manhattan|cosine|learned OUT
     /usr/bin/python3 scripts/make_reference.py --layers 96,64,32 OUT
+    /usr/bin/python3 scripts/make_reference.py --layers conv8,pool,conv16,gap,32,16 \
+        --margin 0.04 tests/data/reference-conv.bin
+    /usr/bin/python3 scripts/make_reference.py --head cosine \
+        --layers conv8,pool,conv16,gap,32,16 --margin 0.025 tests/data/reference-conv-cosine.bin
 
 The first is the notebook's model (Euclidean head, 128,128,128); the
-others add a record "arch" = [head, L, width_1 .. width_L] (head: 0
-euclidean, 1 manhattan, 2 cosine, 3 learned; see src/lib/net/head.h) and use
-the margin of the head's scale (recorded in "hyper"). The learned head's
-parameters w [H] and c follow the network's in params.
+others add a record "arch" = [head, L, arg_1 .. arg_L] (head: 0
+euclidean, 1 manhattan, 2 cosine, 3 learned; see src/lib/net/head.h; arg:
+a dense layer's units, a conv layer's channels, 0 for pool and gap) and use
+the margin of the head's scale, or --margin's (recorded in "hyper"). The
+learned head's parameters w [H] and c follow the network's in params.
+
+--layers takes the items of `siamese --layers` (src/lib/net/layer_kind.h):
+<N> dense, conv<N> (3 x 3, stride 1, zero padding 1, bias, ReLU; its
+kernel in params is [9 C_in, N], row (c * 3 + ky) * 3 + kx, which is
+PyTorch's weight[m][c][ky][kx] at [k][m]), pool (2 x 2 max, stride 2,
+floor) and gap (global mean). Dropout follows dense layers only, never the
+last layer; row r of layer l draws from stream (l << 32) + r with l
+counting every layer. A conv network's fixture adds "kinds" [L] (0 dense,
+1 conv, 2 pool, 3 gap) and "input" [3] = 1, 28, 28 (channels, height,
+width). Its margins above put five of the eight negatives inside the
+margin at the initial weights: its embeddings start close together.
 
 (/usr/bin/python3 on purpose: a pyenv python3 on PATH may lack torch.)
 The output is deterministic: same inputs, same bytes. The fixture is
@@ -60,6 +76,9 @@ Records (B = 16 pairs, P = 133,504 parameters):
     train_loss   [3]   the epoch's mean pair loss after each step
     train_grads1 [P]   d(loss)/d(params) of the first step
     train_params3 [P]  the parameters after the three steps
+    arch    [2 + L]    head, L, each layer's argument (not the default model)
+    kinds   [L]        each layer's kind (a conv network)
+    input   [3]        channels, height, width of an image (a conv network)
 """
 
 import gzip
@@ -69,6 +88,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docs_rng import Rng  # noqa: E402  (the library's RNG, docs/design.md 3.1)
@@ -132,25 +152,75 @@ def read_idx(path, magic):
 
 HEADS = {"euclidean": 0, "manhattan": 1, "cosine": 2, "learned": 3}
 HEAD = "euclidean"
-WIDTHS = [H, H, H]
+# The layer kinds of src/lib/net/layer_kind.h, by id (the "kinds" record).
+KINDS = {"dense": 0, "conv": 1, "pool": 2, "gap": 3}
+# The network: (kind, arg) per layer, from the input (arg: a dense layer's
+# units, a conv layer's channels, 0 for pool and gap).
+LAYERS = [("dense", H)] * 3
+INPUT = (1, 28, 28)  # channels x height x width of an image
+
+
+def parse_layers(spec):
+    """--layers items as src/lib/net/layers.c reads them: "<N>", "conv<N>",
+    "pool", "gap"."""
+    out = []
+    for item in spec.split(","):
+        if item in ("pool", "gap"):
+            out.append((item, 0))
+        elif item.startswith("conv"):
+            out.append(("conv", int(item[4:])))
+        else:
+            out.append(("dense", int(item)))
+    return out
+
+
+def is_spatial():
+    return any(kind != "dense" for kind, _ in LAYERS)
+
+
+def layer_dims():
+    """Each layer's (in, out) dims, (channels, height, width); a flat
+    vector of N is (N, 1, 1). Pooling drops an odd last row or column."""
+    d = INPUT if is_spatial() else (IN, 1, 1)
+    dims = []
+    for kind, arg in LAYERS:
+        c, h, w = d
+        o = {"dense": (arg, 1, 1), "conv": (arg, h, w), "pool": (c, h // 2, w // 2),
+             "gap": (c, 1, 1)}[kind]
+        dims.append((d, o))
+        d = o
+    return dims
+
+
+def emb_width():
+    c, h, w = layer_dims()[-1][1]
+    return c * h * w
 COS_GUARD = 1e-12
+POOL_GAPS = []  # per pool layer and training step: (largest - second largest, largest) per window
 BCE_CLIP = 1e-7
 
 
 def init_params():
-    """Glorot-uniform kernels [in, out] and small uniform biases, from one
-    numpy RandomState, drawn in the flat layout's order; then the learned
-    head's w [H] (Glorot, fan-out 1) and c."""
+    """Glorot-uniform kernels and small uniform biases, from one numpy
+    RandomState, drawn in the flat layout's order: a dense kernel [in, out]
+    (Keras), a conv kernel [9 C_in, C_out] (fan_in 9 C_in, fan_out
+    9 C_out; row k = (c * 3 + ky) * 3 + kx, src/lib/net/conv.h); pool and
+    gap have none. Then the learned head's w [H] (Glorot, fan-out 1) and c."""
     rs = np.random.RandomState(SEED)
     parts = []
-    fans = [IN] + WIDTHS
-    for fan_in, fan_out in zip(fans[:-1], fans[1:]):
+    for (kind, arg), (din, _) in zip(LAYERS, layer_dims()):
+        if kind == "dense":
+            fan_in, fan_out, shape = din[0] * din[1] * din[2], arg, (din[0] * din[1] * din[2], arg)
+        elif kind == "conv":
+            fan_in, fan_out, shape = 9 * din[0], 9 * arg, (9 * din[0], arg)
+        else:
+            continue
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        parts.append(rs.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32))
-        parts.append(rs.uniform(-BIAS_LIMIT, BIAS_LIMIT, size=(fan_out,)).astype(np.float32))
+        parts.append(rs.uniform(-limit, limit, size=shape).astype(np.float32))
+        parts.append(rs.uniform(-BIAS_LIMIT, BIAS_LIMIT, size=(shape[1],)).astype(np.float32))
     if HEAD == "learned":
-        limit = np.sqrt(6.0 / (WIDTHS[-1] + 1))
-        parts.append(rs.uniform(-limit, limit, size=(WIDTHS[-1],)).astype(np.float32))
+        limit = np.sqrt(6.0 / (emb_width() + 1))
+        parts.append(rs.uniform(-limit, limit, size=(emb_width(),)).astype(np.float32))
         parts.append(rs.uniform(-BIAS_LIMIT, BIAS_LIMIT, size=(1,)).astype(np.float32))
     return parts
 
@@ -174,24 +244,56 @@ def head_d(a, bb, hp):
     return z, 1.0 - p, p
 
 
-def forward(params, x, y, masks=None):
+def forward(params, x, y, masks=None, pools=None):
     """Returns embeddings [2b, H], pre-activations, the head's cache value
     (Euclidean: the sums of squares), distances [b], loss (the mean over the
-    b pairs). masks[l] [2b, width_l] multiplies layer l's output (dropout:
-    0 or 1 / (1 - rate)) for every layer but the last; None = evaluation."""
+    b pairs). masks[l] [2b, width_l] multiplies dense layer l's output
+    (dropout: 0 or 1 / (1 - rate)) for every dense layer but the last; None
+    = evaluation. A spatial network sees x as [2b, C, H, W], channels
+    first; a dense layer after spatial ones reads its input flat, C, H, W.
+    Each pool layer appends its windows' argmax and the gap between each
+    window's largest and second largest value to `pools` (if given)."""
     h = x
     pre = []
     b = x.shape[0] // 2
-    for layer in range(len(WIDTHS)):
-        w, bias = params[2 * layer], params[2 * layer + 1]
-        z = torch.matmul(h, w) + bias  # Keras layout: x [R, in] @ W [in, out]
-        pre.append(z)
-        h = torch.relu(z)
-        if masks is not None and layer < len(WIDTHS) - 1:
-            h = h * masks[layer]
-    emb = h
+    L = len(LAYERS)
+    if is_spatial():
+        h = x.reshape((x.shape[0],) + INPUT)
+    pi = 0
+    for layer, (kind, arg) in enumerate(LAYERS):
+        if kind == "dense":
+            w, bias = params[pi], params[pi + 1]
+            pi += 2
+            h = h.reshape(h.shape[0], -1)
+            z = torch.matmul(h, w) + bias  # Keras layout: x [R, in] @ W [in, out]
+            pre.append(z)
+            h = torch.relu(z)
+            if masks is not None and layer < L - 1:
+                h = h * masks[layer]
+        elif kind == "conv":
+            w, bias = params[pi], params[pi + 1]
+            pi += 2
+            # w [9 C, M], row (c * 3 + ky) * 3 + kx: PyTorch's weight[m][c][ky][kx]
+            weight = w.reshape(h.shape[1], 3, 3, arg).permute(3, 0, 1, 2)
+            z = F.conv2d(h, weight, bias, stride=1, padding=1)
+            pre.append(z)
+            h = torch.relu(z)
+        elif kind == "pool":
+            # ties: PyTorch's CPU kernel keeps the first maximum (row-major), as
+            # maxpool.h; floor mode drops an odd last row or column
+            if pools is not None:
+                R, C, Hh, Ww = h.shape
+                win = h.detach()[:, :, :Hh // 2 * 2, :Ww // 2 * 2].reshape(R, C, Hh // 2, 2, Ww // 2, 2)
+                win = win.permute(0, 1, 2, 4, 3, 5).reshape(R, C, Hh // 2, Ww // 2, 4)
+                top2 = torch.topk(win, 2, dim=-1).values
+                pools.append((F.max_pool2d(h.detach(), 2, return_indices=True)[1].numpy(),
+                              (top2[..., 0] - top2[..., 1]).numpy(), top2[..., 0].numpy()))
+            h = F.max_pool2d(h, 2)
+        else:  # gap
+            h = torch.mean(h, dim=(2, 3), keepdim=True)
+    emb = h.reshape(h.shape[0], -1)
     a, bb = emb[:b], emb[b:]
-    sq, d, p = head_d(a, bb, params[2 * len(WIDTHS):])
+    sq, d, p = head_d(a, bb, params[pi:])
     if HEAD == "learned":
         per = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
     else:
@@ -199,9 +301,9 @@ def forward(params, x, y, masks=None):
     return emb, pre, sq, d, per.mean()
 
 
-def grads_at(params, x, y, masks=None):
+def grads_at(params, x, y, masks=None, pools=None):
     ps = [p.detach().clone().requires_grad_(True) for p in params]
-    emb, pre, sq, d, loss = forward(ps, x, y, masks)
+    emb, pre, sq, d, loss = forward(ps, x, y, masks, pools)
     loss.backward()
     return emb.detach(), pre, sq.detach(), d.detach(), loss.detach(), [p.grad.detach() for p in ps]
 
@@ -217,7 +319,10 @@ def dropout_masks(seed, rows, rate):
     cut = int(float(np.float32(rate)) * 4294967296.0)
     scale = np.float32(1.0) / (np.float32(1.0) - np.float32(rate))
     masks = []
-    for layer, width in enumerate(WIDTHS[:-1]):
+    for layer, (kind, width) in enumerate(LAYERS[:-1]):
+        if kind != "dense":  # dropout follows dense layers only
+            masks.append(None)
+            continue
         m = np.empty((rows, width), dtype=np.float32)
         for r in range(rows):
             g = Rng(seed, (layer << 32) + r)
@@ -251,12 +356,16 @@ def train(params_np, x_np, y_np, dtype):
         rows = ids + [n + k for k in ids]
         x = torch.tensor(x_np[rows], dtype=dtype)
         y = torch.tensor(y_np[ids], dtype=dtype)
-        masks = [torch.tensor(m, dtype=dtype) for m in dropout_masks(drop_seed, 2 * b, DROPOUT)]
-        _, pre, _, d, loss, g = grads_at(params, x, y, masks)
+        masks = [None if m is None else torch.tensor(m, dtype=dtype)
+                 for m in dropout_masks(drop_seed, 2 * b, DROPOUT)]
+        pools = []
+        _, pre, _, d, loss, g = grads_at(params, x, y, masks, pools)
         loss_sum += float(loss) * b
         losses.append(loss_sum / (step * TRAIN_BATCH + b))
         min_pre = min(min_pre, min(float(z.detach().abs().min()) for z in pre))
         patterns += [(z > 0).numpy() for z in pre] + [(d < MARGIN).numpy()]
+        patterns += [idx for idx, _, _ in pools]
+        POOL_GAPS.extend((gap, top) for _, gap, top in pools)
         neg = y.numpy() == 0
         hinge[0] += int(np.sum(neg & (d.numpy() < MARGIN)))
         hinge[1] += int(np.sum(neg & (d.numpy() >= MARGIN)))
@@ -306,20 +415,26 @@ def write_fixture(path, records):
 
 
 def main():
-    global HEAD, WIDTHS, MARGIN
+    global HEAD, LAYERS, MARGIN
     args = sys.argv[1:]
+    margin = None
     while args and args[0].startswith("--"):
         if args[0] == "--head" and len(args) > 1 and args[1] in HEADS:
             HEAD = args[1]
         elif args[0] == "--layers" and len(args) > 1:
-            WIDTHS = [int(w) for w in args[1].split(",")]
+            LAYERS = parse_layers(args[1])
+        elif args[0] == "--margin" and len(args) > 1:
+            margin = float(args[1])
         else:
-            sys.exit("usage: make_reference.py [--head NAME] [--layers W,W,...] [OUT]")
+            sys.exit("usage: make_reference.py [--head NAME] [--layers ITEM,ITEM,...] "
+                     "[--margin M] [OUT]")
         args = args[2:]
     # Margins where the fixture's negatives fall on both sides of the hinge
     # (the learned head has none: its loss is cross-entropy).
     MARGIN = {"euclidean": 1.0, "manhattan": 8.0, "cosine": 0.2, "learned": 1.0}[HEAD]
-    default = HEAD == "euclidean" and WIDTHS == [H, H, H]
+    if margin is not None:
+        MARGIN = margin
+    default = HEAD == "euclidean" and LAYERS == [("dense", H)] * 3 and margin is None
     here = os.path.dirname(os.path.abspath(__file__))
     out_path = args[0] if args else os.path.join(here, "..", "tests", "data", "reference.bin")
     out_path = os.path.normpath(out_path)
@@ -336,12 +451,24 @@ def main():
 
     params0 = init_params()
     x32 = torch.tensor(x_np)
-    emb, pre0, sq, d, loss = forward([torch.from_numpy(p) for p in params0], x32, torch.tensor(y_np))
+    pools0 = []
+    emb, pre0, sq, d, loss = forward([torch.from_numpy(p) for p in params0], x32, torch.tensor(y_np),
+                                     None, pools0)
     losses, g, params3, min_pre, masks, order, hinge = train(params0, x_np, y_np, torch.float32)
     # The same computations in float64, only to show how far float32
     # rounding alone moves each array (a guide for the C test's tolerances).
-    emb64, _, _, d64, loss64 = forward([torch.from_numpy(p).double() for p in params0],
-                                       x32.double(), torch.tensor(y_np).double())
+    emb64, pre0_64, _, d64, loss64 = forward([torch.from_numpy(p).double() for p in params0],
+                                             x32.double(), torch.tensor(y_np).double())
+    # How close to a kink (a ReLU input near 0, a max-pool window's two
+    # largest values near each other) is too close: 1e-6 for a dense net; a
+    # conv net has some 10^6 ReLU inputs over the passes, and a few always
+    # come within 1e-6 of 0, so there it is the largest float32 rounding of
+    # any pre-activation at params0 (float32 against float64): a value
+    # farther from its kink than that keeps its side in any float32
+    # implementation that rounds as PyTorch does (the patterns are also
+    # compared between float32 and float64 at every step, below).
+    rounding = max(float((u.double() - v).abs().max()) for u, v in zip(pre0, pre0_64))
+    kink = rounding if is_spatial() else 1e-6
     losses64, g64, params3_64, _, masks64, _, _ = train(params0, x_np, y_np, torch.float64)
     same_masks = all(np.array_equal(u, v) for u, v in zip(masks, masks64))
     min_pre = min(min_pre, min(float(z.abs().min()) for z in pre0))
@@ -361,7 +488,11 @@ def main():
         ("train_params3", flat(params3)),
     ]
     if not default:
-        records.append(("arch", np.array([HEADS[HEAD], len(WIDTHS)] + WIDTHS, dtype=np.float32)))
+        args_ = [arg for _, arg in LAYERS]
+        records.append(("arch", np.array([HEADS[HEAD], len(LAYERS)] + args_, dtype=np.float32)))
+    if is_spatial():
+        records.append(("kinds", np.array([KINDS[k] for k, _ in LAYERS], dtype=np.float32)))
+        records.append(("input", np.array(INPUT, dtype=np.float32)))
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     size = write_fixture(out_path, records)
 
@@ -388,7 +519,17 @@ def main():
     print(f"smallest |pre-activation| over the {STEPS + 1} forward passes: {min_pre:.3g}")
     print(f"grads of step 1: max |g| {np.abs(g_flat).max():.4g}, {int(np.count_nonzero(g_flat))} of {g_flat.size} nonzero")
     print(f"params3 - params0: max |change| {np.abs(flat(params3) - records[2][1]).max():.4g}")
-    print(f"ReLU and hinge on/off pattern identical in float32 and float64 at every step: {same_masks}")
+    print(f"ReLU, hinge and max-pool patterns identical in float32 and float64 at every step: {same_masks}")
+    tops = [(g, t) for _, g, t in pools0] + POOL_GAPS
+    gaps = np.concatenate([g.ravel() for g, _ in tops]) if tops else np.zeros(0)
+    top = np.concatenate([t.ravel() for _, t in tops]) if tops else np.zeros(0)
+    near_tie = float(gaps[gaps > 0].min()) if np.any(gaps > 0) else float("inf")
+    print(f"float32 rounding of a pre-activation at params0: {rounding:.3g}; a kink needs a margin of {kink:.3g}")
+    if tops:
+        print(f"max-pool windows over the {STEPS + 1} forward passes: {gaps.size}, "
+              f"{int(np.sum(gaps == 0))} exact ties, {int(np.sum((gaps == 0) & (top > 0)))} of them "
+              f"at a positive value (the first maximum takes the gradient); "
+              f"smallest nonzero gap to the runner-up {near_tie:.3g}")
     print("float32 vs float64, largest relative difference as the C test measures it")
     print("(float32 rounding alone; the test allows 1e-5 forward and losses, 1e-4 grads and params3):")
     print(f"  emb {rel_diff(emb, emb64):.2g}  dist {rel_diff(d, d64):.2g}  loss {rel_diff([loss], [loss64]):.2g}"
@@ -402,7 +543,9 @@ def main():
         problems.append("no negative pair has its hinge active")
     if active == int(neg.sum()):
         problems.append("every negative pair has its hinge active (none tests the zero branch)")
-    if min_pre < 1e-6 or not same_masks:
+    if near_tie < kink:
+        problems.append("a max-pool window's two largest values are too close: the maximum may move")
+    if min_pre < kink or not same_masks:
         problems.append("a ReLU or hinge is too close to its kink: it may flip between implementations")
     if HEAD != "learned" and min(np.abs(d_np[neg] - MARGIN).min(), hinge[2]) < 1e-4:
         problems.append("a distance is within 1e-4 of the margin: the hinge may flip")

@@ -3,9 +3,14 @@
  * 1e-7 clamp), the contrastive loss (both labels, both sides of the margin),
  * every head (head_backward and head_param_grads, the functions training
  * calls) and the whole network through the trainer's backward pieces
- * (net_backward_rows, net_weight_grads, net_bias_grads). Each check also
- * guards that the analytic gradient is not trivially zero. Central differences in double around float code,
- * so tolerances are loose-ish (relative 2e-2 on values ~1). */
+ * (net_backward_rows, net_weight_grads, net_bias_grads), conv, pool and
+ * gap layers included (odd sizes, 1 x 1 images; pooling ties, where no
+ * difference quotient decides, checked against the first-maximum rule).
+ * Each check also guards that the analytic gradient is not trivially zero.
+ * Central differences in double around float code, so tolerances are
+ * loose-ish (relative 2e-2 on values ~1); a network parameter whose
+ * difference quotient straddles a ReLU or max-pool kink is left out (a
+ * few at most). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,35 +376,56 @@ static void check_head_subgradients(void)
 }
 
 /* The network's backward pass as the trainer's step runs it (train.c):
- * d(loss)/d(embedding) into g[L-1], every kernel transposed, then phase 1
- * on each worker's rows (two shares here: rows 0 .. R/2-1 and the rest)
- * and phase 2 on each worker's kernel rows (two shares) and the biases.
- * grads (flat) = d(loss)/d(params) for d(loss)/d(embedding) = dout [R, H]. */
+ * d(loss)/d(embedding) into g[L-1], every kernel prepared (transposed for
+ * dense), then phase 1 on each worker's rows (two shares here: rows
+ * 0 .. R/2-1 and the rest) and phase 2 on each worker's kernel rows (two
+ * shares: a conv layer's 9 C_in rows split mid-channel) and the biases.
+ * grads (flat) = d(loss)/d(params) for d(loss)/d(embedding) = dout [R, H].
+ * split = 0: everything on worker 0 in one share, for comparison. */
 static void train_backward(const float *params, float *grads, net_cache *c, const float *dout,
-                           int R, float rate)
+                           int R, float rate, int split)
 {
     net_shape s = c->shape;
     memcpy(c->g[s.layers - 1], dout, (size_t)R * (size_t)net_out(s) * sizeof(float));
     for (int l = 1; l < s.layers; l++)
-        net_transpose(c, params, l, 0, net_fan_in(s, l));
-    net_backward_rows(c, 0, R / 2, rate, 0);
-    net_backward_rows(c, R / 2, R - R / 2, rate, 1);
+        net_transpose(c, params, l, 0, net_kernel_rows(s, l));
+    int half = split ? R / 2 : R;
+    net_backward_rows(c, 0, half, rate, 0);
+    if (half < R)
+        net_backward_rows(c, half, R - half, rate, 1);
     for (int l = 0; l < s.layers; l++) {
-        int K = net_fan_in(s, l);
-        net_weight_grads(c, grads, l, R, 0, K / 2, 0);
-        net_weight_grads(c, grads, l, R, K / 2, K, 1);
+        int K = net_kernel_rows(s, l), k1 = split ? K / 2 : K;
+        net_weight_grads(c, grads, l, R, 0, k1, 0);
+        if (k1 < K)
+            net_weight_grads(c, grads, l, R, k1, K, 1);
         net_bias_grads(c, grads, l, R);
     }
 }
 
+/* L = sum(emb * lw) of the network s on the R rows of x, at params p. */
+static double net_loss(const float *p, net_cache *c, const float *x, const float *lw, int R,
+                       const net_dropout *drop)
+{
+    net_shape s = c->shape;
+    memcpy(c->x, x, (size_t)R * (size_t)s.in * sizeof(float));
+    net_forward(p, c, 0, R, drop, 0);
+    return weighted_sum(net_embedding(c), lw, (size_t)R * (size_t)net_out(s));
+}
+
 /* Whole network: L = sum(emb * lw), evaluation mode and a fixed dropout
- * mask (the same rng state replayed) in training mode; H = 6, the
- * embedding width of both shapes tested. */
-static void check_net(rng_t *r, float rate, net_shape s)
+ * mask (the same rng state replayed) in training mode, against central
+ * differences of every parameter. x [R, IN] is the input, or NULL for
+ * uniform [0, 1) pixels. Also: the gradients of the two-worker split are
+ * bit-identical to those of one worker doing it all, and `after`, when not
+ * NULL, looks at the cache after the backward pass (pool's dropped rows).
+ * Returns the gradient (malloc'd) for further checks when keep. */
+static float *check_net_x(rng_t *r, float rate, net_shape s, const char *name, const float *x0,
+                          void (*after)(const net_cache *c, int R), int keep)
 {
     enum { R = 4 };
-    size_t n = net_param_count(s);
-    float *p = malloc(n * sizeof *p), *g = calloc(n, sizeof *g), lw[R * 6], dout[R * 6];
+    size_t n = net_param_count(s), IN = (size_t)s.in, H = (size_t)net_out(s);
+    float *p = malloc(n * sizeof *p), *g = calloc(n, sizeof *g), *g1 = calloc(n, sizeof *g1);
+    float *x = malloc(R * IN * sizeof *x), *lw = malloc(R * H * sizeof *lw);
     double *num = malloc(n * sizeof *num);
     net_cache c;
     sm_err e;
@@ -407,42 +433,201 @@ static void check_net(rng_t *r, float rate, net_shape s)
     net_init(p, s, r);
     net_views v;
     net_point(&v, p, s);
-    for (int l = 0; l < s.layers; l++)
-        fill(v.b[l], (size_t)s.width[l], r, 0.05f, 0.3f); /* positive biases: most units active */
-    float x[R * 10];
-    fill(x, R * 10, r, 0, 1);
-    fill(lw, R * 6, r, -1, 1);
+    for (int l = 0; l < s.layers; l++) /* positive biases: most units active */
+        fill(v.b[l], net_tail_floats(s, l), r, 0.05f, 0.3f);
+    if (x0)
+        memcpy(x, x0, R * IN * sizeof *x);
+    else
+        fill(x, R * IN, r, 0, 1);
+    fill(lw, R * H, r, -1, 1);
     /* The same seed replays the same dropout masks. */
-    const net_dropout drop = {rate, 99};
+    const net_dropout drop = {rate, 99}, *dp = rate > 0 ? &drop : NULL;
 
-    for (int i = 0; i < R * 10; i++)
-        c.x[i] = x[i];
-    net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL, 0);
-    for (int i = 0; i < R * 6; i++)
-        dout[i] = lw[i];
-    train_backward(p, g, &c, dout, R, rate);
+    net_loss(p, &c, x, lw, R, dp);
+    /* Garbage where the backward pass must write: a gradient it leaves
+     * unwritten (a pool layer's dropped row) shows up. */
+    for (int l = 0; l < s.layers; l++)
+        for (size_t i = 0; i < R * (size_t)net_layer_out(s, l); i++)
+            c.g[l][i] = 1e3f;
+    train_backward(p, g, &c, lw, R, rate, 1);
+    if (after)
+        after(&c, R);
+    net_loss(p, &c, x, lw, R, dp);
+    train_backward(p, g1, &c, lw, R, rate, 0);
+    CHECK(memcmp(g, g1, n * sizeof *g) == 0,
+          "%s: two workers and two kernel-row shares must give the bits of one", name);
+    /* With one parameter moving, the loss is piecewise linear in it (the
+     * layers are linear in it, ReLU, max and mean pick or average, the
+     * loss is a weighted sum): its one-sided differences agree unless a
+     * ReLU input or a pool window's maximum changes side within +-h.
+     * Such a parameter's central difference means nothing; it is left out
+     * (numeric := analytic), and only a few may be. */
     const float h = 1e-3f;
+    const double mid = net_loss(p, &c, x, lw, R, dp);
+    size_t kinks = 0;
     for (size_t i = 0; i < n; i++) {
-        float keep = p[i];
-        double side[2];
-        for (int k = 0; k < 2; k++) {
-            p[i] = keep + (k ? -h : h);
-            for (int j = 0; j < R * 10; j++)
-                c.x[j] = x[j];
-            net_forward(p, &c, 0, R, rate > 0 ? &drop : NULL, 0);
-            side[k] = weighted_sum(net_embedding(&c), lw, R * 6);
+        float keep_p = p[i];
+        p[i] = keep_p + h;
+        double up = net_loss(p, &c, x, lw, R, dp);
+        p[i] = keep_p - h;
+        double down = net_loss(p, &c, x, lw, R, dp);
+        p[i] = keep_p;
+        num[i] = (up - down) / (2 * h);
+        double fwd = (up - mid) / h, bwd = (mid - down) / h;
+        if (fabs(fwd - bwd) > 5e-3 + 1e-2 * fabs(num[i])) {
+            num[i] = g[i];
+            kinks++;
         }
-        p[i] = keep;
-        num[i] = (side[0] - side[1]) / (2 * h);
     }
-    char what[64];
-    snprintf(what, sizeof what, "network %d layers (%s)", s.layers,
-             rate > 0 ? "dropout 0.3" : "eval");
+    printf("  %s: %zu of %zu parameters at a kink within +-%g, left out\n", name, kinks, n,
+           (double)h);
+    CHECK(kinks * 20 <= n, "%s: %zu of %zu parameters at a kink: too many", name, kinks, n);
+    char what[96];
+    snprintf(what, sizeof what, "network %s (%s)", name, rate > 0 ? "dropout 0.3" : "eval");
     compare(what, g, num, n, 2e-2);
+    /* Each layer's kernel on its own too: a small layer's error must not
+     * hide under a large one's scale (compare's floor is absolute). */
+    for (int l = 0; l < s.layers; l++) {
+        size_t kn = (size_t)net_kernel_rows(s, l) * net_row_floats(s, l);
+        if (kn == 0)
+            continue;
+        size_t off = (size_t)(v.w[l] - p);
+        snprintf(what, sizeof what, "  %s layer %d kernel", name, l + 1);
+        compare(what, g + off, num + off, kn, 2e-2);
+    }
     net_cache_free(&c);
     free(p);
-    free(g);
+    free(g1);
+    free(x);
+    free(lw);
     free(num);
+    if (keep)
+        return g;
+    free(g);
+    return NULL;
+}
+
+static void check_net(rng_t *r, float rate, net_shape s)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%d layers", s.layers);
+    check_net_x(r, rate, s, name, NULL, NULL, 0);
+}
+
+/* A network from --layers items on a c x h x w input. */
+static net_shape shape_of(const char *layers, int c, int h, int w)
+{
+    net_shape s;
+    sm_err e;
+    memset(&s, 0, sizeof s);
+    CHECK(net_parse_layers(layers, &s, &e) == 0, "%s: %s", layers, e.msg);
+    net_set_input(&s, c, h, w);
+    CHECK(net_check_shape(s, &e) == 0, "%s on %d x %d x %d: %s", layers, c, h, w, e.msg);
+    return s;
+}
+
+/* Pool's gradient in the dropped last row or column of an odd input
+ * (layer 1's input, layer 0's output): zero, written over the garbage. */
+static void dropped_zero(const net_cache *c, int R)
+{
+    net_shape s = c->shape;
+    layer_dims d = net_layer_out_dims(s, 0);
+    int bad = 0;
+    for (int r = 0; r < R; r++)
+        for (int ch = 0; ch < d.c; ch++)
+            for (int y = 0; y < d.h; y++)
+                for (int x = 0; x < d.w; x++)
+                    if ((d.h % 2 && y == d.h - 1) || (d.w % 2 && x == d.w - 1))
+                        bad += c->g[0][(((size_t)r * d.c + ch) * d.h + y) * d.w + x] != 0.0f;
+    CHECK(bad == 0, "%d gradients in pool's dropped row/column are not zero", bad);
+}
+
+/* Conv, pool and gap backward inside whole networks, every parameter
+ * against central differences: odd sizes (7 x 5: pool drops a row and a
+ * column; 3 x 3 pooled to 1 x 1), a conv on 1 x 1 images (its 8 outer
+ * taps see only padding), a conv after a pool (conv's input gradient,
+ * col2im) and gap on 1 x 1, dense after a flattened conv. */
+static void check_conv_nets(rng_t *r)
+{
+    check_net_x(r, 0.0f, shape_of("conv3,pool,conv4,gap,5", 2, 7, 5), "conv3,pool,conv4,gap,5 "
+                "on 2x7x5", NULL, dropped_zero, 0);
+    check_net_x(r, 0.3f, shape_of("conv3,conv4,pool,conv2,gap,6,5", 1, 6, 6),
+                "conv3,conv4,pool,conv2,gap,6,5 on 6x6", NULL, NULL, 0);
+    check_net_x(r, 0.0f, shape_of("conv3,pool,conv4,5", 1, 5, 4), "conv3,pool,conv4,5 on 5x4 "
+                "(dense reads C,H,W)", NULL, dropped_zero, 0);
+    check_net_x(r, 0.0f, shape_of("conv3,pool,conv4,gap,5", 1, 3, 3),
+                "conv3,pool,conv4,gap,5 on 3x3 (to 1x1)", NULL, dropped_zero, 0);
+    /* 1 x 1 images: a conv at layer 0 and one at layer 1 (input
+     * gradient through the centre tap only), then gap of one pixel. */
+    net_shape one = shape_of("conv4,conv3,gap,5", 3, 1, 1);
+    float *g = check_net_x(r, 0.0f, one, "conv4,conv3,gap,5 on 3x1x1", NULL, NULL, 1);
+    net_views v;
+    net_point(&v, g, one);
+    int outer = 0;
+    for (int l = 0; l < 2; l++) {
+        int M = (int)net_row_floats(one, l), K = net_kernel_rows(one, l);
+        for (int k = 0; k < K; k++)
+            for (int m = 0; m < M && k % 9 != 4; m++)
+                outer += v.w[l][k * M + m] != 0.0f;
+    }
+    CHECK(outer == 0, "a conv on 1 x 1 images: %d outer-tap gradients are not zero", outer);
+    free(g);
+}
+
+/* Pooling ties at network level: conv1 with only its centre tap (1) and no
+ * bias passes the image through its ReLU unchanged, so pool sees windows
+ * of equal maxima; the gradient (through net_backward_rows, two workers)
+ * must reach the first maximum in row-major order only. Image 4 x 4,
+ * windows (row-major within each): {0.5, 0.7, 0.7, 0.2} (tie at 1 and 2),
+ * {0.3, 0.3, 0.3, 0.3} (all tie), {0.1, 0.4, 0.2, 0.4} (1 and 3),
+ * {0.2, 0.1, 0.9, 0.9} (2 and 3). */
+static void check_pool_ties(void)
+{
+    enum { R = 2 };
+    net_shape s = shape_of("conv1,pool,gap", 1, 4, 4);
+    static const float win[4][4] = {
+        {0.5f, 0.7f, 0.7f, 0.2f}, {0.3f, 0.3f, 0.3f, 0.3f},
+        {0.1f, 0.4f, 0.2f, 0.4f}, {0.2f, 0.1f, 0.9f, 0.9f}};
+    static const int first[4] = {1, 0, 1, 2};
+    float p[11] = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0}; /* w [9, 1], b [1] */
+    float x[R * 16], dout[R];
+    for (int rr = 0; rr < R; rr++)
+        for (int w = 0; w < 4; w++)
+            for (int j = 0; j < 4; j++) /* window w at (w / 2, w % 2), j = dy * 2 + dx */
+                x[rr * 16 + (2 * (w / 2) + j / 2) * 4 + 2 * (w % 2) + j % 2] = win[w][j];
+    dout[0] = 1.0f;
+    dout[1] = -2.0f;
+    net_cache c;
+    sm_err e;
+    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 1, 2, &e) == 0, "cache: %s", e.msg);
+    memcpy(c.x, x, sizeof x);
+    net_forward(p, &c, 0, R, NULL, 0);
+    for (int i = 0; i < R * 16; i++)
+        c.g[0][i] = 1e3f;
+    float grads[10];
+    train_backward(p, grads, &c, dout, R, 0.0f, 1);
+    int wrong = 0;
+    for (int rr = 0; rr < R; rr++)
+        for (int w = 0; w < 4; w++)
+            for (int j = 0; j < 4; j++) {
+                float want = j == first[w] ? dout[rr] / 4.0f : 0.0f; /* gap: / 4 pooled pixels */
+                float got = c.g[0][rr * 16 + (2 * (w / 2) + j / 2) * 4 + 2 * (w % 2) + j % 2];
+                if (got != want) {
+                    wrong++;
+                    fprintf(stderr, "pool tie: image %d window %d pixel %d: gradient %g, "
+                            "want %g\n", rr, w, j, got, want);
+                }
+            }
+    CHECK(wrong == 0, "pool ties: %d gradients off the first maximum rule", wrong);
+    /* The centre tap's gradient: the sum of the chosen maxima times dout / 4. */
+    double want = 0;
+    for (int rr = 0; rr < R; rr++)
+        for (int w = 0; w < 4; w++)
+            want += win[w][first[w]] * dout[rr] / 4.0;
+    CHECK(fabs(grads[4] - want) < 1e-6, "pool ties: centre tap gradient %g, want %g", grads[4],
+          want);
+    printf("%-28s gradient at the first maximum of each tied window\n", "pool ties");
+    net_cache_free(&c);
 }
 
 int main(void)
@@ -460,6 +645,8 @@ int main(void)
     check_net(&r, 0.0f, four);
     check_net(&r, 0.3f, four);
     check_net(&r, 0.3f, one);
+    check_conv_nets(&r);
+    check_pool_ties();
     for (uint32_t h = 0; h < head_count(); h++)
         check_head(&r, h);
     check_head_subgradients();
