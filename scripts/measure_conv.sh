@@ -4,7 +4,8 @@
 #  1. Fashion-MNIST, the notebook's pairs: the conv net
 #     conv32,pool,conv64,pool,conv128,gap,128 against the notebook's dense
 #     net, both trained for the same EPOCHS (default 5) with seed 1 on 2
-#     threads, each with the Euclidean and the cosine head; test accuracy
+#     threads, each with the Euclidean and (unless COSINE=0) the cosine
+#     head; test accuracy
 #     at the suggested threshold, ROC AUC, EER, seconds per epoch.
 #  2. Textures: photographs of real surfaces (skimage's brick, grass and
 #     gravel, scripts/make_textures.py) cut into 32 x 32 patches; the same
@@ -56,8 +57,10 @@ row() { # NAME LABEL
 eval_data=()
 run fm-dense-euclidean --epochs "$epochs"
 run fm-conv-euclidean --epochs "$epochs" --layers "$conv"
-run fm-dense-cosine --epochs "$epochs" --distance cosine
-run fm-conv-cosine --epochs "$epochs" --distance cosine --layers "$conv"
+if [ -n "${COSINE:-1}" ] && [ "${COSINE:-1}" != 0 ]; then
+  run fm-dense-cosine --epochs "$epochs" --distance cosine
+  run fm-conv-cosine --epochs "$epochs" --distance cosine --layers "$conv"
+fi
 
 tex=$work/textures
 [ -s "$tex/classes.txt" ] || python3 scripts/make_textures.py "$tex" >&2
@@ -79,8 +82,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
   echo "|---|---|---|---|---|"
   row fm-dense-euclidean "dense, euclidean"
   row fm-conv-euclidean "conv, euclidean"
-  row fm-dense-cosine "dense, cosine"
-  row fm-conv-cosine "conv, cosine"
+  [ -s "$work/fm-conv-cosine.json" ] && row fm-dense-cosine "dense, cosine"
+  [ -s "$work/fm-conv-cosine.json" ] && row fm-conv-cosine "conv, cosine"
   echo
   echo "The dense heads at 25 epochs and 5 seeds are in heads.md."
   echo
