@@ -45,6 +45,11 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     if (kernels_resolve(k, &t->kernels, e) != 0)
         return -1;
     size_t B = (size_t)t->batch;
+    double need = net_cache_bytes(m->shape, (int)(2 * B), 1, t->threads);
+    if (need > TRAIN_MAX_CACHE_BYTES)
+        return sm_fail(e, "a step of %zu pairs needs %.1f GiB of activations and scratch, beyond "
+                       "the limit of %.0f GiB (TRAIN_MAX_CACHE_BYTES): lower --batch or --size",
+                       B, need / 1073741824.0, TRAIN_MAX_CACHE_BYTES / 1073741824.0);
     if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, t->threads, e) != 0)
         return -1;
     t->grads = sm_alloc_floats(m->n_params);

@@ -36,6 +36,10 @@
 #include "pairs.h"
 #include "pool.h"
 
+/* The most a step's activations, gradients and scratch may take: a
+ * message, never an out-of-memory kill. */
+#define TRAIN_MAX_CACHE_BYTES (8.0 * 1073741824.0)
+
 typedef struct {
     const split_t *split; /* images the pairs index */
     const pairs_t *pairs;
