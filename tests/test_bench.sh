@@ -43,7 +43,11 @@ while read -r line; do
     "rate or ratio is not the step's flops over its time: '$line' (floor $floor_ms ms, $want GFLOP)"
 done <"$tmp/steps"
 check 'grep -q "^BLAS floor: not measured: .*conv net" "$tmp/out"' "no line on the BLAS floor: $(cat "$tmp/out")"
-check '! grep -q "^training epoch\|^embed \|^eval " "$tmp/out"' "--steps still timed epochs or eval: $(cat "$tmp/out")"
+check '! grep -q "^training epoch\|^embed \|^eval \|^inspect " "$tmp/out"' "--steps still timed epochs or eval: $(cat "$tmp/out")"
+est=$(grep "^(--steps: " "$tmp/out")
+kms=$(awk 'NR == 1 {print $4}' "$tmp/steps")
+check 'awk -v ms="$kms" "{ n = \$11; s = \$(NF - 3) + 0; exit !(n == 938 && (s - n * ms / 1e3)^2 <= 0.06^2 + (0.001 * s)^2) }" <<<"$est"' \
+  "the epoch's steps at the median step: '$est' (median $kms ms)"
 check 'grep -q "^network: conv4,pool,conv8,gap,16 on 1 x 28 x 28" "$tmp/out"' "network line: $(grep network "$tmp/out")"
 check 'grep -q "steps: the median of 15 per path" "$tmp/out"' "steps timed: $(tail -1 "$tmp/out")"
 

@@ -117,10 +117,12 @@ static void print_training(const bench_opts *o, const timings_setup *b, const ti
     if (t->has_floor)
         printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
                t->floor_s, t->floor_flops / t->floor_s * 1e-9, t->floor_flops * 1e-9);
-    else
+    else if (o->set_layers && !timings_has_blas_floor(b->shape))
         printf("BLAS floor: not measured: it times the SGEMM calls of three dense layers of one "
                "width, %s\n", net_is_spatial(b->shape) ? "and a conv net's products are others"
                                                        : "which this network is not");
+    else
+        printf("BLAS floor: not measured with --steps: it times a whole epoch's SGEMM calls\n");
 }
 
 /* The table: each time, its rate, and the ratios to the floors. */
@@ -150,7 +152,9 @@ static void print_timings(const bench_opts *o, const timings_setup *b, const tim
     printf("%-34s %8.1f GFLOP/s\n", what, t->peak * 1e-9);
     print_training(o, b, t);
     if (o->set_steps) {
-        printf("(--steps: eval, embedding and inspection not measured)\n");
+        size_t n = (b->train->n + t->batch - 1) / t->batch;
+        printf("(--steps: no epoch, eval, embedding or inspection timed; an epoch's %zu steps at "
+               "the median step: %.1f s, no validation)\n", n, (double)n * t->step_s);
     } else {
         printf("%-34s %8.3f s\n", "eval of the test pairs", t->eval_s);
         snprintf(what, sizeof what, "embed (%zu training images)", ds->train.n);

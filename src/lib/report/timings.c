@@ -248,7 +248,7 @@ int timings_measure(const timings_setup *b, timings *out, sm_err *e)
     out->batch = cfg.batch;
     out->epoch_flops = timings_flops(shape, 2.0 * (double)b->train->n, (double)val);
     out->step_flops = timings_flops(shape, 2.0 * cfg.batch, 0);
-    out->has_floor = timings_has_blas_floor(shape);
+    out->has_floor = timings_has_blas_floor(shape) && !b->steps;
     cfg.margin = head_default_margin(b->head);
     const int both = b->kernels != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
     model_t m, mb; /* trained on the chosen kernels, and on OpenBLAS */

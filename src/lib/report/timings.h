@@ -45,7 +45,8 @@ typedef struct {
     double epoch_flops;           /* of one epoch (timings_flops) */
     double step_flops;            /* of one full step of 2B rows (timings_flops) */
     int has_floor;                /* 1: the BLAS floor was measured
-                                     (timings_has_blas_floor) */
+                                     (timings_has_blas_floor, no step count:
+                                     it is a whole epoch's calls) */
     double floor_s, floor_flops;  /* the BLAS floor: seconds and its operations */
     double epoch_s;               /* a training epoch (steps and validation) on kernels
                                      (0 with a step count) */
