@@ -32,7 +32,7 @@ SM_VECTOR void gather_images(float *restrict x, const uint8_t *restrict images, 
 void embed_range(float *emb, const float *params, net_cache *c, const split_t *s,
                  const uint8_t *used, size_t lo, size_t hi)
 {
-    const size_t P = s->rows * s->cols, H = (size_t)net_out(c->shape);
+    const size_t P = s->channels * s->rows * s->cols, H = (size_t)net_out(c->shape);
     uint32_t idx[c->max_rows];
     size_t i = lo;
     while (i < hi) {
@@ -109,6 +109,7 @@ int embed_images(float *emb, const float *params, net_shape shape, const uint8_t
     j.view.n = n;
     j.view.rows = 1;
     j.view.cols = (size_t)shape.in;
+    j.view.channels = 1;
     j.view.images = (uint8_t *)images;
     j.caches = calloc((size_t)threads, sizeof *j.caches);
     if (!j.caches)

@@ -7,7 +7,8 @@
  * overall and per defect type. The CLI only formats the struct (text,
  * JSON, CSV, the PNG sheet): the numbers cannot differ between them.
  *
- * N = images to inspect, M = references, P = pixels of the compared size,
+ * N = images to inspect, M = references, P = values of the compared size
+ * (channels x pixels),
  * D = features per image (the embedding width, or P for raw pixels). */
 #ifndef SIAMESE_INSPECT_REPORT_H
 #define SIAMESE_INSPECT_REPORT_H
@@ -30,6 +31,7 @@ typedef struct {
     int threshold_set;      /* 1: threshold is given; else it is the quantile */
     float threshold;
     double quantile;        /* of the references' leave-one-out scores */
+    int rgb;                /* raw pixels only: 1 keeps three channels */
 } inspect_cfg;
 
 /* A set of image files and what inspect learns of them. */
@@ -37,7 +39,8 @@ typedef struct {
     char **paths;   /* [n] */
     size_t n;
     size_t skipped; /* files that are not images by name */
-    uint8_t *px;    /* [n, P] grey, at the compared size */
+    uint8_t *px;    /* [n, P] at the compared size and channels (P counts
+                       every channel: grey, or RGB planes) */
     float *feat;    /* [n, D] embeddings, or pixels / 255 */
 } inspect_set;
 
