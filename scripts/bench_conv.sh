@@ -53,15 +53,16 @@ kern=$(sed -n 's/^training step, \([a-z0-9]*\) .*/\1/p' "$first" | head -1)
 gflop=$(sed -n 's/^physical floor of a step .*(\([0-9.]*\) GFLOP .*/\1/p' "$first")
 echo "network $spec, 128 pairs a step, ${gflop} GFLOP a step; $(head -1 "$first" | sed 's/^siamese bench: [0-9]* threads*, //')"
 echo "siamese: median of 5 x $steps steps per path (after 1 untimed step a run); PyTorch ${torch:-(none)}: median of $((2 * steps)) steps after 3"
-printf '%-8s %12s %12s %12s %10s %9s %9s %9s\n' threads "siamese" "openblas" "PyTorch" "floor" "sia/floor" "torch/sia" "GFLOP/s"
-printf '%-8s %12s %12s %12s %10s %9s %9s %9s\n' "" "(${kern}) ms" "ms" "ms" "ms" "" "" "siamese"
+printf '%-8s %12s %12s %12s %10s %9s %9s %9s %9s\n' threads "siamese" "openblas" "PyTorch" "floor" "sia/floor" "torch/sia" "GFLOP/s" "FMA peak"
+printf '%-8s %12s %12s %12s %10s %9s %9s %9s %9s\n' "" "(${kern}) ms" "ms" "ms" "ms" "" "" "siamese" "GFLOP/s"
 for t in "${threads[@]}"; do
   s=$(ms "training step, $kern" "$tmp/siamese.$t")
   b=$(ms "training step, openblas" "$tmp/siamese.$t")
   f=$(ms "physical floor of a step" "$tmp/siamese.$t")
+  pk=$(sed -n 's/^FMA peak (.*) *\([0-9.]*\) GFLOP\/s$/\1/p' "$tmp/siamese.$t")
   p=-
   [ -n "$torch" ] && p=$(sed -n 's/^threads [0-9]* (.*): median \([0-9.]*\) ms.*/\1/p' "$tmp/torch.$t")
-  awk -v t="$t" -v s="$s" -v b="${b:-$s}" -v p="$p" -v f="$f" -v g="$gflop" 'BEGIN {
-    printf "%-8s %12.1f %12.1f %12s %10.1f %9.2f %9s %9.1f\n", t, s, b, p == "-" ? "-" : sprintf("%.1f", p),
-      f, s / f, p == "-" ? "-" : sprintf("%.2f", p / s), g / s * 1e3 }'
+  awk -v t="$t" -v s="$s" -v b="${b:-$s}" -v p="$p" -v f="$f" -v g="$gflop" -v pk="$pk" 'BEGIN {
+    printf "%-8s %12.1f %12.1f %12s %10.1f %9.2f %9s %9.1f %9.1f\n", t, s, b, p == "-" ? "-" : sprintf("%.1f", p),
+      f, s / f, p == "-" ? "-" : sprintf("%.2f", p / s), g / s * 1e3, pk }'
 done
