@@ -4,7 +4,9 @@
 # here from the shapes alone (2 per multiply-add, 2B rows: every layer's
 # forward and kernel gradient, the input gradient of all but the first
 # layer), its rates and ratios are those flops over its times, it says why
-# there is no BLAS floor; a bad --layers or --steps is exit 2.
+# there is no BLAS floor; without --steps (on 600 images) it times epochs,
+# eval, embedding and inspection of the conv model; a bad --layers or
+# --steps is exit 2.
 # usage: test_bench.sh SIAMESE_BINARY
 set -u
 bin=$1
@@ -50,6 +52,24 @@ check 'awk -v ms="$kms" "{ n = \$11; s = \$(NF - 3) + 0; exit !(n == 938 && (s -
   "the epoch's steps at the median step: '$est' (median $kms ms)"
 check 'grep -q "^network: conv4,pool,conv8,gap,16 on 1 x 28 x 28" "$tmp/out"' "network line: $(grep network "$tmp/out")"
 check 'grep -q "steps: the median of 15 per path" "$tmp/out"' "steps timed: $(tail -1 "$tmp/out")"
+
+# Without --steps, on 400 + 200 images: whole epochs, eval, embedding and
+# inspection of the conv model.
+mkdir -p "$tmp/small"
+python3 - "$data" "$tmp/small" <<'PY'
+import gzip, sys
+src, dst = sys.argv[1:]
+for pre, n in (("train", 400), ("t10k", 200)):
+    for kind, dim, head, size in (("images", 3, 16, 784), ("labels", 1, 8, 1)):
+        name = f"{pre}-{kind}-idx{dim}-ubyte.gz"
+        raw = gzip.open(f"{src}/{name}").read()
+        h = bytearray(raw[:head]); h[4:8] = n.to_bytes(4, "big")
+        gzip.open(f"{dst}/{name}", "wb").write(bytes(h) + raw[head:head + n * size])
+PY
+"$bin" bench --data "$tmp/small" --layers conv4,gap,8 --threads 2 >"$tmp/small.out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "^training epoch, openblas " "$tmp/small.out" && grep -q "^embed (400 training images)" "$tmp/small.out" && grep -q "^training step, " "$tmp/small.out"' \
+  "bench --layers conv4,gap,8 without --steps: exit $rc, $(cat "$tmp/small.out")"
 
 # Usage errors: exit 2, naming the item.
 usage() { # ARGS... ; EXPECTED_TEXT last
