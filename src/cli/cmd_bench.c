@@ -2,7 +2,9 @@
  * peak and the physical floor of an epoch, the BLAS floor, real training
  * epochs on the chosen kernels and on OpenBLAS, evaluation of the test
  * pairs, embedding, inspection and data loading, with the ratios epoch /
- * floor that compare across machines. The data loading is timed here (it
+ * floor that compare across machines; with --layers, that network (a conv
+ * net too), and per training step its time against the step's floor;
+ * with --steps, only that many steps. The data loading is timed here (it
  * is the CLI's --data search); the rest is measured by timings.h, and
  * this file prints it. */
 #include <stdio.h>
@@ -24,6 +26,10 @@ typedef struct {
     const char *data, *folders;
     int head, kernels;
     int kernels_given; /* the row's "given" flag; bench needs no difference */
+    net_shape layers;  /* --layers; layers.layers = 0: the notebook's */
+    int set_layers;
+    long steps;        /* --steps; 0: whole epochs */
+    int set_steps;
 } bench_opts;
 
 static void defaults(void *opts)
@@ -32,6 +38,11 @@ static void defaults(void *opts)
     o->threads = cli_cpu_count();
     o->head = HEAD_EUCLIDEAN;
     o->kernels = KERNELS_AUTO;
+}
+
+static int parse_layers(const char *c, const char *opt, const char *arg, void *v)
+{
+    return opt_layers(c, opt, arg, v);
 }
 
 /* *median = the median seconds of REPEATS loads of the data at opt (with
@@ -70,47 +81,100 @@ static void print_header(long threads)
                getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
 }
 
+/* One measured line: label, seconds (ms when ms), the rate of `flops`
+ * in them, the ratio to the floor `floor_s`. */
+static void print_run(const char *label, double s, int ms, double flops, double floor_s)
+{
+    printf("%-34s %8.3f %s  %6.1f GFLOP/s  ratio %s/physical floor %.2f\n", label,
+           ms ? 1e3 * s : s, ms ? "ms" : "s", flops / s * 1e-9, ms ? "step" : "epoch",
+           s / floor_s);
+}
+
+/* The training lines: epochs (without --steps), steps (with --layers or
+ * --steps), the BLAS floor or why there is none. */
+static void print_training(const bench_opts *o, const timings_setup *b, const timings *t)
+{
+    const int blas_too = b->kernels != KERNELS_OPENBLAS;
+    char what[64];
+    if (!o->set_steps) {
+        const double phys_s = t->epoch_flops / t->peak;
+        printf("%-34s %8.3f s  (%.1f GFLOP at the FMA peak)\n", "physical floor of an epoch",
+               phys_s, t->epoch_flops * 1e-9);
+        snprintf(what, sizeof what, "training epoch, %s", kernels_names[b->kernels]);
+        print_run(what, t->epoch_s, 0, t->epoch_flops, phys_s);
+        if (blas_too)
+            print_run("training epoch, openblas", t->blas_epoch_s, 0, t->epoch_flops, phys_s);
+    }
+    if (o->set_steps || o->set_layers) {
+        const double phys_s = t->step_flops / t->peak;
+        printf("%-34s %8.3f ms  (%.4f GFLOP at the FMA peak)\n", "physical floor of a step",
+               1e3 * phys_s, t->step_flops * 1e-9);
+        snprintf(what, sizeof what, "training step, %s", kernels_names[b->kernels]);
+        print_run(what, t->step_s, 1, t->step_flops, phys_s);
+        if (blas_too)
+            print_run("training step, openblas", t->blas_step_s, 1, t->step_flops, phys_s);
+    }
+    if (t->has_floor)
+        printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
+               t->floor_s, t->floor_flops / t->floor_s * 1e-9, t->floor_flops * 1e-9);
+    else if (o->set_layers && !timings_has_blas_floor(b->shape))
+        printf("BLAS floor: not measured: it times the SGEMM calls of three dense layers of one "
+               "width, %s\n", net_is_spatial(b->shape) ? "and a conv net's products are others"
+                                                       : "which this network is not");
+    else
+        printf("BLAS floor: not measured with --steps: it times a whole epoch's SGEMM calls\n");
+}
+
 /* The table: each time, its rate, and the ratios to the floors. */
 static void print_timings(const bench_opts *o, const timings_setup *b, const timings *t,
                           double load_s, double folders_s)
 {
     const dataset_t *ds = b->ds;
-    const double phys_s = t->epoch_flops / t->peak;
     kernels_path widest;
     sm_err e;
     kernels_resolve(KERNELS_AUTO, &widest, &e);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     char what[64];
+    if (o->set_layers) {
+        printf("network:");
+        for (int l = 0; l < b->shape.layers; l++) {
+            net_item_name(b->shape, l, what, sizeof what);
+            printf("%c%s", l ? ',' : ' ', what);
+        }
+        printf(" on %d x %d x %d, %zu parameters\n", b->shape.in_c, b->shape.in_h,
+               b->shape.in_w, net_param_count(b->shape));
+    }
     printf("%-34s %8.3f s\n", "data load (4 files)", load_s);
     snprintf(what, sizeof what, "FMA peak (%s, %ld thread%s)",
              kernels_names[b->kernels == KERNELS_OPENBLAS ? widest : b->kernels], o->threads,
              o->threads == 1 ? "" : "s");
     printf("%-34s %8.1f GFLOP/s\n", what, t->peak * 1e-9);
-    printf("%-34s %8.3f s  (%.1f GFLOP at the FMA peak)\n", "physical floor of an epoch", phys_s,
-           t->epoch_flops * 1e-9);
-    snprintf(what, sizeof what, "training epoch, %s", kernels_names[b->kernels]);
-    printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/physical floor %.2f\n", what, t->epoch_s,
-           t->epoch_flops / t->epoch_s * 1e-9, t->epoch_s / phys_s);
-    if (b->kernels != KERNELS_OPENBLAS)
-        printf("%-34s %8.3f s  %6.1f GFLOP/s  ratio epoch/physical floor %.2f\n",
-               "training epoch, openblas", t->blas_epoch_s,
-               t->epoch_flops / t->blas_epoch_s * 1e-9, t->blas_epoch_s / phys_s);
-    printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
-           t->floor_s, t->floor_flops / t->floor_s * 1e-9, t->floor_flops * 1e-9);
-    printf("%-34s %8.3f s\n", "eval of the test pairs", t->eval_s);
-    snprintf(what, sizeof what, "embed (%zu training images)", ds->train.n);
-    printf("%-34s %8.3f s  %8.0f images/s\n", what, t->embed_s, (double)ds->train.n / t->embed_s);
-    snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds->test.n, t->refs);
-    printf("%-34s %8.3f s\n", what, t->centroid_s);
-    snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds->test.n, t->refs);
-    printf("%-34s %8.3f s\n", what, t->knn_s);
+    print_training(o, b, t);
+    if (o->set_steps) {
+        size_t n = (b->train->n + t->batch - 1) / t->batch;
+        printf("(--steps: no epoch, eval, embedding or inspection timed; an epoch's %zu steps at "
+               "the median step: %.1f s, no validation)\n", n, (double)n * t->step_s);
+    } else {
+        printf("%-34s %8.3f s\n", "eval of the test pairs", t->eval_s);
+        snprintf(what, sizeof what, "embed (%zu training images)", ds->train.n);
+        printf("%-34s %8.3f s  %8.0f images/s\n", what, t->embed_s,
+               (double)ds->train.n / t->embed_s);
+        snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds->test.n, t->refs);
+        printf("%-34s %8.3f s\n", what, t->centroid_s);
+        snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds->test.n, t->refs);
+        printf("%-34s %8.3f s\n", what, t->knn_s);
+    }
     if (o->folders)
         printf("%-34s %8.3f s  (IDX files: %.3f s)\n", "data load (image folders)", folders_s,
                load_s);
     printf("%-34s %8ld MB\n", "peak memory (max RSS)", ru.ru_maxrss / 1024);
-    printf("(medians of %d; %zu training pairs, %zu test pairs, batch %u)\n", REPEATS,
+    printf("(medians of %d; %zu training pairs, %zu test pairs, batch %u", REPEATS,
            b->train->n, b->test->n, t->batch);
+    if (o->set_steps || o->set_layers)
+        printf("; steps: the median of %zu per path%s", t->steps_timed,
+               o->set_steps ? ", each run after one untimed step" : "");
+    printf(")\n");
 }
 
 /* With the data loaded and the pairs built: the measurements, the
@@ -153,13 +217,23 @@ static int run(void *opts, int argc, char **argv)
     if (time_load(o->data, NULL, &ds, &load_s) != 0)
         return 1;
     blas_set_threads(blas_threads);
+    net_shape shape = o->layers; /* layers = 0 without --layers: the notebook's */
+    if (o->set_layers) {
+        net_set_input(&shape, 1, (int)ds.train.rows, (int)ds.train.cols);
+        if (net_check_shape(shape, &e) != 0) {
+            cli_error(cmd, "%s", e.msg); /* a usage error: the spec does not fit the images */
+            dataset_free(&ds);
+            return EXIT_USAGE;
+        }
+    }
     print_header(o->threads);
     pairs_t tr, te;
     int rc = 1;
     if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
     } else {
-        timings_setup b = {&ds, &tr, &te, (uint32_t)o->head, kp, (int)o->threads, blas_threads};
+        timings_setup b = {&ds, &tr, &te, (uint32_t)o->head, kp, (int)o->threads, blas_threads,
+                           shape, (size_t)o->steps};
         rc = measure(o, &b, load_s);
         pairs_free(&tr);
         pairs_free(&te);
@@ -175,6 +249,12 @@ static const opt_spec options[] = {
     OPT_DATA(bench_opts, data, "PATH", OPT_DATA_HELP),
     {"distance", 0, "H", OPT_CHOICE, OPT_AT(bench_opts, head), 0, 0, 0, 0, head_names, NULL,
      "the head of the epochs measured: euclidean (default),\nmanhattan, cosine or learned"},
+    {"layers", 0, "SPEC", OPT_PARSE, OPT_AT(bench_opts, layers), OPT_GIVEN(bench_opts, set_layers),
+     0, 0, 0, NULL, parse_layers, "the network measured, as train's --layers (default\n"
+     "128,128,128); adds each step's time against its floor"},
+    {"steps", 0, "N", OPT_LONG, OPT_AT(bench_opts, steps), OPT_GIVEN(bench_opts, set_steps), 1,
+     100000, 0, NULL, NULL, "time N training steps per run (after one untimed\nstep) instead "
+     "of whole epochs; skips eval, embedding\nand inspection (a conv epoch takes minutes)"},
     {"folders", 0, "DIR", OPT_STR, OPT_AT(bench_opts, folders), 0, 0, 0, 0, NULL, NULL,
      "also time loading the same data as image folders (the\noutput of `siamese export`)"},
     OPT_HELP_ROW,
@@ -190,7 +270,8 @@ const command cmd_bench = {
     "training epochs (steps plus validation) on the chosen kernels and on\n"
     "OpenBLAS; evaluation of the test pairs; embedding; inspection; peak memory.\n"
     "Each time is the median of 5 runs. Ratios, not seconds, compare across\n"
-    "machines.\n",
+    "machines. With --layers, that network, and the median training step\n"
+    "against the step's physical floor (the BLAS floor is of dense networks).\n",
     20,
     options,
     sizeof options / sizeof *options,

@@ -75,18 +75,6 @@ int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batc
     return ok ? 0 : sm_fail(e, "out of memory for the BLAS benchmark");
 }
 
-double bench_epoch_flops(int in, const int *width, int layers, size_t pairs, size_t val_images)
-{
-    double mac = 0, back = 0; /* multiply-adds per row: all layers; layers >= 1 */
-    for (int l = 0; l < layers; l++) {
-        double km = (double)(l == 0 ? in : width[l - 1]) * width[l];
-        mac += km;
-        back += l > 0 ? km : 0;
-    }
-    /* forward + weight gradient + input gradient, 2 flops per multiply-add */
-    return 2.0 * (2.0 * (double)pairs) * (2.0 * mac + back) + 2.0 * (double)val_images * mac;
-}
-
 typedef struct {
     gemm_peak_fn peak; /* the path's loop (gemm.h) */
     long iters;

@@ -1,7 +1,8 @@
 /* bench.h - the yardsticks `siamese bench` measures an epoch against:
  *  - the physical floor: the epoch's floating-point operations (every
- *    product of every step and of the validation) at this CPU's FMA peak,
- *    measured with register-resident fused multiply-adds on every thread;
+ *    product of every step and of the validation; timings_flops counts
+ *    them from the layer table) at this CPU's FMA peak, measured here with
+ *    register-resident fused multiply-adds on every thread;
  *  - the BLAS floor: the SGEMM calls of a three-layer epoch through
  *    OpenBLAS, on random data of the same shapes, nothing around them.
  */
@@ -27,12 +28,5 @@ int bench_blas_floor(bench_floor *out, int in, int width, size_t pairs, int batc
  * vectors (a path without a peak loop, openblas and auto: the widest path
  * this CPU runs). Returns 0 or -1 with e set. */
 int bench_fma_peak(kernels_path p, int threads, double *flops_per_s, sm_err *e);
-
-/* Floating-point operations of one training epoch, on `pairs` pairs, of a
- * network of `layers` dense layers: `in` inputs, width[l] outputs of layer
- * l (forward, input and weight gradients of every layer; the first layer's
- * input gradient is never computed), plus the validation's forward passes
- * over `val_images` images. */
-double bench_epoch_flops(int in, const int *width, int layers, size_t pairs, size_t val_images);
 
 #endif

@@ -26,41 +26,90 @@ double timings_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* *seconds = one training epoch of m (steps and validation loss) on path
- * k, its trainer set up outside the timing and freed after it (one trainer
- * alive at a time). 0 or -1 with e set. */
-static int time_epoch(const timings_setup *b, model_t *m, kernels_path k, double *seconds,
-                      sm_err *e)
+double timings_flops(net_shape s, double train_rows, double eval_rows)
+{
+    const double fwd = net_forward_macs(s);
+    return 2.0 * (train_rows * (fwd + net_backward_macs(s)) + eval_rows * fwd);
+}
+
+int timings_has_blas_floor(net_shape s)
+{
+    for (int l = 0; l < s.layers; l++)
+        if (s.kind[l] != LAYER_DENSE || s.width[l] != s.width[0])
+            return 0;
+    return s.layers == 3;
+}
+
+/* The clock after every step of a run: step k's seconds into dur[k - 1 -
+ * skip] once the first `skip` are past; stops the run at `stop` steps
+ * (0: never). */
+typedef struct {
+    double *dur;
+    size_t done, skip, stop;
+    double last;
+} step_clock;
+
+static int on_step(void *ctx, size_t step, size_t steps, double mean_loss)
+{
+    (void)step, (void)steps, (void)mean_loss;
+    step_clock *c = ctx;
+    double now = sm_now();
+    if (c->done >= c->skip)
+        c->dur[c->done - c->skip] = now - c->last;
+    c->last = now;
+    c->done++;
+    return c->stop && c->done >= c->stop;
+}
+
+/* A run of m's training on path k, its trainer set up outside the timing
+ * and freed after it (one trainer alive at a time): without b->steps one
+ * epoch, *seconds its steps and validation loss, dur [steps of an epoch]
+ * each step; with it, one untimed step then b->steps steps into dur
+ * [b->steps] (continuing m's epoch, into the next one at its end). 0 or
+ * -1 with e set. */
+static int time_run(const timings_setup *b, model_t *m, kernels_path k, double *seconds,
+                    double *dur, sm_err *e)
 {
     trainer_t t;
     if (trainer_init(&t, m, &b->ds->train, b->train, b->threads, k, e) != 0)
         return -1;
+    step_clock c = {dur, 0, b->steps ? 1 : 0, b->steps ? b->steps + 1 : 0, 0};
     double t0 = sm_now(), loss, val;
     size_t steps;
-    int rc = trainer_epoch(&t, m, NULL, NULL, &loss, &steps, e);
-    if (rc == 0)
+    c.last = t0;
+    int rc;
+    do
+        rc = trainer_epoch(&t, m, on_step, &c, &loss, &steps, e);
+    while (rc == 0 && c.stop && c.done < c.stop);
+    if (rc == 0 && !b->steps)
         rc = trainer_mean_loss(&t, m, &b->ds->test, b->test, &val, e);
     *seconds = sm_now() - t0;
     trainer_free(&t);
-    return rc == 0 ? 0 : -1;
+    return rc >= 0 ? 0 : -1;
 }
 
-/* Peak, BLAS floor and epochs, alternating: m on the chosen kernels, mb
- * on OpenBLAS (NULL when the chosen kernels are OpenBLAS). */
+/* The BLAS floor of one epoch at full batch size, OpenBLAS threading its
+ * SGEMMs itself (timings_has_blas_floor networks only). */
+static int blas_floor(const timings_setup *b, const model_t *m, uint32_t batch,
+                      bench_floor *f, sm_err *e)
+{
+    blas_set_threads(b->blas_threads);
+    return bench_blas_floor(f, m->shape.in, net_out(m->shape), b->train->n, (int)batch, e);
+}
+
+/* Peak, BLAS floor and training runs, alternating: m on the chosen
+ * kernels, mb on OpenBLAS (NULL when the chosen kernels are OpenBLAS).
+ * dur, bdur [R * per] the steps' seconds, per = steps timed per run. */
 static int measure_training(const timings_setup *b, model_t *m, model_t *mb, timings *out,
-                            sm_err *e)
+                            double *dur, double *bdur, size_t per, sm_err *e)
 {
     double t_floor[R], t_epoch[R], t_blas[R], peak[R];
     for (int i = 0; i < R; i++) {
-        /* The BLAS floor: one epoch's SGEMM calls at full batch size,
-         * OpenBLAS threading them itself over all the threads. */
-        bench_floor f;
-        blas_set_threads(b->blas_threads);
-        if (bench_blas_floor(&f, m->shape.in, net_out(m->shape), b->train->n, (int)out->batch,
-                             e) != 0 ||
+        bench_floor f = {0, 0};
+        if ((out->has_floor && blas_floor(b, m, out->batch, &f, e) != 0) ||
             bench_fma_peak(b->kernels, b->threads, &peak[i], e) != 0 ||
-            time_epoch(b, m, b->kernels, &t_epoch[i], e) != 0 ||
-            (mb && time_epoch(b, mb, KERNELS_OPENBLAS, &t_blas[i], e) != 0))
+            time_run(b, m, b->kernels, &t_epoch[i], dur + i * per, e) != 0 ||
+            (mb && time_run(b, mb, KERNELS_OPENBLAS, &t_blas[i], bdur + i * per, e) != 0))
             return -1;
         t_floor[i] = f.seconds;
         out->floor_flops = f.flops;
@@ -68,10 +117,30 @@ static int measure_training(const timings_setup *b, model_t *m, model_t *mb, tim
             t_blas[i] = t_epoch[i];
     }
     out->floor_s = timings_median(t_floor, R);
-    out->epoch_s = timings_median(t_epoch, R);
-    out->blas_epoch_s = timings_median(t_blas, R);
+    out->epoch_s = b->steps ? 0 : timings_median(t_epoch, R);
+    out->blas_epoch_s = b->steps ? 0 : timings_median(t_blas, R);
     out->peak = timings_median(peak, R);
+    out->steps_timed = R * per;
+    out->step_s = timings_median(dur, (int)(R * per));
+    out->blas_step_s = mb ? timings_median(bdur, (int)(R * per)) : out->step_s;
     return 0;
+}
+
+/* measure_training with the steps' buffers: a run times b->steps steps,
+ * or an epoch's (the last may be short). */
+static int measure_steps(const timings_setup *b, model_t *m, model_t *mb, timings *out,
+                         sm_err *e)
+{
+    const size_t per = b->steps ? b->steps
+                                : (b->train->n + out->batch - 1) / (size_t)out->batch;
+    if (per == 0 || per > ((size_t)1 << 26))
+        return sm_fail(e, "bench: %zu steps per run, expected 1 to %zu", per, (size_t)1 << 26);
+    double *dur = malloc(2 * R * per * sizeof *dur);
+    if (!dur)
+        return sm_fail(e, "out of memory");
+    int rc = measure_training(b, m, mb, out, dur, dur + R * per, per, e);
+    free(dur);
+    return rc;
 }
 
 /* The distances of every test pair, as eval computes them. */
@@ -170,12 +239,16 @@ int timings_measure(const timings_setup *b, timings *out, sm_err *e)
 {
     memset(out, 0, sizeof *out);
     train_config cfg = train_config_default();
-    net_shape shape = net_shape_default((int)(b->ds->train.rows * b->ds->train.cols));
+    net_shape shape = b->shape.layers
+                          ? b->shape
+                          : net_shape_default((int)(b->ds->train.rows * b->ds->train.cols));
     size_t val = 0;
     if (val_images(b, &val, e) != 0)
         return -1;
     out->batch = cfg.batch;
-    out->epoch_flops = bench_epoch_flops(shape.in, shape.width, shape.layers, b->train->n, val);
+    out->epoch_flops = timings_flops(shape, 2.0 * (double)b->train->n, (double)val);
+    out->step_flops = timings_flops(shape, 2.0 * cfg.batch, 0);
+    out->has_floor = timings_has_blas_floor(shape) && !b->steps;
     cfg.margin = head_default_margin(b->head);
     const int both = b->kernels != KERNELS_OPENBLAS; /* else the chosen path is OpenBLAS */
     model_t m, mb; /* trained on the chosen kernels, and on OpenBLAS */
@@ -185,11 +258,11 @@ int timings_measure(const timings_setup *b, timings *out, sm_err *e)
     if (rc == 0 && both)
         rc = model_init(&mb, shape, b->head, cfg, e);
     if (rc == 0)
-        rc = measure_training(b, &m, both ? &mb : NULL, out, e);
+        rc = measure_steps(b, &m, both ? &mb : NULL, out, e);
     model_free(&mb);
-    if (rc == 0)
+    if (rc == 0 && !b->steps)
         rc = measure_eval(b, &m, out, e);
-    if (rc == 0)
+    if (rc == 0 && !b->steps)
         rc = measure_inspect(b, &m, out, e);
     model_free(&m);
     return rc;

@@ -6,7 +6,14 @@
  * spell of a shared machine hits them all and their ratios stay fair. The
  * CLI prints them (cmd_bench.c); nothing here prints.
  *
- * N = training pairs, Ntest = test images, H = embedding width. */
+ * The network measured is the notebook's by default, or any --layers
+ * shape (conv nets too). With a step count the trainers run that many
+ * timed steps (after one untimed warm-up step) instead of a whole epoch,
+ * and nothing of the size of the data (validation, eval, embedding,
+ * inspection) is timed: a conv epoch takes minutes.
+ *
+ * N = training pairs, Ntest = test images, H = embedding width, B = pairs
+ * per step. */
 #ifndef SIAMESE_TIMINGS_H
 #define SIAMESE_TIMINGS_H
 
@@ -16,6 +23,7 @@
 #include "dataset.h"
 #include "err.h"
 #include "gemm.h"
+#include "net.h"
 #include "pairs.h"
 
 #define TIMINGS_REPEATS 5
@@ -27,24 +35,47 @@ typedef struct {
     kernels_path kernels;        /* resolved: the path measured */
     int threads;                 /* worker threads */
     int blas_threads;            /* OpenBLAS's own threads (at most the cores) */
+    net_shape shape;             /* the network, its input set; layers = 0: the
+                                    notebook's on the data's images */
+    size_t steps;                /* timed steps per run; 0: whole epochs and the rest */
 } timings_setup;
 
 typedef struct {
     double peak;                  /* FMA peak, floating-point operations per second */
-    double epoch_flops;           /* of one epoch (bench_epoch_flops) */
+    double epoch_flops;           /* of one epoch (timings_flops) */
+    double step_flops;            /* of one full step of 2B rows (timings_flops) */
+    int has_floor;                /* 1: the BLAS floor was measured
+                                     (timings_has_blas_floor, no step count:
+                                     it is a whole epoch's calls) */
     double floor_s, floor_flops;  /* the BLAS floor: seconds and its operations */
-    double epoch_s;               /* a training epoch (steps and validation) on kernels */
+    double epoch_s;               /* a training epoch (steps and validation) on kernels
+                                     (0 with a step count) */
     double blas_epoch_s;          /* the same on OpenBLAS (= epoch_s when kernels is it) */
-    double eval_s;                /* distances of the test pairs */
+    double step_s, blas_step_s;   /* the median step of all runs, kernels and OpenBLAS */
+    size_t steps_timed;           /* the steps that median is of, per path */
+    double eval_s;                /* distances of the test pairs (this and below: 0
+                                     with a step count) */
     double embed_s;               /* embedding the training images */
     double centroid_s, knn_s;     /* scoring Ntest images against refs references */
     size_t refs;                  /* the first min(6000, training images) */
     uint32_t batch;               /* the default batch the epochs ran with */
 } timings;
 
-/* Measures everything above for setup b into *out. Two default models
- * are trained (one at a time on OpenBLAS) and freed. 0, or -1 with e set. */
+/* Measures everything above for setup b into *out. Two models of
+ * b->shape are trained (one at a time on OpenBLAS) and freed. 0, or -1
+ * with e set. */
 int timings_measure(const timings_setup *b, timings *out, sm_err *e);
+
+/* 1 when bench_blas_floor's calls are network s's: three dense layers of
+ * one width (the notebook's shape); a conv net's products are others. */
+int timings_has_blas_floor(net_shape s);
+
+/* Floating-point operations of `train_rows` rows of training (forward and
+ * backward: net_forward_macs + net_backward_macs) and `eval_rows` rows of
+ * forward passes of network s, 2 per multiply-add: the one formula of
+ * bench's physical floors (an epoch: 2N training rows and the validation's
+ * distinct test images; a step: 2B rows). */
+double timings_flops(net_shape s, double train_rows, double eval_rows);
 
 /* The median of v [n] (sorts v). */
 double timings_median(double *v, int n);
