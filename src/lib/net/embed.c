@@ -215,12 +215,29 @@ static int last_of(net_shape s, int kind, int min_pos)
     return -1;
 }
 
+int embed_feat_parse(const char *spec, int *K, sm_err *e)
+{
+    char *end = NULL;
+    long k = 0;
+    if (!strcmp(spec, "embedding"))
+        k = -1;
+    else if (strcmp(spec, "auto") != 0 &&
+             (strncmp(spec, "layer:", 6) != 0 || spec[6] < '1' || spec[6] > '9' ||
+              (k = strtol(spec + 6, &end, 10)) > NET_MAX_LAYERS || *end))
+        return sm_fail(e, "--features %s: expected auto, embedding or layer:K with K = 1..%d "
+                       "(an item of --layers)", spec, NET_MAX_LAYERS);
+    *K = (int)k;
+    return 0;
+}
+
 int embed_feat_resolve(const char *spec, net_shape s, int positions, embed_feat *f, sm_err *e)
 {
-    int L = s.layers, l;
-    if (!strcmp(spec, "embedding")) {
+    int L = s.layers, l, K;
+    if (embed_feat_parse(spec, &K, e) != 0)
+        return -1;
+    if (K < 0) {
         l = L - 1;
-    } else if (!strcmp(spec, "auto")) {
+    } else if (K == 0) {
         if (positions) {
             l = last_of(s, LAYER_POOL, 4);
             l = l >= 0 ? l : last_of(s, -1, 4);
@@ -231,13 +248,11 @@ int embed_feat_resolve(const char *spec, net_shape s, int positions, embed_feat 
         if (l < 0)
             return sm_fail(e, "--features auto: no layer of the model has 2 x 2 positions or "
                            "more (the patch score needs conv layers)");
+    } else if (K > L) {
+        return sm_fail(e, "--features %s: the model has %d layers (layer:1..layer:%d)", spec, L,
+                       L);
     } else {
-        char *end;
-        long K = strncmp(spec, "layer:", 6) ? 0 : strtol(spec + 6, &end, 10);
-        if (K < 1 || *end || end == spec + 6 || K > L)
-            return sm_fail(e, "--features %s: expected auto, embedding or layer:K with K = 1.."
-                           "%d (the model has %d layers)", spec, L, L);
-        l = (int)K - 1;
+        l = K - 1;
     }
     layer_dims d = net_layer_out_dims(s, l);
     int P = d.h * d.w;

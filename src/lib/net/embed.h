@@ -75,6 +75,10 @@ size_t embed_feat_floats(net_shape s, embed_feat f);
  * naming the item and the layer count. */
 int embed_feat_resolve(const char *spec, net_shape s, int positions, embed_feat *f, sm_err *e);
 
+/* The syntax alone (no model yet): *K = 0 for auto, -1 for embedding, K
+ * for layer:K (1..NET_MAX_LAYERS). Returns 0 or -1 with e set. */
+int embed_feat_parse(const char *spec, int *K, sm_err *e);
+
 /* "layer 3 (conv64) pooled": what f takes, for messages and reports. */
 void embed_feat_name(net_shape s, embed_feat f, char *buf, size_t n);
 
