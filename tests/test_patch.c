@@ -1,0 +1,239 @@
+/* test_patch.c - the patch score (patch.h): position scores against a
+ * brute-force search by head_distance over every bank entry (bank = all),
+ * with and without leave-one-out, across the tile sizes (more than 256
+ * positions, more than 2,048 entries), the same bits for 1 and 3 threads
+ * and every exact kernel path; the coreset's picks on a hand case and
+ * against a brute-force greedy in double; the bilinear upsampling; and the
+ * whole chain (embed_features positions of a small conv net, bank, map)
+ * putting the hottest pixel of the map inside a defect drawn into an
+ * image. */
+#include <math.h>
+
+#include "check.h"
+#include "embed.h"
+#include "head.h"
+#include "patch.h"
+#include "rng.h"
+
+static void fill(float *a, size_t n, rng_t *r)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = rng_float(r) * (i % 5 ? 1.0f : 0.0f); /* exact zeros, as after a ReLU */
+}
+
+static void check_brute(size_t M, size_t N, int P, int C, int loo)
+{
+    rng_t r;
+    rng_seed(&r, 11 + M, 0);
+    float *ref = malloc(M * P * C * sizeof *ref), *x = malloc(N * P * C * sizeof *x);
+    fill(ref, M * P * C, &r);
+    fill(x, N * P * C, &r);
+    if (loo)
+        N = M;
+    const float *q = loo ? ref : x;
+    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    patch_bank b;
+    sm_err e;
+    CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(b.B == M * P, "bank = all: %zu entries", b.B);
+    float *pos = malloc(N * P * sizeof *pos), *pos3 = malloc(N * P * sizeof *pos3);
+    float *sc = malloc(N * sizeof *sc), *sc3 = malloc(N * sizeof *sc3);
+    uint32_t *nr = malloc(N * sizeof *nr), *nr3 = malloc(N * sizeof *nr3);
+    CHECK(patch_scores(&b, q, N, P, &cfg, loo, pos, sc, nr, &e) == 0, "%s", e.msg);
+    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
+    for (int k = 0; k < 4; k++) {
+        if (!kernels_available(paths[k]))
+            continue;
+        patch_cfg c3 = {0, 3, paths[k]};
+        CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
+        CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
+              !memcmp(nr, nr3, N * sizeof *nr), "%s, 3 threads: other bits than auto, 1 thread",
+              kernels_names[paths[k]]);
+    }
+    int bad = 0, bad_img = 0;
+    for (size_t i = 0; i < N; i++) {
+        float top = -1;
+        for (int p = 0; p < P; p++) {
+            const float *a = q + (i * P + (size_t)p) * C;
+            float best = INFINITY;
+            for (size_t j = 0; j < M * (size_t)P; j++)
+                if (!(loo && j / (size_t)P == i)) {
+                    float d = head_distance(HEAD_EUCLIDEAN, NULL, a, ref + j * C, C);
+                    best = d < best ? d : best;
+                }
+            bad += pos[i * P + (size_t)p] != best;
+            top = best > top ? best : top;
+        }
+        bad_img += sc[i] != top || (loo && nr[i] == i) || nr[i] >= M;
+    }
+    printf("M %zu N %zu P %d C %d loo %d: %d positions and %d images off brute force\n", M, N, P,
+           C, loo, bad, bad_img);
+    CHECK(bad == 0 && bad_img == 0, "the search misses the nearest entry");
+    patch_bank_free(&b);
+    free(ref);
+    free(x);
+    free(pos);
+    free(pos3);
+    free(sc);
+    free(sc3);
+    free(nr);
+    free(nr3);
+}
+
+/* Greedy farthest-point selection in double, the definition. */
+static void brute_coreset(uint32_t *sel, size_t n, const float *p, size_t T, int C)
+{
+    double *mean = calloc(C, sizeof *mean), *mind = malloc(T * sizeof *mind);
+    for (size_t i = 0; i < T; i++)
+        for (int c = 0; c < C; c++)
+            mean[c] += p[i * C + c] / (double)T;
+    size_t cur = 0;
+    double far = -1;
+    for (size_t i = 0; i < T; i++) {
+        double s = 0;
+        for (int c = 0; c < C; c++)
+            s += (p[i * C + c] - mean[c]) * (p[i * C + c] - mean[c]);
+        if (s > far) {
+            far = s;
+            cur = i;
+        }
+        mind[i] = INFINITY;
+    }
+    for (size_t t = 0; t < n; t++) {
+        sel[t] = (uint32_t)cur;
+        mind[cur] = -1;
+        size_t nxt = 0;
+        for (size_t i = 0; i < T; i++) {
+            double s = 0;
+            for (int c = 0; c < C; c++)
+                s += ((double)p[i * C + c] - p[cur * C + c]) * ((double)p[i * C + c] - p[cur * C + c]);
+            if (mind[i] >= 0 && s < mind[i])
+                mind[i] = s;
+            if (mind[i] > mind[nxt])
+                nxt = i;
+        }
+        cur = nxt;
+    }
+    free(mean);
+    free(mind);
+}
+
+static void check_coreset(void)
+{
+    /* on a line: mean 3.75, so 10 first; then 0 (10 away); then 4 (4 from
+     * 0, 6 from 10: 4 > 1); then 1 */
+    const float line[] = {0, 1, 10, 4};
+    uint32_t sel[4];
+    sm_err e;
+    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    CHECK(patch_coreset(sel, 4, line, 4, 1, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(sel[0] == 2 && sel[1] == 0 && sel[2] == 3 && sel[3] == 1,
+          "picks %u %u %u %u, want 2 0 3 1", sel[0], sel[1], sel[2], sel[3]);
+    /* duplicates: never picked twice */
+    const float dup[] = {1, 1, 1, 1, 5, 5};
+    uint32_t s3[3];
+    CHECK(patch_coreset(s3, 3, dup, 6, 1, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(s3[0] == 4 && s3[1] == 0 && s3[2] != 4 && s3[2] != 0, "duplicates: %u %u %u", s3[0],
+          s3[1], s3[2]);
+    enum { T = 6000, C = 7, n = 60 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 4, 0);
+    for (size_t i = 0; i < (size_t)T * C; i++)
+        p[i] = rng_float(&r) * 3.0f;
+    uint32_t got[n], got3[n], want[n];
+    brute_coreset(want, n, p, T, C);
+    CHECK(patch_coreset(got, n, p, T, C, &cfg, &e) == 0, "%s", e.msg);
+    patch_cfg c3 = {0, 3, KERNELS_GENERIC};
+    CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(got, got3, sizeof got), "3 threads, generic: other picks");
+    int same = 0;
+    while (same < n && got[same] == want[same])
+        same++;
+    CHECK(same == n, "the picks leave the double-precision greedy at pick %d", same + 1);
+    free(p);
+}
+
+static void check_upsample(void)
+{
+    const float m[4] = {0, 1, 2, 3}; /* 2 x 2 */
+    float out[16];
+    patch_upsample(out, 4, 4, m, 2, 2);
+    /* corners clamp; pixel (1, 1) sits at grid (0.25, 0.25) */
+    CHECK(out[0] == 0 && out[15] == 3, "corners %g %g", out[0], out[15]);
+    CHECK(fabsf(out[5] - (0.75f * 0.75f * 0 + 0.75f * 0.25f * 1 + 0.25f * 0.75f * 2 +
+                          0.25f * 0.25f * 3)) < 1e-6f, "pixel (1, 1) = %g", out[5]);
+    float one = 5;
+    patch_upsample(out, 4, 4, &one, 1, 1);
+    CHECK(out[7] == 5, "a 1 x 1 map is constant");
+}
+
+/* A smooth striped texture with noise, 16 x 16; a defect is a bright 4 x 4
+ * square at (dx, dy). */
+static void texture(uint8_t *img, rng_t *r, int dx, int dy)
+{
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+            int v = 60 + 40 * ((x + y) / 3 % 2) + (int)(rng_float(r) * 20);
+            if (dx >= 0 && x >= dx && x < dx + 4 && y >= dy && y < dy + 4)
+                v = 250;
+            img[y * 16 + x] = (uint8_t)v;
+        }
+}
+
+static void check_map(void)
+{
+    net_shape s;
+    sm_err e;
+    CHECK(net_parse_layers("conv8,pool,conv8,gap", &s, &e) == 0, "%s", e.msg);
+    net_set_input(&s, 1, 16, 16);
+    float *params = malloc(net_param_count(s) * sizeof *params);
+    rng_t r;
+    rng_seed(&r, 8, 0);
+    net_init(params, s, &r);
+    enum { M = 60, N = 6 };
+    uint8_t *img = malloc((M + N) * 256);
+    for (int i = 0; i < M + N; i++)
+        texture(img + i * 256, &r, i < M ? -1 : 1 + (i - M) * 2, i < M ? -1 : 10 - (i - M));
+    embed_feat f;
+    CHECK(embed_feat_resolve("auto", s, 1, &f, &e) == 0 && f.layer == 1, "auto for patch: %s",
+          e.msg);
+    layer_dims d = net_layer_out_dims(s, f.layer);
+    int P = d.h * d.w, C = d.c;
+    float *feat = malloc((size_t)(M + N) * P * C * sizeof *feat);
+    CHECK(embed_features(feat, params, s, img, M + N, NULL, f, 2, KERNELS_AUTO, &e) == 0, "%s",
+          e.msg);
+    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_bank b;
+    CHECK(patch_bank_build(&b, feat, M, P, C, &cfg, &e) == 0 && b.B == 100, "%s", e.msg);
+    float pos[N * 64], sc[N], up[256];
+    uint32_t nr[N];
+    CHECK(patch_scores(&b, feat + (size_t)M * P * C, N, P, &cfg, 0, pos, sc, nr, &e) == 0, "%s",
+          e.msg);
+    for (int i = 0; i < N; i++) {
+        patch_upsample(up, 16, 16, pos + i * P, d.h, d.w);
+        int hot = 0;
+        for (int k = 1; k < 256; k++)
+            hot = up[k] > up[hot] ? k : hot;
+        int dx = 1 + i * 2, dy = 10 - i, hx = hot % 16, hy = hot / 16;
+        CHECK(hx >= dx && hx < dx + 4 && hy >= dy && hy < dy + 4,
+              "image %d: the hottest pixel (%d, %d) is outside the defect at (%d, %d)", i, hx,
+              hy, dx, dy);
+    }
+    patch_bank_free(&b);
+    free(params);
+    free(img);
+    free(feat);
+}
+
+int main(void)
+{
+    check_brute(30, 20, 16, 9, 0);   /* 480 bank entries, 320 queries: two query tiles */
+    check_brute(30, 20, 16, 9, 1);
+    check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
+    check_brute(300, 40, 9, 5, 1);
+    check_coreset();
+    check_upsample();
+    check_map();
+    return check_done("patch");
+}
