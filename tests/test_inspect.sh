@@ -87,6 +87,14 @@ fi
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --score knn --k 10 >"$tmp/k.txt"
 check 'grep -q "score knn (k = 10)" "$tmp/k.txt" && ! cmp -s "$tmp/k.txt" "$tmp/l.txt"' "--score knn --k 10"
 
+# --features: a middle layer of the dense model runs (euclidean, named in
+# the summary); the embedding is auto's choice for a dense model
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --features layer:1 --score knn --k 10 >"$tmp/f1.txt"
+check 'grep -q "score knn (k = 10) on layer 1 (128)" "$tmp/f1.txt" && ! cmp -s "$tmp/f1.txt" "$tmp/k.txt"' \
+  "--features layer:1: $(head -1 "$tmp/f1.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --features embedding --score knn --k 10 >"$tmp/fe.txt"
+check 'cmp -s "$tmp/fe.txt" "$tmp/k.txt"' "--features embedding is not the default of a dense model"
+
 # --- no labels: a plain folder ------------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
 rc=$?
@@ -110,6 +118,14 @@ bad_run 1 "No such file" --reference "$tmp/nothere" --images "$img" --model "$mo
 bad_run 2 "--k" --reference "$ref" --images "$img" --k 0 --model "$model"
 bad_run 2 "--score" --reference "$ref" --images "$img" --score median --model "$model"
 bad_run 2 "--images" --reference "$ref" --model "$model"
+bad_run 2 "the model has 3 layers" --reference "$ref" --images "$img" --model "$model" --features layer:4
+bad_run 2 "--features layer:x" --reference "$ref" --images "$img" --model "$model" --features layer:x
+bad_run 2 "--features needs a model" --reference "$ref" --images "$img" --model none --features auto
+bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" --score patch
+bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
+bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
+bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
+bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
 bad_run 1 "tiny.pgm: 2 x 2 pixels, but the model takes 28 x 28" --reference "$ref" --images "$tmp/tiny.pgm" --model "$model"
 cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"

@@ -8,10 +8,15 @@
  * putting the hottest pixel of the map inside a defect drawn into an
  * image. */
 #include <math.h>
+#include <sys/stat.h>
 
 #include "check.h"
+#include "anomaly.h"
 #include "embed.h"
 #include "head.h"
+#include "input.h"
+#include "inspect_report.h"
+#include "model.h"
 #include "patch.h"
 #include "rng.h"
 
@@ -226,6 +231,98 @@ static void check_map(void)
     free(feat);
 }
 
+static void write_pgm(const char *dir, const char *name, const uint8_t *img)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fprintf(f, "P5\n16 16\n255\n");
+    fwrite(img, 1, 256, f);
+    fclose(f);
+}
+
+/* The library's whole inspect with --score patch on a conv model made in
+ * C (weights as initialised): an MVTec-like folder of good textures and
+ * textures with a bright square; the defects rank first, their maps'
+ * hottest pixels lie in the squares, the threshold comes from the
+ * references, the map files are named by image. */
+static void check_inspect(void)
+{
+    char root[] = "/tmp/siamese-patch-XXXXXX";
+    if (!mkdtemp(root)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    char ref[300], img[300], good[400], bad[400], cmd[700];
+    snprintf(ref, sizeof ref, "%s/ref", root);
+    snprintf(img, sizeof img, "%s/img", root);
+    snprintf(good, sizeof good, "%s/good", img);
+    snprintf(bad, sizeof bad, "%s/square", img);
+    mkdir(ref, 0777);
+    mkdir(img, 0777);
+    mkdir(good, 0777);
+    mkdir(bad, 0777);
+    rng_t r;
+    rng_seed(&r, 21, 0);
+    uint8_t px[256];
+    char name[64];
+    for (int i = 0; i < 40; i++) {
+        texture(px, &r, -1, -1);
+        snprintf(name, sizeof name, "r%02d.pgm", i);
+        write_pgm(ref, name, px);
+    }
+    for (int i = 0; i < 6; i++) {
+        texture(px, &r, -1, -1);
+        snprintf(name, sizeof name, "g%d.pgm", i);
+        write_pgm(good, name, px);
+        texture(px, &r, 2 * i, 10 - 2 * i); /* named by where the square is; on whole 2 x 2 cells of the 8 x 8 grid */
+        snprintf(name, sizeof name, "s%d.pgm", i);
+        write_pgm(bad, name, px);
+    }
+    model_t m;
+    net_shape s;
+    sm_err e;
+    CHECK(net_parse_layers("conv8,pool,conv8,gap,4", &s, &e) == 0, "%s", e.msg);
+    net_set_input(&s, 1, 16, 16);
+    CHECK(model_init(&m, s, HEAD_EUCLIDEAN, train_config_default(), &e) == 0, "%s", e.msg);
+    m.input = input_raw(16, 16);
+    char maps[300];
+    snprintf(maps, sizeof maps, "%s/maps", root);
+    inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
+                     "auto", 50, maps};
+    inspect_report rep;
+    CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
+    CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
+          rep.feat.layer == 1, "grid %d x %d, bank %zu of %zu, layer %d", rep.gh, rep.gw,
+          rep.bank, rep.positions, rep.feat.layer + 1);
+    CHECK(rep.auroc == 1.0, "AUROC %g: the squares do not all outrank the good images",
+          rep.auroc);
+    CHECK(rep.threshold > 0 && rep.n_flagged >= 6, "threshold %g flags %zu", rep.threshold,
+          rep.n_flagged);
+    float map[256];
+    for (size_t i = 0; i < rep.img.n; i++) {
+        const char *base = strrchr(rep.img.paths[i], '/') + 1;
+        if (base[0] != 's')
+            continue;
+        int k = base[1] - '0', dx = 2 * k, dy = 10 - 2 * k, hot = 0;
+        inspect_map(&rep, i, map);
+        for (int q = 1; q < 256; q++)
+            hot = map[q] > map[hot] ? q : hot;
+        CHECK(hot % 16 >= dx && hot % 16 < dx + 4 && hot / 16 >= dy && hot / 16 < dy + 4,
+              "%s: the hottest pixel (%d, %d) is outside the square at (%d, %d)", base,
+              hot % 16, hot / 16, dx, dy);
+        CHECK(rep.map_top >= rep.score[i], "the maps' scale ends below a score");
+    }
+    char path[600], want[600];
+    inspect_map_path(&rep, 0, path, sizeof path);
+    snprintf(want, sizeof want, "%s/01-g0.png", maps);
+    CHECK(!strcmp(path, want), "map of image 1: %s, want %s", path, want);
+    inspect_free(&rep);
+    model_free(&m);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "%s", cmd);
+}
+
 int main(void)
 {
     check_brute(30, 20, 16, 9, 0);   /* 480 bank entries, 320 queries: two query tiles */
@@ -235,5 +332,6 @@ int main(void)
     check_coreset();
     check_upsample();
     check_map();
+    check_inspect();
     return check_done("patch");
 }

@@ -1,0 +1,65 @@
+/* inspect_maps.c - inspect's --maps DIR: one PNG per image, its anomaly
+ * map over the grey image on the colour scale 0 .. the largest position
+ * score of the run (inspect_print.h; the picture is anomaly_map.h's, the
+ * map and the file names the report's). */
+#include "inspect_print.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "anomaly_map.h"
+#include "sheet.h"
+
+/* The folder made if absent, then every map's file checked against what
+ * was read (outputs.h): no map may replace an input. */
+static int check_files(const inspect_report *r, const input_file *read, size_t n_read,
+                       sm_err *e)
+{
+    if (mkdir(r->cfg.maps, 0777) != 0 && errno != EEXIST)
+        return sm_fail(e, "cannot create the folder: %s", strerror(errno));
+    size_t n = r->img.n, L = 4608;
+    output_spec *outs = calloc(n + 1, sizeof *outs);
+    char *names = malloc((n + 1) * L);
+    int rc = 0;
+    if (!outs || !names) {
+        rc = sm_fail(e, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            inspect_map_path(r, i, names + i * L, L);
+            outs[i] = (output_spec){"the map", names + i * L, 0, 0};
+        }
+        rc = outputs_check(outs, n, read, n_read, e) != 0 ? -1 : 0;
+    }
+    free(outs);
+    free(names);
+    return rc;
+}
+
+int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n_read,
+                       sm_err *e)
+{
+    if (check_files(r, read, n_read, e) != 0)
+        return -1;
+    int h = (int)r->in.height, w = (int)r->in.width;
+    size_t P = (size_t)h * w;
+    float *map = malloc((P + 1) * sizeof *map);
+    if (!map)
+        return sm_fail(e, "out of memory for the maps");
+    float top = r->map_top > 0 ? r->map_top : 1.0f;
+    int rc = 0, scale = sheet_scale_for(w, h, 112);
+    for (size_t i = 0; i < r->img.n && rc == 0; i++) {
+        char path[4608];
+        inspect_map_path(r, i, path, sizeof path);
+        inspect_map(r, i, map);
+        canvas_t c;
+        rc = anomaly_map_render(&c, r->img.px + i * P, map, h, w, top, scale, e);
+        if (rc == 0) {
+            rc = canvas_save_png(&c, path, e);
+            canvas_free(&c);
+        }
+    }
+    free(map);
+    return rc;
+}
