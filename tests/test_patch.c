@@ -289,7 +289,7 @@ static void check_inspect(void)
     char maps[300];
     snprintf(maps, sizeof maps, "%s/maps", root);
     inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
-                     "auto", 50, maps};
+                     "auto", 50, maps, 0};
     inspect_report rep;
     CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
     CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&

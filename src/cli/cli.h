@@ -71,12 +71,19 @@ int cli_cpu_count(void);
 int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,
                   size_t dirlen, dataset_t *ds);
 
+/* Before any work: when o asks for what the data at opt (found as
+ * cli_load_data finds it) cannot give (--rgb on IDX files), prints why
+ * and returns EXIT_USAGE; else 0 (a folder not found is left to the
+ * loading to report). */
+int cli_check_data_options(const char *cmd, const char *opt, const data_options *o);
+
 /* Prints a one-line note on stderr about ds loaded from dir when there is
  * one (files skipped as not images by name); nothing otherwise. */
 void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds);
 
 /* Loads the data (as cli_load_data) the way model m reads images: resized
- * to its input size when it was trained with --size. Refuses images that
+ * to its input size when it was trained with --size, its three channels
+ * kept when it was trained with --rgb. Refuses images that
  * do not fit it; says so (one line, stderr) when the data is not the data
  * it was trained on (unless quiet). threads: decoding threads. */
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,

@@ -3,6 +3,7 @@
  * the model's preprocessing says and checking that the data fits it. */
 #include "cli.h"
 
+#include "input.h"
 #include "model.h"
 #include "model_file.h"
 
@@ -29,12 +30,25 @@ int cli_load_data(const char *cmd, const char *opt, const data_options *o, char 
     return 0;
 }
 
+int cli_check_data_options(const char *cmd, const char *opt, const data_options *o)
+{
+    char dir[4096];
+    sm_err e;
+    if (dataset_find_dir(opt, dir, sizeof dir, &e) != 0)
+        return 0;
+    if (dataset_check_options(dir, o, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds)
 {
-    data_options o = {0, 0, threads};
+    data_options o = {0, 0, threads, input_channels(&m->input) == 3};
     if (m->input.resize != IMAGE_RESIZE_NONE) {
         o.width = (int)m->input.width;
         o.height = (int)m->input.height;

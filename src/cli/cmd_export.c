@@ -24,6 +24,7 @@ static const char *const cmd = "export";
 typedef struct {
     const char *out, *data;
     long threads;
+    int rgb; /* --rgb: colour PNGs of the images' three channels */
 } export_opts;
 
 static void defaults(void *o)
@@ -116,7 +117,7 @@ static int lock_out(file_lock *lock, const char *out)
 static int load(const export_opts *o, dataset_t *ds, export_folder **folders)
 {
     char src[4096];
-    data_options dopt = {0, 0, (int)o->threads};
+    data_options dopt = {0, 0, (int)o->threads, o->rgb};
     if (cli_load_data(cmd, o->data, &dopt, src, sizeof src, ds) != 0)
         return 1;
     *folders = calloc((size_t)ds->classes.n, sizeof **folders);
@@ -192,6 +193,9 @@ static int run(void *opts, int argc, char **argv)
     int rc = out_name(o->out, out, sizeof out);
     if (rc != 0)
         return rc;
+    data_options dopt = {0, 0, 1, o->rgb};
+    if ((rc = cli_check_data_options(cmd, o->data, &dopt)) != 0)
+        return rc;
     /* Not inside the data set it reads (it would gain a class there). */
     const output_spec outs[] = {{"--out", out, 0, 1}};
     rc = guard_outputs(cmd, outs, 1, NULL, o->data, NULL, 0);
@@ -217,6 +221,8 @@ static const opt_spec options[] = {
     OPT_THREADS(export_opts, threads,
                 "threads decoding and encoding images, 1.." CLI_STR(MODEL_MAX_THREADS)
                 " (default: all\n{cores} cores); the files are the same for any N"),
+    {"rgb", 0, NULL, OPT_FLAG, OPT_AT(export_opts, rgb), 0, 0, 0, 0, NULL, NULL,
+     "read colour images' red, green and blue channels and\nwrite RGB PNGs (default: grey)"},
     OPT_HELP_ROW,
 };
 

@@ -39,6 +39,7 @@ typedef struct {
     long k, top, threads, bank;
     float threshold;
     int threshold_set;
+    int rgb; /* --rgb: raw pixels in three channels (--model none only) */
 } inspect_opts;
 
 static void defaults(void *p)
@@ -81,6 +82,11 @@ static int check(inspect_opts *o, int argc, char **argv)
     }
     if (!*o->reference || !*o->images || !*o->model) {
         cli_error(cmd, "empty name given to --reference, --images or --model");
+        return -1;
+    }
+    if (o->rgb && strcmp(o->model, "none") != 0) {
+        cli_error(cmd, "--rgb is for --model none: a model reads images in the channels it "
+                  "was trained with (train --rgb)");
         return -1;
     }
     if (!o->score_set)
@@ -142,7 +148,7 @@ static int report(const inspect_opts *o, const model_t *m)
 {
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
-                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps};
+                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps, o->rgb};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -240,6 +246,8 @@ static const opt_spec options[] = {
      "images on the report, 1.." STR(MAX_TOP) " (default " STR(DEFAULT_TOP) ")"},
     {"csv", 0, "FILE", OPT_STR, OPT_AT(inspect_opts, csv), 0, 0, 0, 0, NULL, NULL,
      "write rank,path,score,flagged,nearest,type as CSV"},
+    {"rgb", 0, NULL, OPT_FLAG, OPT_AT(inspect_opts, rgb), 0, 0, 0, 0, NULL, NULL,
+     "with --model none: compare red, green and blue pixels\n(default: grey)"},
     OPT_JSON(inspect_opts, json, "print everything as one JSON object on stdout"),
     OPT_THREADS(inspect_opts, threads, "worker threads (default: all {cores} cores)"),
     OPT_KERNELS(inspect_opts, kernels, set_kernels,

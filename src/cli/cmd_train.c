@@ -95,6 +95,12 @@ static int preflight(const train_opts *o, train_job *j)
     if (o->set_threads && o->threads > cli_cpu_count() && !o->quiet)
         cli_error(cmd, "note: %ld threads on %d cores: the workers will take turns, which is "
                   "slower, not faster", o->threads, cli_cpu_count());
+    /* --rgb on IDX files is a usage error, before the lock or the data
+     * (--resume: the model's channels decide; train_open.c checks). */
+    data_options dopt = {0, 0, 1, o->rgb};
+    int bad = o->resume ? 0 : cli_check_data_options(cmd, o->data, &dopt);
+    if (bad != 0)
+        return bad;
     if (o->history)
         record_curve_path(o->history, j->curve, sizeof j->curve);
     const output_spec outs[] = {{"--model", o->model, 0, 0},
@@ -169,6 +175,9 @@ static const opt_spec options[] = {
     {"size", 0, "WxH", OPT_PARSE, AT(size), 0, 0, 0, 0, NULL, parse_size,
      "resize every image to W x H pixels (box filter; the\nmodel then resizes any image it is "
      "given)"},
+    {"rgb", 0, NULL, OPT_FLAG, AT(rgb), 0, 0, 0, 0, NULL, NULL,
+     "keep colour images' red, green and blue channels as\nthe input (channels first; default: "
+     "grey)"},
     OPT_MODEL(train_opts, model, "model file to write (default {model})"),
     {"resume", 0, NULL, OPT_FLAG, AT(resume), 0, 0, 0, 0, NULL, NULL,
      "continue the run saved in --model up to --epochs"},

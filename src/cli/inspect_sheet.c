@@ -6,12 +6,14 @@
 #include <stdlib.h>
 
 #include "anomaly_kind.h"
+#include "input.h"
 #include "sheet.h"
 
 int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_err *e)
 {
     size_t n = r->img.n < (size_t)top ? r->img.n : (size_t)top;
-    size_t P = (size_t)r->in.width * r->in.height;
+    int channels = input_channels(&r->in);
+    size_t P = (size_t)channels * r->in.width * r->in.height;
     sheet_cell *cells = calloc(n + 1, sizeof *cells);
     if (!cells)
         return sm_fail(e, "out of memory for the report");
@@ -26,7 +28,7 @@ int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_
              "%.4g)", n, r->img.n, anomaly_kinds[r->cfg.score].name, r->threshold);
     canvas_t c;
     int w = (int)r->in.width, h = (int)r->in.height;
-    int rc = sheet_render(&c, cells, n, w, h, 4, sheet_scale_for(w, h, 96), title, e);
+    int rc = sheet_render(&c, cells, n, w, h, channels, 4, sheet_scale_for(w, h, 96), title, e);
     free(cells);
     if (rc == 0) {
         rc = canvas_save_png(&c, path, e);

@@ -27,6 +27,7 @@ typedef struct {
     int set_layers;
     const char *data, *model, *history;
     int resume, quiet, verbose;
+    int rgb;                       /* --rgb: keep three channels */
 } train_opts;
 
 /* One run: what is open, released by train_close whatever happened. */

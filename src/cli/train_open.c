@@ -82,6 +82,11 @@ static int check_network(const train_opts *o, const model_t *m)
                   m->input.resize == IMAGE_RESIZE_NONE ? "no resizing" : "resized");
         return -1;
     }
+    if (o->rgb && m->input.channels != 3) {
+        cli_error(cmd, "--rgb differs from %s's input (grey); --resume continues with the "
+                  "file's settings (drop --rgb)", o->model);
+        return -1;
+    }
     return 0;
 }
 
@@ -194,11 +199,12 @@ static int load_data(train_opts *o, train_job *j)
             m->fingerprint = j->ds.fingerprint;
         return 0;
     }
-    data_options dopt = {o->size[0], o->size[1], (int)o->threads};
+    data_options dopt = {o->size[0], o->size[1], (int)o->threads, o->rgb};
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
     net_shape shape = o->layers;
-    net_set_input(&shape, 1, (int)j->ds.train.rows, (int)j->ds.train.cols);
+    net_set_input(&shape, (int)j->ds.train.channels, (int)j->ds.train.rows,
+                  (int)j->ds.train.cols);
     if (net_check_shape(shape, &e) != 0) {
         cli_error(cmd, "%s", e.msg); /* a usage error: the spec does not fit the images */
         return 2;

@@ -115,16 +115,18 @@ static int check_split(const split_t *s, const class_table *ct, sm_err *e)
     return rc;
 }
 
-/* Resizes every image of s to W x H in place (a new buffer). */
+/* Resizes every image of s to W x H in place (a new buffer), each
+ * channel's plane on its own. */
 static int resize_split(split_t *s, int W, int H, sm_err *e)
 {
-    size_t P = (size_t)W * (size_t)H;
+    size_t P = s->channels * (size_t)W * (size_t)H;
     uint8_t *out = malloc(s->n * P + 1);
     if (!out)
         return sm_fail(e, "%s: out of memory resizing %zu images", s->where, s->n);
     for (size_t i = 0; i < s->n; i++)
-        if (image_resize(s->images + i * s->rows * s->cols, (int)s->cols, (int)s->rows,
-                         out + i * P, W, H, e) != 0) {
+        if (image_resize_planes(s->images + i * s->channels * s->rows * s->cols,
+                                (int)s->channels, (int)s->cols, (int)s->rows, out + i * P, W,
+                                H, e) != 0) {
             free(out);
             return -1;
         }
@@ -149,11 +151,15 @@ uint64_t dataset_fingerprint(const dataset_t *ds)
     uint64_t h = 0xcbf29ce484222325ull;
     h = fnv(h, ds->train.rows, 4);
     h = fnv(h, ds->train.cols, 4);
+    /* Grey data hashes as it did before channels existed; colour data
+     * adds its channel count, and each CRC covers all its planes. */
+    if (ds->train.channels != 1)
+        h = fnv(h, ds->train.channels, 4);
     h = fnv(h, (uint64_t)ds->classes.n, 4);
     const split_t *sp[2] = {&ds->train, &ds->test};
     for (int k = 0; k < 2; k++) {
         const split_t *s = sp[k];
-        size_t P = s->rows * s->cols;
+        size_t P = s->channels * s->rows * s->cols;
         h = fnv(h, s->n, 8);
         /* Class by class, each image's CRC once (no allocation: the
          * fingerprint cannot fail). */
@@ -165,12 +171,23 @@ uint64_t dataset_fingerprint(const dataset_t *ds)
     return h ? h : 1;
 }
 
+int dataset_check_options(const char *path, const data_options *o, sm_err *e)
+{
+    const data_source *src = source_for(path);
+    if (o && o->rgb && !src->colour)
+        return sm_fail(e, "%s: %s files hold grey images; --rgb needs image folders", path,
+                       src == &source_idx ? "IDX" : src->name);
+    return 0;
+}
+
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e)
 {
-    data_options def = {0, 0, 1};
+    data_options def = {0, 0, 1, 0};
     if (!o)
         o = &def;
     memset(ds, 0, sizeof *ds);
+    if (dataset_check_options(path, o, e) != 0)
+        return -1;
     ds->source = source_for(path);
     int rc = ds->source->load(path, o, ds, e);
     if (rc == 0 && (ds->classes.n < CLASSES_MIN || ds->classes.n > CLASSES_MAX))

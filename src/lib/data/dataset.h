@@ -1,4 +1,5 @@
-/* dataset.h - a data set: train and test splits of grey images of one size,
+/* dataset.h - a data set: train and test splits of images of one size
+ * (grey, or red, green and blue planes with --rgb),
  * their labels and class table, whatever the source.
  *
  * The sources (IDX files, image folders) are rows of a table (source.h):
@@ -33,16 +34,24 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e);
 int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
 
 /* Loads the data set at path (either source), checks it and computes its
- * fingerprint. o may be NULL (no resizing, one thread). Returns 0, or -1
+ * fingerprint. o may be NULL (no resizing, one thread, grey); o->rgb on a
+ * source that holds grey images only is refused (dataset_check_options). Returns 0, or -1
  * with e naming the file or folder and the fault; ds then holds nothing. */
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e);
+
+/* 0 when the source that would load path can take o (o may be NULL),
+ * else -1 with e saying why: IDX files and o->rgb ("PATH: IDX files hold
+ * grey images; --rgb needs image folders"). Cheap (the source's probe):
+ * for refusing an option as a usage error before any work. */
+int dataset_check_options(const char *path, const data_options *o, sm_err *e);
 
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
 
 /* The fingerprint of what training sees: a 64-bit FNV-1a over the image
- * size, the class count, then for each split (train, test), for each class
- * c in order, the CRC-32 of every image of class c in split order. The
+ * size, the channel count when it is not 1 (grey data hashes as before
+ * --rgb existed), the class count, then for each split (train, test), for each class
+ * c in order, the CRC-32 of every image (all its planes) of class c in split order. The
  * order of classes within the splits' image lists does not matter, so IDX
  * files and their export to folders have the same fingerprint. */
 uint64_t dataset_fingerprint(const dataset_t *ds);

@@ -12,7 +12,8 @@
 typedef struct {
     size_t n;           /* number of images */
     size_t rows, cols;  /* image size; pixels = rows * cols */
-    uint8_t *images;    /* [n, rows, cols], 0..255 */
+    size_t channels; /* 1 grey, 3 RGB (--rgb): images [n, channels, rows, cols], channels first */
+    uint8_t *images;    /* [n, channels, rows, cols], 0..255 */
     uint16_t *labels;   /* [n], < the data set's class count */
     char **paths;       /* [n] the file of each image (folders); NULL for IDX */
     char where[4096];   /* what the split was read from (labels file or
@@ -30,10 +31,11 @@ typedef struct dataset_s {
     size_t skipped;       /* files skipped as not images by name (folders) */
 } dataset_t;
 
-/* How to load: --size and the decoding threads. */
+/* How to load: --size, the decoding threads, --rgb. */
 typedef struct {
     int width, height; /* resize every image to width x height; 0 = keep */
     int threads;       /* decoding threads for image folders, >= 1 */
+    int rgb; /* 1: keep three channels */
 } data_options;
 
 #endif

@@ -62,7 +62,7 @@ static void export_worker(void *ctx, int t)
 {
     export_job *j = ctx;
     j->bad_at[t] = j->s->n;
-    size_t P = j->s->rows * j->s->cols, mine = 0;
+    size_t P = j->s->channels * j->s->rows * j->s->cols, mine = 0;
     for (size_t i = (size_t)t; i < j->s->n; i += (size_t)j->threads) {
         if (j->h->stop() || atomic_load(&j->failed))
             return;
@@ -70,8 +70,8 @@ static void export_worker(void *ctx, int t)
         int len = snprintf(path, sizeof path, "%s/%s/%s/%0*zu.png", j->root, j->name,
                            j->folders[j->s->labels[i]], j->digits, i);
         int rc = len > 0 && (size_t)len < sizeof path
-                     ? image_write_png(path, j->s->images + i * P, (int)j->s->cols,
-                                       (int)j->s->rows, &j->errs[t])
+                     ? image_write_png_planes(path, j->s->images + i * P, (int)j->s->channels,
+                                              (int)j->s->cols, (int)j->s->rows, &j->errs[t])
                      : sm_fail(&j->errs[t], "%s/%s: path too long", j->root, j->name);
         if (rc != 0) {
             j->bad_at[t] = i;

@@ -2,6 +2,7 @@
  * folders, the layout the folder loader reads:
  *   ROOT/classes.txt                    class order and real names
  *   ROOT/train/<class>/<index>.png      grey 8-bit PNG, one per image
+ *                                       (RGB 8-bit for 3-channel data)
  *   ROOT/test/<class>/<index>.png
  * <class> is classes_folder_name (T-shirt/top -> T-shirt-top); <index> is
  * the image's index in its split, zero-padded to the digits of n - 1, so

@@ -17,7 +17,7 @@
 typedef struct {
     char *const *paths;
     size_t n;
-    int W, H, threads;
+    int W, H, channels, threads;
     grey_image *im;       /* [n] */
     atomic_size_t first_bad; /* lowest failing index so far, n if none */
     sm_err *errs;         /* [threads] each worker's first error */
@@ -33,12 +33,12 @@ static void decode_worker(void *ctx, int t)
             return;
         grey_image g;
         sm_err e;
-        int rc = image_load_grey(j->paths[i], &g, &e);
+        int rc = image_load(j->paths[i], j->channels, &g, &e);
         if (rc == 0 && j->W > 0 && (g.w != j->W || g.h != j->H)) {
-            uint8_t *out = malloc((size_t)j->W * (size_t)j->H);
+            uint8_t *out = malloc((size_t)j->channels * (size_t)j->W * (size_t)j->H);
             if (!out)
                 rc = sm_fail(&e, "%s: out of memory resizing", j->paths[i]);
-            else if (image_resize(g.px, g.w, g.h, out, j->W, j->H, &e) != 0) {
+            else if (image_resize_planes(g.px, j->channels, g.w, g.h, out, j->W, j->H, &e) != 0) {
                 free(out);
                 rc = -1;
             } else {
@@ -62,8 +62,8 @@ static void decode_worker(void *ctx, int t)
     }
 }
 
-int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint8_t **images,
-                   size_t *rows, size_t *cols, const char *hint, sm_err *e)
+int folders_decode(char *const *paths, size_t n, int W, int H, int channels, int threads,
+                   uint8_t **images, size_t *rows, size_t *cols, const char *hint, sm_err *e)
 {
     *images = NULL;
     if (n == 0)
@@ -72,7 +72,7 @@ int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint
         threads = 1;
     if ((size_t)threads > n)
         threads = (int)n;
-    decode_job j = {paths, n, W, H, threads, calloc(n, sizeof(grey_image)), n,
+    decode_job j = {paths, n, W, H, channels, threads, calloc(n, sizeof(grey_image)), n,
                     calloc((size_t)threads, sizeof(sm_err)),
                     calloc((size_t)threads, sizeof(size_t))};
     atomic_init(&j.first_bad, n);
@@ -100,7 +100,7 @@ int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint
                 rc = sm_fail(e, "%s: %d x %d pixels, but %s is %d x %d: images must share one "
                              "size%s%s%s", paths[i], j.im[i].w, j.im[i].h, paths[0], w, h,
                              hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
-        size_t P = (size_t)w * (size_t)h;
+        size_t P = (size_t)channels * (size_t)w * (size_t)h;
         if (rc == 0 && !(*images = malloc(n * P)))
             rc = sm_fail(e, "out of memory for %zu images of %d x %d", n, w, h);
         for (size_t i = 0; rc == 0 && i < n; i++)

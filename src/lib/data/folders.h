@@ -30,13 +30,14 @@ int folders_list_images(const char *path, char ***paths, size_t *n, size_t *skip
  * of memory). */
 int folders_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
 
-/* Decodes paths[0..n) to grey on `threads` threads, each resized to W x H
+/* Decodes paths[0..n) to grey (channels 1) or red, green and blue planes
+ * (channels 3, image.h) on `threads` threads, each resized to W x H
  * when W > 0, else all required to share the first image's size (the
  * refusal ends with "(hint)" when hint is not NULL: what the caller's user
- * can do about it). images [n, rows, cols] is allocated here. Returns 0 or
- * -1 with e naming the first failing file (the lowest index, whatever the
- * thread timing). */
-int folders_decode(char *const *paths, size_t n, int W, int H, int threads, uint8_t **images,
-                   size_t *rows, size_t *cols, const char *hint, sm_err *e);
+ * can do about it). images [n, channels, rows, cols] is allocated here.
+ * Returns 0 or -1 with e naming the first failing file (the lowest index,
+ * whatever the thread timing). */
+int folders_decode(char *const *paths, size_t n, int W, int H, int channels, int threads,
+                   uint8_t **images, size_t *rows, size_t *cols, const char *hint, sm_err *e);
 
 #endif

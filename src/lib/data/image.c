@@ -1,5 +1,5 @@
-/* image.c - decoding, grey conversion, resizing and PNG writing; see
- * image.h. */
+/* image.c - decoding, grey conversion (or red, green and blue planes),
+ * resizing and PNG writing; see image.h. */
 #include "image.h"
 
 #include <errno.h>
@@ -414,16 +414,17 @@ static int check_bytes(const unsigned char *b, size_t len, const char *path, hea
  * (v * 255 + maxval / 2) / maxval: exact for any maxval, v itself for
  * maxval 255, and the 8-bit value p again for a sample written as
  * round(p * maxval / 255). RGB then becomes grey by BT.601, as for the
- * other formats. A sample above maxval is refused. hi is check_bytes'
- * (size within the limits, the file long enough). */
+ * other formats (or, for 3 channels, stays planes; grey is replicated).
+ * A sample above maxval is refused. hi is check_bytes' (size within the
+ * limits, the file long enough). */
 static int pnm_decode(const unsigned char *b, size_t len, const char *path,
-                      const header_info *hi, grey_image *out, sm_err *e)
+                      const header_info *hi, int channels, grey_image *out, sm_err *e)
 {
     (void)len;
     size_t n = (size_t)hi->w * (size_t)hi->h, ch = b[1] == '6' ? 3 : 1;
     size_t bytes = hi->maxval > 255 ? 2 : 1;
     unsigned maxval = (unsigned)hi->maxval;
-    out->px = malloc(n);
+    out->px = malloc(n * (size_t)channels);
     if (!out->px)
         return sm_fail(e, "%s: out of memory for %lld x %lld pixels", path, hi->w, hi->h);
     const unsigned char *p = b + hi->data;
@@ -439,11 +440,17 @@ static int pnm_decode(const unsigned char *b, size_t len, const char *path,
             }
             v8[c] = (v * 255u + maxval / 2) / maxval;
         }
-        out->px[i] = ch == 1 ? (uint8_t)v8[0]
-                             : (uint8_t)((299u * v8[0] + 587u * v8[1] + 114u * v8[2] + 500u) / 1000u);
+        if (channels == 3)
+            for (size_t c = 0; c < 3; c++)
+                out->px[c * n + i] = (uint8_t)v8[ch == 3 ? c : 0];
+        else
+            out->px[i] = ch == 1 ? (uint8_t)v8[0]
+                                 : (uint8_t)((299u * v8[0] + 587u * v8[1] + 114u * v8[2] + 500u) /
+                                             1000u);
     }
     out->w = (int)hi->w;
     out->h = (int)hi->h;
+    out->channels = channels;
     return 0;
 }
 
@@ -467,7 +474,16 @@ static const char *format_name(const unsigned char *b, size_t len)
 int image_decode_grey(const unsigned char *buf, size_t len, const char *path, grey_image *out,
                       sm_err *e)
 {
+    return image_decode(buf, len, path, 1, out, e);
+}
+
+int image_decode(const unsigned char *buf, size_t len, const char *path, int channels,
+                 grey_image *out, sm_err *e)
+{
     memset(out, 0, sizeof *out);
+    if (channels != 1 && channels != 3)
+        return sm_fail(e, "%s: %d channels asked for: expected 1 (grey) or 3 (RGB)", path,
+                       channels);
     if (len == 0)
         return sm_fail(e, "%s: empty file: expected an image", path);
     if (len > (size_t)0x7fffffff)
@@ -476,7 +492,7 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
     if (check_bytes(buf, len, path, &hi, e) != 0)
         return -1;
     if (hi.format && strcmp(hi.format, "PGM/PPM") == 0)
-        return pnm_decode(buf, len, path, &hi, out, e);
+        return pnm_decode(buf, len, path, &hi, channels, out, e);
     int w, h, ch;
     const char *fmt = format_name(buf, len);
     /* Only what check_bytes identified reaches stb_image, which would
@@ -498,14 +514,21 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
         return sm_fail(e, "%s: a damaged or cut-short %s file: cannot decode it (%s)", path,
                        fmt ? fmt : "image", stbi_failure_reason());
     size_t n = (size_t)w * (size_t)h;
-    out->px = malloc(n ? n : 1);
+    out->px = malloc(n ? n * (size_t)channels : 1);
     if (!out->px) {
         stbi_image_free(px);
         return sm_fail(e, "%s: out of memory for %d x %d pixels", path, w, h);
     }
     out->w = w;
     out->h = h;
-    if (ch <= 2) {
+    out->channels = channels;
+    if (channels == 3) {
+        /* Planes, channels first; grey (and grey+alpha) replicated, alpha
+         * dropped as the grey path ignores it. */
+        for (size_t c = 0; c < 3; c++)
+            for (size_t i = 0; i < n; i++)
+                out->px[c * n + i] = px[i * (size_t)ch + (ch <= 2 ? 0 : c)];
+    } else if (ch <= 2) {
         for (size_t i = 0; i < n; i++)
             out->px[i] = px[i * (size_t)ch];
     } else {
@@ -519,6 +542,11 @@ int image_decode_grey(const unsigned char *buf, size_t len, const char *path, gr
 }
 
 int image_load_grey(const char *path, grey_image *out, sm_err *e)
+{
+    return image_load(path, 1, out, e);
+}
+
+int image_load(const char *path, int channels, grey_image *out, sm_err *e)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
@@ -537,7 +565,7 @@ int image_load_grey(const char *path, grey_image *out, sm_err *e)
         rc = sm_fail(e, "%s: read error: %s", path, strerror(errno));
     fclose(f);
     if (rc == 0)
-        rc = image_decode_grey(buf, len, path, out, e);
+        rc = image_decode(buf, len, path, channels, out, e);
     free(buf);
     return rc;
 }
@@ -555,6 +583,16 @@ int image_resize(const uint8_t *in, int w, int h, uint8_t *out, int W, int H, sm
     return 0;
 }
 
+int image_resize_planes(const uint8_t *in, int channels, int w, int h, uint8_t *out, int W,
+                        int H, sm_err *e)
+{
+    size_t p = (size_t)w * (size_t)h, P = (size_t)W * (size_t)H;
+    for (size_t c = 0; c < (size_t)channels; c++)
+        if (image_resize(in + c * p, w, h, out + c * P, W, H, e) != 0)
+            return -1;
+    return 0;
+}
+
 typedef struct {
     FILE *f;
     int failed;
@@ -569,10 +607,29 @@ static void png_sink(void *ctx, void *data, int size)
 
 int image_write_png(const char *path, const uint8_t *px, int w, int h, sm_err *e)
 {
+    return image_write_png_planes(path, px, 1, w, h, e);
+}
+
+int image_write_png_planes(const char *path, const uint8_t *px, int channels, int w, int h,
+                           sm_err *e)
+{
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *rgb = NULL; /* [h, w, 3]: the PNG's interleaved order */
+    if (channels == 3) {
+        if (!(rgb = malloc(3 * n)))
+            return sm_fail(e, "%s: out of memory for %d x %d pixels", path, w, h);
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < 3; c++)
+                rgb[3 * i + c] = px[c * n + i];
+    }
     png_out o = {fopen(path, "wb"), 0};
-    if (!o.f)
+    if (!o.f) {
+        free(rgb);
         return sm_fail(e, "%s: cannot create: %s", path, strerror(errno));
-    int ok = stbi_write_png_to_func(png_sink, &o, w, h, 1, px, w);
+    }
+    int ok = rgb ? stbi_write_png_to_func(png_sink, &o, w, h, 3, rgb, 3 * w)
+                 : stbi_write_png_to_func(png_sink, &o, w, h, 1, px, w);
+    free(rgb);
     if (fflush(o.f) != 0 && !o.failed)
         o.failed = errno;
     if (fclose(o.f) != 0 && !o.failed)

@@ -23,7 +23,8 @@ typedef struct data_source {
     const char *name; /* "idx", "folders" */
     /* 1 when dir holds this kind of data set (cheap: a stat or two). */
     int (*probe)(const char *dir);
-    /* Fills ds's splits (images, labels, where; paths when it has them),
+    /* Fills ds's splits (images, labels, channels, where; paths when it
+     * has them; 3 channels when o->rgb),
      * classes and skipped, both splits one image size. May resize to
      * o->width x o->height while decoding (o->width > 0); what it leaves
      * at another size dataset.c resizes. Returns 0, or -1 with e naming
@@ -38,6 +39,9 @@ typedef struct data_source {
      * arrays (which dataset_free frees): a mapping, an open file. NULL
      * when there is nothing more. */
     void (*release)(dataset_t *ds);
+    /* 1 when load can keep three channels (o->rgb); with 0, dataset.c
+     * refuses o->rgb before load. */
+    int colour;
 } data_source;
 
 /* IDX files, MNIST-style names, gzipped (*.gz, preferred) or not:
@@ -46,8 +50,8 @@ typedef struct data_source {
  * Any image size, labels 0..C-1 (one byte each: at most IDX_MAX_CLASSES
  * classes); class names from a classes.txt beside them, else
  * Fashion-MNIST's when the label files are Fashion-MNIST's, else
- * "0".."C-1". Probe: train-images-idx3-ubyte(.gz) exists. The default
- * row. source_idx.c. */
+ * "0".."C-1". Grey only (colour 0). Probe: train-images-idx3-ubyte(.gz)
+ * exists. The default row. source_idx.c. */
 extern const data_source source_idx;
 
 /* Image folders: PATH/train/<class>/<image>, PATH/test/<class>/<image>,

@@ -12,8 +12,9 @@
  * again through a link in the same class folder is listed once (under its
  * first path), one in two classes or both splits is an error. Decoding runs
  * on o->threads threads (folders_decode); every image must have the size of
- * the first one, unless o->width/height resize them. A split lists its
- * images class by class: images [N, rows, cols], labels [N], paths [N].
+ * the first one, unless o->width/height resize them; o->rgb keeps their
+ * red, green and blue planes (image.h). A split lists its images class by
+ * class: images [N, channels, rows, cols], labels [N], paths [N].
  */
 #include "source.h"
 
@@ -216,8 +217,10 @@ static int load_split(const char *root, const char *name, int split, const name_
         rc = sm_fail(e, "%s: no images in the class folders (PNG, JPEG, BMP, PGM/PPM, TGA or "
                      "GIF files)", s->where);
     if (rc == 0)
-        rc = folders_decode(paths.v, paths.n, o->width, o->height, o->threads, &s->images,
-                            &s->rows, &s->cols, "or pass --size WxH to resize them all", e);
+        rc = folders_decode(paths.v, paths.n, o->width, o->height, o->rgb ? 3 : 1, o->threads,
+                            &s->images, &s->rows, &s->cols,
+                            "or pass --size WxH to resize them all", e);
+    s->channels = o->rgb ? 3 : 1;
     s->paths = paths.v; /* the split owns the names now */
     s->n = paths.n;
     return rc;
@@ -244,4 +247,4 @@ static int folders_load(const char *root, const data_options *o, dataset_t *ds, 
 /* What it reads: the folder, its image files and the folders holding them
  * (folders_inputs walks train/ and test/ as embed walks a PATH). */
 const data_source source_folders = {"folders", folders_probe, folders_load, folders_inputs,
-                                    NULL};
+                                    NULL, 1};

@@ -92,6 +92,7 @@ int source_idx_split(const char *dir, const char *prefix, split_t *s, sm_err *e)
     s->n = img.dims[0];
     s->rows = img.dims[1];
     s->cols = img.dims[2];
+    s->channels = 1;
     s->images = img.data; /* the split owns the IDX payload now */
     snprintf(s->where, sizeof s->where, "%s", lpath);
     return 0;
@@ -145,7 +146,9 @@ static int idx_classes(const char *dir, dataset_t *ds, sm_err *e)
     return classes_numbered(&ds->classes, (int)max + 1, e);
 }
 
-/* o is not used: dataset.c resizes IDX images to --size after its checks. */
+/* o is not used: dataset.c resizes IDX images to --size after its
+ * checks, and refuses o->rgb before (IDX images are grey: the row's
+ * colour is 0). */
 static int idx_load(const char *dir, const data_options *o, dataset_t *ds, sm_err *e)
 {
     (void)o;
@@ -160,4 +163,4 @@ static int idx_load(const char *dir, const data_options *o, dataset_t *ds, sm_er
     return idx_classes(dir, ds, e);
 }
 
-const data_source source_idx = {"idx", idx_probe, idx_load, idx_inputs, NULL};
+const data_source source_idx = {"idx", idx_probe, idx_load, idx_inputs, NULL, 0};

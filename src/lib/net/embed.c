@@ -54,7 +54,7 @@ static void take_features(float *out, const net_cache *c, int r, embed_feat f)
 static void features_range(float *out, const float *params, net_cache *c, const split_t *s,
                            const uint8_t *used, size_t lo, size_t hi, embed_feat f)
 {
-    const size_t P = s->rows * s->cols, F = embed_feat_floats(c->shape, f);
+    const size_t P = s->channels * s->rows * s->cols, F = embed_feat_floats(c->shape, f);
     uint32_t idx[c->max_rows];
     size_t i = lo;
     while (i < hi) {
@@ -164,6 +164,7 @@ int embed_features(float *out, const float *params, net_shape shape, const uint8
     j.view.n = n;
     j.view.rows = 1;
     j.view.cols = (size_t)shape.in;
+    j.view.channels = 1;
     j.view.images = (uint8_t *)images;
     j.caches = calloc((size_t)threads, sizeof *j.caches);
     if (!j.caches)

@@ -1,6 +1,6 @@
 /* embed.h - from image bytes to network inputs and embeddings.
  *
- * P = pixels per image (rows * cols), H = embedding width.
+ * P = values per image (channels * rows * cols), H = embedding width.
  */
 #ifndef SIAMESE_EMBED_H
 #define SIAMESE_EMBED_H

@@ -12,6 +12,11 @@ input_spec input_raw(uint32_t w, uint32_t h)
     return (input_spec){w, h, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE, 1};
 }
 
+int input_channels(const input_spec *in)
+{
+    return in->channels == 3 ? 3 : 1;
+}
+
 int input_load_files(const input_spec *in, char *const *paths, size_t n, int threads,
                      uint8_t **images, sm_err *e)
 {
@@ -21,7 +26,8 @@ int input_load_files(const input_spec *in, char *const *paths, size_t n, int thr
     char hint[160];
     snprintf(hint, sizeof hint, "the model takes %u x %u; a model trained with --size WxH "
              "resizes every image", in->width, in->height);
-    if (folders_decode(paths, n, W, H, threads, images, &rows, &cols, hint, e) != 0)
+    if (folders_decode(paths, n, W, H, input_channels(in), threads, images, &rows, &cols, hint,
+                       e) != 0)
         return -1;
     if (cols != in->width || rows != in->height) {
         free(*images);

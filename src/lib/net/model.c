@@ -129,11 +129,13 @@ int model_init(model_t *m, net_shape shape, uint32_t head, train_config cfg, sm_
 
 int model_describe_data(model_t *m, const dataset_t *ds, sm_err *e)
 {
-    if ((size_t)m->shape.in != ds->train.rows * ds->train.cols)
-        return sm_fail(e, "the model takes %d inputs but the images have %zu x %zu pixels",
-                       m->shape.in, ds->train.cols, ds->train.rows);
+    if ((size_t)m->shape.in != ds->train.channels * ds->train.rows * ds->train.cols)
+        return sm_fail(e, "the model takes %d inputs but the images have %zu x %zu pixels%s",
+                       m->shape.in, ds->train.cols, ds->train.rows,
+                       ds->train.channels == 3 ? " in 3 channels" : "");
     m->input.width = (uint32_t)ds->train.cols;
     m->input.height = (uint32_t)ds->train.rows;
+    m->input.channels = (uint32_t)ds->train.channels;
     m->input.grey = IMAGE_GREY_BT601;
     m->input.resize = ds->resize;
     m->fingerprint = ds->fingerprint;

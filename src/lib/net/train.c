@@ -39,9 +39,9 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     t->pairs = pairs;
     t->batch = (int)m->cfg.batch;
     t->threads = threads < 1 ? 1 : threads;
-    if ((size_t)m->shape.in != split->rows * split->cols)
+    if ((size_t)m->shape.in != split->channels * split->rows * split->cols)
         return sm_fail(e, "the model takes %d inputs but the images have %zu pixels",
-                       m->shape.in, split->rows * split->cols);
+                       m->shape.in, split->channels * split->rows * split->cols);
     if (kernels_resolve(k, &t->kernels, e) != 0)
         return -1;
     size_t B = (size_t)t->batch;

@@ -73,6 +73,22 @@ void canvas_gray(canvas_t *c, int x, int y, const uint8_t *img, int rows, int co
         }
 }
 
+void canvas_image(canvas_t *c, int x, int y, const uint8_t *img, int channels, int rows,
+                  int cols, int scale)
+{
+    if (channels != 3) {
+        canvas_gray(c, x, y, img, rows, cols, scale);
+        return;
+    }
+    size_t n = (size_t)rows * (size_t)cols;
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < cols; q++) {
+            size_t i = (size_t)r * (size_t)cols + (size_t)q;
+            canvas_fill(c, x + q * scale, y + r * scale, scale, scale,
+                        (rgb_t){img[i], img[n + i], img[2 * n + i]});
+        }
+}
+
 /* stb_easy_font emits axis-aligned quads of 4 vertices {x, y, z, rgba}. */
 typedef struct {
     float x, y, z;

@@ -39,6 +39,12 @@ void canvas_frame(canvas_t *c, int x, int y, int w, int h, int t, rgb_t col);
  * scale x scale block of value (v, v, v). */
 void canvas_gray(canvas_t *c, int x, int y, const uint8_t *img, int rows, int cols, int scale);
 
+/* Draws img [channels, rows, cols] at (x, y): channels 1 as canvas_gray,
+ * 3 as red, green and blue planes (--rgb data), each pixel a
+ * scale x scale block of its colour. */
+void canvas_image(canvas_t *c, int x, int y, const uint8_t *img, int channels, int rows,
+                  int cols, int scale);
+
 /* Draws text with its top-left corner at (x, y); returns its width in
  * pixels. */
 int canvas_text(canvas_t *c, int x, int y, const char *text, int scale, rgb_t col);

@@ -5,6 +5,7 @@
 #include "inspect_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +31,20 @@ static int list_set(const char *path, const char *what, inspect_set *s, sm_err *
 }
 
 /* Raw pixels: one size for every image, the references' (they come
- * first and set r->in). */
+ * first and set r->in); grey, or three planes with cfg.rgb. */
 static int decode_raw(inspect_report *r, const char *what, inspect_set *s, sm_err *e)
 {
     sm_err sub;
     size_t rows, cols;
-    if (folders_decode(s->paths, s->n, 0, 0, r->cfg.threads, &s->px, &rows, &cols,
+    int channels = r->cfg.rgb ? 3 : 1;
+    if (folders_decode(s->paths, s->n, 0, 0, channels, r->cfg.threads, &s->px, &rows, &cols,
                        "--model none compares raw pixels: every image must have the "
                        "references' size", &sub) != 0)
         return sm_fail(e, "%s: %s", what, sub.msg);
-    if (r->in.width == 0)
+    if (r->in.width == 0) {
         r->in = input_raw((uint32_t)cols, (uint32_t)rows);
+        r->in.channels = (uint32_t)channels;
+    }
     else if (cols != r->in.width || rows != r->in.height)
         return sm_fail(e, "%s: %s: %zu x %zu pixels, but the references are %u x %u (--model "
                     "none compares raw pixels: every image must have the references' size)",
@@ -87,7 +91,7 @@ static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err 
     } else if (input_load_files(&r->in, s->paths, s->n, c->threads, &s->px, e) != 0) {
         return -1;
     }
-    size_t P = (size_t)r->in.width * r->in.height;
+    size_t P = (size_t)input_channels(&r->in) * r->in.width * r->in.height;
     size_t F = m ? embed_feat_floats(m->shape, r->feat) : P;
     if (!m)
         r->D = P;

@@ -7,10 +7,10 @@
  * overall and per defect type. The CLI only formats the struct (text,
  * JSON, CSV, the PNG sheet): the numbers cannot differ between them.
  *
- * N = images to inspect, M = references, P = pixels of the compared size
- * (the patch score: positions of its layer), D = features per image (the
- * embedding width, a layer's, or P for raw pixels; per position for the
- * patch score). */
+ * N = images to inspect, M = references, P = values of the compared size
+ * (channels x pixels; the patch score: positions of its layer), D =
+ * features per image (the embedding width, a layer's, or P for raw pixels;
+ * per position for the patch score). */
 #ifndef SIAMESE_INSPECT_REPORT_H
 #define SIAMESE_INSPECT_REPORT_H
 
@@ -38,6 +38,7 @@ typedef struct {
     size_t bank;            /* the patch score's bank entries (0: every position) */
     const char *maps;       /* the folder --maps writes the anomaly maps to (NULL:
                                none): the report names the files, the CLI writes them */
+    int rgb;                /* raw pixels only: 1 keeps three channels */
 } inspect_cfg;
 
 /* A set of image files and what inspect learns of them. */
@@ -45,7 +46,8 @@ typedef struct {
     char **paths;   /* [n] */
     size_t n;
     size_t skipped; /* files that are not images by name */
-    uint8_t *px;    /* [n, P] grey, at the compared size */
+    uint8_t *px;    /* [n, P] at the compared size and channels (P counts
+                       every channel: grey, or RGB planes) */
     float *feat;    /* [n, D] features (embeddings, a layer's activations), or
                        pixels / 255; the patch score: [n, P, C] */
 } inspect_set;

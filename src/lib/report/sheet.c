@@ -15,8 +15,8 @@ int sheet_scale_for(int w, int h, int target)
     return s < 1 ? 1 : s;
 }
 
-int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, int columns,
-                 int scale, const char *title, sm_err *e)
+int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, int channels,
+                 int columns, int scale, const char *title, sm_err *e)
 {
     const int ts = 1, line = canvas_text_height(ts) + 4, pad = 6, frame = 2;
     int iw = w * scale, ih = h * scale;
@@ -49,8 +49,8 @@ int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, i
         if (cl->flagged)
             canvas_frame(c, x - frame, y - frame, 2 * iw + pad + 2 * frame, ih + 2 * frame,
                          frame, red);
-        canvas_gray(c, x, y, cl->image, h, w, scale);
-        canvas_gray(c, x + iw + pad, y, cl->reference, h, w, scale);
+        canvas_image(c, x, y, cl->image, channels, h, w, scale);
+        canvas_image(c, x + iw + pad, y, cl->reference, channels, h, w, scale);
         char text[64];
         snprintf(text, sizeof text, "#%zu %.4f%s", k + 1, cl->score,
                  cl->flagged ? " flagged" : "");

@@ -16,17 +16,17 @@
 #include "err.h"
 
 typedef struct {
-    const uint8_t *image;     /* [h, w] grey */
-    const uint8_t *reference; /* [h, w] its nearest reference */
+    const uint8_t *image;     /* [channels, h, w]: grey, or RGB planes */
+    const uint8_t *reference; /* [channels, h, w] its nearest reference */
     float score;
     int flagged;
     const char *type;         /* defect type, or NULL when unknown */
 } sheet_cell;
 
-/* Draws n cells of w x h images into c (allocated here). Returns -1 with e
+/* Draws n cells of w x h images of `channels` (1 or 3) into c (allocated here). Returns -1 with e
  * set when the picture would exceed CANVAS_MAX_SIDE or memory runs out. */
-int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, int columns,
-                 int scale, const char *title, sm_err *e);
+int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, int channels,
+                 int columns, int scale, const char *title, sm_err *e);
 
 /* The scale that makes an image about `target` pixels on its longer side
  * (at least 1). */

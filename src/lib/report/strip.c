@@ -87,16 +87,16 @@ int strip_render(canvas_t *c, const strip_spec *sp, int scale, sm_err *e)
     if (sp->dist)
         canvas_text(c, L.margin, L.legend_y, strip_legend, L.text_scale, strip_red);
 
-    size_t pix = s->rows * s->cols;
+    size_t pix = s->channels * s->rows * s->cols;
     for (size_t k = 0; k < sp->count; k++) {
         size_t p = sp->which[k];
         int x0, y0, x1, y1;
         strip_image_xy(&L, k, 0, &x0, &y0);
         strip_image_xy(&L, k, 1, &x1, &y1);
-        canvas_gray(c, x0, y0, s->images + (size_t)sp->pairs->left[p] * pix, (int)s->rows,
-                    (int)s->cols, scale);
-        canvas_gray(c, x1, y1, s->images + (size_t)sp->pairs->right[p] * pix, (int)s->rows,
-                    (int)s->cols, scale);
+        canvas_image(c, x0, y0, s->images + (size_t)sp->pairs->left[p] * pix,
+                     (int)s->channels, (int)s->rows, (int)s->cols, scale);
+        canvas_image(c, x1, y1, s->images + (size_t)sp->pairs->right[p] * pix,
+                     (int)s->channels, (int)s->rows, (int)s->cols, scale);
 
         int same = sp->pairs->same[p];
         rgb_t col = ink;

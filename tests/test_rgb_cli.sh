@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# test_rgb_cli.sh - --rgb through the commands (issue 18; the library's
+# side is test_rgb.c):
+#  - train --rgb and export --rgb on IDX files: exit 2, one line naming
+#    the folder and "IDX files hold grey images; --rgb needs image
+#    folders", before any work (no model, no folder written);
+#  - export --rgb of a colour folder set (PPM files whose red, green and
+#    blue planes differ, written here with printf) writes RGB PNGs, and
+#    exporting that export again gives the same bytes (the colour round
+#    trip); export without --rgb writes grey PNGs, as before;
+#  - inspect --model none --rgb compares colours: an image of (200, 49,
+#    100) against a reference of (100, 100, 100), the same BT.601 grey,
+#    scores about 0 in grey and > 0.5 with --rgb; --rgb with a model is a usage
+#    error;
+#  - train --rgb on the colour set (a dense model, --layers 16) takes
+#    3 x 6 x 4 inputs: its file is 2 x 4 x (2 x 24) x 16 bytes larger than
+#    the grey model's (weights and RMSprop's v); train --resume --rgb on a
+#    grey model is a usage error (exit 2) naming --rgb.
+#
+#   usage: bash test_rgb_cli.sh PATH/TO/siamese
+set -u
+bin=${1:?usage: test_rgb_cli.sh PATH/TO/siamese}
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/testlib.sh"
+unset SIAMESE_DATA
+export LC_ALL=C
+cd "$tmp" || exit 1
+
+# ppm FILE ID: a 6 x 4 binary PPM whose channels differ from each other,
+# from pixel to pixel and from image to image.
+ppm() {
+  { printf 'P6\n6 4\n255\n'
+    for r in 0 1 2 3; do for q in 0 1 2 3 4 5; do
+      printf "\\$(printf %03o $(((17 * $2 + 7 * r + 3 * q) % 256)))"
+      printf "\\$(printf %03o $(((61 + 17 * $2 + r * q) % 256)))"
+      printf "\\$(printf %03o $(((122 + 5 * $2 + 11 * q) % 256)))"
+    done; done; } >"$1"
+}
+id=0
+for s in train test; do for c in red blue; do
+  mkdir -p "colour/$s/$c"
+  for i in 0 1 2; do ppm "colour/$s/$c/$i.ppm" $id; id=$((id + 1)); done
+done; done
+
+# IDX files and --rgb: a usage error before anything is read (the probe
+# only looks for the file).
+mkdir idx && : >idx/train-images-idx3-ubyte
+want="IDX files hold grey images; --rgb needs image folders"
+"$bin" train --rgb --data idx --model m.bin >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese train: idx: $want\$" err && [ "$(wc -l <err)" -eq 1 ]' \
+  "train --rgb on IDX: exit $rc, $(cat err)"
+check '[ ! -e m.bin ]' "train --rgb on IDX wrote a model"
+"$bin" export --rgb --data idx --out exp >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese export: idx: $want\$" err && [ ! -e exp ]' \
+  "export --rgb on IDX: exit $rc, $(cat err)"
+
+# The colour round trip: colour -> PNG folders -> PNG folders, byte for byte.
+"$bin" export --rgb --data colour --out c1 >out 2>err
+check '[ $? -eq 0 ]' "export --rgb: $(cat err)"
+"$bin" export --rgb --data c1 --out c2 >out 2>err
+check '[ $? -eq 0 ]' "export --rgb of the export: $(cat err)"
+check 'diff -r c1 c2 >/dev/null' "export --rgb of an --rgb export differs from it"
+# An RGB PNG: colour type 2 (byte 25 of the IHDR).
+ct=$(od -An -tu1 -j25 -N1 c1/train/blue/0.png | tr -d ' ')
+check '[ "$ct" = 2 ]' "export --rgb wrote PNG colour type $ct, expected 2 (RGB)"
+"$bin" export --data colour --out g1 >out 2>err
+ct=$(od -An -tu1 -j25 -N1 g1/train/blue/0.png | tr -d ' ')
+check '[ "$ct" = 0 ]' "export wrote PNG colour type $ct, expected 0 (grey)"
+# Grey from the colour export is grey from the colour files.
+"$bin" export --data c1 --out g2 >out 2>err
+check 'diff -r g1 g2 >/dev/null' "grey export of the RGB export differs from the grey export"
+
+# flat FILE R G B: a 6 x 4 PPM of one colour.
+flat() {
+  { printf 'P6\n6 4\n255\n'
+    for i in $(seq 24); do printf "\\$(printf %03o "$2")\\$(printf %03o "$3")\\$(printf %03o "$4")"; done; } >"$1"
+}
+mkdir -p iref iimg
+flat iref/grey.ppm 100 100 100
+flat iimg/colour.ppm 200 49 100
+"$bin" inspect --model none --threshold 1 --reference iref --images iimg --csv g.csv >out 2>err
+gscore=$(sed -n 2p g.csv | cut -d, -f3)
+# (not exactly 0: distances come from |a|^2 + |b|^2 - 2 a.b in float32)
+check '[ -n "$gscore" ] && awk "BEGIN { exit !($gscore < 0.01) }"' \
+  "inspect grey: score '$gscore' of an image of the same grey: $(cat err)"
+"$bin" inspect --model none --rgb --threshold 1 --reference iref --images iimg --csv c.csv >out 2>err
+score=$(sed -n 2p c.csv | cut -d, -f3)
+check '[ -n "$score" ] && awk "BEGIN { exit !($score > 0.5) }"' \
+  "inspect --rgb: score '$score' of an image of another colour, same grey: $(cat err)"
+"$bin" inspect --rgb --model m.siam --reference iref --images iimg >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese inspect: --rgb is for --model none" err' \
+  "inspect --rgb with a model: exit $rc"
+
+# Training in colour: three planes of inputs.
+"$bin" train --rgb --data colour --layers 16 --epochs 1 --model rgb.siam -q >out 2>err
+check '[ $? -eq 0 ]' "train --rgb: $(cat err)"
+"$bin" train --data colour --layers 16 --epochs 1 --model grey.siam -q >out 2>err
+check '[ $? -eq 0 ]' "train: $(cat err)"
+extra=$(($(stat -c %s rgb.siam) - $(stat -c %s grey.siam)))
+check '[ "$extra" -eq $((2 * 4 * 2 * 24 * 16)) ]' \
+  "the --rgb model is $extra bytes larger than the grey one, expected $((2 * 4 * 2 * 24 * 16))"
+"$bin" train --resume --rgb --data colour --epochs 2 --model grey.siam >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q -- "--rgb differs from grey.siam" err' \
+  "train --resume --rgb on a grey model: exit $rc, $(cat err)"
+finish
