@@ -27,7 +27,7 @@ static const char *const cmd = "inspect";
 #define DEFAULT_QUANTILE 0.95
 #define DEFAULT_TOP 16
 #define MAX_TOP 200
-#define DEFAULT_BANK 4096
+#define DEFAULT_BANK 1024
 #define MAX_BANK 100000000
 #define STR_(x) #x
 #define STR(x) STR_(x)
