@@ -6,7 +6,10 @@
  * documented layout, still loads; a failed save leaves the old file.
  *
  * Offsets below are those of docs/model-format.md, version 3 (version 2
- * is the same layout with `threads` where version 3 has `kernels`). */
+ * is the same layout with `threads` where version 3 has `kernels`), and
+ * for check_format4, version 4: a small conv model made with model_init
+ * is written as version 4, read back bit-identical, and each of the new
+ * fields damaged in turn is refused with that field named. */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,6 +83,158 @@ static void expect_bad(const char *name, const unsigned char *b, size_t n, const
     unlink(path);
 }
 
+/* Version 4 header offsets (docs/model-format.md). */
+enum {
+    V4_CHANNELS = 28, V4_IN_C = 32, V4_IN_H = 36, V4_IN_W = 40, V4_HEAD = 44, V4_NLAYERS = 48,
+    V4_KINDS = 52, V4_ARGS = 116, V4_LR = 180, V4_EPOCH = 228, V4_NPARAMS = 300, V4_HEADER = 308,
+};
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A model of `layers` on c x h x w images, its classes Fashion-MNIST's,
+ * a few epochs and a position in the run recorded. */
+static void small_model(model_t *m, const char *layers, int c, int h, int w, uint32_t head)
+{
+    sm_err e;
+    net_shape s;
+    CHECK(net_parse_layers(layers, &s, &e) == 0, "%s: %s", layers, e.msg);
+    net_set_input(&s, c, h, w);
+    train_config cfg = train_config_default();
+    cfg.seed = 5;
+    cfg.epochs = 4;
+    CHECK(model_init(m, s, head, cfg, &e) == 0, "init %s: %s", layers, e.msg);
+    CHECK(classes_fashion(&m->classes, &e) == 0, "classes");
+    m->input = (input_spec){(uint32_t)w, (uint32_t)h, IMAGE_GREY_BT601, IMAGE_RESIZE_NONE,
+                            (uint32_t)c};
+    for (size_t i = 0; i < m->n_params; i++)
+        m->velocity[i] = (float)i * 1e-5f;
+    CHECK(model_add_epoch(m, 0.2f, 0.19f, &e) == 0, "history");
+}
+
+/* Saves m, checks the version on disk, loads it back (same shape, input,
+ * parameters) and saves again: the same bytes. Returns the file (free()). */
+static unsigned char *round_trip(const model_t *m, const char *path, uint32_t version,
+                                 size_t *n)
+{
+    sm_err e;
+    model_t l;
+    CHECK(model_file_version(m) == version, "model_file_version %u, want %u",
+          model_file_version(m), version);
+    CHECK(model_save(m, path, &e) == 0, "save: %s", e.msg);
+    unsigned char *b = read_all(path, n);
+    CHECK(b && *n > 12 && get_u32(b + 8) == version, "version on disk %u, want %u",
+          b ? get_u32(b + 8) : 0, version);
+    CHECK(model_load(&l, path, &e) == 0, "load: %s", e.msg);
+    if (!l.params)
+        return b;
+    layer_dims a = net_input_dims(m->shape), d = net_input_dims(l.shape);
+    CHECK(net_shape_equal(l.shape, m->shape) && a.c == d.c && a.h == d.h && a.w == d.w,
+          "shape differs after load");
+    for (int k = 0; k < m->shape.layers; k++)
+        CHECK(l.shape.kind[k] == m->shape.kind[k] && l.shape.width[k] == m->shape.width[k],
+              "layer %d differs after load", k + 1);
+    CHECK(memcmp(&l.input, &m->input, sizeof l.input) == 0, "input spec differs after load");
+    CHECK(l.n_params == m->n_params && memcmp(l.params, m->params, m->n_params * 4) == 0 &&
+              memcmp(l.velocity, m->velocity, m->n_params * 4) == 0,
+          "parameters differ after load");
+    char again[300];
+    snprintf(again, sizeof again, "%s.again", path);
+    CHECK(model_save(&l, again, &e) == 0, "save 2: %s", e.msg);
+    size_t n2;
+    unsigned char *b2 = read_all(again, &n2);
+    CHECK(b2 && n2 == *n && memcmp(b, b2, n2) == 0, "version %u: save/load/save differs",
+          version);
+    free(b2);
+    unlink(again);
+    model_free(&l);
+    return b;
+}
+
+static void check_format4(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/c.siam", dir);
+    model_t m;
+    /* conv, pool, conv, gap, dense on 6 x 5 grey images (odd sizes), the
+     * learned head: its parameters follow the network's. */
+    small_model(&m, "conv4,pool,conv8,gap,16", 1, 6, 5, HEAD_LEARNED);
+    size_t want = 9 * 4 + 4 + 9 * 4 * 8 + 8 + 8 * 16 + 16 + 16 + 1;
+    CHECK(m.n_params == want, "conv model: %zu parameters, want %zu", m.n_params, want);
+    size_t n;
+    unsigned char *b = round_trip(&m, path, 4, &n);
+    CHECK(n == V4_HEADER + CLASS_BYTES + 8 + 8 * want + 4, "version-4 file of %zu bytes", n);
+    CHECK(get_u32(b + 12) == 5 && get_u32(b + 16) == 6 && get_u32(b + V4_CHANNELS) == 1 &&
+              get_u32(b + V4_IN_C) == 1 && get_u32(b + V4_IN_H) == 6 &&
+              get_u32(b + V4_IN_W) == 5 && get_u32(b + V4_HEAD) == HEAD_LEARNED &&
+              get_u32(b + V4_NLAYERS) == 5 && get_u32(b + V4_KINDS + 4) == LAYER_POOL &&
+              get_u32(b + V4_KINDS + 12) == LAYER_GAP && get_u32(b + V4_ARGS + 8) == 8 &&
+              get_u32(b + V4_ARGS + 16) == 16 && get_u32(b + V4_EPOCH) == 1 &&
+              get_u32(b + V4_NPARAMS) == want,
+          "version-4 header fields at the documented offsets");
+
+    unsigned char *d = malloc(n + 64);
+#define DAMAGE4(name, want, edit)                                                                  do {                                                                                               memcpy(d, b, n);                                                                               edit;                                                                                          fix_crc(d, n);                                                                                 expect_bad(name, d, n, want);                                                              } while (0)
+    DAMAGE4("v4channels", "field channels: 2", put_u32(d + V4_CHANNELS, 2));
+    DAMAGE4("v4rgb", "field in_c: 1 input channels, but field channels says 3",
+            put_u32(d + V4_CHANNELS, 3));
+    /* in_c sizes the first conv's kernel: like a damaged dense width, it is
+     * caught by the size check that places the CRC. */
+    DAMAGE4("v4in_c", "field n_params: 497 does not match the architecture (expected 569)",
+            put_u32(d + V4_IN_C, 3));
+    DAMAGE4("v4in_h", "field in_h/in_w", put_u32(d + V4_IN_H, 7));
+    DAMAGE4("v4in_w", "field in_h/in_w", put_u32(d + V4_IN_W, 0));
+    DAMAGE4("v4layers", "field n_layers: 17 layers: expected 1..16",
+            put_u32(d + V4_NLAYERS, 17));
+    DAMAGE4("v4kind", "field kinds: layer 2 is of unknown kind 9",
+            put_u32(d + V4_KINDS + 4, 9));
+    DAMAGE4("v4kindpast", "field kinds: entry 16 is 1", put_u32(d + V4_KINDS + 60, 1));
+    DAMAGE4("v4argpast", "field args: entry 6 is 3", put_u32(d + V4_ARGS + 20, 3));
+    DAMAGE4("v4dense0", "field args: layer 5 is 0 wide", put_u32(d + V4_ARGS + 16, 0));
+    DAMAGE4("v4conv0", "kinds and args: layer 1: conv 0 is not a --layers item",
+            put_u32(d + V4_ARGS, 0));
+    DAMAGE4("v4conv", "kinds and args: layer 3: conv 1025 is not a --layers item",
+            put_u32(d + V4_ARGS + 8, 1025));
+    DAMAGE4("v4pool3", "kinds and args: layer 2: pool 3 is not a --layers item",
+            put_u32(d + V4_ARGS + 4, 3));
+    DAMAGE4("v4gapdense", "kinds and args: layer 3: conv after a dense layer",
+            (put_u32(d + V4_KINDS + 4, LAYER_DENSE), put_u32(d + V4_ARGS + 4, 8)));
+    /* 1 x 1 images: the pool of layer 2 has no pixels left; 6 x 1: it does
+     * not fit. */
+    DAMAGE4("v4nopixels", "--layers item 2 'pool' has no pixels left",
+            (put_u32(d + 12, 1), put_u32(d + 16, 1), put_u32(d + V4_IN_W, 1),
+             put_u32(d + V4_IN_H, 1)));
+    DAMAGE4("v4nofit", "--layers item 2 'pool' does not fit its input of 4 x 6 x 1",
+            (put_u32(d + 12, 1), put_u32(d + V4_IN_W, 1)));
+    DAMAGE4("v4nparams", "field n_params", put_u32(d + V4_NPARAMS, (uint32_t)want + 1));
+    DAMAGE4("v4lr", "field lr", put_u32(d + V4_LR, 0));
+    memcpy(d, b, n);
+    expect_bad("v4header", d, V4_HEADER, "the header alone needs 312");
+    model_free(&m);
+    free(b);
+
+    /* Grey dense models of up to 8 layers stay version 3; an RGB input or
+     * a ninth layer takes version 4. */
+    small_model(&m, "8,8", 1, 4, 5, HEAD_EUCLIDEAN);
+    free(round_trip(&m, path, 3, &n));
+    model_free(&m);
+    small_model(&m, "6,5", 3, 4, 5, HEAD_COSINE);
+    b = round_trip(&m, path, 4, &n);
+    memcpy(d, b, n);
+    put_u32(d + V4_CHANNELS, 1);
+    fix_crc(d, n);
+    expect_bad("v4grey", d, n, "field in_c: 3 input channels, but field channels says 1");
+    free(b);
+    model_free(&m);
+    small_model(&m, "3,3,3,3,3,3,3,3,3", 1, 2, 2, HEAD_MANHATTAN);
+    free(round_trip(&m, path, 4, &n));
+    model_free(&m);
+    free(d);
+    unlink(path);
+}
+
 int main(void)
 {
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
@@ -127,6 +282,9 @@ int main(void)
               l.fingerprint == m.fingerprint && l.threshold == 0.517f,
           "input, head, fingerprint or threshold differ after load");
     CHECK(classes_equal(&l.classes, &m.classes), "class table differs after load");
+    CHECK(l.shape.in_c == 1 && l.shape.in_h == 28 && l.shape.in_w == 28 && l.input.channels == 1,
+          "a version-3 file's input: %d x %d x %d, channels %u", l.shape.in_c, l.shape.in_h,
+          l.shape.in_w, l.input.channels);
     CHECK(model_save(&l, b, &e) == 0, "save 2: %s", e.msg);
     size_t na, nb;
     unsigned char *ba = read_all(a, &na), *bb = read_all(b, &nb);
@@ -143,7 +301,7 @@ int main(void)
         expect_bad(name, d, len, want);                                                        \
     } while (0)
     DAMAGE("magic", "not a siamese model file", memcpy(d, "GIF89a..", 8), na);
-    DAMAGE("version", "format version 4", put_u32(d + 8, 4), na);
+    DAMAGE("version", "format version 5, this build reads versions 1 to 4", put_u32(d + 8, 5), na);
     DAMAGE("truncated", "truncated", (void)0, na - 100);
     DAMAGE("header", "truncated", (void)0, 60);
     DAMAGE("tiny", "shorter than the header", (void)0, 5);
@@ -244,6 +402,8 @@ int main(void)
         unlink(p1);
         free(v1);
     }
+
+    check_format4();
 
     /* Missing file. */
     model_t x;

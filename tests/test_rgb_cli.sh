@@ -13,8 +13,8 @@
 #    scores about 0 in grey and > 0.5 with --rgb; --rgb with a model is a usage
 #    error;
 #  - train --rgb on the colour set (a dense model, --layers 16) takes
-#    3 x 6 x 4 inputs: its file is 2 x 4 x (2 x 24) x 16 bytes larger than
-#    the grey model's (weights and RMSprop's v); train --resume --rgb on a
+#    3 x 6 x 4 inputs: its file is model format 4 with 3 channels, eval and
+#    train --resume read it with the colour data; train --resume --rgb on a
 #    grey model is a usage error (exit 2) naming --rgb.
 #
 #   usage: bash test_rgb_cli.sh PATH/TO/siamese
@@ -100,9 +100,15 @@ check '[ "$rc" -eq 2 ] && grep -q "^siamese inspect: --rgb is for --model none" 
 check '[ $? -eq 0 ]' "train --rgb: $(cat err)"
 "$bin" train --data colour --layers 16 --epochs 1 --model grey.siam -q >out 2>err
 check '[ $? -eq 0 ]' "train: $(cat err)"
-extra=$(($(stat -c %s rgb.siam) - $(stat -c %s grey.siam)))
-check '[ "$extra" -eq $((2 * 4 * 2 * 24 * 16)) ]' \
-  "the --rgb model is $extra bytes larger than the grey one, expected $((2 * 4 * 2 * 24 * 16))"
+# A colour model is model format 4 with three channels (docs/model-format.md:
+# version at byte 8, channels at byte 28), and its commands read colour.
+ver=$(od -An -tu4 -j8 -N4 rgb.siam | tr -d ' ')
+chan=$(od -An -tu4 -j28 -N4 rgb.siam | tr -d ' ')
+check '[ "$ver" = 4 ] && [ "$chan" = 3 ]' "the --rgb model: version $ver, channels $chan"
+"$bin" eval --model rgb.siam --data colour >out 2>err
+check '[ $? -eq 0 ]' "eval on the --rgb model: $(cat err)"
+"$bin" train --resume --data colour --epochs 2 --model rgb.siam -q >out 2>err
+check '[ $? -eq 0 ]' "train --resume of the --rgb model: $(cat err)"
 "$bin" train --resume --rgb --data colour --epochs 2 --model grey.siam >out 2>err
 rc=$?
 check '[ "$rc" -eq 2 ] && grep -q -- "--rgb differs from grey.siam" err' \

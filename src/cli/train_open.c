@@ -233,6 +233,12 @@ int train_open(train_opts *o, train_job *j)
         return r;
     j->t_load = sm_now() - t0;
     sm_err e;
+    /* Every epoch ends in a save: a model the file cannot hold is refused
+     * now, not after the first epoch. */
+    if (model_file_check(&j->m, o->model, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
     j->has_session = 1;
     if (session_start(&j->s, &j->m, &j->ds, o->model, (int)o->threads,
                       (kernels_path)o->kernels, &e) != 0) {

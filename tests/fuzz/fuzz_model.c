@@ -1,5 +1,9 @@
 /* fuzz_model.c - fuzz target for the model-file reader
- * (src/lib/net/model_file.h). See fuzz_idx.c for how it is built and run. */
+ * (src/lib/net/model_file.h). See fuzz_idx.c for how it is built and run.
+ * Seeds: tests/fuzz/corpus/model/ (tiny.siam, a version-1 file;
+ * conv-v4.siam, a version-4 conv model: conv2,pool,conv2,gap,4 on 28 x 28,
+ * so the fuzzer starts inside the layer-kind table) and a dense model
+ * trained by scripts/fuzz.sh. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stddef.h>
@@ -24,7 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_err e;
         if (model_load(&m, path, &e) == 0) {
             /* What the loader accepts, the rest of the tool can use. */
-            if (m.n_params != net_param_count(m.shape) || !m.params || !m.velocity)
+            sm_err shape_err;
+            if (m.n_params != model_param_count(m.shape, m.head) || !m.params ||
+                !m.velocity || model_check_shape(m.shape, &shape_err) != 0 ||
+                m.shape.in != (int)(m.input.channels * m.input.width * m.input.height))
                 __builtin_trap();
             for (size_t i = 0; i < m.n_params; i++)
                 if (!isfinite(m.params[i]))

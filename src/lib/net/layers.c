@@ -1,7 +1,7 @@
 /* layers.c - the layer table: one row per kind of layer, each row written
  * by the kind's own file; and the --layers parser, which asks each row in
- * turn whether an item is its own. A kind's id is its place here (a
- * future model format stores it): rows are only appended. */
+ * turn whether an item is its own. A kind's id is its place here (model
+ * format 4 stores it): rows are only appended. */
 #include <stdlib.h>
 #include <string.h>
 

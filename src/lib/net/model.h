@@ -39,7 +39,8 @@ enum { MODEL_KERNELS_EXACT = 0, MODEL_KERNELS_OPENBLAS = 1 };
 #define MODEL_MAX_EPOCHS 100000u
 #define MODEL_MAX_BATCH 65536
 #define MODEL_MAX_THREADS 256
-/* Slots of the layer-width table in the model file. */
+/* Slots of the layer-width table in model format 3 (format 4 has
+ * NET_MAX_LAYERS slots of kind and argument). */
 #define MODEL_MAX_LAYERS 8
 
 /* 0 when shape is within the limits above (1..MODEL_MAX_INPUT inputs,

@@ -24,7 +24,12 @@
 typedef struct {
     uint32_t layers, in, hidden;            /* v1 architecture */
     uint32_t width, height, grey, resize;   /* v2 input */
-    uint32_t head, n_layers, widths[MODEL_MAX_LAYERS];
+    uint32_t channels, in_c, in_h, in_w;    /* v4 input: planes, network dims */
+    uint32_t head, n_layers;
+    uint32_t kinds[NET_MAX_LAYERS];         /* v4; dense (0) in older files */
+    uint32_t widths[NET_MAX_LAYERS];        /* each layer's argument ("args" in
+                                               v4), MODEL_MAX_LAYERS slots
+                                               before */
     float lr, rho, eps, margin, dropout;
     uint32_t batch, epochs, threads;       /* threads: v1, v2 */
     uint32_t kernels;                       /* v3 */
@@ -89,6 +94,24 @@ static const field fields_v3[] = {
     F("n_params", T_U64, n_params), FIELDS_END,
 };
 
+/* Version 4: version 3's fields with the input's channels and dims, and
+ * for each of NET_MAX_LAYERS slots a layer's kind and argument. */
+static const field fields_v4[] = {
+    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
+    F("resize", T_U32, resize),   F("channels", T_U32, channels), F("in_c", T_U32, in_c),
+    F("in_h", T_U32, in_h),       F("in_w", T_U32, in_w),       F("head", T_U32, head),
+    F("n_layers", T_U32, n_layers), FA("kinds", T_U32, kinds, NET_MAX_LAYERS),
+    FA("args", T_U32, widths, NET_MAX_LAYERS),
+    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
+    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
+    F("epochs", T_U32, epochs),   F("kernels", T_U32, kernels), F("seed", T_U64, seed),
+    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
+    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
+    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
+    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
+    F("n_params", T_U64, n_params), FIELDS_END,
+};
+
 static size_t type_size(ftype t)
 {
     return t == T_U32 || t == T_F32 ? 4 : 8;
@@ -105,7 +128,8 @@ static size_t table_bytes(const field *t)
 
 static const field *table_of(uint32_t version)
 {
-    return version == 1 ? fields_v1 : version == 2 ? fields_v2 : version == 3 ? fields_v3 : NULL;
+    return version == 1 ? fields_v1 : version == 2 ? fields_v2 : version == 3 ? fields_v3
+           : version == 4 ? fields_v4 : NULL;
 }
 
 /* A writer that keeps the running CRC of everything written. */
@@ -158,6 +182,8 @@ static void set_field_bits(header *h, const field *f, int i, uint64_t v)
     }
 }
 
+static int check_header(const char *path, uint32_t version, const header *h, sm_err *e);
+
 static void header_of(header *h, const model_t *m)
 {
     memset(h, 0, sizeof *h);
@@ -165,10 +191,22 @@ static void header_of(header *h, const model_t *m)
     h->height = m->input.height;
     h->grey = m->input.grey;
     h->resize = m->input.resize;
+    h->channels = m->input.channels;
+    if (m->shape.in_c > 0) {
+        h->in_c = (uint32_t)m->shape.in_c;
+        h->in_h = (uint32_t)m->shape.in_h;
+        h->in_w = (uint32_t)m->shape.in_w;
+    } else { /* a flat shape (model_init's default): the image's dims */
+        h->in_c = m->input.channels;
+        h->in_h = m->input.height;
+        h->in_w = m->input.width;
+    }
     h->head = m->head;
     h->n_layers = (uint32_t)m->shape.layers;
-    for (int l = 0; l < m->shape.layers; l++)
+    for (int l = 0; l < m->shape.layers && l < NET_MAX_LAYERS; l++) {
+        h->kinds[l] = (uint32_t)m->shape.kind[l];
         h->widths[l] = (uint32_t)m->shape.width[l];
+    }
     h->lr = m->cfg.lr;
     h->rho = m->cfg.rho;
     h->eps = m->cfg.eps;
@@ -190,25 +228,49 @@ static void header_of(header *h, const model_t *m)
     h->n_params = m->n_params;
 }
 
-int model_save(const model_t *m, const char *path, sm_err *e)
+uint32_t model_file_version(const model_t *m)
+{
+    if (m->input.channels != 1 || m->shape.layers > MODEL_MAX_LAYERS)
+        return 4;
+    for (int l = 0; l < m->shape.layers; l++)
+        if (m->shape.kind[l] != LAYER_DENSE)
+            return 4;
+    return 3;
+}
+
+/* m's header as `version` writes it, *h, passed through the loader's own
+ * field checks: a file that would be refused is never written. */
+static int check_writable(const char *path, const model_t *m, uint32_t version, header *h,
+                          sm_err *e)
 {
     if (m->classes.n < CLASSES_MIN || m->classes.n > CLASSES_MAX)
         return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
-    /* Formats 1 to 3 hold a dense layer's width and nothing else per
-     * layer: another kind needs its own fields (a format 4). */
-    for (int l = 0; l < m->shape.layers; l++)
-        if (m->shape.kind[l] != LAYER_DENSE)
-            return sm_fail(e, "%s: layer %d is of kind %d: model format %u stores dense layers "
-                           "only", path, l + 1, m->shape.kind[l], MODEL_VERSION);
+    header_of(h, m);
+    sm_err why;
+    if (check_header(path, version, h, &why) != 0)
+        return sm_fail(e, "cannot save a model file the loader would refuse: %s", why.msg);
+    return 0;
+}
+
+int model_file_check(const model_t *m, const char *path, sm_err *e)
+{
+    header h;
+    return check_writable(path, m, model_file_version(m), &h, e);
+}
+
+int model_save(const model_t *m, const char *path, sm_err *e)
+{
+    header h;
+    uint32_t version = model_file_version(m);
+    if (check_writable(path, m, version, &h, e) != 0)
+        return -1;
     atomic_file a;
     if (atomic_open(&a, path, e) != 0)
         return -1;
     sink s = {&a, crc32(0L, Z_NULL, 0)};
-    header h;
-    header_of(&h, m);
     put(&s, MODEL_MAGIC, 8);
-    put_le(&s, MODEL_VERSION, 4);
-    for (const field *f = fields_v3; f->name; f++)
+    put_le(&s, version, 4);
+    for (const field *f = table_of(version); f->name; f++)
         for (int i = 0; i < f->count; i++)
             put_le(&s, field_bits(&h, f, i), type_size(f->type));
     for (int c = 0; c < m->classes.n; c++) {
@@ -282,11 +344,20 @@ static unsigned char *slurp(const char *path, size_t cap, size_t *len, sm_err *e
 }
 
 /* The network a header describes (fields assumed checked). */
-static net_shape shape_of(const header *h)
+static net_shape shape_of(uint32_t version, const header *h)
 {
-    net_shape s = {(int)(h->width * h->height), (int)h->n_layers, {0}, {0}, 0, 0, 0};
-    for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++)
+    net_shape s = {0, (int)h->n_layers, {0}, {0}, 0, 0, 0};
+    for (uint32_t l = 0; l < h->n_layers && l < NET_MAX_LAYERS; l++) {
         s.width[l] = (int)h->widths[l];
+        s.kind[l] = version >= 4 ? (int)h->kinds[l] : LAYER_DENSE;
+    }
+    /* Before version 4 the input is one grey plane: 1 x height x width.
+     * A product beyond the limit is left as IN = 0 (refused). */
+    uint32_t c = version >= 4 ? h->in_c : 1, y = version >= 4 ? h->in_h : h->height,
+             x = version >= 4 ? h->in_w : h->width;
+    if (c <= MODEL_MAX_INPUT && y <= MODEL_MAX_INPUT && x <= MODEL_MAX_INPUT &&
+        (uint64_t)c * y * x <= MODEL_MAX_INPUT)
+        net_set_input(&s, (int)c, (int)y, (int)x);
     return s;
 }
 
@@ -313,9 +384,21 @@ static void upgrade_v1(header *h)
     h->n_classes = 10;
 }
 
-/* The checks of the header fields, in the order docs/model-format.md
- * lists them. */
-static int check_header(const char *path, uint32_t version, const header *h, sm_err *e)
+/* "dense, conv, pool, gap": the layer table's kinds in id order. */
+static const char *kind_names(char buf[128])
+{
+    buf[0] = 0;
+    for (int k = 0; k < layer_kind_count(); k++) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, 128 - n, "%s%s", k ? ", " : "", layer_kind_of(k)->name);
+    }
+    return buf;
+}
+
+/* The input fields: the image's size, grey formula and resize filter;
+ * version 4's channels and the network's input dims, which must be the
+ * image's (channels x height x width). */
+static int check_input(const char *path, uint32_t version, const header *h, sm_err *e)
 {
     uint64_t in = (uint64_t)h->width * h->height;
     if (h->width == 0 || h->height == 0 || in > MODEL_MAX_INPUT)
@@ -327,24 +410,70 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (h->resize != IMAGE_RESIZE_NONE && h->resize != IMAGE_RESIZE_BOX)
         return sm_fail(e, "%s: field resize: unknown resize filter %u (expected %u or %u)", path,
                        h->resize, IMAGE_RESIZE_NONE, IMAGE_RESIZE_BOX);
+    if (version >= 4) {
+        if (h->channels != 1 && h->channels != 3)
+            return sm_fail(e, "%s: field channels: %u: expected 1 (grey) or 3 (RGB)", path,
+                           h->channels);
+        if (h->in_c != h->channels)
+            return sm_fail(e, "%s: field in_c: %u input channels, but field channels says %u",
+                           path, h->in_c, h->channels);
+        if (h->in_h != h->height || h->in_w != h->width)
+            return sm_fail(e, "%s: field in_h/in_w: the network takes %u x %u pixels, but the "
+                           "images are %u x %u (height x width)", path, h->in_h, h->in_w,
+                           h->height, h->width);
+    }
+    return 0;
+}
+
+/* The layer table: n_layers, then (version 4) each slot's kind, then each
+ * slot's width or argument; a dense layer's width is checked here, every
+ * other argument by model_check_shape afterwards. */
+static int check_layer_table(const char *path, uint32_t version, const header *h, sm_err *e)
+{
+    /* Slots of the layer table: 8 widths before version 4, then 16 kinds
+     * and arguments. */
+    char names[128];
+    int slots = version >= 4 ? NET_MAX_LAYERS : MODEL_MAX_LAYERS;
+    const char *args = version >= 4 ? "args" : "widths";
+    if (h->n_layers < 1 || h->n_layers > (uint32_t)slots)
+        return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
+                       slots);
+    for (int l = 0; version >= 4 && l < slots; l++) {
+        uint32_t k = h->kinds[l];
+        if (l < (int)h->n_layers && k >= (uint32_t)layer_kind_count())
+            return sm_fail(e, "%s: field kinds: layer %d is of unknown kind %u (expected 0..%d: "
+                           "%s)", path, l + 1, k, layer_kind_count() - 1, kind_names(names));
+        if (l >= (int)h->n_layers && k != 0)
+            return sm_fail(e, "%s: field kinds: entry %d is %u: expected 0 past the last layer",
+                           path, l + 1, k);
+    }
+    for (int l = 0; l < slots; l++) {
+        uint32_t w = h->widths[l];
+        int dense = version < 4 || h->kinds[l] == LAYER_DENSE;
+        if (l < (int)h->n_layers && dense && (w == 0 || w > MODEL_MAX_HIDDEN))
+            return sm_fail(e, "%s: field %s: layer %d is %u wide: expected 1..%d", path, args,
+                           l + 1, w, MODEL_MAX_HIDDEN);
+        if (l >= (int)h->n_layers && w != 0)
+            return sm_fail(e, "%s: field %s: entry %d is %u: expected 0 past the last "
+                           "layer", path, args, l + 1, w);
+    }
+    return 0;
+}
+
+/* The checks of the header fields, in the order docs/model-format.md
+ * lists them. */
+static int check_header(const char *path, uint32_t version, const header *h, sm_err *e)
+{
+    if (check_input(path, version, h, e) != 0)
+        return -1;
     if (h->head >= head_count()) {
         char names[256];
         head_name_list(names, sizeof names, ", ");
         return sm_fail(e, "%s: field head: unknown distance head %u (expected 0..%u: %s)", path,
                        h->head, head_count() - 1, names);
     }
-    if (h->n_layers < 1 || h->n_layers > MODEL_MAX_LAYERS)
-        return sm_fail(e, "%s: field n_layers: %u layers: expected 1..%d", path, h->n_layers,
-                       MODEL_MAX_LAYERS);
-    for (int l = 0; l < MODEL_MAX_LAYERS; l++) {
-        uint32_t w = h->widths[l];
-        if (l < (int)h->n_layers && (w == 0 || w > MODEL_MAX_HIDDEN))
-            return sm_fail(e, "%s: field widths: layer %d is %u wide: expected 1..%d", path,
-                           l + 1, w, MODEL_MAX_HIDDEN);
-        if (l >= (int)h->n_layers && w != 0)
-            return sm_fail(e, "%s: field widths: entry %d is %u: expected 0 past the last "
-                           "layer", path, l + 1, w);
-    }
+    if (check_layer_table(path, version, h, e) != 0)
+        return -1;
     if (!(isfinite(h->lr) && h->lr > 0))
         return sm_fail(e, "%s: field lr: bad learning rate %g", path, h->lr);
     if (!(isfinite(h->rho) && h->rho >= 0 && h->rho < 1))
@@ -385,9 +514,13 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (h->n_classes < CLASSES_MIN || h->n_classes > CLASSES_MAX)
         return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h->n_classes,
                        CLASSES_MIN, CLASSES_MAX);
-    net_shape shape = shape_of(h);
+    /* The rest of the shape, as --layers items (model_check_shape: each
+     * argument one its kind's item accepts, no spatial layer after a
+     * dense one, pixels left for every layer, the size limits). */
+    net_shape shape = shape_of(version, h);
     if (model_check_shape(shape, e) != 0)
-        return sm_fail(e, "%s: fields width/height and widths: %s", path, e->msg);
+        return sm_fail(e, "%s: %s: %s", path, version >= 4 ? "fields in_c/in_h/in_w, kinds and args"
+                       : "fields width/height and widths", e->msg);
     if (h->n_params != model_param_count(shape, h->head))
         return sm_fail(e, "%s: field n_params: %llu does not match the architecture (expected "
                        "%zu)", path, (unsigned long long)h->n_params,
@@ -465,11 +598,11 @@ static int read_header(const char *path, const unsigned char *buf, size_t len, c
 
 /* The fields that size the file (they place the CRC), checked before
  * the CRC so a damaged size is not trusted. */
-static int check_sizes(const char *path, const header *h, sm_err *e)
+static int check_sizes(const char *path, uint32_t version, const header *h, sm_err *e)
 {
     if (h->epoch > MODEL_MAX_EPOCHS)
         return sm_fail(e, "%s: field epoch: absurd epoch count %u", path, h->epoch);
-    net_shape shape = shape_of(h);
+    net_shape shape = shape_of(version, h);
     sm_err ignored;
     if (h->n_layers >= 1 && h->n_layers <= NET_MAX_LAYERS && h->width * (uint64_t)h->height <=
         MODEL_MAX_INPUT && model_check_shape(shape, &ignored) == 0 && h->head < head_count()) {
@@ -505,10 +638,11 @@ static int check_length_crc(const char *path, const unsigned char *buf, size_t l
 }
 
 /* m's fields from a checked header (its class table already read). */
-static void model_of(model_t *m, const header *h)
+static void model_of(model_t *m, uint32_t version, const header *h)
 {
-    m->shape = shape_of(h);
-    m->input = (input_spec){h->width, h->height, h->grey, h->resize, 1};
+    m->shape = shape_of(version, h);
+    m->input = (input_spec){h->width, h->height, h->grey, h->resize,
+                            version >= 4 ? h->channels : 1};
     m->head = h->head;
     m->fingerprint = h->fingerprint;
     m->threshold = h->threshold;
@@ -573,7 +707,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
     cursor c = {buf, 0, len, 0};
     uint32_t version = 0;
     header h;
-    if (read_header(path, buf, len, &c, &version, &h, e) != 0 || check_sizes(path, &h, e) != 0)
+    if (read_header(path, buf, len, &c, &version, &h, e) != 0 || check_sizes(path, version, &h, e) != 0)
         return -1;
     memset(m, 0, sizeof *m);
     if (version >= 2) {
@@ -595,7 +729,7 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         classes_free(&m->classes);
         return -1;
     }
-    model_of(m, &h);
+    model_of(m, version, &h);
     return read_body(m, path, buf, &c, e);
 }
 
