@@ -14,28 +14,20 @@
 #include "sheet.h"
 
 /* The folder made if absent, then every map's file checked against what
- * was read (outputs.h): no map may replace an input. */
+ * was read (outputs.h, one file a call): no map may replace an input. */
 static int check_files(const inspect_report *r, const input_file *read, size_t n_read,
                        sm_err *e)
 {
     if (mkdir(r->cfg.maps, 0777) != 0 && errno != EEXIST)
         return sm_fail(e, "cannot create the folder: %s", strerror(errno));
-    size_t n = r->img.n, L = 4608;
-    output_spec *outs = calloc(n + 1, sizeof *outs);
-    char *names = malloc((n + 1) * L);
-    int rc = 0;
-    if (!outs || !names) {
-        rc = sm_fail(e, "out of memory");
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            inspect_map_path(r, i, names + i * L, L);
-            outs[i] = (output_spec){"the map", names + i * L, 0, 0};
-        }
-        rc = outputs_check(outs, n, read, n_read, e) != 0 ? -1 : 0;
+    for (size_t i = 0; i < r->img.n; i++) {
+        char name[4608];
+        inspect_map_path(r, i, name, sizeof name);
+        output_spec out = {"the map", name, 0, 0};
+        if (outputs_check(&out, 1, read, n_read, e) != 0)
+            return -1;
     }
-    free(outs);
-    free(names);
-    return rc;
+    return 0;
 }
 
 int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n_read,
