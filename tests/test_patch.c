@@ -159,6 +159,58 @@ static void check_coreset(void)
     free(p);
 }
 
+/* The largest distance of a point of p [T, C] to its nearest pick. */
+static double cover(const uint32_t *sel, size_t n, const float *p, size_t T, int C)
+{
+    double worst = 0;
+    for (size_t i = 0; i < T; i++) {
+        double best = INFINITY;
+        for (size_t k = 0; k < n; k++) {
+            double s = 0;
+            for (int c = 0; c < C; c++) {
+                double d = (double)p[i * C + c] - p[(size_t)sel[k] * C + c];
+                s += d * d;
+            }
+            best = s < best ? s : best;
+        }
+        worst = best > worst ? best : worst;
+    }
+    return sqrt(worst);
+}
+
+/* More than 16 features: picks on the projection. Distinct, the same for
+ * any thread count and exact path, and covering the points nearly as well
+ * as the greedy on every feature. */
+static void check_projected(void)
+{
+    enum { T = 3000, C = 40, n = 40 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 6, 0);
+    for (size_t i = 0; i < T; i++) { /* 10 clusters with noise */
+        int k = (int)(i % 10);
+        for (int c = 0; c < C; c++)
+            p[i * C + c] = (float)((k * 7 + c) % 10) + 0.3f * rng_float(&r);
+    }
+    uint32_t a[n], b[n], want[n];
+    sm_err e;
+    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    CHECK(patch_coreset(a, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
+    CHECK(patch_coreset(b, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(a, b, sizeof a), "projected picks differ with 3 threads on generic");
+    int dup = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < i; k++)
+            dup += a[i] == a[k];
+    CHECK(dup == 0, "%d points picked twice", dup);
+    brute_coreset(want, n, p, T, C);
+    double got = cover(a, n, p, T, C), exact = cover(want, n, p, T, C);
+    printf("coreset of %d of %d points of %d features: covering radius %.3f on the "
+           "projection, %.3f on every feature\n", n, T, C, got, exact);
+    CHECK(got <= 2 * exact, "the projected picks cover %.3f, the exact greedy %.3f", got, exact);
+    free(p);
+}
+
 static void check_upsample(void)
 {
     const float m[4] = {0, 1, 2, 3}; /* 2 x 2 */
@@ -330,6 +382,7 @@ int main(void)
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
     check_brute(300, 40, 9, 5, 1);
     check_coreset();
+    check_projected();
     check_upsample();
     check_map();
     check_inspect();

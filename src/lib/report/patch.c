@@ -11,6 +11,8 @@
 #include "pool.h"
 
 enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */ };
+/* The coreset compares points of more features on this many (projection). */
+#define PATCH_PROJECT 16
 
 /* mean [C] of rows a [n, C] (double sums in row order, rounded once);
  * out [n, C] = a - mean, transposed into out_t [C, n] when not NULL, and
@@ -78,7 +80,7 @@ static void coreset_worker(void *ctx, int t)
     }
 }
 
-int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e)
 {
     coreset_job j;
@@ -137,6 +139,53 @@ int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
     free(sq);
     free(mind);
     free(dot);
+    return rc;
+}
+
+/* A fixed sparse random projection (Achlioptas 2003: entries +1, 0, -1
+ * with probabilities 1/6, 2/3, 1/6, from splitmix64 of the entry's index,
+ * no seed): rt [C, d], as gemm's B. */
+static void projection(float *rt, int C, int d)
+{
+    for (uint64_t i = 0; i < (uint64_t)C * (uint64_t)d; i++) {
+        uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        unsigned v = (unsigned)(z % 6);
+        rt[i] = v == 0 ? 1.0f : v == 1 ? -1.0f : 0.0f;
+    }
+}
+
+int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+                  const patch_cfg *cfg, sm_err *e)
+{
+    if (C <= PATCH_PROJECT)
+        return greedy(sel, n, pts, T, C, cfg, e);
+    /* Each round streams every point: on PATCH_PROJECT dims, not C, as
+     * PatchCore's own coreset does (a random projection keeps distances
+     * within a small factor, Johnson-Lindenstrauss). */
+    kernels_path kp;
+    if (kernels_resolve(cfg->kernels, &kp, e) != 0)
+        return -1;
+    float *rt = malloc((size_t)C * PATCH_PROJECT * sizeof *rt);
+    float *low = malloc((T * PATCH_PROJECT + 1) * sizeof *low);
+    if (!rt || !low) {
+        free(rt);
+        free(low);
+        return sm_fail(e, "out of memory for the coreset of %zu positions", T);
+    }
+    projection(rt, C, PATCH_PROJECT);
+    /* low [T, d] = pts [T, C] . rt [C, d], in row blocks (any split: the
+     * same bits on the exact paths) */
+    for (size_t i0 = 0; i0 < T; i0 += 65536) {
+        size_t m = T - i0 < 65536 ? T - i0 : 65536;
+        gemm(kp, (int)m, PATCH_PROJECT, C, pts + i0 * (size_t)C, C, 1, rt, PATCH_PROJECT,
+             low + i0 * PATCH_PROJECT, PATCH_PROJECT, NULL, 0);
+    }
+    int rc = greedy(sel, n, low, T, PATCH_PROJECT, cfg, e);
+    free(rt);
+    free(low);
     return rc;
 }
 

@@ -48,8 +48,13 @@ typedef struct {
  * largest (ties: the lowest index). Squared distances are
  * |p|^2 + |q|^2 - 2 p.q in double on rows centred on the mean, p.q one
  * gemm of the new pick against all points a round (the points split
- * between threads by columns). A point is never picked twice. Returns 0
- * or -1 with e set (no memory, a path this CPU cannot run). */
+ * between threads by columns). Points of more than 16 features are
+ * compared on 16: their product (gemm) with a fixed sparse random
+ * projection (Achlioptas: +1, 0, -1 with probabilities 1/6, 2/3, 1/6,
+ * from splitmix64 of the entry's index), as PatchCore's own coreset
+ * projects; each round then streams 16 floats a point, not C. A point is
+ * never picked twice. Returns 0 or -1 with e set (no memory, a path this
+ * CPU cannot run). */
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
 
