@@ -92,10 +92,12 @@ static float spec(int i, int j, int k, const float *a, int rsa, int csa, const f
 static int shapes_run, skipped_reported[KERNELS_COUNT];
 
 /* One shape: A [m, k] (transposed when trans: stored [k, m]), B [k, n],
- * C [m, n] with ldc = n + 3 and sentinels in the padding. */
+ * C [m, n] with ldc = n + 3 and sentinels in the padding. B's rows are
+ * n + 1 apart, or a multiple of 32 floats with a bias (the vector paths
+ * copy such rows to a panel first and read others in place). */
 static void check_shape(rng_t *r, int m, int n, int k, int trans, int with_bias, int relu)
 {
-    const int lda = trans ? m : k, ldb = n + 1, ldc = n + 3;
+    const int lda = trans ? m : k, ldb = with_bias ? (n + 32) / 32 * 32 : n + 1, ldc = n + 3;
     const int rsa = trans ? 1 : lda, csa = trans ? lda : 1;
     size_t na = (size_t)(trans ? k : m) * (size_t)(lda ? lda : 1);
     float *a = malloc((na + 1) * sizeof *a), *b = malloc(((size_t)k * ldb + 1) * sizeof *b);
@@ -323,8 +325,10 @@ int main(void)
     check_shape(&r, 128, 128, 784, 0, 1, 1);
     check_shape(&r, 128, 128, 128, 0, 0, 0);
     check_shape(&r, 392, 128, 256, 1, 0, 0);
-    /* Every tail: m across the tile height, n across 1, 8, 16, 64 lanes. */
-    const int ms[] = {1, 2, 5, 6, 7, 13}, ns[] = {1, 3, 8, 9, 15, 16, 17, 31, 33, 64, 65, 130};
+    /* Every tail: m across the tile height, n across 1, 8, 16, 64 lanes and
+     * the narrower last strips (1, 2, 3 vectors). */
+    const int ms[] = {1, 2, 5, 6, 7, 13};
+    const int ns[] = {1, 3, 8, 9, 15, 16, 17, 31, 33, 49, 64, 65, 120, 130};
     const int ks[] = {0, 1, 2, 7, 255, 256, 257, 600};
     for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)

@@ -488,7 +488,7 @@ int main(int argc, char **argv)
 
     /* The data as the trainer sees it: 2B images of 28 x 28 bytes (the
      * fixture's x is bytes / 255), pair k = images k and B + k. */
-    split_t split = {.n = R, .rows = 28, .cols = 28};
+    split_t split = {.n = R, .channels = 1, .rows = 28, .cols = 28};
     pairs_t pairs = {.n = B};
     split.images = malloc((size_t)R * IN);
     pairs.left = malloc(B * sizeof *pairs.left);

@@ -80,6 +80,25 @@ static inline __attribute__((always_inline)) void tile_rows(int mr, int nv, int 
 #undef TILE
 }
 
+/* A tile of nv (1 .. NV) vectors: the full strips and the narrower one
+ * left at the end (n = 80 on AVX-512: 64, then a 16-wide strip). */
+static inline __attribute__((always_inline)) void tile_strip(int mr, int nv, int k,
+                                                             const float *a, int rsa, int csa,
+                                                             const float *b, int ldb, float *c,
+                                                             int ldc, int first, int last,
+                                                             const float *bias, int relu)
+{
+#define STRIP(v) tile_rows(mr, (v) < NV ? (v) : NV, k, a, rsa, csa, b, ldb, c, ldc, first, last, \
+                           bias, relu)
+    switch (nv) {
+    case 1: STRIP(1); break;
+    case 2: STRIP(2); break;
+    case 3: STRIP(3); break;
+    default: STRIP(NV); break;
+    }
+#undef STRIP
+}
+
 /* Columns past the last whole vector: one element at a time, the same
  * sequence with scalar fmaf (a single instruction on this path), from +0
  * or (accumulate) from C. */
@@ -117,7 +136,7 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
 {
     if (accumulate && k == 0)
         return;
-    const int nfull = n / NR * NR, nvec = n / VLEN * VLEN;
+    const int nfull = n / NR * NR, nvec = n / VLEN * VLEN, copy = ldb % 32 == 0;
     float panel[KC * NR] __attribute__((aligned(64)));
     /* blocks of equal size, at most KC: 784 = 5 x 157, not 4 x 192 + 16 */
     const int blocks = (k + KC - 1) / KC, step = blocks ? (k + blocks - 1) / blocks : 0;
@@ -125,29 +144,32 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
         const int kc = k - p0 < step ? k - p0 : step;
         const int first = p0 == 0 && !accumulate, last = p0 + step >= k;
         const float *ap = a + (size_t)p0 * csa, *bp = b + (size_t)p0 * ldb;
-        for (int j0 = 0; j0 < nvec; j0 += j0 < nfull ? NR : VLEN) {
+        /* whole NR-wide strips, then the vectors left (fewer than NV) as
+         * one strip of their own width */
+        for (int j0 = 0; j0 < nvec; j0 += j0 < nfull ? NR : nvec - nfull) {
             const float *bj = bias ? bias + j0 : NULL;
-            const int w = j0 < nfull ? NR : VLEN;
+            const int w = j0 < nfull ? NR : nvec - nfull, nv = w / VLEN;
             /* B's rows are usually 512 bytes apart: in L1 such rows fall in
              * 1 set of 8 and evict each other. Copied side by side, the
-             * KC x w slice stays in L1 while every row tile passes. */
-            if (w == NR)
+             * KC x w slice stays in L1 while every row tile passes. Rows an
+             * odd number of 64-byte lines apart (or not whole lines) spread
+             * over every set: read in place, the copy saved. */
+            const float *bs = copy ? panel : bp + j0; /* the slice the tiles read */
+            const int lds = copy ? w : ldb;
+            if (!copy)
+                ;
+            else if (w == NR)
                 for (int p = 0; p < kc; p++)
                     memcpy(panel + (size_t)p * NR, bp + (size_t)p * ldb + j0, NR * sizeof *panel);
             else
                 for (int p = 0; p < kc; p++)
-                    memcpy(panel + (size_t)p * VLEN, bp + (size_t)p * ldb + j0,
-                           VLEN * sizeof *panel);
+                    memcpy(panel + (size_t)p * w, bp + (size_t)p * ldb + j0,
+                           (size_t)w * sizeof *panel);
             for (int i0 = 0; i0 < m; i0 += MR) {
                 const int mr = m - i0 < MR ? m - i0 : MR;
                 const float *ai = ap + (size_t)i0 * rsa;
                 float *ci = c + (size_t)i0 * ldc + j0;
-                if (j0 < nfull)
-                    tile_rows(mr, NV, kc, ai, rsa, csa, panel, NR, ci, ldc, first, last, bj,
-                              relu);
-                else
-                    tile_rows(mr, 1, kc, ai, rsa, csa, panel, VLEN, ci, ldc, first, last, bj,
-                              relu);
+                tile_strip(mr, nv, kc, ai, rsa, csa, bs, lds, ci, ldc, first, last, bj, relu);
             }
         }
         if (k == 0)

@@ -1,60 +1,110 @@
 /* conv.c - the 3 x 3 convolution on gemm.h by im2col; see conv.h for the
- * column order and every sum's order. R = images, C = input channels,
- * H x W = P positions, M = output channels, K = 9 C kernel rows. */
+ * column order, every sum's order and the products. R = images, C = input
+ * channels, H x W = P positions, M = output channels, K = 9 C kernel rows,
+ * G = images per product (conv_group), N = G P rounded up to 16 columns. */
 #include "conv.h"
 
 #include <stddef.h>
 #include <string.h>
 
+#include "simd.h"
+#include "transpose.h"
+
+#define CONV_GROUP_COLS 384
+
+/* Images per product: enough that one product has some CONV_GROUP_COLS columns (a
+ * 7 x 7 image alone would make 49-wide products, most of a vector tile
+ * ragged), at least 1. */
+static int conv_group(int H, int W)
+{
+    int P = H * W;
+    return P >= CONV_GROUP_COLS ? 1 : (CONV_GROUP_COLS + P - 1) / P;
+}
+
+/* n rounded up to an odd number of 16-float vectors: as a product's width
+ * (padding columns of zeros, their outputs unused) no column falls to the
+ * tiles' one-at-a-time tail; as B's row stride, rows an odd number of
+ * cache lines apart are read in place by gemm (gemm_tile.h). */
+static size_t odd_vectors(size_t n)
+{
+    return ((n + 15) / 16 | 1) * 16;
+}
+
+/* Columns of a group's product. */
+static size_t conv_cols(int H, int W)
+{
+    return odd_vectors((size_t)conv_group(H, W) * (size_t)H * (size_t)W);
+}
+
 size_t conv_scratch(int C, int H, int W, int M)
 {
-    (void)M;
-    return (size_t)9 * (size_t)C * (size_t)H * (size_t)W;
+    return ((size_t)9 * (size_t)C + (size_t)M) * conv_cols(H, W);
 }
 
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
-    size_t P = (size_t)H * (size_t)W;
-    return (size_t)9 * (size_t)C * P + P * (size_t)M;
+    size_t gp = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
+    return ((size_t)9 * (size_t)C + odd_vectors((size_t)M)) * gp;
 }
 
-/* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]. */
+/* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]:
+ * the plane shifted by (ky - 1, kx - 1). The rows inside the image are one
+ * contiguous copy (a shift by kx - 1 along the flattened plane), then the
+ * column that crossed a row edge (kx != 1) is set to 0; rows outside are 0. */
 void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W, int k)
 {
     int c = k / 9, ky = k / 3 % 3, kx = k % 3;
     const float *plane = x + (size_t)c * H * W;
-    for (int oy = 0; oy < H; oy++) {
-        float *out = row + (size_t)oy * W;
-        int iy = oy + ky - 1;
-        if (iy < 0 || iy >= H) {
-            memset(out, 0, (size_t)W * sizeof(float));
-            continue;
-        }
-        const float *in = plane + (size_t)iy * W;
-        for (int ox = 0; ox < W; ox++) {
-            int ix = ox + kx - 1;
-            out[ox] = ix >= 0 && ix < W ? in[ix] : 0.0f;
-        }
+    /* output rows oy with iy = oy + ky - 1 inside [0, H): [oy0, oy1) */
+    int oy0 = ky == 0 ? 1 : 0, oy1 = ky == 2 ? H - 1 : H;
+    if (oy1 < oy0)
+        oy1 = oy0; /* H = 1 */
+    memset(row, 0, (size_t)oy0 * W * sizeof(float));
+    memset(row + (size_t)oy1 * W, 0, (size_t)(H - oy1) * W * sizeof(float));
+    size_t n = (size_t)(oy1 - oy0) * W;
+    if (n == 0)
+        return;
+    float *out = row + (size_t)oy0 * W;
+    const float *in = plane + (size_t)(oy0 + ky - 1) * W; /* input row of out's first */
+    if (kx == 1) {
+        memcpy(out, in, n * sizeof(float));
+    } else if (kx == 0) { /* out[i] = in[i - 1]; column 0 is padding */
+        memcpy(out + 1, in, (n - 1) * sizeof(float));
+        for (size_t i = 0; i < n; i += W)
+            out[i] = 0.0f;
+    } else { /* out[i] = in[i + 1]; column W - 1 is padding */
+        memcpy(out, in + 1, (n - 1) * sizeof(float));
+        for (size_t i = W - 1; i < n; i += W)
+            out[i] = 0.0f;
     }
 }
 
-/* cols [K, P] of one image x [C, H, W]. */
-static void im2col(float *cols, const float *x, int C, int H, int W)
+/* Columns g0 .. g0+G of the group's [rows, N] operand from [G, rows, P]
+ * tensors: row j of image g at column g P of row j; the padding columns
+ * after G P set to 0. */
+static void gather_rows(float *restrict dst, size_t N, const float *restrict src, int G,
+                        int rows, int P)
 {
-    size_t P = (size_t)H * W;
-    for (int k = 0; k < 9 * C; k++)
-        conv_im2col_row(cols + k * P, x, H, W, k);
+    for (int j = 0; j < rows; j++) {
+        float *d = dst + (size_t)j * N;
+        for (int g = 0; g < G; g++)
+            memcpy(d + (size_t)g * P, src + ((size_t)g * rows + j) * P, (size_t)P * sizeof(float));
+        memset(d + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
+    }
 }
 
-/* y [M, P] = relu(y + b[m]) row by row: gemm's epilogue, for a bias per
- * row of C instead of per column. */
-static void bias_relu_rows(float *restrict y, const float *restrict b, int M, size_t P)
+/* y [M, P] = relu(out + b[m]) from out's columns (rows N apart): the
+ * bias per row of the product (gemm's epilogue has it per column). */
+static SM_VECTOR void bias_relu_out(float *restrict y, const float *restrict out, size_t N,
+                                    const float *restrict b, int M, int P)
 {
     for (int m = 0; m < M; m++) {
-        float *row = y + (size_t)m * P;
-        for (size_t p = 0; p < P; p++) {
-            float v = row[p] + b[m];
-            row[p] = v > 0.0f ? v : 0.0f;
+        const float *o = out + (size_t)m * N;
+        float *yr = y + (size_t)m * P;
+        const float bm = b[m];
+        for (int q = 0; q < P; q++) {
+            float v = o[q] + bm;
+            yr[q] = v > 0.0f ? v : 0.0f;
         }
     }
 }
@@ -62,37 +112,62 @@ static void bias_relu_rows(float *restrict y, const float *restrict b, int M, si
 void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,
                   int R, int C, int H, int W, int M, float *scratch)
 {
-    int P = H * W, K = 9 * C;
-    for (int r = 0; r < R; r++) {
-        float *yr = y + (size_t)r * M * P;
-        im2col(scratch, x + (size_t)r * C * P, C, H, W);
-        /* yr [M, P] = w^T [M, K] cols [K, P]: A(m, k) = w[k * M + m] */
-        gemm(p, M, P, K, w, 1, M, scratch, P, yr, P, NULL, 0);
-        bias_relu_rows(yr, b, M, (size_t)P);
+    const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
+    const size_t N = conv_cols(H, W);
+    float *cols = scratch;                /* [K, N]: im2col of G images side by side */
+    float *out = scratch + (size_t)K * N; /* [M, N] */
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        for (int k = 0; k < K; k++) {
+            float *row = cols + (size_t)k * N;
+            for (int g = 0; g < G; g++)
+                conv_im2col_row(row + (size_t)g * P, x + (size_t)(r0 + g) * C * P, H, W, k);
+            memset(row + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
+        }
+        /* out [M, N] = w^T [M, K] cols [K, N]: A(m, k) = w[k * M + m] */
+        gemm(p, M, (int)N, K, w, 1, M, cols, (int)N, out, (int)N, NULL, 0);
+        for (int g = 0; g < G; g++)
+            bias_relu_out(y + (size_t)(r0 + g) * M * P, out + (size_t)g * P, N, b, M, P);
     }
 }
 
-/* dx [C, H, W] = col2im(dcols [K, P]), each element's taps added from +0
- * in the order ky, then kx (conv.h). */
-static void col2im(float *restrict dx, const float *restrict dcols, int C, int H, int W)
+/* dx [C, H, W] = col2im(dcols [K, P], rows ld apart): each element's taps
+ * added from +0 in the order ky, then kx (conv.h). Tap (ky, kx) adds to
+ * input (iy, ix) the output (iy - ky + 1, ix - kx + 1): over the rows
+ * inside the image that is one flat shifted add, except that at a row's
+ * edge (kx != 1) it would take the neighbouring row's first or last
+ * output, which this tap never uses: those are set to +0 in dcols first
+ * (scratch), and adding +0 changes nothing (a sum from +0 is never -0). */
+static SM_VECTOR void col2im(float *restrict dx, float *restrict dcols, size_t ld, int C, int H,
+                             int W)
 {
-    size_t P = (size_t)H * W;
+    const size_t P = (size_t)H * W;
     memset(dx, 0, (size_t)C * P * sizeof(float));
     for (int c = 0; c < C; c++)
         for (int t = 0; t < 9; t++) {
-            int ky = t / 3, kx = t % 3;
-            const float *d = dcols + (size_t)(c * 9 + t) * P;
-            float *plane = dx + (size_t)c * P;
-            /* input (iy, ix) takes output (iy - ky + 1, ix - kx + 1) */
-            for (int iy = 0; iy < H; iy++) {
-                int oy = iy - ky + 1;
-                if (oy < 0 || oy >= H)
-                    continue;
-                for (int ix = 0; ix < W; ix++) {
-                    int ox = ix - kx + 1;
-                    if (ox >= 0 && ox < W)
-                        plane[(size_t)iy * W + ix] += d[(size_t)oy * W + ox];
-                }
+            const int ky = t / 3, kx = t % 3;
+            float *restrict d = dcols + (size_t)(c * 9 + t) * ld;
+            float *restrict plane = dx + (size_t)c * P;
+            /* input rows iy whose output row oy = iy - ky + 1 is inside */
+            int iy0 = ky == 2 ? 1 : 0, iy1 = ky == 0 ? H - 1 : H;
+            if (iy1 <= iy0)
+                continue;
+            const size_t n = (size_t)(iy1 - iy0) * W;
+            float *to = plane + (size_t)iy0 * W;
+            const float *from = d + (size_t)(iy0 - ky + 1) * W; /* same flat place */
+            if (kx == 1) {
+                for (size_t i = 0; i < n; i++)
+                    to[i] += from[i];
+            } else if (kx == 0) { /* to[i] += from[i + 1]; output column 0 unused */
+                for (size_t i = 0; i < P; i += W)
+                    d[i] = 0.0f;
+                for (size_t i = 0; i + 1 < n; i++)
+                    to[i] += from[i + 1];
+            } else { /* to[i] += from[i - 1]; output column W - 1 unused */
+                for (size_t i = W - 1; i < P; i += W)
+                    d[i] = 0.0f;
+                for (size_t i = 1; i < n; i++)
+                    to[i] += from[i - 1];
             }
         }
 }
@@ -100,11 +175,17 @@ static void col2im(float *restrict dx, const float *restrict dcols, int C, int H
 void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w, int R, int C,
                      int H, int W, int M, float *scratch)
 {
-    int P = H * W, K = 9 * C;
-    for (int r = 0; r < R; r++) {
-        /* dcols [K, P] = w [K, M] dy_r [M, P] */
-        gemm(p, K, P, M, w, M, 1, dy + (size_t)r * M * P, P, scratch, P, NULL, 0);
-        col2im(dx + (size_t)r * C * P, scratch, C, H, W);
+    const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
+    const size_t N = conv_cols(H, W);
+    float *dyg = scratch;                   /* [M, N]: dy of G images side by side */
+    float *dcols = scratch + (size_t)M * N; /* [K, N] */
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        gather_rows(dyg, N, dy + (size_t)r0 * M * P, G, M, P);
+        /* dcols [K, N] = w [K, M] dyg [M, N] */
+        gemm(p, K, (int)N, M, w, M, 1, dyg, (int)N, dcols, (int)N, NULL, 0);
+        for (int g = 0; g < G; g++)
+            col2im(dx + (size_t)(r0 + g) * C * P, dcols + (size_t)g * P, N, C, H, W);
     }
 }
 
@@ -113,32 +194,50 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
 {
     if (k1 <= k0)
         return;
-    const int P = H * W, rows = k1 - k0;
-    float *cols = scratch;                      /* [k1 - k0, P] */
-    float *dyt = scratch + (size_t)rows * P;    /* [P, M] */
-    float *out = dw + (size_t)k0 * M;           /* rows k0 .. k1-1 of dw */
+    const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);
+    const size_t GP = (size_t)G0 * P;
+    float *cols = scratch;                    /* [k1 - k0, G P]: rows k0 .. k1-1 */
+    const int ldt = (int)odd_vectors((size_t)M);
+    float *dyt = scratch + (size_t)rows * GP; /* [G P, M], rows ldt apart: dy transposed */
+    float *out = dw + (size_t)k0 * M;         /* rows k0 .. k1-1 of dw */
     memset(out, 0, (size_t)rows * M * sizeof(float));
-    for (int r = 0; r < R; r++) {
-        const float *xr = x + (size_t)r * C * P, *dr = dy + (size_t)r * M * P;
+    for (int r0 = 0; r0 < R; r0 += G0) {
+        const int G = R - r0 < G0 ? R - r0 : G0;
+        const size_t n = (size_t)G * P;
         for (int k = k0; k < k1; k++)
-            conv_im2col_row(cols + (size_t)(k - k0) * P, xr, H, W, k);
-        for (int m = 0; m < M; m++)
-            for (int q = 0; q < P; q++)
-                dyt[(size_t)q * M + m] = dr[(size_t)m * P + q];
-        /* out [k1 - k0, M] += cols [k1 - k0, P] dyt [P, M]: image r's terms */
-        gemm_acc(p, rows, M, P, cols, P, 1, dyt, M, out, M);
+            for (int g = 0; g < G; g++)
+                conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
+                                x + (size_t)(r0 + g) * C * P, H, W, k);
+        for (int g = 0; g < G; g++)
+            transpose_floats(dyt + (size_t)g * P * ldt, ldt, dy + (size_t)(r0 + g) * M * P, P, M,
+                             P);
+        /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
+         * images' terms, image by image, position by position */
+        gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, ldt, out, M);
     }
 }
 
+/* db[m] for 8 channels at once: 8 independent chains (each its own
+ * order, r then p), so the additions overlap instead of waiting on one
+ * another. */
 void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M)
 {
-    size_t P = (size_t)H * W;
-    for (int m = 0; m < M; m++)
-        db[m] = 0.0f;
-    for (int r = 0; r < R; r++)
-        for (int m = 0; m < M; m++) {
-            const float *d = dy + ((size_t)r * M + m) * P;
-            for (size_t q = 0; q < P; q++)
-                db[m] += d[q];
+    const size_t P = (size_t)H * W;
+    for (int m0 = 0; m0 < M; m0 += 8) {
+        const int mb = M - m0 < 8 ? M - m0 : 8;
+        float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        for (int r = 0; r < R; r++) {
+            const float *d = dy + ((size_t)r * M + m0) * P;
+            if (mb == 8)
+                for (size_t q = 0; q < P; q++)
+                    for (int j = 0; j < 8; j++)
+                        acc[j] += d[(size_t)j * P + q];
+            else
+                for (size_t q = 0; q < P; q++)
+                    for (int j = 0; j < mb; j++)
+                        acc[j] += d[(size_t)j * P + q];
         }
+        for (int j = 0; j < mb; j++)
+            db[m0 + j] = acc[j];
+    }
 }

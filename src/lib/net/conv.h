@@ -2,7 +2,7 @@
  * keeps H x W), with bias and ReLU, on the matrix products of gemm.h via
  * im2col: on every exact kernel path each output element is one fixed
  * sequence of fused multiply-adds, the same bits (docs/design.md 5.1).
- * Not yet a row of the layer table (layers.c): issue 18.
+ *
  *
  * R = images (rows of the batch), C = input channels, H, W = height and
  * width, P = H * W positions, M = output channels, K = 9 C kernel rows.
@@ -27,14 +27,22 @@
  * dy is the gradient at the pre-activation (ReLU's backward is the
  * caller's). Gradients are written, not added to.
  *
- * The products (gemm.h, one per image): forward y_r [M, P] = w^T cols
- * (A(m, k) = w[k M + m], B = cols), then bias and ReLU by row; dcols
- * [K, P] = w dy_r (A = w, B = dy_r); dw rows [k1 - k0, M] set to +0, then
- * per image r gemm_acc adds that image's P terms to each chain: A = the
- * image's im2col rows k0 .. k1-1 [k1 - k0, P], B = dy_r as [P, M]. The
- * chain over r, then p, is unbroken (gemm_acc continues it), so the
- * scratch does not grow with R. Which operand w is does not change a bit
- * (fma's product is exact).
+ * The products (gemm.h) take G images at once, G = ceil(384 / P) (1 when
+ * P >= 384; 2 at 14 x 14, 8 at 7 x 7), their columns side by side, N =
+ * G P rounded up to an odd number of 16-float vectors (zero columns,
+ * outputs unused), so that a product is wide, no column falls outside the
+ * vector tiles, and gemm reads B's rows in place (gemm_tile.h):
+ *   forward     out [M, N] = w^T cols (A(m, k) = w[k M + m], B = the G
+ *               images' im2col [K, N]), then y = relu(out + b[m]);
+ *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
+ *               by side), then col2im per image;
+ *   weight grad dw rows [k1 - k0, M] set to +0, then per group gemm_acc
+ *               adds its G P terms to each chain: A = the group's im2col
+ *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed
+ *               [G P, M]. gemm_acc continues each chain (r, then p, unbroken),
+ *               so the scratch does not grow with R.
+ * Which operand w is does not change a bit (fma's product is exact), nor
+ * does G: each output is its own chain in the order above.
  *
  * No allocation, no threads: the caller passes `scratch` of the floats
  * the *_scratch functions give (per worker).
@@ -46,11 +54,13 @@
 
 #include "gemm.h"
 
-/* Floats of scratch conv_forward and conv_input_grad need, for any R. */
+/* Floats of scratch conv_forward and conv_input_grad need, for any R:
+ * (K + M) N (a group's operand and product). */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
- * K P (im2col rows of one image) + P M (its dy as [P, M]). */
+ * (K + M') G P (a group's im2col rows and its dy transposed, rows M'
+ * apart: M rounded up to an odd number of 16-float vectors). */
 size_t conv_weight_scratch(int C, int H, int W, int M);
 
 /* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]). */

@@ -1,5 +1,5 @@
-/* gap.h - global average pooling, C x H x W to C, channels first. Not
- * yet a row of the layer table (layers.c): issue 18.
+/* gap.h - global average pooling, C x H x W to C, channels first; the gap
+ * layer's row is layer_gap.c.
  *
  * R = images, C = channels, P = H * W positions. x [R, C, H, W], y [R, C]:
  *   y[c] = s / (float)P, s = +0, then s = s + x[c][p] for p = 0 .. P-1

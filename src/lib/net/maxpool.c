@@ -1,48 +1,76 @@
 /* maxpool.c - 2 x 2 max pooling, stride 2; see maxpool.h. R = images,
- * C = channels, H x W in, Ho x Wo = H/2 x W/2 out. */
+ * C = channels, H x W in, Ho x Wo = H/2 x W/2 out.
+ *
+ * The window's scan (a later tap taken only when strictly greater) is
+ * written as selects, not branches: the data decide every comparison, so
+ * branches would be mispredicted about half the time, and selects
+ * vectorise (max(a, b) as "a > b ? a : b" is exactly the scan's step). */
 #include "maxpool.h"
 
 #include <stddef.h>
 #include <string.h>
 
-/* Where in one plane x [H, W] window (oy, ox)'s first maximum is: the
- * window in row-major order, a later tap taken only when strictly greater. */
-static inline size_t window_max(const float *x, int W, int oy, int ox)
+#include "simd.h"
+
+/* One plane x [H, W] into y [Ho, Wo]. */
+static SM_VECTOR void pool_plane(float *restrict y, const float *restrict x, int H, int W)
 {
-    size_t at = (size_t)(2 * oy) * W + 2 * ox;
-    const size_t taps[3] = {at + 1, at + W, at + W + 1};
-    float best = x[at];
-    for (int t = 0; t < 3; t++)
-        if (x[taps[t]] > best) {
-            best = x[taps[t]];
-            at = taps[t];
+    const int Ho = H / 2, Wo = W / 2;
+    for (int oy = 0; oy < Ho; oy++) {
+        const float *top = x + (size_t)(2 * oy) * W, *bot = top + W;
+        float *yo = y + (size_t)oy * Wo;
+        for (int ox = 0; ox < Wo; ox++) {
+            float v = top[2 * ox];
+            v = top[2 * ox + 1] > v ? top[2 * ox + 1] : v;
+            v = bot[2 * ox] > v ? bot[2 * ox] : v;
+            v = bot[2 * ox + 1] > v ? bot[2 * ox + 1] : v;
+            yo[ox] = v;
         }
-    return at;
+    }
+}
+
+/* dx [H, W] of one plane: dy at each window's first maximum in x, 0 at
+ * the window's other taps and in a dropped last row or column. */
+static SM_VECTOR void unpool_plane(float *restrict dx, const float *restrict dy,
+                                   const float *restrict x, int H, int W)
+{
+    const int Ho = H / 2, Wo = W / 2;
+    for (int oy = 0; oy < Ho; oy++) {
+        const float *top = x + (size_t)(2 * oy) * W, *bot = top + W;
+        float *dtop = dx + (size_t)(2 * oy) * W, *dbot = dtop + W;
+        const float *g = dy + (size_t)oy * Wo;
+        for (int ox = 0; ox < Wo; ox++) {
+            float a = top[2 * ox], b = top[2 * ox + 1], c = bot[2 * ox], d = bot[2 * ox + 1];
+            /* the scan: b, then c, then d taken when strictly greater
+             * than the value held; the last one taken wins, a when none */
+            const float v1 = b > a ? b : a, v2 = c > v1 ? c : v1, gv = g[ox];
+            /* what each tap gets if no later tap is taken (after b: ga, gb;
+             * after c: ga2, gb2, gc) */
+            const float ga = b > a ? 0.0f : gv, gb = b > a ? gv : 0.0f;
+            const float gc = c > v1 ? gv : 0.0f;
+            const float ga2 = c > v1 ? 0.0f : ga, gb2 = c > v1 ? 0.0f : gb;
+            dbot[2 * ox + 1] = d > v2 ? gv : 0.0f;
+            dbot[2 * ox] = d > v2 ? 0.0f : gc;
+            dtop[2 * ox + 1] = d > v2 ? 0.0f : gb2;
+            dtop[2 * ox] = d > v2 ? 0.0f : ga2;
+        }
+        if (W % 2)
+            dtop[W - 1] = dbot[W - 1] = 0.0f;
+    }
+    if (H % 2)
+        memset(dx + (size_t)(H - 1) * W, 0, (size_t)W * sizeof(float));
 }
 
 void maxpool_forward(float *y, const float *x, int R, int C, int H, int W)
 {
-    int Ho = H / 2, Wo = W / 2;
-    size_t in = (size_t)H * W, out = (size_t)Ho * Wo;
-    for (size_t i = 0; i < (size_t)R * C; i++) {
-        const float *plane = x + i * in;
-        float *yo = y + i * out;
-        for (int oy = 0; oy < Ho; oy++)
-            for (int ox = 0; ox < Wo; ox++)
-                yo[(size_t)oy * Wo + ox] = plane[window_max(plane, W, oy, ox)];
-    }
+    size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
+    for (size_t i = 0; i < (size_t)R * C; i++)
+        pool_plane(y + i * out, x + i * in, H, W);
 }
 
 void maxpool_backward(float *dx, const float *dy, const float *x, int R, int C, int H, int W)
 {
-    int Ho = H / 2, Wo = W / 2;
-    size_t in = (size_t)H * W, out = (size_t)Ho * Wo;
-    memset(dx, 0, (size_t)R * C * in * sizeof(float));
-    for (size_t i = 0; i < (size_t)R * C; i++) {
-        const float *plane = x + i * in;
-        const float *d = dy + i * out;
-        for (int oy = 0; oy < Ho; oy++)
-            for (int ox = 0; ox < Wo; ox++)
-                dx[i * in + window_max(plane, W, oy, ox)] = d[(size_t)oy * Wo + ox];
-    }
+    size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
+    for (size_t i = 0; i < (size_t)R * C; i++)
+        unpool_plane(dx + i * in, dy + i * out, x + i * in, H, W);
 }

@@ -1,5 +1,5 @@
-/* maxpool.h - 2 x 2 max pooling, stride 2, channels first. Not yet a row
- * of the layer table (layers.c): issue 18.
+/* maxpool.h - 2 x 2 max pooling, stride 2, channels first; the pool
+ * layer's row is layer_pool.c.
  *
  * R = images, C = channels, H x W in, Ho = H / 2, Wo = W / 2 out (rounded
  * down: an odd size drops the last row or column; a 1-pixel side gives no
