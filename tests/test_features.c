@@ -127,12 +127,14 @@ int main(void)
         }
     }
     /* auto's pooled conv layer is the bits the gap row after it gives */
-    float *pooled = malloc((size_t)N * 8 * sizeof *pooled), *gap = malloc((size_t)N * 8 * sizeof *gap);
+    float *pooled = malloc((size_t)N * 8 * sizeof *pooled);
+    float *gap = malloc((size_t)N * 8 * sizeof *gap);
     CHECK(embed_features(pooled, params, s, img, N, NULL, (embed_feat){2, EMBED_POOLED}, 2,
                          KERNELS_AUTO, &e) == 0 &&
           embed_features(gap, params, s, img, N, NULL, (embed_feat){3, EMBED_FLAT}, 2,
                          KERNELS_AUTO, &e) == 0, "%s", e.msg);
-    CHECK(!memcmp(pooled, gap, (size_t)N * 8 * sizeof *gap), "conv8 pooled differs from gap's output");
+    CHECK(!memcmp(pooled, gap, (size_t)N * 8 * sizeof *gap),
+          "conv8 pooled differs from gap's output");
     free(pooled);
     free(gap);
     check_resolve(s);

@@ -383,6 +383,15 @@ int main(void)
     check_brute(300, 40, 9, 5, 1);
     check_coreset();
     check_projected();
+    /* the bank's limits, before anything is allocated */
+    sm_err e;
+    CHECK(patch_check_size(400000, 64 * 64, 64, &e) != 0 && strstr(e.msg, "PATCH_MAX_POSITIONS"),
+          "a bank of 1.6e9 positions: %s", e.msg);
+    CHECK(patch_check_size(6000, 49, 64, &e) == 0, "6,000 x 49 positions refused: %s", e.msg);
+    patch_bank big;
+    patch_cfg none = {0, 1, KERNELS_AUTO};
+    CHECK(patch_bank_build(&big, NULL, (size_t)1 << 40, 49, 64, &none, &e) != 0,
+          "patch_bank_build took 2^40 references");
     check_upsample();
     check_map();
     check_inspect();

@@ -79,6 +79,16 @@ static int choose_features(inspect_report *r, sm_err *e)
     return 0;
 }
 
+/* The patch score: the references' positions must fit the bank's limits
+ * (patch.h), known once they are listed, before any is embedded. */
+static int check_bank(const inspect_report *r, sm_err *e)
+{
+    sm_err sub;
+    if (r->gh && patch_check_size(r->ref.n, r->gh * r->gw, (int)r->D, &sub) != 0)
+        return sm_fail(e, "--reference %s: %s", r->cfg.reference, sub.msg);
+    return 0;
+}
+
 /* Decodes and embeds a listed set: feat [n, D] (the patch score: [n, P, D]). */
 static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err *e)
 {
@@ -342,7 +352,7 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
     if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
-        list_set(cfg->images, "--images", &r->img, e) != 0 ||
+        list_set(cfg->images, "--images", &r->img, e) != 0 || check_bank(r, e) != 0 ||
         load_set(r, "--reference", &r->ref, e) != 0 || load_set(r, "--images", &r->img, e) != 0)
         return -1;
     r->skipped = r->ref.skipped + r->img.skipped;

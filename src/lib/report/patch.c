@@ -202,13 +202,30 @@ void patch_bank_free(patch_bank *b)
     memset(b, 0, sizeof *b);
 }
 
+int patch_check_size(size_t M, int P, int C, sm_err *e)
+{
+    size_t T = M * (size_t)P;
+    if (M && T / M != (size_t)P)
+        T = SIZE_MAX;
+    if (T > PATCH_MAX_POSITIONS)
+        return sm_fail(e, "%zu references of %d positions each are %zu positions, beyond the "
+                       "bank's limit of %zu (PATCH_MAX_POSITIONS): use fewer references, a "
+                       "smaller --size, or a later layer (--features layer:K)", M, P, T,
+                       PATCH_MAX_POSITIONS);
+    if ((double)T * C * sizeof(float) > 8.0 * (1 << 30))
+        return sm_fail(e, "%zu positions of %d features are %.1f GiB of features, beyond 8 GiB: "
+                       "use fewer references, a smaller --size, or a later layer", T, C,
+                       (double)T * C * sizeof(float) / (1 << 30));
+    return 0;
+}
+
 int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
                      const patch_cfg *cfg, sm_err *e)
 {
     memset(b, 0, sizeof *b);
+    if (patch_check_size(M, P, C, e) != 0)
+        return -1;
     size_t T = M * (size_t)P, B = cfg->bank && cfg->bank < T ? cfg->bank : T;
-    if (T > UINT32_MAX)
-        return sm_fail(e, "%zu reference positions: the bank holds at most %u", T, UINT32_MAX);
     uint32_t *sel = malloc((B + 1) * sizeof *sel);
     b->x = malloc((B * (size_t)C + 1) * sizeof *b->x);
     b->owner = malloc((B + 1) * sizeof *b->owner);

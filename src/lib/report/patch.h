@@ -58,6 +58,17 @@ typedef struct {
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
 
+/* The most reference positions a bank is built from: the coreset keeps
+ * about 200 bytes of each (its projection twice, its norms and distances
+ * in double), on top of the features themselves. */
+#define PATCH_MAX_POSITIONS ((size_t)1 << 24)
+
+/* 0 when M references of P positions of C features fit the limits
+ * (PATCH_MAX_POSITIONS, and 8 GiB of features), else -1 with e saying
+ * which, and what to do (fewer references, a smaller --size, a later
+ * layer). Checked before anything is embedded. */
+int patch_check_size(size_t M, int P, int C, sm_err *e);
+
 /* b from the references' positions ref [M, P, C]: all T of them, or
  * cfg->bank picked by patch_coreset (kept in position order). Returns 0
  * or -1 with e set; patch_bank_free in both cases. */
