@@ -10,8 +10,8 @@
 # other four classes as defect types. inspect runs with the learned model
 # (centroid, and knn with k = 10) and with raw pixels (--model none, knn
 # with k = 10). The two tables replace the section "Classes the model never
-# saw" at the end of OUT/inspect.md (scripts/inspect_demo.sh writes the
-# rest and keeps this section).
+# saw" of OUT/inspect.md (scripts/inspect_demo.sh writes what comes before
+# and keeps this section; scripts/inspect_transfer.sh's comes after).
 # usage: scripts/inspect_unseen.sh [OUT] [WORK]
 #   OUT  default docs/results; WORK (exported images, data set, model)
 #   default /tmp/siamese-inspect-unseen, kept between runs
@@ -128,10 +128,14 @@ section="$work/section.md"
 
 table="$out/inspect.md"
 if [ -f "$table" ]; then
-  # Everything before this section, then the new section.
+  # Everything before this section, then the new section, then the sections
+  # after it (scripts/inspect_transfer.sh's).
   awk '/^## Classes the model never saw$/ { exit } { print }' "$table" >"$table.tmp"
+  awk '/^## Classes the model never saw$/ { on = 1; next } on && /^## / { after = 1 } after' \
+    "$table" >"$table.after"
 else
   : >"$table.tmp"
+  : >"$table.after"
 fi
 # No blank line doubled: drop trailing blank lines, then one.
 awk 'NF { for (; blank > 0; blank--) print ""; print; next } { blank++ }' "$table.tmp" >"$table.tmp2"
@@ -139,6 +143,10 @@ awk 'NF { for (; blank > 0; blank--) print ""; print; next } { blank++ }' "$tabl
   cat "$table.tmp2"
   [ -s "$table.tmp2" ] && echo
   cat "$section"
+  if [ -s "$table.after" ]; then
+    echo
+    cat "$table.after"
+  fi
 } >"$table"
-rm -f "$table.tmp" "$table.tmp2"
+rm -f "$table.tmp" "$table.tmp2" "$table.after"
 echo "wrote the section \"Classes the model never saw\" of $table"

@@ -541,21 +541,17 @@ int image_decode(const unsigned char *buf, size_t len, const char *path, int cha
     return 0;
 }
 
-int image_load_grey(const char *path, grey_image *out, sm_err *e)
+/* The bytes of the image file at path into *buf [*len] (free()), at most
+ * IMAGE_MAX_FILE_BYTES. Returns 0 or -1 with e naming the file. */
+static int image_read_file(const char *path, unsigned char **buf, size_t *len, sm_err *e)
 {
-    return image_load(path, 1, out, e);
-}
-
-int image_load(const char *path, int channels, grey_image *out, sm_err *e)
-{
-    memset(out, 0, sizeof *out);
+    *buf = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return sm_fail(e, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *buf;
-    size_t len = 0;
     int rc = 0;
-    read_status st = read_all(f, IMAGE_MAX_FILE_BYTES, &buf, &len);
+    read_status st = read_all(f, IMAGE_MAX_FILE_BYTES, buf, len);
     if (st == READ_TOO_LARGE)
         rc = sm_fail(e, "%s: larger than %zu bytes: too large for an image", path,
                      (size_t)IMAGE_MAX_FILE_BYTES);
@@ -564,8 +560,52 @@ int image_load(const char *path, int channels, grey_image *out, sm_err *e)
     else if (st == READ_ERROR)
         rc = sm_fail(e, "%s: read error: %s", path, strerror(errno));
     fclose(f);
-    if (rc == 0)
-        rc = image_decode(buf, len, path, channels, out, e);
+    if (rc != 0) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
+int image_load_grey(const char *path, grey_image *out, sm_err *e)
+{
+    return image_load(path, 1, out, e);
+}
+
+int image_load(const char *path, int channels, grey_image *out, sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char *buf;
+    size_t len;
+    if (image_read_file(path, &buf, &len, e) != 0)
+        return -1;
+    int rc = image_decode(buf, len, path, channels, out, e);
+    free(buf);
+    return rc;
+}
+
+int image_size(const char *path, int *w, int *h, sm_err *e)
+{
+    *w = *h = 0;
+    unsigned char *buf;
+    size_t len;
+    if (image_read_file(path, &buf, &len, e) != 0)
+        return -1;
+    header_info hi = {NULL, -1, -1, 0, 0, 0, 0};
+    int rc = 0, sw, sh, ch;
+    if (len == 0)
+        rc = sm_fail(e, "%s: empty file: expected an image", path);
+    else if (len > (size_t)0x7fffffff)
+        rc = sm_fail(e, "%s: %zu bytes: too large for an image", path, len);
+    else if (check_bytes(buf, len, path, &hi, e) != 0)
+        rc = -1;
+    else if (hi.format && strcmp(hi.format, "PGM/PPM") == 0)
+        *w = (int)hi.w, *h = (int)hi.h;
+    else if (hi.format && stbi_info_from_memory(buf, (int)len, &sw, &sh, &ch))
+        *w = sw, *h = sh;
+    else
+        rc = sm_fail(e, "%s: not an image, or its header cannot be read: expected " FORMATS_READ
+                     " data", path);
     free(buf);
     return rc;
 }

@@ -59,6 +59,11 @@ int image_load(const char *path, int channels, grey_image *out, sm_err *e);
 int image_decode(const unsigned char *buf, size_t len, const char *path, int channels,
                  grey_image *out, sm_err *e);
 
+/* The size of the image in the file at path, from its header: the file is
+ * read and its bytes checked as image_load_grey checks them, not decoded.
+ * Returns 0 or -1 with e naming the file and the fault. */
+int image_size(const char *path, int *w, int *h, sm_err *e);
+
 /* out [H, W] = in [h, w] resized with the box filter. Returns 0 or -1. */
 int image_resize(const uint8_t *in, int w, int h, uint8_t *out, int W, int H, sm_err *e);
 

@@ -2,7 +2,7 @@
  * keeps H x W), with bias and ReLU, on the matrix products of gemm.h via
  * im2col: on every exact kernel path each output element is one fixed
  * sequence of fused multiply-adds, the same bits (docs/design.md 5.1).
- *
+ * The conv layer's row is layer_conv.c.
  *
  * R = images (rows of the batch), C = input channels, H, W = height and
  * width, P = H * W positions, M = output channels, K = 9 C kernel rows.
