@@ -323,11 +323,17 @@ int main(void)
     CHECK(anomaly_scores(ref, 4, ref, 4, 2, &bad, 0, s, n, &e) == -1, "a score with no row");
 
     /* The table: the rows the enum names, and what --score offers. */
-    CHECK(anomaly_n_kinds == 2 && !strcmp(anomaly_kinds[ANOMALY_KNN].name, "knn") &&
+    CHECK(anomaly_n_kinds == 3 && !strcmp(anomaly_kinds[ANOMALY_KNN].name, "knn") &&
               anomaly_kinds[ANOMALY_KNN].uses_k &&
               !strcmp(anomaly_kinds[ANOMALY_CENTROID].name, "centroid") &&
-              !anomaly_kinds[ANOMALY_CENTROID].uses_k,
+              !anomaly_kinds[ANOMALY_CENTROID].uses_k &&
+              !strcmp(anomaly_kinds[ANOMALY_PATCH].name, "patch") &&
+              anomaly_kinds[ANOMALY_PATCH].positions && !anomaly_kinds[ANOMALY_PATCH].score,
           "the score table's rows");
+    /* patch compares positions (patch.h): this search refuses it */
+    anomaly_cfg pc = {.score = ANOMALY_PATCH, .k = 1, .threads = 1};
+    CHECK(anomaly_scores(ref, 4, ref, 4, 2, &pc, 0, s, n, &e) == -1 && strstr(e.msg, "patch"),
+          "the patch score through anomaly_scores");
 
     /* The quantile: numpy's default (linear). */
     float v[5] = {5, 1, 4, 2, 3};

@@ -253,6 +253,21 @@ else
   no_tool "no python3 with numpy (/usr/bin/python3 or python3); numpy.load not checked"
 fi
 
+# --- --features: the embedding is layer:3 (= auto for a dense model), a
+# middle layer is another 128 floats; bad values exit 2 naming the count
+run f3 embed --model "$model" --out "$tmp/f3.npy" --features layer:3 "$tmp/a.pgm" "$tmp/b.pgm"
+run fa embed --model "$model" --out "$tmp/fa.npy" --features auto "$tmp/a.pgm" "$tmp/b.pgm"
+run f1 embed --model "$model" --out "$tmp/f1.npy" --features layer:1 "$tmp/a.pgm" "$tmp/b.pgm"
+check 'cmp -s "$tmp/f3.npy" "$tmp/e.npy" && cmp -s "$tmp/fa.npy" "$tmp/e.npy"' \
+  "--features layer:3 / auto of a dense model is not the embedding"
+check '[ $rc -eq 0 ] && [ "$(wc -c <"$tmp/f1.npy")" -eq "$(wc -c <"$tmp/e.npy")" ] && ! cmp -s "$tmp/f1.npy" "$tmp/e.npy"' \
+  "--features layer:1: $(cat "$tmp/f1.out" "$tmp/f1.err")"
+check 'grep -q "feature vectors of 128 floats (layer 1 (128))" "$tmp/f1.out"' "layer:1 line: $(cat "$tmp/f1.out")"
+expect_fail f_big 2 "the model has 3 layers" embed --model "$model" --out "$tmp/fx.npy" --features layer:4 "$tmp/a.pgm"
+expect_fail f_zero 2 "--features layer:0" embed --model "$model" --out "$tmp/fx.npy" --features layer:0 "$tmp/a.pgm"
+expect_fail f_word 2 "--features pooled" embed --model "$model" --out "$tmp/fx.npy" --features pooled "$tmp/a.pgm"
+check '[ ! -e "$tmp/fx.npy" ]' "a refused --features wrote its file"
+
 # --- embed a split: --data IDX, 10,000 test rows, index = split index + class
 run split embed --model "$model" --out "$tmp/t.npy" --data "$data" --split test
 check '[ $rc -eq 0 ]' "embed --data --split test failed (exit $rc): $(cat "$tmp/split.err")"

@@ -87,6 +87,52 @@ fi
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --score knn --k 10 >"$tmp/k.txt"
 check 'grep -q "score knn (k = 10)" "$tmp/k.txt" && ! cmp -s "$tmp/k.txt" "$tmp/l.txt"' "--score knn --k 10"
 
+# --features: a middle layer of the dense model runs (euclidean, named in
+# the summary); the embedding is auto's choice for a dense model
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --features layer:1 --score knn --k 10 >"$tmp/f1.txt"
+check 'grep -q "score knn (k = 10) on layer 1 (128)" "$tmp/f1.txt" && ! cmp -s "$tmp/f1.txt" "$tmp/k.txt"' \
+  "--features layer:1: $(head -1 "$tmp/f1.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --features embedding --score knn --k 10 >"$tmp/fe.txt"
+check 'cmp -s "$tmp/fe.txt" "$tmp/k.txt"' "--features embedding is not the default of a dense model"
+
+# --- --score patch on a conv model: a square drawn into good T-shirts -----
+cm="$tmp/conv.siam"
+"$bin" train --layers conv8,pool,conv16,pool,gap,16 --epochs 1 --train-pairs 2000 --threads 2 \
+  --data "$data" --model "$cm" --quiet
+check '[ -s "$cm" ]' "training a conv model failed"
+pimg="$tmp/pimg"
+mkdir -p "$pimg/good" "$pimg/square"
+for f in $(ls "$img/good" | head -40); do cp "$img/good/$f" "$pimg/good/$f"; done
+for f in $(ls "$img/good" | tail -20); do
+  cp "$img/good/$f" "$pimg/square/$f"
+  for r in 2 3 4 5 6 7; do # a 6 x 6 white square at rows and columns 2..7
+    printf '\377\377\377\377\377\377' | dd of="$pimg/square/$f" bs=1 seek=$((13 + r * 28 + 2)) conv=notrunc status=none
+  done
+done
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 2000 \
+  --maps "$tmp/maps" --json >"$tmp/patch.json" 2>"$tmp/patch.err"
+rc=$?
+check '[ $rc -eq 0 ]' "inspect --score patch: exit $rc, $(cat "$tmp/patch.err")"
+check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
+  "--maps: $(ls "$tmp/maps" | head -3)"
+if command -v python3 >/dev/null; then
+  check 'python3 -c "
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"score\"] == \"patch\" and d[\"positions\"] == [7, 7] and d[\"bank\"] == 2000
+assert d[\"bank_of\"] == 300 * 49 and d[\"layer\"] == 4
+assert d[\"maps_scale\"][1] == max(i[\"score\"] for i in d[\"images\"])
+assert all(os.path.exists(i[\"map\"]) and open(i[\"map\"], \"rb\").read(8) == b\"\\x89PNG\\r\\n\\x1a\\n\" for i in d[\"images\"])
+assert d[\"auroc\"] > 0.9, d[\"auroc\"]
+print(\"patch: AUROC of the squares\", d[\"auroc\"])
+" "$tmp/patch.json"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
+else
+  tool_missing "python3 missing: the patch JSON check needs it"
+fi
+# the knn score on the pooled conv features (auto) runs too
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score knn --k 5 >"$tmp/pk.txt"
+check 'grep -q "score knn (k = 5) on layer 3 (conv16) pooled" "$tmp/pk.txt"' "auto on a conv model: $(head -1 "$tmp/pk.txt")"
+
 # --- no labels: a plain folder ------------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
 rc=$?
@@ -110,6 +156,16 @@ bad_run 1 "No such file" --reference "$tmp/nothere" --images "$img" --model "$mo
 bad_run 2 "--k" --reference "$ref" --images "$img" --k 0 --model "$model"
 bad_run 2 "--score" --reference "$ref" --images "$img" --score median --model "$model"
 bad_run 2 "--images" --reference "$ref" --model "$model"
+bad_run 2 "the model has 3 layers" --reference "$ref" --images "$img" --model "$model" --features layer:4
+bad_run 2 "--features layer:x" --reference "$ref" --images "$img" --model "$model" --features layer:x
+bad_run 2 "--features needs a model" --reference "$ref" --images "$img" --model none --features auto
+bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" --score patch
+bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
+bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
+bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
+bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
+# a map never replaces an input: --maps inside --images is refused first
+bad_run 2 "--maps $pimg/square" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$pimg/square"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
 bad_run 1 "tiny.pgm: 2 x 2 pixels, but the model takes 28 x 28" --reference "$ref" --images "$tmp/tiny.pgm" --model "$model"
 cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"

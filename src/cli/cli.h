@@ -42,6 +42,10 @@ int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
  * is left 0. */
 int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out);
 
+/* --features auto|embedding|layer:K (embed.h's syntax; the model decides
+ * later whether K is one of its layers): *out = s. */
+int opt_features(const char *cmd, const char *opt, const char *s, const char **out);
+
 /* Reports getopt's '?' or ':' result for argv (unknown option, missing
  * value) on stderr. */
 void opt_report(const char *cmd, int c, int optopt_value, char **argv);

@@ -22,7 +22,7 @@
 static const char *const cmd = "embed";
 
 typedef struct {
-    const char *out, *model, *data;
+    const char *out, *model, *data, *features;
     int split;      /* -1 none, 0 train, 1 test */
     long threads;
     int verbose;
@@ -32,8 +32,14 @@ static void defaults(void *opts)
 {
     embed_opts *o = opts;
     o->model = CLI_DEFAULT_MODEL;
+    o->features = "embedding";
     o->split = -1;
     o->threads = cli_cpu_count();
+}
+
+static int parse_features(const char *c, const char *opt, const char *arg, void *v)
+{
+    return opt_features(c, opt, arg, v);
 }
 
 /* The checks between options and arguments; 0, or -1 after saying why
@@ -175,17 +181,17 @@ static int write_files(const embed_out *w)
 
 /* Embeds in's images under m and writes them; 0 or -1 after saying why. */
 static int embed_and_write(const embed_opts *o, const model_t *m, const embed_input *in,
-                           const char *index, double t0, double t1)
+                           embed_feat f, const char *index, double t0, double t1)
 {
     sm_err e;
-    const size_t n = in->n, H = (size_t)net_out(m->shape);
+    const size_t n = in->n, H = embed_feat_floats(m->shape, f);
     float *emb = NULL; /* [n, H] */
     if (n > SIZE_MAX / sizeof *emb / H || !(emb = malloc(n * H * sizeof *emb + 1))) {
         cli_error(cmd, "out of memory for %zu embeddings of %zu floats", n, H);
         return -1;
     }
-    int rc = embed_images(emb, m->params, m->shape, in->images, n, NULL, (int)o->threads,
-                          model_kernels(m), &e);
+    int rc = embed_features(emb, m->params, m->shape, in->images, n, NULL, f, (int)o->threads,
+                            model_kernels(m), &e);
     if (rc != 0)
         cli_error(cmd, "%s: %s", o->model, e.msg);
     double t2 = sm_now();
@@ -201,7 +207,12 @@ static int embed_and_write(const embed_opts *o, const model_t *m, const embed_in
         cli_error(cmd, "read %zu images in %.3f s; embedded them in %.3f s on %ld thread%s "
                   "(%.0f images/s); wrote the files in %.3f s", n, t1 - t0, t2 - t1, o->threads,
                   o->threads == 1 ? "" : "s", t2 > t1 ? (double)n / (t2 - t1) : 0.0, t3 - t2);
-    printf("wrote %s: %zu embeddings of %zu floats (index: %s)\n", o->out, n, H, index);
+    char what[96] = "";
+    if (strcmp(o->features, "embedding") != 0) /* the default's line stays as it was */
+        embed_feat_name(m->shape, f, what, sizeof what);
+    printf("wrote %s: %zu %s of %zu floats%s%s%s (index: %s)\n", o->out, n,
+           *what ? "feature vectors" : "embeddings", H, *what ? " (" : "", what, *what ? ")" : "",
+           index);
     return 0;
 }
 
@@ -218,11 +229,18 @@ static int run(void *opts, int argc, char **argv)
     model_t m;
     if (cli_load_model(cmd, o->model, &m) != 0)
         return 1;
+    embed_feat f;
+    sm_err e;
+    if (embed_feat_resolve(o->features, m.shape, 0, &f, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        model_free(&m);
+        return CLI_USAGE_ERROR;
+    }
     double t0 = sm_now();
     embed_input in = {0};
     rc = 1;
     if (read_input(o, &m, argc, argv, &in) == 0 &&
-        embed_and_write(o, &m, &in, index, t0, sm_now()) == 0) {
+        embed_and_write(o, &m, &in, f, index, t0, sm_now()) == 0) {
         rc = 0;
         if (fflush(stdout) != 0) {
             cli_error(cmd, "write error on standard output: %s", strerror(errno));
@@ -245,6 +263,11 @@ static const opt_spec options[] = {
     OPT_THREADS(embed_opts, threads,
                 "threads for decoding and embedding, 1.." CLI_STR(MODEL_MAX_THREADS)
                 " (default: all\n{cores} cores)"),
+    {"features", 0, "F", OPT_PARSE, OPT_AT(embed_opts, features), 0, 0, 0, 0, NULL,
+     parse_features,
+     "what each row holds: embedding (default), layer:K (the\noutput of --layers item K, "
+     "averaged over positions\nwhen it has them) or auto (the last conv layer's,\npooled; "
+     "the embedding for a dense model)"},
     OPT_VERBOSE(embed_opts, verbose, "also print timings to stderr"),
     OPT_HELP_ROW,
 };

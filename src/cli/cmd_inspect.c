@@ -16,6 +16,7 @@
 #include "anomaly_kind.h"
 #include "cli.h"
 #include "command.h"
+#include "embed.h"
 #include "guard.h"
 #include "inspect_print.h"
 #include "inspect_report.h"
@@ -26,14 +27,16 @@ static const char *const cmd = "inspect";
 #define DEFAULT_QUANTILE 0.95
 #define DEFAULT_TOP 16
 #define MAX_TOP 200
+#define DEFAULT_BANK 1024
+#define MAX_BANK 100000000
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 typedef struct {
-    const char *reference, *images, *model, *report, *csv;
-    int score, score_set, json, k_set;
+    const char *reference, *images, *model, *report, *csv, *features, *maps;
+    int score, score_set, json, k_set, features_set, bank_set;
     int kernels, set_kernels; /* --kernels: a kernels_path */
-    long k, top, threads;
+    long k, top, threads, bank;
     float threshold;
     int threshold_set;
     int rgb; /* --rgb: raw pixels in three channels (--model none only) */
@@ -43,12 +46,19 @@ static void defaults(void *p)
 {
     inspect_opts *o = p;
     o->model = CLI_DEFAULT_MODEL;
+    o->features = "auto";
+    o->bank = DEFAULT_BANK;
     o->k = 1;
     o->top = DEFAULT_TOP;
     o->threads = cli_cpu_count();
 }
 
 /* --score: a row of anomaly_kinds by name. */
+static int parse_features(const char *c, const char *opt, const char *arg, void *value)
+{
+    return opt_features(c, opt, arg, value);
+}
+
 static int parse_score(const char *c, const char *opt, const char *arg, void *value)
 {
     const char *names[16];
@@ -81,6 +91,17 @@ static int check(inspect_opts *o, int argc, char **argv)
     }
     if (!o->score_set)
         o->score = strcmp(o->model, "none") == 0 ? ANOMALY_KNN : ANOMALY_CENTROID;
+    int raw = strcmp(o->model, "none") == 0, patch = anomaly_kinds[o->score].positions;
+    if (raw && (o->features_set || patch)) {
+        cli_error(cmd, "--model none compares raw pixels: %s a model",
+                  patch ? "--score patch needs" : "--features needs");
+        return -1;
+    }
+    if (!patch && (o->bank_set || o->maps)) {
+        cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
+                  "--bank", anomaly_kinds[o->score].name);
+        return -1;
+    }
     if (o->k_set && !anomaly_kinds[o->score].uses_k) {
         cli_error(cmd, "--k %ld: neighbours are for --score knn, and the score is %s%s", o->k,
                   anomaly_kinds[o->score].name,
@@ -114,6 +135,11 @@ static int print(const inspect_opts *o, const inspect_report *r)
         cli_error(cmd, "--report %s: %s", o->report, e.msg);
         return 1;
     }
+    const input_file read[] = {{"--reference", o->reference}, {"--images", o->images}};
+    if (o->maps && inspect_write_maps(r, read, 2, &e) != 0) {
+        cli_error(cmd, "--maps %s: %s", o->maps, e.msg);
+        return 1;
+    }
     return 0;
 }
 
@@ -122,7 +148,7 @@ static int report(const inspect_opts *o, const model_t *m)
 {
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
-                     DEFAULT_QUANTILE, o->rgb};
+                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps, o->rgb};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -153,15 +179,23 @@ static int run(void *p, int argc, char **argv)
         return 1;
     }
     int raw = strcmp(o->model, "none") == 0;
-    output_spec outs[] = {{"--report", o->report, 1, 0}, {"--csv", o->csv, 0, 0}};
+    output_spec outs[] = {{"--report", o->report, 1, 0}, {"--csv", o->csv, 0, 0},
+                          {"--maps", o->maps, 0, 1}};
     const input_file read[] = {{"--reference", o->reference}, {"--images", o->images}};
-    int gr = guard_outputs(cmd, outs, 2, raw ? NULL : o->model, GUARD_NO_DATA, read, 2);
+    int gr = guard_outputs(cmd, outs, 3, raw ? NULL : o->model, GUARD_NO_DATA, read, 2);
     if (gr != 0)
         return gr;
     model_t m;
     memset(&m, 0, sizeof m);
     if (!raw && cli_load_model(cmd, o->model, &m) != 0)
         return 1;
+    embed_feat f; /* a K the model does not have is a usage error */
+    if (!raw && embed_feat_resolve(o->features, m.shape, anomaly_kinds[o->score].positions, &f,
+                                   &e) != 0) {
+        cli_error(cmd, "%s: %s", o->model, e.msg);
+        model_free(&m);
+        return CLI_USAGE_ERROR;
+    }
     int rc = report(o, raw ? NULL : &m);
     model_free(&m);
     return rc;
@@ -177,9 +211,25 @@ static const opt_spec options[] = {
     {"score", 0, "S", OPT_PARSE, OPT_AT(inspect_opts, score), OPT_GIVEN(inspect_opts, score_set),
      0, 0, 0, NULL, parse_score,
      "centroid: distance to the references' mean embedding;\n"
-     "knn: mean distance to the k nearest references\n"
+     "knn: mean distance to the k nearest references;\n"
+     "patch: the largest distance of a position of a conv\n"
+     "layer to the references' positions (a conv model)\n"
      "(default: centroid with a model, knn with --model none);\n"
-     "distances are the model's head's (euclidean for none)"},
+     "distances are the model's head's on the embedding,\n"
+     "else euclidean (and for none)"},
+    {"features", 0, "F", OPT_PARSE, OPT_AT(inspect_opts, features),
+     OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, parse_features,
+     "what is compared: auto (default: the last conv layer,\n"
+     "averaged over positions; the embedding for a dense\n"
+     "model), embedding, or layer:K (--layers item K);\n"
+     "with patch, auto is the last pool layer of 2x2 or more"},
+    {"bank", 0, "N", OPT_LONG, OPT_AT(inspect_opts, bank), OPT_GIVEN(inspect_opts, bank_set),
+     1, MAX_BANK, 0, NULL, NULL,
+     "patch: reference positions kept by greedy coreset\n"
+     "(default " STR(DEFAULT_BANK) "; all when there are fewer)"},
+    {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
+     "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
+     "heat over the grey image, scale 0 .. the largest score"},
     {"k", 0, "N", OPT_LONG, OPT_AT(inspect_opts, k), OPT_GIVEN(inspect_opts, k_set), 1,
      ANOMALY_MAX_K, 0, NULL, NULL,
      "neighbours for knn, 1.." STR(ANOMALY_MAX_K) " (default: 1); only with the\n"

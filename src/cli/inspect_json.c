@@ -45,6 +45,22 @@ void inspect_print_json(const inspect_report *r, FILE *out)
     fprintf(out, ",\n  \"score\": \"%s\",\n", score->name);
     if (score->uses_k)
         fprintf(out, "  \"k\": %d,\n", c->k);
+    if (c->model && !r->embedding) {
+        char what[96];
+        embed_feat_name(c->model->shape, r->feat, what, sizeof what);
+        fprintf(out, "  \"features\": ");
+        json_string(out, what);
+        fprintf(out, ",\n  \"layer\": %d,\n", r->feat.layer + 1);
+    }
+    if (r->pos) {
+        fprintf(out, "  \"positions\": [%d, %d],\n  \"bank\": %zu,\n  \"bank_of\": %zu,\n",
+                r->gh, r->gw, r->bank, r->positions);
+        if (c->maps) {
+            fprintf(out, "  \"maps\": ");
+            json_string(out, c->maps);
+            fprintf(out, ",\n  \"maps_scale\": [0, %.9g],\n", r->map_top);
+        }
+    }
     fprintf(out, "  \"references\": %zu,\n  \"threshold\": %.9g,\n  \"threshold_rule\": \"",
             r->ref.n, r->threshold);
     if (c->threshold_set)
@@ -64,6 +80,12 @@ void inspect_print_json(const inspect_report *r, FILE *out)
         if (r->ntypes) {
             fprintf(out, ", \"type\": ");
             json_string(out, inspect_type_name(r, i));
+        }
+        if (r->pos && c->maps) {
+            char map[4608];
+            inspect_map_path(r, i, map, sizeof map);
+            fprintf(out, ", \"map\": ");
+            json_string(out, map);
         }
         fprintf(out, "}%s\n", k + 1 < r->img.n ? "," : "");
     }

@@ -2,7 +2,7 @@
  * the report the library built (inspect_report.h), one file each: the text
  * (inspect_text.c) and JSON (inspect_json.c) printed, the CSV file
  * (inspect_csv.c, --csv), the PNG contact sheet (inspect_sheet.c,
- * --report). A new format (an HTML report) is one more file of this kind
+ * --report), the anomaly maps (inspect_maps.c, --maps). A new format (an HTML report) is one more file of this kind
  * and its option in cmd_inspect.c. */
 #ifndef SIAMESE_INSPECT_PRINT_H
 #define SIAMESE_INSPECT_PRINT_H
@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "outputs.h"
 #include "inspect_report.h"
 
 /* The summary, the per-type table (MVTec layout) and the ranking as text. */
@@ -25,5 +26,12 @@ int inspect_write_csv(const inspect_report *r, const char *path, sm_err *e);
 /* A PNG contact sheet of the `top` most anomalous images, each beside its
  * nearest reference (path "-": standard output). Returns 0 or -1. */
 int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_err *e);
+
+/* --maps: each image's anomaly map as a PNG in r->cfg.maps (made when
+ * absent), named by inspect_map_path, written atomically, after checking
+ * that no map file is one of the inputs read[0..n_read) or inside one
+ * (outputs.h). Returns 0 or -1 with e naming the file. */
+int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n_read,
+                       sm_err *e);
 
 #endif

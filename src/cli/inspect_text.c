@@ -41,6 +41,14 @@ void inspect_print_text(const inspect_report *r, FILE *out)
             r->ref.n, c->model ? c->model_path : "raw pixels (--model none)", score->name);
     if (score->uses_k)
         fprintf(out, " (k = %d)", c->k);
+    if (c->model && !r->embedding) {
+        char what[96];
+        embed_feat_name(c->model->shape, r->feat, what, sizeof what);
+        fprintf(out, " on %s", what);
+    }
+    if (r->pos)
+        fprintf(out, " (%d x %d), bank %zu of %zu positions", r->gh, r->gw, r->bank,
+                r->positions);
     fprintf(out, "\nthreshold %.6g (", r->threshold);
     if (c->threshold_set)
         fprintf(out, "yours");

@@ -1,6 +1,7 @@
 /* opts.c - checked parsing of option values, and the few helpers every
  * command shares (the error line, clock, CPU count). */
 #include "cli.h"
+#include "embed.h"
 #include "err.h"
 
 #include <errno.h>
@@ -162,5 +163,18 @@ int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out)
         return -1;
     }
     *out = n;
+    return 0;
+}
+
+int opt_features(const char *cmd, const char *opt, const char *s, const char **out)
+{
+    int K;
+    sm_err e;
+    if (embed_feat_parse(s, &K, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
+    (void)opt;
+    *out = s;
     return 0;
 }

@@ -181,6 +181,10 @@ static const anomaly_kind *kind_for(const anomaly_cfg *cfg, size_t M, int leave_
         return NULL;
     }
     const anomaly_kind *kind = &anomaly_kinds[cfg->score];
+    if (kind->positions) {
+        sm_fail(e, "score %s compares positions: patch.h scores it", kind->name);
+        return NULL;
+    }
     if (kind->uses_k && (cfg->k < 1 || (size_t)cfg->k > M - (need - 1))) {
         sm_fail(e, "k = %d neighbours, but there are %zu references to choose from%s", cfg->k,
                 M - (need - 1),

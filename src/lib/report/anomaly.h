@@ -33,7 +33,7 @@
 #include "head.h"
 
 /* The rows of anomaly_kinds that code names; any row index is a score. */
-typedef enum { ANOMALY_KNN = 0, ANOMALY_CENTROID = 1 } anomaly_score;
+typedef enum { ANOMALY_KNN = 0, ANOMALY_CENTROID = 1, ANOMALY_PATCH = 2 } anomaly_score;
 
 #define ANOMALY_MAX_K 1000
 

@@ -4,6 +4,9 @@
  * ascending (the k nearest for a score that takes --k, else the nearest),
  * and the references' mean and sum. A new score (a Gaussian, PaDiM-like)
  * is its file with its scoring call, plus one row in anomaly_kinds.c.
+ * The patch score is a row too, for its name and --k, but it compares
+ * positions, not images, against a memory bank: its search is patch.h's,
+ * and its row says so (positions = 1, no scoring call).
  *
  * D = features per row, M = references. */
 #ifndef SIAMESE_ANOMALY_KIND_H
@@ -39,7 +42,9 @@ typedef float (*anomaly_score_fn)(const anomaly_refs *r, const float *x,
 typedef struct {
     const char *name;  /* the value of inspect's --score */
     int uses_k;        /* 1: scored from the k nearest (--k); 0: needs only the nearest */
-    anomaly_score_fn score;
+    anomaly_score_fn score; /* NULL for a positions score */
+    int positions;     /* 1: compares one vector per position of a conv layer, not one
+                          per image: this search does not serve it (patch.h does) */
 } anomaly_kind;
 
 /* The rows, in the order of the anomaly_score names (anomaly.h). */

@@ -5,15 +5,18 @@
 #include "inspect_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anomaly.h"
+#include "anomaly_kind.h"
 #include "embed.h"
 #include "folders.h"
 #include "input.h"
 #include "metrics.h"
 #include "mvtec.h"
+#include "patch.h"
 
 /* Lists the image files of a set (what: "--reference" or "--images"). */
 static int list_set(const char *path, const char *what, inspect_set *s, sm_err *e)
@@ -49,7 +52,44 @@ static int decode_raw(inspect_report *r, const char *what, inspect_set *s, sm_er
     return 0;
 }
 
-/* Decodes and embeds a listed set: feat [n, D]. */
+/* What the images are compared by: --features of the model (the
+ * positions of a layer for the patch score), or raw pixels. */
+static int choose_features(inspect_report *r, sm_err *e)
+{
+    const model_t *m = r->cfg.model;
+    int positions = anomaly_kinds[r->cfg.score].positions;
+    r->embedding = 1;
+    if (!m) {
+        if (positions)
+            return sm_fail(e, "--score %s needs a model with conv layers (not --model none)",
+                           anomaly_kinds[r->cfg.score].name);
+        return 0;
+    }
+    sm_err sub;
+    if (embed_feat_resolve(r->cfg.features ? r->cfg.features : "auto", m->shape, positions,
+                           &r->feat, &sub) != 0)
+        return sm_fail(e, "%s: %s", r->cfg.model_path, sub.msg);
+    r->embedding = r->feat.layer == m->shape.layers - 1 && r->feat.mode == EMBED_FLAT;
+    layer_dims d = net_layer_out_dims(m->shape, r->feat.layer);
+    r->D = positions ? (size_t)d.c : embed_feat_floats(m->shape, r->feat);
+    if (positions) {
+        r->gh = d.h;
+        r->gw = d.w;
+    }
+    return 0;
+}
+
+/* The patch score: the references' positions must fit the bank's limits
+ * (patch.h), known once they are listed, before any is embedded. */
+static int check_bank(const inspect_report *r, sm_err *e)
+{
+    sm_err sub;
+    if (r->gh && patch_check_size(r->ref.n, r->gh * r->gw, (int)r->D, &sub) != 0)
+        return sm_fail(e, "--reference %s: %s", r->cfg.reference, sub.msg);
+    return 0;
+}
+
+/* Decodes and embeds a listed set: feat [n, D] (the patch score: [n, P, D]). */
 static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
@@ -62,14 +102,19 @@ static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err 
         return -1;
     }
     size_t P = (size_t)input_channels(&r->in) * r->in.width * r->in.height;
-    size_t D = m ? (size_t)net_out(m->shape) : P;
-    if (!(s->feat = malloc(s->n * D * sizeof *s->feat + 1)))
-        return sm_fail(e, "out of memory for %zu images", s->n);
+    size_t F = m ? embed_feat_floats(m->shape, r->feat) : P;
+    if (!m)
+        r->D = P;
+    if (F && s->n > SIZE_MAX / sizeof *s->feat / F)
+        return sm_fail(e, "%zu images of %zu features: too many", s->n, F);
+    if (!(s->feat = malloc(s->n * F * sizeof *s->feat + 1)))
+        return sm_fail(e, "out of memory for the features of %zu images (%zu floats each)", s->n,
+                       F);
     if (!m) {
         for (size_t i = 0; i < s->n * P; i++) /* the network's input, x / 255 */
             s->feat[i] = (float)s->px[i] / 255.0f;
-    } else if (embed_images(s->feat, m->params, m->shape, s->px, s->n, NULL, c->threads,
-                            c->kernels, &sub) != 0) {
+    } else if (embed_features(s->feat, m->params, m->shape, s->px, s->n, NULL, r->feat,
+                              c->threads, c->kernels, &sub) != 0) {
         return sm_fail(e, "%s: %s: %s", c->model_path, what, sub.msg);
     }
     return 0;
@@ -145,23 +190,81 @@ static int rank_images(inspect_report *r, sm_err *e)
     return 0;
 }
 
+/* The patch score (patch.h): the bank from the references' positions,
+ * the threshold from each reference against the entries of the others,
+ * then every image's positions. */
+static int score_patch(inspect_report *r, sm_err *e)
+{
+    const inspect_cfg *c = &r->cfg;
+    size_t N = r->img.n, M = r->ref.n, P = (size_t)r->gh * r->gw;
+    patch_cfg pc = {c->bank, c->threads, c->kernels};
+    patch_bank b;
+    int rc = -1;
+    float *rpos = NULL, *rsc = NULL;
+    uint32_t *rnear = NULL;
+    if (patch_bank_build(&b, r->ref.feat, M, (int)P, (int)r->D, &pc, e) != 0) {
+        sm_fail(e, "--reference %s: %s", c->reference, e->msg);
+        goto out;
+    }
+    r->bank = b.B;
+    r->positions = M * P;
+    r->threshold = c->threshold;
+    if (!c->threshold_set) {
+        rpos = malloc((M * P + 1) * sizeof *rpos);
+        rsc = malloc((M + 1) * sizeof *rsc);
+        rnear = malloc((M + 1) * sizeof *rnear);
+        if (!rpos || !rsc || !rnear) {
+            sm_fail(e, "out of memory");
+            goto out;
+        }
+        if (patch_scores(&b, r->ref.feat, M, (int)P, &pc, 1, rpos, rsc, rnear, e) != 0) {
+            sm_fail(e, "--reference %s: %s", c->reference, e->msg);
+            goto out;
+        }
+        if (scores_finite(r, "reference", &r->ref, rsc, "euclidean", e) != 0)
+            goto out;
+        r->threshold = anomaly_quantile(rsc, M, c->quantile);
+    }
+    if (!(r->pos = malloc((N * P + 1) * sizeof *r->pos))) {
+        sm_fail(e, "out of memory");
+        goto out;
+    }
+    if (patch_scores(&b, r->img.feat, N, (int)P, &pc, 0, r->pos, r->score, r->nearest, e) != 0)
+        sm_fail(e, "--reference %s: %s", c->reference, e->msg);
+    else if (scores_finite(r, "image", &r->img, r->score, "euclidean", e) == 0)
+        rc = 0;
+    for (size_t i = 0; i < N; i++) /* an image's score is its largest position's */
+        r->map_top = r->score[i] > r->map_top ? r->score[i] : r->map_top;
+out:
+    patch_bank_free(&b);
+    free(rpos);
+    free(rsc);
+    free(rnear);
+    return rc;
+}
+
 /* Scores the images against the references with the model's own head
  * (raw pixels: euclidean) on the products' path, then ranks them. */
 static int score_images(inspect_report *r, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
     const model_t *m = c->model;
-    size_t N = r->img.n, D = m ? (size_t)net_out(m->shape)
-                               : (size_t)input_channels(&r->in) * r->in.width * r->in.height;
+    size_t N = r->img.n, D = r->D;
+    /* The head's distance on the embedding it was trained for; euclidean
+     * on any other features (and raw pixels). */
+    int head = m && r->embedding;
     anomaly_cfg ac = {.score = (anomaly_score)c->score, .k = c->k, .threads = c->threads,
-                      .head = m ? m->head : HEAD_EUCLIDEAN,
-                      .hp = m ? model_head_params(m, m->params) : NULL, .kernels = c->kernels};
+                      .head = head ? m->head : HEAD_EUCLIDEAN,
+                      .hp = head ? model_head_params(m, m->params) : NULL,
+                      .kernels = c->kernels};
     r->score = malloc((N + 1) * sizeof *r->score);
     r->nearest = malloc((N + 1) * sizeof *r->nearest);
     r->rank = malloc((N + 1) * sizeof *r->rank);
     r->flagged = malloc(N + 1);
     if (!r->score || !r->nearest || !r->rank || !r->flagged)
         return sm_fail(e, "out of memory");
+    if (anomaly_kinds[c->score].positions)
+        return score_patch(r, e) == 0 ? rank_images(r, e) : -1;
     if (calibrate(r, &ac, D, e) != 0)
         return -1;
     if (anomaly_scores(r->ref.feat, r->ref.n, r->img.feat, N, (int)D, &ac, 0, r->score,
@@ -248,8 +351,8 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     memset(r, 0, sizeof *r);
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
-    if (list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
-        list_set(cfg->images, "--images", &r->img, e) != 0 ||
+    if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
+        list_set(cfg->images, "--images", &r->img, e) != 0 || check_bank(r, e) != 0 ||
         load_set(r, "--reference", &r->ref, e) != 0 || load_set(r, "--images", &r->img, e) != 0)
         return -1;
     r->skipped = r->ref.skipped + r->img.skipped;
@@ -277,8 +380,27 @@ void inspect_free(inspect_report *r)
     free(r->rank);
     free(r->type);
     free(r->types);
+    free(r->pos);
     mvtec_types_free(r->type_names, r->ntypes);
     memset(r, 0, sizeof *r);
+}
+
+void inspect_map(const inspect_report *r, size_t i, float *map)
+{
+    patch_upsample(map, (int)r->in.height, (int)r->in.width,
+                   r->pos + i * (size_t)r->gh * r->gw, r->gh, r->gw);
+}
+
+void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n)
+{
+    const char *p = r->img.paths[i], *slash = strrchr(p, '/'), *name = slash ? slash + 1 : p;
+    const char *dot = strrchr(name, '.');
+    int len = dot && dot > name ? (int)(dot - name) : (int)strlen(name), digits = 1;
+    for (size_t k = r->img.n; k >= 10; k /= 10)
+        digits++;
+    size_t dl = strlen(r->cfg.maps);
+    int sep = dl > 0 && r->cfg.maps[dl - 1] != '/';
+    snprintf(buf, n, "%s%s%0*zu-%.*s.png", r->cfg.maps, sep ? "/" : "", digits, i + 1, len, name);
 }
 
 const char *inspect_type_name(const inspect_report *r, size_t i)

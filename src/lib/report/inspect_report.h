@@ -8,14 +8,16 @@
  * JSON, CSV, the PNG sheet): the numbers cannot differ between them.
  *
  * N = images to inspect, M = references, P = values of the compared size
- * (channels x pixels),
- * D = features per image (the embedding width, or P for raw pixels). */
+ * (channels x pixels; the patch score: positions of its layer), D =
+ * features per image (the embedding width, a layer's, or P for raw pixels;
+ * per position for the patch score). */
 #ifndef SIAMESE_INSPECT_REPORT_H
 #define SIAMESE_INSPECT_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "embed.h"
 #include "gemm.h"
 #include "model.h"
 
@@ -31,6 +33,11 @@ typedef struct {
     int threshold_set;      /* 1: threshold is given; else it is the quantile */
     float threshold;
     double quantile;        /* of the references' leave-one-out scores */
+    const char *features;   /* with a model: auto, embedding or layer:K (embed.h;
+                               NULL = auto) */
+    size_t bank;            /* the patch score's bank entries (0: every position) */
+    const char *maps;       /* the folder --maps writes the anomaly maps to (NULL:
+                               none): the report names the files, the CLI writes them */
     int rgb;                /* raw pixels only: 1 keeps three channels */
 } inspect_cfg;
 
@@ -41,7 +48,8 @@ typedef struct {
     size_t skipped; /* files that are not images by name */
     uint8_t *px;    /* [n, P] at the compared size and channels (P counts
                        every channel: grey, or RGB planes) */
-    float *feat;    /* [n, D] embeddings, or pixels / 255 */
+    float *feat;    /* [n, D] features (embeddings, a layer's activations), or
+                       pixels / 255; the patch score: [n, P, C] */
 } inspect_set;
 
 /* A defect type of the MVTec layout ([0] is good/). */
@@ -69,6 +77,16 @@ typedef struct {
     double auroc, accuracy, precision, recall; /* anomalous = not good/; AUROC may be NAN */
     size_t skipped;      /* files skipped in both sets, known once both are loaded */
     char **type_names;   /* [ntypes], owned */
+    /* What was compared (with a model): */
+    embed_feat feat;     /* the layer and how it is taken */
+    int embedding;       /* 1: the embedding itself, with the head's distance;
+                            else euclidean distances of the features */
+    size_t D;            /* floats per image (the patch score: per position) */
+    /* The patch score (patch.h), else 0 / NULL: */
+    int gh, gw;          /* the positions' grid, P = gh * gw */
+    float *pos;          /* [N, P] each position's score: the anomaly map */
+    size_t bank, positions; /* bank entries kept, of the references' positions */
+    float map_top;       /* the maps' colour scale, 0 .. this: the largest position score */
 } inspect_report;
 
 /* Builds the report for cfg into r. Returns 0, or -1 with e set;
@@ -76,6 +94,15 @@ typedef struct {
 int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e);
 
 void inspect_free(inspect_report *r);
+
+/* The anomaly map of image i, map [H, W] (H, W = r->in's height and
+ * width): its position scores upsampled bilinearly (patch_upsample). */
+void inspect_map(const inspect_report *r, size_t i, float *map);
+
+/* The file --maps writes image i's map to: cfg.maps/<i+1, zero-padded to
+ * the digits of N>-<the image's name without its extension>.png, unique
+ * for every image of the set. */
+void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n);
 
 /* The type of image i, "" without the layout. */
 const char *inspect_type_name(const inspect_report *r, size_t i);

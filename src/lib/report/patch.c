@@ -1,0 +1,452 @@
+/* patch.c - see patch.h. N images, M references, P positions per image, C
+ * features per position, T = M * P reference positions, B bank entries;
+ * tiles of TQ query positions x TB bank entries. */
+#include "patch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "head.h"
+#include "pool.h"
+
+enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */ };
+/* The coreset compares points of more features on this many (projection). */
+#define PATCH_PROJECT 16
+
+/* mean [C] of rows a [n, C] (double sums in row order, rounded once);
+ * out [n, C] = a - mean, transposed into out_t [C, n] when not NULL, and
+ * sq [n] = squared norms of the centred rows in double. */
+static void centre(const float *a, size_t n, int C, float *mean, float *out, float *out_t,
+                   double *sq)
+{
+    for (int c = 0; c < C; c++) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += a[i * (size_t)C + (size_t)c];
+        mean[c] = n ? (float)(s / (double)n) : 0.0f;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0;
+        for (int c = 0; c < C; c++) {
+            float v = a[i * (size_t)C + (size_t)c] - mean[c];
+            if (out)
+                out[i * (size_t)C + (size_t)c] = v;
+            if (out_t)
+                out_t[(size_t)c * n + i] = v;
+            acc += (double)v * v;
+        }
+        if (sq)
+            sq[i] = acc;
+    }
+}
+
+/* ---- the coreset ---- */
+
+typedef struct {
+    const float *pts_t; /* [C, T] centred points, transposed (gemm's B) */
+    const double *sq;   /* [T] */
+    double *mind;       /* [T] squared distance to the nearest pick; -1 once picked */
+    float *dot;         /* [T] the round's products */
+    const float *pick;  /* [C] the round's pick, centred */
+    size_t T, pick_i;
+    int C, nt;
+    kernels_path kp;
+    size_t best[256];   /* per thread: its farthest point */
+} coreset_job;
+
+static void coreset_worker(void *ctx, int t)
+{
+    coreset_job *j = ctx;
+    size_t per = (j->T + (size_t)j->nt - 1) / (size_t)j->nt;
+    size_t lo = (size_t)t * per, hi = lo + per < j->T ? lo + per : j->T;
+    j->best[t] = (size_t)-1;
+    if (lo >= hi)
+        return;
+    /* dot [lo, hi) = pick [1, C] . pts_t [C, lo..hi) */
+    gemm(j->kp, 1, (int)(hi - lo), j->C, j->pick, j->C, 1, j->pts_t + lo, (int)j->T,
+         j->dot + lo, (int)(hi - lo), NULL, 0);
+    double far = -2;
+    for (size_t i = lo; i < hi; i++) {
+        if (j->mind[i] >= 0) {
+            double d = j->sq[i] + j->sq[j->pick_i] - 2.0 * (double)j->dot[i];
+            if (d < j->mind[i])
+                j->mind[i] = d;
+        }
+        if (j->mind[i] > far) {
+            far = j->mind[i];
+            j->best[t] = i;
+        }
+    }
+}
+
+static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+                  const patch_cfg *cfg, sm_err *e)
+{
+    coreset_job j;
+    memset(&j, 0, sizeof j);
+    if (n > T)
+        return sm_fail(e, "a coreset of %zu from %zu points", n, T);
+    if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
+        return -1;
+    j.T = T;
+    j.C = C;
+    j.nt = cfg->threads < 1 ? 1 : cfg->threads > 256 ? 256 : cfg->threads;
+    if ((size_t)j.nt > T / 4096 + 1) /* a few thousand points a thread at least */
+        j.nt = (int)(T / 4096 + 1);
+    float *mean = malloc(((size_t)C + 1) * sizeof *mean);
+    float *pts_c = malloc((T * (size_t)C + 1) * sizeof *pts_c);
+    float *pts_t = malloc((T * (size_t)C + 1) * sizeof *pts_t);
+    double *sq = malloc((T + 1) * sizeof *sq), *mind = malloc((T + 1) * sizeof *mind);
+    float *dot = malloc((T + 1) * sizeof *dot);
+    pool_t *pool = NULL;
+    int rc = 0;
+    if (!mean || !pts_c || !pts_t || !sq || !mind || !dot)
+        rc = sm_fail(e, "out of memory for the coreset of %zu positions of %d features", T, C);
+    else if (!(pool = pool_create(j.nt, e)))
+        rc = -1;
+    if (rc == 0 && n > 0) {
+        centre(pts, T, C, mean, pts_c, pts_t, sq);
+        size_t cur = 0; /* the farthest from the mean first */
+        for (size_t i = 0; i < T; i++) {
+            mind[i] = INFINITY;
+            cur = sq[i] > sq[cur] ? i : cur;
+        }
+        j.pts_t = pts_t;
+        j.sq = sq;
+        j.mind = mind;
+        j.dot = dot;
+        kernels_begin(j.kp, j.nt);
+        for (size_t t = 0; t < n; t++) {
+            sel[t] = (uint32_t)cur;
+            mind[cur] = -1;
+            if (t + 1 == n)
+                break;
+            j.pick = pts_c + cur * (size_t)C;
+            j.pick_i = cur;
+            pool_run(pool, coreset_worker, &j);
+            size_t best = (size_t)-1;
+            for (int w = 0; w < j.nt; w++) /* slices in order: ties go to the lowest index */
+                if (j.best[w] != (size_t)-1 && (best == (size_t)-1 || mind[j.best[w]] > mind[best]))
+                    best = j.best[w];
+            cur = best;
+        }
+    }
+    pool_destroy(pool);
+    free(mean);
+    free(pts_c);
+    free(pts_t);
+    free(sq);
+    free(mind);
+    free(dot);
+    return rc;
+}
+
+/* A fixed sparse random projection (Achlioptas 2003: entries +1, 0, -1
+ * with probabilities 1/6, 2/3, 1/6, from splitmix64 of the entry's index,
+ * no seed): rt [C, d], as gemm's B. */
+static void projection(float *rt, int C, int d)
+{
+    for (uint64_t i = 0; i < (uint64_t)C * (uint64_t)d; i++) {
+        uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        unsigned v = (unsigned)(z % 6);
+        rt[i] = v == 0 ? 1.0f : v == 1 ? -1.0f : 0.0f;
+    }
+}
+
+int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+                  const patch_cfg *cfg, sm_err *e)
+{
+    if (C <= PATCH_PROJECT)
+        return greedy(sel, n, pts, T, C, cfg, e);
+    /* Each round streams every point: on PATCH_PROJECT dims, not C, as
+     * PatchCore's own coreset does (a random projection keeps distances
+     * within a small factor, Johnson-Lindenstrauss). */
+    kernels_path kp;
+    if (kernels_resolve(cfg->kernels, &kp, e) != 0)
+        return -1;
+    float *rt = malloc((size_t)C * PATCH_PROJECT * sizeof *rt);
+    float *low = malloc((T * PATCH_PROJECT + 1) * sizeof *low);
+    if (!rt || !low) {
+        free(rt);
+        free(low);
+        return sm_fail(e, "out of memory for the coreset of %zu positions", T);
+    }
+    projection(rt, C, PATCH_PROJECT);
+    /* low [T, d] = pts [T, C] . rt [C, d], in row blocks (any split: the
+     * same bits on the exact paths) */
+    for (size_t i0 = 0; i0 < T; i0 += 65536) {
+        size_t m = T - i0 < 65536 ? T - i0 : 65536;
+        gemm(kp, (int)m, PATCH_PROJECT, C, pts + i0 * (size_t)C, C, 1, rt, PATCH_PROJECT,
+             low + i0 * PATCH_PROJECT, PATCH_PROJECT, NULL, 0);
+    }
+    int rc = greedy(sel, n, low, T, PATCH_PROJECT, cfg, e);
+    free(rt);
+    free(low);
+    return rc;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void patch_bank_free(patch_bank *b)
+{
+    free(b->x);
+    free(b->owner);
+    memset(b, 0, sizeof *b);
+}
+
+int patch_check_size(size_t M, int P, int C, sm_err *e)
+{
+    size_t T = M * (size_t)P;
+    if (M && T / M != (size_t)P)
+        T = SIZE_MAX;
+    if (T > PATCH_MAX_POSITIONS)
+        return sm_fail(e, "%zu references of %d positions each are %zu positions, beyond the "
+                       "bank's limit of %zu (PATCH_MAX_POSITIONS): use fewer references, a "
+                       "smaller --size, or a later layer (--features layer:K)", M, P, T,
+                       PATCH_MAX_POSITIONS);
+    if ((double)T * C * sizeof(float) > 8.0 * (1 << 30))
+        return sm_fail(e, "%zu positions of %d features are %.1f GiB of features, beyond 8 GiB: "
+                       "use fewer references, a smaller --size, or a later layer", T, C,
+                       (double)T * C * sizeof(float) / (1 << 30));
+    return 0;
+}
+
+int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
+                     const patch_cfg *cfg, sm_err *e)
+{
+    memset(b, 0, sizeof *b);
+    if (patch_check_size(M, P, C, e) != 0)
+        return -1;
+    size_t T = M * (size_t)P, B = cfg->bank && cfg->bank < T ? cfg->bank : T;
+    uint32_t *sel = malloc((B + 1) * sizeof *sel);
+    b->x = malloc((B * (size_t)C + 1) * sizeof *b->x);
+    b->owner = malloc((B + 1) * sizeof *b->owner);
+    b->B = B;
+    b->C = C;
+    if (!sel || !b->x || !b->owner) {
+        free(sel);
+        return sm_fail(e, "out of memory for a bank of %zu entries of %d features (a smaller "
+                       "--bank)", B, C);
+    }
+    int rc = 0;
+    if (B < T) {
+        rc = patch_coreset(sel, B, ref, T, C, cfg, e);
+        qsort(sel, B, sizeof *sel, by_u32);
+    } else {
+        for (size_t i = 0; i < T; i++)
+            sel[i] = (uint32_t)i;
+    }
+    for (size_t i = 0; rc == 0 && i < B; i++) {
+        memcpy(b->x + i * (size_t)C, ref + (size_t)sel[i] * C, (size_t)C * sizeof *b->x);
+        b->owner[i] = sel[i] / (uint32_t)P;
+    }
+    free(sel);
+    return rc;
+}
+
+/* ---- the search ---- */
+
+typedef struct {
+    const patch_bank *b;
+    const float *x;      /* [Q, C] the queries as given (Q = N * P) */
+    const float *xk;     /* [Q, C] centred on the bank's mean */
+    const float *bank_t; /* [C, B] the bank centred, transposed */
+    const float *bsq;    /* [B] squared norms of the centred entries, rounded to float */
+    size_t Q;
+    int P, loo, T;
+    kernels_path kp;
+    float *pos;          /* [Q] */
+    uint32_t *near;      /* [Q] nearest entry */
+    int *failed;         /* [T] */
+} search_job;
+
+typedef struct {
+    float k;
+    uint32_t i;
+} cand;
+
+static void search_worker(void *ctx, int t)
+{
+    search_job *j = ctx;
+    const size_t B = j->b->B;
+    const int C = j->b->C;
+    float *dot = malloc((size_t)TQ * TB * sizeof *dot);
+    cand *best = malloc((size_t)TQ * KC * sizeof *best);
+    int *cnt = malloc(TQ * sizeof *cnt);
+    if (!dot || !best || !cnt) {
+        j->failed[t] = 1;
+        goto out;
+    }
+    for (size_t q0 = (size_t)t * TQ; q0 < j->Q; q0 += (size_t)j->T * TQ) {
+        size_t n = j->Q - q0 < TQ ? j->Q - q0 : TQ;
+        memset(cnt, 0, n * sizeof *cnt);
+        for (size_t b0 = 0; b0 < B; b0 += TB) {
+            size_t m = B - b0 < TB ? B - b0 : TB;
+            /* dot [n, m] = queries [n, C] . bank_t [C, m] */
+            gemm(j->kp, (int)n, (int)m, C, j->xk + q0 * (size_t)C, C, 1, j->bank_t + b0, (int)B,
+                 dot, (int)m, NULL, 0);
+            for (size_t r = 0; r < n; r++) {
+                const float *row = dot + r * m;
+                const float *bsq = j->bsq + b0;
+                cand *bs = best + r * KC;
+                uint32_t self = (uint32_t)((q0 + r) / (size_t)j->P);
+                int c_ = cnt[r];
+                float worst = c_ < KC ? INFINITY : bs[KC - 1].k;
+                for (size_t c = 0; c < m; c++) {
+                    float k = bsq[c] - 2.0f * row[c];
+                    if (!(k < worst) || (j->loo && j->b->owner[b0 + c] == self))
+                        continue;
+                    int p = c_ < KC ? c_++ : KC - 1;
+                    while (p > 0 && bs[p - 1].k > k) {
+                        bs[p] = bs[p - 1];
+                        p--;
+                    }
+                    bs[p] = (cand){k, (uint32_t)(b0 + c)};
+                    worst = c_ < KC ? INFINITY : bs[KC - 1].k;
+                }
+                cnt[r] = c_;
+            }
+        }
+        for (size_t r = 0; r < n; r++) {
+            /* the candidates' exact distances decide, ties by entry index */
+            const float *xr = j->x + (q0 + r) * (size_t)C;
+            float dbest = INFINITY;
+            uint32_t ibest = 0;
+            for (int q = 0; q < cnt[r]; q++) {
+                cand cd = best[r * KC + (size_t)q];
+                float d = head_distance(HEAD_EUCLIDEAN, NULL, xr, j->b->x + (size_t)cd.i * C, C);
+                if (d < dbest || (d == dbest && cd.i < ibest)) {
+                    dbest = d;
+                    ibest = cd.i;
+                }
+            }
+            j->pos[q0 + r] = dbest;
+            j->near[q0 + r] = ibest;
+        }
+    }
+out:
+    free(dot);
+    free(best);
+    free(cnt);
+}
+
+/* The search's shared inputs: the bank centred and transposed, its norms,
+ * the queries centred. */
+static int search_prepare(search_job *j, const patch_bank *b, const float *x, sm_err *e)
+{
+    const size_t B = b->B, C = (size_t)b->C;
+    float *mean = malloc((C + 1) * sizeof *mean);
+    float *bank_t = malloc((B * C + 1) * sizeof *bank_t);
+    float *bsq = malloc((B + 1) * sizeof *bsq);
+    double *sq = malloc((B + 1) * sizeof *sq);
+    float *xk = malloc((j->Q * C + 1) * sizeof *xk);
+    if (!mean || !bank_t || !bsq || !sq || !xk) {
+        free(mean);
+        free(bank_t);
+        free(bsq);
+        free(sq);
+        free(xk);
+        return sm_fail(e, "out of memory for the patch search (%zu positions against %zu "
+                       "entries)", j->Q, B);
+    }
+    centre(b->x, B, b->C, mean, NULL, bank_t, sq);
+    for (size_t i = 0; i < B; i++)
+        bsq[i] = (float)sq[i];
+    for (size_t q = 0; q < j->Q; q++)
+        for (size_t c = 0; c < C; c++)
+            xk[q * C + c] = x[q * C + c] - mean[c];
+    free(mean);
+    free(sq);
+    j->bank_t = bank_t;
+    j->bsq = bsq;
+    j->xk = xk;
+    return 0;
+}
+
+int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
+                 int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e)
+{
+    search_job j;
+    memset(&j, 0, sizeof j);
+    j.b = b;
+    j.x = x;
+    j.Q = N * (size_t)P;
+    j.P = P;
+    j.loo = leave_one_out;
+    j.pos = pos;
+    if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
+        return -1;
+    if (b->B == 0)
+        return sm_fail(e, "an empty bank");
+    if (leave_one_out) { /* some entry must belong to another reference */
+        size_t k = 1;
+        while (k < b->B && b->owner[k] == b->owner[0])
+            k++;
+        if (k == b->B)
+            return sm_fail(e, "every bank entry comes from one reference: need two to calibrate "
+                           "the threshold (or give --threshold)");
+    }
+    j.T = cfg->threads < 1 ? 1 : cfg->threads;
+    if ((size_t)j.T > (j.Q + TQ - 1) / TQ)
+        j.T = (int)((j.Q + TQ - 1) / TQ);
+    if (j.T < 1)
+        j.T = 1;
+    j.near = malloc((j.Q + 1) * sizeof *j.near);
+    j.failed = calloc((size_t)j.T, sizeof *j.failed);
+    pool_t *pool = NULL;
+    int rc = 0;
+    if (!j.near || !j.failed)
+        rc = sm_fail(e, "out of memory for the patch search");
+    else if (search_prepare(&j, b, x, e) != 0)
+        rc = -1;
+    else if (!(pool = pool_create(j.T, e)))
+        rc = -1;
+    if (rc == 0 && j.Q > 0) {
+        kernels_begin(j.kp, j.T);
+        pool_run(pool, search_worker, &j);
+        for (int t = 0; t < j.T && rc == 0; t++)
+            if (j.failed[t])
+                rc = sm_fail(e, "out of memory for the patch search");
+    }
+    for (size_t i = 0; rc == 0 && i < N; i++) {
+        size_t top = i * (size_t)P;
+        for (int p = 1; p < P; p++)
+            top = pos[i * (size_t)P + (size_t)p] > pos[top] ? i * (size_t)P + (size_t)p : top;
+        score[i] = pos[top];
+        nearest[i] = b->owner[j.near[top]];
+    }
+    pool_destroy(pool);
+    free((void *)j.bank_t);
+    free((void *)j.bsq);
+    free((void *)j.xk);
+    free(j.near);
+    free(j.failed);
+    return rc;
+}
+
+void patch_upsample(float *out, int H, int W, const float *map, int gh, int gw)
+{
+    for (int y = 0; y < H; y++) {
+        double fy = ((double)y + 0.5) * gh / H - 0.5;
+        fy = fy < 0 ? 0 : fy > gh - 1 ? gh - 1 : fy;
+        int y0 = (int)fy, y1 = y0 + 1 < gh ? y0 + 1 : y0;
+        double wy = fy - y0;
+        for (int x = 0; x < W; x++) {
+            double fx = ((double)x + 0.5) * gw / W - 0.5;
+            fx = fx < 0 ? 0 : fx > gw - 1 ? gw - 1 : fx;
+            int x0 = (int)fx, x1 = x0 + 1 < gw ? x0 + 1 : x0;
+            double wx = fx - x0;
+            double top = map[y0 * gw + x0] * (1 - wx) + map[y0 * gw + x1] * wx;
+            double bot = map[y1 * gw + x0] * (1 - wx) + map[y1 * gw + x1] * wx;
+            out[(size_t)y * W + x] = (float)(top * (1 - wy) + bot * wy);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/* patch.h - the patch score (PatchCore: Roth et al., "Towards Total Recall
+ * in Industrial Anomaly Detection", CVPR 2022): every position of a conv
+ * layer's output is a feature vector (embed.h, EMBED_POSITIONS); the
+ * references' positions form a memory bank, thinned to --bank entries by
+ * greedy coreset selection; a position's score is its euclidean distance
+ * to the nearest bank entry, an image's score its highest position score,
+ * and its position scores, upsampled, are its anomaly map.
+ *
+ * N = images, M = references, P = positions per image (gh x gw), C =
+ * features per position, T = M * P positions of the references, B = bank
+ * entries. Distances: a product (gemm.h, on the configured path) of a tile
+ * of 256 positions by 2,048 bank entries ranks the entries by
+ * |b|^2 - 2 x.b on rows centred on the bank's mean (one rounding: the
+ * product by 2 is exact), keeping the 4 smallest (the best and 3 spares
+ * against the ranking's rounding), whose exact euclidean distances
+ * (head_distance, HEAD_EUCLIDEAN: sqrt of the sum of squares, at least
+ * sqrt(1e-7)) decide, ties by entry index. Work is split between threads
+ * by tiles of positions (the outputs): the same bits for any thread count
+ * and, on gemm's own paths, any path. No N*P x B matrix is ever held.
+ */
+#ifndef SIAMESE_PATCH_H
+#define SIAMESE_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "gemm.h"
+
+typedef struct {
+    size_t bank;          /* entries kept by the coreset; 0 or >= T: every position */
+    int threads;          /* worker threads */
+    kernels_path kernels; /* the products' path (auto: the best own) */
+} patch_cfg;
+
+/* The memory bank. */
+typedef struct {
+    float *x;        /* [B, C] entries, in the order of the positions they are */
+    uint32_t *owner; /* [B] the reference each came from (0 .. M-1) */
+    size_t B;
+    int C;
+} patch_bank;
+
+/* Greedy coreset (PatchCore's farthest-point selection): sel [n] = the
+ * indices of n of the T points pts [T, C] (n <= T), in the order picked:
+ * first the point farthest from the points' mean, then each round the
+ * point whose squared distance to the nearest point picked so far is the
+ * largest (ties: the lowest index). Squared distances are
+ * |p|^2 + |q|^2 - 2 p.q in double on rows centred on the mean, p.q one
+ * gemm of the new pick against all points a round (the points split
+ * between threads by columns). Points of more than 16 features are
+ * compared on 16: their product (gemm) with a fixed sparse random
+ * projection (Achlioptas: +1, 0, -1 with probabilities 1/6, 2/3, 1/6,
+ * from splitmix64 of the entry's index), as PatchCore's own coreset
+ * projects; each round then streams 16 floats a point, not C. A point is
+ * never picked twice. Returns 0 or -1 with e set (no memory, a path this
+ * CPU cannot run). */
+int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+                  const patch_cfg *cfg, sm_err *e);
+
+/* The most reference positions a bank is built from: the coreset keeps
+ * about 200 bytes of each (its projection twice, its norms and distances
+ * in double), on top of the features themselves. */
+#define PATCH_MAX_POSITIONS ((size_t)1 << 24)
+
+/* 0 when M references of P positions of C features fit the limits
+ * (PATCH_MAX_POSITIONS, and 8 GiB of features), else -1 with e saying
+ * which, and what to do (fewer references, a smaller --size, a later
+ * layer). Checked before anything is embedded. */
+int patch_check_size(size_t M, int P, int C, sm_err *e);
+
+/* b from the references' positions ref [M, P, C]: all T of them, or
+ * cfg->bank picked by patch_coreset (kept in position order). Returns 0
+ * or -1 with e set; patch_bank_free in both cases. */
+int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
+                     const patch_cfg *cfg, sm_err *e);
+
+void patch_bank_free(patch_bank *b);
+
+/* pos [N, P] = each position's distance to its nearest bank entry, score
+ * [N] = the largest of an image's, nearest [N] = the reference owning the
+ * entry nearest to that position, for images x [N, P, C]. With
+ * leave_one_out x is the references themselves (N = M) and image i skips
+ * the entries it owns (the threshold's calibration). Returns 0 or -1 with
+ * e set (no memory; with leave_one_out, a bank of one reference's
+ * entries). */
+int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
+                 int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e);
+
+/* out [H, W] = map [gh, gw] upsampled bilinearly, each pixel's centre
+ * mapped to the grid at (y + 0.5) gh / H - 0.5 and clamped to its edges
+ * (PyTorch's interpolate(mode="bilinear", align_corners=False)). */
+void patch_upsample(float *out, int H, int W, const float *map, int gh, int gw);
+
+#endif

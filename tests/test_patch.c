@@ -1,0 +1,399 @@
+/* test_patch.c - the patch score (patch.h): position scores against a
+ * brute-force search by head_distance over every bank entry (bank = all),
+ * with and without leave-one-out, across the tile sizes (more than 256
+ * positions, more than 2,048 entries), the same bits for 1 and 3 threads
+ * and every exact kernel path; the coreset's picks on a hand case and
+ * against a brute-force greedy in double; the bilinear upsampling; and the
+ * whole chain (embed_features positions of a small conv net, bank, map)
+ * putting the hottest pixel of the map inside a defect drawn into an
+ * image. */
+#include <math.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "anomaly.h"
+#include "embed.h"
+#include "head.h"
+#include "input.h"
+#include "inspect_report.h"
+#include "model.h"
+#include "patch.h"
+#include "rng.h"
+
+static void fill(float *a, size_t n, rng_t *r)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = rng_float(r) * (i % 5 ? 1.0f : 0.0f); /* exact zeros, as after a ReLU */
+}
+
+static void check_brute(size_t M, size_t N, int P, int C, int loo)
+{
+    rng_t r;
+    rng_seed(&r, 11 + M, 0);
+    float *ref = malloc(M * P * C * sizeof *ref), *x = malloc(N * P * C * sizeof *x);
+    fill(ref, M * P * C, &r);
+    fill(x, N * P * C, &r);
+    if (loo)
+        N = M;
+    const float *q = loo ? ref : x;
+    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    patch_bank b;
+    sm_err e;
+    CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(b.B == M * P, "bank = all: %zu entries", b.B);
+    float *pos = malloc(N * P * sizeof *pos), *pos3 = malloc(N * P * sizeof *pos3);
+    float *sc = malloc(N * sizeof *sc), *sc3 = malloc(N * sizeof *sc3);
+    uint32_t *nr = malloc(N * sizeof *nr), *nr3 = malloc(N * sizeof *nr3);
+    CHECK(patch_scores(&b, q, N, P, &cfg, loo, pos, sc, nr, &e) == 0, "%s", e.msg);
+    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
+    for (int k = 0; k < 4; k++) {
+        if (!kernels_available(paths[k]))
+            continue;
+        patch_cfg c3 = {0, 3, paths[k]};
+        CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
+        CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
+              !memcmp(nr, nr3, N * sizeof *nr), "%s, 3 threads: other bits than auto, 1 thread",
+              kernels_names[paths[k]]);
+    }
+    int bad = 0, bad_img = 0;
+    for (size_t i = 0; i < N; i++) {
+        float top = -1;
+        for (int p = 0; p < P; p++) {
+            const float *a = q + (i * P + (size_t)p) * C;
+            float best = INFINITY;
+            for (size_t j = 0; j < M * (size_t)P; j++)
+                if (!(loo && j / (size_t)P == i)) {
+                    float d = head_distance(HEAD_EUCLIDEAN, NULL, a, ref + j * C, C);
+                    best = d < best ? d : best;
+                }
+            bad += pos[i * P + (size_t)p] != best;
+            top = best > top ? best : top;
+        }
+        bad_img += sc[i] != top || (loo && nr[i] == i) || nr[i] >= M;
+    }
+    printf("M %zu N %zu P %d C %d loo %d: %d positions and %d images off brute force\n", M, N, P,
+           C, loo, bad, bad_img);
+    CHECK(bad == 0 && bad_img == 0, "the search misses the nearest entry");
+    patch_bank_free(&b);
+    free(ref);
+    free(x);
+    free(pos);
+    free(pos3);
+    free(sc);
+    free(sc3);
+    free(nr);
+    free(nr3);
+}
+
+/* Greedy farthest-point selection in double, the definition. */
+static void brute_coreset(uint32_t *sel, size_t n, const float *p, size_t T, int C)
+{
+    double *mean = calloc(C, sizeof *mean), *mind = malloc(T * sizeof *mind);
+    for (size_t i = 0; i < T; i++)
+        for (int c = 0; c < C; c++)
+            mean[c] += p[i * C + c] / (double)T;
+    size_t cur = 0;
+    double far = -1;
+    for (size_t i = 0; i < T; i++) {
+        double s = 0;
+        for (int c = 0; c < C; c++)
+            s += (p[i * C + c] - mean[c]) * (p[i * C + c] - mean[c]);
+        if (s > far) {
+            far = s;
+            cur = i;
+        }
+        mind[i] = INFINITY;
+    }
+    for (size_t t = 0; t < n; t++) {
+        sel[t] = (uint32_t)cur;
+        mind[cur] = -1;
+        size_t nxt = 0;
+        for (size_t i = 0; i < T; i++) {
+            double s = 0;
+            for (int c = 0; c < C; c++)
+                s += ((double)p[i * C + c] - p[cur * C + c]) * ((double)p[i * C + c] - p[cur * C + c]);
+            if (mind[i] >= 0 && s < mind[i])
+                mind[i] = s;
+            if (mind[i] > mind[nxt])
+                nxt = i;
+        }
+        cur = nxt;
+    }
+    free(mean);
+    free(mind);
+}
+
+static void check_coreset(void)
+{
+    /* on a line: mean 3.75, so 10 first; then 0 (10 away); then 4 (4 from
+     * 0, 6 from 10: 4 > 1); then 1 */
+    const float line[] = {0, 1, 10, 4};
+    uint32_t sel[4];
+    sm_err e;
+    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    CHECK(patch_coreset(sel, 4, line, 4, 1, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(sel[0] == 2 && sel[1] == 0 && sel[2] == 3 && sel[3] == 1,
+          "picks %u %u %u %u, want 2 0 3 1", sel[0], sel[1], sel[2], sel[3]);
+    /* duplicates: never picked twice */
+    const float dup[] = {1, 1, 1, 1, 5, 5};
+    uint32_t s3[3];
+    CHECK(patch_coreset(s3, 3, dup, 6, 1, &cfg, &e) == 0, "%s", e.msg);
+    CHECK(s3[0] == 4 && s3[1] == 0 && s3[2] != 4 && s3[2] != 0, "duplicates: %u %u %u", s3[0],
+          s3[1], s3[2]);
+    enum { T = 6000, C = 7, n = 60 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 4, 0);
+    for (size_t i = 0; i < (size_t)T * C; i++)
+        p[i] = rng_float(&r) * 3.0f;
+    uint32_t got[n], got3[n], want[n];
+    brute_coreset(want, n, p, T, C);
+    CHECK(patch_coreset(got, n, p, T, C, &cfg, &e) == 0, "%s", e.msg);
+    patch_cfg c3 = {0, 3, KERNELS_GENERIC};
+    CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(got, got3, sizeof got), "3 threads, generic: other picks");
+    int same = 0;
+    while (same < n && got[same] == want[same])
+        same++;
+    CHECK(same == n, "the picks leave the double-precision greedy at pick %d", same + 1);
+    free(p);
+}
+
+/* The largest distance of a point of p [T, C] to its nearest pick. */
+static double cover(const uint32_t *sel, size_t n, const float *p, size_t T, int C)
+{
+    double worst = 0;
+    for (size_t i = 0; i < T; i++) {
+        double best = INFINITY;
+        for (size_t k = 0; k < n; k++) {
+            double s = 0;
+            for (int c = 0; c < C; c++) {
+                double d = (double)p[i * C + c] - p[(size_t)sel[k] * C + c];
+                s += d * d;
+            }
+            best = s < best ? s : best;
+        }
+        worst = best > worst ? best : worst;
+    }
+    return sqrt(worst);
+}
+
+/* More than 16 features: picks on the projection. Distinct, the same for
+ * any thread count and exact path, and covering the points nearly as well
+ * as the greedy on every feature. */
+static void check_projected(void)
+{
+    enum { T = 3000, C = 40, n = 40 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 6, 0);
+    for (size_t i = 0; i < T; i++) { /* 10 clusters with noise */
+        int k = (int)(i % 10);
+        for (int c = 0; c < C; c++)
+            p[i * C + c] = (float)((k * 7 + c) % 10) + 0.3f * rng_float(&r);
+    }
+    uint32_t a[n], b[n], want[n];
+    sm_err e;
+    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    CHECK(patch_coreset(a, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
+    CHECK(patch_coreset(b, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(a, b, sizeof a), "projected picks differ with 3 threads on generic");
+    int dup = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < i; k++)
+            dup += a[i] == a[k];
+    CHECK(dup == 0, "%d points picked twice", dup);
+    brute_coreset(want, n, p, T, C);
+    double got = cover(a, n, p, T, C), exact = cover(want, n, p, T, C);
+    printf("coreset of %d of %d points of %d features: covering radius %.3f on the "
+           "projection, %.3f on every feature\n", n, T, C, got, exact);
+    CHECK(got <= 2 * exact, "the projected picks cover %.3f, the exact greedy %.3f", got, exact);
+    free(p);
+}
+
+static void check_upsample(void)
+{
+    const float m[4] = {0, 1, 2, 3}; /* 2 x 2 */
+    float out[16];
+    patch_upsample(out, 4, 4, m, 2, 2);
+    /* corners clamp; pixel (1, 1) sits at grid (0.25, 0.25) */
+    CHECK(out[0] == 0 && out[15] == 3, "corners %g %g", out[0], out[15]);
+    CHECK(fabsf(out[5] - (0.75f * 0.75f * 0 + 0.75f * 0.25f * 1 + 0.25f * 0.75f * 2 +
+                          0.25f * 0.25f * 3)) < 1e-6f, "pixel (1, 1) = %g", out[5]);
+    float one = 5;
+    patch_upsample(out, 4, 4, &one, 1, 1);
+    CHECK(out[7] == 5, "a 1 x 1 map is constant");
+}
+
+/* A smooth striped texture with noise, 16 x 16; a defect is a bright 4 x 4
+ * square at (dx, dy). */
+static void texture(uint8_t *img, rng_t *r, int dx, int dy)
+{
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+            int v = 60 + 40 * ((x + y) / 3 % 2) + (int)(rng_float(r) * 20);
+            if (dx >= 0 && x >= dx && x < dx + 4 && y >= dy && y < dy + 4)
+                v = 250;
+            img[y * 16 + x] = (uint8_t)v;
+        }
+}
+
+static void check_map(void)
+{
+    net_shape s;
+    sm_err e;
+    CHECK(net_parse_layers("conv8,pool,conv8,gap", &s, &e) == 0, "%s", e.msg);
+    net_set_input(&s, 1, 16, 16);
+    float *params = malloc(net_param_count(s) * sizeof *params);
+    rng_t r;
+    rng_seed(&r, 8, 0);
+    net_init(params, s, &r);
+    enum { M = 60, N = 6 };
+    uint8_t *img = malloc((M + N) * 256);
+    for (int i = 0; i < M + N; i++)
+        texture(img + i * 256, &r, i < M ? -1 : 1 + (i - M) * 2, i < M ? -1 : 10 - (i - M));
+    embed_feat f;
+    CHECK(embed_feat_resolve("auto", s, 1, &f, &e) == 0 && f.layer == 1, "auto for patch: %s",
+          e.msg);
+    layer_dims d = net_layer_out_dims(s, f.layer);
+    int P = d.h * d.w, C = d.c;
+    float *feat = malloc((size_t)(M + N) * P * C * sizeof *feat);
+    CHECK(embed_features(feat, params, s, img, M + N, NULL, f, 2, KERNELS_AUTO, &e) == 0, "%s",
+          e.msg);
+    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_bank b;
+    CHECK(patch_bank_build(&b, feat, M, P, C, &cfg, &e) == 0 && b.B == 100, "%s", e.msg);
+    float pos[N * 64], sc[N], up[256];
+    uint32_t nr[N];
+    CHECK(patch_scores(&b, feat + (size_t)M * P * C, N, P, &cfg, 0, pos, sc, nr, &e) == 0, "%s",
+          e.msg);
+    for (int i = 0; i < N; i++) {
+        patch_upsample(up, 16, 16, pos + i * P, d.h, d.w);
+        int hot = 0;
+        for (int k = 1; k < 256; k++)
+            hot = up[k] > up[hot] ? k : hot;
+        int dx = 1 + i * 2, dy = 10 - i, hx = hot % 16, hy = hot / 16;
+        CHECK(hx >= dx && hx < dx + 4 && hy >= dy && hy < dy + 4,
+              "image %d: the hottest pixel (%d, %d) is outside the defect at (%d, %d)", i, hx,
+              hy, dx, dy);
+    }
+    patch_bank_free(&b);
+    free(params);
+    free(img);
+    free(feat);
+}
+
+static void write_pgm(const char *dir, const char *name, const uint8_t *img)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fprintf(f, "P5\n16 16\n255\n");
+    fwrite(img, 1, 256, f);
+    fclose(f);
+}
+
+/* The library's whole inspect with --score patch on a conv model made in
+ * C (weights as initialised): an MVTec-like folder of good textures and
+ * textures with a bright square; the defects rank first, their maps'
+ * hottest pixels lie in the squares, the threshold comes from the
+ * references, the map files are named by image. */
+static void check_inspect(void)
+{
+    char root[] = "/tmp/siamese-patch-XXXXXX";
+    if (!mkdtemp(root)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    char ref[300], img[300], good[400], bad[400], cmd[700];
+    snprintf(ref, sizeof ref, "%s/ref", root);
+    snprintf(img, sizeof img, "%s/img", root);
+    snprintf(good, sizeof good, "%s/good", img);
+    snprintf(bad, sizeof bad, "%s/square", img);
+    mkdir(ref, 0777);
+    mkdir(img, 0777);
+    mkdir(good, 0777);
+    mkdir(bad, 0777);
+    rng_t r;
+    rng_seed(&r, 21, 0);
+    uint8_t px[256];
+    char name[64];
+    for (int i = 0; i < 40; i++) {
+        texture(px, &r, -1, -1);
+        snprintf(name, sizeof name, "r%02d.pgm", i);
+        write_pgm(ref, name, px);
+    }
+    for (int i = 0; i < 6; i++) {
+        texture(px, &r, -1, -1);
+        snprintf(name, sizeof name, "g%d.pgm", i);
+        write_pgm(good, name, px);
+        texture(px, &r, 2 * i, 10 - 2 * i); /* named by where the square is; on whole 2 x 2 cells of the 8 x 8 grid */
+        snprintf(name, sizeof name, "s%d.pgm", i);
+        write_pgm(bad, name, px);
+    }
+    model_t m;
+    net_shape s;
+    sm_err e;
+    CHECK(net_parse_layers("conv8,pool,conv8,gap,4", &s, &e) == 0, "%s", e.msg);
+    net_set_input(&s, 1, 16, 16);
+    CHECK(model_init(&m, s, HEAD_EUCLIDEAN, train_config_default(), &e) == 0, "%s", e.msg);
+    m.input = input_raw(16, 16);
+    char maps[300];
+    snprintf(maps, sizeof maps, "%s/maps", root);
+    inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
+                     "auto", 50, maps, 0};
+    inspect_report rep;
+    CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
+    CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
+          rep.feat.layer == 1, "grid %d x %d, bank %zu of %zu, layer %d", rep.gh, rep.gw,
+          rep.bank, rep.positions, rep.feat.layer + 1);
+    CHECK(rep.auroc == 1.0, "AUROC %g: the squares do not all outrank the good images",
+          rep.auroc);
+    CHECK(rep.threshold > 0 && rep.n_flagged >= 6, "threshold %g flags %zu", rep.threshold,
+          rep.n_flagged);
+    float map[256];
+    for (size_t i = 0; i < rep.img.n; i++) {
+        const char *base = strrchr(rep.img.paths[i], '/') + 1;
+        if (base[0] != 's')
+            continue;
+        int k = base[1] - '0', dx = 2 * k, dy = 10 - 2 * k, hot = 0;
+        inspect_map(&rep, i, map);
+        for (int q = 1; q < 256; q++)
+            hot = map[q] > map[hot] ? q : hot;
+        CHECK(hot % 16 >= dx && hot % 16 < dx + 4 && hot / 16 >= dy && hot / 16 < dy + 4,
+              "%s: the hottest pixel (%d, %d) is outside the square at (%d, %d)", base,
+              hot % 16, hot / 16, dx, dy);
+        CHECK(rep.map_top >= rep.score[i], "the maps' scale ends below a score");
+    }
+    char path[600], want[600];
+    inspect_map_path(&rep, 0, path, sizeof path);
+    snprintf(want, sizeof want, "%s/01-g0.png", maps);
+    CHECK(!strcmp(path, want), "map of image 1: %s, want %s", path, want);
+    inspect_free(&rep);
+    model_free(&m);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "%s", cmd);
+}
+
+int main(void)
+{
+    check_brute(30, 20, 16, 9, 0);   /* 480 bank entries, 320 queries: two query tiles */
+    check_brute(30, 20, 16, 9, 1);
+    check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
+    check_brute(300, 40, 9, 5, 1);
+    check_coreset();
+    check_projected();
+    /* the bank's limits, before anything is allocated */
+    sm_err e;
+    CHECK(patch_check_size(400000, 64 * 64, 64, &e) != 0 && strstr(e.msg, "PATCH_MAX_POSITIONS"),
+          "a bank of 1.6e9 positions: %s", e.msg);
+    CHECK(patch_check_size(6000, 49, 64, &e) == 0, "6,000 x 49 positions refused: %s", e.msg);
+    patch_bank big;
+    patch_cfg none = {0, 1, KERNELS_AUTO};
+    CHECK(patch_bank_build(&big, NULL, (size_t)1 << 40, 49, 64, &none, &e) != 0,
+          "patch_bank_build took 2^40 references");
+    check_upsample();
+    check_map();
+    check_inspect();
+    return check_done("patch");
+}
