@@ -231,7 +231,7 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
         dbr[m] = acc;
     }
     memset(t.db, 0xff, (size_t)M * sizeof(float));
-    conv_bias_grad(t.db, t.dy, R, H, W, M);
+    conv_bias_grad(t.db, t.dy, R, H, W, M, 0, M);
     CHECK(same(t.db, dbr, (size_t)M), "bias grad %dx%dx%d->%d", R, H, W, M);
     free(dbr);
     printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,
@@ -330,7 +330,7 @@ static void check_conv_fd(int R, int C, int H, int W, int M, rng_t *r)
         t.dy[i] = t.y0[i] > 0.0f ? t.lw[i] : 0.0f;
     conv_input_grad(KERNELS_GENERIC, t.dx, t.dy, t.w, R, C, H, W, M, t.scratch);
     weight_grad_split(KERNELS_GENERIC, &t, 0);
-    conv_bias_grad(t.db, t.dy, R, H, W, M);
+    conv_bias_grad(t.db, t.dy, R, H, W, M, 0, M);
     char what[64];
     conv_probe px = {&t, t.x}, pw = {&t, t.w}, pb = {&t, t.b};
     snprintf(what, sizeof what, "conv dx %dx%dx%dx%d->%d", R, C, H, W, M);

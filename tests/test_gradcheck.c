@@ -61,7 +61,7 @@ static void dense_grads(float *din, float *dw, float *db, const float *dout, con
     dense_transpose(wt, w, K, M, 0, K);
     dense_input_grad(KERNELS_GENERIC, din, dout, wt, R, K, M);
     dense_weight_grad(KERNELS_GENERIC, dw, in, dout, R, K, M, 0, K);
-    dense_bias_grad(db, dout, R, M);
+    dense_bias_grad(db, dout, R, M, 0, M);
 }
 
 /* Loss used for the dense/relu checks: L = sum(out * weights). */
@@ -388,7 +388,7 @@ static void train_backward(const float *params, float *grads, net_cache *c, cons
         int K = net_fan_in(s, l);
         net_weight_grads(c, grads, l, R, 0, K / 2, 0);
         net_weight_grads(c, grads, l, R, K / 2, K, 1);
-        net_bias_grads(c, grads, l, R);
+        net_bias_grads(c, grads, l, R, 0, (int)net_tail_floats(s, l));
     }
 }
 

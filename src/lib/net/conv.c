@@ -220,11 +220,12 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
 /* db[m] for 8 channels at once: 8 independent chains (each its own
  * order, r then p), so the additions overlap instead of waiting on one
  * another. */
-void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M)
+void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M,
+                    int m0, int m1)
 {
     const size_t P = (size_t)H * W;
-    for (int m0 = 0; m0 < M; m0 += 8) {
-        const int mb = M - m0 < 8 ? M - m0 : 8;
+    for (; m0 < m1; m0 += 8) {
+        const int mb = m1 - m0 < 8 ? m1 - m0 : 8;
         float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
         for (int r = 0; r < R; r++) {
             const float *d = dy + ((size_t)r * M + m0) * P;

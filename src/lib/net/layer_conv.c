@@ -93,9 +93,10 @@ static void kernel_grad(kernels_path k, float *dp, const float *x, const float *
     conv_weight_grad(k, dp, x, dy, R, in.c, in.h, in.w, out.c, k0, k1, s);
 }
 
-static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out)
+static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out, int j0,
+                      int j1)
 {
-    conv_bias_grad(db, dy, R, in.h, in.w, out.c);
+    conv_bias_grad(db, dy, R, in.h, in.w, out.c, j0, j1);
 }
 
 const layer_kind layer_conv = {

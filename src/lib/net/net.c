@@ -392,7 +392,7 @@ void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, in
     k->kernel_grad(c->kernels, g.w[l], x, c->g[l], R, in, out, k0, k1, c->scratch[worker]);
 }
 
-void net_bias_grads(const net_cache *c, float *grads, int l, int R)
+void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1)
 {
     const layer_kind *k = kind_of(c->shape, l);
     if (!k->tail_grad)
@@ -401,5 +401,5 @@ void net_bias_grads(const net_cache *c, float *grads, int l, int R)
     net_point(&g, grads, c->shape);
     layer_dims in, out;
     dims_of(c->shape, l, &in, &out);
-    k->tail_grad(g.b[l], c->g[l], R, in, out);
+    k->tail_grad(g.b[l], c->g[l], R, in, out, j0, j1);
 }

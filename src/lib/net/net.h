@@ -197,7 +197,7 @@ void net_transpose(net_cache *c, const float *params, int l, int k0, int k1);
 void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1,
                       int worker);
 
-/* Same, layer l's tail (bias) gradient. */
-void net_bias_grads(const net_cache *c, float *grads, int l, int R);
+/* Same, entries j0 .. j1-1 of layer l's tail (bias) gradient. */
+void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1);
 
 #endif
