@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
 #include "check.h"
 #include "conv.h"
 #include "gap.h"
@@ -486,6 +487,40 @@ static void check_pool_ties(void)
     printf("maxpool ties, odd size: first maximum, dropped row and column\n");
 }
 
+/* The fused backward passes (pool or gap, then the ReLU backward of the
+ * layer below) give the bits of the two passes one after the other, on
+ * inputs with negatives, zeros of both signs, ties and odd sizes. */
+static void check_fused_relu(int R, int C, int H, int W, rng_t *r)
+{
+    size_t n = (size_t)R * C * H * W;
+    float *x = floats(n), *dy = floats(n), *want = floats(n), *got = floats(n);
+    fill(x, n, r, -1.0f, 1.0f);
+    fill(dy, n, r, -1.0f, 1.0f);
+    for (size_t i = 0; i < n; i += 5)
+        x[i] = i % 2 ? -0.0f : 0.0f;
+    for (size_t i = 3; i < n; i += 7)
+        x[i] = x[i - 1];
+    for (int gap = 0; gap < 2; gap++) {
+        memset(want, 0xff, n * sizeof(float));
+        memset(got, 0x7f, n * sizeof(float));
+        if (gap) {
+            gap_backward(want, dy, R, C, H, W);
+            gap_backward_relu(got, dy, x, R, C, H, W);
+        } else {
+            maxpool_backward(want, dy, x, R, C, H, W);
+            maxpool_backward_relu(got, dy, x, R, C, H, W);
+        }
+        relu_dropout_backward(want, x, n, 1.0f);
+        CHECK(memcmp(want, got, n * sizeof(float)) == 0,
+              "%s backward with ReLU %dx%dx%dx%d: not the bits of the two passes",
+              gap ? "gap" : "maxpool", R, C, H, W);
+    }
+    free(x);
+    free(dy);
+    free(want);
+    free(got);
+}
+
 /* gap's sum runs in row-major order from +0, then one division: with
  * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
  * (a pairwise sum would give 0). */
@@ -520,6 +555,12 @@ int main(void)
             check_pool_fd(gap, pools[i][0], pools[i][1], pools[i][2], pools[i][3], &r);
     check_pool_ties();
     check_gap_order();
+    /* a stream of their own, so the draws above and below stay as they were */
+    rng_t rf;
+    rng_seed(&rf, 18, 2);
+    static const int fused[][4] = {{2, 3, 28, 28}, {1, 2, 5, 7}, {3, 4, 14, 14}, {1, 1, 1, 1}};
+    for (size_t i = 0; i < sizeof fused / sizeof *fused; i++)
+        check_fused_relu(fused[i][0], fused[i][1], fused[i][2], fused[i][3], &rf);
     /* several products of grouped images, the last one short (conv.c puts
      * some 384 columns in one product); a stream of their own, so the
      * draws above stay as they were */

@@ -68,6 +68,13 @@ typedef struct {
      * maxima there). */
     void (*input_grad)(kernels_path k, float *dx, const float *dy, const float *t,
                        const float *x, int R, layer_dims in, layer_dims out, float *scratch);
+    /* input_grad with the ReLU backward of the layer below (the one x came
+     * from) in the same pass: dx = 0 where x <= 0; the same bits as
+     * input_grad then that layer's masking, one pass over dx fewer. NULL:
+     * the kind has none (net.c masks separately). */
+    void (*input_grad_relu)(kernels_path k, float *dx, const float *dy, const float *t,
+                            const float *x, int R, layer_dims in, layer_dims out,
+                            float *scratch);
     /* Kernel gradient rows k0 .. k1-1 into dp (the layer's gradient, p's
      * layout), each entry one sum over the R rows in order (and a conv's
      * positions within each row): written, not added, the same bits
