@@ -234,6 +234,22 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
     memset(t.db, 0xff, (size_t)M * sizeof(float));
     conv_bias_grad(t.db, t.dy, R, H, W, M, 0, M);
     CHECK(same(t.db, dbr, (size_t)M), "bias grad %dx%dx%d->%d", R, H, W, M);
+    /* both in one pass (the trainer's), the rows and the bias entries
+     * split between two calls, one of them with no kernel rows at all */
+    const int K = 9 * C, kc = K / 2 + 1, mc = M / 3 + 1 < M ? M / 3 + 1 : M;
+    for (int q = 0; q < np; q++) {
+        memset(t.dw, 0xff, n_w(&t) * sizeof(float));
+        memset(t.db, 0xff, (size_t)M * sizeof(float));
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, 0, kc, 0, mc, t.scratch);
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, kc, K, mc, M, t.scratch);
+        CHECK(same(t.dw, dwr, n_w(&t)) && same(t.db, dbr, (size_t)M),
+              "weight and bias grads in one pass %s %dx%dx%dx%d->%d",
+              kernels_row_of(paths[q])->name, R, C, H, W, M);
+        memset(t.db, 0xff, (size_t)M * sizeof(float));
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, K, K, 0, M, t.scratch);
+        CHECK(same(t.db, dbr, (size_t)M), "bias grad alone in one pass %s %dx%dx%d->%d",
+              kernels_row_of(paths[q])->name, R, H, W, M);
+    }
     free(dbr);
     printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,
            M, np);

@@ -86,6 +86,12 @@ typedef struct {
      * row): the same bits however the entries are shared out. */
     void (*tail_grad)(float *dtail, const float *dy, int R, layer_dims in, layer_dims out,
                       int j0, int j1);
+    /* kernel_grad rows k0 .. k1-1 and tail_grad entries j0 .. j1-1 in one
+     * pass over dy, the same bits as the two (conv: the bias read from
+     * the weight gradient's transposed dy). NULL: the two calls. */
+    void (*grads)(kernels_path k, float *dp, float *dtail, const float *x, const float *dy,
+                  int R, layer_dims in, layer_dims out, int k0, int k1, int j0, int j1,
+                  float *scratch);
     int relu;    /* 1: its output passed a ReLU (backward masks by it) */
     int dropout; /* 1: dropout follows it in training, unless it is last */
     int spatial; /* 1: it needs H x W (conv, pool, gap): never after a flat

@@ -411,3 +411,23 @@ void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int 
     dims_of(c->shape, l, &in, &out);
     k->tail_grad(g.b[l], c->g[l], R, in, out, j0, j1);
 }
+
+void net_layer_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1, int j0,
+                     int j1, int worker)
+{
+    const layer_kind *k = kind_of(c->shape, l);
+    if (!k->grads) {
+        if (k1 > k0)
+            net_weight_grads(c, grads, l, R, k0, k1, worker);
+        if (j1 > j0)
+            net_bias_grads(c, grads, l, R, j0, j1);
+        return;
+    }
+    net_views g;
+    net_point(&g, grads, c->shape);
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    const float *x = l == 0 ? c->x : c->a[l - 1];
+    k->grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, k0, k1, j0, j1,
+             c->scratch[worker]);
+}

@@ -148,20 +148,19 @@ static void params_worker(void *ctx, int i)
     for (int l = 0; l < s.layers; l++) {
         /* Layer l's parameters: kernel rows of `row` floats, then a tail
          * (dense: W [K, M], b [M]). */
-        int k0, k1;
+        int k0, k1, j0, j1;
         size_t row = net_row_floats(s, l);
         row_share(net_kernel_rows(s, l), ROW_GRAIN, i, T, &k0, &k1);
+        row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, T, &j0, &j1);
+        if (k1 > k0 || j1 > j0)
+            net_layer_grads(c, t->grads, l, R, k0, k1, j0, j1, i);
         if (k1 > k0) {
-            net_weight_grads(c, t->grads, l, R, k0, k1, i);
             size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
                                 (size_t)(k1 - k0) * row, opt);
             net_transpose(c, m->params, l, k0, k1);
         }
-        int j0, j1;
-        row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, T, &j0, &j1);
         if (j1 > j0) {
-            net_bias_grads(c, t->grads, l, R, j0, j1);
             size_t off = (size_t)(pv.b[l] - m->params) + (size_t)j0;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
                                 (size_t)(j1 - j0), opt);
