@@ -66,6 +66,18 @@ static inline __attribute__((always_inline)) void unpool_plane(float *restrict d
         memset(dx + (size_t)(H - 1) * W, 0, (size_t)W * sizeof(float));
 }
 
+/* The backward planes' loops, with the row width W a constant where a
+ * common width gives the vectoriser whole rows to unroll (a row of 7 or 14
+ * windows is shorter than its loops' vectors and their tails; measured:
+ * 14 x 14 planes' backward a third faster, 28 x 28 and the forward pass
+ * unchanged): the same selects, the same bits. */
+#define EACH_WIDTH(W, call)                                                                     \
+    switch (W) {                                                                                \
+    case 28: { const int Wc = 28; call; } break;                                                \
+    case 14: { const int Wc = 14; call; } break;                                                \
+    default: { const int Wc = W; call; } break;                                                 \
+    }
+
 void maxpool_forward(float *y, const float *x, int R, int C, int H, int W)
 {
     size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
@@ -77,14 +89,14 @@ SM_VECTOR void maxpool_backward(float *dx, const float *dy, const float *x, int 
                                int W)
 {
     size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
-    for (size_t i = 0; i < (size_t)R * C; i++)
-        unpool_plane(dx + i * in, dy + i * out, x + i * in, H, W, 0);
+    EACH_WIDTH(W, for (size_t i = 0; i < (size_t)R * C; i++)
+                      unpool_plane(dx + i * in, dy + i * out, x + i * in, H, Wc, 0))
 }
 
 SM_VECTOR void maxpool_backward_relu(float *dx, const float *dy, const float *x, int R, int C,
                                     int H, int W)
 {
     size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
-    for (size_t i = 0; i < (size_t)R * C; i++)
-        unpool_plane(dx + i * in, dy + i * out, x + i * in, H, W, 1);
+    EACH_WIDTH(W, for (size_t i = 0; i < (size_t)R * C; i++)
+                      unpool_plane(dx + i * in, dy + i * out, x + i * in, H, Wc, 1))
 }
