@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
 #include "check.h"
 #include "conv.h"
 #include "gap.h"
@@ -231,8 +232,24 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
         dbr[m] = acc;
     }
     memset(t.db, 0xff, (size_t)M * sizeof(float));
-    conv_bias_grad(t.db, t.dy, R, H, W, M);
+    conv_bias_grad(t.db, t.dy, R, H, W, M, 0, M);
     CHECK(same(t.db, dbr, (size_t)M), "bias grad %dx%dx%d->%d", R, H, W, M);
+    /* both in one pass (the trainer's), the rows and the bias entries
+     * split between two calls, one of them with no kernel rows at all */
+    const int K = 9 * C, kc = K / 2 + 1, mc = M / 3 + 1 < M ? M / 3 + 1 : M;
+    for (int q = 0; q < np; q++) {
+        memset(t.dw, 0xff, n_w(&t) * sizeof(float));
+        memset(t.db, 0xff, (size_t)M * sizeof(float));
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, 0, kc, 0, mc, t.scratch);
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, kc, K, mc, M, t.scratch);
+        CHECK(same(t.dw, dwr, n_w(&t)) && same(t.db, dbr, (size_t)M),
+              "weight and bias grads in one pass %s %dx%dx%dx%d->%d",
+              kernels_row_of(paths[q])->name, R, C, H, W, M);
+        memset(t.db, 0xff, (size_t)M * sizeof(float));
+        conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, K, K, 0, M, t.scratch);
+        CHECK(same(t.db, dbr, (size_t)M), "bias grad alone in one pass %s %dx%dx%d->%d",
+              kernels_row_of(paths[q])->name, R, H, W, M);
+    }
     free(dbr);
     printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,
            M, np);
@@ -330,7 +347,7 @@ static void check_conv_fd(int R, int C, int H, int W, int M, rng_t *r)
         t.dy[i] = t.y0[i] > 0.0f ? t.lw[i] : 0.0f;
     conv_input_grad(KERNELS_GENERIC, t.dx, t.dy, t.w, R, C, H, W, M, t.scratch);
     weight_grad_split(KERNELS_GENERIC, &t, 0);
-    conv_bias_grad(t.db, t.dy, R, H, W, M);
+    conv_bias_grad(t.db, t.dy, R, H, W, M, 0, M);
     char what[64];
     conv_probe px = {&t, t.x}, pw = {&t, t.w}, pb = {&t, t.b};
     snprintf(what, sizeof what, "conv dx %dx%dx%dx%d->%d", R, C, H, W, M);
@@ -486,6 +503,40 @@ static void check_pool_ties(void)
     printf("maxpool ties, odd size: first maximum, dropped row and column\n");
 }
 
+/* The fused backward passes (pool or gap, then the ReLU backward of the
+ * layer below) give the bits of the two passes one after the other, on
+ * inputs with negatives, zeros of both signs, ties and odd sizes. */
+static void check_fused_relu(int R, int C, int H, int W, rng_t *r)
+{
+    size_t n = (size_t)R * C * H * W;
+    float *x = floats(n), *dy = floats(n), *want = floats(n), *got = floats(n);
+    fill(x, n, r, -1.0f, 1.0f);
+    fill(dy, n, r, -1.0f, 1.0f);
+    for (size_t i = 0; i < n; i += 5)
+        x[i] = i % 2 ? -0.0f : 0.0f;
+    for (size_t i = 3; i < n; i += 7)
+        x[i] = x[i - 1];
+    for (int gap = 0; gap < 2; gap++) {
+        memset(want, 0xff, n * sizeof(float));
+        memset(got, 0x7f, n * sizeof(float));
+        if (gap) {
+            gap_backward(want, dy, R, C, H, W);
+            gap_backward_relu(got, dy, x, R, C, H, W);
+        } else {
+            maxpool_backward(want, dy, x, R, C, H, W);
+            maxpool_backward_relu(got, dy, x, R, C, H, W);
+        }
+        relu_dropout_backward(want, x, n, 1.0f);
+        CHECK(memcmp(want, got, n * sizeof(float)) == 0,
+              "%s backward with ReLU %dx%dx%dx%d: not the bits of the two passes",
+              gap ? "gap" : "maxpool", R, C, H, W);
+    }
+    free(x);
+    free(dy);
+    free(want);
+    free(got);
+}
+
 /* gap's sum runs in row-major order from +0, then one division: with
  * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
  * (a pairwise sum would give 0). */
@@ -518,8 +569,18 @@ int main(void)
     for (size_t i = 0; i < sizeof pools / sizeof *pools; i++)
         for (int gap = 0; gap < 2; gap++)
             check_pool_fd(gap, pools[i][0], pools[i][1], pools[i][2], pools[i][3], &r);
+    /* 14 x 14 and 28 x 28: maxpool.c's loops for constant widths (not
+     * gap: its gradient, 1 / P, is too small for the check's guard) */
+    check_pool_fd(0, 2, 2, 14, 14, &r);
+    check_pool_fd(0, 1, 1, 28, 28, &r);
     check_pool_ties();
     check_gap_order();
+    /* a stream of their own, so the draws above and below stay as they were */
+    rng_t rf;
+    rng_seed(&rf, 18, 2);
+    static const int fused[][4] = {{2, 3, 28, 28}, {1, 2, 5, 7}, {3, 4, 14, 14}, {1, 1, 1, 1}};
+    for (size_t i = 0; i < sizeof fused / sizeof *fused; i++)
+        check_fused_relu(fused[i][0], fused[i][1], fused[i][2], fused[i][3], &rf);
     /* several products of grouped images, the last one short (conv.c puts
      * some 384 columns in one product); a stream of their own, so the
      * draws above stay as they were */

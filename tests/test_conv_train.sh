@@ -11,7 +11,8 @@
 #    image, compare's distance is the one of embed's two rows, an image
 #    against itself is at distance 0 (the clamp), show-pairs gives every
 #    pair a distance and a verdict, inspect ranks every image and its
-#    scores are the distances of embed's rows to the references' mean.
+#    scores are the distances of embed --features auto rows (the pooled last
+#    conv layer, what inspect compares by default) to the references' mean.
 # usage: test_conv_train.sh SIAMESE_BINARY
 set -u
 bin=$1
@@ -140,8 +141,8 @@ check '[ $rc -eq 0 ] && [ "$n" -eq 80 ] && awk -v a="$auroc" "BEGIN { exit !(a >
   "inspect on the conv model: exit $rc, $n images ranked (want 80), AUROC '$auroc' (want > 0.5): $(cat "$tmp/inspect.err")"
 # Its scores are the distances of embed's rows to the references' mean row
 # (the centroid score, the Euclidean head's clamp at sqrt(1e-7)).
-"$bin" embed --model "$m" --out "$tmp/r.csv" "$ref" >/dev/null 2>&1 &&
-  "$bin" embed --model "$m" --out "$tmp/i.csv" "$img" >/dev/null 2>&1
+"$bin" embed --model "$m" --features auto --out "$tmp/r.csv" "$ref" >/dev/null 2>&1 &&
+  "$bin" embed --model "$m" --features auto --out "$tmp/i.csv" "$img" >/dev/null 2>&1
 rc=$?
 worst=$(awk -F, '
   FILENAME == ARGV[1] { for (j = 1; j <= NF; j++) c[j] += $j; nr++; next }

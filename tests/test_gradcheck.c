@@ -66,7 +66,7 @@ static void dense_grads(float *din, float *dw, float *db, const float *dout, con
     dense_transpose(wt, w, K, M, 0, K);
     dense_input_grad(KERNELS_GENERIC, din, dout, wt, R, K, M);
     dense_weight_grad(KERNELS_GENERIC, dw, in, dout, R, K, M, 0, K);
-    dense_bias_grad(db, dout, R, M);
+    dense_bias_grad(db, dout, R, M, 0, M);
 }
 
 /* Loss used for the dense/relu checks: L = sum(out * weights). */
@@ -395,10 +395,13 @@ static void train_backward(const float *params, float *grads, net_cache *c, cons
         net_backward_rows(c, half, R - half, rate, 1);
     for (int l = 0; l < s.layers; l++) {
         int K = net_kernel_rows(s, l), k1 = split ? K / 2 : K;
+        int J = (int)net_tail_floats(s, l), j1 = split ? J / 2 : J;
         net_weight_grads(c, grads, l, R, 0, k1, 0);
         if (k1 < K)
             net_weight_grads(c, grads, l, R, k1, K, 1);
-        net_bias_grads(c, grads, l, R);
+        net_bias_grads(c, grads, l, R, 0, j1);
+        if (j1 < J)
+            net_bias_grads(c, grads, l, R, j1, J);
     }
 }
 

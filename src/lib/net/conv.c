@@ -189,10 +189,42 @@ void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w,
     }
 }
 
+/* db[m] for m0 <= m < m1 continued over the n rows of dyt [n, ldt] (a
+ * group's dy transposed, still in cache): conv_bias_grad's chains, r then
+ * p, each in its own lane of 16 at a time. */
+static SM_VECTOR void bias_rows(float *restrict db, const float *restrict dyt, size_t n, int ldt,
+                                int m0, int m1)
+{
+    for (; m0 < m1; m0 += 16) {
+        const int mb = m1 - m0 < 16 ? m1 - m0 : 16;
+        float acc[16];
+        for (int j = 0; j < mb; j++)
+            acc[j] = db[m0 + j];
+        if (mb == 16)
+            for (size_t q = 0; q < n; q++)
+                for (int j = 0; j < 16; j++)
+                    acc[j] += dyt[q * ldt + m0 + j];
+        else
+            for (size_t q = 0; q < n; q++)
+                for (int j = 0; j < mb; j++)
+                    acc[j] += dyt[q * ldt + m0 + j];
+        for (int j = 0; j < mb; j++)
+            db[m0 + j] = acc[j];
+    }
+}
+
 void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy, int R, int C,
                       int H, int W, int M, int k0, int k1, float *scratch)
 {
-    if (k1 <= k0)
+    conv_grads(p, dw, NULL, x, dy, R, C, H, W, M, k0, k1, 0, 0, scratch);
+}
+
+void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
+                int C, int H, int W, int M, int k0, int k1, int m0, int m1, float *scratch)
+{
+    k1 = k1 > k0 ? k1 : k0;
+    m1 = db && m1 > m0 ? m1 : m0;
+    if (k1 == k0 && m1 == m0)
         return;
     const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);
     const size_t GP = (size_t)G0 * P;
@@ -201,6 +233,8 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
     float *dyt = scratch + (size_t)rows * GP; /* [G P, M], rows ldt apart: dy transposed */
     float *out = dw + (size_t)k0 * M;         /* rows k0 .. k1-1 of dw */
     memset(out, 0, (size_t)rows * M * sizeof(float));
+    for (int m = m0; m < m1; m++)
+        db[m] = 0.0f;
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
         const size_t n = (size_t)G * P;
@@ -211,20 +245,23 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
         for (int g = 0; g < G; g++)
             transpose_floats(dyt + (size_t)g * P * ldt, ldt, dy + (size_t)(r0 + g) * M * P, P, M,
                              P);
+        bias_rows(db, dyt, n, ldt, m0, m1);
         /* out [k1 - k0, M] += cols [k1 - k0, G P] dyt [G P, M]: these
          * images' terms, image by image, position by position */
-        gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, ldt, out, M);
+        if (rows > 0)
+            gemm_acc(p, rows, M, (int)n, cols, (int)n, 1, dyt, ldt, out, M);
     }
 }
 
 /* db[m] for 8 channels at once: 8 independent chains (each its own
  * order, r then p), so the additions overlap instead of waiting on one
  * another. */
-void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M)
+void conv_bias_grad(float *restrict db, const float *restrict dy, int R, int H, int W, int M,
+                    int m0, int m1)
 {
     const size_t P = (size_t)H * W;
-    for (int m0 = 0; m0 < M; m0 += 8) {
-        const int mb = M - m0 < 8 ? M - m0 : 8;
+    for (; m0 < m1; m0 += 8) {
+        const int mb = m1 - m0 < 8 ? m1 - m0 : 8;
         float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
         for (int r = 0; r < R; r++) {
             const float *d = dy + ((size_t)r * M + m0) * P;

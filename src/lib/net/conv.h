@@ -76,8 +76,16 @@ void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w,
 void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy, int R, int C,
                       int H, int W, int M, int k0, int k1, float *scratch);
 
-/* db [M] from dy [R, M, H, W]. */
-void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M);
+/* conv_weight_grad and entries m0 .. m1-1 of db (conv_bias_grad's sums,
+ * the same bits) in one pass: each group's dy is read once, transposed,
+ * and its terms are added to db from the transposed copy while it is in
+ * cache. db NULL: no bias. */
+void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
+                int C, int H, int W, int M, int k0, int k1, int m0, int m1, float *scratch);
+
+/* Entries m0 .. m1-1 of db [M] from dy [R, M, H, W]: the same bits however
+ * the entries are split. */
+void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int m0, int m1);
 
 /* Row k of image x's im2col [C, H, W] into row [P] (as above). */
 void conv_im2col_row(float *row, const float *x, int H, int W, int k);

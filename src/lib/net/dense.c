@@ -34,13 +34,14 @@ void dense_weight_grad(kernels_path p, float *dw, const float *in, const float *
         gemm(p, k1 - k0, M, R, in + k0, 1, K, dout, M, dw + (size_t)k0 * M, M, NULL, 0);
 }
 
-SM_VECTOR void dense_bias_grad(float *restrict db, const float *restrict dout, int R, int M)
+SM_VECTOR void dense_bias_grad(float *restrict db, const float *restrict dout, int R, int M,
+                               int j0, int j1)
 {
-    for (int j = 0; j < M; j++)
+    for (int j = j0; j < j1; j++)
         db[j] = 0.0f;
     for (int r = 0; r < R; r++) {
         const float *restrict row = dout + (size_t)r * M;
-        for (int j = 0; j < M; j++)
+        for (int j = j0; j < j1; j++)
             db[j] += row[j];
     }
 }
@@ -146,10 +147,11 @@ static void kernel_grad(kernels_path k, float *dp, const float *x, const float *
     dense_weight_grad(k, dp, x, dy, R, flat(in), out.c, k0, k1);
 }
 
-static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out)
+static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out, int j0,
+                      int j1)
 {
     (void)in;
-    dense_bias_grad(db, dy, R, out.c);
+    dense_bias_grad(db, dy, R, out.c, j0, j1);
 }
 
 const layer_kind layer_dense = {

@@ -25,8 +25,9 @@ void dense_input_grad(kernels_path p, float *din, const float *dout, const float
 void dense_weight_grad(kernels_path p, float *dw, const float *in, const float *dout, int R,
                        int K, int M, int k0, int k1);
 
-/* db [M] = column sums of dout [R, M], adding rows 0, 1, ... in order. */
-void dense_bias_grad(float *db, const float *dout, int R, int M);
+/* Entries j0 .. j1-1 of db [M] = column sums of dout [R, M], adding rows
+ * 0, 1, ... in order. */
+void dense_bias_grad(float *db, const float *dout, int R, int M, int j0, int j1);
 
 /* Rows k0 .. k1-1 of W [K, M] into wt = W^T [M, K] (column k of wt). */
 void dense_transpose(float *wt, const float *w, int K, int M, int k0, int k1);

@@ -25,3 +25,14 @@ void gap_backward(float *restrict dx, const float *restrict dy, int R, int C, in
             dx[i * P + p] = g;
     }
 }
+
+void gap_backward_relu(float *restrict dx, const float *restrict dy, const float *restrict x,
+                       int R, int C, int H, int W)
+{
+    size_t P = (size_t)H * W, n = (size_t)R * C;
+    for (size_t i = 0; i < n; i++) {
+        float g = dy[i] / (float)P;
+        for (size_t p = 0; p < P; p++)
+            dx[i * P + p] = x[i * P + p] > 0.0f ? g : 0.0f;
+    }
+}

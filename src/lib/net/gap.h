@@ -16,4 +16,9 @@ void gap_forward(float *y, const float *x, int R, int C, int H, int W);
 /* dx [R, C, H, W] from dy [R, C] (written). */
 void gap_backward(float *dx, const float *dy, int R, int C, int H, int W);
 
+/* gap_backward, then the ReLU backward of the layer x [R, C, H, W] came
+ * from, in the same pass: dx = 0 where x <= 0 (or NaN). The same bits as
+ * gap_backward followed by relu_dropout_backward(dx, x, n, 1). */
+void gap_backward_relu(float *dx, const float *dy, const float *x, int R, int C, int H, int W);
+
 #endif

@@ -93,14 +93,21 @@ static void kernel_grad(kernels_path k, float *dp, const float *x, const float *
     conv_weight_grad(k, dp, x, dy, R, in.c, in.h, in.w, out.c, k0, k1, s);
 }
 
-static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out)
+static void grads(kernels_path k, float *dp, float *db, const float *x, const float *dy, int R,
+                  layer_dims in, layer_dims out, int k0, int k1, int j0, int j1, float *s)
 {
-    conv_bias_grad(db, dy, R, in.h, in.w, out.c);
+    conv_grads(k, dp, db, x, dy, R, in.c, in.h, in.w, out.c, k0, k1, j0, j1, s);
+}
+
+static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out, int j0,
+                      int j1)
+{
+    conv_bias_grad(db, dy, R, in.h, in.w, out.c, j0, j1);
 }
 
 const layer_kind layer_conv = {
     .name = "conv", .parse = parse, .out_dims = out_dims, .size = size, .macs = macs,
     .scratch = scratch, .grad_scratch = grad_scratch, .init = init, .forward = forward,
     .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
-    .tail_grad = tail_grad, .relu = 1, .dropout = 0, .spatial = 1,
+    .tail_grad = tail_grad, .grads = grads, .relu = 1, .dropout = 0, .spatial = 1,
 };

@@ -65,8 +65,18 @@ static void input_grad(kernels_path k, float *dx, const float *dy, const float *
     gap_backward(dx, dy, R, in.c, in.h, in.w);
 }
 
+static void input_grad_relu(kernels_path k, float *dx, const float *dy, const float *t,
+                            const float *x, int R, layer_dims in, layer_dims out, float *s)
+{
+    (void)k;
+    (void)t;
+    (void)out;
+    (void)s;
+    gap_backward_relu(dx, dy, x, R, in.c, in.h, in.w);
+}
+
 const layer_kind layer_gap = {
     .name = "gap", .parse = parse, .out_dims = out_dims, .size = size, .macs = none,
     .scratch = no_scratch, .grad_scratch = no_scratch, .forward = forward,
-    .input_grad = input_grad, .relu = 0, .dropout = 0, .spatial = 1,
+    .input_grad = input_grad, .input_grad_relu = input_grad_relu, .relu = 0, .dropout = 0, .spatial = 1,
 };

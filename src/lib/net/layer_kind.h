@@ -13,7 +13,7 @@
  *
  * Parameters, flat: `rows` rows of `row` floats (the kernel: the trainer
  * shares its gradient rows out between workers, in tiles), then `tail`
- * floats (the bias: one worker's). Dense: rows = IN, row = OUT, tail = OUT;
+ * floats (the bias: shared out by entries, like the rows). Dense: rows = IN, row = OUT, tail = OUT;
  * conv: rows = 9 C_in, row = C_out, tail = C_out; pool and gap: none.
  *
  * Scratch: each worker of a batch passes its own block of floats, at
@@ -68,14 +68,30 @@ typedef struct {
      * maxima there). */
     void (*input_grad)(kernels_path k, float *dx, const float *dy, const float *t,
                        const float *x, int R, layer_dims in, layer_dims out, float *scratch);
+    /* input_grad with the ReLU backward of the layer below (the one x came
+     * from) in the same pass: dx = 0 where x <= 0; the same bits as
+     * input_grad then that layer's masking, one pass over dx fewer. NULL:
+     * the kind has none (net.c masks separately). */
+    void (*input_grad_relu)(kernels_path k, float *dx, const float *dy, const float *t,
+                            const float *x, int R, layer_dims in, layer_dims out,
+                            float *scratch);
     /* Kernel gradient rows k0 .. k1-1 into dp (the layer's gradient, p's
      * layout), each entry one sum over the R rows in order (and a conv's
      * positions within each row): written, not added, the same bits
      * however the rows are shared out. NULL: no parameters. */
     void (*kernel_grad)(kernels_path k, float *dp, const float *x, const float *dy, int R,
                         layer_dims in, layer_dims out, int k0, int k1, float *scratch);
-    /* The tail's gradient dtail [tail] (written, rows added in order). */
-    void (*tail_grad)(float *dtail, const float *dy, int R, layer_dims in, layer_dims out);
+    /* Entries j0 .. j1-1 of the tail's gradient dtail [tail] (written, each
+     * a sum over the rows in order, and a conv's positions within each
+     * row): the same bits however the entries are shared out. */
+    void (*tail_grad)(float *dtail, const float *dy, int R, layer_dims in, layer_dims out,
+                      int j0, int j1);
+    /* kernel_grad rows k0 .. k1-1 and tail_grad entries j0 .. j1-1 in one
+     * pass over dy, the same bits as the two (conv: the bias read from
+     * the weight gradient's transposed dy). NULL: the two calls. */
+    void (*grads)(kernels_path k, float *dp, float *dtail, const float *x, const float *dy,
+                  int R, layer_dims in, layer_dims out, int k0, int k1, int j0, int j1,
+                  float *scratch);
     int relu;    /* 1: its output passed a ReLU (backward masks by it) */
     int dropout; /* 1: dropout follows it in training, unless it is last */
     int spatial; /* 1: it needs H x W (conv, pool, gap): never after a flat

@@ -24,4 +24,10 @@ void maxpool_forward(float *y, const float *x, int R, int C, int H, int W);
  * column: written in full, not added to. */
 void maxpool_backward(float *dx, const float *dy, const float *x, int R, int C, int H, int W);
 
+/* maxpool_backward, then the ReLU backward of the layer x came from, in
+ * the same pass: dx = 0 also where x <= 0 (or NaN). The same bits as
+ * maxpool_backward followed by relu_dropout_backward(dx, x, n, 1). */
+void maxpool_backward_relu(float *dx, const float *dy, const float *x, int R, int C, int H,
+                           int W);
+
 #endif

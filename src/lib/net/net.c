@@ -349,7 +349,10 @@ void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
     net_shape s = c->shape;
     const float scale = 1.0f / (1.0f - rate);
     /* g[l] holds the gradient w.r.t. a[l]; turn it into that of the
-     * pre-activation in place, then pass it down to g[l-1]. */
+     * pre-activation in place, then pass it down to g[l-1]. A pool or gap
+     * layer above a ReLU without dropout masks by it as it passes the
+     * gradient down (input_grad_relu): one pass over g[l-1] fewer. */
+    int masked = 0; /* g[l] is already the pre-activation's */
     for (int l = s.layers - 1; l >= 0; l--) {
         layer_dims in, out;
         dims_of(s, l, &in, &out);
@@ -357,12 +360,17 @@ void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
         const layer_kind *k = kind_of(s, l);
         float *g = c->g[l] + (size_t)r0 * M;
         int dropped = k->dropout && l < s.layers - 1;
-        if (k->relu)
+        if (k->relu && !masked)
             relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
                                   dropped ? scale : 1.0f);
-        if (l > 0)
-            k->input_grad(c->kernels, c->g[l - 1] + (size_t)r0 * K, g, c->wt[l],
-                          c->a[l - 1] + (size_t)r0 * K, R, in, out, c->scratch[worker]);
+        masked = 0;
+        if (l > 0) {
+            const layer_kind *below = kind_of(s, l - 1);
+            masked = k->input_grad_relu && below->relu && !(below->dropout && l - 1 < s.layers - 1);
+            (masked ? k->input_grad_relu : k->input_grad)(c->kernels, c->g[l - 1] + (size_t)r0 * K,
+                                                          g, c->wt[l], c->a[l - 1] + (size_t)r0 * K,
+                                                          R, in, out, c->scratch[worker]);
+        }
     }
 }
 
@@ -392,7 +400,7 @@ void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, in
     k->kernel_grad(c->kernels, g.w[l], x, c->g[l], R, in, out, k0, k1, c->scratch[worker]);
 }
 
-void net_bias_grads(const net_cache *c, float *grads, int l, int R)
+void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1)
 {
     const layer_kind *k = kind_of(c->shape, l);
     if (!k->tail_grad)
@@ -401,5 +409,25 @@ void net_bias_grads(const net_cache *c, float *grads, int l, int R)
     net_point(&g, grads, c->shape);
     layer_dims in, out;
     dims_of(c->shape, l, &in, &out);
-    k->tail_grad(g.b[l], c->g[l], R, in, out);
+    k->tail_grad(g.b[l], c->g[l], R, in, out, j0, j1);
+}
+
+void net_layer_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1, int j0,
+                     int j1, int worker)
+{
+    const layer_kind *k = kind_of(c->shape, l);
+    if (!k->grads) {
+        if (k1 > k0)
+            net_weight_grads(c, grads, l, R, k0, k1, worker);
+        if (j1 > j0)
+            net_bias_grads(c, grads, l, R, j0, j1);
+        return;
+    }
+    net_views g;
+    net_point(&g, grads, c->shape);
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    const float *x = l == 0 ? c->x : c->a[l - 1];
+    k->grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, k0, k1, j0, j1,
+             c->scratch[worker]);
 }

@@ -197,7 +197,13 @@ void net_transpose(net_cache *c, const float *params, int l, int k0, int k1);
 void net_weight_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1,
                       int worker);
 
-/* Same, layer l's tail (bias) gradient. */
-void net_bias_grads(const net_cache *c, float *grads, int l, int R);
+/* Same, entries j0 .. j1-1 of layer l's tail (bias) gradient. */
+void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1);
+
+/* Both: kernel rows k0 .. k1-1 and tail entries j0 .. j1-1 of layer l's
+ * gradient, in one pass where the layer's kind has one (the same bits as
+ * net_weight_grads then net_bias_grads). */
+void net_layer_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1, int j0,
+                     int j1, int worker);
 
 #endif

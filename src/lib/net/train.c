@@ -16,6 +16,10 @@
  * tile's height, so no worker gets a ragged tile it need not have. */
 #define ROW_GRAIN 6
 
+/* A tail (bias) is shared out in multiples of 16 entries: whole vectors,
+ * and whole blocks of conv_bias_grad's 8 chains. */
+#define TAIL_GRAIN 16
+
 void trainer_free(trainer_t *t)
 {
     net_cache_free(&t->cache);
@@ -116,18 +120,19 @@ static void rows_worker(void *ctx, int i)
     net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout, i);
 }
 
-/* Worker i's share [*k0, *k1) of n kernel rows. */
-static void row_share(int n, int i, int T, int *k0, int *k1)
+/* Worker i's share [*k0, *k1) of n kernel rows or tail entries, in
+ * multiples of grain. */
+static void row_share(int n, int grain, int i, int T, int *k0, int *k1)
 {
-    int tiles = (n + ROW_GRAIN - 1) / ROW_GRAIN;
-    *k0 = (int)((long)tiles * i / T) * ROW_GRAIN;
-    *k1 = (int)((long)tiles * (i + 1) / T) * ROW_GRAIN;
+    int tiles = (n + grain - 1) / grain;
+    *k0 = (int)((long)tiles * i / T) * grain;
+    *k1 = (int)((long)tiles * (i + 1) / T) * grain;
     *k0 = *k0 < n ? *k0 : n;
     *k1 = *k1 < n ? *k1 : n;
 }
 
-/* Phase 2 on worker i: its kernel rows of every layer, the tails (biases)
- * of the layers l with l % T == i, the head's parameters on the last worker:
+/* Phase 2 on worker i: its kernel rows and tail (bias) entries of every
+ * layer, the head's parameters on the last worker:
  * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
 static void params_worker(void *ctx, int i)
 {
@@ -143,21 +148,22 @@ static void params_worker(void *ctx, int i)
     for (int l = 0; l < s.layers; l++) {
         /* Layer l's parameters: kernel rows of `row` floats, then a tail
          * (dense: W [K, M], b [M]). */
-        int k0, k1;
+        int k0, k1, j0, j1;
         size_t row = net_row_floats(s, l);
-        row_share(net_kernel_rows(s, l), i, T, &k0, &k1);
+        row_share(net_kernel_rows(s, l), ROW_GRAIN, i, T, &k0, &k1);
+        row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, T, &j0, &j1);
+        if (k1 > k0 || j1 > j0)
+            net_layer_grads(c, t->grads, l, R, k0, k1, j0, j1, i);
         if (k1 > k0) {
-            net_weight_grads(c, t->grads, l, R, k0, k1, i);
             size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
                                 (size_t)(k1 - k0) * row, opt);
             net_transpose(c, m->params, l, k0, k1);
         }
-        if (l % T == i) {
-            net_bias_grads(c, t->grads, l, R);
-            size_t off = (size_t)(pv.b[l] - m->params);
+        if (j1 > j0) {
+            size_t off = (size_t)(pv.b[l] - m->params) + (size_t)j0;
             bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
-                                net_tail_floats(s, l), opt);
+                                (size_t)(j1 - j0), opt);
         }
     }
     size_t nh = head_param_count(m->head, net_out(s));
