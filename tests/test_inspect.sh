@@ -141,12 +141,14 @@ import os, struct, sys, zlib
 def png(path, rows):  # 8-bit grey PNG, standard library only
     raw = b''.join(b'\\0' + bytes(r) for r in rows)
     chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
-    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 28, 28, 8, 0, 0, 0, 0))
+    head = struct.pack('>IIBBBBB', len(rows[0]), len(rows), 8, 0, 0, 0, 0)
+    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', head)
                            + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
 rows = [[255 if 2 <= y <= 7 and 2 <= x <= 7 else 0 for x in range(28)] for y in range(28)]
 for f in os.listdir(sys.argv[1]):
     png(os.path.join(sys.argv[2], os.path.splitext(f)[0] + '_mask.png'), rows)
-" "$mv/test/square" "$mv/ground_truth/square"
+png(sys.argv[3], [r[:27] for r in rows[:27]])  # a mask of another size
+" "$mv/test/square" "$mv/ground_truth/square" "$mv/small.png"
   "$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch --bank 2000 \
     >"$tmp/pix.txt" 2>"$tmp/pix.err"
   rc=$?
@@ -171,10 +173,16 @@ assert t[\"good\"][\"pixel_auroc\"] is None and t[\"square\"][\"pixel_auroc\"] =
 print(\"pixel AUROC of the squares\", d[\"pixel_auroc\"])
 " "$tmp/pix.json" "$tmp/pix.txt"' "inspect --masks --json: $(head -c 600 "$tmp/pix.json")"
   # a defect image without its mask: exit 1, the mask named
-  rm "$mv/ground_truth/square/$(ls "$mv/test/square" | head -1 | sed "s/\.pgm$//")_mask.png"
+  first="$mv/ground_truth/square/$(ls "$mv/test/square" | head -1 | sed "s/\.pgm$//")_mask.png"
+  rm "$first"
   out=$("$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch 2>&1 >/dev/null); rc=$?
-  check '[ $rc -eq 1 ] && [[ "$out" == *"a defect image without its mask"*"_mask.png"* ]] &&
+  check '[ $rc -eq 1 ] && [[ "$out" == *"a defect image without its mask: $first"* ]] &&
          [ "$(printf "%s\n" "$out" | grep -vc "note:")" -eq 1 ]' "a missing mask: exit $rc, '$out'"
+  # a mask of another size: exit 1, both sizes said
+  cp "$mv/small.png" "$first"
+  out=$("$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch 2>&1 >/dev/null); rc=$?
+  check '[ $rc -eq 1 ] && [[ "$out" == *"$first: mask of 27 x 27 pixels for an image of 28 x 28"* ]]' \
+    "a mask of another size: exit $rc, '$out'"
 else
   tool_missing "python3 missing: the pixel AUROC checks need it (to write the masks)"
 fi
