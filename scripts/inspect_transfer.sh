@@ -134,7 +134,8 @@ done
 
 # --- running inspect ----------------------------------------------------------
 auc() { sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$1"; }
-type_auc() { awk -v t="$2" '$1 == t && NF == 4 { print $3 }' "$1"; }
+# the per-type table: type, images, AUROC, flagged (and pixel AUROC with masks)
+type_auc() { awk -v t="$2" '$1 == t && (NF == 4 || NF == 5) { print $3 }' "$1"; }
 # run NAME WHY ARGS...: inspect's output into $work/runs/NAME.txt unless WHY
 # (a reason not to run) is set; then NAME.txt says "n/a".
 run() {

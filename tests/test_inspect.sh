@@ -129,6 +129,63 @@ print(\"patch: AUROC of the squares\", d[\"auroc\"])
 else
   tool_missing "python3 missing: the patch JSON check needs it"
 fi
+# --- pixel AUROC: the squares' masks in MVTec's layout ---------------------
+# test/ holds the same good and square images, ground_truth/square/ a mask
+# of the 6 x 6 square for each; found beside test/ when --masks is not given
+mv="$tmp/mv"
+mkdir -p "$mv/test" "$mv/ground_truth/square"
+cp -r "$pimg/good" "$pimg/square" "$mv/test/"
+if command -v python3 >/dev/null; then
+  python3 -c "
+import os, struct, sys, zlib
+def png(path, rows):  # 8-bit grey PNG, standard library only
+    raw = b''.join(b'\\0' + bytes(r) for r in rows)
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    head = struct.pack('>IIBBBBB', len(rows[0]), len(rows), 8, 0, 0, 0, 0)
+    open(path, 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', head)
+                           + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+rows = [[255 if 2 <= y <= 7 and 2 <= x <= 7 else 0 for x in range(28)] for y in range(28)]
+for f in os.listdir(sys.argv[1]):
+    png(os.path.join(sys.argv[2], os.path.splitext(f)[0] + '_mask.png'), rows)
+png(sys.argv[3], [r[:27] for r in rows[:27]])  # a mask of another size
+" "$mv/test/square" "$mv/ground_truth/square" "$mv/small.png"
+  "$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch --bank 2000 \
+    >"$tmp/pix.txt" 2>"$tmp/pix.err"
+  rc=$?
+  check '[ $rc -eq 0 ] && grep -q "^pixel AUROC 0\.[0-9]\{4\} (47040 pixels, of them 720 defect)$" "$tmp/pix.txt" &&
+         awk "/^pixel AUROC/ { exit !(\$3 > 0.5) }" "$tmp/pix.txt"' \
+    "inspect --score patch, masks beside the images: exit $rc, $(grep -i "auroc\|error" "$tmp/pix.txt" "$tmp/pix.err" | head -3)"
+  # the per-type column: "-" for good/, the square's equal to the overall figure
+  check 'awk "/^pixel AUROC/ { p = \$3 } \$1 == \"good\" && NF == 5 { g = \$5 } \$1 == \"square\" && NF == 5 { s = \$5 }
+             END { exit !(p != \"\" && g == \"-\" && s == p) }" "$tmp/pix.txt"' \
+    "pixel AUROC per type: $(grep -A3 "^type" "$tmp/pix.txt")"
+  # --masks given: the same numbers, in JSON too
+  "$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch --bank 2000 \
+    --masks "$mv/ground_truth" --json >"$tmp/pix.json"
+  check 'python3 -c "
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+text = float(re.search(r\"^pixel AUROC ([0-9.]+)\", open(sys.argv[2]).read(), re.M).group(1))
+assert d[\"pixels\"] == 47040 and d[\"defect_pixels\"] == 720, d
+assert abs(d[\"pixel_auroc\"] - text) <= 5e-5, (d[\"pixel_auroc\"], text)
+t = {x[\"type\"]: x for x in d[\"types\"]}
+assert t[\"good\"][\"pixel_auroc\"] is None and t[\"square\"][\"pixel_auroc\"] == d[\"pixel_auroc\"]
+print(\"pixel AUROC of the squares\", d[\"pixel_auroc\"])
+" "$tmp/pix.json" "$tmp/pix.txt"' "inspect --masks --json: $(head -c 600 "$tmp/pix.json")"
+  # a defect image without its mask: exit 1, the mask named
+  first="$mv/ground_truth/square/$(ls "$mv/test/square" | head -1 | sed "s/\.pgm$//")_mask.png"
+  rm "$first"
+  out=$("$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch 2>&1 >/dev/null); rc=$?
+  check '[ $rc -eq 1 ] && [[ "$out" == *"a defect image without its mask: $first"* ]] &&
+         [ "$(printf "%s\n" "$out" | grep -vc "note:")" -eq 1 ]' "a missing mask: exit $rc, '$out'"
+  # a mask of another size: exit 1, both sizes said
+  cp "$mv/small.png" "$first"
+  out=$("$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch 2>&1 >/dev/null); rc=$?
+  check '[ $rc -eq 1 ] && [[ "$out" == *"$first: mask of 27 x 27 pixels for an image of 28 x 28"* ]]' \
+    "a mask of another size: exit $rc, '$out'"
+else
+  tool_missing "python3 missing: the pixel AUROC checks need it (to write the masks)"
+fi
 # the knn score on the pooled conv features (auto) runs too
 "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score knn --k 5 >"$tmp/pk.txt"
 check 'grep -q "score knn (k = 5) on layer 3 (conv16) pooled" "$tmp/pk.txt"' "auto on a conv model: $(head -1 "$tmp/pk.txt")"
@@ -166,6 +223,8 @@ bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" -
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
 # a map never replaces an input: --maps inside --images is refused first
 bad_run 2 "--maps $pimg/square" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$pimg/square"
+bad_run 2 "--masks belongs to --score patch" --reference "$ref" --images "$pimg" --model "$cm" --score knn --masks "$tmp"
+bad_run 2 "pixel metrics need the MVTec layout" --reference "$ref" --images "$pimg/square" --model "$cm" --score patch --masks "$tmp"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
 bad_run 1 "tiny.pgm: 2 x 2 pixels, but the model takes 28 x 28" --reference "$ref" --images "$tmp/tiny.pgm" --model "$model"
 cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"

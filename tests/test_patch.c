@@ -14,6 +14,7 @@
 #include "anomaly.h"
 #include "embed.h"
 #include "head.h"
+#include "image.h"
 #include "input.h"
 #include "inspect_report.h"
 #include "model.h"
@@ -297,7 +298,9 @@ static void write_pgm(const char *dir, const char *name, const uint8_t *img)
  * C (weights as initialised): an MVTec-like folder of good textures and
  * textures with a bright square; the defects rank first, their maps'
  * hottest pixels lie in the squares, the threshold comes from the
- * references, the map files are named by image. */
+ * references, the map files are named by image; the squares' masks,
+ * found as ground_truth/ beside the images, give the pixel AUROC of the
+ * maps, counted here pair by pair. */
 static void check_inspect(void)
 {
     char root[] = "/tmp/siamese-patch-XXXXXX";
@@ -305,7 +308,7 @@ static void check_inspect(void)
         CHECK(0, "mkdtemp");
         return;
     }
-    char ref[300], img[300], good[400], bad[400], cmd[700];
+    char ref[300], img[300], good[400], bad[400], gt[400], cmd[700];
     snprintf(ref, sizeof ref, "%s/ref", root);
     snprintf(img, sizeof img, "%s/img", root);
     snprintf(good, sizeof good, "%s/good", img);
@@ -314,6 +317,10 @@ static void check_inspect(void)
     mkdir(img, 0777);
     mkdir(good, 0777);
     mkdir(bad, 0777);
+    snprintf(gt, sizeof gt, "%s/ground_truth", root);
+    mkdir(gt, 0777);
+    snprintf(gt, sizeof gt, "%s/ground_truth/square", root);
+    mkdir(gt, 0777);
     rng_t r;
     rng_seed(&r, 21, 0);
     uint8_t px[256];
@@ -330,6 +337,13 @@ static void check_inspect(void)
         texture(px, &r, 2 * i, 10 - 2 * i); /* named by where the square is; on whole 2 x 2 cells of the 8 x 8 grid */
         snprintf(name, sizeof name, "s%d.pgm", i);
         write_pgm(bad, name, px);
+        uint8_t mask[256];
+        for (int q = 0; q < 256; q++)
+            mask[q] = px[q] == 250 ? 255 : 0;
+        char mp[600];
+        snprintf(mp, sizeof mp, "%s/s%d_mask.png", gt, i);
+        sm_err we;
+        CHECK(image_write_png(mp, mask, 16, 16, &we) == 0, "%s: %s", mp, we.msg);
     }
     model_t m;
     net_shape s;
@@ -341,7 +355,7 @@ static void check_inspect(void)
     char maps[300];
     snprintf(maps, sizeof maps, "%s/maps", root);
     inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
-                     "auto", 50, maps, 0};
+                     "auto", 50, maps, 0, NULL};
     inspect_report rep;
     CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
     CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
@@ -365,6 +379,37 @@ static void check_inspect(void)
               hot % 16, hot / 16, dx, dy);
         CHECK(rep.map_top >= rep.score[i], "the maps' scale ends below a score");
     }
+    /* pixel AUROC: every defect pixel's map value against every normal one */
+    double gt2 = 0;
+    uint64_t pos = 0, neg = 0;
+    float *all = malloc(rep.img.n * 256 * sizeof *all);
+    uint8_t *truth = malloc(rep.img.n * 256);
+    for (size_t i = 0; i < rep.img.n; i++) {
+        const char *base = strrchr(rep.img.paths[i], '/') + 1;
+        int k = base[1] - '0', sq = base[0] == 's';
+        inspect_map(&rep, i, all + i * 256);
+        for (int q = 0; q < 256; q++) {
+            int x = q % 16, y = q / 16;
+            truth[i * 256 + q] = sq && x >= 2 * k && x < 2 * k + 4 && y >= 10 - 2 * k &&
+                                 y < 14 - 2 * k;
+            pos += truth[i * 256 + q];
+            neg += !truth[i * 256 + q];
+        }
+    }
+    for (size_t a = 0; a < rep.img.n * 256; a++)
+        for (size_t b = 0; truth[a] && b < rep.img.n * 256; b++)
+            if (!truth[b])
+                gt2 += all[a] > all[b] ? 2 : all[a] == all[b];
+    double want_auc = gt2 / 2 / (double)pos / (double)neg;
+    CHECK(rep.masks && rep.pixel.pos == 96 && pos == 96 && rep.pixel.neg == neg &&
+          fabs(rep.pixel.auroc - want_auc) < 1e-12 && rep.pixel.auroc > 0.9,
+          "pixel AUROC %g of %llu defect pixels, counted %g of %llu (masks %s)",
+          rep.pixel.auroc, (unsigned long long)rep.pixel.pos, want_auc,
+          (unsigned long long)pos, rep.masks ? rep.masks : "not found");
+    CHECK(rep.pixel.type_auroc && isnan(rep.pixel.type_auroc[0]) &&
+          rep.pixel.type_auroc[1] == rep.pixel.auroc, "pixel AUROC per type");
+    free(all);
+    free(truth);
     char path[600], want[600];
     inspect_map_path(&rep, 0, path, sizeof path);
     snprintf(want, sizeof want, "%s/01-g0.png", maps);

@@ -33,7 +33,7 @@ static const char *const cmd = "inspect";
 #define STR(x) STR_(x)
 
 typedef struct {
-    const char *reference, *images, *model, *report, *csv, *features, *maps;
+    const char *reference, *images, *model, *report, *csv, *features, *maps, *masks;
     int score, score_set, json, k_set, features_set, bank_set;
     int kernels, set_kernels; /* --kernels: a kernels_path */
     long k, top, threads, bank;
@@ -97,9 +97,9 @@ static int check(inspect_opts *o, int argc, char **argv)
                   patch ? "--score patch needs" : "--features needs");
         return -1;
     }
-    if (!patch && (o->bank_set || o->maps)) {
+    if (!patch && (o->bank_set || o->maps || o->masks)) {
         cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
-                  "--bank", anomaly_kinds[o->score].name);
+                  o->masks ? "--masks" : "--bank", anomaly_kinds[o->score].name);
         return -1;
     }
     if (o->k_set && !anomaly_kinds[o->score].uses_k) {
@@ -148,7 +148,7 @@ static int report(const inspect_opts *o, const model_t *m)
 {
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
-                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps, o->rgb};
+                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps, o->rgb, o->masks};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -162,8 +162,9 @@ static int report(const inspect_opts *o, const model_t *m)
         cli_error(cmd, "%s", e.msg);
     else
         rc = print(o, &r);
+    int usage = rc != 0 && r.usage_error;
     inspect_free(&r);
-    return rc ? 1 : 0;
+    return usage ? CLI_USAGE_ERROR : rc ? 1 : 0;
 }
 
 static int run(void *p, int argc, char **argv)
@@ -230,6 +231,9 @@ static const opt_spec options[] = {
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
      "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
      "heat over the grey image, scale 0 .. the largest score"},
+    {"masks", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, masks), 0, 0, 0, 0, NULL, NULL,
+     "defect masks in MVTec's layout, DIR/<type>/<name>_mask.png\n"
+     "(default: ground_truth/ beside --images, when there)"},
     {"k", 0, "N", OPT_LONG, OPT_AT(inspect_opts, k), OPT_GIVEN(inspect_opts, k_set), 1,
      ANOMALY_MAX_K, 0, NULL, NULL,
      "neighbours for knn, 1.." STR(ANOMALY_MAX_K) " (default: 1); only with the\n"
@@ -266,7 +270,8 @@ const command cmd_inspect = {
     "= more anomalous). An image is flagged when its score is above the threshold.\n"
     "Prints the images ranked by score, most anomalous first, with the nearest\n"
     "reference. When --images holds good/ and one folder per defect type (the MVTec\n"
-    "AD layout), also AUROC, accuracy, precision and recall, overall and per type.\n",
+    "AD layout), also AUROC, accuracy, precision and recall, overall and per type,\n"
+    "and with --score patch and defect masks (--masks) the pixel-level AUROC.\n",
     24,
     options,
     sizeof options / sizeof *options,

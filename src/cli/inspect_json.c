@@ -20,8 +20,18 @@ static void json_types(const inspect_report *r, FILE *out)
 {
     fprintf(out, "  \"auroc\": ");
     json_num(out, r->auroc);
-    fprintf(out, ",\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n  \"recall\": %.6f,\n"
-            "  \"types\": [\n", r->accuracy, r->precision, r->recall);
+    fprintf(out, ",\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n  \"recall\": %.6f,\n",
+            r->accuracy, r->precision, r->recall);
+    if (r->masks) {
+        fprintf(out, "  \"masks\": ");
+        json_string(out, r->masks);
+        fprintf(out, ",\n  \"pixel_auroc\": ");
+        json_num(out, r->pixel.auroc);
+        fprintf(out, ",\n  \"pixels\": %llu,\n  \"defect_pixels\": %llu,\n",
+                (unsigned long long)(r->pixel.pos + r->pixel.neg),
+                (unsigned long long)r->pixel.pos);
+    }
+    fprintf(out, "  \"types\": [\n");
     for (int t = 0; t < r->ntypes; t++) {
         const inspect_type *y = &r->types[t];
         fprintf(out, "    {\"type\": ");
@@ -30,6 +40,10 @@ static void json_types(const inspect_report *r, FILE *out)
         if (t) {
             fprintf(out, ", \"auroc\": ");
             json_num(out, y->auroc);
+        }
+        if (r->masks) {
+            fprintf(out, ", \"pixel_auroc\": ");
+            json_num(out, r->pixel.type_auroc ? r->pixel.type_auroc[t] : NAN);
         }
         fprintf(out, "}%s\n", t + 1 < r->ntypes ? "," : "");
     }

@@ -17,19 +17,32 @@ static void text_num(char *out, size_t n, double v)
 }
 
 /* The overall metrics and one line per type (an AUROC needs good and
- * anomalous images: "-" where there is none). */
+ * anomalous images, a pixel AUROC defect and normal pixels: "-" where
+ * there is none); the pixel column only with masks. */
 static void text_types(const inspect_report *r, FILE *out)
 {
-    char auc[32];
+    char auc[32], pix[32];
     text_num(auc, sizeof auc, r->auroc);
     fprintf(out, "\nAUROC %s   accuracy %.4f   precision %.4f   recall %.4f   (anomalous = "
             "not good/)\n", auc, r->accuracy, r->precision, r->recall);
-    fprintf(out, "%-20s %7s %8s %9s\n", "type", "images", "AUROC", "flagged");
+    if (r->masks) {
+        text_num(pix, sizeof pix, r->pixel.auroc);
+        fprintf(out, "pixel AUROC %s (%llu pixels, of them %llu defect)\n", pix,
+                (unsigned long long)(r->pixel.pos + r->pixel.neg),
+                (unsigned long long)r->pixel.pos);
+    }
+    fprintf(out, "%-20s %7s %8s %9s%s\n", "type", "images", "AUROC", "flagged",
+            r->masks ? "  pixel AUROC" : "");
     for (int t = 0; t < r->ntypes; t++) {
         const inspect_type *y = &r->types[t];
         if (t)
             text_num(auc, sizeof auc, y->auroc);
-        fprintf(out, "%-20s %7zu %8s %9.4f\n", y->name, y->n, t ? auc : "-", y->flagged);
+        fprintf(out, "%-20s %7zu %8s %9.4f", y->name, y->n, t ? auc : "-", y->flagged);
+        if (r->masks) {
+            text_num(pix, sizeof pix, r->pixel.type_auroc ? r->pixel.type_auroc[t] : NAN);
+            fprintf(out, " %12s", pix);
+        }
+        fprintf(out, "\n");
     }
 }
 

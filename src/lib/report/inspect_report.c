@@ -1,6 +1,7 @@
 /* inspect_report.c - builds inspect's report (inspect_report.h): list and
  * embed both sets, calibrate the threshold on the references, score and
- * rank the images, then the truth of the MVTec layout and its metrics.
+ * rank the images, then the truth of the MVTec layout and its metrics,
+ * and with the patch score and masks the pixel-level AUROC of the maps.
  * N images, M references, P pixels, D features. */
 #include "inspect_report.h"
 
@@ -14,6 +15,7 @@
 #include "embed.h"
 #include "folders.h"
 #include "input.h"
+#include "masks.h"
 #include "metrics.h"
 #include "mvtec.h"
 #include "patch.h"
@@ -305,6 +307,8 @@ static double auroc_of(const inspect_report *r, int only)
 /* The metrics of the MVTec layout: overall, then per type. */
 static void metrics(inspect_report *r)
 {
+    if (r->ntypes == 0)
+        return;
     size_t tp = 0, fp = 0, tn = 0, fn = 0, n = r->img.n;
     for (size_t i = 0; i < n; i++) {
         int bad = r->type[i] != 0, f = r->flagged[i];
@@ -330,7 +334,8 @@ static void metrics(inspect_report *r)
     }
 }
 
-/* The truth, when --images has the MVTec layout, and its metrics. */
+/* The truth, when --images has the MVTec layout: each image's type. A
+ * masks' folder given needs the layout. */
 static int find_truth(inspect_report *r, sm_err *e)
 {
     if (!(r->type = malloc((r->img.n + 1) * sizeof *r->type)))
@@ -338,12 +343,52 @@ static int find_truth(inspect_report *r, sm_err *e)
     if (mvtec_types(r->cfg.images, r->img.paths, r->img.n, r->type, &r->type_names,
                     &r->ntypes, e) != 0)
         return -1;
-    if (r->ntypes == 0)
-        return 0;
-    if (!(r->types = calloc((size_t)r->ntypes, sizeof *r->types)))
+    if (r->cfg.masks && r->ntypes == 0) {
+        r->usage_error = 1;
+        return sm_fail(e, "--masks %s: --images %s has no good/ folder: pixel metrics need "
+                       "the MVTec layout (good/ and one folder per defect type)", r->cfg.masks,
+                       r->cfg.images);
+    }
+    if (r->ntypes && !(r->types = calloc((size_t)r->ntypes, sizeof *r->types)))
         return sm_fail(e, "out of memory");
-    metrics(r);
     return 0;
+}
+
+/* Pixel-level AUROC of the maps [N, H, W] against the masks' truth
+ * [N, H, W] at the compared size, overall and per type (metrics.h); NAN
+ * without a defect image (then no mask is read). */
+static int pixel_metrics(inspect_report *r, sm_err *e)
+{
+    const inspect_cfg *c = &r->cfg;
+    if (!r->pos || r->ntypes == 0)
+        return 0;
+    if (masks_find(c->images, c->masks, &r->masks, e) != 0)
+        return sm_fail(e, "--masks %s", e->msg);
+    if (!r->masks)
+        return 0;
+    size_t N = r->img.n, W = r->in.width, H = r->in.height, P = W * H, defect = 0;
+    r->pixel = (pixel_auroc_t){.auroc = NAN, .neg = (uint64_t)(N * P)};
+    for (size_t i = 0; i < N; i++)
+        defect += r->type[i] > 0;
+    if (defect == 0)
+        return 0;
+    if (N > SIZE_MAX / sizeof(float) / P)
+        return sm_fail(e, "the maps of %zu images of %zu x %zu pixels: too large", N, W, H);
+    uint8_t *truth = NULL;
+    float *maps = malloc(N * P * sizeof *maps);
+    int rc = -1;
+    if (!maps)
+        sm_fail(e, "out of memory for the maps of %zu images of %zu x %zu pixels (pixel "
+                "AUROC)", N, W, H);
+    else if (masks_load(r->masks, c->images, r->img.paths, r->type, N, (int)W, (int)H,
+                        c->threads, &truth, e) == 0) {
+        for (size_t i = 0; i < N; i++)
+            inspect_map(r, i, maps + i * P);
+        rc = pixel_auroc(maps, truth, N, P, r->type, r->ntypes, &r->pixel, e);
+    }
+    free(maps);
+    free(truth);
+    return rc;
 }
 
 int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
@@ -352,13 +397,15 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
     if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
-        list_set(cfg->images, "--images", &r->img, e) != 0 || check_bank(r, e) != 0 ||
-        load_set(r, "--reference", &r->ref, e) != 0 || load_set(r, "--images", &r->img, e) != 0)
+        list_set(cfg->images, "--images", &r->img, e) != 0 || find_truth(r, e) != 0 ||
+        check_bank(r, e) != 0 || load_set(r, "--reference", &r->ref, e) != 0 ||
+        load_set(r, "--images", &r->img, e) != 0)
         return -1;
     r->skipped = r->ref.skipped + r->img.skipped;
-    if (score_images(r, e) != 0 || find_truth(r, e) != 0)
+    if (score_images(r, e) != 0)
         return -1;
-    return 0;
+    metrics(r);
+    return pixel_metrics(r, e);
 }
 
 static void set_free(inspect_set *s)
@@ -381,6 +428,8 @@ void inspect_free(inspect_report *r)
     free(r->type);
     free(r->types);
     free(r->pos);
+    free(r->masks);
+    pixel_auroc_free(&r->pixel);
     mvtec_types_free(r->type_names, r->ntypes);
     memset(r, 0, sizeof *r);
 }

@@ -4,7 +4,8 @@
  * and its nearest reference, a threshold calibrated on the references
  * alone, the verdicts and the ranking; with the MVTec AD layout (mvtec.h)
  * the truth is known, and AUROC, accuracy, precision and recall come
- * overall and per defect type. The CLI only formats the struct (text,
+ * overall and per defect type; with the patch score and defect masks
+ * (masks.h), so does the pixel-level AUROC of the anomaly maps. The CLI only formats the struct (text,
  * JSON, CSV, the PNG sheet): the numbers cannot differ between them.
  *
  * N = images to inspect, M = references, P = values of the compared size
@@ -19,6 +20,7 @@
 
 #include "embed.h"
 #include "gemm.h"
+#include "metrics.h"
 #include "model.h"
 
 typedef struct {
@@ -39,6 +41,9 @@ typedef struct {
     const char *maps;       /* the folder --maps writes the anomaly maps to (NULL:
                                none): the report names the files, the CLI writes them */
     int rgb;                /* raw pixels only: 1 keeps three channels */
+    const char *masks;      /* the patch score with the MVTec layout: the defect
+                               masks' folder (masks.h); NULL = ground_truth/ beside
+                               images when it is a folder, else no pixel metrics */
 } inspect_cfg;
 
 /* A set of image files and what inspect learns of them. */
@@ -87,6 +92,13 @@ typedef struct {
     float *pos;          /* [N, P] each position's score: the anomaly map */
     size_t bank, positions; /* bank entries kept, of the references' positions */
     float map_top;       /* the maps' colour scale, 0 .. this: the largest position score */
+    /* Pixel metrics (the patch score, the MVTec layout and a masks' folder),
+     * else masks = NULL: every image's map (inspect_map) against its mask;
+     * pixel.auroc is NAN, and pixel.type_auroc NULL, without a defect image. */
+    char *masks;         /* the masks' folder read (given or found), owned */
+    pixel_auroc_t pixel; /* overall and per type [ntypes] (metrics.h) */
+    int usage_error;     /* set with a failure that is the options' (--masks without
+                            the patch score's MVTec layout), not the data's */
 } inspect_report;
 
 /* Builds the report for cfg into r. Returns 0, or -1 with e set;
