@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layer_kind.h"
+#include "layer_common.h"
 #include "net.h"
 #include "simd.h"
 
@@ -101,13 +101,6 @@ static double macs(layer_dims in, layer_dims out)
     return (double)flat(in) * out.c;
 }
 
-static size_t no_scratch(layer_dims in, layer_dims out)
-{
-    (void)in;
-    (void)out;
-    return 0;
-}
-
 /* Glorot-uniform kernel (limit sqrt(6 / (K + M))), zero bias. */
 static void init(float *p, layer_dims in, layer_dims out, rng_t *r)
 {
@@ -156,7 +149,7 @@ static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_di
 
 const layer_kind layer_dense = {
     .name = "dense", .parse = parse, .out_dims = out_dims, .size = size, .macs = macs,
-    .scratch = no_scratch, .grad_scratch = no_scratch, .init = init, .forward = forward,
+    .scratch = layer_no_scratch, .grad_scratch = layer_no_scratch, .init = init, .forward = forward,
     .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
     .tail_grad = tail_grad, .relu = 1, .dropout = 1, .spatial = 0,
 };

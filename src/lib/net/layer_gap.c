@@ -1,17 +1,12 @@
 /* layer_gap.c - the gap layer's row of the layer table (layer_kind.h):
  * "gap", global average pooling, C x H x W to C x 1 x 1, on gap.h. No
  * parameters, no ReLU of its own (its input passed one). */
-#include <string.h>
-
 #include "gap.h"
-#include "layer_kind.h"
+#include "layer_common.h"
 
 static int parse(const char *s, size_t n, int *arg)
 {
-    if (n != 3 || strncmp(s, "gap", 3) != 0)
-        return -1;
-    *arg = 0;
-    return 0;
+    return layer_parse_word("gap", s, n, arg);
 }
 
 static int out_dims(int arg, layer_dims in, layer_dims *out)
@@ -20,27 +15,6 @@ static int out_dims(int arg, layer_dims in, layer_dims *out)
     if (in.h < 1 || in.w < 1)
         return -1;
     *out = (layer_dims){in.c, 1, 1};
-    return 0;
-}
-
-static layer_size size(layer_dims in, layer_dims out)
-{
-    (void)in;
-    (void)out;
-    return (layer_size){0, 0, 0};
-}
-
-static double none(layer_dims in, layer_dims out)
-{
-    (void)in;
-    (void)out;
-    return 0;
-}
-
-static size_t no_scratch(layer_dims in, layer_dims out)
-{
-    (void)in;
-    (void)out;
     return 0;
 }
 
@@ -76,7 +50,7 @@ static void input_grad_relu(kernels_path k, float *dx, const float *dy, const fl
 }
 
 const layer_kind layer_gap = {
-    .name = "gap", .parse = parse, .out_dims = out_dims, .size = size, .macs = none,
-    .scratch = no_scratch, .grad_scratch = no_scratch, .forward = forward,
+    .name = "gap", .parse = parse, .out_dims = out_dims, .size = layer_no_params, .macs = layer_no_macs,
+    .scratch = layer_no_scratch, .grad_scratch = layer_no_scratch, .forward = forward,
     .input_grad = input_grad, .input_grad_relu = input_grad_relu, .relu = 0, .dropout = 0, .spatial = 1,
 };
