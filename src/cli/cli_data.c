@@ -48,7 +48,7 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds)
 {
-    data_options o = {0, 0, threads, input_channels(&m->input) == 3};
+    data_options o = {.threads = threads, .rgb = input_channels(&m->input) == 3};
     if (m->input.resize != IMAGE_RESIZE_NONE) {
         o.width = (int)m->input.width;
         o.height = (int)m->input.height;

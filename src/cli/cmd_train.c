@@ -97,7 +97,7 @@ static int preflight(const train_opts *o, train_job *j)
                   "slower, not faster", o->threads, cli_cpu_count());
     /* --rgb on IDX files is a usage error, before the lock or the data
      * (--resume: the model's channels decide; train_open.c checks). */
-    data_options dopt = {0, 0, 1, o->rgb};
+    data_options dopt = {.threads = 1, .rgb = o->rgb};
     int bad = o->resume ? 0 : cli_check_data_options(cmd, o->data, &dopt);
     if (bad != 0)
         return bad;

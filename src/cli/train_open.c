@@ -199,7 +199,8 @@ static int load_data(train_opts *o, train_job *j)
             m->fingerprint = j->ds.fingerprint;
         return 0;
     }
-    data_options dopt = {o->size[0], o->size[1], (int)o->threads, o->rgb};
+    data_options dopt = {.width = o->size[0], .height = o->size[1], .threads = (int)o->threads,
+                         .rgb = o->rgb};
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
     net_shape shape = o->layers;
