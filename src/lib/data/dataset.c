@@ -234,6 +234,12 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     return 0;
 }
 
+int dataset_plain_folder(const char *path)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    return source_with(path, &flat) == &source_flat;
+}
+
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e)
 {
     return dataset_open(dir, NULL, ds, e);

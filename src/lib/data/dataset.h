@@ -47,6 +47,10 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
  * for refusing an option as a usage error before any work. */
 int dataset_check_options(const char *path, const data_options *o, sm_err *e);
 
+/* 1 when path is a folder that is neither IDX files nor train/ and test/
+ * folders: what o->flat reads as one folder of unlabelled images. */
+int dataset_plain_folder(const char *path);
+
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
 

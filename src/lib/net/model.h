@@ -43,6 +43,9 @@ _Static_assert(AUG_KINDS <= MODEL_AUGMENT_SLOTS, "model format 5's augment slots
  * it, older files are PAIRS_LABELS). */
 enum { PAIRS_LABELS = 0, PAIRS_AUGMENT = 1 };
 
+/* "labels", "augment" by PAIRS_*, NULL-terminated (train --pairs). */
+extern const char *const model_pairs_names[3];
+
 /* Limits of what a model may be: the loader refuses anything larger, so
  * training refuses to start one. */
 #define MODEL_MAX_INPUT 16384
