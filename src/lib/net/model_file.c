@@ -211,7 +211,7 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
  * (format 5, pairs augment) on a folder of images holds one. */
 static int classes_min(uint32_t version, const header *h)
 {
-    return version >= 5 && h->pairs == PAIRS_AUGMENT ? 1 : CLASSES_MIN;
+    return version >= 5 && h->pairs != PAIRS_LABELS ? 1 : CLASSES_MIN; /* pairs checked next */
 }
 
 static void header_of(header *h, const model_t *m)
