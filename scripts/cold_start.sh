@@ -153,9 +153,8 @@ write() {
     echo "on 2 cores)."
     local s
     for s in table defects ablation; do
-      [ -n "${section[$s]:-}" ] && printf '\n%s\n' "${section[$s]}"
+      if [ -n "${section[$s]:-}" ]; then printf '\n%s\n' "${section[$s]}"; fi
     done
-    return 0
   } >"$report"
   cp "$report" "$out/cold-start.md"
 }
