@@ -36,6 +36,7 @@
 #   /tmp/siamese-cold-start, kept between runs (a model there is reused).
 #   STAGES="table defects control ablation" (default all four, in that order).
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 out=${1:-docs/results}
 work=${2:-/tmp/siamese-cold-start}
@@ -110,8 +111,11 @@ inspect() {
     local m=(--model none) s=(--score knn --k "$K")
     [ "$model" = none ] || m=(--model "$work/$model.siam" --features auto)
     [ $# -gt 0 ] && s=("$@")
-    "$bin" inspect --threads "$THREADS" "${m[@]}" "${s[@]}" --reference "$ref" \
-      --images "$images" >"$f.tmp" 2>"$work/runs/$name.err"
+    if ! "$bin" inspect --threads "$THREADS" "${m[@]}" "${s[@]}" --reference "$ref" \
+      --images "$images" >"$f.tmp" 2>"$work/runs/$name.err"; then
+      echo "inspect $name failed: $(tail -1 "$work/runs/$name.err")" >&2
+      return 1
+    fi
     mv "$f.tmp" "$f"
   fi
   sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$f"
