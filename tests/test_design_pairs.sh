@@ -239,7 +239,7 @@ elif kind == "crc": b[params + 100] ^= 0x10; fix_crc = False
 elif kind == "header": b = b[:150]; fix_crc = False
 elif kind == "classcut": b = b[:201]; fix_crc = False
 elif kind == "magic": b[0:8] = b"SIAMMODX"
-elif kind == "version5": u32("version", 5)
+elif kind == "version6": u32("version", 6)
 elif kind == "height0": u32("height", 0)
 elif kind == "grey2": u32("grey", 2)
 elif kind == "resize2": u32("resize", 2)
@@ -326,7 +326,7 @@ refused crc 'CRC-32 mismatch'
 refused header 'truncated model file: 150 bytes, the header alone needs 200'
 refused classcut 'truncated model file: the class table ends early'
 refused magic 'expected magic "SIAMMODL"'
-refused version5 'model format version 5, this build reads versions 1 to 4'
+refused version6 'model format version 6, this build reads versions 1 to 5'
 refused height0 'field width/height: input of 28 x 0 pixels'
 refused grey2 'field grey: unknown grey formula 2'
 refused resize2 'field resize: unknown resize filter 2'

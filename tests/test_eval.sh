@@ -196,12 +196,12 @@ run trunc2 eval --model "$tmp/trunc2.siam" --data "$data"
 check '[ $rc -eq 1 ] && one_line trunc2 && grep -q "truncated" "$tmp/trunc2.err"' \
   "model cut to its first 100 bytes: exit $rc, stderr: $(cat "$tmp/trunc2.err")"
 
-# Formats 3 and 4 are this build's; 5 is unknown.
-cp "$model" "$tmp/v5.siam"
-printf '\005' | dd of="$tmp/v5.siam" bs=1 seek=8 conv=notrunc status=none
-run version eval --model "$tmp/v5.siam" --data "$data"
-check '[ $rc -eq 1 ] && one_line version && grep -qF "$tmp/v5.siam: model format version 5, this build reads versions 1 to 4" "$tmp/version.err"' \
-  "format version 5: exit $rc, stderr: $(cat "$tmp/version.err")"
+# Formats 3 to 5 are this build's; 6 is unknown.
+cp "$model" "$tmp/v6.siam"
+printf '\006' | dd of="$tmp/v6.siam" bs=1 seek=8 conv=notrunc status=none
+run version eval --model "$tmp/v6.siam" --data "$data"
+check '[ $rc -eq 1 ] && one_line version && grep -qF "$tmp/v6.siam: model format version 6, this build reads versions 1 to 5" "$tmp/version.err"' \
+  "format version 6: exit $rc, stderr: $(cat "$tmp/version.err")"
 
 for t in abc -1 0 nan inf; do
   run "thr_$t" eval --model "$model" --data "$data" --threshold "$t"

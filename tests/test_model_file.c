@@ -9,7 +9,9 @@
  * is the same layout with `threads` where version 3 has `kernels`), and
  * for check_format4, version 4: a small conv model made with model_init
  * is written as version 4, read back bit-identical, and each of the new
- * fields damaged in turn is refused with that field named. */
+ * fields damaged in turn is refused with that field named; for
+ * check_format5, version 5: a model trained without labels (pairs
+ * augment, one class) likewise. */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -235,6 +237,59 @@ static void check_format4(void)
     unlink(path);
 }
 
+/* Version 5 offsets: version 4's header, then pairs, augment and the
+ * eight augment_args. */
+enum { V5_PAIRS = 308, V5_AUGMENT = 312, V5_ARGS = 316, V5_HEADER = 348 };
+
+static void check_format5(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/u.siam", dir);
+    model_t m;
+    sm_err e;
+    small_model(&m, "conv4,gap,8", 1, 6, 6, HEAD_EUCLIDEAN);
+    classes_free(&m.classes);
+    CHECK(classes_add(&m.classes, "(unlabelled)", &e) == 0, "one class");
+    m.cfg.pairs = PAIRS_AUGMENT;
+    CHECK(augment_parse("noise:0.25,rot90,shift:2", &m.cfg.augment, &e) == 0, "%s", e.msg);
+    size_t n;
+    unsigned char *b = round_trip(&m, path, 5, &n);
+    float arg;
+    memcpy(&arg, b + V5_ARGS + 4 * AUG_NOISE, 4);
+    CHECK(n == V5_HEADER + 2 + 12 + 8 + 8 * m.n_params + 4, "version-5 file of %zu bytes", n);
+    CHECK(get_u32(b + V5_PAIRS) == PAIRS_AUGMENT &&
+              get_u32(b + V5_AUGMENT) == ((1u << AUG_NOISE) | (1u << AUG_ROT90) |
+                                          (1u << AUG_SHIFT)) &&
+              get_u32(b + V5_ARGS + 4 * AUG_SHIFT) == 0x40000000u /* 2.0f */ &&
+              arg == 0.25f && get_u32(b + V5_ARGS + 4 * AUG_ROT90) == 0 &&
+              get_u32(b + V4_NLAYERS) == 3,
+          "version-5 fields at the documented offsets");
+    model_t l;
+    CHECK(model_load(&l, path, &e) == 0 && l.cfg.pairs == PAIRS_AUGMENT &&
+              l.cfg.augment.on == m.cfg.augment.on && l.classes.n == 1 &&
+              memcmp(l.cfg.augment.arg, m.cfg.augment.arg, sizeof l.cfg.augment.arg) == 0,
+          "version 5 read back: %s", e.msg);
+    model_free(&l);
+    unsigned char *d = malloc(n + 64);
+#define DAMAGE5(name, want, edit)                                                                  do {                                                                                               memcpy(d, b, n);                                                                               edit;                                                                                          fix_crc(d, n);                                                                                 expect_bad(name, d, n, want);                                                              } while (0)
+    DAMAGE5("v5pairs", "field pairs: 2: expected 0 (labels) or 1 (augment)",
+            put_u32(d + V5_PAIRS, 2));
+    /* Labels need two classes: this one-class file is refused as such. */
+    DAMAGE5("v5labels", "field n_classes: 1: expected 2..1000", put_u32(d + V5_PAIRS, 0));
+    DAMAGE5("v5bits", "fields augment/augment_args", put_u32(d + V5_AUGMENT, 1u << 9));
+    DAMAGE5("v5arg", "fields augment/augment_args",
+            put_u32(d + V5_ARGS + 4 * AUG_SHIFT, 0x3f000000u /* 0.5f */));
+    DAMAGE5("v5argoff", "fields augment/augment_args",
+            put_u32(d + V5_ARGS + 4 * AUG_FLIP, 0x3f800000u /* 1.0f, flip is off */));
+    DAMAGE5("v5spare", "fields augment/augment_args", put_u32(d + V5_ARGS + 28, 1));
+    memcpy(d, b, n);
+    expect_bad("v5header", d, V5_HEADER, "the header alone needs 352");
+    free(d);
+    free(b);
+    model_free(&m);
+    unlink(path);
+}
+
 int main(void)
 {
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
@@ -301,7 +356,7 @@ int main(void)
         expect_bad(name, d, len, want);                                                        \
     } while (0)
     DAMAGE("magic", "not a siamese model file", memcpy(d, "GIF89a..", 8), na);
-    DAMAGE("version", "format version 5, this build reads versions 1 to 4", put_u32(d + 8, 5), na);
+    DAMAGE("version", "format version 6, this build reads versions 1 to 5", put_u32(d + 8, 6), na);
     DAMAGE("truncated", "truncated", (void)0, na - 100);
     DAMAGE("header", "truncated", (void)0, 60);
     DAMAGE("tiny", "shorter than the header", (void)0, 5);
@@ -404,6 +459,7 @@ int main(void)
     }
 
     check_format4();
+    check_format5();
 
     /* Missing file. */
     model_t x;

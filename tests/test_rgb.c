@@ -139,7 +139,7 @@ static void test_load(void)
 {
     sm_err e;
     dataset_t rgb, grey;
-    data_options o = {0, 0, 2, 1};
+    data_options o = {.threads = 2, .rgb = 1};
     CHECK(dataset_open(tpath("rgb"), &o, &rgb, &e) == 0, "rgb load: %s", e.msg);
     check_planes(&rgb, "rgb load");
 
@@ -186,7 +186,7 @@ static void test_load(void)
 
     /* --size: each plane resized as a grey image is. */
     dataset_t small;
-    data_options so = {3, 2, 1, 1};
+    data_options so = {.width = 3, .height = 2, .threads = 1, .rgb = 1};
     CHECK(dataset_open(tpath("rgb"), &so, &small, &e) == 0, "rgb --size: %s", e.msg);
     if (small.train.channels == 3 && small.train.rows == 2 && small.train.cols == 3) {
         uint8_t plane[H * W], out[6];
@@ -222,7 +222,7 @@ static void test_idx(void)
     }
     sm_err e;
     dataset_t ds;
-    data_options o = {0, 0, 1, 0};
+    data_options o = {.threads = 1};
     CHECK(dataset_open(tpath("idx"), &o, &ds, &e) == 0, "idx grey: %s", e.msg);
     CHECK(ds.train.channels == 1, "idx: %zu channels", ds.train.channels);
     dataset_free(&ds);
@@ -246,7 +246,7 @@ static void test_export(void)
 {
     sm_err e;
     dataset_t ds, back;
-    data_options o = {0, 0, 1, 1};
+    data_options o = {.threads = 1, .rgb = 1};
     CHECK(dataset_open(tpath("rgb"), &o, &ds, &e) == 0, "load: %s", e.msg);
     export_folder *folders = calloc((size_t)ds.classes.n, sizeof *folders);
     int a, b;

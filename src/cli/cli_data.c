@@ -6,6 +6,7 @@
 #include "input.h"
 #include "model.h"
 #include "model_file.h"
+#include "seeds.h"
 
 /* Files in image folders skipped because their names are not those of
  * images (README, notes.txt, ...) are named, so a misnamed image does not
@@ -48,7 +49,11 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds)
 {
-    data_options o = {0, 0, threads, input_channels(&m->input) == 3};
+    /* A model trained without labels may have been trained on a plain
+     * folder: read one the same way, with the same tenth held out. */
+    data_options o = {.threads = threads, .rgb = input_channels(&m->input) == 3,
+                      .flat = m->cfg.pairs == PAIRS_AUGMENT};
+    seeds_holdout(&o.holdout, m->cfg.seed);
     if (m->input.resize != IMAGE_RESIZE_NONE) {
         o.width = (int)m->input.width;
         o.height = (int)m->input.height;

@@ -188,7 +188,7 @@ static int measure(const bench_opts *o, const timings_setup *b, double load_s)
         return 1;
     }
     double folders_s = 0;
-    data_options fo = {0, 0, (int)o->threads, 0};
+    data_options fo = {.threads = (int)o->threads};
     if (o->folders && time_load(o->folders, &fo, NULL, &folders_s) != 0)
         return 1;
     print_timings(o, b, &t, load_s, folders_s);

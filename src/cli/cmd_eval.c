@@ -89,6 +89,12 @@ static int show(const eval_opts *o, const eval_view *v)
     fflush(stdout);
     guard_text_back(saved);
     sm_err e;
+    if (!v->r->has_pairs && (o->heatmap || o->roc)) {
+        cli_error(cmd, "%s: %s trained without labels on data without classes: no pairs of "
+                  "classes, so no %s to draw", o->heatmap ? "--heatmap" : "--roc", o->model,
+                  o->heatmap ? "confusion matrix" : "ROC curve");
+        return 1;
+    }
     if (write_pictures(o, v->r, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return 1;

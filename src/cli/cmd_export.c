@@ -117,7 +117,7 @@ static int lock_out(file_lock *lock, const char *out)
 static int load(const export_opts *o, dataset_t *ds, export_folder **folders)
 {
     char src[4096];
-    data_options dopt = {0, 0, (int)o->threads, o->rgb};
+    data_options dopt = {.threads = (int)o->threads, .rgb = o->rgb};
     if (cli_load_data(cmd, o->data, &dopt, src, sizeof src, ds) != 0)
         return 1;
     *folders = calloc((size_t)ds->classes.n, sizeof **folders);
@@ -193,7 +193,7 @@ static int run(void *opts, int argc, char **argv)
     int rc = out_name(o->out, out, sizeof out);
     if (rc != 0)
         return rc;
-    data_options dopt = {0, 0, 1, o->rgb};
+    data_options dopt = {.threads = 1, .rgb = o->rgb};
     if ((rc = cli_check_data_options(cmd, o->data, &dopt)) != 0)
         return rc;
     /* Not inside the data set it reads (it would gain a class there). */

@@ -42,6 +42,36 @@ static int parse_layers(const char *c, const char *opt, const char *arg, void *v
     return opt_layers(c, opt, arg, v);
 }
 
+/* --augment LIST: every item checked here (exit 2 naming it); whether a
+ * shift or rot90 fits the images is checked once they are loaded. */
+static int parse_augment(const char *c, const char *opt, const char *arg, void *v)
+{
+    sm_err e;
+    if (augment_parse(arg, v, &e) != 0) {
+        cli_error(c, "--%s: %s", opt, e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* --pairs and --augment together. 0 or CLI_USAGE_ERROR (said). */
+static int settle_pairs(train_opts *o)
+{
+    if (o->set_augment && o->pairs != PAIRS_AUGMENT) {
+        cli_error(cmd, "--augment: the augmentations make the pairs of --pairs augment; add "
+                  "--pairs augment (or drop --augment)");
+        return CLI_USAGE_ERROR;
+    }
+    sm_err e;
+    if (o->pairs == PAIRS_AUGMENT && !o->set_augment &&
+        augment_parse(AUGMENT_DEFAULT, &o->augment, &e) != 0)
+        return CLI_USAGE_ERROR; /* the default always parses */
+    o->cfg.pairs = (uint32_t)o->pairs;
+    if (o->pairs == PAIRS_AUGMENT)
+        o->cfg.augment = o->augment;
+    return 0;
+}
+
 /* After parsing: what the options say together. 0, or CLI_USAGE_ERROR
  * (said). */
 static int settle(train_opts *o, int argc, char **argv)
@@ -75,7 +105,7 @@ static int settle(train_opts *o, int argc, char **argv)
     o->set_threads = o->threads != 0;
     if (!o->set_threads)
         o->threads = cli_cpu_count();
-    return 0;
+    return settle_pairs(o);
 }
 
 /* Before anything is read: the kernels this CPU runs, a note on more
@@ -97,7 +127,7 @@ static int preflight(const train_opts *o, train_job *j)
                   "slower, not faster", o->threads, cli_cpu_count());
     /* --rgb on IDX files is a usage error, before the lock or the data
      * (--resume: the model's channels decide; train_open.c checks). */
-    data_options dopt = {0, 0, 1, o->rgb};
+    data_options dopt = {.threads = 1, .rgb = o->rgb, .flat = o->pairs == PAIRS_AUGMENT};
     int bad = o->resume ? 0 : cli_check_data_options(cmd, o->data, &dopt);
     if (bad != 0)
         return bad;
@@ -181,6 +211,14 @@ static const opt_spec options[] = {
     OPT_MODEL(train_opts, model, "model file to write (default {model})"),
     {"resume", 0, NULL, OPT_FLAG, AT(resume), 0, 0, 0, 0, NULL, NULL,
      "continue the run saved in --model up to --epochs"},
+    {"pairs", 0, "KIND", OPT_CHOICE, AT(pairs), GIVEN(set_pairs), 0, 0, 0, model_pairs_names, NULL,
+     "labels (default: the notebook's pairs of classes) or\naugment (no labels: \"same\" is "
+     "two augmentations of\none image, \"different\" two images; --data may\nthen be one "
+     "folder of images, a tenth held out)"},
+    {"augment", 0, "LIST", OPT_PARSE, AT(augment), GIVEN(set_augment), 0, 0, 0, NULL,
+     parse_augment, "--pairs augment's augmentations, applied in this\norder: flip, flipv, "
+     "rot90, shift:N (pixels, zero\nfill), brightness:F, contrast:F, noise:F (0 < F <= 1)\n"
+     "(default " AUGMENT_DEFAULT ")"},
     {"train-pairs", 0, "N", OPT_LONG, AT(subset), GIVEN(set_subset), 1, 1000000000, 0, NULL,
      NULL, "train on a seeded random subset of N training pairs"},
     {"history", 0, "FILE", OPT_STR, AT(history), 0, 0, 0, 0, NULL, NULL,

@@ -13,6 +13,18 @@ static void json_scores(FILE *out, const char *name, const scores_t *s, int last
             name, s->accuracy, s->precision, s->recall, s->f1, last ? "" : ",");
 }
 
+/* A model trained without labels: what it saw and its validation loss
+ * (these keys appear for such a model only). */
+static void json_no_labels(const eval_view *v, FILE *out)
+{
+    char list[128];
+    augment_format(&v->model->cfg.augment, list, sizeof list);
+    fprintf(out, ",\n  \"labels_seen\": false,\n  \"pairs\": \"augment\",\n  \"augment\": ");
+    json_string(out, list);
+    fprintf(out, ",\n  \"val_loss\": %.6f,\n  \"val_pairs\": %zu,\n  \"pair_metrics\": %s",
+            v->r->val_loss, v->r->n_val, v->r->has_pairs ? "\"on the data's classes\"" : "null");
+}
+
 /* Everything before the sweep. */
 static void json_head(const eval_view *v, FILE *out)
 {
@@ -20,6 +32,14 @@ static void json_head(const eval_view *v, FILE *out)
     const confusion_t *m = &r->cm;
     fprintf(out, "{\n  \"model\": ");
     json_string(out, v->model_path);
+    if (r->no_labels)
+        json_no_labels(v, out);
+    if (!r->has_pairs) {
+        fprintf(out, ",\n  \"distance\": \"%s\",\n  \"epoch\": %u,\n  \"seed\": %llu\n}\n",
+                head_names[v->model->head], v->model->epoch,
+                (unsigned long long)v->model->cfg.seed);
+        return;
+    }
     fprintf(out,
             ",\n  \"distance\": \"%s\",\n  \"epoch\": %u,\n  \"seed\": %llu,\n  \"test_pairs\": "
             "%zu,\n  \"train_pairs\": %zu,\n",
@@ -71,6 +91,8 @@ void eval_print_json(const eval_view *v, FILE *out)
 {
     const eval_report *r = v->r;
     json_head(v, out);
+    if (!r->has_pairs)
+        return;
     if (r->n_sweep) {
         fprintf(out, "  \"sweep\": [\n");
         for (int i = 0; i < r->n_sweep; i++) {

@@ -16,7 +16,27 @@ static void text_header(const eval_view *v, FILE *out)
             head_names[m->head]);
     if (head_has_margin(m->head))
         fprintf(out, " (margin %g)", m->cfg.margin);
-    fprintf(out, "; %zu test pairs\n\n", v->r->n_test);
+    if (v->r->has_pairs)
+        fprintf(out, "; %zu test pairs\n\n", v->r->n_test);
+    else
+        fprintf(out, "; %zu validation pairs\n\n", v->r->n_val);
+}
+
+/* A model trained without labels says so, with its validation loss. */
+static void text_no_labels(const eval_view *v, FILE *out)
+{
+    const eval_report *r = v->r;
+    char list[128];
+    augment_format(&v->model->cfg.augment, list, sizeof list);
+    fprintf(out, "This model saw no labels: it was trained on pairs of augmented images\n"
+                 "(train --pairs augment, augmentations %s).\n", list);
+    fprintf(out, "validation loss %.4f (%zu pairs of held-out images, augmented)\n", r->val_loss,
+            r->n_val);
+    if (r->has_pairs)
+        fprintf(out, "The pair metrics below use this data's classes, which training did not "
+                     "see.\n\n");
+    else
+        fprintf(out, "This data has no classes (one folder of images): no pair metrics.\n");
 }
 
 /* The confusion matrix, the scores and the two thresholds' accuracies. */
@@ -72,6 +92,10 @@ void eval_print_text(const eval_view *v, FILE *out)
 {
     const eval_report *r = v->r;
     text_header(v, out);
+    if (r->no_labels)
+        text_no_labels(v, out);
+    if (!r->has_pairs)
+        return;
     text_scores(v, out);
     if (r->n_sweep) {
         fprintf(out, "Sweep over thresholds (test pairs)\n%-10s %9s %9s %9s %9s\n", "threshold",

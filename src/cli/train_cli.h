@@ -28,6 +28,9 @@ typedef struct {
     const char *data, *model, *history;
     int resume, quiet, verbose;
     int rgb;                       /* --rgb: keep three channels */
+    int pairs, set_pairs;          /* --pairs: PAIRS_LABELS or PAIRS_AUGMENT */
+    augment_spec augment;          /* --augment (into cfg with --pairs augment) */
+    int set_augment;
 } train_opts;
 
 /* One run: what is open, released by train_close whatever happened. */

@@ -195,7 +195,11 @@ static int finish(const train_opts *o, train_job *j)
 {
     sm_err e;
     model_t *m = &j->m;
-    if (record_suggest_threshold(m, &j->ds.train, &j->s.train, (int)o->threads,
+    /* Without labels, the augmented validation pairs (a training pair's
+     * positive sides are one image before augmentation). */
+    int aug = m->cfg.pairs == PAIRS_AUGMENT;
+    if (record_suggest_threshold(m, aug ? j->s.val_split : &j->ds.train,
+                                 aug ? j->s.val : &j->s.train, (int)o->threads,
                                  (kernels_path)o->kernels, &e) != 0 ||
         model_save(m, o->model, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
@@ -222,6 +226,11 @@ int train_loop(const train_opts *o, train_job *j)
     int rc = 0;
     if (!o->quiet) {
         printf("Train on %zu pairs, validate on %zu pairs\n", j->s.train.n, j->s.test.n);
+        if (m->cfg.pairs == PAIRS_AUGMENT) {
+            char list[128];
+            augment_format(&m->cfg.augment, list, sizeof list);
+            printf("Pairs of augmented images (%s): no labels are used\n", list);
+        }
         rc = stdout_failed(o->model, o->resume ? m->epoch : 0);
     }
     step_ctx sc = {.live = !o->quiet && progress_live(stderr)};

@@ -10,6 +10,7 @@
 
 #include "atomic_file.h"
 #include "model_file.h"
+#include "seeds.h"
 #include "train_cli.h"
 
 static const char *const cmd = "train";
@@ -47,6 +48,18 @@ static int check_settings(const train_opts *o, const model_t *m)
                       (unsigned long long)u[i].stored, u[i].name);
             return -1;
         }
+    }
+    char given[128], stored[128];
+    augment_format(&o->cfg.augment, given, sizeof given);
+    augment_format(&m->cfg.augment, stored, sizeof stored);
+    if ((o->set_pairs && o->cfg.pairs != m->cfg.pairs) ||
+        (o->set_augment && strcmp(given, stored) != 0)) {
+        cli_error(cmd, "--%s %s differs from %s's %s; --resume continues with the file's "
+                  "settings (drop it, or train a new model)",
+                  o->set_augment ? "augment" : "pairs", o->set_augment ? given
+                  : model_pairs_names[o->cfg.pairs], o->model, o->set_augment ? stored
+                  : model_pairs_names[m->cfg.pairs]);
+        return -1;
     }
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         if (f[i].set && f[i].given != f[i].stored) {
@@ -199,9 +212,21 @@ static int load_data(train_opts *o, train_job *j)
             m->fingerprint = j->ds.fingerprint;
         return 0;
     }
-    data_options dopt = {o->size[0], o->size[1], (int)o->threads, o->rgb};
+    data_options dopt = {.width = o->size[0], .height = o->size[1], .threads = (int)o->threads,
+                         .rgb = o->rgb, .flat = o->cfg.pairs == PAIRS_AUGMENT};
+    seeds_holdout(&dopt.holdout, o->cfg.seed);
+    if (o->cfg.pairs == PAIRS_LABELS && o->data && dataset_plain_folder(o->data)) {
+        cli_error(cmd, "%s: neither IDX files nor train/ and test/ class folders: a folder of "
+                  "images has no labels to pair by; train on it with --pairs augment", o->data);
+        return 1;
+    }
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
+    if (o->cfg.pairs == PAIRS_AUGMENT &&
+        augment_check(&o->cfg.augment, j->ds.train.rows, j->ds.train.cols, &e) != 0) {
+        cli_error(cmd, "--augment: %s", e.msg); /* a usage error: it does not fit the images */
+        return 2;
+    }
     net_shape shape = o->layers;
     net_set_input(&shape, (int)j->ds.train.channels, (int)j->ds.train.rows,
                   (int)j->ds.train.cols);

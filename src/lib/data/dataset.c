@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -55,6 +56,8 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e)
                    "--data DIR", DEFAULT_LOCAL, DEFAULT_SYSTEM, DEFAULT_LOCAL);
 }
 
+static const data_source *source_with(const char *path, const data_options *o);
+
 int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
 {
     /* classes.txt, which every source takes its class names from when it
@@ -69,7 +72,10 @@ int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
         if (rc != 0)
             return sm_fail(e, "out of memory");
     }
-    return source_for(path)->inputs(path, paths, n, e);
+    /* A plain folder may be train --pairs augment's data: list its images
+     * (a folder that is no data set is refused when loaded anyway). */
+    data_options flat = {.threads = 1, .flat = 1};
+    return source_with(path, &flat)->inputs(path, paths, n, e);
 }
 
 void split_free(split_t *s)
@@ -171,9 +177,21 @@ uint64_t dataset_fingerprint(const dataset_t *ds)
     return h ? h : 1;
 }
 
-int dataset_check_options(const char *path, const data_options *o, sm_err *e)
+/* The row that loads path under o: a folder no row claims is one folder
+ * of images when o allows it. */
+static const data_source *source_with(const char *path, const data_options *o)
 {
     const data_source *src = source_for(path);
+    struct stat st;
+    if (o && o->flat && src == default_source && !default_source->probe(path) &&
+        stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return &source_flat;
+    return src;
+}
+
+int dataset_check_options(const char *path, const data_options *o, sm_err *e)
+{
+    const data_source *src = source_with(path, o);
     if (o && o->rgb && !src->colour)
         return sm_fail(e, "%s: %s files hold grey images; --rgb needs image folders", path,
                        src == &source_idx ? "IDX" : src->name);
@@ -182,16 +200,17 @@ int dataset_check_options(const char *path, const data_options *o, sm_err *e)
 
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e)
 {
-    data_options def = {0, 0, 1, 0};
+    data_options def = {.threads = 1};
     if (!o)
         o = &def;
     memset(ds, 0, sizeof *ds);
     if (dataset_check_options(path, o, e) != 0)
         return -1;
-    ds->source = source_for(path);
+    ds->source = source_with(path, o);
     int rc = ds->source->load(path, o, ds, e);
-    if (rc == 0 && (ds->classes.n < CLASSES_MIN || ds->classes.n > CLASSES_MAX))
-        rc = sm_fail(e, "%s: %d classes: expected %d to %d", path, ds->classes.n, CLASSES_MIN,
+    int fewest = ds->source == &source_flat ? 1 : CLASSES_MIN;
+    if (rc == 0 && (ds->classes.n < fewest || ds->classes.n > CLASSES_MAX))
+        rc = sm_fail(e, "%s: %d classes: expected %d to %d", path, ds->classes.n, fewest,
                      CLASSES_MAX);
     if (rc == 0)
         rc = check_split(&ds->train, &ds->classes, e);
@@ -213,6 +232,12 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     }
     ds->fingerprint = dataset_fingerprint(ds);
     return 0;
+}
+
+int dataset_plain_folder(const char *path)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    return source_with(path, &flat) == &source_flat;
 }
 
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e)

@@ -33,8 +33,10 @@ int dataset_find_dir(const char *opt, char *out, size_t outlen, sm_err *e);
  * each, then the array). Returns 0 or -1. */
 int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
 
-/* Loads the data set at path (either source), checks it and computes its
- * fingerprint. o may be NULL (no resizing, one thread, grey); o->rgb on a
+/* Loads the data set at path (either source; with o->flat, a folder
+ * neither claims is one folder of unlabelled images, one class, a seeded
+ * tenth held out as the test split: source_flat.c), checks it and
+ * computes its fingerprint. o may be NULL (no resizing, one thread, grey); o->rgb on a
  * source that holds grey images only is refused (dataset_check_options). Returns 0, or -1
  * with e naming the file or folder and the fault; ds then holds nothing. */
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e);
@@ -44,6 +46,10 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
  * grey images; --rgb needs image folders"). Cheap (the source's probe):
  * for refusing an option as a usage error before any work. */
 int dataset_check_options(const char *path, const data_options *o, sm_err *e);
+
+/* 1 when path is a folder that is neither IDX files nor train/ and test/
+ * folders: what o->flat reads as one folder of unlabelled images. */
+int dataset_plain_folder(const char *path);
 
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "classes.h"
+#include "rng.h"
 
 typedef struct {
     size_t n;           /* number of images */
@@ -31,11 +32,15 @@ typedef struct dataset_s {
     size_t skipped;       /* files skipped as not images by name (folders) */
 } dataset_t;
 
-/* How to load: --size, the decoding threads, --rgb. */
+/* How to load: --size, the decoding threads, --rgb, and whether a plain
+ * folder of images may be the data (train --pairs augment). */
 typedef struct {
     int width, height; /* resize every image to width x height; 0 = keep */
     int threads;       /* decoding threads for image folders, >= 1 */
     int rgb; /* 1: keep three channels */
+    int flat;      /* 1: a folder neither IDX files nor train/ and test/ folders
+                      is one folder of unlabelled images (source_flat.c) */
+    rng_t holdout; /* flat: the generator that picks the held-out tenth */
 } data_options;
 
 #endif

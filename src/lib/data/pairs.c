@@ -102,6 +102,25 @@ int pairs_build(const uint16_t *labels, size_t n, int classes, rng_t *r, pairs_t
     return 0;
 }
 
+int pairs_build_augment(size_t n, rng_t *r, pairs_t *out, sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 2)
+        return sm_fail(e, "pairs of augmented images need at least two images, found %zu", n);
+    if (n > UINT32_MAX / 2)
+        return sm_fail(e, "too many images for pairs: %zu", n);
+    if (pairs_alloc(out, 2 * n, e) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        out->left[2 * i] = out->right[2 * i] = (uint32_t)i;
+        out->same[2 * i] = 1;
+        out->left[2 * i + 1] = (uint32_t)i;
+        out->right[2 * i + 1] = (uint32_t)((i + 1 + rng_below(r, (uint32_t)(n - 1))) % n);
+        out->same[2 * i + 1] = 0;
+    }
+    return 0;
+}
+
 void pairs_subset(pairs_t *p, size_t count, rng_t *r)
 {
     if (count >= p->n)

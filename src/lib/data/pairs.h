@@ -29,6 +29,13 @@ typedef struct {
 int pairs_build(const uint16_t *labels, size_t n, int classes, rng_t *r, pairs_t *out,
                 sm_err *e);
 
+/* The pairs of cold-start training (train --pairs augment), labels
+ * ignored: for each image i = 0..n-1 in order, a positive (i, i) (two
+ * augmentations of one image, augment.h) then a negative (i, j), j = (i + 1
+ * + below(n - 1)) mod n drawn from r, a different image: 2n pairs,
+ * alternating like pairs_build's. -1 with e set when n < 2. */
+int pairs_build_augment(size_t n, rng_t *r, pairs_t *out, sm_err *e);
+
 /* Keeps `count` pairs chosen uniformly at random by r, in their original
  * order; count >= p->n keeps them all. */
 void pairs_subset(pairs_t *p, size_t count, rng_t *r);

@@ -59,6 +59,10 @@ extern const data_source source_idx;
  * source_folders.c, which says how classes and images are found. */
 extern const data_source source_folders;
 
+/* One folder of images, no labels, searched recursively; a seeded tenth
+ * held out as the test split (data_options.flat; source_flat.c). */
+extern const data_source source_flat;
+
 /* IDX labels are one byte (0..255): the most classes IDX files can hold.
  * A classes.txt with more names beside them is refused. */
 #define IDX_MAX_CLASSES 256

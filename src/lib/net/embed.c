@@ -314,3 +314,23 @@ int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pair
     free(used);
     return rc;
 }
+
+int mean_loss_for_pairs(double *loss, const model_t *m, const split_t *s, const pairs_t *p,
+                        int threads, kernels_path k, int *dead, sm_err *e)
+{
+    float *dist = malloc((p->n + 1) * sizeof *dist);
+    if (!dist)
+        return sm_fail(e, "out of memory for %zu distances", p->n);
+    if (distances_for_pairs(dist, m, s, p, threads, k, dead, e) != 0) {
+        free(dist);
+        return -1;
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < p->n; i += 4096) {
+        size_t n = p->n - i < 4096 ? p->n - i : 4096;
+        sum += head_loss_sum(m->head, dist + i, p->same + i, (int)n, m->cfg.margin);
+    }
+    free(dist);
+    *loss = p->n ? sum / (double)p->n : 0.0;
+    return 0;
+}

@@ -103,4 +103,10 @@ int embed_features(float *out, const float *params, net_shape shape, const uint8
 int distances_for_pairs(float *d, const model_t *m, const split_t *s, const pairs_t *p,
                         int threads, kernels_path k, int *dead, sm_err *e);
 
+/* *loss = the mean head loss (head_loss_sum, summed in pair order) of
+ * pairs p of split s under m in evaluation mode: distances_for_pairs,
+ * then the losses. *dead as there. 0, or -1 with e set. */
+int mean_loss_for_pairs(double *loss, const model_t *m, const split_t *s, const pairs_t *p,
+                        int threads, kernels_path k, int *dead, sm_err *e);
+
 #endif

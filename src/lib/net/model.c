@@ -9,6 +9,8 @@
 #include "image.h"
 #include "seed_streams.h"
 
+const char *const model_pairs_names[3] = {"labels", "augment", NULL};
+
 train_config train_config_default(void)
 {
     train_config c = {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "augment.h"
 #include "classes.h"
 #include "err.h"
 #include "head.h"
@@ -26,9 +27,24 @@ typedef struct {
                            CPU and thread count) or MODEL_KERNELS_OPENBLAS;
                            --resume keeps it */
     uint64_t train_pairs; /* size of the training subset, 0 = all pairs */
+    uint32_t pairs;       /* PAIRS_LABELS (the notebook's, by class) or
+                             PAIRS_AUGMENT (cold start: no labels seen) */
+    augment_spec augment; /* PAIRS_AUGMENT: the augmentations; else empty */
 } train_config;
 
 enum { MODEL_KERNELS_EXACT = 0, MODEL_KERNELS_OPENBLAS = 1 };
+
+/* Slots for the augmentations' arguments in model format 5 (AUG_KINDS
+ * used, the rest 0). */
+#define MODEL_AUGMENT_SLOTS 8
+_Static_assert(AUG_KINDS <= MODEL_AUGMENT_SLOTS, "model format 5's augment slots");
+
+/* How the training pairs are made (train --pairs; model format 5 stores
+ * it, older files are PAIRS_LABELS). */
+enum { PAIRS_LABELS = 0, PAIRS_AUGMENT = 1 };
+
+/* "labels", "augment" by PAIRS_*, NULL-terminated (train --pairs). */
+extern const char *const model_pairs_names[3];
 
 /* Limits of what a model may be: the loader refuses anything larger, so
  * training refuses to start one. */

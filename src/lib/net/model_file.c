@@ -41,6 +41,8 @@ typedef struct {
     float threshold;
     uint32_t n_classes;
     uint64_t n_params;
+    uint32_t pairs, augment;                /* v5 */
+    float aug_args[MODEL_AUGMENT_SLOTS];    /* v5 */
 } header;
 
 typedef enum { T_U32, T_U64, T_F32, T_F64 } ftype;
@@ -112,6 +114,27 @@ static const field fields_v4[] = {
     F("n_params", T_U64, n_params), FIELDS_END,
 };
 
+/* Version 5: version 4's fields, then how the pairs were made (the model
+ * of cold start, trained without labels) and the augmentations. Written
+ * only for such a model, so every other file is byte for byte as
+ * before. */
+static const field fields_v5[] = {
+    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
+    F("resize", T_U32, resize),   F("channels", T_U32, channels), F("in_c", T_U32, in_c),
+    F("in_h", T_U32, in_h),       F("in_w", T_U32, in_w),       F("head", T_U32, head),
+    F("n_layers", T_U32, n_layers), FA("kinds", T_U32, kinds, NET_MAX_LAYERS),
+    FA("args", T_U32, widths, NET_MAX_LAYERS),
+    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
+    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
+    F("epochs", T_U32, epochs),   F("kernels", T_U32, kernels), F("seed", T_U64, seed),
+    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
+    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
+    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
+    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
+    F("n_params", T_U64, n_params), F("pairs", T_U32, pairs), F("augment", T_U32, augment),
+    FA("augment_args", T_F32, aug_args, MODEL_AUGMENT_SLOTS), FIELDS_END,
+};
+
 static size_t type_size(ftype t)
 {
     return t == T_U32 || t == T_F32 ? 4 : 8;
@@ -129,7 +152,7 @@ static size_t table_bytes(const field *t)
 static const field *table_of(uint32_t version)
 {
     return version == 1 ? fields_v1 : version == 2 ? fields_v2 : version == 3 ? fields_v3
-           : version == 4 ? fields_v4 : NULL;
+           : version == 4 ? fields_v4 : version == 5 ? fields_v5 : NULL;
 }
 
 /* A writer that keeps the running CRC of everything written. */
@@ -184,6 +207,13 @@ static void set_field_bits(header *h, const field *f, int i, uint64_t v)
 
 static int check_header(const char *path, uint32_t version, const header *h, sm_err *e);
 
+/* The fewest classes a model may hold: a model trained without labels
+ * (format 5, pairs augment) on a folder of images holds one. */
+static int classes_min(uint32_t version, const header *h)
+{
+    return version >= 5 && h->pairs != PAIRS_LABELS ? 1 : CLASSES_MIN; /* pairs checked next */
+}
+
 static void header_of(header *h, const model_t *m)
 {
     memset(h, 0, sizeof *h);
@@ -226,10 +256,16 @@ static void header_of(header *h, const model_t *m)
     h->threshold = m->threshold;
     h->n_classes = (uint32_t)m->classes.n;
     h->n_params = m->n_params;
+    h->pairs = m->cfg.pairs;
+    h->augment = m->cfg.augment.on;
+    for (int k = 0; k < AUG_KINDS; k++)
+        h->aug_args[k] = m->cfg.augment.arg[k];
 }
 
 uint32_t model_file_version(const model_t *m)
 {
+    if (m->cfg.pairs != PAIRS_LABELS)
+        return 5;
     if (m->input.channels != 1 || m->shape.layers > MODEL_MAX_LAYERS)
         return 4;
     for (int l = 0; l < m->shape.layers; l++)
@@ -243,9 +279,9 @@ uint32_t model_file_version(const model_t *m)
 static int check_writable(const char *path, const model_t *m, uint32_t version, header *h,
                           sm_err *e)
 {
-    if (m->classes.n < CLASSES_MIN || m->classes.n > CLASSES_MAX)
-        return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
     header_of(h, m);
+    if (m->classes.n < classes_min(version, h) || m->classes.n > CLASSES_MAX)
+        return sm_fail(e, "%s: internal error: a model with %d classes", path, m->classes.n);
     sm_err why;
     if (check_header(path, version, h, &why) != 0)
         return sm_fail(e, "cannot save a model file the loader would refuse: %s", why.msg);
@@ -460,6 +496,25 @@ static int check_layer_table(const char *path, uint32_t version, const header *h
     return 0;
 }
 
+/* Version 5's pairs, augment and augment_args: labels with no
+ * augmentation, or augment with a set augment_parse could give. */
+static int check_pairs(const char *path, const header *h, sm_err *e)
+{
+    if (h->pairs != PAIRS_LABELS && h->pairs != PAIRS_AUGMENT)
+        return sm_fail(e, "%s: field pairs: %u: expected %d (labels) or %d (augment)", path,
+                       h->pairs, PAIRS_LABELS, PAIRS_AUGMENT);
+    augment_spec a = {h->augment, {0}};
+    for (int k = 0; k < AUG_KINDS; k++)
+        a.arg[k] = h->aug_args[k];
+    int spare = 0;
+    for (int k = AUG_KINDS; k < MODEL_AUGMENT_SLOTS; k++)
+        spare |= h->aug_args[k] != 0;
+    if (!augment_valid(&a) || spare || (h->pairs == PAIRS_LABELS && h->augment))
+        return sm_fail(e, "%s: fields augment/augment_args: not a set of augmentations "
+                       "(bits %08x; see docs/model-format.md)", path, h->augment);
+    return 0;
+}
+
 /* The checks of the header fields, in the order docs/model-format.md
  * lists them. */
 static int check_header(const char *path, uint32_t version, const header *h, sm_err *e)
@@ -511,9 +566,11 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (!(isnan(h->threshold) || (isfinite(h->threshold) && h->threshold >= 0)))
         return sm_fail(e, "%s: field threshold: %g: expected NaN (none) or a finite value >= 0",
                        path, h->threshold);
-    if (h->n_classes < CLASSES_MIN || h->n_classes > CLASSES_MAX)
+    if (h->n_classes < (uint32_t)classes_min(version, h) || h->n_classes > CLASSES_MAX)
         return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h->n_classes,
-                       CLASSES_MIN, CLASSES_MAX);
+                       classes_min(version, h), CLASSES_MAX);
+    if (version >= 5 && check_pairs(path, h, e) != 0)
+        return -1;
     /* The rest of the shape, as --layers items (model_check_shape: each
      * argument one its kind's item accepts, no spatial layer after a
      * dense one, pixels left for every layer, the size limits). */
@@ -649,7 +706,10 @@ static void model_of(model_t *m, uint32_t version, const header *h)
     m->cfg = (train_config){.lr = h->lr, .rho = h->rho, .eps = h->eps, .margin = h->margin,
                             .dropout = h->dropout, .batch = h->batch, .epochs = h->epochs,
                             .seed = h->seed, .kernels = h->kernels,
-                            .train_pairs = h->train_pairs};
+                            .train_pairs = h->train_pairs, .pairs = h->pairs};
+    m->cfg.augment.on = h->augment;
+    for (int k = 0; k < AUG_KINDS; k++)
+        m->cfg.augment.arg[k] = h->aug_args[k];
     m->epoch = h->epoch;
     m->step = h->step;
     memcpy(m->rng.s, h->rng, sizeof h->rng);
@@ -711,9 +771,9 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         return -1;
     memset(m, 0, sizeof *m);
     if (version >= 2) {
-        if (h.n_classes < CLASSES_MIN || h.n_classes > CLASSES_MAX)
+        if (h.n_classes < (uint32_t)classes_min(version, &h) || h.n_classes > CLASSES_MAX)
             return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
-                           CLASSES_MIN, CLASSES_MAX);
+                           classes_min(version, &h), CLASSES_MAX);
         if (read_classes(path, &c, h.n_classes, &m->classes, e) != 0)
             return -1;
     } else if (classes_fashion(&m->classes, e) != 0) {

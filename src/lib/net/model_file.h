@@ -18,7 +18,7 @@
  * that version 3 can hold (dense layers only, at most MODEL_MAX_LAYERS, grey
  * input) is still written as version 3, byte for byte as before; versions 1
  * and 2 are read, never written. */
-#define MODEL_VERSION 4u
+#define MODEL_VERSION 5u
 
 /* The version model_save writes m in: 3 or 4. */
 uint32_t model_file_version(const model_t *m);

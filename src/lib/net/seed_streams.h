@@ -14,6 +14,8 @@ enum {
     SEED_STREAM_SUBSET = 3,      /* --train-pairs subset */
     SEED_STREAM_SHOW = 4,        /* which pairs show-pairs draws */
     SEED_STREAM_TRAINING = 5,    /* initial weights, shuffling, dropout */
+    SEED_STREAM_HOLDOUT = 6,     /* the tenth of a plain folder held out */
+    SEED_STREAM_VAL_AUGMENT = 7, /* the key of the validation pairs' augmentations */
 };
 
 #endif

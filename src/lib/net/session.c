@@ -18,6 +18,15 @@ int session_start(train_session *s, model_t *m, const dataset_t *ds, const char 
     s->path = path;
     if (seeds_pairs_for_model(ds, &m->cfg, &s->train, &s->test, e) != 0)
         return -1;
+    s->val_split = &ds->test;
+    s->val = &s->test;
+    if (m->cfg.pairs == PAIRS_AUGMENT) {
+        if (seeds_val_augmented(&ds->test, &s->test, &m->cfg, &s->val_aug, &s->val_pairs,
+                                e) != 0)
+            return -1;
+        s->val_split = &s->val_aug;
+        s->val = &s->val_pairs;
+    }
     s->secs = malloc(((size_t)m->cfg.epochs + 1) * sizeof *s->secs);
     if (!s->secs)
         return sm_fail(e, "out of memory");
@@ -44,7 +53,7 @@ int session_steps(train_session *s, train_progress_fn progress, void *ctx, doubl
 int session_close(train_session *s, double loss, double *val, sm_err *e)
 {
     model_t *m = s->m;
-    if (trainer_mean_loss(&s->t, m, &s->ds->test, &s->test, val, e) != 0 ||
+    if (trainer_mean_loss(&s->t, m, s->val_split, s->val, val, e) != 0 ||
         model_add_epoch(m, (float)loss, (float)*val, e) != 0 || model_save(m, s->path, e) != 0)
         return -1;
     s->secs[m->epoch - 1] = sm_now() - s->start;
@@ -65,4 +74,6 @@ void session_free(train_session *s)
     s->secs = NULL;
     pairs_free(&s->train);
     pairs_free(&s->test);
+    split_free(&s->val_aug);
+    pairs_free(&s->val_pairs);
 }

@@ -25,6 +25,12 @@ typedef struct {
     const dataset_t *ds; /* train split for the steps, test split for validation */
     const char *path;    /* the model file, saved after every epoch */
     pairs_t train, test; /* [N] the model's pairs */
+    /* Validation: test and ds->test, or with augmented pairs the test
+     * pairs' images augmented once (seeds_val_augmented) and their pairs. */
+    split_t val_aug;
+    pairs_t val_pairs;
+    const split_t *val_split;
+    const pairs_t *val;
     trainer_t t;         /* t.dead: the last validation's embeddings were all zero */
     int trainer_live;    /* t is set up (session_drop_trainer frees it early) */
     double *secs;        /* [E] seconds of epoch i + 1, NaN where not known */

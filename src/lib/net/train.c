@@ -32,7 +32,24 @@ void trainer_free(trainer_t *t)
     free(t->rows);
     free(t->order);
     free(t->nonfinite);
+    free(t->aug);
+    free(t->aug_tmp);
+    free(t->ident);
     memset(t, 0, sizeof *t);
+}
+
+/* The augmented batch, scratch and identity rows (train.h). */
+static int augment_alloc(trainer_t *t, size_t P)
+{
+    size_t R = 2 * (size_t)t->batch;
+    t->aug = malloc(R * P + 1);
+    t->aug_tmp = malloc((size_t)t->threads * P + 1);
+    t->ident = malloc(R * sizeof *t->ident);
+    if (!t->aug || !t->aug_tmp || !t->ident)
+        return -1;
+    for (size_t r = 0; r < R; r++)
+        t->ident[r] = (uint32_t)r;
+    return 0;
 }
 
 int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pairs_t *pairs,
@@ -69,12 +86,32 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
         trainer_free(t);
         return sm_fail(e, "out of memory for training buffers");
     }
+    if (m->cfg.pairs == PAIRS_AUGMENT && augment_alloc(t, (size_t)m->shape.in) != 0) {
+        trainer_free(t);
+        return sm_fail(e, "out of memory for the augmented images");
+    }
     if (!(t->pool = pool_create(t->threads, e))) {
         trainer_free(t);
         return -1;
     }
     kernels_begin(t->kernels, t->threads);
     return 0;
+}
+
+/* Rows k and B + k of the step's augmented images, for pairs [lo, hi) of
+ * the step on worker i. */
+static void augment_rows(trainer_t *t, const model_t *m, size_t lo, size_t hi, int i)
+{
+    const split_t *s = t->split;
+    const size_t P = (size_t)m->shape.in, B = t->count;
+    uint8_t *tmp = t->aug_tmp + (size_t)i * P;
+    for (size_t k = lo; k < hi; k++) {
+        uint32_t pair = t->order[t->first + k];
+        augment_pair_side(t->aug + k * P, tmp, s->images, s->channels, s->rows, s->cols,
+                          t->rows[k], &m->cfg.augment, m->epoch_seed, pair, 0);
+        augment_pair_side(t->aug + (B + k) * P, tmp, s->images, s->channels, s->rows, s->cols,
+                          t->rows[B + k], &m->cfg.augment, m->epoch_seed, pair, 1);
+    }
 }
 
 size_t trainer_steps(const trainer_t *t)
@@ -102,8 +139,15 @@ static void rows_worker(void *ctx, int i)
         t->rows[B + k] = p->right[ord[k]];
         t->same[k] = p->same[ord[k]];
     }
-    gather_images(c->x + lo * P, t->split->images, P, t->rows + lo, (size_t)b);
-    gather_images(c->x + (B + lo) * P, t->split->images, P, t->rows + B + lo, (size_t)b);
+    const uint8_t *images = t->split->images;
+    const uint32_t *idx = t->rows;
+    if (t->aug) { /* the pairs' images augmented, in batch rows */
+        augment_rows(t, m, lo, hi, i);
+        images = t->aug;
+        idx = t->ident;
+    }
+    gather_images(c->x + lo * P, images, P, idx + lo, (size_t)b);
+    gather_images(c->x + (B + lo) * P, images, P, idx + B + lo, (size_t)b);
     const net_dropout drop = {m->cfg.dropout, t->drop_seed};
     net_forward(m->params, c, (int)lo, b, &drop, i);
     net_forward(m->params, c, (int)(B + lo), b, &drop, i);
@@ -249,19 +293,5 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
 int trainer_mean_loss(trainer_t *t, const model_t *m, const split_t *s, const pairs_t *p,
                       double *loss, sm_err *e)
 {
-    float *dist = malloc((p->n + 1) * sizeof *dist);
-    if (!dist)
-        return sm_fail(e, "out of memory for %zu distances", p->n);
-    if (distances_for_pairs(dist, m, s, p, t->threads, t->kernels, &t->dead, e) != 0) {
-        free(dist);
-        return -1;
-    }
-    double sum = 0.0;
-    for (size_t i = 0; i < p->n; i += 4096) {
-        size_t k = p->n - i < 4096 ? p->n - i : 4096;
-        sum += head_loss_sum(m->head, dist + i, p->same + i, (int)k, m->cfg.margin);
-    }
-    free(dist);
-    *loss = p->n ? sum / (double)p->n : 0.0;
-    return 0;
+    return mean_loss_for_pairs(loss, m, s, p, t->threads, t->kernels, &t->dead, e);
 }

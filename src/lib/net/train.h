@@ -19,8 +19,11 @@
  * rounds by a row's place in a product, so there it depends on T.)
  *
  * Pairs are shuffled at the start of every epoch with the model's RNG;
- * each step draws one dropout seed from it. Nothing is allocated inside
- * the loop.
+ * each step draws one dropout seed from it. With augmented pairs (cold
+ * start), each side of pair k is its image augmented by a generator keyed
+ * by the epoch's shuffle seed, k and the side (augment_pair_side), so the
+ * images do not depend on the worker that makes them. Nothing is
+ * allocated inside the loop.
  */
 #ifndef SIAMESE_TRAIN_H
 #define SIAMESE_TRAIN_H
@@ -57,6 +60,12 @@ typedef struct {
     int *nonfinite;       /* [T] worker i's parameters went NaN/inf */
     size_t first, count;  /* the running step: pairs order[first .. first + count) */
     uint64_t drop_seed;   /* the running step's dropout seed */
+    /* Augmented pairs (cfg.pairs PAIRS_AUGMENT; else NULL): each step's
+     * 2B images as augmented, rows as in the batch, and each worker's
+     * scratch image. */
+    uint8_t *aug;         /* [2B, P] */
+    uint8_t *aug_tmp;     /* [T, P] */
+    uint32_t *ident;      /* [2B] 0, 1, ..., 2B - 1 */
     model_t *m;           /* the model of the running step */
     int dead;             /* the last validation: every embedding all zero */
 } trainer_t;

@@ -51,8 +51,18 @@ int eval_report_build(eval_report *r, const model_t *m, const dataset_t *ds, flo
 {
     memset(r, 0, sizeof *r);
     r->threshold = threshold;
+    train_config cfg = m->cfg;
+    if (cfg.pairs == PAIRS_AUGMENT) {
+        r->no_labels = 1;
+        if (seeds_val_loss(m, ds, threads, k, &r->val_loss, &r->n_val, e) != 0)
+            return EVAL_FAILED_MODEL;
+        if (ds->classes.n < CLASSES_MIN)
+            return 0; /* a plain folder: no classes to pair */
+        cfg.pairs = PAIRS_LABELS; /* the usual metrics, on the data's classes */
+    }
+    r->has_pairs = 1;
     pairs_t tr, te;
-    if (seeds_pairs_for_model(ds, &m->cfg, &tr, &te, e) != 0)
+    if (seeds_pairs_for_model(ds, &cfg, &tr, &te, e) != 0)
         return EVAL_FAILED;
     r->n_test = te.n;
     r->n_train = tr.n;

@@ -29,6 +29,14 @@ typedef struct {
 } eval_sweep_row;
 
 typedef struct {
+    /* A model trained without labels (train --pairs augment): its
+     * validation loss over the n_val augmented pairs of the test split
+     * (seeds_val_loss); has_pairs = 0 when the data has no classes (a
+     * plain folder): then nothing below is set. */
+    int no_labels;
+    double val_loss;
+    size_t n_val;
+    int has_pairs;          /* the pair metrics below are set */
     size_t n_test, n_train; /* pairs */
     float threshold;        /* the one asked for */
     confusion_t cm;         /* test pairs at threshold */
@@ -48,7 +56,9 @@ typedef struct {
 /* Which part failed, for the caller's message. */
 enum { EVAL_FAILED = -1, EVAL_FAILED_MODEL = -2 };
 
-/* Builds r for model m on ds: the test and training pairs of m's seed
+/* Builds r for model m on ds: for a model trained without labels, the
+ * validation loss and, when ds has classes, the rest on the pairs of the
+ * data's classes; for any other, the test and training pairs of m's seed
  * (seeds_pairs_for_model), their distances (on `threads` threads, kernel
  * path k), then the results at threshold; the sweep when sweep is set.
  * Returns 0; EVAL_FAILED_MODEL when the distances could not be computed
