@@ -67,8 +67,7 @@ static void init(float *p, layer_dims in, layer_dims out, rng_t *r)
 static void forward(kernels_path k, float *y, const float *x, const float *p, int R,
                     layer_dims in, layer_dims out, float *s)
 {
-    const float *b = p + (size_t)9 * in.c * out.c;
-    conv_forward(k, y, x, p, b, R, in.c, in.h, in.w, out.c, s);
+    conv_forward(k, y, x, p, R, in.c, in.h, in.w, out.c, s); /* p: w [K, M], then b [M] */
 }
 
 /* The input gradient reads w as it is: rows k0 .. k1-1 copied. */
