@@ -324,29 +324,8 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
     return 0;
 }
 
-/* Rows per chunk of net_forward and net_backward_rows: every layer runs on
- * a chunk of rows before the next chunk starts, so a layer reads its input
- * (the layer below's output, or gradient) while it is still in the core's
- * L2 cache (2 MiB here; a chunk's widest tensor is kept to half of it).
- * A multiple of 8 rows when there are that many (whole groups of a conv
- * product, conv.h; whole gemm tiles more often). A row's result depends on
- * nothing but the row, so chunks do not change a bit. Dense-only nets get
- * chunks larger than any batch. */
-#define NET_CHUNK_BYTES (1 << 20)
-
-static int chunk_rows(net_shape s)
-{
-    size_t widest = (size_t)dims_size(net_input_dims(s));
-    for (int l = 0; l < s.layers; l++)
-        widest = (size_t)net_layer_out(s, l) > widest ? (size_t)net_layer_out(s, l) : widest;
-    size_t n = NET_CHUNK_BYTES / (widest * sizeof(float));
-    n = n >= 8 ? n / 8 * 8 : n ? n : 1;
-    return n > (size_t)1 << 20 ? 1 << 20 : (int)n;
-}
-
-/* Rows r0 .. r0+R-1 through every layer (one chunk of net_forward). */
-static void forward_rows(const float *params, net_cache *c, int r0, int R,
-                         const net_dropout *drop, int worker)
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
+                 int worker)
 {
     net_shape s = c->shape;
     net_views v;
@@ -365,16 +344,7 @@ static void forward_rows(const float *params, net_cache *c, int r0, int R,
     }
 }
 
-void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
-                 int worker)
-{
-    const int n = chunk_rows(c->shape);
-    for (int i = 0; i < R; i += n)
-        forward_rows(params, c, r0 + i, R - i < n ? R - i : n, drop, worker);
-}
-
-/* Rows r0 .. r0+R-1 down every layer (one chunk of net_backward_rows). */
-static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
+void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
 {
     net_shape s = c->shape;
     const float scale = 1.0f / (1.0f - rate);
@@ -402,13 +372,6 @@ static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
                                                           R, in, out, c->scratch[worker]);
         }
     }
-}
-
-void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
-{
-    const int n = chunk_rows(c->shape);
-    for (int i = 0; i < R; i += n)
-        backward_rows(c, r0 + i, R - i < n ? R - i : n, rate, worker);
 }
 
 void net_transpose(net_cache *c, const float *params, int l, int k0, int k1)
