@@ -46,7 +46,13 @@
  *               adds its G P terms to each chain: A = the group's im2col
  *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed
  *               [G P, M]. gemm_acc continues each chain (r, then p, unbroken),
- *               so the scratch does not grow with R.
+ *               so the scratch does not grow with R. A first layer's few
+ *               kernel rows (K + 1 <= 32: C <= 3) take it transposed,
+ *               dy read in place and never transposed: dwt [M, Kw] +=
+ *               dy_r [M, P] colst_r [P, Kw] image by image, colst_r the
+ *               image's im2col transposed and a column of ones (Kw = K + 1
+ *               rounded up to 16): dwt[m][k] is dw[k][m]'s chain, dwt[m][K]
+ *               adds fma(dy, 1, acc) = acc + dy, db's chain, the same bits.
  * Which operand w is does not change a bit (fma's product is exact), nor
  * does G: each output is its own chain in the order above.
  *
