@@ -8,7 +8,8 @@
  *  - max pooling against a direct scan of each window, and its ties (the
  *    first maximum in row-major order);
  *  - the weight gradient's rows split in two parts vs one: same bits;
- *  - the bias gradient against its one chain per channel: same bits.
+ *  - the bias gradient against its one chain per channel: same bits;
+ *  - a first layer's gradients split by output channels: same bits.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
  *
@@ -250,6 +251,15 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
         conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, K, K, 0, M, t.scratch);
         CHECK(same(t.db, dbr, (size_t)M), "bias grad alone in one pass %s %dx%dx%d->%d",
               kernels_row_of(paths[q])->name, R, H, W, M);
+        if (conv_few_rows(C)) { /* the first layer's split by output channels */
+            memset(t.dw, 0xff, n_w(&t) * sizeof(float));
+            memset(t.db, 0xff, (size_t)M * sizeof(float));
+            conv_grads_columns(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, 0, mc, t.scratch);
+            conv_grads_columns(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, mc, M, t.scratch);
+            CHECK(same(t.dw, dwr, n_w(&t)) && same(t.db, dbr, (size_t)M),
+                  "weight and bias grads split by channels %s %dx%dx%dx%d->%d",
+                  kernels_row_of(paths[q])->name, R, C, H, W, M);
+        }
     }
     free(dbr);
     printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,

@@ -244,31 +244,45 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
  * not matter), image by image, position by position; dwt[m][K] adds
  * fma(dy, 1, acc) = acc + dy: conv_bias_grad's chain, the same bits. Every
  * call computes all of dwt (a few rows: little work) and writes its rows
- * of dw and entries of db. */
+ * of dw and entries of db; or (conv_grads_columns) only the channels
+ * c0 .. c1-1 of dwt, reading only theirs of dy: the same chains. */
 static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x, const float *dy,
-                           int R, int C, int H, int W, int M, int k0, int k1, int m0, int m1,
-                           float *scratch)
+                           int R, int C, int H, int W, int M, int k0, int k1, int c0, int c1,
+                           int m0, int m1, float *scratch)
 {
-    const int P = H * W, K = 9 * C, Kw = (int)few_width(C);
-    float *dwt = scratch;                       /* [M, Kw] */
+    const int P = H * W, K = 9 * C, Kw = (int)few_width(C), Mc = c1 - c0;
+    float *dwt = scratch;                       /* [c1 - c0, Kw]: channels c0 .. c1-1 */
     float *colst = dwt + (size_t)M * Kw;        /* [P, Kw] */
     float *cols = colst + (size_t)P * Kw;       /* [K, P]: one image's im2col */
-    memset(dwt, 0, (size_t)M * Kw * sizeof(float));
+    memset(dwt, 0, (size_t)Mc * Kw * sizeof(float));
     memset(colst, 0, (size_t)P * Kw * sizeof(float));
     for (int q = 0; q < P; q++)
         colst[(size_t)q * Kw + K] = 1.0f;
-    for (int r = 0; r < R; r++) {
+    for (int r = 0; r < R && Mc > 0; r++) {
         const float *xr = x + (size_t)r * C * P;
         for (int k = 0; k < K; k++)
             conv_im2col_row(cols + (size_t)k * P, xr, H, W, k);
         transpose_floats(colst, Kw, cols, P, K, P);
-        gemm_acc(p, M, Kw, P, dy + (size_t)r * M * P, P, 1, colst, Kw, dwt, Kw);
+        gemm_acc(p, Mc, Kw, P, dy + ((size_t)r * M + c0) * P, P, 1, colst, Kw, dwt, Kw);
     }
     for (int k = k0; k < k1; k++)
-        for (int m = 0; m < M; m++)
-            dw[(size_t)k * M + m] = dwt[(size_t)m * Kw + k];
+        for (int m = c0; m < c1; m++)
+            dw[(size_t)k * M + m] = dwt[(size_t)(m - c0) * Kw + k];
     for (int m = m0; m < m1; m++)
-        db[m] = dwt[(size_t)m * Kw + K];
+        db[m] = dwt[(size_t)(m - c0) * Kw + K];
+}
+
+int conv_few_rows(int C)
+{
+    return few_rows(C);
+}
+
+void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+                        int R, int C, int H, int W, int M, int m0, int m1, float *scratch)
+{
+    m1 = m1 > m0 ? m1 : m0;
+    conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, 0, 9 * C, m0, m1, m0, db ? m1 : m0,
+                   scratch);
 }
 
 void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
@@ -279,7 +293,7 @@ void conv_grads(kernels_path p, float *dw, float *db, const float *x, const floa
     if (k1 == k0 && m1 == m0)
         return;
     if (few_rows(C)) {
-        conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, k0, k1, m0, m1, scratch);
+        conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, k0, k1, 0, M, m0, m1, scratch);
         return;
     }
     const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);

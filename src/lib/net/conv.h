@@ -96,6 +96,17 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
 void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
                 int C, int H, int W, int M, int k0, int k1, int m0, int m1, float *scratch);
 
+/* 1 when conv_grads takes the transposed path for C input channels (the
+ * few kernel rows of a first layer: C <= 3): every kernel row's work then
+ * reads all of dy, and conv_grads_columns splits it better. */
+int conv_few_rows(int C);
+
+/* For conv_few_rows(C): columns m0 .. m1-1 of every row of dw [K, M] and
+ * entries m0 .. m1-1 of db (NULL: none), conv_grads' bits, reading only
+ * dy's channels m0 .. m1-1. */
+void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+                        int R, int C, int H, int W, int M, int m0, int m1, float *scratch);
+
 /* Entries m0 .. m1-1 of db [M] from dy [R, M, H, W]: the same bits however
  * the entries are split. */
 void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int m0, int m1);
