@@ -8,7 +8,8 @@
  *  - max pooling against a direct scan of each window, and its ties (the
  *    first maximum in row-major order);
  *  - the weight gradient's rows split in two parts vs one: same bits;
- *  - the bias gradient against its one chain per channel: same bits.
+ *  - the bias gradient against its one chain per channel: same bits;
+ *  - a first layer's gradients split by output channels: same bits.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
  *
@@ -125,6 +126,7 @@ static void direct_weight_grad(float *dw, const float *x, const float *dy, int R
 }
 
 /* One conv shape and its buffers: x [R, C, H, W], w [K, M], b [M],
+ * b [M] right after w (one buffer, as the layer keeps them),
  * y and dy [R, M, H, W], dx like x, dw like w, lw like y (the loss's
  * weights), y0 (the unperturbed output), scratch for every call. */
 typedef struct {
@@ -142,9 +144,9 @@ static conv_case case_new(int R, int C, int H, int W, int M, rng_t *r)
     size_t s1 = conv_scratch(C, H, W, M), s2 = conv_weight_scratch(C, H, W, M);
     t.x = floats(n_in(&t));
     t.dx = floats(n_in(&t));
-    t.w = floats(n_w(&t));
+    t.w = floats(n_w(&t) + (size_t)M); /* w [K, M] then b [M], as conv_forward reads them */
     t.dw = floats(n_w(&t));
-    t.b = floats(M);
+    t.b = t.w + n_w(&t);
     t.db = floats(M);
     t.y = floats(n_out(&t));
     t.y0 = floats(n_out(&t));
@@ -161,7 +163,7 @@ static conv_case case_new(int R, int C, int H, int W, int M, rng_t *r)
 
 static void case_free(conv_case *t)
 {
-    float *all[] = {t->x, t->w, t->b, t->y, t->y0, t->dy, t->lw, t->dx, t->dw, t->db, t->scratch};
+    float *all[] = {t->x, t->w, t->y, t->y0, t->dy, t->lw, t->dx, t->dw, t->db, t->scratch};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]);
 }
@@ -211,7 +213,7 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
     int np = exact_paths(paths), cuts[] = {0, 1, 9 * C / 2 + 1, 9 * C - 1};
     for (int q = 0; q < np; q++) {
         const char *name = kernels_row_of(paths[q])->name;
-        conv_forward(paths[q], t.y, t.x, t.w, t.b, R, C, H, W, M, t.scratch);
+        conv_forward(paths[q], t.y, t.x, t.w, R, C, H, W, M, t.scratch);
         CHECK(same(t.y, yr, n_out(&t)), "forward %s %dx%dx%dx%d->%d", name, R, C, H, W, M);
         conv_input_grad(paths[q], t.dx, t.dy, t.w, R, C, H, W, M, t.scratch);
         CHECK(same(t.dx, dxr, n_in(&t)), "input grad %s %dx%dx%dx%d", name, R, C, H, W);
@@ -249,6 +251,15 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
         conv_grads(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, K, K, 0, M, t.scratch);
         CHECK(same(t.db, dbr, (size_t)M), "bias grad alone in one pass %s %dx%dx%d->%d",
               kernels_row_of(paths[q])->name, R, H, W, M);
+        if (conv_few_rows(C)) { /* the first layer's split by output channels */
+            memset(t.dw, 0xff, n_w(&t) * sizeof(float));
+            memset(t.db, 0xff, (size_t)M * sizeof(float));
+            conv_grads_columns(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, 0, mc, t.scratch);
+            conv_grads_columns(paths[q], t.dw, t.db, t.x, t.dy, R, C, H, W, M, mc, M, t.scratch);
+            CHECK(same(t.dw, dwr, n_w(&t)) && same(t.db, dbr, (size_t)M),
+                  "weight and bias grads split by channels %s %dx%dx%dx%d->%d",
+                  kernels_row_of(paths[q])->name, R, C, H, W, M);
+        }
     }
     free(dbr);
     printf("conv %dx%dx%dx%d -> %d: bits of the direct sums on %d exact path(s)\n", R, C, H, W,
@@ -263,8 +274,7 @@ static void check_exact(int R, int C, int H, int W, int M, rng_t *r)
  * output's ReLU state differs from y0's. */
 static double conv_loss(conv_case *t, int *kink)
 {
-    conv_forward(KERNELS_GENERIC, t->y, t->x, t->w, t->b, t->R, t->C, t->H, t->W, t->M,
-                 t->scratch);
+    conv_forward(KERNELS_GENERIC, t->y, t->x, t->w, t->R, t->C, t->H, t->W, t->M, t->scratch);
     double L = 0;
     for (size_t i = 0; i < n_out(t); i++) {
         L += (double)t->lw[i] * t->y[i];

@@ -334,6 +334,15 @@ int main(void)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
             check_shape(&r, ms[i], ns[j], ks[(i + j) % 8], (int)((i + j) & 1), (int)(j & 1),
                         (int)((i >> 1) & 1));
+    /* One-vector strips (n of 8 to 31, or a vector left after the full
+     * strips: 80, 400) take tiles up to 16 rows (AVX-512) or 12 (AVX2),
+     * then 8, 4, 2, 1: m across all of them. */
+    const int mt[] = {3, 11, 12, 15, 16, 17, 29, 31, 40};
+    const int nt[] = {8, 9, 16, 24, 31, 80, 400};
+    for (size_t i = 0; i < sizeof mt / sizeof *mt; i++)
+        for (size_t j = 0; j < sizeof nt / sizeof *nt; j++)
+            check_shape(&r, mt[i], nt[j], ks[(i + 2 * j) % 8], (int)(j & 1), (int)((i + j) & 1),
+                        (int)(i & 1));
     /* Random shapes. */
     for (int t = 0; t < 40; t++)
         check_shape(&r, 1 + (int)rng_below(&r, 40), 1 + (int)rng_below(&r, 150),
@@ -344,6 +353,9 @@ int main(void)
      * across the KC blocks. */
     check_acc(&r, 144, 64, 4 * 196, 0, 4, 1);
     check_acc(&r, 37, 128, 5 * 49, 1, 5, 1);
+    /* the first conv layer's transposed weight gradient (conv.c,
+     * conv_grads_few): 32 x 16 x 784 per image, A read in place */
+    check_acc(&r, 32, 16, 3 * 784, 0, 3, 1);
     for (int t = 0; t < 24; t++)
         check_acc(&r, 1 + (int)rng_below(&r, 20), 1 + (int)rng_below(&r, 140),
                   (int)rng_below(&r, 700), (int)rng_below(&r, 2), 1 + (int)rng_below(&r, 6),

@@ -24,6 +24,7 @@
 #define GEMM_ACC_NAME gemm_avx2_acc
 #define PEAK_NAME gemm_avx2_peak
 #define KC 192
+#define MR_NARROW 12 /* accumulators, with a vector of B and a broadcast: 14 of 16 registers */
 #include "gemm_tile.h"
 
 #endif

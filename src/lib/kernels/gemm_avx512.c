@@ -25,6 +25,7 @@
 #define GEMM_ACC_NAME gemm_avx512_acc
 #define PEAK_NAME gemm_avx512_peak
 #define KC 128
+#define MR_NARROW 16 /* accumulators, with a vector of B and a broadcast: 18 of 32 registers */
 #include "gemm_tile.h"
 
 #endif

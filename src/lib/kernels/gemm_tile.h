@@ -9,10 +9,15 @@
  *   GEMM_ACC_NAME    and its accumulating form (gemm_acc_fn, gemm.h)
  *   PEAK_NAME        its FMA-peak loop (gemm_peak_fn, gemm.h)
  *   KC               the longest block of the sum kept in L1
+ *   MR_NARROW        the most rows of a one-vector-wide tile (below)
  *
  * Tiles of MR rows x NR columns keep MR * NV accumulators in registers;
  * per p it loads NV vectors of B's row p and broadcasts MR values of A,
- * then MR * NV fused multiply-adds. Each element of C sees exactly the
+ * then MR * NV fused multiply-adds. A strip one vector wide (N = 16 on
+ * AVX-512, or the vector left after the full strips: N = 400 = 6 x 64 +
+ * 16) takes taller tiles, up to MR_NARROW rows: with MR rows it would have
+ * only MR independent chains, and each fma would wait on the one before
+ * it (4 cycles) instead of filling the two FMA units. Each element of C sees exactly the
  * sequence of gemm.h (acc = +0, or C's value when accumulating, then one
  * fma per p in order): columns that
  * do not fill a vector take the same fmaf() one at a time.
@@ -23,6 +28,11 @@
 
 #define MR 6
 #define NR (NV * VLEN)
+#ifndef MR_NARROW
+#define MR_NARROW MR
+#endif
+/* the accumulators' rows: enough for either tile */
+#define MR_ALL (MR_NARROW > MR ? MR_NARROW : MR)
 
 /* One tile of mr <= MR rows and nv <= NV vectors over p in [0, k) of this
  * block of the sum; always inlined with constant mr and nv, so the
@@ -35,7 +45,7 @@ static inline __attribute__((always_inline)) void tile(int mr, int nv, int k, co
                                                        float *c, int ldc, int first, int last,
                                                        const float *bias, int relu)
 {
-    V acc[MR][NV];
+    V acc[MR_ALL][NV];
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < nv; v++)
             acc[i][v] = first ? V_ZERO() : V_LOAD(c + (size_t)i * ldc + v * VLEN);
@@ -80,7 +90,36 @@ static inline __attribute__((always_inline)) void tile_rows(int mr, int nv, int 
 #undef TILE
 }
 
-/* A tile of nv (1 .. NV) vectors: the full strips and the narrower one
+/* Rows i0 .. i0+mr of a one-vector strip, mr <= MR_NARROW: tiles of
+ * MR_NARROW rows, then of 8, 4, 2, 1 (each with its rows' accumulators in
+ * registers). */
+static inline __attribute__((always_inline)) void narrow_rows(int mr, int k, const float *a,
+                                                              int rsa, int csa, const float *b,
+                                                              int ldb, float *c, int ldc,
+                                                              int first, int last,
+                                                              const float *bias, int relu)
+{
+#define NTILE(r) tile(r, 1, k, a, rsa, csa, b, ldb, c, ldc, first, last, bias, relu)
+    if (mr >= MR_NARROW)
+        NTILE(MR_NARROW);
+    else if (mr >= 8)
+        NTILE(8);
+    else if (mr >= 4)
+        NTILE(4);
+    else if (mr >= 2)
+        NTILE(2);
+    else
+        NTILE(1);
+#undef NTILE
+}
+
+/* The height of the next narrow tile (narrow_rows) for m - i0 rows left. */
+static inline int narrow_height(int left)
+{
+    return left >= MR_NARROW ? MR_NARROW : left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+}
+
+/* A tile of nv (2 .. NV) vectors: the full strips and the narrower one
  * left at the end (n = 80 on AVX-512: 64, then a 16-wide strip). */
 static inline __attribute__((always_inline)) void tile_strip(int mr, int nv, int k,
                                                              const float *a, int rsa, int csa,
@@ -90,8 +129,7 @@ static inline __attribute__((always_inline)) void tile_strip(int mr, int nv, int
 {
 #define STRIP(v) tile_rows(mr, (v) < NV ? (v) : NV, k, a, rsa, csa, b, ldb, c, ldc, first, last, \
                            bias, relu)
-    switch (nv) {
-    case 1: STRIP(1); break;
+    switch (nv) { /* 1: narrow_rows */
     case 2: STRIP(2); break;
     case 3: STRIP(3); break;
     default: STRIP(NV); break;
@@ -165,7 +203,13 @@ static inline __attribute__((always_inline)) void run(int m, int n, int k, const
                 for (int p = 0; p < kc; p++)
                     memcpy(panel + (size_t)p * w, bp + (size_t)p * ldb + j0,
                            (size_t)w * sizeof *panel);
-            for (int i0 = 0; i0 < m; i0 += MR) {
+            for (int i0 = 0; i0 < m && nv == 1;) {
+                const int mr = narrow_height(m - i0);
+                narrow_rows(mr, kc, ap + (size_t)i0 * rsa, rsa, csa, bs, lds,
+                            c + (size_t)i0 * ldc + j0, ldc, first, last, bj, relu);
+                i0 += mr;
+            }
+            for (int i0 = 0; i0 < m && nv > 1; i0 += MR) {
                 const int mr = m - i0 < MR ? m - i0 : MR;
                 const float *ai = ap + (size_t)i0 * rsa;
                 float *ci = c + (size_t)i0 * ldc + j0;

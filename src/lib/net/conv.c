@@ -38,13 +38,30 @@ static size_t conv_cols(int H, int W)
 
 size_t conv_scratch(int C, int H, int W, int M)
 {
-    return ((size_t)9 * (size_t)C + (size_t)M) * conv_cols(H, W);
+    return ((size_t)9 * (size_t)C + 1 + (size_t)M) * conv_cols(H, W);
+}
+
+/* The few kernel rows of a first layer (K + 1 <= 32: C <= 3 channels)
+ * take the weight gradient transposed (conv_grads_few); their padded
+ * width, the columns of its product: K + 1 rounded up to 16. */
+#define FEW_ROWS 32
+
+static int few_rows(int C)
+{
+    return 9 * C + 1 <= FEW_ROWS;
+}
+
+static size_t few_width(int C)
+{
+    return ((size_t)9 * C + 1 + 15) / 16 * 16;
 }
 
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
-    size_t gp = (size_t)conv_group(H, W) * (size_t)H * (size_t)W;
-    return ((size_t)9 * (size_t)C + odd_vectors((size_t)M)) * gp;
+    const size_t P = (size_t)H * W, gp = (size_t)conv_group(H, W) * P, K = (size_t)9 * C;
+    size_t n = (K + odd_vectors((size_t)M)) * gp;
+    size_t few = few_rows(C) ? ((size_t)M + P) * few_width(C) + K * P : 0;
+    return n > few ? n : few;
 }
 
 /* row [P] = im2col row k = (c * 3 + ky) * 3 + kx of one image x [C, H, W]:
@@ -93,29 +110,23 @@ static void gather_rows(float *restrict dst, size_t N, const float *restrict src
     }
 }
 
-/* y [M, P] = relu(out + b[m]) from out's columns (rows N apart): the
- * bias per row of the product (gemm's epilogue has it per column). */
-static SM_VECTOR void bias_relu_out(float *restrict y, const float *restrict out, size_t N,
-                                    const float *restrict b, int M, int P)
+/* y [M, P] of image g from the product's columns g P .. g P + P - 1
+ * (rows N apart). */
+static void scatter_out(float *restrict y, const float *restrict out, size_t N, int M, int P)
 {
-    for (int m = 0; m < M; m++) {
-        const float *o = out + (size_t)m * N;
-        float *yr = y + (size_t)m * P;
-        const float bm = b[m];
-        for (int q = 0; q < P; q++) {
-            float v = o[q] + bm;
-            yr[q] = v > 0.0f ? v : 0.0f;
-        }
-    }
+    for (int m = 0; m < M; m++)
+        memcpy(y + (size_t)m * P, out + (size_t)m * N, (size_t)P * sizeof(float));
 }
 
-void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,
-                  int R, int C, int H, int W, int M, float *scratch)
+void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int R, int C, int H,
+                  int W, int M, float *scratch)
 {
     const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
     const size_t N = conv_cols(H, W);
-    float *cols = scratch;                /* [K, N]: im2col of G images side by side */
-    float *out = scratch + (size_t)K * N; /* [M, N] */
+    float *cols = scratch; /* [K + 1, N]: im2col of G images side by side, then ones */
+    float *out = scratch + (size_t)(K + 1) * N; /* [M, N] */
+    for (size_t j = 0; j < N; j++)
+        cols[(size_t)K * N + j] = 1.0f;
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
         for (int k = 0; k < K; k++) {
@@ -124,10 +135,14 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *w, cons
                 conv_im2col_row(row + (size_t)g * P, x + (size_t)(r0 + g) * C * P, H, W, k);
             memset(row + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
         }
-        /* out [M, N] = w^T [M, K] cols [K, N]: A(m, k) = w[k * M + m] */
-        gemm(p, M, (int)N, K, w, 1, M, cols, (int)N, out, (int)N, NULL, 0);
-        for (int g = 0; g < G; g++)
-            bias_relu_out(y + (size_t)(r0 + g) * M * P, out + (size_t)g * P, N, b, M, P);
+        /* relu(out [M, N] = wb^T [M, K + 1] cols [K + 1, N]): A(m, k) =
+         * wb[k M + m]; one image whose columns fill the product exactly
+         * is written in place */
+        float *yr = y + (size_t)r0 * M * P;
+        int direct = G == 1 && N == (size_t)P;
+        gemm(p, M, (int)N, K + 1, wb, 1, M, cols, (int)N, direct ? yr : out, (int)N, NULL, 1);
+        for (int g = 0; g < G && !direct; g++)
+            scatter_out(yr + (size_t)g * M * P, out + (size_t)g * P, N, M, P);
     }
 }
 
@@ -219,6 +234,57 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
     conv_grads(p, dw, NULL, x, dy, R, C, H, W, M, k0, k1, 0, 0, scratch);
 }
 
+/* conv_grads for few kernel rows (few_rows): the products transposed,
+ * so that dy is read in place and never transposed (on a first layer it
+ * is the largest tensor of the step, 28 x 28 x 32 floats an image):
+ *   dwt [M, Kw] += dy_r [M, P] colst_r [P, Kw]   for r = 0 .. R-1
+ * with colst_r image r's im2col transposed, [P, Kw] (Kw = few_width):
+ * columns 0 .. K-1 its K rows, column K ones, the rest 0. dwt[m][k] is
+ * dw[k][m]'s chain (fma's product is exact, so the operands' order does
+ * not matter), image by image, position by position; dwt[m][K] adds
+ * fma(dy, 1, acc) = acc + dy: conv_bias_grad's chain, the same bits. Every
+ * call computes all of dwt (a few rows: little work) and writes its rows
+ * of dw and entries of db; or (conv_grads_columns) only the channels
+ * c0 .. c1-1 of dwt, reading only theirs of dy: the same chains. */
+static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+                           int R, int C, int H, int W, int M, int k0, int k1, int c0, int c1,
+                           int m0, int m1, float *scratch)
+{
+    const int P = H * W, K = 9 * C, Kw = (int)few_width(C), Mc = c1 - c0;
+    float *dwt = scratch;                       /* [c1 - c0, Kw]: channels c0 .. c1-1 */
+    float *colst = dwt + (size_t)M * Kw;        /* [P, Kw] */
+    float *cols = colst + (size_t)P * Kw;       /* [K, P]: one image's im2col */
+    memset(dwt, 0, (size_t)Mc * Kw * sizeof(float));
+    memset(colst, 0, (size_t)P * Kw * sizeof(float));
+    for (int q = 0; q < P; q++)
+        colst[(size_t)q * Kw + K] = 1.0f;
+    for (int r = 0; r < R && Mc > 0; r++) {
+        const float *xr = x + (size_t)r * C * P;
+        for (int k = 0; k < K; k++)
+            conv_im2col_row(cols + (size_t)k * P, xr, H, W, k);
+        transpose_floats(colst, Kw, cols, P, K, P);
+        gemm_acc(p, Mc, Kw, P, dy + ((size_t)r * M + c0) * P, P, 1, colst, Kw, dwt, Kw);
+    }
+    for (int k = k0; k < k1; k++)
+        for (int m = c0; m < c1; m++)
+            dw[(size_t)k * M + m] = dwt[(size_t)(m - c0) * Kw + k];
+    for (int m = m0; m < m1; m++)
+        db[m] = dwt[(size_t)(m - c0) * Kw + K];
+}
+
+int conv_few_rows(int C)
+{
+    return few_rows(C);
+}
+
+void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+                        int R, int C, int H, int W, int M, int m0, int m1, float *scratch)
+{
+    m1 = m1 > m0 ? m1 : m0;
+    conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, 0, 9 * C, m0, m1, m0, db ? m1 : m0,
+                   scratch);
+}
+
 void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
                 int C, int H, int W, int M, int k0, int k1, int m0, int m1, float *scratch)
 {
@@ -226,6 +292,10 @@ void conv_grads(kernels_path p, float *dw, float *db, const float *x, const floa
     m1 = db && m1 > m0 ? m1 : m0;
     if (k1 == k0 && m1 == m0)
         return;
+    if (few_rows(C)) {
+        conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, k0, k1, 0, M, m0, m1, scratch);
+        return;
+    }
     const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);
     const size_t GP = (size_t)G0 * P;
     float *cols = scratch;                    /* [k1 - k0, G P]: rows k0 .. k1-1 */

@@ -13,11 +13,14 @@
  *   cols[k][p] = x[c][oy + ky - 1][ox + kx - 1], 0 outside the image.
  * Weights w [K, M]: kernel row k, output channel m (like dense's W [K, M],
  * so the trainer's split of weight-gradient rows applies); PyTorch's
- * weight[m][c][ky][kx] is w[(c * 3 + ky) * 3 + kx][m]. Bias b [M].
+ * weight[m][c][ky][kx] is w[(c * 3 + ky) * 3 + kx][m]. Bias b [M] right
+ * after them (the layer's parameters, wb [K + 1, M]: b is row K).
  *
  * The sums, each from +0 (fma = one rounding, + = a float addition):
  *   y[m][p]   = relu(acc + b[m]),  acc = fma(cols[k][p], w[k][m], acc)
  *               for k = 0 .. K-1 (relu: acc > 0 ? acc : +0, NaN gives +0);
+ *               the bias is added as one more fma, fma(1, b[m], acc): its
+ *               product is exact, so that is the addition, the same bits;
  *   dcols[k][p] = fma(w[k][m], dy[m][p], acc) for m = 0 .. M-1, then
  *   dx[c][iy][ix] = + dcols[(c*3+ky)*3+kx][(iy-ky+1) W + (ix-kx+1)] for
  *               ky = 0..2, then kx = 0..2, taps outside the output skipped;
@@ -32,15 +35,24 @@
  * G P rounded up to an odd number of 16-float vectors (zero columns,
  * outputs unused), so that a product is wide, no column falls outside the
  * vector tiles, and gemm reads B's rows in place (gemm_tile.h):
- *   forward     out [M, N] = w^T cols (A(m, k) = w[k M + m], B = the G
- *               images' im2col [K, N]), then y = relu(out + b[m]);
+ *   forward     out [M, N] = relu(wb^T cols) (A(m, k) = wb[k M + m], B = the
+ *               G images' im2col [K, N] and a row of ones [K + 1, N]:
+ *               row K adds the bias), then each image's columns copied to
+ *               y (written in place when one image fills the product: G =
+ *               1 and P an odd number of 16-float vectors, as 28 x 28);
  *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
  *               by side), then col2im per image;
  *   weight grad dw rows [k1 - k0, M] set to +0, then per group gemm_acc
  *               adds its G P terms to each chain: A = the group's im2col
  *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed
  *               [G P, M]. gemm_acc continues each chain (r, then p, unbroken),
- *               so the scratch does not grow with R.
+ *               so the scratch does not grow with R. A first layer's few
+ *               kernel rows (K + 1 <= 32: C <= 3) take it transposed,
+ *               dy read in place and never transposed: dwt [M, Kw] +=
+ *               dy_r [M, P] colst_r [P, Kw] image by image, colst_r the
+ *               image's im2col transposed and a column of ones (Kw = K + 1
+ *               rounded up to 16): dwt[m][k] is dw[k][m]'s chain, dwt[m][K]
+ *               adds fma(dy, 1, acc) = acc + dy, db's chain, the same bits.
  * Which operand w is does not change a bit (fma's product is exact), nor
  * does G: each output is its own chain in the order above.
  *
@@ -55,7 +67,7 @@
 #include "gemm.h"
 
 /* Floats of scratch conv_forward and conv_input_grad need, for any R:
- * (K + M) N (a group's operand and product). */
+ * (K + 1 + M) N (a group's operand and product). */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
@@ -63,9 +75,10 @@ size_t conv_scratch(int C, int H, int W, int M);
  * apart: M rounded up to an odd number of 16-float vectors). */
 size_t conv_weight_scratch(int C, int H, int W, int M);
 
-/* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]). */
-void conv_forward(kernels_path p, float *y, const float *x, const float *w, const float *b,
-                  int R, int C, int H, int W, int M, float *scratch);
+/* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]), with
+ * wb [K + 1, M] the kernel rows then the bias. */
+void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int R, int C, int H,
+                  int W, int M, float *scratch);
 
 /* dx [R, C, H, W] from dy [R, M, H, W] and w [K, M]. */
 void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w, int R, int C,
@@ -82,6 +95,17 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
  * cache. db NULL: no bias. */
 void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
                 int C, int H, int W, int M, int k0, int k1, int m0, int m1, float *scratch);
+
+/* 1 when conv_grads takes the transposed path for C input channels (the
+ * few kernel rows of a first layer: C <= 3): every kernel row's work then
+ * reads all of dy, and conv_grads_columns splits it better. */
+int conv_few_rows(int C);
+
+/* For conv_few_rows(C): columns m0 .. m1-1 of every row of dw [K, M] and
+ * entries m0 .. m1-1 of db (NULL: none), conv_grads' bits, reading only
+ * dy's channels m0 .. m1-1. */
+void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+                        int R, int C, int H, int W, int M, int m0, int m1, float *scratch);
 
 /* Entries m0 .. m1-1 of db [M] from dy [R, M, H, W]: the same bits however
  * the entries are split. */

@@ -67,8 +67,7 @@ static void init(float *p, layer_dims in, layer_dims out, rng_t *r)
 static void forward(kernels_path k, float *y, const float *x, const float *p, int R,
                     layer_dims in, layer_dims out, float *s)
 {
-    const float *b = p + (size_t)9 * in.c * out.c;
-    conv_forward(k, y, x, p, b, R, in.c, in.h, in.w, out.c, s);
+    conv_forward(k, y, x, p, R, in.c, in.h, in.w, out.c, s); /* p: w [K, M], then b [M] */
 }
 
 /* The input gradient reads w as it is: rows k0 .. k1-1 copied. */
@@ -99,6 +98,18 @@ static void grads(kernels_path k, float *dp, float *db, const float *x, const fl
     conv_grads(k, dp, db, x, dy, R, in.c, in.h, in.w, out.c, k0, k1, j0, j1, s);
 }
 
+static int by_columns(layer_dims in, layer_dims out)
+{
+    (void)out;
+    return conv_few_rows(in.c);
+}
+
+static void column_grads(kernels_path k, float *dp, float *db, const float *x, const float *dy,
+                         int R, layer_dims in, layer_dims out, int j0, int j1, float *s)
+{
+    conv_grads_columns(k, dp, db, x, dy, R, in.c, in.h, in.w, out.c, j0, j1, s);
+}
+
 static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out, int j0,
                       int j1)
 {
@@ -109,5 +120,6 @@ const layer_kind layer_conv = {
     .name = "conv", .parse = parse, .out_dims = out_dims, .size = size, .macs = macs,
     .scratch = scratch, .grad_scratch = grad_scratch, .init = init, .forward = forward,
     .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
-    .tail_grad = tail_grad, .grads = grads, .relu = 1, .dropout = 0, .spatial = 1,
+    .tail_grad = tail_grad, .grads = grads, .by_columns = by_columns,
+    .column_grads = column_grads, .relu = 1, .dropout = 0, .spatial = 1,
 };

@@ -92,6 +92,15 @@ typedef struct {
     void (*grads)(kernels_path k, float *dp, float *dtail, const float *x, const float *dy,
                   int R, layer_dims in, layer_dims out, int k0, int k1, int j0, int j1,
                   float *scratch);
+    /* The kernel gradient's columns j0 .. j1-1 of every row and the tail's
+     * entries j0 .. j1-1 (a conv's output channels), written, the same
+     * bits as grads: for a layer whose every row's work reads all of dy
+     * (conv_grads_few), a split by columns reads each part of dy once.
+     * by_columns: 1 when it applies to this shape. NULL: never. */
+    int (*by_columns)(layer_dims in, layer_dims out);
+    void (*column_grads)(kernels_path k, float *dp, float *dtail, const float *x,
+                         const float *dy, int R, layer_dims in, layer_dims out, int j0, int j1,
+                         float *scratch);
     int relu;    /* 1: its output passed a ReLU (backward masks by it) */
     int dropout; /* 1: dropout follows it in training, unless it is last */
     int spatial; /* 1: it needs H x W (conv, pool, gap): never after a flat

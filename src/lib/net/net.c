@@ -431,3 +431,23 @@ void net_layer_grads(const net_cache *c, float *grads, int l, int R, int k0, int
     k->grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, k0, k1, j0, j1,
              c->scratch[worker]);
 }
+
+int net_by_columns(net_shape s, int l)
+{
+    const layer_kind *k = kind_of(s, l);
+    layer_dims in, out;
+    dims_of(s, l, &in, &out);
+    return l == 0 && k->by_columns && k->column_grads && k->by_columns(in, out);
+}
+
+void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
+                      int worker)
+{
+    net_views g;
+    net_point(&g, grads, c->shape);
+    layer_dims in, out;
+    dims_of(c->shape, l, &in, &out);
+    const float *x = l == 0 ? c->x : c->a[l - 1];
+    kind_of(c->shape, l)->column_grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, j0,
+                                       j1, c->scratch[worker]);
+}

@@ -206,4 +206,15 @@ void net_bias_grads(const net_cache *c, float *grads, int l, int R, int j0, int 
 void net_layer_grads(const net_cache *c, float *grads, int l, int R, int k0, int k1, int j0,
                      int j1, int worker);
 
+/* 1 when layer l's gradient is shared out by columns (net_column_grads):
+ * the first layer (it keeps no transposed copy, net_transpose) when its
+ * kind says so for its shape (a conv on 1 to 3 input channels). */
+int net_by_columns(net_shape s, int l);
+
+/* For net_by_columns: columns j0 .. j1-1 of every kernel row of layer l's
+ * gradient and its tail entries j0 .. j1-1, into grads (the same bits as
+ * net_layer_grads). */
+void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
+                      int worker);
+
 #endif

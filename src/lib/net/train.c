@@ -175,6 +175,33 @@ static void row_share(int n, int grain, int i, int T, int *k0, int *k1)
     *k1 = *k1 < n ? *k1 : n;
 }
 
+/* Phase 2 of a layer shared out by columns (net_by_columns) on worker i:
+ * its columns of every kernel row and its tail entries (the same columns:
+ * a conv's output channels), their gradients, then RMSprop on them. The
+ * first layer only, which keeps no transposed copy. Returns 1 when a
+ * parameter became NaN or infinite. */
+static int column_step(trainer_t *t, const net_views *pv, int l, int R, int i)
+{
+    model_t *m = t->m;
+    const net_shape s = m->shape;
+    const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
+    const size_t row = net_row_floats(s, l);
+    int j0, j1, bad = 0;
+    row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, t->threads, &j0, &j1);
+    if (j1 <= j0)
+        return 0;
+    net_column_grads(&t->cache, t->grads, l, R, j0, j1, i);
+    for (int k = 0; k < net_kernel_rows(s, l); k++) {
+        size_t off = (size_t)(pv->w[l] - m->params) + (size_t)k * row + (size_t)j0;
+        bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                            (size_t)(j1 - j0), opt);
+    }
+    size_t off = (size_t)(pv->b[l] - m->params) + (size_t)j0;
+    bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off, (size_t)(j1 - j0),
+                        opt);
+    return bad;
+}
+
 /* Phase 2 on worker i: its kernel rows and tail (bias) entries of every
  * layer, the head's parameters on the last worker:
  * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
@@ -194,6 +221,10 @@ static void params_worker(void *ctx, int i)
          * (dense: W [K, M], b [M]). */
         int k0, k1, j0, j1;
         size_t row = net_row_floats(s, l);
+        if (net_by_columns(s, l)) {
+            bad |= column_step(t, &pv, l, R, i);
+            continue;
+        }
         row_share(net_kernel_rows(s, l), ROW_GRAIN, i, T, &k0, &k1);
         row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, T, &j0, &j1);
         if (k1 > k0 || j1 > j0)

@@ -11,7 +11,10 @@
  *   2. parameters: worker i takes a share of every layer's kernel rows
  *      (and some layers' biases, and the head's parameters), computes
  *      their gradients as sums over all 2B rows in row order, applies
- *      RMSprop to them and refreshes their transposes.
+ *      RMSprop to them and refreshes their transposes; a first conv layer
+ *      on 1 to 3 channels is shared out by output channels instead (each
+ *      worker then reads only its channels of the layer's big gradient,
+ *      net_by_columns).
  * The loss is summed over the B pairs in order between the phases. On the
  * exact kernel paths (gemm.h) every number of a step is then the same
  * sequence of operations whatever T and whatever the CPU: the model file
