@@ -9,6 +9,7 @@
 
 #include "head.h"
 #include "pool.h"
+#include "simd.h"
 
 enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */ };
 /* The coreset compares points of more features on this many (projection). */
@@ -41,89 +42,159 @@ static void centre(const float *a, size_t n, int C, float *mean, float *out, flo
     }
 }
 
-/* ---- the coreset ---- */
+/* ---- the coreset ----
+ * The points are held in blocks of CB: soa [T / CB, d, CB], a block's CB
+ * values of one feature side by side, so that a round's update (each
+ * point's squared distance to the new pick, then its minimum with the
+ * distance to the picks before) is element-wise over the CB points of a
+ * block: the same IEEE operations in the same order for every point on
+ * any CPU (SM_VECTOR), in float, on d <= PATCH_PROJECT features, about
+ * 4 * (d + 1) bytes streamed a point a round. */
 
-typedef struct {
-    const float *pts_t; /* [C, T] centred points, transposed (gemm's B) */
-    const double *sq;   /* [T] */
-    double *mind;       /* [T] squared distance to the nearest pick; -1 once picked */
-    float *dot;         /* [T] the round's products */
-    const float *pick;  /* [C] the round's pick, centred */
-    size_t T, pick_i;
-    int C, nt;
-    kernels_path kp;
-    size_t best[256];   /* per thread: its farthest point */
-} coreset_job;
+enum { CB = 16 };
 
-static void coreset_worker(void *ctx, int t)
+/* mind [nb * CB] = min(mind, |soa point - q|^2) for nb blocks of
+ * PATCH_PROJECT features (fewer are padded with zeros: they add exact
+ * zeros), summed in feature order; bmax [nb] = each block's largest
+ * minimum (a max: the same whatever order the lanes are taken in). A
+ * picked point holds -1 and keeps it (no distance is below). The sizes
+ * are constants so that the lanes, not the blocks, are vectorised. */
+typedef float vcb __attribute__((vector_size(CB * sizeof(float))));
+typedef int32_t icb __attribute__((vector_size(CB * sizeof(float))));
+
+SM_VECTOR static void coreset_update(float *restrict mind, float *restrict bmax,
+                                     const float *restrict soa, const float *restrict q,
+                                     size_t nb)
 {
-    coreset_job *j = ctx;
-    size_t per = (j->T + (size_t)j->nt - 1) / (size_t)j->nt;
-    size_t lo = (size_t)t * per, hi = lo + per < j->T ? lo + per : j->T;
-    j->best[t] = (size_t)-1;
-    if (lo >= hi)
-        return;
-    /* dot [lo, hi) = pick [1, C] . pts_t [C, lo..hi) */
-    gemm(j->kp, 1, (int)(hi - lo), j->C, j->pick, j->C, 1, j->pts_t + lo, (int)j->T,
-         j->dot + lo, (int)(hi - lo), NULL, 0);
-    double far = -2;
-    for (size_t i = lo; i < hi; i++) {
-        if (j->mind[i] >= 0) {
-            double d = j->sq[i] + j->sq[j->pick_i] - 2.0 * (double)j->dot[i];
-            if (d < j->mind[i])
-                j->mind[i] = d;
+    for (size_t b = 0; b < nb; b++) {
+        vcb acc = {0}, m, t;
+        const float *blk = soa + b * PATCH_PROJECT * CB;
+        for (int k = 0; k < PATCH_PROJECT; k++) {
+            memcpy(&t, blk + k * CB, sizeof t);
+            t = t - q[k];
+            acc = acc + t * t;
         }
-        if (j->mind[i] > far) {
-            far = j->mind[i];
-            j->best[t] = i;
-        }
+        memcpy(&m, mind + b * CB, sizeof m);
+        icb lt = acc < m, ia, im;
+        memcpy(&ia, &acc, sizeof ia);
+        memcpy(&im, &m, sizeof im);
+        im = (lt & ia) | (~lt & im);
+        memcpy(mind + b * CB, &im, sizeof im);
+        float mx = -2;
+        for (int l = 0; l < CB; l++)
+            mx = mind[b * CB + (size_t)l] > mx ? mind[b * CB + (size_t)l] : mx;
+        bmax[b] = mx;
     }
 }
 
-static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+typedef struct {
+    const float *soa;  /* [nb, PATCH_PROJECT, CB] the points in blocks, zero-padded */
+    float *mind;       /* [nb * CB] squared distance to the nearest pick; -1: picked or padding */
+    float *bmax;       /* [nb] */
+    const float *pick; /* [PATCH_PROJECT] the round's pick, padded with zeros */
+    size_t nb;
+    int d, nt;
+    size_t best[256];  /* per thread: its farthest point, (size_t)-1 for none */
+} coreset_job;
+
+/* Thread t's blocks: their update, then its farthest point (ties: the
+ * lowest index). */
+static void coreset_worker(void *ctx, int t)
+{
+    coreset_job *j = ctx;
+    size_t per = (j->nb + (size_t)j->nt - 1) / (size_t)j->nt;
+    size_t lo = (size_t)t * per, hi = lo + per < j->nb ? lo + per : j->nb;
+    j->best[t] = (size_t)-1;
+    if (lo >= hi)
+        return;
+    coreset_update(j->mind + lo * CB, j->bmax + lo, j->soa + lo * PATCH_PROJECT * CB, j->pick,
+                   hi - lo);
+    float far = -1;
+    size_t fb = (size_t)-1;
+    for (size_t b = lo; b < hi; b++)
+        if (j->bmax[b] > far) {
+            far = j->bmax[b];
+            fb = b;
+        }
+    if (fb == (size_t)-1)
+        return;
+    for (int l = 0; l < CB; l++)
+        if (j->mind[fb * CB + (size_t)l] == far) {
+            j->best[t] = fb * CB + (size_t)l;
+            break;
+        }
+}
+
+/* The point of pts [T, d] farthest from their mean (double; ties: the
+ * lowest index). */
+static size_t farthest_from_mean(const float *pts, size_t T, int d)
+{
+    double mean[PATCH_PROJECT] = {0}, best = -1;
+    size_t cur = 0;
+    for (int k = 0; k < d; k++) {
+        for (size_t i = 0; i < T; i++)
+            mean[k] += pts[i * (size_t)d + (size_t)k];
+        mean[k] /= (double)T;
+    }
+    for (size_t i = 0; i < T; i++) {
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double v = pts[i * (size_t)d + (size_t)k] - mean[k];
+            s += v * v;
+        }
+        if (s > best) {
+            best = s;
+            cur = i;
+        }
+    }
+    return cur;
+}
+
+/* The greedy on pts [T, d], d <= PATCH_PROJECT. */
+static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d,
                   const patch_cfg *cfg, sm_err *e)
 {
     coreset_job j;
     memset(&j, 0, sizeof j);
     if (n > T)
         return sm_fail(e, "a coreset of %zu from %zu points", n, T);
-    if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
-        return -1;
-    j.T = T;
-    j.C = C;
+    if (n == 0)
+        return 0;
+    j.nb = (T + CB - 1) / CB;
+    j.d = d;
     j.nt = cfg->threads < 1 ? 1 : cfg->threads > 256 ? 256 : cfg->threads;
-    if ((size_t)j.nt > T / 4096 + 1) /* a few thousand points a thread at least */
-        j.nt = (int)(T / 4096 + 1);
-    float *mean = malloc(((size_t)C + 1) * sizeof *mean);
-    float *pts_c = malloc((T * (size_t)C + 1) * sizeof *pts_c);
-    float *pts_t = malloc((T * (size_t)C + 1) * sizeof *pts_t);
-    double *sq = malloc((T + 1) * sizeof *sq), *mind = malloc((T + 1) * sizeof *mind);
-    float *dot = malloc((T + 1) * sizeof *dot);
+    if ((size_t)j.nt > j.nb / 256 + 1) /* a few thousand points a thread at least */
+        j.nt = (int)(j.nb / 256 + 1);
+    float *soa = malloc(j.nb * PATCH_PROJECT * CB * sizeof *soa);
+    float q[PATCH_PROJECT] = {0};
+    float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(j.nb * sizeof *bmax);
     pool_t *pool = NULL;
     int rc = 0;
-    if (!mean || !pts_c || !pts_t || !sq || !mind || !dot)
-        rc = sm_fail(e, "out of memory for the coreset of %zu positions of %d features", T, C);
+    if (!soa || !mind || !bmax)
+        rc = sm_fail(e, "out of memory for the coreset of %zu positions (%.0f MiB): a smaller "
+                     "--bank does not help here; use fewer references or a later layer", T,
+                     (double)j.nb * CB * (PATCH_PROJECT + 1) * sizeof(float) / 1048576.0);
     else if (!(pool = pool_create(j.nt, e)))
         rc = -1;
-    if (rc == 0 && n > 0) {
-        centre(pts, T, C, mean, pts_c, pts_t, sq);
-        size_t cur = 0; /* the farthest from the mean first */
-        for (size_t i = 0; i < T; i++) {
-            mind[i] = INFINITY;
-            cur = sq[i] > sq[cur] ? i : cur;
+    if (rc == 0) {
+        for (size_t i = 0; i < j.nb * CB; i++) {
+            size_t b = i / CB, l = i % CB;
+            mind[i] = i < T ? INFINITY : -1; /* padding is never picked */
+            for (int k = 0; k < PATCH_PROJECT; k++)
+                soa[(b * PATCH_PROJECT + (size_t)k) * CB + l] =
+                    i < T && k < d ? pts[i * (size_t)d + (size_t)k] : 0;
         }
-        j.pts_t = pts_t;
-        j.sq = sq;
+        j.soa = soa;
         j.mind = mind;
-        j.dot = dot;
-        kernels_begin(j.kp, j.nt);
+        j.bmax = bmax;
+        size_t cur = farthest_from_mean(pts, T, d);
         for (size_t t = 0; t < n; t++) {
             sel[t] = (uint32_t)cur;
             mind[cur] = -1;
             if (t + 1 == n)
                 break;
-            j.pick = pts_c + cur * (size_t)C;
-            j.pick_i = cur;
+            memcpy(q, pts + cur * (size_t)d, (size_t)d * sizeof *q);
+            j.pick = q;
             pool_run(pool, coreset_worker, &j);
             size_t best = (size_t)-1;
             for (int w = 0; w < j.nt; w++) /* slices in order: ties go to the lowest index */
@@ -133,12 +204,9 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
         }
     }
     pool_destroy(pool);
-    free(mean);
-    free(pts_c);
-    free(pts_t);
-    free(sq);
+    free(soa);
     free(mind);
-    free(dot);
+    free(bmax);
     return rc;
 }
 

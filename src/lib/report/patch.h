@@ -45,22 +45,22 @@ typedef struct {
  * indices of n of the T points pts [T, C] (n <= T), in the order picked:
  * first the point farthest from the points' mean, then each round the
  * point whose squared distance to the nearest point picked so far is the
- * largest (ties: the lowest index). Squared distances are
- * |p|^2 + |q|^2 - 2 p.q in double on rows centred on the mean, p.q one
- * gemm of the new pick against all points a round (the points split
- * between threads by columns). Points of more than 16 features are
+ * largest (ties: the lowest index). Points of more than 16 features are
  * compared on 16: their product (gemm) with a fixed sparse random
  * projection (Achlioptas: +1, 0, -1 with probabilities 1/6, 2/3, 1/6,
  * from splitmix64 of the entry's index), as PatchCore's own coreset
- * projects; each round then streams 16 floats a point, not C. A point is
- * never picked twice. Returns 0 or -1 with e set (no memory, a path this
- * CPU cannot run). */
+ * projects. Each round updates every point's distance to the new pick as
+ * the sum of the 16 squared differences in float, in feature order, an
+ * element-wise loop over blocks of 16 points (the same bits on any CPU),
+ * the blocks split between threads: 68 bytes streamed a point a round.
+ * A point is never picked twice. Returns 0 or -1 with e set (no memory, a
+ * path this CPU cannot run). */
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
 
 /* The most reference positions a bank is built from: the coreset keeps
- * about 200 bytes of each (its projection twice, its norms and distances
- * in double), on top of the features themselves. */
+ * about 132 bytes of each (its projection twice, its distance), on top of
+ * the features themselves. */
 #define PATCH_MAX_POSITIONS ((size_t)1 << 24)
 
 /* 0 when M references of P positions of C features fit the limits
