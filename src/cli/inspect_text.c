@@ -60,7 +60,8 @@ void inspect_print_text(const inspect_report *r, FILE *out)
         fprintf(out, " on %s", what);
     }
     if (r->pos)
-        fprintf(out, " (%d x %d), bank %zu of %zu positions", r->gh, r->gw, r->bank,
+        fprintf(out, " (%d x %d, each averaged over %d x %d), bank %zu of %zu positions", r->gh,
+                r->gw, c->local > 1 ? c->local : 1, c->local > 1 ? c->local : 1, r->bank,
                 r->positions);
     fprintf(out, "\nthreshold %.6g (", r->threshold);
     if (c->threshold_set)

@@ -119,6 +119,8 @@ static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err 
                               c->threads, c->kernels, &sub) != 0) {
         return sm_fail(e, "%s: %s: %s", c->model_path, what, sub.msg);
     }
+    if (r->gh && patch_local(s->feat, s->n, r->gh, r->gw, (int)r->D, c->local, e) != 0)
+        return -1;
     return 0;
 }
 

@@ -38,6 +38,8 @@ typedef struct {
     const char *features;   /* with a model: auto, embedding or layer:K (embed.h;
                                NULL = auto) */
     size_t bank;            /* the patch score's bank entries (0: every position) */
+    int local;              /* the patch score: each position averaged over its
+                               local x local neighbourhood (patch_local; 0, 1: not) */
     const char *maps;       /* the folder --maps writes the anomaly maps to (NULL:
                                none): the report names the files, the CLI writes them */
     int rgb;                /* raw pixels only: 1 keeps three channels */

@@ -500,6 +500,45 @@ int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const pat
     return rc;
 }
 
+/* out [len, C] = the mean of a [len, C] (rows `stride` floats apart) over
+ * the rows within r of each row, cut at the ends. */
+static void box_1d(float *out, const float *a, size_t stride, size_t ostride, int len, int C,
+                   int r)
+{
+    for (int i = 0; i < len; i++) {
+        int lo = i - r < 0 ? 0 : i - r, hi = i + r >= len ? len - 1 : i + r;
+        float *o = out + (size_t)i * ostride;
+        for (int c = 0; c < C; c++)
+            o[c] = a[(size_t)lo * stride + (size_t)c];
+        for (int k = lo + 1; k <= hi; k++)
+            for (int c = 0; c < C; c++)
+                o[c] = o[c] + a[(size_t)k * stride + (size_t)c];
+        float cnt = (float)(hi - lo + 1);
+        for (int c = 0; c < C; c++)
+            o[c] = o[c] / cnt;
+    }
+}
+
+int patch_local(float *feat, size_t n, int gh, int gw, int C, int side, sm_err *e)
+{
+    if (side <= 1)
+        return 0;
+    size_t P = (size_t)gh * gw, row = (size_t)gw * C;
+    float *tmp = malloc((P * (size_t)C + 1) * sizeof *tmp);
+    if (!tmp)
+        return sm_fail(e, "out of memory for the neighbourhoods of %zu positions", P);
+    for (size_t i = 0; i < n; i++) {
+        float *f = feat + i * P * (size_t)C;
+        for (int y = 0; y < gh; y++) /* along the rows: tmp = box(f) */
+            box_1d(tmp + (size_t)y * row, f + (size_t)y * row, (size_t)C, (size_t)C, gw, C,
+                   side / 2);
+        for (int x = 0; x < gw; x++) /* along the columns: f = box(tmp) */
+            box_1d(f + (size_t)x * C, tmp + (size_t)x * C, row, row, gh, C, side / 2);
+    }
+    free(tmp);
+    return 0;
+}
+
 void patch_upsample(float *out, int H, int W, const float *map, int gh, int gw)
 {
     for (int y = 0; y < H; y++) {

@@ -87,6 +87,16 @@ void patch_bank_free(patch_bank *b);
 int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
                  int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e);
 
+/* PatchCore's locally aware features: feat [n, gh, gw, C] in place, each
+ * position's C features replaced by their mean over the side x side
+ * positions around it (side odd, 1 = unchanged), the neighbourhood cut
+ * at the grid's edges (the mean of the positions inside): first along
+ * each row (the sum in column order over the neighbours inside, divided
+ * by their count), then the same along each column of that. One fixed
+ * order of float operations: the same bits on any CPU. Returns 0 or -1
+ * with e set (no memory for one image's scratch). */
+int patch_local(float *feat, size_t n, int gh, int gw, int C, int side, sm_err *e);
+
 /* out [H, W] = map [gh, gw] upsampled bilinearly, each pixel's centre
  * mapped to the grid at (y + 0.5) gh / H - 0.5 and clamped to its edges
  * (PyTorch's interpolate(mode="bilinear", align_corners=False)). */
