@@ -110,9 +110,11 @@ for f in $(ls "$img/good" | tail -20); do
   done
 done
 "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 2000 \
-  --maps "$tmp/maps" --json >"$tmp/patch.json" 2>"$tmp/patch.err"
+  --maps "$tmp/maps" --report "$tmp/patch.png" --json >"$tmp/patch.json" 2>"$tmp/patch.err"
 rc=$?
 check '[ $rc -eq 0 ]' "inspect --score patch: exit $rc, $(cat "$tmp/patch.err")"
+check '[ "$(head -c 8 "$tmp/patch.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' \
+  "inspect --score patch --report: not a PNG"
 check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
   "--maps: $(ls "$tmp/maps" | head -3)"
 if command -v python3 >/dev/null; then
@@ -128,6 +130,25 @@ print(\"patch: AUROC of the squares\", d[\"auroc\"])
 " "$tmp/patch.json"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
 else
   tool_missing "python3 missing: the patch JSON check needs it"
+fi
+# --- the memory a patch run needs, checked before anything is embedded -----
+# 10,000 references (copies of one image: links would be one file) of the
+# first layer's 28 x 28 positions of 8 features need about 1.6 GiB; under
+# ulimit -v of about 1 GB the run must end with the message naming the
+# limit and what to change, exit 1, not be killed or fail halfway
+if command -v python3 >/dev/null; then
+  mkdir -p "$tmp/many"
+  python3 -c "import os, shutil, sys
+for i in range(10000): shutil.copyfile(sys.argv[1], os.path.join(sys.argv[2], '%05d.pgm' % i))" \
+    "$(ls -d "$ref"/*.pgm | head -1)" "$tmp/many"
+  out=$( (ulimit -v 1000000 && "$bin" inspect --reference "$tmp/many" --images "$pimg" --model "$cm" \
+    --score patch --features layer:1 --threads 2) 2>&1 >/dev/null); rc=$?
+  check '[ $rc -eq 1 ] && [[ "$out" == *"the patch score needs about"*"GiB for 10000 references"* ]] &&
+         [[ "$out" == *"ulimit -v"*"--features layer:K"* ]] && [ "$(printf "%s\n" "$out" | wc -l)" -eq 1 ]' \
+    "a patch run beyond ulimit -v: exit $rc, '$out'"
+  rm -rf "$tmp/many"
+else
+  tool_missing "python3 missing: the memory check's 10,000 references need it"
 fi
 # --- pixel AUROC: the squares' masks in MVTec's layout ---------------------
 # test/ holds the same good and square images, ground_truth/square/ a mask

@@ -547,6 +547,17 @@ int main(void)
     patch_cfg none = {0, 1, KERNELS_AUTO};
     CHECK(patch_bank_build(&big, NULL, (size_t)1 << 40, 49, 64, &none, &e) != 0,
           "patch_bank_build took 2^40 references");
+    /* the memory this process may use, before anything is allocated */
+    CHECK(patch_check_memory(6000, 1000, 49, 64, 1024, (size_t)1 << 30, "the limit", &e) == 0,
+          "6,000 references of 49 x 64 refused with 1 GiB: %s", e.msg);
+    CHECK(patch_check_memory(6000, 1000, 64 * 64, 64, 1024, (size_t)1 << 30, "the limit", &e) != 0 &&
+          strstr(e.msg, "(features 6.84 GiB") && strstr(e.msg, "more than the 1.00 GiB the limit leaves") &&
+          strstr(e.msg, "--features layer:K") && !strstr(e.msg, "--bank"),
+          "64 x 64 positions with 1 GiB: %s", e.msg);
+    CHECK(patch_check_memory(6000, 1000, 49, 1024, 0, (size_t)1 << 30, "the limit", &e) != 0 &&
+          strstr(e.msg, "a smaller --bank"), "a bank of every position with 1 GiB: %s", e.msg);
+    double need = patch_memory(6000, 1000, 64 * 64, 64, 1024, NULL, NULL, NULL);
+    CHECK(need > 7000.0 * 4096 * 64 * 4, "patch_memory %.0f: less than the features", need);
     check_upsample();
     check_map();
     check_inspect();

@@ -16,6 +16,7 @@
 #include "folders.h"
 #include "input.h"
 #include "masks.h"
+#include "memory.h"
 #include "metrics.h"
 #include "mvtec.h"
 #include "patch.h"
@@ -82,11 +83,19 @@ static int choose_features(inspect_report *r, sm_err *e)
 }
 
 /* The patch score: the references' positions must fit the bank's limits
- * (patch.h), known once they are listed, before any is embedded. */
+ * and the memory this process may still allocate (patch.h, memory.h),
+ * known once both sets are listed, before any image is embedded. */
 static int check_bank(const inspect_report *r, sm_err *e)
 {
     sm_err sub;
-    if (r->gh && patch_check_size(r->ref.n, r->gh * r->gw, (int)r->D, &sub) != 0)
+    const char *limit;
+    if (!r->gh)
+        return 0;
+    int P = r->gh * r->gw;
+    size_t avail = mem_available(&limit);
+    if (patch_check_size(r->ref.n, P, (int)r->D, &sub) != 0 ||
+        patch_check_memory(r->ref.n, r->img.n, P, (int)r->D, r->cfg.bank, avail, limit,
+                           &sub) != 0)
         return sm_fail(e, "--reference %s: %s", r->cfg.reference, sub.msg);
     return 0;
 }

@@ -287,6 +287,40 @@ int patch_check_size(size_t M, int P, int C, sm_err *e)
     return 0;
 }
 
+double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
+                    double *coreset, double *search)
+{
+    double T = (double)M * P, Q = (double)(M > N ? M : N) * P, B = bank && bank < T ? bank : T;
+    double f = ((double)M + (double)N) * P * C * sizeof(float);
+    /* the projection [T, 16] and its blocks, the distances [T] */
+    double k = B < T ? T * (2.0 * PATCH_PROJECT + 1) * sizeof(float) : 0;
+    /* the bank, its centred transpose; the queries centred; scores and
+     * nearest entries of every reference position (calibration) */
+    double s = 2.0 * B * C * sizeof(float) + Q * C * sizeof(float) + (T + Q) * 2 * sizeof(float);
+    if (feat)
+        *feat = f;
+    if (coreset)
+        *coreset = k;
+    if (search)
+        *search = s;
+    return f + k + s;
+}
+
+int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t avail,
+                       const char *limit, sm_err *e)
+{
+    double f, k, s, need = patch_memory(M, N, P, C, bank, &f, &k, &s), G = 1 << 30;
+    if (need <= (double)avail)
+        return 0;
+    return sm_fail(e, "the patch score needs about %.2f GiB for %zu references and %zu images "
+                   "of %d positions of %d features (features %.2f GiB, coreset %.2f GiB, bank "
+                   "and search %.2f GiB), more than the %.2f GiB %s leaves: use fewer "
+                   "references, a later layer with fewer positions (--features layer:K) or a "
+                   "smaller --size%s", need / G, M, N, P, C, f / G, k / G, s / G,
+                   (double)avail / G, limit,
+                   s > f ? ", or a smaller --bank" : "");
+}
+
 int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
                      const patch_cfg *cfg, sm_err *e)
 {

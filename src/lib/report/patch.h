@@ -69,6 +69,24 @@ int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
  * layer). Checked before anything is embedded. */
 int patch_check_size(size_t M, int P, int C, sm_err *e);
 
+/* The bytes the patch score holds at most for M references and N images
+ * of P positions of C features with a bank of `bank` entries (0: all):
+ * the features of both sets, the coreset's projection and blocks, the
+ * bank and its transposed copy, the search's centred queries and the
+ * scores. *feat, *coreset and *search (unless NULL) get the three parts. */
+double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
+                    double *coreset, double *search);
+
+/* 0 when patch_memory fits in `avail` bytes (mem_available, memory.h;
+ * `limit` names it), else -1 with e giving both sizes, the parts, and
+ * what to change: fewer references, a later layer with fewer positions
+ * or features (--features layer:K), a smaller --size, or (when the bank
+ * is the larger part) a smaller --bank. Checked before anything is
+ * embedded, so that a job too large for the machine ends with this
+ * message instead of the OOM killer. */
+int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t avail,
+                       const char *limit, sm_err *e);
+
 /* b from the references' positions ref [M, P, C]: all T of them, or
  * cfg->bank picked by patch_coreset (kept in position order). Returns 0
  * or -1 with e set; patch_bank_free in both cases. */
