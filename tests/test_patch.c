@@ -424,6 +424,35 @@ static void check_inspect(void)
     CHECK(system(cmd) == 0, "%s", cmd);
 }
 
+/* patch_calibrate: with a cap below M, reference floor(i M / n)'s
+ * leave-one-out score is the one the whole calibration gives it (the
+ * other references' entries, not the sampled ones'); no cap: all of them. */
+static void check_calibrate(void)
+{
+    enum { M = 50, P = 9, C = 6, cap = 7 };
+    rng_t r;
+    rng_seed(&r, 21, 0);
+    float *ref = malloc((size_t)M * P * C * sizeof *ref);
+    fill(ref, (size_t)M * P * C, &r);
+    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_bank b;
+    sm_err e;
+    CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
+    float pos[M * P], all[M], some[M];
+    uint32_t nr[M];
+    size_t n;
+    CHECK(patch_scores(&b, ref, M, P, &cfg, 1, pos, all, nr, &e) == 0, "%s", e.msg);
+    CHECK(patch_calibrate(&b, ref, M, P, cap, &cfg, some, &n, &e) == 0 && n == cap, "%s", e.msg);
+    int off = 0;
+    for (size_t i = 0; i < n; i++)
+        off += some[i] != all[i * M / n];
+    CHECK(off == 0, "%d of %zu sampled references scored otherwise than in the whole", off, n);
+    CHECK(patch_calibrate(&b, ref, M, P, 0, &cfg, some, &n, &e) == 0 && n == M &&
+          !memcmp(some, all, sizeof all), "no cap: not every reference's score");
+    patch_bank_free(&b);
+    free(ref);
+}
+
 /* patch_local against the mean over the neighbourhood in double: every
  * position of a 5 x 6 grid (edges and corners cut), side 3 and 5; side 1
  * leaves the features as they are. */
@@ -532,6 +561,7 @@ int main(void)
 {
     check_local();
     check_sheet();
+    check_calibrate();
     check_brute(30, 20, 16, 9, 0);   /* 480 bank entries, 320 queries: two query tiles */
     check_brute(30, 20, 16, 9, 1);
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */

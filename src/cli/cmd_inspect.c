@@ -29,7 +29,7 @@ static const char *const cmd = "inspect";
 #define MAX_TOP 200
 #define DEFAULT_BANK 1024
 #define MAX_BANK 100000000
-#define DEFAULT_LOCAL 3
+#define DEFAULT_LOCAL 1
 #define MAX_LOCAL 9
 #define STR_(x) #x
 #define STR(x) STR_(x)

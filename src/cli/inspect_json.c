@@ -82,6 +82,8 @@ void inspect_print_json(const inspect_report *r, FILE *out)
         fprintf(out, "given\",\n");
     else
         fprintf(out, "reference_loo_quantile_%g\",\n", c->quantile);
+    if (!c->threshold_set && r->calibrated)
+        fprintf(out, "  \"calibrated_on\": %zu,\n", r->calibrated);
     if (r->ntypes)
         json_types(r, out);
     fprintf(out, "  \"images\": [\n");

@@ -68,6 +68,8 @@ void inspect_print_text(const inspect_report *r, FILE *out)
         fprintf(out, "yours");
     else
         fprintf(out, "%g quantile of the references' leave-one-out scores", c->quantile);
+    if (!c->threshold_set && r->calibrated && r->calibrated < r->ref.n)
+        fprintf(out, ", %zu of the %zu spread evenly", r->calibrated, r->ref.n);
     fprintf(out, "); %zu flagged\n", r->n_flagged);
     if (r->ntypes)
         text_types(r, out);

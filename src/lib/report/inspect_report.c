@@ -204,8 +204,8 @@ static int rank_images(inspect_report *r, sm_err *e)
 }
 
 /* The patch score (patch.h): the bank from the references' positions,
- * the threshold from each reference against the entries of the others,
- * then every image's positions. */
+ * the threshold from up to PATCH_CALIBRATE references, each against the
+ * entries of the others, then every image's positions. */
 static int score_patch(inspect_report *r, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
@@ -213,8 +213,7 @@ static int score_patch(inspect_report *r, sm_err *e)
     patch_cfg pc = {c->bank, c->threads, c->kernels};
     patch_bank b;
     int rc = -1;
-    float *rpos = NULL, *rsc = NULL;
-    uint32_t *rnear = NULL;
+    float *rsc = NULL;
     if (patch_bank_build(&b, r->ref.feat, M, (int)P, (int)r->D, &pc, e) != 0) {
         sm_fail(e, "--reference %s: %s", c->reference, e->msg);
         goto out;
@@ -223,20 +222,25 @@ static int score_patch(inspect_report *r, sm_err *e)
     r->positions = M * P;
     r->threshold = c->threshold;
     if (!c->threshold_set) {
-        rpos = malloc((M * P + 1) * sizeof *rpos);
+        size_t n;
         rsc = malloc((M + 1) * sizeof *rsc);
-        rnear = malloc((M + 1) * sizeof *rnear);
-        if (!rpos || !rsc || !rnear) {
+        if (!rsc) {
             sm_fail(e, "out of memory");
             goto out;
         }
-        if (patch_scores(&b, r->ref.feat, M, (int)P, &pc, 1, rpos, rsc, rnear, e) != 0) {
+        if (patch_calibrate(&b, r->ref.feat, M, (int)P, PATCH_CALIBRATE, &pc, rsc, &n, e) != 0) {
             sm_fail(e, "--reference %s: %s", c->reference, e->msg);
             goto out;
         }
-        if (scores_finite(r, "reference", &r->ref, rsc, "euclidean", e) != 0)
-            goto out;
-        r->threshold = anomaly_quantile(rsc, M, c->quantile);
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(rsc[i])) {
+                sm_fail(e, "%s: the euclidean distance behind a reference's score overflows "
+                        "float32 (%s): the model's weights are too large", c->model_path,
+                        isnan(rsc[i]) ? "nan" : "inf");
+                goto out;
+            }
+        r->threshold = anomaly_quantile(rsc, n, c->quantile);
+        r->calibrated = n;
     }
     if (!(r->pos = malloc((N * P + 1) * sizeof *r->pos))) {
         sm_fail(e, "out of memory");
@@ -250,9 +254,7 @@ static int score_patch(inspect_report *r, sm_err *e)
         r->map_top = r->score[i] > r->map_top ? r->score[i] : r->map_top;
 out:
     patch_bank_free(&b);
-    free(rpos);
     free(rsc);
-    free(rnear);
     return rc;
 }
 

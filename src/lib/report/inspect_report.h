@@ -93,6 +93,7 @@ typedef struct {
     int gh, gw;          /* the positions' grid, P = gh * gw */
     float *pos;          /* [N, P] each position's score: the anomaly map */
     size_t bank, positions; /* bank entries kept, of the references' positions */
+    size_t calibrated;   /* the references the threshold was calibrated on (0: given) */
     float map_top;       /* the maps' colour scale, 0 .. this: the largest position score */
     /* Pixel metrics (the patch score, the MVTec layout and a masks' folder),
      * else masks = NULL: every image's map (inspect_map) against its mask;

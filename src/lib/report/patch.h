@@ -58,9 +58,12 @@ typedef struct {
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
 
-/* The most reference positions a bank is built from: the coreset keeps
- * about 132 bytes of each (its projection twice, its distance), on top of
- * the features themselves. */
+/* The bytes the coreset keeps for each reference position, on top of the
+ * features themselves: its projection twice (rows, blocks), its distance,
+ * its place in the order both ways, its block's centre and radius. */
+#define PATCH_CORESET_BYTES 152
+
+/* The most reference positions a bank is built from. */
 #define PATCH_MAX_POSITIONS ((size_t)1 << 24)
 
 /* 0 when M references of P positions of C features fit the limits
@@ -114,6 +117,20 @@ int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const pat
  * order of float operations: the same bits on any CPU. Returns 0 or -1
  * with e set (no memory for one image's scratch). */
 int patch_local(float *feat, size_t n, int gh, int gw, int C, int side, sm_err *e);
+
+/* The references the threshold is calibrated on, at most (patch_calibrate):
+ * a 0.95 quantile of 1,000 scores is within about 0.7 % of the
+ * distribution of the whole, and the search then costs 1,000 references'
+ * positions however many there are. */
+#define PATCH_CALIBRATE 1000
+
+/* score [n] = the leave-one-out scores (patch_scores with leave_one_out)
+ * of n = min(M, cap) of the references ref [M, P, C] (cap 0: all), spread
+ * evenly: reference floor(i M / n) for i = 0 .. n-1, each against the
+ * bank's entries of the other references. Returns 0 or -1 with e set (as
+ * patch_scores). */
+int patch_calibrate(const patch_bank *b, const float *ref, size_t M, int P, size_t cap,
+                    const patch_cfg *cfg, float *score, size_t *n, sm_err *e);
 
 /* out [H, W] = map [gh, gw] upsampled bilinearly, each pixel's centre
  * mapped to the grid at (y + 0.5) gh / H - 0.5 and clamped to its edges
