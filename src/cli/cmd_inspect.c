@@ -27,7 +27,7 @@ static const char *const cmd = "inspect";
 #define DEFAULT_QUANTILE 0.95
 #define DEFAULT_TOP 16
 #define MAX_TOP 200
-#define DEFAULT_BANK 1024
+#define DEFAULT_BANK 2048
 #define MAX_BANK 100000000
 #define DEFAULT_LOCAL 1
 #define MAX_LOCAL 9

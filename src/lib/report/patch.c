@@ -121,16 +121,16 @@ static int skips(const float *pick, const double *cen, double rad, float mx)
     return lower > 0 && lower * lower * (1 - 1e-4) > (double)mx;
 }
 
-/* Thread t's groups of blocks: their blocks' update (runs of blocks not
- * skipped at once) and their largest minimum, then its farthest point
- * (ties: the lowest index). */
+/* Thread t's groups of blocks (every nt-th: near groups are skipped or
+ * not alike, so the threads get even work): their blocks' update (runs of
+ * blocks not skipped at once) and their largest minimum, then its
+ * farthest point (ties: the lowest index). */
 static void coreset_worker(void *ctx, int t)
 {
     coreset_job *j = ctx;
-    size_t ng = (j->nb + SB - 1) / SB, per = (ng + (size_t)j->nt - 1) / (size_t)j->nt;
-    size_t glo = (size_t)t * per, ghi = glo + per < ng ? glo + per : ng;
+    size_t ng = (j->nb + SB - 1) / SB, step = (size_t)j->nt;
     j->best[t] = (size_t)-1;
-    for (size_t g = glo; g < ghi; g++) {
+    for (size_t g = (size_t)t; g < ng; g += step) {
         if (skips(j->pick, j->cen + (j->nb + g) * PATCH_PROJECT, j->rad[j->nb + g], j->gmax[g]))
             continue;
         size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
@@ -151,7 +151,7 @@ static void coreset_worker(void *ctx, int t)
     }
     float far = -1;
     size_t best = (size_t)-1;
-    for (size_t g = glo; g < ghi; g++) {
+    for (size_t g = (size_t)t; g < ng; g += step) {
         if (j->gmax[g] < far || j->gmax[g] < 0)
             continue;
         size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
