@@ -164,6 +164,32 @@ static void check_coreset(void)
     free(p);
 }
 
+/* Clustered points (where the coreset skips most blocks after the first
+ * picks): the same picks as the brute-force greedy in double, and for 1
+ * and 3 threads. */
+static void check_coreset_clusters(void)
+{
+    enum { T = 20000, C = 8, n = 150 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 8, 0);
+    for (size_t i = 0; i < T; i++) /* 40 clusters, spread 0.05 around centres 1 apart */
+        for (int c = 0; c < C; c++)
+            p[i * C + c] = (float)((i % 40 * 7 + (size_t)c * 3) % 11) + 0.05f * rng_float(&r);
+    uint32_t got[n], got3[n], want[n];
+    sm_err e;
+    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    brute_coreset(want, n, p, T, C);
+    CHECK(patch_coreset(got, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
+    CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    int same = 0;
+    while (same < n && got[same] == want[same])
+        same++;
+    CHECK(same == n, "clusters: the picks leave the brute-force greedy at pick %d", same + 1);
+    CHECK(!memcmp(got, got3, sizeof got), "clusters: other picks with 3 threads");
+    free(p);
+}
+
 /* The largest distance of a point of p [T, C] to its nearest pick. */
 static double cover(const uint32_t *sel, size_t n, const float *p, size_t T, int C)
 {
@@ -567,6 +593,7 @@ int main(void)
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
     check_brute(300, 40, 9, 5, 1);
     check_coreset();
+    check_coreset_clusters();
     check_projected();
     /* the bank's limits, before anything is allocated */
     sm_err e;
