@@ -34,7 +34,7 @@ timed() {
   shift 2
   /usr/bin/time -f "%U %S %e %M" -o "$work/bank-$name.time" "$bin" inspect --threads "$th" "$@" \
     >"$work/bank-$name.txt"
-  awk '{ printf "%.2f %.2f %.0f", $1 + $2, $3, $4 / 1024 }' "$work/bank-$name.time"
+  awk '{ printf "%.2f %.2f %.0f\n", $1 + $2, $3, $4 / 1024 }' "$work/bank-$name.time"
 }
 section="$work/bank-section.md"
 {
