@@ -131,6 +131,16 @@ print(\"patch: AUROC of the squares\", d[\"auroc\"])
 else
   tool_missing "python3 missing: the patch JSON check needs it"
 fi
+# --- the patch score's bits: the same for any --threads and exact path, with
+# --local 3 and a bank the coreset picks (every option of the score)
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 --local 3 \
+  --threads 1 --kernels generic >"$tmp/pl1.txt" 2>"$tmp/pl1.err"
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 --local 3 \
+  --threads 3 >"$tmp/pl3.txt" 2>"$tmp/pl3.err"
+check 'cmp -s "$tmp/pl1.txt" "$tmp/pl3.txt" && grep -q "each averaged over 3 x 3), bank 500 of" "$tmp/pl1.txt"' \
+  "--score patch --local 3: 1 thread generic and 3 threads auto differ: $(diff "$tmp/pl1.txt" "$tmp/pl3.txt" | head -3; cat "$tmp/pl1.err")"
+check '! cmp -s "$tmp/pl1.txt" <("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 2>/dev/null)' \
+  "--local 3 changes nothing"
 # --- the memory a patch run needs, checked before anything is embedded -----
 # 10,000 references (copies of one image: links would be one file) of the
 # first layer's 28 x 28 positions of 8 features need about 1.6 GiB; under
@@ -240,6 +250,8 @@ bad_run 2 "--features needs a model" --reference "$ref" --images "$img" --model 
 bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" --score patch
 bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
 bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
+bad_run 2 "--local belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --local 3
+bad_run 2 "--local 4: the neighbourhood's side must be odd" --reference "$ref" --images "$pimg" --model "$cm" --score patch --local 4
 bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
 # a map never replaces an input: --maps inside --images is refused first
