@@ -468,7 +468,8 @@ int patch_check_size(size_t M, int P, int C, sm_err *e)
 double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
                     double *coreset, double *search)
 {
-    double T = (double)M * P, Q = (double)(M > N ? M : N) * P, B = bank && bank < T ? bank : T;
+    size_t cal = M < PATCH_CALIBRATE ? M : PATCH_CALIBRATE; /* the calibration's queries */
+    double T = (double)M * P, Q = (double)(cal > N ? cal : N) * P, B = bank && bank < T ? bank : T;
     double f = ((double)M + (double)N) * P * C * sizeof(float);
     /* the projection, its blocks, centres and radii, the order, the distances */
     double k = B < T ? T * (double)PATCH_CORESET_BYTES : 0;

@@ -76,7 +76,8 @@ int patch_check_size(size_t M, int P, int C, sm_err *e);
  * of P positions of C features with a bank of `bank` entries (0: all):
  * the features of both sets, the coreset's projection and blocks, the
  * bank and its transposed copy, the search's centred queries and the
- * scores. *feat, *coreset and *search (unless NULL) get the three parts. */
+ * scores (the calibration's queries: PATCH_CALIBRATE references at
+ * most). *feat, *coreset and *search (unless NULL) get the three parts. */
 double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
                     double *coreset, double *search);
 
