@@ -110,9 +110,11 @@ for f in $(ls "$img/good" | tail -20); do
   done
 done
 "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 2000 \
-  --maps "$tmp/maps" --json >"$tmp/patch.json" 2>"$tmp/patch.err"
+  --maps "$tmp/maps" --report "$tmp/patch.png" --json >"$tmp/patch.json" 2>"$tmp/patch.err"
 rc=$?
 check '[ $rc -eq 0 ]' "inspect --score patch: exit $rc, $(cat "$tmp/patch.err")"
+check '[ "$(head -c 8 "$tmp/patch.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' \
+  "inspect --score patch --report: not a PNG"
 check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
   "--maps: $(ls "$tmp/maps" | head -3)"
 if command -v python3 >/dev/null; then
@@ -128,6 +130,35 @@ print(\"patch: AUROC of the squares\", d[\"auroc\"])
 " "$tmp/patch.json"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
 else
   tool_missing "python3 missing: the patch JSON check needs it"
+fi
+# --- the patch score's bits: the same for any --threads and exact path, with
+# --local 3 and a bank the coreset picks (every option of the score)
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 --local 3 \
+  --threads 1 --kernels generic >"$tmp/pl1.txt" 2>"$tmp/pl1.err"
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 --local 3 \
+  --threads 3 >"$tmp/pl3.txt" 2>"$tmp/pl3.err"
+check 'cmp -s "$tmp/pl1.txt" "$tmp/pl3.txt" && grep -q "each averaged over 3 x 3), bank 500 of" "$tmp/pl1.txt"' \
+  "--score patch --local 3: 1 thread generic and 3 threads auto differ: $(diff "$tmp/pl1.txt" "$tmp/pl3.txt" | head -3; cat "$tmp/pl1.err")"
+check '! cmp -s "$tmp/pl1.txt" <("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 2>/dev/null)' \
+  "--local 3 changes nothing"
+# --- the memory a patch run needs, checked before anything is embedded -----
+# 10,000 references (copies of one image: links would be one file) of the
+# first layer's 28 x 28 positions of 8 features need about 1.6 GiB; under
+# ulimit -v of about 1 GB the run must end with the message naming the
+# limit and what to change, exit 1, not be killed or fail halfway
+if command -v python3 >/dev/null; then
+  mkdir -p "$tmp/many"
+  python3 -c "import os, shutil, sys
+for i in range(10000): shutil.copyfile(sys.argv[1], os.path.join(sys.argv[2], '%05d.pgm' % i))" \
+    "$(ls -d "$ref"/*.pgm | head -1)" "$tmp/many"
+  out=$( (ulimit -v 1000000 && "$bin" inspect --reference "$tmp/many" --images "$pimg" --model "$cm" \
+    --score patch --features layer:1 --threads 2) 2>&1 >/dev/null); rc=$?
+  check '[ $rc -eq 1 ] && [[ "$out" == *"the patch score needs about"*"GiB for 10000 references"* ]] &&
+         [[ "$out" == *"ulimit -v"*"--features layer:K"* ]] && [ "$(printf "%s\n" "$out" | wc -l)" -eq 1 ]' \
+    "a patch run beyond ulimit -v: exit $rc, '$out'"
+  rm -rf "$tmp/many"
+else
+  tool_missing "python3 missing: the memory check's 10,000 references need it"
 fi
 # --- pixel AUROC: the squares' masks in MVTec's layout ---------------------
 # test/ holds the same good and square images, ground_truth/square/ a mask
@@ -219,6 +250,8 @@ bad_run 2 "--features needs a model" --reference "$ref" --images "$img" --model 
 bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" --score patch
 bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
 bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
+bad_run 2 "--local belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --local 3
+bad_run 2 "--local 4: the neighbourhood's side must be odd" --reference "$ref" --images "$pimg" --model "$cm" --score patch --local 4
 bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
 # a map never replaces an input: --maps inside --images is refused first

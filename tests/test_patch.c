@@ -6,7 +6,9 @@
  * against a brute-force greedy in double; the bilinear upsampling; and the
  * whole chain (embed_features positions of a small conv net, bank, map)
  * putting the hottest pixel of the map inside a defect drawn into an
- * image. */
+ * image; the local neighbourhood means (patch_local) against a brute
+ * force; the report's cells with a map (sheet.h): image, map and
+ * reference in their places, the flagged cell framed red, the other not. */
 #include <math.h>
 #include <sys/stat.h>
 
@@ -20,6 +22,8 @@
 #include "model.h"
 #include "patch.h"
 #include "rng.h"
+#include "sheet.h"
+#include "anomaly_map.h"
 
 static void fill(float *a, size_t n, rng_t *r)
 {
@@ -157,6 +161,32 @@ static void check_coreset(void)
     while (same < n && got[same] == want[same])
         same++;
     CHECK(same == n, "the picks leave the double-precision greedy at pick %d", same + 1);
+    free(p);
+}
+
+/* Clustered points (where the coreset skips most blocks after the first
+ * picks): the same picks as the brute-force greedy in double, and for 1
+ * and 3 threads. */
+static void check_coreset_clusters(void)
+{
+    enum { T = 20000, C = 8, n = 150 };
+    float *p = malloc((size_t)T * C * sizeof *p);
+    rng_t r;
+    rng_seed(&r, 8, 0);
+    for (size_t i = 0; i < T; i++) /* 40 clusters, spread 0.05 around centres 1 apart */
+        for (int c = 0; c < C; c++)
+            p[i * C + c] = (float)((i % 40 * 7 + (size_t)c * 3) % 11) + 0.05f * rng_float(&r);
+    uint32_t got[n], got3[n], want[n];
+    sm_err e;
+    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    brute_coreset(want, n, p, T, C);
+    CHECK(patch_coreset(got, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
+    CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
+    int same = 0;
+    while (same < n && got[same] == want[same])
+        same++;
+    CHECK(same == n, "clusters: the picks leave the brute-force greedy at pick %d", same + 1);
+    CHECK(!memcmp(got, got3, sizeof got), "clusters: other picks with 3 threads");
     free(p);
 }
 
@@ -355,7 +385,7 @@ static void check_inspect(void)
     char maps[300];
     snprintf(maps, sizeof maps, "%s/maps", root);
     inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
-                     "auto", 50, maps, 0, NULL};
+                     "auto", 50, 1, maps, 0, NULL};
     inspect_report rep;
     CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
     CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
@@ -420,13 +450,150 @@ static void check_inspect(void)
     CHECK(system(cmd) == 0, "%s", cmd);
 }
 
+/* patch_calibrate: with a cap below M, reference floor(i M / n)'s
+ * leave-one-out score is the one the whole calibration gives it (the
+ * other references' entries, not the sampled ones'); no cap: all of them. */
+static void check_calibrate(void)
+{
+    enum { M = 50, P = 9, C = 6, cap = 7 };
+    rng_t r;
+    rng_seed(&r, 21, 0);
+    float *ref = malloc((size_t)M * P * C * sizeof *ref);
+    fill(ref, (size_t)M * P * C, &r);
+    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_bank b;
+    sm_err e;
+    CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
+    float pos[M * P], all[M], some[M];
+    uint32_t nr[M];
+    size_t n;
+    CHECK(patch_scores(&b, ref, M, P, &cfg, 1, pos, all, nr, &e) == 0, "%s", e.msg);
+    CHECK(patch_calibrate(&b, ref, M, P, cap, &cfg, some, &n, &e) == 0 && n == cap, "%s", e.msg);
+    int off = 0;
+    for (size_t i = 0; i < n; i++)
+        off += some[i] != all[i * M / n];
+    CHECK(off == 0, "%d of %zu sampled references scored otherwise than in the whole", off, n);
+    CHECK(patch_calibrate(&b, ref, M, P, 0, &cfg, some, &n, &e) == 0 && n == M &&
+          !memcmp(some, all, sizeof all), "no cap: not every reference's score");
+    patch_bank_free(&b);
+    free(ref);
+}
+
+/* patch_local against the mean over the neighbourhood in double: every
+ * position of a 5 x 6 grid (edges and corners cut), side 3 and 5; side 1
+ * leaves the features as they are. */
+static void check_local(void)
+{
+    enum { n = 2, gh = 5, gw = 6, C = 3 };
+    float f[n * gh * gw * C], g[n * gh * gw * C];
+    rng_t r;
+    rng_seed(&r, 9, 0);
+    fill(f, sizeof f / sizeof *f, &r);
+    sm_err e;
+    memcpy(g, f, sizeof f);
+    CHECK(patch_local(g, n, gh, gw, C, 1, &e) == 0 && !memcmp(f, g, sizeof f), "side 1 changed");
+    for (int side = 3; side <= 5; side += 2) {
+        memcpy(g, f, sizeof f);
+        CHECK(patch_local(g, n, gh, gw, C, side, &e) == 0, "%s", e.msg);
+        double worst = 0;
+        for (int i = 0; i < n; i++)
+            for (int y = 0; y < gh; y++)
+                for (int x = 0; x < gw; x++)
+                    for (int c = 0; c < C; c++) {
+                        double s = 0;
+                        int cnt = 0;
+                        for (int v = y - side / 2; v <= y + side / 2; v++)
+                            for (int u = x - side / 2; u <= x + side / 2; u++)
+                                if (v >= 0 && v < gh && u >= 0 && u < gw) {
+                                    s += f[((i * gh + v) * gw + u) * C + c];
+                                    cnt++;
+                                }
+                        double d = fabs(g[((i * gh + y) * gw + x) * C + c] - s / cnt);
+                        worst = d > worst ? d : worst;
+                    }
+        CHECK(worst < 1e-5, "side %d: off the mean by %g", side, worst);
+    }
+}
+
+/* The first x >= from on row y of c with pixel colour k, or -1. */
+static int find_x(const canvas_t *c, int y, int from, rgb_t k)
+{
+    for (int x = from; x < c->w; x++) {
+        const uint8_t *p = c->px + ((size_t)y * c->w + (size_t)x) * 3;
+        if (p[0] == k.r && p[1] == k.g && p[2] == k.b)
+            return x;
+    }
+    return -1;
+}
+
+static int is(const canvas_t *c, int x, int y, rgb_t k)
+{
+    const uint8_t *p = c->px + ((size_t)y * c->w + (size_t)x) * 3;
+    return p[0] == k.r && p[1] == k.g && p[2] == k.b;
+}
+
+/* The report with maps: two cells of 4 x 3 grey images (image 60,
+ * reference 200; the map 0 but for its pixel (2, 1) at the top of the
+ * scale), the first flagged. Each cell: image, then the map panel (the
+ * image's grey tinted, hot at (2, 1) only), then the reference, SHEET_PAD
+ * apart; a red frame SHEET_FRAME outside the three around the first cell
+ * only. */
+static void check_sheet(void)
+{
+    enum { w = 4, h = 3, s = 2 };
+    uint8_t img[w * h], ref[w * h];
+    float map[w * h] = {0};
+    memset(img, 60, sizeof img);
+    memset(ref, 200, sizeof ref);
+    map[1 * w + 2] = 0.5f;
+    sheet_cell cells[2] = {{img, ref, 0.5f, 1, "blob", map, 0.5f},
+                           {img, ref, 0.1f, 0, "good", map, 0.5f}};
+    canvas_t c;
+    sm_err e;
+    CHECK(sheet_render(&c, cells, 2, w, h, 1, 2, s, "t", &e) == 0, "%s", e.msg);
+    const rgb_t g60 = {60, 60, 60}, g200 = {200, 200, 200}, red = {220, 30, 30};
+    const rgb_t cold = anomaly_map_mix(60, 0, 0.5f), hot = anomaly_map_mix(60, 0.5f, 0.5f);
+    int y0 = -1, x0 = -1;
+    for (int y = 0; y < c.h && x0 < 0; y++)
+        if ((x0 = find_x(&c, y, 0, g60)) >= 0)
+            y0 = y;
+    CHECK(x0 >= 0, "no image pixel on the report");
+    int iw = w * s, ih = h * s, mx = x0 + iw + SHEET_PAD, rx = mx + iw + SHEET_PAD;
+    int inner = 3 * iw + 2 * SHEET_PAD;
+    CHECK(is(&c, x0 + iw - 1, y0 + ih - 1, g60), "the image panel is not %d x %d", iw, ih);
+    CHECK(is(&c, mx, y0, cold) && is(&c, mx + 2 * s, y0 + s, hot) &&
+          is(&c, mx + 2 * s + 1, y0 + s + 1, hot) && is(&c, mx + 3 * s, y0 + s, cold),
+          "the map panel: cold and hot pixels not where the map puts them");
+    CHECK(is(&c, rx, y0, g200) && is(&c, rx + iw - 1, y0 + ih - 1, g200),
+          "the reference is not right of the map");
+    CHECK(is(&c, x0 - 1, y0 - 1, red) && is(&c, x0 + inner, y0 + ih, red) &&
+          is(&c, x0 - SHEET_FRAME, y0 + ih / 2, red) && !is(&c, x0, y0 - SHEET_FRAME - 1, red),
+          "the flagged cell is not framed red around its three panels");
+    int x1 = find_x(&c, y0, rx + iw, g60);
+    CHECK(x1 > 0 && is(&c, x1 + iw + SHEET_PAD + 2 * s, y0 + s, hot) &&
+          is(&c, x1 + 2 * (iw + SHEET_PAD), y0, g200), "the second cell's panels");
+    CHECK(x1 > 0 && !is(&c, x1 - 1, y0 - 1, red) && !is(&c, x1 + inner, y0 + ih, red),
+          "the cell not flagged is framed red");
+    canvas_free(&c);
+    /* without maps: two panels, as before */
+    cells[0].map = cells[1].map = NULL;
+    CHECK(sheet_render(&c, cells, 1, w, h, 1, 2, s, "t", &e) == 0, "%s", e.msg);
+    CHECK(is(&c, x0 + iw + SHEET_PAD, y0, g200) && is(&c, x0 + 2 * iw + SHEET_PAD, y0 + ih, red),
+          "without a map: image | reference in a red frame");
+    canvas_free(&c);
+}
+
 int main(void)
 {
+    check_local();
+    check_sheet();
+    check_calibrate();
     check_brute(30, 20, 16, 9, 0);   /* 480 bank entries, 320 queries: two query tiles */
     check_brute(30, 20, 16, 9, 1);
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
     check_brute(300, 40, 9, 5, 1);
     check_coreset();
+    check_coreset_clusters();
     check_projected();
     /* the bank's limits, before anything is allocated */
     sm_err e;
@@ -437,6 +604,17 @@ int main(void)
     patch_cfg none = {0, 1, KERNELS_AUTO};
     CHECK(patch_bank_build(&big, NULL, (size_t)1 << 40, 49, 64, &none, &e) != 0,
           "patch_bank_build took 2^40 references");
+    /* the memory this process may use, before anything is allocated */
+    CHECK(patch_check_memory(6000, 1000, 49, 64, 1024, (size_t)1 << 30, "the limit", &e) == 0,
+          "6,000 references of 49 x 64 refused with 1 GiB: %s", e.msg);
+    CHECK(patch_check_memory(6000, 1000, 64 * 64, 64, 1024, (size_t)1 << 30, "the limit", &e) != 0 &&
+          strstr(e.msg, "(features 6.84 GiB") && strstr(e.msg, "more than the 1.00 GiB the limit leaves") &&
+          strstr(e.msg, "--features layer:K") && !strstr(e.msg, "--bank"),
+          "64 x 64 positions with 1 GiB: %s", e.msg);
+    CHECK(patch_check_memory(6000, 1000, 49, 1024, 0, (size_t)1 << 30, "the limit", &e) != 0 &&
+          strstr(e.msg, "a smaller --bank"), "a bank of every position with 1 GiB: %s", e.msg);
+    double need = patch_memory(6000, 1000, 64 * 64, 64, 1024, NULL, NULL, NULL);
+    CHECK(need > 7000.0 * 4096 * 64 * 4, "patch_memory %.0f: less than the features", need);
     check_upsample();
     check_map();
     check_inspect();

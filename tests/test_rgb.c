@@ -368,7 +368,7 @@ static void test_pictures(void)
     CHECK(strip_render(&c, &sp, 2, &e) == 0, "grey strip: %s", e.msg);
     CHECK(has_colour(&c, 49, 49, 49) && !has_colour(&c, 200, 49, 100), "grey strip");
     canvas_free(&c);
-    sheet_cell cell = {img, img + 3 * P, 1.0f, 0, NULL};
+    sheet_cell cell = {img, img + 3 * P, 1.0f, 0, NULL, NULL, 0};
     CHECK(sheet_render(&c, &cell, 1, 3, 2, 3, 1, 2, "t", &e) == 0, "sheet: %s", e.msg);
     CHECK(has_colour(&c, 200, 49, 100) && has_colour(&c, 10, 180, 60),
           "sheet: the colour images are not drawn in their colours");

@@ -27,16 +27,18 @@ static const char *const cmd = "inspect";
 #define DEFAULT_QUANTILE 0.95
 #define DEFAULT_TOP 16
 #define MAX_TOP 200
-#define DEFAULT_BANK 1024
+#define DEFAULT_BANK 2048
 #define MAX_BANK 100000000
+#define DEFAULT_LOCAL 1
+#define MAX_LOCAL 9
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 typedef struct {
     const char *reference, *images, *model, *report, *csv, *features, *maps, *masks;
-    int score, score_set, json, k_set, features_set, bank_set;
+    int score, score_set, json, k_set, features_set, bank_set, local_set;
     int kernels, set_kernels; /* --kernels: a kernels_path */
-    long k, top, threads, bank;
+    long k, top, threads, bank, local;
     float threshold;
     int threshold_set;
     int rgb; /* --rgb: raw pixels in three channels (--model none only) */
@@ -48,6 +50,7 @@ static void defaults(void *p)
     o->model = CLI_DEFAULT_MODEL;
     o->features = "auto";
     o->bank = DEFAULT_BANK;
+    o->local = DEFAULT_LOCAL;
     o->k = 1;
     o->top = DEFAULT_TOP;
     o->threads = cli_cpu_count();
@@ -97,9 +100,15 @@ static int check(inspect_opts *o, int argc, char **argv)
                   patch ? "--score patch needs" : "--features needs");
         return -1;
     }
-    if (!patch && (o->bank_set || o->maps || o->masks)) {
+    if (!patch && (o->bank_set || o->local_set || o->maps || o->masks)) {
         cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
-                  o->masks ? "--masks" : "--bank", anomaly_kinds[o->score].name);
+                  o->masks ? "--masks" : o->local_set ? "--local" : "--bank",
+                  anomaly_kinds[o->score].name);
+        return -1;
+    }
+    if (o->local % 2 == 0) {
+        cli_error(cmd, "--local %ld: the neighbourhood's side must be odd (1, 3, 5, ...), "
+                  "centred on its position", o->local);
         return -1;
     }
     if (o->k_set && !anomaly_kinds[o->score].uses_k) {
@@ -148,7 +157,7 @@ static int report(const inspect_opts *o, const model_t *m)
 {
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
-                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, o->maps, o->rgb, o->masks};
+                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, (int)o->local, o->maps, o->rgb, o->masks};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -228,6 +237,11 @@ static const opt_spec options[] = {
      1, MAX_BANK, 0, NULL, NULL,
      "patch: reference positions kept by greedy coreset\n"
      "(default " STR(DEFAULT_BANK) "; all when there are fewer)"},
+    {"local", 0, "N", OPT_LONG, OPT_AT(inspect_opts, local), OPT_GIVEN(inspect_opts, local_set),
+     1, MAX_LOCAL, 0, NULL, NULL,
+     "patch: each position's features averaged over its\n"
+     "N x N neighbourhood first (odd, 1.." STR(MAX_LOCAL) "; 1: none;\n"
+     "default " STR(DEFAULT_LOCAL) ")"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
      "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
      "heat over the grey image, scale 0 .. the largest score"},

@@ -67,8 +67,9 @@ void inspect_print_json(const inspect_report *r, FILE *out)
         fprintf(out, ",\n  \"layer\": %d,\n", r->feat.layer + 1);
     }
     if (r->pos) {
-        fprintf(out, "  \"positions\": [%d, %d],\n  \"bank\": %zu,\n  \"bank_of\": %zu,\n",
-                r->gh, r->gw, r->bank, r->positions);
+        fprintf(out, "  \"positions\": [%d, %d],\n  \"local\": %d,\n  \"bank\": %zu,\n"
+                "  \"bank_of\": %zu,\n", r->gh, r->gw, c->local > 1 ? c->local : 1, r->bank,
+                r->positions);
         if (c->maps) {
             fprintf(out, "  \"maps\": ");
             json_string(out, c->maps);
@@ -81,6 +82,8 @@ void inspect_print_json(const inspect_report *r, FILE *out)
         fprintf(out, "given\",\n");
     else
         fprintf(out, "reference_loo_quantile_%g\",\n", c->quantile);
+    if (!c->threshold_set && r->calibrated)
+        fprintf(out, "  \"calibrated_on\": %zu,\n", r->calibrated);
     if (r->ntypes)
         json_types(r, out);
     fprintf(out, "  \"images\": [\n");

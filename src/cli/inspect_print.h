@@ -24,7 +24,8 @@ void inspect_print_json(const inspect_report *r, FILE *out);
 int inspect_write_csv(const inspect_report *r, const char *path, sm_err *e);
 
 /* A PNG contact sheet of the `top` most anomalous images, each beside its
- * nearest reference (path "-": standard output). Returns 0 or -1. */
+ * nearest reference, with the patch score its anomaly map between them
+ * (path "-": standard output). Returns 0 or -1. */
 int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_err *e);
 
 /* --maps: each image's anomaly map as a PNG in r->cfg.maps (made when

@@ -60,13 +60,16 @@ void inspect_print_text(const inspect_report *r, FILE *out)
         fprintf(out, " on %s", what);
     }
     if (r->pos)
-        fprintf(out, " (%d x %d), bank %zu of %zu positions", r->gh, r->gw, r->bank,
+        fprintf(out, " (%d x %d, each averaged over %d x %d), bank %zu of %zu positions", r->gh,
+                r->gw, c->local > 1 ? c->local : 1, c->local > 1 ? c->local : 1, r->bank,
                 r->positions);
     fprintf(out, "\nthreshold %.6g (", r->threshold);
     if (c->threshold_set)
         fprintf(out, "yours");
     else
         fprintf(out, "%g quantile of the references' leave-one-out scores", c->quantile);
+    if (!c->threshold_set && r->calibrated && r->calibrated < r->ref.n)
+        fprintf(out, ", %zu of the %zu spread evenly", r->calibrated, r->ref.n);
     fprintf(out, "); %zu flagged\n", r->n_flagged);
     if (r->ntypes)
         text_types(r, out);

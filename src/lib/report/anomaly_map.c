@@ -14,6 +14,13 @@ rgb_t anomaly_map_colour(float t)
     return (rgb_t){ramp(3 * t), ramp(3 * t - 1), ramp(3 * t - 2)};
 }
 
+rgb_t anomaly_map_mix(uint8_t g, float v, float top)
+{
+    rgb_t k = anomaly_map_colour(v / top);
+    return (rgb_t){(uint8_t)(0.45f * g + 0.55f * k.r + 0.5f), (uint8_t)(0.45f * g + 0.55f * k.g + 0.5f),
+                   (uint8_t)(0.45f * g + 0.55f * k.b + 0.5f)};
+}
+
 int anomaly_map_render(canvas_t *c, const uint8_t *grey, const float *map, int h, int w,
                        float top, int scale, sm_err *e)
 {
@@ -25,14 +32,9 @@ int anomaly_map_render(canvas_t *c, const uint8_t *grey, const float *map, int h
     if (canvas_init(c, CW, h * scale + bar + line + 4 * pad, (rgb_t){255, 255, 255}, e) != 0)
         return -1;
     for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float g = grey[y * w + x];
-            rgb_t k = anomaly_map_colour(map[y * w + x] / top);
-            rgb_t mix = {(uint8_t)(0.45f * g + 0.55f * k.r + 0.5f),
-                         (uint8_t)(0.45f * g + 0.55f * k.g + 0.5f),
-                         (uint8_t)(0.45f * g + 0.55f * k.b + 0.5f)};
-            canvas_fill(c, pad + x * scale, pad + y * scale, scale, scale, mix);
-        }
+        for (int x = 0; x < w; x++)
+            canvas_fill(c, pad + x * scale, pad + y * scale, scale, scale,
+                        anomaly_map_mix(grey[y * w + x], map[y * w + x], top));
     int by = 2 * pad + h * scale, bw = CW - 2 * pad;
     for (int x = 0; x < bw; x++)
         canvas_fill(c, pad + x, by, 1, bar, anomaly_map_colour((float)x / (float)(bw - 1)));

@@ -15,6 +15,10 @@
 /* The colour of t in [0, 1] (clamped) on the heat scale. */
 rgb_t anomaly_map_colour(float t);
 
+/* A pixel of the picture: grey g tinted by the heat colour of v / top
+ * (top > 0), 45 % grey and 55 % colour. */
+rgb_t anomaly_map_mix(uint8_t g, float v, float top);
+
 /* Draws the picture of grey [h, w] and map [h, w] into c (allocated here)
  * at `scale` pixels per image pixel, the scale running from 0 to top
  * (> 0). Returns 0 or -1 with e set. */

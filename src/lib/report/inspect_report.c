@@ -16,6 +16,7 @@
 #include "folders.h"
 #include "input.h"
 #include "masks.h"
+#include "memory.h"
 #include "metrics.h"
 #include "mvtec.h"
 #include "patch.h"
@@ -82,11 +83,19 @@ static int choose_features(inspect_report *r, sm_err *e)
 }
 
 /* The patch score: the references' positions must fit the bank's limits
- * (patch.h), known once they are listed, before any is embedded. */
+ * and the memory this process may still allocate (patch.h, memory.h),
+ * known once both sets are listed, before any image is embedded. */
 static int check_bank(const inspect_report *r, sm_err *e)
 {
     sm_err sub;
-    if (r->gh && patch_check_size(r->ref.n, r->gh * r->gw, (int)r->D, &sub) != 0)
+    const char *limit;
+    if (!r->gh)
+        return 0;
+    int P = r->gh * r->gw;
+    size_t avail = mem_available(&limit);
+    if (patch_check_size(r->ref.n, P, (int)r->D, &sub) != 0 ||
+        patch_check_memory(r->ref.n, r->img.n, P, (int)r->D, r->cfg.bank, avail, limit,
+                           &sub) != 0)
         return sm_fail(e, "--reference %s: %s", r->cfg.reference, sub.msg);
     return 0;
 }
@@ -119,6 +128,8 @@ static int load_set(inspect_report *r, const char *what, inspect_set *s, sm_err 
                               c->threads, c->kernels, &sub) != 0) {
         return sm_fail(e, "%s: %s: %s", c->model_path, what, sub.msg);
     }
+    if (r->gh && patch_local(s->feat, s->n, r->gh, r->gw, (int)r->D, c->local, e) != 0)
+        return -1;
     return 0;
 }
 
@@ -193,8 +204,8 @@ static int rank_images(inspect_report *r, sm_err *e)
 }
 
 /* The patch score (patch.h): the bank from the references' positions,
- * the threshold from each reference against the entries of the others,
- * then every image's positions. */
+ * the threshold from up to PATCH_CALIBRATE references, each against the
+ * entries of the others, then every image's positions. */
 static int score_patch(inspect_report *r, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
@@ -202,8 +213,7 @@ static int score_patch(inspect_report *r, sm_err *e)
     patch_cfg pc = {c->bank, c->threads, c->kernels};
     patch_bank b;
     int rc = -1;
-    float *rpos = NULL, *rsc = NULL;
-    uint32_t *rnear = NULL;
+    float *rsc = NULL;
     if (patch_bank_build(&b, r->ref.feat, M, (int)P, (int)r->D, &pc, e) != 0) {
         sm_fail(e, "--reference %s: %s", c->reference, e->msg);
         goto out;
@@ -212,20 +222,25 @@ static int score_patch(inspect_report *r, sm_err *e)
     r->positions = M * P;
     r->threshold = c->threshold;
     if (!c->threshold_set) {
-        rpos = malloc((M * P + 1) * sizeof *rpos);
+        size_t n;
         rsc = malloc((M + 1) * sizeof *rsc);
-        rnear = malloc((M + 1) * sizeof *rnear);
-        if (!rpos || !rsc || !rnear) {
+        if (!rsc) {
             sm_fail(e, "out of memory");
             goto out;
         }
-        if (patch_scores(&b, r->ref.feat, M, (int)P, &pc, 1, rpos, rsc, rnear, e) != 0) {
+        if (patch_calibrate(&b, r->ref.feat, M, (int)P, PATCH_CALIBRATE, &pc, rsc, &n, e) != 0) {
             sm_fail(e, "--reference %s: %s", c->reference, e->msg);
             goto out;
         }
-        if (scores_finite(r, "reference", &r->ref, rsc, "euclidean", e) != 0)
-            goto out;
-        r->threshold = anomaly_quantile(rsc, M, c->quantile);
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(rsc[i])) {
+                sm_fail(e, "%s: the euclidean distance behind a reference's score overflows "
+                        "float32 (%s): the model's weights are too large", c->model_path,
+                        isnan(rsc[i]) ? "nan" : "inf");
+                goto out;
+            }
+        r->threshold = anomaly_quantile(rsc, n, c->quantile);
+        r->calibrated = n;
     }
     if (!(r->pos = malloc((N * P + 1) * sizeof *r->pos))) {
         sm_fail(e, "out of memory");
@@ -239,9 +254,7 @@ static int score_patch(inspect_report *r, sm_err *e)
         r->map_top = r->score[i] > r->map_top ? r->score[i] : r->map_top;
 out:
     patch_bank_free(&b);
-    free(rpos);
     free(rsc);
-    free(rnear);
     return rc;
 }
 

@@ -38,6 +38,8 @@ typedef struct {
     const char *features;   /* with a model: auto, embedding or layer:K (embed.h;
                                NULL = auto) */
     size_t bank;            /* the patch score's bank entries (0: every position) */
+    int local;              /* the patch score: each position averaged over its
+                               local x local neighbourhood (patch_local; 0, 1: not) */
     const char *maps;       /* the folder --maps writes the anomaly maps to (NULL:
                                none): the report names the files, the CLI writes them */
     int rgb;                /* raw pixels only: 1 keeps three channels */
@@ -91,6 +93,7 @@ typedef struct {
     int gh, gw;          /* the positions' grid, P = gh * gw */
     float *pos;          /* [N, P] each position's score: the anomaly map */
     size_t bank, positions; /* bank entries kept, of the references' positions */
+    size_t calibrated;   /* the references the threshold was calibrated on (0: given) */
     float map_top;       /* the maps' colour scale, 0 .. this: the largest position score */
     /* Pixel metrics (the patch score, the MVTec layout and a masks' folder),
      * else masks = NULL: every image's map (inspect_map) against its mask;

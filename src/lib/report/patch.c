@@ -9,6 +9,7 @@
 
 #include "head.h"
 #include "pool.h"
+#include "simd.h"
 
 enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */ };
 /* The coreset compares points of more features on this many (projection). */
@@ -41,104 +42,349 @@ static void centre(const float *a, size_t n, int C, float *mean, float *out, flo
     }
 }
 
-/* ---- the coreset ---- */
+/* ---- the coreset ----
+ * The points are put in a spatial order first (a k-d split: each segment
+ * cut at a multiple of CB points, on the feature of the widest range, by
+ * (value, index)), then held in blocks of CB: soa [nb, 16, CB], a block's
+ * CB values of one feature side by side. A round's update (each point's
+ * squared distance to the new pick, then its minimum with the distance to
+ * the picks before) is element-wise over the CB points of a block: the
+ * same IEEE operations in the same order for every point on any CPU
+ * (SM_VECTOR), in float, on 16 features (fewer are padded with zeros: they
+ * add exact zeros). A block is skipped when the triangle inequality says
+ * no point of it can come nearer: (|pick - centre| - radius)^2 above its
+ * largest minimum by a margin (1e-4 relative) far beyond float's rounding
+ * of a sum of 16 squares (about 2e-6), so skipping never changes a pick. */
 
-typedef struct {
-    const float *pts_t; /* [C, T] centred points, transposed (gemm's B) */
-    const double *sq;   /* [T] */
-    double *mind;       /* [T] squared distance to the nearest pick; -1 once picked */
-    float *dot;         /* [T] the round's products */
-    const float *pick;  /* [C] the round's pick, centred */
-    size_t T, pick_i;
-    int C, nt;
-    kernels_path kp;
-    size_t best[256];   /* per thread: its farthest point */
-} coreset_job;
+enum { CB = 16, SB = 16 /* blocks a group */ };
 
-static void coreset_worker(void *ctx, int t)
+typedef float vcb __attribute__((vector_size(CB * sizeof(float))));
+typedef int32_t icb __attribute__((vector_size(CB * sizeof(float))));
+
+/* mind [nb * CB] = min(mind, |soa point - q|^2) for nb blocks, the sum in
+ * feature order; bmax [nb] = each block's largest minimum (a max: the
+ * same whatever order the lanes are taken in). A picked point holds -1
+ * and keeps it (no distance is below). The sizes are constants so that
+ * the lanes, not the blocks, are vectorised. */
+SM_VECTOR static void coreset_update(float *restrict mind, float *restrict bmax,
+                                     const float *restrict soa, const float *restrict q,
+                                     size_t nb)
 {
-    coreset_job *j = ctx;
-    size_t per = (j->T + (size_t)j->nt - 1) / (size_t)j->nt;
-    size_t lo = (size_t)t * per, hi = lo + per < j->T ? lo + per : j->T;
-    j->best[t] = (size_t)-1;
-    if (lo >= hi)
-        return;
-    /* dot [lo, hi) = pick [1, C] . pts_t [C, lo..hi) */
-    gemm(j->kp, 1, (int)(hi - lo), j->C, j->pick, j->C, 1, j->pts_t + lo, (int)j->T,
-         j->dot + lo, (int)(hi - lo), NULL, 0);
-    double far = -2;
-    for (size_t i = lo; i < hi; i++) {
-        if (j->mind[i] >= 0) {
-            double d = j->sq[i] + j->sq[j->pick_i] - 2.0 * (double)j->dot[i];
-            if (d < j->mind[i])
-                j->mind[i] = d;
+    for (size_t b = 0; b < nb; b++) {
+        vcb acc = {0}, m, t;
+        const float *blk = soa + b * PATCH_PROJECT * CB;
+        for (int k = 0; k < PATCH_PROJECT; k++) {
+            memcpy(&t, blk + k * CB, sizeof t);
+            t = t - q[k];
+            acc = acc + t * t;
         }
-        if (j->mind[i] > far) {
-            far = j->mind[i];
-            j->best[t] = i;
-        }
+        memcpy(&m, mind + b * CB, sizeof m);
+        icb lt = acc < m, ia, im;
+        memcpy(&ia, &acc, sizeof ia);
+        memcpy(&im, &m, sizeof im);
+        im = (lt & ia) | (~lt & im);
+        memcpy(mind + b * CB, &im, sizeof im);
+        float mx = -2;
+        for (int l = 0; l < CB; l++)
+            mx = mind[b * CB + (size_t)l] > mx ? mind[b * CB + (size_t)l] : mx;
+        bmax[b] = mx;
     }
 }
 
-static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
+typedef struct {
+    const float *soa;    /* [nb, PATCH_PROJECT, CB] the points in blocks, zero-padded */
+    const double *cen;   /* [nb + ng, PATCH_PROJECT] each block's centre, then each group's */
+    const double *rad;   /* [nb + ng] its radius: no point of it is farther from the centre */
+    const uint32_t *idx; /* [nb * CB] the point at each place (padding: UINT32_MAX) */
+    float *mind;         /* [nb * CB] squared distance to the nearest pick; -1: picked or padding */
+    float *bmax;         /* [nb] each block's largest mind */
+    float *gmax;         /* [ng] each group's (ng = nb / SB rounded up) */
+    const float *pick;   /* [PATCH_PROJECT] the round's pick, padded with zeros */
+    size_t nb;
+    int nt;
+    size_t best[256];    /* per thread: the place of its farthest point, (size_t)-1 for none */
+} coreset_job;
+
+/* Whether a group of points (a block, or a group of SB blocks) of centre
+ * cen [16], radius rad and largest minimum mx can be left out of this
+ * round (see above). */
+static int skips(const float *pick, const double *cen, double rad, float mx)
+{
+    if (mx < 0)
+        return 1;
+    double s = 0;
+    for (int k = 0; k < PATCH_PROJECT; k++) {
+        double v = (double)pick[k] - cen[k];
+        s += v * v;
+    }
+    double lower = sqrt(s) - rad;
+    return lower > 0 && lower * lower * (1 - 1e-4) > (double)mx;
+}
+
+/* Thread t's groups of blocks (every nt-th: near groups are skipped or
+ * not alike, so the threads get even work): their blocks' update (runs of
+ * blocks not skipped at once) and their largest minimum, then its
+ * farthest point (ties: the lowest index). */
+static void coreset_worker(void *ctx, int t)
+{
+    coreset_job *j = ctx;
+    size_t ng = (j->nb + SB - 1) / SB, step = (size_t)j->nt;
+    j->best[t] = (size_t)-1;
+    for (size_t g = (size_t)t; g < ng; g += step) {
+        if (skips(j->pick, j->cen + (j->nb + g) * PATCH_PROJECT, j->rad[j->nb + g], j->gmax[g]))
+            continue;
+        size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
+        for (size_t b = g * SB; b < hi;) {
+            size_t run = b;
+            while (run < hi && !skips(j->pick, j->cen + run * PATCH_PROJECT, j->rad[run],
+                                      j->bmax[run]))
+                run++;
+            if (run > b)
+                coreset_update(j->mind + b * CB, j->bmax + b, j->soa + b * PATCH_PROJECT * CB,
+                               j->pick, run - b);
+            b = run + 1;
+        }
+        float mx = -2;
+        for (size_t b = g * SB; b < hi; b++)
+            mx = j->bmax[b] > mx ? j->bmax[b] : mx;
+        j->gmax[g] = mx;
+    }
+    float far = -1;
+    size_t best = (size_t)-1;
+    for (size_t g = (size_t)t; g < ng; g += step) {
+        if (j->gmax[g] < far || j->gmax[g] < 0)
+            continue;
+        size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
+        for (size_t b = g * SB; b < hi; b++) {
+            if (j->bmax[b] < far || j->bmax[b] < 0)
+                continue;
+            for (size_t l = b * CB; l < (b + 1) * CB; l++)
+                if (j->mind[l] == j->bmax[b] &&
+                    (j->bmax[b] > far || best == (size_t)-1 || j->idx[l] < j->idx[best])) {
+                    far = j->bmax[b];
+                    best = l;
+                }
+        }
+    }
+    j->best[t] = best;
+}
+
+/* The point of pts [T, d] farthest from their mean (double; ties: the
+ * lowest index). */
+static size_t farthest_from_mean(const float *pts, size_t T, int d)
+{
+    double mean[PATCH_PROJECT] = {0}, best = -1;
+    size_t cur = 0;
+    for (int k = 0; k < d; k++) {
+        for (size_t i = 0; i < T; i++)
+            mean[k] += pts[i * (size_t)d + (size_t)k];
+        mean[k] /= (double)T;
+    }
+    for (size_t i = 0; i < T; i++) {
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double v = pts[i * (size_t)d + (size_t)k] - mean[k];
+            s += v * v;
+        }
+        if (s > best) {
+            best = s;
+            cur = i;
+        }
+    }
+    return cur;
+}
+
+/* Point a before point b on feature k: by value, then by index. */
+static int before(const float *pts, int d, int k, uint32_t a, uint32_t b)
+{
+    float x = pts[(size_t)a * d + k], y = pts[(size_t)b * d + k];
+    return x < y || (x == y && a < b);
+}
+
+/* Rearranges ix [lo, hi) so that the one at place m is where it would be
+ * in order on feature k, none before it after it, none after it before
+ * (quickselect, the middle place's point as pivot). */
+static void select_at(uint32_t *ix, size_t lo, size_t hi, size_t m, const float *pts, int d,
+                      int k)
+{
+    while (hi - lo > 1) {
+        uint32_t piv = ix[lo + (hi - lo) / 2], tmp;
+        size_t lt = lo, i = lo, gt = hi; /* [lo, lt) before, [lt, i) pivot, [gt, hi) after */
+        while (i < gt) {
+            if (before(pts, d, k, ix[i], piv)) {
+                tmp = ix[lt], ix[lt++] = ix[i], ix[i++] = tmp;
+            } else if (before(pts, d, k, piv, ix[i])) {
+                tmp = ix[--gt], ix[gt] = ix[i], ix[i] = tmp;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            hi = lt;
+        else if (m >= gt)
+            lo = gt;
+        else
+            return;
+    }
+}
+
+/* The spatial order of ix [lo, hi): k-d splits at multiples of CB. */
+static void kd_order(uint32_t *ix, size_t lo, size_t hi, const float *pts, int d)
+{
+    while (hi - lo > CB) {
+        int k = 0;
+        float wide = -1;
+        for (int c = 0; c < d; c++) {
+            float mn = INFINITY, mx = -INFINITY;
+            for (size_t i = lo; i < hi; i++) {
+                float v = pts[(size_t)ix[i] * d + c];
+                mn = v < mn ? v : mn;
+                mx = v > mx ? v : mx;
+            }
+            if (mx - mn > wide) {
+                wide = mx - mn;
+                k = c;
+            }
+        }
+        size_t blocks = (hi - lo + CB - 1) / CB, mid = lo + blocks / 2 * CB;
+        select_at(ix, lo, hi, mid, pts, d, k);
+        kd_order(ix, lo, mid, pts, d);
+        lo = mid;
+    }
+}
+
+/* cen [16] and rad: the centre (mean) of the points idx [lo, hi) of pts
+ * [T, d] that are points (< T; padding is not), and their largest
+ * distance to it (double, rounded up). */
+static void sphere(double *cen, double *rad, const uint32_t *idx, size_t lo, size_t hi,
+                   const float *pts, size_t T, int d)
+{
+    double r = 0;
+    int n = 0;
+    for (int k = 0; k < PATCH_PROJECT; k++)
+        cen[k] = 0;
+    for (size_t a = lo; a < hi; a++)
+        if (idx[a] < T) {
+            for (int k = 0; k < d; k++)
+                cen[k] += pts[(size_t)idx[a] * d + k];
+            n++;
+        }
+    for (int k = 0; k < d && n; k++)
+        cen[k] /= n;
+    for (size_t a = lo; a < hi; a++) {
+        if (idx[a] >= T)
+            continue;
+        double s = 0;
+        for (int k = 0; k < PATCH_PROJECT; k++) {
+            double v = (k < d ? pts[(size_t)idx[a] * d + k] : 0) - cen[k];
+            s += v * v;
+        }
+        r = s > r ? s : r;
+    }
+    *rad = sqrt(r) * (1 + 1e-9);
+}
+
+/* The blocks of the points pts [T, d] in the order idx [nb * CB]: soa,
+ * the centres and radii of the blocks and of the groups; mind INFINITY,
+ * padding -1. */
+static void make_blocks(coreset_job *j, float *soa, double *cen, double *rad, float *mind,
+                        const uint32_t *idx, const float *pts, size_t T, int d)
+{
+    size_t ng = (j->nb + SB - 1) / SB;
+    for (size_t b = 0; b < j->nb; b++) {
+        for (size_t l = 0; l < CB; l++) {
+            size_t at = b * CB + l;
+            uint32_t i = idx[at];
+            mind[at] = i < T ? INFINITY : -1; /* padding is never picked */
+            for (int k = 0; k < PATCH_PROJECT; k++)
+                soa[(b * PATCH_PROJECT + (size_t)k) * CB + l] =
+                    i < T && k < d ? pts[(size_t)i * d + k] : 0;
+        }
+        sphere(cen + b * PATCH_PROJECT, rad + b, idx, b * CB, (b + 1) * CB, pts, T, d);
+    }
+    for (size_t g = 0; g < ng; g++) {
+        size_t hi = (g + 1) * SB * CB < j->nb * CB ? (g + 1) * SB * CB : j->nb * CB;
+        sphere(cen + (j->nb + g) * PATCH_PROJECT, rad + j->nb + g, idx, g * SB * CB, hi, pts, T,
+               d);
+    }
+}
+
+/* The greedy on pts [T, d], d <= PATCH_PROJECT. */
+static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d,
                   const patch_cfg *cfg, sm_err *e)
 {
     coreset_job j;
     memset(&j, 0, sizeof j);
     if (n > T)
         return sm_fail(e, "a coreset of %zu from %zu points", n, T);
-    if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
-        return -1;
-    j.T = T;
-    j.C = C;
+    if (n == 0)
+        return 0;
+    j.nb = (T + CB - 1) / CB;
     j.nt = cfg->threads < 1 ? 1 : cfg->threads > 256 ? 256 : cfg->threads;
-    if ((size_t)j.nt > T / 4096 + 1) /* a few thousand points a thread at least */
-        j.nt = (int)(T / 4096 + 1);
-    float *mean = malloc(((size_t)C + 1) * sizeof *mean);
-    float *pts_c = malloc((T * (size_t)C + 1) * sizeof *pts_c);
-    float *pts_t = malloc((T * (size_t)C + 1) * sizeof *pts_t);
-    double *sq = malloc((T + 1) * sizeof *sq), *mind = malloc((T + 1) * sizeof *mind);
-    float *dot = malloc((T + 1) * sizeof *dot);
+    if ((size_t)j.nt > j.nb / 256 + 1) /* a few thousand points a thread at least */
+        j.nt = (int)(j.nb / 256 + 1);
+    float *soa = malloc(j.nb * PATCH_PROJECT * CB * sizeof *soa);
+    size_t ng = (j.nb + SB - 1) / SB;
+    double *cen = malloc((j.nb + ng) * PATCH_PROJECT * sizeof *cen);
+    double *rad = malloc((j.nb + ng) * sizeof *rad);
+    uint32_t *idx = malloc(j.nb * CB * sizeof *idx), *place = malloc(T * sizeof *place);
+    float q[PATCH_PROJECT] = {0};
+    float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(j.nb * sizeof *bmax);
+    float *gmax = malloc(ng * sizeof *gmax);
     pool_t *pool = NULL;
     int rc = 0;
-    if (!mean || !pts_c || !pts_t || !sq || !mind || !dot)
-        rc = sm_fail(e, "out of memory for the coreset of %zu positions of %d features", T, C);
+    if (!soa || !cen || !rad || !idx || !place || !mind || !bmax || !gmax)
+        rc = sm_fail(e, "out of memory for the coreset of %zu positions (%.0f MiB): a smaller "
+                     "--bank does not help here; use fewer references or a later layer", T,
+                     (double)T * PATCH_CORESET_BYTES / 1048576.0);
     else if (!(pool = pool_create(j.nt, e)))
         rc = -1;
-    if (rc == 0 && n > 0) {
-        centre(pts, T, C, mean, pts_c, pts_t, sq);
-        size_t cur = 0; /* the farthest from the mean first */
-        for (size_t i = 0; i < T; i++) {
-            mind[i] = INFINITY;
-            cur = sq[i] > sq[cur] ? i : cur;
-        }
-        j.pts_t = pts_t;
-        j.sq = sq;
+    if (rc == 0) {
+        for (size_t i = 0; i < j.nb * CB; i++)
+            idx[i] = i < T ? (uint32_t)i : UINT32_MAX;
+        kd_order(idx, 0, T, pts, d);
+        for (size_t i = 0; i < T; i++)
+            place[idx[i]] = (uint32_t)i;
+        make_blocks(&j, soa, cen, rad, mind, idx, pts, T, d);
+        for (size_t b = 0; b < j.nb; b++)
+            bmax[b] = INFINITY;
+        for (size_t g = 0; g < ng; g++)
+            gmax[g] = INFINITY;
+        j.gmax = gmax;
+        j.soa = soa;
+        j.cen = cen;
+        j.rad = rad;
+        j.idx = idx;
         j.mind = mind;
-        j.dot = dot;
-        kernels_begin(j.kp, j.nt);
+        j.bmax = bmax;
+        size_t cur = place[farthest_from_mean(pts, T, d)];
         for (size_t t = 0; t < n; t++) {
-            sel[t] = (uint32_t)cur;
+            sel[t] = idx[cur];
             mind[cur] = -1;
             if (t + 1 == n)
                 break;
-            j.pick = pts_c + cur * (size_t)C;
-            j.pick_i = cur;
+            memcpy(q, pts + (size_t)idx[cur] * d, (size_t)d * sizeof *q);
+            j.pick = q;
             pool_run(pool, coreset_worker, &j);
             size_t best = (size_t)-1;
-            for (int w = 0; w < j.nt; w++) /* slices in order: ties go to the lowest index */
-                if (j.best[w] != (size_t)-1 && (best == (size_t)-1 || mind[j.best[w]] > mind[best]))
-                    best = j.best[w];
+            for (int w = 0; w < j.nt; w++) { /* the farthest; ties: the lowest index */
+                size_t c = j.best[w];
+                if (c != (size_t)-1 && (best == (size_t)-1 || mind[c] > mind[best] ||
+                                        (mind[c] == mind[best] && idx[c] < idx[best])))
+                    best = c;
+            }
             cur = best;
         }
     }
     pool_destroy(pool);
-    free(mean);
-    free(pts_c);
-    free(pts_t);
-    free(sq);
+    free(soa);
+    free(cen);
+    free(rad);
+    free(idx);
+    free(place);
     free(mind);
-    free(dot);
+    free(bmax);
+    free(gmax);
     return rc;
 }
 
@@ -219,6 +465,41 @@ int patch_check_size(size_t M, int P, int C, sm_err *e)
     return 0;
 }
 
+double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
+                    double *coreset, double *search)
+{
+    size_t cal = M < PATCH_CALIBRATE ? M : PATCH_CALIBRATE; /* the calibration's queries */
+    double T = (double)M * P, Q = (double)(cal > N ? cal : N) * P, B = bank && bank < T ? bank : T;
+    double f = ((double)M + (double)N) * P * C * sizeof(float);
+    /* the projection, its blocks, centres and radii, the order, the distances */
+    double k = B < T ? T * (double)PATCH_CORESET_BYTES : 0;
+    /* the bank, its centred transpose; the queries centred; scores and
+     * nearest entries of every reference position (calibration) */
+    double s = 2.0 * B * C * sizeof(float) + Q * C * sizeof(float) + (T + Q) * 2 * sizeof(float);
+    if (feat)
+        *feat = f;
+    if (coreset)
+        *coreset = k;
+    if (search)
+        *search = s;
+    return f + k + s;
+}
+
+int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t avail,
+                       const char *limit, sm_err *e)
+{
+    double f, k, s, need = patch_memory(M, N, P, C, bank, &f, &k, &s), G = 1 << 30;
+    if (need <= (double)avail)
+        return 0;
+    return sm_fail(e, "the patch score needs about %.2f GiB for %zu references and %zu images "
+                   "of %d positions of %d features (features %.2f GiB, coreset %.2f GiB, bank "
+                   "and search %.2f GiB), more than the %.2f GiB %s leaves: use fewer "
+                   "references, a later layer with fewer positions (--features layer:K) or a "
+                   "smaller --size%s", need / G, M, N, P, C, f / G, k / G, s / G,
+                   (double)avail / G, limit,
+                   s > f ? ", or a smaller --bank" : "");
+}
+
 int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
                      const patch_cfg *cfg, sm_err *e)
 {
@@ -266,6 +547,7 @@ typedef struct {
     float *pos;          /* [Q] */
     uint32_t *near;      /* [Q] nearest entry */
     int *failed;         /* [T] */
+    const uint32_t *self; /* [N] with loo: the reference each image is (NULL: image i is i) */
 } search_job;
 
 typedef struct {
@@ -297,7 +579,8 @@ static void search_worker(void *ctx, int t)
                 const float *row = dot + r * m;
                 const float *bsq = j->bsq + b0;
                 cand *bs = best + r * KC;
-                uint32_t self = (uint32_t)((q0 + r) / (size_t)j->P);
+                size_t img = (q0 + r) / (size_t)j->P;
+                uint32_t self = j->self ? j->self[img] : (uint32_t)img;
                 int c_ = cnt[r];
                 float worst = c_ < KC ? INFINITY : bs[KC - 1].k;
                 for (size_t c = 0; c < m; c++) {
@@ -371,8 +654,9 @@ static int search_prepare(search_job *j, const patch_bank *b, const float *x, sm
     return 0;
 }
 
-int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
-                 int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e)
+static int scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
+                  int leave_one_out, const uint32_t *self, float *pos, float *score,
+                  uint32_t *nearest, sm_err *e)
 {
     search_job j;
     memset(&j, 0, sizeof j);
@@ -381,6 +665,7 @@ int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const pat
     j.Q = N * (size_t)P;
     j.P = P;
     j.loo = leave_one_out;
+    j.self = self;
     j.pos = pos;
     if (kernels_resolve(cfg->kernels, &j.kp, e) != 0)
         return -1;
@@ -429,6 +714,75 @@ int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const pat
     free((void *)j.xk);
     free(j.near);
     free(j.failed);
+    return rc;
+}
+
+/* out [len, C] = the mean of a [len, C] (rows `stride` floats apart) over
+ * the rows within r of each row, cut at the ends. */
+static void box_1d(float *out, const float *a, size_t stride, size_t ostride, int len, int C,
+                   int r)
+{
+    for (int i = 0; i < len; i++) {
+        int lo = i - r < 0 ? 0 : i - r, hi = i + r >= len ? len - 1 : i + r;
+        float *o = out + (size_t)i * ostride;
+        for (int c = 0; c < C; c++)
+            o[c] = a[(size_t)lo * stride + (size_t)c];
+        for (int k = lo + 1; k <= hi; k++)
+            for (int c = 0; c < C; c++)
+                o[c] = o[c] + a[(size_t)k * stride + (size_t)c];
+        float cnt = (float)(hi - lo + 1);
+        for (int c = 0; c < C; c++)
+            o[c] = o[c] / cnt;
+    }
+}
+
+int patch_local(float *feat, size_t n, int gh, int gw, int C, int side, sm_err *e)
+{
+    if (side <= 1)
+        return 0;
+    size_t P = (size_t)gh * gw, row = (size_t)gw * C;
+    float *tmp = malloc((P * (size_t)C + 1) * sizeof *tmp);
+    if (!tmp)
+        return sm_fail(e, "out of memory for the neighbourhoods of %zu positions", P);
+    for (size_t i = 0; i < n; i++) {
+        float *f = feat + i * P * (size_t)C;
+        for (int y = 0; y < gh; y++) /* along the rows: tmp = box(f) */
+            box_1d(tmp + (size_t)y * row, f + (size_t)y * row, (size_t)C, (size_t)C, gw, C,
+                   side / 2);
+        for (int x = 0; x < gw; x++) /* along the columns: f = box(tmp) */
+            box_1d(f + (size_t)x * C, tmp + (size_t)x * C, row, row, gh, C, side / 2);
+    }
+    free(tmp);
+    return 0;
+}
+
+int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
+                 int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e)
+{
+    return scores(b, x, N, P, cfg, leave_one_out, NULL, pos, score, nearest, e);
+}
+
+int patch_calibrate(const patch_bank *b, const float *ref, size_t M, int P, size_t cap,
+                    const patch_cfg *cfg, float *score, size_t *n, sm_err *e)
+{
+    size_t k = cap && cap < M ? cap : M, C = (size_t)b->C, row = (size_t)P * C;
+    *n = k;
+    uint32_t *self = malloc((k + 1) * sizeof *self), *near = malloc((k + 1) * sizeof *near);
+    float *sub = malloc((k * row + 1) * sizeof *sub), *pos = malloc((k * (size_t)P + 1) * sizeof *pos);
+    int rc = -1;
+    if (!self || !near || !sub || !pos) {
+        sm_fail(e, "out of memory for the threshold's calibration");
+    } else {
+        for (size_t i = 0; i < k; i++) { /* evenly spread: reference floor(i M / k) */
+            self[i] = (uint32_t)((double)i * (double)M / (double)k);
+            memcpy(sub + i * row, ref + (size_t)self[i] * row, row * sizeof *sub);
+        }
+        rc = scores(b, sub, k, P, cfg, 1, self, pos, score, near, e);
+    }
+    free(self);
+    free(near);
+    free(sub);
+    free(pos);
     return rc;
 }
 

@@ -45,22 +45,25 @@ typedef struct {
  * indices of n of the T points pts [T, C] (n <= T), in the order picked:
  * first the point farthest from the points' mean, then each round the
  * point whose squared distance to the nearest point picked so far is the
- * largest (ties: the lowest index). Squared distances are
- * |p|^2 + |q|^2 - 2 p.q in double on rows centred on the mean, p.q one
- * gemm of the new pick against all points a round (the points split
- * between threads by columns). Points of more than 16 features are
+ * largest (ties: the lowest index). Points of more than 16 features are
  * compared on 16: their product (gemm) with a fixed sparse random
  * projection (Achlioptas: +1, 0, -1 with probabilities 1/6, 2/3, 1/6,
  * from splitmix64 of the entry's index), as PatchCore's own coreset
- * projects; each round then streams 16 floats a point, not C. A point is
- * never picked twice. Returns 0 or -1 with e set (no memory, a path this
- * CPU cannot run). */
+ * projects. Each round updates every point's distance to the new pick as
+ * the sum of the 16 squared differences in float, in feature order, an
+ * element-wise loop over blocks of 16 points (the same bits on any CPU),
+ * the blocks split between threads: 68 bytes streamed a point a round.
+ * A point is never picked twice. Returns 0 or -1 with e set (no memory, a
+ * path this CPU cannot run). */
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
 
-/* The most reference positions a bank is built from: the coreset keeps
- * about 200 bytes of each (its projection twice, its norms and distances
- * in double), on top of the features themselves. */
+/* The bytes the coreset keeps for each reference position, on top of the
+ * features themselves: its projection twice (rows, blocks), its distance,
+ * its place in the order both ways, its block's centre and radius. */
+#define PATCH_CORESET_BYTES 152
+
+/* The most reference positions a bank is built from. */
 #define PATCH_MAX_POSITIONS ((size_t)1 << 24)
 
 /* 0 when M references of P positions of C features fit the limits
@@ -68,6 +71,25 @@ int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
  * which, and what to do (fewer references, a smaller --size, a later
  * layer). Checked before anything is embedded. */
 int patch_check_size(size_t M, int P, int C, sm_err *e);
+
+/* The bytes the patch score holds at most for M references and N images
+ * of P positions of C features with a bank of `bank` entries (0: all):
+ * the features of both sets, the coreset's projection and blocks, the
+ * bank and its transposed copy, the search's centred queries and the
+ * scores (the calibration's queries: PATCH_CALIBRATE references at
+ * most). *feat, *coreset and *search (unless NULL) get the three parts. */
+double patch_memory(size_t M, size_t N, int P, int C, size_t bank, double *feat,
+                    double *coreset, double *search);
+
+/* 0 when patch_memory fits in `avail` bytes (mem_available, memory.h;
+ * `limit` names it), else -1 with e giving both sizes, the parts, and
+ * what to change: fewer references, a later layer with fewer positions
+ * or features (--features layer:K), a smaller --size, or (when the bank
+ * is the larger part) a smaller --bank. Checked before anything is
+ * embedded, so that a job too large for the machine ends with this
+ * message instead of the OOM killer. */
+int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t avail,
+                       const char *limit, sm_err *e);
 
 /* b from the references' positions ref [M, P, C]: all T of them, or
  * cfg->bank picked by patch_coreset (kept in position order). Returns 0
@@ -86,6 +108,30 @@ void patch_bank_free(patch_bank *b);
  * entries). */
 int patch_scores(const patch_bank *b, const float *x, size_t N, int P, const patch_cfg *cfg,
                  int leave_one_out, float *pos, float *score, uint32_t *nearest, sm_err *e);
+
+/* PatchCore's locally aware features: feat [n, gh, gw, C] in place, each
+ * position's C features replaced by their mean over the side x side
+ * positions around it (side odd, 1 = unchanged), the neighbourhood cut
+ * at the grid's edges (the mean of the positions inside): first along
+ * each row (the sum in column order over the neighbours inside, divided
+ * by their count), then the same along each column of that. One fixed
+ * order of float operations: the same bits on any CPU. Returns 0 or -1
+ * with e set (no memory for one image's scratch). */
+int patch_local(float *feat, size_t n, int gh, int gw, int C, int side, sm_err *e);
+
+/* The references the threshold is calibrated on, at most (patch_calibrate):
+ * a 0.95 quantile of 1,000 scores is within about 0.7 % of the
+ * distribution of the whole, and the search then costs 1,000 references'
+ * positions however many there are. */
+#define PATCH_CALIBRATE 1000
+
+/* score [n] = the leave-one-out scores (patch_scores with leave_one_out)
+ * of n = min(M, cap) of the references ref [M, P, C] (cap 0: all), spread
+ * evenly: reference floor(i M / n) for i = 0 .. n-1, each against the
+ * bank's entries of the other references. Returns 0 or -1 with e set (as
+ * patch_scores). */
+int patch_calibrate(const patch_bank *b, const float *ref, size_t M, int P, size_t cap,
+                    const patch_cfg *cfg, float *score, size_t *n, sm_err *e);
 
 /* out [H, W] = map [gh, gw] upsampled bilinearly, each pixel's centre
  * mapped to the grid at (y + 0.5) gh / H - 0.5 and clamped to its edges

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "anomaly_map.h"
+
 static const rgb_t white = {255, 255, 255};
 static const rgb_t ink = {20, 20, 20};
 static const rgb_t red = {220, 30, 30};
@@ -15,12 +17,28 @@ int sheet_scale_for(int w, int h, int target)
     return s < 1 ? 1 : s;
 }
 
+/* The map panel: the image's grey (RGB planes: BT.601, as images are
+ * read) tinted by its map, at (x, y). */
+static void map_panel(canvas_t *c, int x, int y, const sheet_cell *cl, int w, int h,
+                      int channels, int scale)
+{
+    size_t P = (size_t)w * h;
+    for (size_t q = 0; q < P; q++) {
+        const uint8_t *px = cl->image;
+        uint8_t g = channels == 3 ? (uint8_t)((299u * px[q] + 587u * px[P + q] +
+                                               114u * px[2 * P + q] + 500u) / 1000u) : px[q];
+        canvas_fill(c, x + (int)(q % (size_t)w) * scale, y + (int)(q / (size_t)w) * scale, scale,
+                    scale, anomaly_map_mix(g, cl->map[q], cl->map_top > 0 ? cl->map_top : 1));
+    }
+}
+
 int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, int channels,
                  int columns, int scale, const char *title, sm_err *e)
 {
-    const int ts = 1, line = canvas_text_height(ts) + 4, pad = 6, frame = 2;
-    int iw = w * scale, ih = h * scale;
-    int cell_w = 2 * iw + pad + 2 * frame + 2 * pad;
+    const int ts = 1, line = canvas_text_height(ts) + 4, pad = SHEET_PAD, frame = SHEET_FRAME;
+    int iw = w * scale, ih = h * scale, maps = n > 0 && cells[0].map;
+    int panels = maps ? 3 : 2, inner = panels * iw + (panels - 1) * pad; /* the framed width */
+    int cell_w = inner + 2 * frame + 2 * pad;
     int min_w = canvas_text_width("#000 0.0000 flagged", ts) + 2 * pad;
     if (cell_w < min_w)
         cell_w = min_w;
@@ -40,17 +58,19 @@ int sheet_render(canvas_t *c, const sheet_cell *cells, size_t n, int w, int h, i
     if (canvas_init(c, (int)W, (int)H, white, e) != 0)
         return -1;
     canvas_text(c, pad, pad, title, ts, ink);
-    canvas_text(c, pad, pad + line, "each: image | its nearest reference; red: flagged", ts,
-                grey);
+    canvas_text(c, pad, pad + line, maps ? "each: image | its anomaly map | its nearest "
+                "reference; red: flagged" : "each: image | its nearest reference; red: flagged",
+                ts, grey);
     for (size_t k = 0; k < n; k++) {
         const sheet_cell *cl = &cells[k];
         int x = pad + (int)(k % (size_t)columns) * cell_w + pad;
         int y = pad + 2 * line + (int)(k / (size_t)columns) * cell_h + pad;
         if (cl->flagged)
-            canvas_frame(c, x - frame, y - frame, 2 * iw + pad + 2 * frame, ih + 2 * frame,
-                         frame, red);
+            canvas_frame(c, x - frame, y - frame, inner + 2 * frame, ih + 2 * frame, frame, red);
         canvas_image(c, x, y, cl->image, channels, h, w, scale);
-        canvas_image(c, x + iw + pad, y, cl->reference, channels, h, w, scale);
+        if (maps)
+            map_panel(c, x + iw + pad, y, cl, w, h, channels, scale);
+        canvas_image(c, x + (panels - 1) * (iw + pad), y, cl->reference, channels, h, w, scale);
         char text[64];
         snprintf(text, sizeof text, "#%zu %.4f%s", k + 1, cl->score,
                  cl->flagged ? " flagged" : "");
