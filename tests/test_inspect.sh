@@ -256,6 +256,12 @@ bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" -
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
 # a map never replaces an input: --maps inside --images is refused first
 bad_run 2 "--maps $pimg/square" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$pimg/square"
+# no other output inside --maps DIR: a map would replace it, or it a map
+first_map=$(ls "$tmp/maps" | head -1)
+cp "$tmp/maps/$first_map" "$tmp/map-before.png"
+bad_run 2 "--report $tmp/maps/$first_map is inside --maps $tmp/maps, which this run writes" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$tmp/maps" --report "$tmp/maps/$first_map"
+bad_run 2 "--csv $tmp/maps/new.csv is inside --maps $tmp/maps" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$tmp/maps" --csv "$tmp/maps/new.csv"
+check 'cmp -s "$tmp/maps/$first_map" "$tmp/map-before.png" && [ ! -e "$tmp/maps/new.csv" ]' "a refused run changed --maps DIR"
 bad_run 2 "--masks belongs to --score patch" --reference "$ref" --images "$pimg" --model "$cm" --score knn --masks "$tmp"
 bad_run 2 "pixel metrics need the MVTec layout" --reference "$ref" --images "$pimg/square" --model "$cm" --score patch --masks "$tmp"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"

@@ -174,6 +174,20 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
                                            "overwrite the other; choose different names",
                                            out[j].option, out[j].path, opt, p));
     }
+    /* A file output inside a folder output (at any depth) would be
+     * overwritten or mixed with what the folder's writer puts there
+     * (inspect --report inside --maps DIR). */
+    for (size_t j = 0; j < n_out; j++) {
+        if (!out[j].path || !out[j].folder || !oid[j].exists || !oid[j].dir)
+            continue;
+        for (size_t i = 0; i < n_out; i++)
+            if (i != j && out[i].path && !out[i].folder && !is_stdout(out[i].path) &&
+                folder_holding(out[i].path, &oid[j], 1) == 0)
+                return usage_error(sm_fail(e, "%s %s is inside %s %s, which this run writes: "
+                                           "one would overwrite the other; choose a place "
+                                           "outside it", out[i].option, out[i].path,
+                                           out[j].option, out[j].path));
+    }
     /* Then what the file system says. */
     for (size_t i = 0; i < n_out; i++) {
         if (!out[i].path || out[i].folder)
