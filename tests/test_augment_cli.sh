@@ -169,6 +169,10 @@ bad_augment "--augment: 'shift:16': a shift of 16 pixels does not fit images of 
 bad_augment "--augment: 'rot90': the images are 16 x 12 (width x height): a quarter turn needs square images" --pairs augment --augment rot90 --size 16x12
 bad_augment "--augment: the augmentations make the pairs of --pairs augment" --augment flip
 bad_augment "--pairs: expected" --pairs none
+bad_augment "--augment: 'shift:0x2': shift expects a whole number of pixels, 1..255, found '0x2'" --pairs augment --augment shift:0x2
+bad_augment "--augment: 'brightness:+0.5': brightness expects" --pairs augment --augment brightness:+0.5
+bad_augment "--augment: 'shift: 2': shift expects" --pairs augment --augment 'shift: 2'
+bad_augment "--augment: 'noise:1e-1': noise expects" --pairs augment --augment noise:1e-1
 
 # --- the augmented images against the rebuild from docs/design.md -------
 if [ -z "$numpy_py" ]; then

@@ -32,6 +32,22 @@ static const char *arg_range(int k)
 }
 
 /* One item "name" or "name:value" of the list. */
+/* A value as a user writes one: digits with at most one '.', nothing else
+ * (strtod alone would take " 2", "+2", "0x2" and "1e0"). */
+static int plain_decimal(const char *s)
+{
+    int digits = 0, dots = 0;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digits++;
+        else if (*s == '.' && !dots)
+            dots++;
+        else
+            return 0;
+    }
+    return digits > 0;
+}
+
 static int parse_item(const char *item, augment_spec *a, sm_err *e)
 {
     const char *colon = strchr(item, ':');
@@ -55,7 +71,7 @@ static int parse_item(const char *item, augment_spec *a, sm_err *e)
         char *end;
         errno = 0;
         double d = strtod(colon + 1, &end);
-        if (end == colon + 1 || *end || errno)
+        if (!plain_decimal(colon + 1) || end == colon + 1 || *end || errno)
             return sm_fail(e, "'%s': %s expects %s, found '%s'", item, augment_names[k],
                            arg_range(k), colon + 1);
         v = (float)d;
