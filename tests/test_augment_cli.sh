@@ -72,6 +72,27 @@ check 'grep -qx "Pairs of augmented images (flip,flipv,rot90,shift:3,brightness:
   "train should say which augmentations and that no labels are used: $(head -3 "$tmp/ref.out")"
 check 'grep -q "skipped 1 file that is not images" "$tmp/ref.out"' "README.txt should be noted as skipped"
 
+# train/ and test/ with one class folder each: labels are ignored, so one
+# class is enough; an MVTec-style part (test/ holds defect folders train/
+# lacks) is refused with the way out, the good images' own folder
+for d in one/train/good one/test/good mv/train/good mv/test/good mv/test/scratch; do
+  mkdir -p "$tmp/$d"
+  cp "$flat"/batch1/img*.pgm "$tmp/$d/"
+done
+"$bin" train --pairs augment --layers conv4,gap,4 --epochs 1 --data "$tmp/one" --model "$tmp/one.siam" \
+  >"$tmp/one.out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -s "$tmp/one.siam" ]' "one class under --pairs augment should train: $(head -c 300 "$tmp/one.out")"
+"$bin" train --layers conv4,gap,4 --epochs 1 --data "$tmp/one" --model "$tmp/one-labels.siam" \
+  >"$tmp/one-labels.out" 2>&1
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "1 classes: expected 2" "$tmp/one-labels.out"' \
+  "one class with labels needs two: $(head -c 300 "$tmp/one-labels.out")"
+"$bin" train --pairs augment --epochs 1 --data "$tmp/mv" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
+rc=$?
+check '[ $rc -eq 1 ] && grep -qF "without labels, give the folder of good images itself (e.g. $tmp/mv/train/good)" "$tmp/mv.out" && [ ! -e "$tmp/mv.siam" ]' \
+  "an MVTec-style part should point at train/good: $(head -c 300 "$tmp/mv.out")"
+
 for t in 2 3; do
   run "t$t" --epochs 2 --threads "$t"
   same "t$t" "--threads $t"

@@ -208,7 +208,8 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
         return -1;
     ds->source = source_with(path, o);
     int rc = ds->source->load(path, o, ds, e);
-    int fewest = ds->source == &source_flat ? 1 : CLASSES_MIN;
+    /* Without labels (o->flat: the cold start) one class is enough. */
+    int fewest = o->flat ? 1 : CLASSES_MIN;
     if (rc == 0 && (ds->classes.n < fewest || ds->classes.n > CLASSES_MAX))
         rc = sm_fail(e, "%s: %d classes: expected %d to %d", path, ds->classes.n, fewest,
                      CLASSES_MAX);
@@ -226,6 +227,14 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     }
     if (rc == 0 && o->width > 0)
         ds->resize = IMAGE_RESIZE_BOX;
+    if (rc != 0 && o->flat && ds->source == &source_folders) {
+        /* train/ and test/ of an MVTec-style part (train/good, test/<defect>)
+         * are class folders that need not match when labels are ignored,
+         * but the good images alone are the data a cold start wants. */
+        sm_err why = *e;
+        sm_fail(e, "%s; without labels, give the folder of good images itself (e.g. "
+                "%s/train/good)", why.msg, path);
+    }
     if (rc != 0) {
         dataset_free(ds);
         return -1;
