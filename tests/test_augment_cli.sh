@@ -190,6 +190,13 @@ bad_augment "--augment: 'shift:16': a shift of 16 pixels does not fit images of 
 bad_augment "--augment: 'rot90': the images are 16 x 12 (width x height): a quarter turn needs square images" --pairs augment --augment rot90 --size 16x12
 bad_augment "--augment: the augmentations make the pairs of --pairs augment" --augment flip
 bad_augment "--pairs: expected" --pairs none
+# --data names the path given, not a file a source would look for in it
+"$bin" train --data "$tmp/nothere" --epochs 1 --model "$tmp/nothere.siam" >"$tmp/nothere.out" 2>&1
+rc=$?
+check '[ $rc -eq 1 ] && grep -qx "siamese train: $tmp/nothere: No such file or directory (expected a data folder)" "$tmp/nothere.out"' "a missing --data: exit $rc: $(cat "$tmp/nothere.out")"
+"$bin" train --pairs augment --data "$flat/batch1/img001.pgm" --epochs 1 --model "$tmp/nothere.siam" >"$tmp/nothere.out" 2>&1
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "img001.pgm: not a folder (expected a data folder" "$tmp/nothere.out"' "an image as --data: exit $rc: $(cat "$tmp/nothere.out")"
 bad_augment "--augment: 'shift:0x2': shift expects a whole number of pixels, 1..255, found '0x2'" --pairs augment --augment shift:0x2
 bad_augment "--augment: 'brightness:+0.5': brightness expects" --pairs augment --augment brightness:+0.5
 bad_augment "--augment: 'shift: 2': shift expects" --pairs augment --augment 'shift: 2'

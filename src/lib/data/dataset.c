@@ -4,6 +4,7 @@
  * what every data set must satisfy is checked. */
 #include "dataset.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,13 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     if (!o)
         o = &def;
     memset(ds, 0, sizeof *ds);
+    /* Name the path given, not the first file a source would look for in it. */
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sm_fail(e, "%s: %s (expected a data folder)", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return sm_fail(e, "%s: not a folder (expected a data folder: IDX files, train/ and "
+                       "test/ class folders%s)", path, o->flat ? ", or a folder of images" : "");
     if (dataset_check_options(path, o, e) != 0)
         return -1;
     ds->source = source_with(path, o);
