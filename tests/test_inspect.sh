@@ -146,7 +146,13 @@ check '! cmp -s "$tmp/pl1.txt" <("$bin" inspect --reference "$ref" --images "$pi
 # first layer's 28 x 28 positions of 8 features need about 1.6 GiB; under
 # ulimit -v of about 1 GB the run must end with the message naming the
 # limit and what to change, exit 1, not be killed or fail halfway
-if command -v python3 >/dev/null; then
+# AddressSanitizer reserves terabytes of address space at start, so no
+# ulimit -v can be set under it: that build skips this part (the Release
+# build of the same sources runs it)
+if grep -q __asan_init "$bin"; then
+  skipped=$((skipped + 1))
+  echo "SKIP (part): ulimit -v under AddressSanitizer (it cannot start with a limit)"
+elif command -v python3 >/dev/null; then
   mkdir -p "$tmp/many"
   python3 -c "import os, shutil, sys
 for i in range(10000): shutil.copyfile(sys.argv[1], os.path.join(sys.argv[2], '%05d.pgm' % i))" \

@@ -41,6 +41,6 @@ for cand in /usr/bin/python3 python3; do
   fi
 done
 finish() {
-  echo "$pass passed, $fail failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped (a tool is missing)")"
+  echo "$pass passed, $fail failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped (see the SKIP lines)")"
   [ "$fail" -eq 0 ]
 }
