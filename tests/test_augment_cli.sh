@@ -86,7 +86,7 @@ check '[ $rc -eq 0 ] && [ -s "$tmp/one.siam" ]' "one class under --pairs augment
 "$bin" train --layers conv4,gap,4 --epochs 1 --data "$tmp/one" --model "$tmp/one-labels.siam" \
   >"$tmp/one-labels.out" 2>&1
 rc=$?
-check '[ $rc -eq 1 ] && grep -q "1 classes: expected 2" "$tmp/one-labels.out"' \
+check '[ $rc -eq 1 ] && grep -q "1 class: expected 2" "$tmp/one-labels.out"' \
   "one class with labels needs two: $(head -c 300 "$tmp/one-labels.out")"
 "$bin" train --pairs augment --epochs 1 --data "$tmp/mv" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
 rc=$?

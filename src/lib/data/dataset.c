@@ -219,7 +219,8 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     /* Without labels (o->flat: the cold start) one class is enough. */
     int fewest = o->flat ? 1 : CLASSES_MIN;
     if (rc == 0 && (ds->classes.n < fewest || ds->classes.n > CLASSES_MAX))
-        rc = sm_fail(e, "%s: %d classes: expected %d to %d", path, ds->classes.n, fewest,
+        rc = sm_fail(e, "%s: %d class%s: expected %d to %d", path, ds->classes.n,
+                     ds->classes.n == 1 ? "" : "es", fewest,
                      CLASSES_MAX);
     if (rc == 0)
         rc = check_split(&ds->train, &ds->classes, e);
