@@ -56,9 +56,11 @@ FLAT_EPOCHS=${FLAT_EPOCHS:-17}
 CTL_PAIRS=${CTL_PAIRS:-256}
 ABL_EPOCHS=${ABL_EPOCHS:-2}
 ABL_PAIRS=${ABL_PAIRS:-15000}
-AUGMENT_DEFAULT=shift:2,flip,brightness:0.2
-ABLATION=(shift:2 flip brightness:0.2 shift:2,flip "$AUGMENT_DEFAULT"
-          "$AUGMENT_DEFAULT,contrast:0.2" "$AUGMENT_DEFAULT,noise:0.05")
+AUGMENT_DEFAULT=shift:2 # train's default (src/lib/data/augment.h)
+# the ablation's lists (models are cached by their place in this list)
+PROTOCOL=shift:2,flip,brightness:0.2 # the PyTorch protocol
+ABLATION=(shift:2 flip brightness:0.2 shift:2,flip "$PROTOCOL"
+          "$PROTOCOL,contrast:0.2" "$PROTOCOL,noise:0.05")
 STAGES=${STAGES:-table defects control ablation}
 # -----------------------------------------------------------------------------
 
