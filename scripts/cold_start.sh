@@ -56,7 +56,7 @@ FLAT_EPOCHS=${FLAT_EPOCHS:-17}
 CTL_PAIRS=${CTL_PAIRS:-256}
 ABL_EPOCHS=${ABL_EPOCHS:-2}
 ABL_PAIRS=${ABL_PAIRS:-15000}
-AUGMENT_DEFAULT=shift:2 # train's default (src/lib/data/augment.h)
+AUGMENT_DEFAULT=shift:2,flip,brightness:0.2 # train's default (src/lib/data/augment.h)
 # the ablation's lists (models are cached by their place in this list)
 PROTOCOL=shift:2,flip,brightness:0.2 # the PyTorch protocol
 ABLATION=(shift:2 flip brightness:0.2 shift:2,flip "$PROTOCOL"

@@ -32,7 +32,7 @@ static void parse_checks(void)
     char out[128];
     CHECK(augment_parse(AUGMENT_DEFAULT, &a, &e) == 0, "default: %s", e.msg);
     augment_format(&a, out, sizeof out);
-    CHECK(!strcmp(out, "shift:2"), "default prints as %s", out);
+    CHECK(!strcmp(out, "flip,shift:2,brightness:0.2"), "default prints as %s", out);
     CHECK(augment_parse("noise:0.05,contrast:0.5,rot90,flipv,flip,shift:3,brightness:1", &a,
                         &e) == 0 && a.on == 0x7f && a.arg[AUG_SHIFT] == 3.0f &&
               a.arg[AUG_NOISE] == 0.05f && a.arg[AUG_FLIP] == 0,
