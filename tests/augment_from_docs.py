@@ -6,64 +6,20 @@ writes DIR/train.npy, test.npy, batch.npy, val.npy and meta.txt).
 
 usage: augment_from_docs.py DIR    exit 0 when every image matches, 1 not
 """
+import os
 import sys
 
 import numpy as np
 
-M64 = (1 << 64) - 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import docs_rng  # noqa: E402  (design.md 3.1-3.2, written from the docs)
 
 
-def splitmix(x):
-    x = (x + 0x9E3779B97F4A7C15) & M64
-    z = x
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return x, z ^ (z >> 31)
-
-
-def rotl(x, k):
-    return ((x << k) | (x >> (64 - k))) & M64
-
-
-class Rng:
-    """xoshiro256** seeded with (seed, stream), design.md 3.1."""
-
-    def __init__(self, seed, stream):
-        x = seed ^ ((stream * 0xD1B54A32D192ED03) & M64)
-        self.s = []
-        for _ in range(4):
-            x, z = splitmix(x)
-            self.s.append(z)
-
-    def next(self):
-        s = self.s
-        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
-        t = (s[1] << 17) & M64
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def below(self, n):
-        m = (self.next() >> 32) * n
-        lo = m & 0xFFFFFFFF
-        if lo < n:
-            t = ((1 << 32) - n) % n
-            while lo < t:
-                m = (self.next() >> 32) * n
-                lo = m & 0xFFFFFFFF
-        return m >> 32
+class Rng(docs_rng.Rng):
+    """The library's generator (scripts/docs_rng.py) with rng_float, 3.2."""
 
     def float(self):
         return np.float32(self.next() >> 40) * np.float32(2.0 ** -24)
-
-    def shuffle(self, a):
-        for i in range(len(a), 1, -1):
-            j = self.below(i)
-            a[i - 1], a[j] = a[j], a[i - 1]
 
 
 ORDER = ("flip", "flipv", "rot90", "shift", "brightness", "contrast", "noise")
