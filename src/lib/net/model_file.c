@@ -98,40 +98,28 @@ static const field fields_v3[] = {
 
 /* Version 4: version 3's fields with the input's channels and dims, and
  * for each of NET_MAX_LAYERS slots a layer's kind and argument. */
-static const field fields_v4[] = {
-    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
-    F("resize", T_U32, resize),   F("channels", T_U32, channels), F("in_c", T_U32, in_c),
-    F("in_h", T_U32, in_h),       F("in_w", T_U32, in_w),       F("head", T_U32, head),
-    F("n_layers", T_U32, n_layers), FA("kinds", T_U32, kinds, NET_MAX_LAYERS),
-    FA("args", T_U32, widths, NET_MAX_LAYERS),
-    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
-    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
-    F("epochs", T_U32, epochs),   F("kernels", T_U32, kernels), F("seed", T_U64, seed),
-    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
-    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
-    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
-    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
-    F("n_params", T_U64, n_params), FIELDS_END,
-};
+#define FIELDS_V4                                                                          \
+    F("width", T_U32, width), F("height", T_U32, height), F("grey", T_U32, grey),          \
+        F("resize", T_U32, resize), F("channels", T_U32, channels), F("in_c", T_U32, in_c), \
+        F("in_h", T_U32, in_h), F("in_w", T_U32, in_w), F("head", T_U32, head),            \
+        F("n_layers", T_U32, n_layers), FA("kinds", T_U32, kinds, NET_MAX_LAYERS),         \
+        FA("args", T_U32, widths, NET_MAX_LAYERS), F("lr", T_F32, lr), F("rho", T_F32, rho), \
+        F("eps", T_F32, eps), F("margin", T_F32, margin), F("dropout", T_F32, dropout),    \
+        F("batch", T_U32, batch), F("epochs", T_U32, epochs), F("kernels", T_U32, kernels), \
+        F("seed", T_U64, seed), F("train_pairs", T_U64, train_pairs),                      \
+        F("epoch", T_U32, epoch), F("step", T_U32, step), FA("rng", T_U64, rng, 4),        \
+        F("epoch_seed", T_U64, epoch_seed), F("loss_sum", T_F64, loss_sum),                \
+        F("fingerprint", T_U64, fingerprint), F("threshold", T_F32, threshold),            \
+        F("n_classes", T_U32, n_classes), F("n_params", T_U64, n_params)
+
+static const field fields_v4[] = {FIELDS_V4, FIELDS_END};
 
 /* Version 5: version 4's fields, then how the pairs were made (the model
  * of cold start, trained without labels) and the augmentations. Written
  * only for such a model, so every other file is byte for byte as
  * before. */
 static const field fields_v5[] = {
-    F("width", T_U32, width),     F("height", T_U32, height),   F("grey", T_U32, grey),
-    F("resize", T_U32, resize),   F("channels", T_U32, channels), F("in_c", T_U32, in_c),
-    F("in_h", T_U32, in_h),       F("in_w", T_U32, in_w),       F("head", T_U32, head),
-    F("n_layers", T_U32, n_layers), FA("kinds", T_U32, kinds, NET_MAX_LAYERS),
-    FA("args", T_U32, widths, NET_MAX_LAYERS),
-    F("lr", T_F32, lr),           F("rho", T_F32, rho),         F("eps", T_F32, eps),
-    F("margin", T_F32, margin),   F("dropout", T_F32, dropout), F("batch", T_U32, batch),
-    F("epochs", T_U32, epochs),   F("kernels", T_U32, kernels), F("seed", T_U64, seed),
-    F("train_pairs", T_U64, train_pairs), F("epoch", T_U32, epoch), F("step", T_U32, step),
-    FA("rng", T_U64, rng, 4),     F("epoch_seed", T_U64, epoch_seed),
-    F("loss_sum", T_F64, loss_sum), F("fingerprint", T_U64, fingerprint),
-    F("threshold", T_F32, threshold), F("n_classes", T_U32, n_classes),
-    F("n_params", T_U64, n_params), F("pairs", T_U32, pairs), F("augment", T_U32, augment),
+    FIELDS_V4, F("pairs", T_U32, pairs), F("augment", T_U32, augment),
     FA("augment_args", T_F32, aug_args, MODEL_AUGMENT_SLOTS), FIELDS_END,
 };
 
