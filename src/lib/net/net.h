@@ -139,15 +139,23 @@ typedef struct {
     int max_rows;
     int workers;
     float *scratch[NET_MAX_WORKERS]; /* [workers] each net_scratch_floats */
+    float *local[NET_MAX_WORKERS];   /* [workers] training: a chunk of rows of
+                                        the transient outputs, or NULL */
     kernels_path kernels;     /* a resolved path, never auto */
     float *x;                 /* [R, IN] input */
     float *a[NET_MAX_LAYERS]; /* a[l] [R, out(l)] layer outputs after ReLU (and
-                                 dropout); a[L-1] is the embedding */
+                                 dropout); a[L-1] is the embedding. NULL in
+                                 training for a layer only the next one's
+                                 forward reads (conv before pool: net.c's
+                                 transient), whose rows pass through local */
     /* training only (NULL otherwise): */
     float *g[NET_MAX_LAYERS];  /* g[l] [R, out(l)] d(loss)/d(layer l's output),
                                   then, in place, d(loss)/d(its pre-activation) */
     float *wt[NET_MAX_LAYERS]; /* wt[l], l >= 1: the kernel as the input gradient
                                   reads it (dense: W[l]^T [width[l], fan_in(l)]) */
+    unsigned char *rec[NET_MAX_LAYERS]; /* rec[l] [R, record bytes] what layer l's
+                                  forward keeps for its backward (a pool's taps,
+                                  layer_kind.h); NULL when its kind keeps none */
 } net_cache;
 
 /* Allocates the activations for up to max_rows rows (64-byte aligned),
