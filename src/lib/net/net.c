@@ -433,6 +433,17 @@ void net_forward(const float *params, net_cache *c, int r0, int R, const net_dro
         forward_rows(params, c, r, r0 + R - r < n ? r0 + R - r : n, drop, worker);
 }
 
+/* 1 when c->dy_on_demand applies (net.h): layer 0's gradient goes by
+ * columns, and the pool above it keeps a record and masks by its ReLU
+ * (transient): layer 0's dy is then made from g[1] and that record, an
+ * image at a time, by make_first_dy. */
+static int first_on_demand(const net_cache *c)
+{
+    const net_shape s = c->shape;
+    return c->dy_on_demand && s.layers > 1 && c->rec[1] && transient(s, 0) &&
+           net_by_columns(s, 0) && kind_of(s, 0)->column_grads_made;
+}
+
 static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
 {
     net_shape s = c->shape;
@@ -442,7 +453,8 @@ static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
      * layer above a ReLU without dropout masks by it as it passes the
      * gradient down (input_grad_relu): one pass over g[l-1] fewer. */
     int masked = 0; /* g[l] is already the pre-activation's */
-    for (int l = s.layers - 1; l >= 0; l--) {
+    const int stop = first_on_demand(c) ? 1 : 0; /* layer 0's dy: made later */
+    for (int l = s.layers - 1; l >= stop; l--) {
         layer_dims in, out;
         dims_of(s, l, &in, &out);
         int K = dims_size(in), M = dims_size(out);
@@ -453,7 +465,7 @@ static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
             relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
                                   dropped ? scale : 1.0f);
         masked = 0;
-        if (l > 0) {
+        if (l > stop) {
             const layer_kind *below = kind_of(s, l - 1);
             const int fuse = below->relu && !(below->dropout && l - 1 < s.layers - 1);
             float *dx = c->g[l - 1] + (size_t)r0 * K;
@@ -542,9 +554,38 @@ int net_by_columns(net_shape s, int l)
     return l == 0 && k->by_columns && k->column_grads && k->by_columns(in, out);
 }
 
+/* layer_dy's rows for layer 0 (first_on_demand): image r's channels j0
+ * .. j1-1 of its dy, out [j1 - j0, H W], by the pool's backward from g[1]
+ * and its record on those channels alone (each plane is its own): what
+ * net_backward_rows would have written to g[0], the same bits. */
+static void make_first_dy(const void *ctx, int r, int j0, int j1, float *out)
+{
+    const net_cache *c = ctx;
+    const net_shape s = c->shape;
+    const layer_kind *pool = kind_of(s, 1);
+    layer_dims in, o;
+    dims_of(s, 1, &in, &o);
+    const layer_dims in1 = {j1 - j0, in.h, in.w}, o1 = {j1 - j0, o.h, o.w};
+    const layer_dims plane_in = {1, in.h, in.w}, plane_out = {1, o.h, o.w};
+    const float *dy = c->g[1] + ((size_t)r * o.c + (size_t)j0) * (size_t)o.h * (size_t)o.w;
+    const unsigned char *rec = c->rec[1] + (size_t)r * pool->record(in, o) +
+                               (size_t)j0 * pool->record(plane_in, plane_out);
+    pool->input_grad_rec(out, dy, rec, 1, in1, o1, kind_of(s, 0)->relu);
+}
+
 void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
                       int worker)
 {
+    if (l == 0 && first_on_demand(c)) {
+        net_views g;
+        net_point(&g, grads, c->shape);
+        layer_dims in, out;
+        dims_of(c->shape, 0, &in, &out);
+        const layer_dy made = {make_first_dy, c};
+        kind_of(c->shape, 0)->column_grads_made(c->kernels, g.w[0], g.b[0], c->x, &made, R, in,
+                                                out, j0, j1, c->scratch[worker]);
+        return;
+    }
     net_views g;
     net_point(&g, grads, c->shape);
     layer_dims in, out;

@@ -141,6 +141,12 @@ typedef struct {
     float *scratch[NET_MAX_WORKERS]; /* [workers] each net_scratch_floats */
     float *local[NET_MAX_WORKERS];   /* [workers] training: a chunk of rows of
                                         the transient outputs, or NULL */
+    int dy_on_demand; /* set by the trainer: when layer 0 (a conv on few
+                         channels, its gradient by columns) sits below a
+                         pool, net_backward_rows leaves g[0] unwritten and
+                         net_column_grads makes layer 0's dy from the pool's
+                         record an image at a time, in cache: its 26 MB
+                         never go to memory. 0: g[0] written (tests read it) */
     kernels_path kernels;     /* a resolved path, never auto */
     float *x;                 /* [R, IN] input */
     float *a[NET_MAX_LAYERS]; /* a[l] [R, out(l)] layer outputs after ReLU (and
@@ -221,7 +227,7 @@ int net_by_columns(net_shape s, int l);
 
 /* For net_by_columns: columns j0 .. j1-1 of every kernel row of layer l's
  * gradient and its tail entries j0 .. j1-1, into grads (the same bits as
- * net_layer_grads). */
+ * net_layer_grads); with c->dy_on_demand, from dy made on the way. */
 void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
                       int worker);
 
