@@ -13,10 +13,11 @@
  * or, in training, reads it from the forward's record (the _taps pair):
  * an int32 a window, taps [R, C, Ho, Wo], the tap taken (0 .. 3, row-major
  * in the window) plus 4 when the value taken is > 0, so that the backward
- * does not read x, 4 times its size, again (an int, not a byte: a row of
- * 14 windows then fills whole float-sized vectors, and the loops
- * vectorise). Inputs after a ReLU are >= 0, so the output
- * needs no ReLU of its own.
+ * does not read x, 4 times its size, again, and the trainer need not keep
+ * x at all (net.c). An int, not a byte, so its vectors hold as many as a
+ * float's; the AVX2 loops (where the CPU has them) give the scalar loops'
+ * bits. Inputs after a ReLU are >= 0, so the output needs no ReLU of its
+ * own.
  */
 #ifndef SIAMESE_MAXPOOL_H
 #define SIAMESE_MAXPOOL_H
@@ -37,7 +38,7 @@ void maxpool_backward(float *dx, const float *dy, const float *x, int R, int C, 
 void maxpool_backward_relu(float *dx, const float *dy, const float *x, int R, int C, int H,
                            int W);
 
-/* maxpool_forward, and each window's record byte into taps [R, C, Ho, Wo]. */
+/* maxpool_forward, and each window's record into taps [R, C, Ho, Wo]. */
 void maxpool_forward_taps(float *y, int32_t *taps, const float *x, int R, int C, int H,
                           int W);
 
