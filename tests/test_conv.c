@@ -547,6 +547,48 @@ static void check_fused_relu(int R, int C, int H, int W, rng_t *r)
     free(got);
 }
 
+/* The training pair (maxpool_forward_taps, maxpool_backward_taps: the
+ * backward from the forward's record, not from x) gives the x-based
+ * functions' bits: y, then dx with and without the ReLU, on inputs with
+ * negatives, zeros of both signs, ties, a NaN and odd sizes. */
+static void check_pool_taps(int R, int C, int H, int W, rng_t *r)
+{
+    size_t n = (size_t)R * C * H * W, no = (size_t)R * C * (H / 2) * (W / 2);
+    float *x = floats(n), *dy = floats(no + 1), *want = floats(n), *got = floats(n);
+    float *y = floats(no + 1), *yt = floats(no + 1);
+    int32_t *taps = malloc((no + 1) * sizeof *taps);
+    fill(x, n, r, -1.0f, 1.0f);
+    fill(dy, no, r, -1.0f, 1.0f);
+    /* five values (ties between any two taps of a window), zeros of both
+     * signs, a NaN */
+    for (size_t i = 0; i < n; i++)
+        x[i] = floorf(x[i] * 2.5f) / 2.0f;
+    for (size_t i = 0; i < n; i += 5)
+        x[i] = i % 2 ? -0.0f : 0.0f;
+    x[n / 2] = NAN;
+    maxpool_forward(y, x, R, C, H, W);
+    memset(taps, 0xff, (no + 1) * sizeof *taps);
+    maxpool_forward_taps(yt, taps, x, R, C, H, W);
+    CHECK(memcmp(y, yt, no * sizeof(float)) == 0, "maxpool taps %dx%dx%dx%d: y differs", R, C,
+          H, W);
+    for (int relu = 0; relu < 2; relu++) {
+        memset(want, 0xff, n * sizeof(float));
+        memset(got, 0x7f, n * sizeof(float));
+        (relu ? maxpool_backward_relu : maxpool_backward)(want, dy, x, R, C, H, W);
+        maxpool_backward_taps(got, dy, taps, R, C, H, W, relu);
+        CHECK(memcmp(want, got, n * sizeof(float)) == 0,
+              "maxpool backward from taps %dx%dx%dx%d, relu %d: not the bits from x", R, C, H,
+              W, relu);
+    }
+    free(x);
+    free(dy);
+    free(want);
+    free(got);
+    free(y);
+    free(yt);
+    free(taps);
+}
+
 /* gap's sum runs in row-major order from +0, then one division: with
  * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
  * (a pairwise sum would give 0). */
@@ -591,6 +633,11 @@ int main(void)
     static const int fused[][4] = {{2, 3, 28, 28}, {1, 2, 5, 7}, {3, 4, 14, 14}, {1, 1, 1, 1}};
     for (size_t i = 0; i < sizeof fused / sizeof *fused; i++)
         check_fused_relu(fused[i][0], fused[i][1], fused[i][2], fused[i][3], &rf);
+    rng_seed(&rf, 18, 3);
+    static const int taps[][4] = {{2, 3, 28, 28}, {1, 2, 5, 7}, {3, 4, 14, 14}, {1, 1, 1, 1},
+                                  {2, 2, 7, 7}};
+    for (size_t i = 0; i < sizeof taps / sizeof *taps; i++)
+        check_pool_taps(taps[i][0], taps[i][1], taps[i][2], taps[i][3], &rf);
     /* several products of grouped images, the last one short (conv.c puts
      * some 384 columns in one product); a stream of their own, so the
      * draws above stay as they were */

@@ -633,6 +633,65 @@ static void check_pool_ties(void)
     net_cache_free(&c);
 }
 
+/* The trainer's first conv layer below a pool (c->dy_on_demand): g[0]
+ * left unwritten, and the layer's gradient by columns from its dy made
+ * an image at a time from the pool's record, gives the bits of the pass
+ * that writes g[0] and reads it back, on every split of the columns; ties
+ * (pixels of few values) and an odd size with a dropped row included. */
+static void check_dy_on_demand(rng_t *r, const char *layers, int C, int H, int W)
+{
+    enum { R = 6 };
+    net_shape s = shape_of(layers, C, H, W);
+    CHECK(net_by_columns(s, 0), "%s: the first layer's gradient is not by columns", layers);
+    const size_t n = net_param_count(s), IN = (size_t)s.in, H0 = (size_t)net_out(s);
+    const int M = (int)net_tail_floats(s, 0);
+    float *p = malloc(n * sizeof *p), *want = calloc(n, sizeof *want), *got = calloc(n, sizeof *got);
+    float *dout = malloc(R * H0 * sizeof *dout);
+    net_init(p, s, r);
+    net_views v;
+    net_point(&v, p, s);
+    fill(v.b[0], (size_t)M, r, -0.1f, 0.2f);
+    fill(dout, R * H0, r, -1.0f, 1.0f);
+    net_cache c;
+    sm_err e;
+    CHECK(net_cache_init(&c, s, R, KERNELS_AUTO, 1, 2, &e) == 0, "cache: %s", e.msg);
+    for (size_t i = 0; i < R * IN; i++)
+        c.x[i] = (float)(i * 7 % 5) / 4.0f; /* five values: ties in the pool windows */
+    const size_t g0 = (size_t)R * (size_t)net_layer_out(s, 0);
+    int untouched = 1;
+    for (int lazy = 0; lazy < 2; lazy++) {
+        c.dy_on_demand = lazy;
+        for (size_t i = 0; i < g0; i++)
+            c.g[0][i] = 1e3f;
+        net_forward(p, &c, 0, R, NULL, 0);
+        memcpy(c.g[s.layers - 1], dout, R * H0 * sizeof *dout);
+        for (int l = 1; l < s.layers; l++)
+            net_transpose(&c, p, l, 0, net_kernel_rows(s, l));
+        net_backward_rows(&c, 0, R / 2, 0.0f, 0);
+        net_backward_rows(&c, R / 2, R - R / 2, 0.0f, 1);
+        float *g = lazy ? got : want;
+        net_column_grads(&c, g, 0, R, 0, M / 2, 0);
+        net_column_grads(&c, g, 0, R, M / 2, M, 1);
+        for (size_t i = 0; lazy && i < g0; i++)
+            untouched &= c.g[0][i] == 1e3f;
+    }
+    const size_t first = (size_t)net_kernel_rows(s, 0) * (size_t)M + (size_t)M;
+    int nonzero = 0;
+    for (size_t i = 0; i < first; i++)
+        nonzero += want[i] != 0.0f;
+    CHECK(untouched, "%s: dy on demand, yet g[0] was written", layers);
+    CHECK(nonzero > 0, "%s: the first layer's gradient is all zero", layers);
+    CHECK(memcmp(want, got, first * sizeof *want) == 0,
+          "%s: the first layer's gradient from dy made on demand differs from g[0]'s", layers);
+    printf("%-28s first layer's dy on demand: g[0]'s bits (%d of %zu nonzero)\n", layers,
+           nonzero, first);
+    net_cache_free(&c);
+    free(p);
+    free(want);
+    free(got);
+    free(dout);
+}
+
 int main(void)
 {
     rng_t r;
@@ -653,6 +712,10 @@ int main(void)
     for (uint32_t h = 0; h < head_count(); h++)
         check_head(&r, h);
     check_head_subgradients();
+    rng_t rd; /* a stream of its own: the draws above stay as they were */
+    rng_seed(&rd, 2024, 8);
+    check_dy_on_demand(&rd, "conv20,pool,conv4,gap,5", 1, 9, 7);
+    check_dy_on_demand(&rd, "conv32,pool,gap,6", 3, 16, 16);
 
     /* RMSprop reports a step that leaves v or w non-finite: a gradient of
      * 1e20 overflows g^2 although the loss that produced it may be finite. */

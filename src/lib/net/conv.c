@@ -60,7 +60,7 @@ size_t conv_weight_scratch(int C, int H, int W, int M)
 {
     const size_t P = (size_t)H * W, gp = (size_t)conv_group(H, W) * P, K = (size_t)9 * C;
     size_t n = (K + odd_vectors((size_t)M)) * gp;
-    size_t few = few_rows(C) ? ((size_t)M + P) * few_width(C) + K * P : 0;
+    size_t few = few_rows(C) ? ((size_t)M + P) * few_width(C) + (K + (size_t)M) * P : 0;
     return n > few ? n : few;
 }
 
@@ -246,7 +246,13 @@ void conv_weight_grad(kernels_path p, float *dw, const float *x, const float *dy
  * call computes all of dwt (a few rows: little work) and writes its rows
  * of dw and entries of db; or (conv_grads_columns) only the channels
  * c0 .. c1-1 of dwt, reading only theirs of dy: the same chains. */
-static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x, const float *dy,
+typedef struct { /* where conv_grads_few reads dy: a tensor, or made */
+    const float *dy;
+    conv_dy_fn rows;
+    const void *ctx;
+} dy_source;
+
+static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x, dy_source src,
                            int R, int C, int H, int W, int M, int k0, int k1, int c0, int c1,
                            int m0, int m1, float *scratch)
 {
@@ -254,6 +260,7 @@ static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x,
     float *dwt = scratch;                       /* [c1 - c0, Kw]: channels c0 .. c1-1 */
     float *colst = dwt + (size_t)M * Kw;        /* [P, Kw] */
     float *cols = colst + (size_t)P * Kw;       /* [K, P]: one image's im2col */
+    float *made = cols + (size_t)K * P;         /* [c1 - c0, P]: its dy, made */
     memset(dwt, 0, (size_t)Mc * Kw * sizeof(float));
     memset(colst, 0, (size_t)P * Kw * sizeof(float));
     for (int q = 0; q < P; q++)
@@ -263,7 +270,12 @@ static void conv_grads_few(kernels_path p, float *dw, float *db, const float *x,
         for (int k = 0; k < K; k++)
             conv_im2col_row(cols + (size_t)k * P, xr, H, W, k);
         transpose_floats(colst, Kw, cols, P, K, P);
-        gemm_acc(p, Mc, Kw, P, dy + ((size_t)r * M + c0) * P, P, 1, colst, Kw, dwt, Kw);
+        const float *dyr = src.dy + ((size_t)r * M + c0) * P;
+        if (src.rows) {
+            src.rows(src.ctx, r, c0, c1, made);
+            dyr = made;
+        }
+        gemm_acc(p, Mc, Kw, P, dyr, P, 1, colst, Kw, dwt, Kw);
     }
     for (int k = k0; k < k1; k++)
         for (int m = c0; m < c1; m++)
@@ -281,8 +293,17 @@ void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, co
                         int R, int C, int H, int W, int M, int m0, int m1, float *scratch)
 {
     m1 = m1 > m0 ? m1 : m0;
-    conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, 0, 9 * C, m0, m1, m0, db ? m1 : m0,
-                   scratch);
+    conv_grads_few(p, dw, db, x, (dy_source){dy, NULL, NULL}, R, C, H, W, M, 0, 9 * C, m0, m1,
+                   m0, db ? m1 : m0, scratch);
+}
+
+void conv_grads_columns_made(kernels_path p, float *dw, float *db, const float *x,
+                             conv_dy_fn dy_rows, const void *dy_ctx, int R, int C, int H, int W,
+                             int M, int m0, int m1, float *scratch)
+{
+    m1 = m1 > m0 ? m1 : m0;
+    conv_grads_few(p, dw, db, x, (dy_source){NULL, dy_rows, dy_ctx}, R, C, H, W, M, 0, 9 * C,
+                   m0, m1, m0, db ? m1 : m0, scratch);
 }
 
 void conv_grads(kernels_path p, float *dw, float *db, const float *x, const float *dy, int R,
@@ -293,7 +314,8 @@ void conv_grads(kernels_path p, float *dw, float *db, const float *x, const floa
     if (k1 == k0 && m1 == m0)
         return;
     if (few_rows(C)) {
-        conv_grads_few(p, dw, db, x, dy, R, C, H, W, M, k0, k1, 0, M, m0, m1, scratch);
+        conv_grads_few(p, dw, db, x, (dy_source){dy, NULL, NULL}, R, C, H, W, M, k0, k1, 0, M,
+                       m0, m1, scratch);
         return;
     }
     const int P = H * W, rows = k1 - k0, G0 = conv_group(H, W);

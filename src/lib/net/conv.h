@@ -107,6 +107,16 @@ int conv_few_rows(int C);
 void conv_grads_columns(kernels_path p, float *dw, float *db, const float *x, const float *dy,
                         int R, int C, int H, int W, int M, int m0, int m1, float *scratch);
 
+/* Makes image r's dy channels m0 .. m1-1 into out [m1 - m0, H W]. */
+typedef void (*conv_dy_fn)(const void *ctx, int r, int m0, int m1, float *out);
+
+/* conv_grads_columns with dy made an image at a time by dy_rows (into the
+ * scratch, while in cache) instead of read from a tensor: the same bits
+ * when it makes the same values. */
+void conv_grads_columns_made(kernels_path p, float *dw, float *db, const float *x,
+                             conv_dy_fn dy_rows, const void *dy_ctx, int R, int C, int H, int W,
+                             int M, int m0, int m1, float *scratch);
+
 /* Entries m0 .. m1-1 of db [M] from dy [R, M, H, W]: the same bits however
  * the entries are split. */
 void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int m0, int m1);

@@ -110,6 +110,14 @@ static void column_grads(kernels_path k, float *dp, float *db, const float *x, c
     conv_grads_columns(k, dp, db, x, dy, R, in.c, in.h, in.w, out.c, j0, j1, s);
 }
 
+static void column_grads_made(kernels_path k, float *dp, float *db, const float *x,
+                              const layer_dy *made, int R, layer_dims in, layer_dims out, int j0,
+                              int j1, float *s)
+{
+    conv_grads_columns_made(k, dp, db, x, made->rows, made->ctx, R, in.c, in.h, in.w, out.c, j0,
+                            j1, s);
+}
+
 static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_dims out, int j0,
                       int j1)
 {
@@ -121,5 +129,6 @@ const layer_kind layer_conv = {
     .scratch = scratch, .grad_scratch = grad_scratch, .init = init, .forward = forward,
     .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
     .tail_grad = tail_grad, .grads = grads, .by_columns = by_columns,
-    .column_grads = column_grads, .relu = 1, .dropout = 0, .spatial = 1,
+    .column_grads = column_grads, .column_grads_made = column_grads_made, .relu = 1,
+    .dropout = 0, .spatial = 1,
 };

@@ -36,6 +36,15 @@ typedef struct {
     int rows, row, tail;
 } layer_size;
 
+/* A layer's dy made a row at a time instead of read from a tensor (the
+ * trainer's first layer: net.c makes it from the pool above's record):
+ * rows(ctx, r, j0, j1, out) fills out [j1 - j0, OUT's h * w] with row r's
+ * channels j0 .. j1-1. */
+typedef struct {
+    void (*rows)(const void *ctx, int r, int j0, int j1, float *out);
+    const void *ctx;
+} layer_dy;
+
 typedef struct {
     char name[16];
     /* One item of --layers, s [n] (no comma): 0 with *arg set when it is
@@ -101,6 +110,22 @@ typedef struct {
     void (*column_grads)(kernels_path k, float *dp, float *dtail, const float *x,
                          const float *dy, int R, layer_dims in, layer_dims out, int j0, int j1,
                          float *scratch);
+    /* column_grads with dy made by `made` (layer_dy) instead of read. */
+    void (*column_grads_made)(kernels_path k, float *dp, float *dtail, const float *x,
+                              const layer_dy *made, int R, layer_dims in, layer_dims out,
+                              int j0, int j1, float *scratch);
+    /* Bytes a row keeps from the forward pass for the backward in
+     * training, its record (pool: which tap of each window held the
+     * maximum, so the backward does not read x again); NULL: none. The
+     * trainer's cache holds R rows of it (net_cache.rec). */
+    size_t (*record)(layer_dims in, layer_dims out);
+    /* forward, and the rows' records into rec [R, record bytes]. */
+    void (*forward_rec)(float *y, unsigned char *rec, const float *x, int R, layer_dims in,
+                        layer_dims out);
+    /* input_grad (relu 0) or input_grad_relu (relu 1) from the record
+     * instead of x: the same bits. */
+    void (*input_grad_rec)(float *dx, const float *dy, const unsigned char *rec, int R,
+                           layer_dims in, layer_dims out, int relu);
     int relu;    /* 1: its output passed a ReLU (backward masks by it) */
     int dropout; /* 1: dropout follows it in training, unless it is last */
     int spatial; /* 1: it needs H x W (conv, pool, gap): never after a flat

@@ -8,8 +8,10 @@
 #include "maxpool.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "simd.h"
 
 /* One plane x [H, W] into y [Ho, Wo]. */
@@ -66,6 +68,168 @@ static inline __attribute__((always_inline)) void unpool_plane(float *restrict d
         memset(dx + (size_t)(H - 1) * W, 0, (size_t)W * sizeof(float));
 }
 
+/* Window ox of a row pair (top, bot): y and its record (maxpool.h): the
+ * scan above, the index of the tap it took (0 .. 3, row-major) plus 4
+ * when the value taken is > 0. */
+static inline void taps1(float *restrict y, int32_t *restrict to, const float *top,
+                         const float *bot, int ox)
+{
+    const float a = top[2 * ox], b = top[2 * ox + 1], c = bot[2 * ox], d = bot[2 * ox + 1];
+    const float v1 = b > a ? b : a, v2 = c > v1 ? c : v1, v = d > v2 ? d : v2;
+    const int32_t t = d > v2 ? 3 : c > v1 ? 2 : b > a ? 1 : 0;
+    y[ox] = v;
+    to[ox] = t | (v > 0.0f ? 4 : 0);
+}
+
+/* dx of window ox's taps from its record: dy at the tap taken (or +0
+ * when relu and the value taken was not > 0), +0 at the others. */
+static inline void untaps1(float *restrict dtop, float *restrict dbot, const float *g,
+                           const int32_t *tp, int ox, int relu)
+{
+    const int32_t t = tp[ox];
+    const float gv = relu && !(t & 4) ? 0.0f : g[ox];
+    dtop[2 * ox] = (t & 3) == 0 ? gv : 0.0f;
+    dtop[2 * ox + 1] = (t & 3) == 1 ? gv : 0.0f;
+    dbot[2 * ox] = (t & 3) == 2 ? gv : 0.0f;
+    dbot[2 * ox + 1] = (t & 3) == 3 ? gv : 0.0f;
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_TAPS 1
+
+/* Lanes 0, 2, .., 14 (odd 0: even places) or 1, 3, .., 15 (odd 1) of the
+ * 16 floats at p: the windows' left or right taps. */
+__attribute__((target("avx2"))) static inline __m256 taps_half(const float *p, int odd)
+{
+    __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+    __m256 s = odd ? _mm256_shuffle_ps(lo, hi, 0xdd) : _mm256_shuffle_ps(lo, hi, 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xd8));
+}
+
+/* taps1 for windows ox .. ox+7 at once: the same compares (ordered
+ * "greater than": false on NaN, as in C) and selects. */
+__attribute__((target("avx2"))) static inline void taps8(float *y, int32_t *to, const float *top,
+                                                         const float *bot, int ox)
+{
+    const __m256 a = taps_half(top + 2 * ox, 0), b = taps_half(top + 2 * ox, 1);
+    const __m256 c = taps_half(bot + 2 * ox, 0), d = taps_half(bot + 2 * ox, 1);
+    const __m256 m1 = _mm256_cmp_ps(b, a, _CMP_GT_OQ), v1 = _mm256_blendv_ps(a, b, m1);
+    const __m256 m2 = _mm256_cmp_ps(c, v1, _CMP_GT_OQ), v2 = _mm256_blendv_ps(v1, c, m2);
+    const __m256 m3 = _mm256_cmp_ps(d, v2, _CMP_GT_OQ), v = _mm256_blendv_ps(v2, d, m3);
+    const __m256 pos = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ);
+    __m256 t = _mm256_and_ps(m1, _mm256_castsi256_ps(_mm256_set1_epi32(1)));
+    t = _mm256_blendv_ps(t, _mm256_castsi256_ps(_mm256_set1_epi32(2)), m2);
+    t = _mm256_blendv_ps(t, _mm256_castsi256_ps(_mm256_set1_epi32(3)), m3);
+    t = _mm256_or_ps(t, _mm256_and_ps(pos, _mm256_castsi256_ps(_mm256_set1_epi32(4))));
+    _mm256_storeu_ps(y + ox, v);
+    _mm256_storeu_si256((__m256i *)(to + ox), _mm256_castps_si256(t));
+}
+
+/* untaps1 for windows ox .. ox+7: masks by the record, then each row's
+ * two taps interleaved back into place. */
+__attribute__((target("avx2"))) static inline void untaps8(float *dtop, float *dbot,
+                                                           const float *g, const int32_t *tp,
+                                                           int ox, int relu)
+{
+    const __m256i t = _mm256_loadu_si256((const __m256i *)(tp + ox));
+    __m256 gv = _mm256_loadu_ps(g + ox);
+    if (relu) {
+        const __m256i four = _mm256_set1_epi32(4);
+        gv = _mm256_and_ps(gv, _mm256_castsi256_ps(
+                                   _mm256_cmpeq_epi32(_mm256_and_si256(t, four), four)));
+    }
+    const __m256i k = _mm256_and_si256(t, _mm256_set1_epi32(3));
+    __m256 v[4];
+    for (int j = 0; j < 4; j++)
+        v[j] = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_set1_epi32(j))));
+    for (int row = 0; row < 2; row++) {
+        float *d = (row ? dbot : dtop) + 2 * ox;
+        const __m256 lo = _mm256_unpacklo_ps(v[2 * row], v[2 * row + 1]);
+        const __m256 hi = _mm256_unpackhi_ps(v[2 * row], v[2 * row + 1]);
+        _mm256_storeu_ps(d, _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+}
+
+/* A row pair's windows 8 at a time; a row of 8 or more ends with its last
+ * 8 windows again (the same values rewritten), a shorter one window by
+ * window. */
+__attribute__((target("avx2"))) static void taps_row_avx2(float *y, int32_t *to, const float *top,
+                                                          const float *bot, int Wo)
+{
+    int ox = 0;
+    for (; ox + 8 <= Wo; ox += 8)
+        taps8(y, to, top, bot, ox);
+    if (ox < Wo && Wo >= 8)
+        taps8(y, to, top, bot, Wo - 8);
+    for (; ox < Wo && Wo < 8; ox++)
+        taps1(y, to, top, bot, ox);
+}
+
+__attribute__((target("avx2"))) static void untaps_row_avx2(float *dtop, float *dbot,
+                                                            const float *g, const int32_t *tp,
+                                                            int Wo, int relu)
+{
+    int ox = 0;
+    for (; ox + 8 <= Wo; ox += 8)
+        untaps8(dtop, dbot, g, tp, ox, relu);
+    if (ox < Wo && Wo >= 8)
+        untaps8(dtop, dbot, g, tp, Wo - 8, relu);
+    for (; ox < Wo && Wo < 8; ox++)
+        untaps1(dtop, dbot, g, tp, ox, relu);
+}
+#endif
+
+/* One plane x [H, W] into y [Ho, Wo] and the windows' records taps [Ho,
+ * Wo], a row pair at a time (AVX2 when the CPU has it: the same bits). */
+static void pool_plane_taps(float *restrict y, int32_t *restrict taps, const float *restrict x,
+                            int H, int W, int avx2)
+{
+    const int Ho = H / 2, Wo = W / 2;
+    (void)avx2;
+    for (int oy = 0; oy < Ho; oy++) {
+        const float *top = x + (size_t)(2 * oy) * W, *bot = top + W;
+        float *yo = y + (size_t)oy * Wo;
+        int32_t *to = taps + (size_t)oy * Wo;
+#ifdef HAVE_AVX2_TAPS
+        if (avx2) {
+            taps_row_avx2(yo, to, top, bot, Wo);
+            continue;
+        }
+#endif
+        for (int ox = 0; ox < Wo; ox++)
+            taps1(yo, to, top, bot, ox);
+    }
+}
+
+/* dx [H, W] of one plane from dy [Ho, Wo] and the windows' records: dy
+ * at the tap taken, 0 at the others and in a dropped last row or column;
+ * relu: 0 also where the value taken was not > 0 (at the other taps dx is
+ * 0 anyway): maxpool_backward's and maxpool_backward_relu's bits. */
+static void unpool_plane_taps(float *restrict dx, const float *restrict dy,
+                              const int32_t *restrict taps, int H, int W, int relu, int avx2)
+{
+    const int Ho = H / 2, Wo = W / 2;
+    (void)avx2;
+    for (int oy = 0; oy < Ho; oy++) {
+        float *dtop = dx + (size_t)(2 * oy) * W, *dbot = dtop + W;
+        const float *g = dy + (size_t)oy * Wo;
+        const int32_t *tp = taps + (size_t)oy * Wo;
+#ifdef HAVE_AVX2_TAPS
+        if (avx2)
+            untaps_row_avx2(dtop, dbot, g, tp, Wo, relu);
+        else
+#endif
+            for (int ox = 0; ox < Wo; ox++)
+                untaps1(dtop, dbot, g, tp, ox, relu);
+        if (W % 2)
+            dtop[W - 1] = dbot[W - 1] = 0.0f;
+    }
+    if (H % 2)
+        memset(dx + (size_t)(H - 1) * W, 0, (size_t)W * sizeof(float));
+}
+
 /* The backward planes' loops, with the row width W a constant where a
  * common width gives the vectoriser whole rows to unroll (a row of 7 or 14
  * windows is shorter than its loops' vectors and their tails; measured:
@@ -99,4 +263,22 @@ SM_VECTOR void maxpool_backward_relu(float *dx, const float *dy, const float *x,
     size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
     EACH_WIDTH(W, for (size_t i = 0; i < (size_t)R * C; i++)
                       unpool_plane(dx + i * in, dy + i * out, x + i * in, H, Wc, 1))
+}
+
+void maxpool_forward_taps(float *y, int32_t *taps, const float *x, int R, int C, int H,
+                          int W)
+{
+    size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
+    const int avx2 = cpu_detect().avx2_fma;
+    for (size_t i = 0; i < (size_t)R * C; i++)
+        pool_plane_taps(y + i * out, taps + i * out, x + i * in, H, W, avx2);
+}
+
+void maxpool_backward_taps(float *dx, const float *dy, const int32_t *taps, int R, int C, int H,
+                           int W, int relu)
+{
+    size_t in = (size_t)H * W, out = (size_t)(H / 2) * (W / 2);
+    const int avx2 = cpu_detect().avx2_fma;
+    for (size_t i = 0; i < (size_t)R * C; i++)
+        unpool_plane_taps(dx + i * in, dy + i * out, taps + i * out, H, W, relu, avx2);
 }

@@ -5,6 +5,7 @@
  */
 #include "net.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,53 @@ void net_init(float *params, net_shape s, rng_t *r)
     }
 }
 
+/* Rows a pass through the layers takes at a time: a chunk's largest
+ * activation about NET_CHUNK_BYTES, so that each layer reads its input
+ * from the cache the layer below just wrote it to (conv32 on 28 x 28: 100
+ * KB an image, a whole batch's 26 MB far beyond L2; a transient output,
+ * below, never leaves it). In multiples of 8 rows
+ * when there are so many (a 7 x 7 conv's product takes 8 images, conv.c);
+ * a dense net's chunk holds the whole batch. Rows are independent (and
+ * dropout draws by row index), so the chunks give the same bits. */
+#define NET_CHUNK_BYTES ((size_t)1 << 20)
+
+static int chunk_rows(net_shape s)
+{
+    size_t most = (size_t)s.in;
+    for (int l = 0; l < s.layers; l++)
+        most = (size_t)net_layer_out(s, l) > most ? (size_t)net_layer_out(s, l) : most;
+    size_t rows = NET_CHUNK_BYTES / (most * sizeof(float));
+    rows = rows >= 8 ? rows / 8 * 8 : rows;
+    return rows < 1 ? 1 : rows > (size_t)INT_MAX ? INT_MAX : (int)rows;
+}
+
+/* 1 when, in training, layer l's output is read by layer l+1's forward
+ * alone: l+1 keeps a record (its backward does not read its input, and
+ * masks by l's ReLU itself: net_backward_rows), has no kernel gradient
+ * (which would read it), and no dropout follows l (whose mask would be
+ * read from it). Conv before pool: conv32's output, 26 MB a batch, is the
+ * step's largest tensor. Such a layer keeps no a[l]: each chunk's rows go
+ * to the worker's net_cache.local, read by l+1 at once, while in cache. */
+static int transient(net_shape s, int l)
+{
+    if (l + 1 >= s.layers)
+        return 0;
+    const layer_kind *k = kind_of(s, l), *up = kind_of(s, l + 1);
+    return up->record && up->forward_rec && up->input_grad_rec && !up->kernel_grad &&
+           !(k->dropout && l < s.layers - 1);
+}
+
+/* Floats of a worker's local buffer: a chunk of the widest transient
+ * output (0: none). */
+static size_t local_floats(net_shape s)
+{
+    size_t n = 0;
+    for (int l = 0; l < s.layers; l++)
+        if (transient(s, l) && (size_t)net_layer_out(s, l) > n)
+            n = (size_t)net_layer_out(s, l);
+    return n * (size_t)chunk_rows(s);
+}
+
 void net_cache_free(net_cache *c)
 {
     free(c->x);
@@ -258,10 +306,24 @@ void net_cache_free(net_cache *c)
         free(c->a[l]);
         free(c->g[l]);
         free(c->wt[l]);
+        free(c->rec[l]);
     }
-    for (int i = 0; i < NET_MAX_WORKERS; i++)
+    for (int i = 0; i < NET_MAX_WORKERS; i++) {
         free(c->scratch[i]);
+        free(c->local[i]);
+    }
     memset(c, 0, sizeof *c);
+}
+
+/* Bytes of layer l's record a row (layer_kind.h), 0 for none. */
+static size_t record_bytes(net_shape s, int layer)
+{
+    const layer_kind *k = kind_of(s, layer);
+    if (!k->record)
+        return 0;
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    return k->record(in, out);
 }
 
 /* Floats of one worker's scratch: the most any layer asks. */
@@ -284,10 +346,16 @@ double net_cache_bytes(net_shape s, int max_rows, int training, int workers)
     double rows = max_rows, f = rows * s.in;
     for (int l = 0; l < s.layers; l++) {
         f += rows * net_layer_out(s, l) * (training ? 2 : 1);
+        if (training && transient(s, l))
+            f -= rows * net_layer_out(s, l);
         if (training && l > 0)
             f += (double)net_kernel_rows(s, l) * (double)net_row_floats(s, l);
+        if (training)
+            f += rows * (double)record_bytes(s, l) / sizeof(float);
     }
     f += (double)workers * (double)scratch_floats(s, training);
+    if (training)
+        f += (double)workers * (double)local_floats(s);
     return f * sizeof(float);
 }
 
@@ -307,16 +375,22 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
     for (int l = 0; l < s.layers; l++) {
         size_t M = (size_t)net_layer_out(s, l);
         size_t t = (size_t)net_kernel_rows(s, l) * net_row_floats(s, l);
-        ok &= (c->a[l] = sm_alloc_floats(rows * M)) != NULL;
+        if (!(training && transient(s, l)))
+            ok &= (c->a[l] = sm_alloc_floats(rows * M)) != NULL;
         if (training) {
             ok &= (c->g[l] = sm_alloc_floats(rows * M)) != NULL;
             if (l > 0 && t > 0)
                 ok &= (c->wt[l] = sm_alloc_floats(t)) != NULL;
+            if (record_bytes(s, l) > 0)
+                ok &= (c->rec[l] = malloc(rows * record_bytes(s, l))) != NULL;
         }
     }
     size_t sf = scratch_floats(s, training);
     for (int i = 0; i < c->workers && sf > 0; i++)
         ok &= (c->scratch[i] = sm_alloc_floats(sf)) != NULL;
+    size_t lf = training ? local_floats(s) : 0;
+    for (int i = 0; i < c->workers && lf > 0; i++)
+        ok &= (c->local[i] = sm_alloc_floats(lf)) != NULL;
     if (!ok) {
         net_cache_free(c);
         return sm_fail(e, "out of memory for activations of %d rows", max_rows);
@@ -324,8 +398,8 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
     return 0;
 }
 
-void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
-                 int worker)
+static void forward_rows(const float *params, net_cache *c, int r0, int R,
+                         const net_dropout *drop, int worker)
 {
     net_shape s = c->shape;
     net_views v;
@@ -334,17 +408,43 @@ void net_forward(const float *params, net_cache *c, int r0, int R, const net_dro
         layer_dims in, out;
         dims_of(s, l, &in, &out);
         int K = dims_size(in), M = dims_size(out);
-        const float *x = (l == 0 ? c->x : c->a[l - 1]) + (size_t)r0 * K;
-        float *y = c->a[l] + (size_t)r0 * M;
+        /* a transient layer (no a[l]) writes to and its successor reads
+         * from the worker's local buffer: this chunk's rows */
+        const float *x = l == 0       ? c->x + (size_t)r0 * K
+                         : c->a[l - 1] ? c->a[l - 1] + (size_t)r0 * K
+                                       : c->local[worker];
+        float *y = c->a[l] ? c->a[l] + (size_t)r0 * M : c->local[worker];
         const layer_kind *k = kind_of(s, l);
-        k->forward(c->kernels, y, x, v.w[l], R, in, out, c->scratch[worker]);
+        if (c->rec[l])
+            k->forward_rec(y, c->rec[l] + (size_t)r0 * k->record(in, out), x, R, in, out);
+        else
+            k->forward(c->kernels, y, x, v.w[l], R, in, out, c->scratch[worker]);
         /* Dropout follows dense layers but the last, in training only. */
         if (drop && k->dropout && l < s.layers - 1)
             dropout_forward(y, R, M, drop->rate, drop->seed, ((uint64_t)l << 32) + (uint64_t)r0);
     }
 }
 
-void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
+void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
+                 int worker)
+{
+    const int n = chunk_rows(c->shape);
+    for (int r = r0; r < r0 + R; r += n)
+        forward_rows(params, c, r, r0 + R - r < n ? r0 + R - r : n, drop, worker);
+}
+
+/* 1 when c->dy_on_demand applies (net.h): layer 0's gradient goes by
+ * columns, and the pool above it keeps a record and masks by its ReLU
+ * (transient): layer 0's dy is then made from g[1] and that record, an
+ * image at a time, by make_first_dy. */
+static int first_on_demand(const net_cache *c)
+{
+    const net_shape s = c->shape;
+    return c->dy_on_demand && s.layers > 1 && c->rec[1] && transient(s, 0) &&
+           net_by_columns(s, 0) && kind_of(s, 0)->column_grads_made;
+}
+
+static void backward_rows(net_cache *c, int r0, int R, float rate, int worker)
 {
     net_shape s = c->shape;
     const float scale = 1.0f / (1.0f - rate);
@@ -353,7 +453,8 @@ void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
      * layer above a ReLU without dropout masks by it as it passes the
      * gradient down (input_grad_relu): one pass over g[l-1] fewer. */
     int masked = 0; /* g[l] is already the pre-activation's */
-    for (int l = s.layers - 1; l >= 0; l--) {
+    const int stop = first_on_demand(c) ? 1 : 0; /* layer 0's dy: made later */
+    for (int l = s.layers - 1; l >= stop; l--) {
         layer_dims in, out;
         dims_of(s, l, &in, &out);
         int K = dims_size(in), M = dims_size(out);
@@ -364,14 +465,27 @@ void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
             relu_dropout_backward(g, c->a[l] + (size_t)r0 * M, (size_t)R * (size_t)M,
                                   dropped ? scale : 1.0f);
         masked = 0;
-        if (l > 0) {
+        if (l > stop) {
             const layer_kind *below = kind_of(s, l - 1);
-            masked = k->input_grad_relu && below->relu && !(below->dropout && l - 1 < s.layers - 1);
-            (masked ? k->input_grad_relu : k->input_grad)(c->kernels, c->g[l - 1] + (size_t)r0 * K,
-                                                          g, c->wt[l], c->a[l - 1] + (size_t)r0 * K,
-                                                          R, in, out, c->scratch[worker]);
+            const int fuse = below->relu && !(below->dropout && l - 1 < s.layers - 1);
+            float *dx = c->g[l - 1] + (size_t)r0 * K;
+            masked = fuse && (k->input_grad_relu || c->rec[l]);
+            if (c->rec[l])
+                k->input_grad_rec(dx, g, c->rec[l] + (size_t)r0 * k->record(in, out), R, in, out,
+                                  masked);
+            else
+                (masked ? k->input_grad_relu : k->input_grad)(c->kernels, dx, g, c->wt[l],
+                                                              c->a[l - 1] + (size_t)r0 * K, R, in,
+                                                              out, c->scratch[worker]);
         }
     }
+}
+
+void net_backward_rows(net_cache *c, int r0, int R, float rate, int worker)
+{
+    const int n = chunk_rows(c->shape);
+    for (int r = r0; r < r0 + R; r += n)
+        backward_rows(c, r, r0 + R - r < n ? r0 + R - r : n, rate, worker);
 }
 
 void net_transpose(net_cache *c, const float *params, int l, int k0, int k1)
@@ -440,9 +554,38 @@ int net_by_columns(net_shape s, int l)
     return l == 0 && k->by_columns && k->column_grads && k->by_columns(in, out);
 }
 
+/* layer_dy's rows for layer 0 (first_on_demand): image r's channels j0
+ * .. j1-1 of its dy, out [j1 - j0, H W], by the pool's backward from g[1]
+ * and its record on those channels alone (each plane is its own): what
+ * net_backward_rows would have written to g[0], the same bits. */
+static void make_first_dy(const void *ctx, int r, int j0, int j1, float *out)
+{
+    const net_cache *c = ctx;
+    const net_shape s = c->shape;
+    const layer_kind *pool = kind_of(s, 1);
+    layer_dims in, o;
+    dims_of(s, 1, &in, &o);
+    const layer_dims in1 = {j1 - j0, in.h, in.w}, o1 = {j1 - j0, o.h, o.w};
+    const layer_dims plane_in = {1, in.h, in.w}, plane_out = {1, o.h, o.w};
+    const float *dy = c->g[1] + ((size_t)r * o.c + (size_t)j0) * (size_t)o.h * (size_t)o.w;
+    const unsigned char *rec = c->rec[1] + (size_t)r * pool->record(in, o) +
+                               (size_t)j0 * pool->record(plane_in, plane_out);
+    pool->input_grad_rec(out, dy, rec, 1, in1, o1, kind_of(s, 0)->relu);
+}
+
 void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
                       int worker)
 {
+    if (l == 0 && first_on_demand(c)) {
+        net_views g;
+        net_point(&g, grads, c->shape);
+        layer_dims in, out;
+        dims_of(c->shape, 0, &in, &out);
+        const layer_dy made = {make_first_dy, c};
+        kind_of(c->shape, 0)->column_grads_made(c->kernels, g.w[0], g.b[0], c->x, &made, R, in,
+                                                out, j0, j1, c->scratch[worker]);
+        return;
+    }
     net_views g;
     net_point(&g, grads, c->shape);
     layer_dims in, out;

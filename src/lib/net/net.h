@@ -139,15 +139,29 @@ typedef struct {
     int max_rows;
     int workers;
     float *scratch[NET_MAX_WORKERS]; /* [workers] each net_scratch_floats */
+    float *local[NET_MAX_WORKERS];   /* [workers] training: a chunk of rows of
+                                        the transient outputs, or NULL */
+    int dy_on_demand; /* set by the trainer: when layer 0 (a conv on few
+                         channels, its gradient by columns) sits below a
+                         pool, net_backward_rows leaves g[0] unwritten and
+                         net_column_grads makes layer 0's dy from the pool's
+                         record an image at a time, in cache: its 26 MB
+                         never go to memory. 0: g[0] written (tests read it) */
     kernels_path kernels;     /* a resolved path, never auto */
     float *x;                 /* [R, IN] input */
     float *a[NET_MAX_LAYERS]; /* a[l] [R, out(l)] layer outputs after ReLU (and
-                                 dropout); a[L-1] is the embedding */
+                                 dropout); a[L-1] is the embedding. NULL in
+                                 training for a layer only the next one's
+                                 forward reads (conv before pool: net.c's
+                                 transient), whose rows pass through local */
     /* training only (NULL otherwise): */
     float *g[NET_MAX_LAYERS];  /* g[l] [R, out(l)] d(loss)/d(layer l's output),
                                   then, in place, d(loss)/d(its pre-activation) */
     float *wt[NET_MAX_LAYERS]; /* wt[l], l >= 1: the kernel as the input gradient
                                   reads it (dense: W[l]^T [width[l], fan_in(l)]) */
+    unsigned char *rec[NET_MAX_LAYERS]; /* rec[l] [R, record bytes] what layer l's
+                                  forward keeps for its backward (a pool's taps,
+                                  layer_kind.h); NULL when its kind keeps none */
 } net_cache;
 
 /* Allocates the activations for up to max_rows rows (64-byte aligned),
@@ -213,7 +227,7 @@ int net_by_columns(net_shape s, int l);
 
 /* For net_by_columns: columns j0 .. j1-1 of every kernel row of layer l's
  * gradient and its tail entries j0 .. j1-1, into grads (the same bits as
- * net_layer_grads). */
+ * net_layer_grads); with c->dy_on_demand, from dy made on the way. */
 void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
                       int worker);
 

@@ -73,6 +73,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
                        B, need / 1073741824.0, TRAIN_MAX_CACHE_BYTES / 1073741824.0);
     if (net_cache_init(&t->cache, m->shape, (int)(2 * B), t->kernels, 1, t->threads, e) != 0)
         return -1;
+    t->cache.dy_on_demand = 1; /* only column_step reads the first layer's dy */
     t->grads = sm_alloc_floats(m->n_params);
     t->dist = sm_alloc_floats(B);
     t->dd = sm_alloc_floats(B);
