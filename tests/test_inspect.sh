@@ -100,6 +100,24 @@ cm="$tmp/conv.siam"
 "$bin" train --layers conv8,pool,conv16,pool,gap,16 --epochs 1 --train-pairs 2000 --threads 2 \
   --data "$data" --model "$cm" --quiet
 check '[ -s "$cm" ]' "training a conv model failed"
+
+# --- the default score follows the features (design.md 2.9) ----------------
+# a conv model's pooled features: knn with k = 5; its embedding: the centroid
+"$bin" inspect --reference "$ref" --images "$img" --model "$cm" >"$tmp/cd.txt" 2>&1
+"$bin" inspect --reference "$ref" --images "$img" --model "$cm" --score knn --k 5 >"$tmp/ck5.txt" 2>&1
+check 'grep -q "score knn (k = 5)" "$tmp/cd.txt" && cmp -s "$tmp/cd.txt" "$tmp/ck5.txt"' \
+  "a conv model's default is not knn with k = 5 on its pooled features: $(grep -m1 score "$tmp/cd.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$cm" --k 3 >"$tmp/ck3.txt" 2>&1
+check 'grep -q "score knn (k = 3)" "$tmp/ck3.txt"' "--k 3 on a conv model's pooled features: $(head -2 "$tmp/ck3.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$cm" --features embedding >"$tmp/ce.txt" 2>&1
+"$bin" inspect --reference "$ref" --images "$img" --model "$cm" --features embedding \
+  --score centroid >"$tmp/cc.txt" 2>&1
+check 'grep -q "score centroid" "$tmp/ce.txt" && cmp -s "$tmp/ce.txt" "$tmp/cc.txt"' \
+  "a conv model's embedding does not default to the centroid: $(grep -m1 score "$tmp/ce.txt")"
+out=$("$bin" inspect --reference "$ref" --images "$img" --model "$cm" --features embedding --k 3 2>&1)
+rc=$?
+check '[ $rc -eq 2 ] && [[ "$out" == *"the default on a model'"'"'s embedding"* ]]' \
+  "--k with the embedding's default centroid: $out"
 pimg="$tmp/pimg"
 mkdir -p "$pimg/good" "$pimg/square"
 for f in $(ls "$img/good" | head -40); do cp "$img/good/$f" "$pimg/good/$f"; done

@@ -1,12 +1,9 @@
-/* cmd_inspect.c - `siamese inspect`: visual inspection. Known good parts
- * (--reference) against parts to check (--images): each image gets an
- * anomaly score (larger = further from the good ones), a verdict at a
- * threshold calibrated on the references alone, and its nearest reference.
- * With the MVTec AD layout (--images holding good/ and one folder per
- * defect type) the truth is known, and AUROC, accuracy, precision and
- * recall are reported, overall and per defect type. The report is the
- * library's (inspect_report.h); this file parses and chooses the formats
- * (inspect_print.h). */
+/* cmd_inspect.c - `siamese inspect`: known good parts (--reference)
+ * against parts to check (--images): an anomaly score each, a verdict at a
+ * threshold calibrated on the references alone, the nearest reference; with
+ * the MVTec AD layout, AUROC, accuracy, precision and recall, overall and
+ * per defect type. The report is the library's (inspect_report.h); this
+ * file parses and chooses the formats (inspect_print.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +37,7 @@ typedef struct {
     int kernels, set_kernels; /* --kernels: a kernels_path */
     long k, top, threads, bank, local;
     float threshold;
-    int threshold_set;
-    int rgb; /* --rgb: raw pixels in three channels (--model none only) */
+    int threshold_set, rgb; /* --rgb: raw pixels in three channels (--model none only) */
 } inspect_opts;
 
 static void defaults(void *p)
@@ -51,17 +47,16 @@ static void defaults(void *p)
     o->features = "auto";
     o->bank = DEFAULT_BANK;
     o->local = DEFAULT_LOCAL;
-    o->k = 1;
     o->top = DEFAULT_TOP;
     o->threads = cli_cpu_count();
 }
 
-/* --score: a row of anomaly_kinds by name. */
 static int parse_features(const char *c, const char *opt, const char *arg, void *value)
 {
     return opt_features(c, opt, arg, value);
 }
 
+/* --score: a row of anomaly_kinds by name. */
 static int parse_score(const char *c, const char *opt, const char *arg, void *value)
 {
     const char *names[16];
@@ -72,7 +67,7 @@ static int parse_score(const char *c, const char *opt, const char *arg, void *va
     return opt_choice(c, opt, arg, names, (int *)value);
 }
 
-/* The checks that need every option: both sets, names, --k's score. */
+/* The checks that need every option but not the model. */
 static int check(inspect_opts *o, int argc, char **argv)
 {
     if (argc > 0) {
@@ -92,9 +87,8 @@ static int check(inspect_opts *o, int argc, char **argv)
                   "was trained with (train --rgb)");
         return -1;
     }
-    if (!o->score_set)
-        o->score = strcmp(o->model, "none") == 0 ? ANOMALY_KNN : ANOMALY_CENTROID;
-    int raw = strcmp(o->model, "none") == 0, patch = anomaly_kinds[o->score].positions;
+    int raw = strcmp(o->model, "none") == 0; /* else default_score, on the model */
+    int patch = o->score_set && anomaly_kinds[o->score].positions;
     if (raw && (o->features_set || patch)) {
         cli_error(cmd, "--model none compares raw pixels: %s a model",
                   patch ? "--score patch needs" : "--features needs");
@@ -103,7 +97,7 @@ static int check(inspect_opts *o, int argc, char **argv)
     if (!patch && (o->bank_set || o->local_set || o->maps || o->masks)) {
         cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
                   o->masks ? "--masks" : o->local_set ? "--local" : "--bank",
-                  anomaly_kinds[o->score].name);
+                  o->score_set ? anomaly_kinds[o->score].name : "not given");
         return -1;
     }
     if (o->local % 2 == 0) {
@@ -111,12 +105,22 @@ static int check(inspect_opts *o, int argc, char **argv)
                   "centred on its position", o->local);
         return -1;
     }
+    return 0;
+}
+
+/* No --score or --k: inspect_default_score's for a model's features f
+ * (s NULL: raw pixels, knn), and its k. */
+static int default_score(inspect_opts *o, const net_shape *s, embed_feat f)
+{
+    if (!o->score_set && s)
+        o->score = inspect_default_score(*s, f);
     if (o->k_set && !anomaly_kinds[o->score].uses_k) {
         cli_error(cmd, "--k %ld: neighbours are for --score knn, and the score is %s%s", o->k,
                   anomaly_kinds[o->score].name,
-                  o->score_set ? "" : " (the default with a model)");
+                  o->score_set ? "" : " (the default on a model's embedding)");
         return -1;
     }
+    o->k = o->k_set ? o->k : s ? INSPECT_K_FEATURES : INSPECT_K_PIXELS;
     return 0;
 }
 
@@ -182,8 +186,7 @@ static int run(void *p, int argc, char **argv)
     if (check(o, argc, argv) != 0)
         return CLI_USAGE_ERROR;
     sm_err e;
-    /* A path this CPU cannot run is refused before any image is read. */
-    kernels_path can;
+    kernels_path can; /* a path this CPU cannot run: refused before any image is read */
     if (o->set_kernels && kernels_resolve((kernels_path)o->kernels, &can, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return 1;
@@ -199,10 +202,12 @@ static int run(void *p, int argc, char **argv)
     memset(&m, 0, sizeof m);
     if (!raw && cli_load_model(cmd, o->model, &m) != 0)
         return 1;
-    embed_feat f; /* a K the model does not have is a usage error */
-    if (!raw && embed_feat_resolve(o->features, m.shape, anomaly_kinds[o->score].positions, &f,
-                                   &e) != 0) {
+    embed_feat f = {0}; /* a K the model does not have, --k without knn: usage errors */
+    int bad = !raw && embed_feat_resolve(o->features, m.shape,
+                                         anomaly_kinds[o->score].positions, &f, &e) != 0;
+    if (bad)
         cli_error(cmd, "%s: %s", o->model, e.msg);
+    if (bad || default_score(o, raw ? NULL : &m.shape, f) != 0) {
         model_free(&m);
         return CLI_USAGE_ERROR;
     }
@@ -220,13 +225,12 @@ static const opt_spec options[] = {
                                    "'none' compares raw pixels (the baseline to beat)"),
     {"score", 0, "S", OPT_PARSE, OPT_AT(inspect_opts, score), OPT_GIVEN(inspect_opts, score_set),
      0, 0, 0, NULL, parse_score,
-     "centroid: distance to the references' mean embedding;\n"
-     "knn: mean distance to the k nearest references;\n"
-     "patch: the largest distance of a position of a conv\n"
-     "layer to the references' positions (a conv model)\n"
-     "(default: centroid with a model, knn with --model none);\n"
-     "distances are the model's head's on the embedding,\n"
-     "else euclidean (and for none)"},
+     "centroid: distance to the references' mean; knn: mean\n"
+     "distance to the k nearest; patch: the largest distance\n"
+     "of a conv layer's position to the references' positions\n"
+     "(default: centroid on a model's embedding, else knn);\n"
+     "distances: the model's head's on its embedding, else\n"
+     "euclidean"},
     {"features", 0, "F", OPT_PARSE, OPT_AT(inspect_opts, features),
      OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, parse_features,
      "what is compared: auto (default: the last conv layer,\n"
@@ -250,8 +254,9 @@ static const opt_spec options[] = {
      "(default: ground_truth/ beside --images, when there)"},
     {"k", 0, "N", OPT_LONG, OPT_AT(inspect_opts, k), OPT_GIVEN(inspect_opts, k_set), 1,
      ANOMALY_MAX_K, 0, NULL, NULL,
-     "neighbours for knn, 1.." STR(ANOMALY_MAX_K) " (default: 1); only with the\n"
-     "knn score (with centroid it is a usage error)"},
+     "neighbours for knn, 1.." STR(ANOMALY_MAX_K) " (default: " STR(INSPECT_K_FEATURES) " on a model's\n"
+     "features, " STR(INSPECT_K_PIXELS) " on raw pixels); only with the knn score\n"
+     "(with centroid it is a usage error)"},
     {"threshold", 't', "X", OPT_FLOAT, OPT_AT(inspect_opts, threshold),
      OPT_GIVEN(inspect_opts, threshold_set), 0, 1e6, OPT_FROM_MIN, NULL, NULL,
      "flag images scoring above X (default: the " STR(DEFAULT_QUANTILE) " quantile\n"

@@ -203,6 +203,12 @@ static int rank_images(inspect_report *r, sm_err *e)
     return 0;
 }
 
+int inspect_default_score(net_shape s, embed_feat f)
+{
+    int embedding = f.layer == s.layers - 1 && f.mode == EMBED_FLAT;
+    return embedding ? ANOMALY_CENTROID : ANOMALY_KNN;
+}
+
 /* The patch score (patch.h): the bank from the references' positions,
  * the threshold from up to PATCH_CALIBRATE references, each against the
  * entries of the others, then every image's positions. */

@@ -104,6 +104,19 @@ typedef struct {
                             the patch score's MVTec layout), not the data's */
 } inspect_report;
 
+/* knn's k when none is given, by measurement (scripts/measure_k.sh,
+ * docs/results/inspect.md "The k of knn"): raw pixels do best with the
+ * nearest reference, a model's pooled conv features with 5. */
+#define INSPECT_K_PIXELS 1
+#define INSPECT_K_FEATURES 5
+
+/* The score a model's features f get when none is given (design.md 2.9,
+ * README "Visual inspection"): the centroid on the embedding its head was
+ * trained on (contrastive training pulls each class towards a point), knn
+ * on any other layer (a conv model's pooled features: 0.95 against 0.86
+ * for the centroid on classes the model never saw). An anomaly_score. */
+int inspect_default_score(net_shape s, embed_feat f);
+
 /* Builds the report for cfg into r. Returns 0, or -1 with e set;
  * inspect_free in both cases. */
 int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e);
