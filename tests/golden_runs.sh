@@ -46,7 +46,7 @@ run err-train-layers train --layers 16,,8
 run err-train-epochs train --epochs 0
 run err-eval-value eval --threshold
 run err-eval-kernels eval --kernels fast
-run err-inspect-k inspect --k 3 --reference . --images .
+run err-inspect-k inspect --k 3 --score centroid --model none --reference . --images .
 run err-embed-noout embed x.png
 run err-compare-args compare a.png
 run err-export-noout export

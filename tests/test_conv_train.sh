@@ -131,7 +131,7 @@ mkdir -p "$ref" "$img/good" "$img/trouser"
 for i in $(indices train 0 100); do pgm train "$i" "$ref/$i.pgm"; done
 for i in $(indices t10k 0 40); do pgm t10k "$i" "$img/good/$i.pgm"; done
 for i in $(indices t10k 1 40); do pgm t10k "$i" "$img/trouser/$i.pgm"; done
-"$bin" inspect --reference "$ref" --images "$img" --model "$m" --csv "$tmp/inspect.csv" \
+"$bin" inspect --reference "$ref" --images "$img" --model "$m" --score centroid --csv "$tmp/inspect.csv" \
   >"$tmp/inspect.txt" 2>"$tmp/inspect.err"
 rc=$?
 auroc=$(sed -n 's/^AUROC \([0-9.]*\) .*/\1/p' "$tmp/inspect.txt")
