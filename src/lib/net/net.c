@@ -576,21 +576,18 @@ static void make_first_dy(const void *ctx, int r, int j0, int j1, float *out)
 void net_column_grads(const net_cache *c, float *grads, int l, int R, int j0, int j1,
                       int worker)
 {
-    if (l == 0 && first_on_demand(c)) {
-        net_views g;
-        net_point(&g, grads, c->shape);
-        layer_dims in, out;
-        dims_of(c->shape, 0, &in, &out);
-        const layer_dy made = {make_first_dy, c};
-        kind_of(c->shape, 0)->column_grads_made(c->kernels, g.w[0], g.b[0], c->x, &made, R, in,
-                                                out, j0, j1, c->scratch[worker]);
-        return;
-    }
     net_views g;
     net_point(&g, grads, c->shape);
     layer_dims in, out;
     dims_of(c->shape, l, &in, &out);
+    const layer_kind *k = kind_of(c->shape, l);
+    if (l == 0 && first_on_demand(c)) { /* dy made an image at a time */
+        const layer_dy made = {make_first_dy, c};
+        k->column_grads_made(c->kernels, g.w[0], g.b[0], c->x, &made, R, in, out, j0, j1,
+                             c->scratch[worker]);
+        return;
+    }
     const float *x = l == 0 ? c->x : c->a[l - 1];
-    kind_of(c->shape, l)->column_grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, j0,
-                                       j1, c->scratch[worker]);
+    k->column_grads(c->kernels, g.w[l], g.b[l], x, c->g[l], R, in, out, j0, j1,
+                    c->scratch[worker]);
 }
