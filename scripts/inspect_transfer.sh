@@ -328,11 +328,5 @@ section="$work/section.md"
 
 # The section replaces its namesake in OUT/inspect.md, or is appended.
 table="$out/inspect.md"
-touch "$table"
-awk -v h="## Features that transfer (issue 19)" -v f="$section" '
-  $0 == h { while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
-  skip && /^## / { skip = 0; print "" }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < f) > 0) print l } }' "$table" >"$table.tmp"
-mv "$table.tmp" "$table"
+scripts/put_section.sh "$table" "## Features that transfer (issue 19)" "$section"
 echo "wrote the section \"Features that transfer (issue 19)\" of $table"

@@ -78,11 +78,5 @@ section="$work/bank-section.md"
   echo "features: $ck CPU s, $wk s wall, peak RSS $rk MiB."
 } >"$section"
 table="$out/inspect.md"
-touch "$table"
-awk -v h="## Bank size and speed (issue 19)" -v f="$section" '
-  $0 == h { while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
-  skip && /^## / { skip = 0; print "" }
-  !skip { print }
-  END { if (!done) { print ""; while ((getline l < f) > 0) print l } }' "$table" >"$table.tmp"
-mv "$table.tmp" "$table"
+scripts/put_section.sh "$table" "## Bank size and speed (issue 19)" "$section"
 echo "wrote the section \"Bank size and speed (issue 19)\" of $table"
