@@ -159,6 +159,29 @@ check 'cmp -s "$tmp/pl1.txt" "$tmp/pl3.txt" && grep -q "each averaged over 3 x 3
   "--score patch --local 3: 1 thread generic and 3 threads auto differ: $(diff "$tmp/pl1.txt" "$tmp/pl3.txt" | head -3; cat "$tmp/pl1.err")"
 check '! cmp -s "$tmp/pl1.txt" <("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --bank 500 2>/dev/null)' \
   "--local 3 changes nothing"
+# --- --near R: each position against its own grid positions' entries; the
+# bank then keeps every position, the same bits on any path; the squares
+# are still found, and the scores are not those of --near any
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
+  --threads 1 --kernels generic >"$tmp/pn1.txt" 2>"$tmp/pn1.err"
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
+  --threads 3 --json >"$tmp/pn3.json" 2>"$tmp/pn3.err"
+"$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
+  --threads 3 >"$tmp/pn3.txt" 2>/dev/null
+check 'cmp -s "$tmp/pn1.txt" "$tmp/pn3.txt" && grep -q "bank 14700 of 14700 positions, each position against the bank.s within 0 rows" "$tmp/pn1.txt"' \
+  "--near 0: 1 thread generic and 3 threads differ, or not every position kept: $(diff "$tmp/pn1.txt" "$tmp/pn3.txt" | head -3; head -2 "$tmp/pn1.txt"; cat "$tmp/pn1.err")"
+check '! cmp -s "$tmp/pn1.txt" <("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near any --bank 14700 2>/dev/null)' \
+  "--near 0 scores as --near any does"
+if command -v python3 >/dev/null; then
+  check 'python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"near\"] == 0 and d[\"bank\"] == 300 * 49, (d[\"near\"], d[\"bank\"])
+assert d[\"auroc\"] > 0.9, d[\"auroc\"]
+" "$tmp/pn3.json"' "inspect --score patch --near 0 --json: $(head -c 400 "$tmp/pn3.json")"
+else
+  tool_missing "python3 missing: the --near JSON check needs it"
+fi
 # --- the memory a patch run needs, checked before anything is embedded -----
 # 10,000 references (copies of one image: links would be one file) of the
 # first layer's 28 x 28 positions of 8 features need about 1.6 GiB; under
@@ -275,6 +298,9 @@ bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" 
 bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
 bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
 bad_run 2 "--local belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --local 3
+bad_run 2 "--near belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --near 0
+bad_run 2 "--near: expected any or a whole number from 0 to 64, found 'x'" --reference "$ref" --images "$pimg" --model "$cm" --score patch --near x
+bad_run 2 "found '65'" --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 65
 bad_run 2 "--local 4: the neighbourhood's side must be odd" --reference "$ref" --images "$pimg" --model "$cm" --score patch --local 4
 bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"

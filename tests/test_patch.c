@@ -41,7 +41,7 @@ static void check_brute(size_t M, size_t N, int P, int C, int loo)
     if (loo)
         N = M;
     const float *q = loo ? ref : x;
-    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    patch_cfg cfg = {0, 1, KERNELS_AUTO, PATCH_ANYWHERE, 0};
     patch_bank b;
     sm_err e;
     CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
@@ -54,7 +54,7 @@ static void check_brute(size_t M, size_t N, int P, int C, int loo)
     for (int k = 0; k < 4; k++) {
         if (!kernels_available(paths[k]))
             continue;
-        patch_cfg c3 = {0, 3, paths[k]};
+        patch_cfg c3 = {0, 3, paths[k], PATCH_ANYWHERE, 0};
         CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
         CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
               !memcmp(nr, nr3, N * sizeof *nr), "%s, 3 threads: other bits than auto, 1 thread",
@@ -135,7 +135,7 @@ static void check_coreset(void)
     const float line[] = {0, 1, 10, 4};
     uint32_t sel[4];
     sm_err e;
-    patch_cfg cfg = {0, 1, KERNELS_AUTO};
+    patch_cfg cfg = {0, 1, KERNELS_AUTO, PATCH_ANYWHERE, 0};
     CHECK(patch_coreset(sel, 4, line, 4, 1, &cfg, &e) == 0, "%s", e.msg);
     CHECK(sel[0] == 2 && sel[1] == 0 && sel[2] == 3 && sel[3] == 1,
           "picks %u %u %u %u, want 2 0 3 1", sel[0], sel[1], sel[2], sel[3]);
@@ -154,7 +154,7 @@ static void check_coreset(void)
     uint32_t got[n], got3[n], want[n];
     brute_coreset(want, n, p, T, C);
     CHECK(patch_coreset(got, n, p, T, C, &cfg, &e) == 0, "%s", e.msg);
-    patch_cfg c3 = {0, 3, KERNELS_GENERIC};
+    patch_cfg c3 = {0, 3, KERNELS_GENERIC, PATCH_ANYWHERE, 0};
     CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
     CHECK(!memcmp(got, got3, sizeof got), "3 threads, generic: other picks");
     int same = 0;
@@ -178,7 +178,8 @@ static void check_coreset_clusters(void)
             p[i * C + c] = (float)((i % 40 * 7 + (size_t)c * 3) % 11) + 0.05f * rng_float(&r);
     uint32_t got[n], got3[n], want[n];
     sm_err e;
-    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    patch_cfg c1 = {0, 1, KERNELS_AUTO, PATCH_ANYWHERE, 0};
+    patch_cfg c3 = {0, 3, KERNELS_GENERIC, PATCH_ANYWHERE, 0};
     brute_coreset(want, n, p, T, C);
     CHECK(patch_coreset(got, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
     CHECK(patch_coreset(got3, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
@@ -225,7 +226,8 @@ static void check_projected(void)
     }
     uint32_t a[n], b[n], want[n];
     sm_err e;
-    patch_cfg c1 = {0, 1, KERNELS_AUTO}, c3 = {0, 3, KERNELS_GENERIC};
+    patch_cfg c1 = {0, 1, KERNELS_AUTO, PATCH_ANYWHERE, 0};
+    patch_cfg c3 = {0, 3, KERNELS_GENERIC, PATCH_ANYWHERE, 0};
     CHECK(patch_coreset(a, n, p, T, C, &c1, &e) == 0, "%s", e.msg);
     CHECK(patch_coreset(b, n, p, T, C, &c3, &e) == 0, "%s", e.msg);
     CHECK(!memcmp(a, b, sizeof a), "projected picks differ with 3 threads on generic");
@@ -291,7 +293,7 @@ static void check_map(void)
     float *feat = malloc((size_t)(M + N) * P * C * sizeof *feat);
     CHECK(embed_features(feat, params, s, img, M + N, NULL, f, 2, KERNELS_AUTO, &e) == 0, "%s",
           e.msg);
-    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_cfg cfg = {100, 2, KERNELS_AUTO, PATCH_ANYWHERE, 0};
     patch_bank b;
     CHECK(patch_bank_build(&b, feat, M, P, C, &cfg, &e) == 0 && b.B == 100, "%s", e.msg);
     float pos[N * 64], sc[N], up[256];
@@ -385,7 +387,7 @@ static void check_inspect(void)
     char maps[300];
     snprintf(maps, sizeof maps, "%s/maps", root);
     inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
-                     "auto", 50, 1, maps, 0, NULL};
+                     "auto", 50, 1, maps, 0, NULL, PATCH_ANYWHERE};
     inspect_report rep;
     CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
     CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
@@ -450,6 +452,78 @@ static void check_inspect(void)
     CHECK(system(cmd) == 0, "%s", cmd);
 }
 
+/* --near R: a grid gh x gw, the bank built position by position (all of
+ * each position's M entries, or bank / P of them by the coreset): each
+ * entry is bit for bit the feature of its owner at its position, and
+ * every position's score is the nearest entry of the positions within R
+ * rows and columns (brute force over the bank), the same bits for 1 and
+ * 3 threads and every exact path. */
+static void check_near(size_t M, size_t N, int gh, int gw, int C, int R, size_t bank, int loo)
+{
+    rng_t r;
+    rng_seed(&r, 17 + M, (uint64_t)R);
+    int P = gh * gw;
+    float *ref = malloc(M * P * C * sizeof *ref), *x = malloc(N * P * C * sizeof *x);
+    fill(ref, M * P * C, &r);
+    fill(x, N * P * C, &r);
+    N = loo ? M : N;
+    const float *q = loo ? ref : x;
+    patch_cfg cfg = {bank, 1, KERNELS_AUTO, R, gw};
+    patch_bank b;
+    sm_err e;
+    CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
+    size_t per = bank ? (bank + P - 1) / P : M;
+    per = per < 2 ? 2 : per > M ? M : per;
+    CHECK(b.B == per * P && b.start && b.start[P] == b.B, "bank %zu: %zu entries", bank, b.B);
+    int wrong = 0;
+    for (int p = 0; p < P; p++)
+        for (size_t k = b.start[p]; k < b.start[p + 1]; k++)
+            wrong += memcmp(b.x + k * C, ref + ((size_t)b.owner[k] * P + p) * C, C * 4) != 0 ||
+                     (k > b.start[p] && b.owner[k] <= b.owner[k - 1]);
+    CHECK(wrong == 0, "%d bank entries are not their owner's features at their position", wrong);
+    float *pos = malloc(N * P * sizeof *pos), *pos3 = malloc(N * P * sizeof *pos3);
+    float *sc = malloc(N * sizeof *sc), *sc3 = malloc(N * sizeof *sc3);
+    uint32_t *nr = malloc(N * sizeof *nr), *nr3 = malloc(N * sizeof *nr3);
+    CHECK(patch_scores(&b, q, N, P, &cfg, loo, pos, sc, nr, &e) == 0, "%s", e.msg);
+    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
+    for (int k = 0; k < 4; k++) {
+        if (!kernels_available(paths[k]))
+            continue;
+        patch_cfg c3 = {bank, 3, paths[k], R, gw};
+        CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
+        CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
+              !memcmp(nr, nr3, N * sizeof *nr), "near %d, %s, 3 threads: other bits", R,
+              kernels_names[paths[k]]);
+    }
+    int bad = 0;
+    for (size_t i = 0; i < N; i++)
+        for (int p = 0; p < P; p++) {
+            float best = INFINITY;
+            for (int o = 0; o < P; o++) {
+                if (abs(o / gw - p / gw) > R || abs(o % gw - p % gw) > R)
+                    continue;
+                for (size_t k = b.start[o]; k < b.start[o + 1]; k++) {
+                    float d = head_distance(HEAD_EUCLIDEAN, NULL, q + (i * P + p) * C,
+                                            b.x + k * C, C);
+                    best = !(loo && b.owner[k] == i) && d < best ? d : best;
+                }
+            }
+            bad += pos[i * P + p] != best;
+        }
+    printf("near %d, M %zu N %zu grid %d x %d C %d bank %zu loo %d: %d positions off brute "
+           "force\n", R, M, N, gh, gw, C, b.B, loo, bad);
+    CHECK(bad == 0, "the search within %d misses the nearest entry", R);
+    patch_bank_free(&b);
+    free(ref);
+    free(x);
+    free(pos);
+    free(pos3);
+    free(sc);
+    free(sc3);
+    free(nr);
+    free(nr3);
+}
+
 /* patch_calibrate: with a cap below M, reference floor(i M / n)'s
  * leave-one-out score is the one the whole calibration gives it (the
  * other references' entries, not the sampled ones'); no cap: all of them. */
@@ -460,7 +534,7 @@ static void check_calibrate(void)
     rng_seed(&r, 21, 0);
     float *ref = malloc((size_t)M * P * C * sizeof *ref);
     fill(ref, (size_t)M * P * C, &r);
-    patch_cfg cfg = {100, 2, KERNELS_AUTO};
+    patch_cfg cfg = {100, 2, KERNELS_AUTO, PATCH_ANYWHERE, 0};
     patch_bank b;
     sm_err e;
     CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
@@ -592,6 +666,11 @@ int main(void)
     check_brute(30, 20, 16, 9, 1);
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
     check_brute(300, 40, 9, 5, 1);
+    check_near(30, 300, 4, 5, 6, 0, 0, 0);   /* 300 images of one position: two query tiles */
+    check_near(30, 20, 4, 5, 6, 1, 0, 1);
+    check_near(3000, 20, 2, 3, 5, 0, 0, 1); /* 3,000 entries a position: two bank tiles */
+    check_near(60, 20, 5, 4, 6, 2, 100, 0); /* the coreset keeps 5 a position */
+    check_near(60, 20, 5, 4, 6, 1, 20, 1);  /* 1 a position asked: 2 kept */
     check_coreset();
     check_coreset_clusters();
     check_projected();
@@ -601,7 +680,7 @@ int main(void)
           "a bank of 1.6e9 positions: %s", e.msg);
     CHECK(patch_check_size(6000, 49, 64, &e) == 0, "6,000 x 49 positions refused: %s", e.msg);
     patch_bank big;
-    patch_cfg none = {0, 1, KERNELS_AUTO};
+    patch_cfg none = {0, 1, KERNELS_AUTO, PATCH_ANYWHERE, 0};
     CHECK(patch_bank_build(&big, NULL, (size_t)1 << 40, 49, 64, &none, &e) != 0,
           "patch_bank_build took 2^40 references");
     /* the memory this process may use, before anything is allocated */

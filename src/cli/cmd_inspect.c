@@ -4,7 +4,6 @@
  * the MVTec AD layout, AUROC, accuracy, precision and recall, overall and
  * per defect type. The report is the library's (inspect_report.h); this
  * file parses and chooses the formats (inspect_print.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "inspect_print.h"
 #include "inspect_report.h"
 #include "model_file.h"
+#include "patch.h"
 
 static const char *const cmd = "inspect";
 /* The help quotes these: keep them plain numbers. */
@@ -33,9 +33,9 @@ static const char *const cmd = "inspect";
 
 typedef struct {
     const char *reference, *images, *model, *report, *csv, *features, *maps, *masks;
-    int score, score_set, json, k_set, features_set, bank_set, local_set;
+    int score, score_set, json, k_set, features_set, bank_set, local_set, near_set;
     int kernels, set_kernels; /* --kernels: a kernels_path */
-    long k, top, threads, bank, local;
+    long k, top, threads, bank, local, near; /* near: PATCH_ANYWHERE or R */
     float threshold;
     int threshold_set, rgb; /* --rgb: raw pixels in three channels (--model none only) */
 } inspect_opts;
@@ -47,6 +47,7 @@ static void defaults(void *p)
     o->features = "auto";
     o->bank = DEFAULT_BANK;
     o->local = DEFAULT_LOCAL;
+    o->near = PATCH_ANYWHERE;
     o->top = DEFAULT_TOP;
     o->threads = cli_cpu_count();
 }
@@ -54,6 +55,19 @@ static void defaults(void *p)
 static int parse_features(const char *c, const char *opt, const char *arg, void *value)
 {
     return opt_features(c, opt, arg, value);
+}
+
+/* --near: any, or R rows and columns */
+static int parse_near(const char *c, const char *opt, const char *arg, void *value)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    *(long *)value = !strcmp(arg, "any") ? PATCH_ANYWHERE : v;
+    if (!strcmp(arg, "any") || (*arg && !*end && v >= 0 && v <= PATCH_MAX_NEAR))
+        return 0;
+    cli_error(c, "--%s: expected any or a whole number from 0 to %d, found '%s'", opt,
+              PATCH_MAX_NEAR, arg);
+    return -1;
 }
 
 /* --score: a row of anomaly_kinds by name. */
@@ -94,12 +108,14 @@ static int check(inspect_opts *o, int argc, char **argv)
                   patch ? "--score patch needs" : "--features needs");
         return -1;
     }
-    if (!patch && (o->bank_set || o->local_set || o->maps || o->masks)) {
+    if (!patch && (o->bank_set || o->local_set || o->near_set || o->maps || o->masks)) {
         cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
-                  o->masks ? "--masks" : o->local_set ? "--local" : "--bank",
+                  o->masks ? "--masks" : o->local_set ? "--local" : o->near_set ? "--near" : "--bank",
                   o->score_set ? anomaly_kinds[o->score].name : "not given");
         return -1;
     }
+    if (o->near_set && o->near >= 0 && !o->bank_set)
+        o->bank = 0; /* every position: a position's own entries are few */
     if (o->local % 2 == 0) {
         cli_error(cmd, "--local %ld: the neighbourhood's side must be odd (1, 3, 5, ...), "
                   "centred on its position", o->local);
@@ -124,44 +140,13 @@ static int default_score(inspect_opts *o, const net_shape *s, embed_feat f)
     return 0;
 }
 
-/* Text or JSON on standard output (on stderr when the sheet goes there),
- * then the CSV and the sheet. */
-static int print(const inspect_opts *o, const inspect_report *r)
-{
-    sm_err e;
-    int saved = -1;
-    if (o->report && !strcmp(o->report, "-") && (saved = guard_text_to_stderr()) < 0) {
-        cli_error(cmd, "cannot send the text to standard error: %s", strerror(errno));
-        return 1;
-    }
-    if (o->json)
-        inspect_print_json(r, stdout);
-    else
-        inspect_print_text(r, stdout);
-    fflush(stdout);
-    guard_text_back(saved);
-    if (o->csv && inspect_write_csv(r, o->csv, &e) != 0) {
-        cli_error(cmd, "%s", e.msg);
-        return 1;
-    }
-    if (o->report && inspect_write_sheet(r, o->top, o->report, &e) != 0) {
-        cli_error(cmd, "--report %s: %s", o->report, e.msg);
-        return 1;
-    }
-    const input_file read[] = {{"--reference", o->reference}, {"--images", o->images}};
-    if (o->maps && inspect_write_maps(r, read, 2, &e) != 0) {
-        cli_error(cmd, "--maps %s: %s", o->maps, e.msg);
-        return 1;
-    }
-    return 0;
-}
-
 /* Builds the report for o with model m (NULL: raw pixels) and prints it. */
 static int report(const inspect_opts *o, const model_t *m)
 {
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
-                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, (int)o->local, o->maps, o->rgb, o->masks};
+                     DEFAULT_QUANTILE, o->features, (size_t)o->bank, (int)o->local, o->maps,
+                     o->rgb, o->masks, (int)o->near};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -174,7 +159,7 @@ static int report(const inspect_opts *o, const model_t *m)
     if (rc != 0)
         cli_error(cmd, "%s", e.msg);
     else
-        rc = print(o, &r);
+        rc = inspect_print_all(&r, o->json, o->csv, o->report, o->top);
     int usage = rc != 0 && r.usage_error;
     inspect_free(&r);
     return usage ? CLI_USAGE_ERROR : rc ? 1 : 0;
@@ -240,12 +225,18 @@ static const opt_spec options[] = {
     {"bank", 0, "N", OPT_LONG, OPT_AT(inspect_opts, bank), OPT_GIVEN(inspect_opts, bank_set),
      1, MAX_BANK, 0, NULL, NULL,
      "patch: reference positions kept by greedy coreset\n"
-     "(default " STR(DEFAULT_BANK) "; all when there are fewer)"},
+     "(default " STR(DEFAULT_BANK) ", all when there are fewer; with\n"
+     "--near R: all, or N / positions of each position)"},
     {"local", 0, "N", OPT_LONG, OPT_AT(inspect_opts, local), OPT_GIVEN(inspect_opts, local_set),
      1, MAX_LOCAL, 0, NULL, NULL,
      "patch: each position's features averaged over its\n"
      "N x N neighbourhood first (odd, 1.." STR(MAX_LOCAL) "; 1: none;\n"
      "default " STR(DEFAULT_LOCAL) ")"},
+    {"near", 0, "R", OPT_PARSE, OPT_AT(inspect_opts, near), OPT_GIVEN(inspect_opts, near_set),
+     0, 0, 0, NULL, parse_near,
+     "patch: compare a position only with the references'\n"
+     "positions within R rows and columns of it (0: the same\n"
+     "position; default any: every position, as PatchCore)"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
      "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
      "heat over the grey image, scale 0 .. the largest score"},

@@ -2,8 +2,9 @@
  * the report the library built (inspect_report.h), one file each: the text
  * (inspect_text.c) and JSON (inspect_json.c) printed, the CSV file
  * (inspect_csv.c, --csv), the PNG contact sheet (inspect_sheet.c,
- * --report), the anomaly maps (inspect_maps.c, --maps). A new format (an HTML report) is one more file of this kind
- * and its option in cmd_inspect.c. */
+ * --report), the anomaly maps (inspect_maps.c, --maps), and all of them in
+ * their order (inspect_output.c). A new format (an HTML report) is one
+ * more file of this kind and its option in cmd_inspect.c. */
 #ifndef SIAMESE_INSPECT_PRINT_H
 #define SIAMESE_INSPECT_PRINT_H
 
@@ -34,5 +35,12 @@ int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_
  * (outputs.h). Returns 0 or -1 with e naming the file. */
 int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n_read,
                        sm_err *e);
+
+/* The text (json 0) or JSON on standard output, on standard error when
+ * the sheet goes to standard output (sheet "-"); then the CSV (csv, or
+ * NULL), the sheet of the `top` most anomalous (sheet, or NULL) and the
+ * maps (r->cfg.maps). Returns 0, or 1 after one line on standard error. */
+int inspect_print_all(const inspect_report *r, int json, const char *csv, const char *sheet,
+                      long top);
 
 #endif

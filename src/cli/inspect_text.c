@@ -63,6 +63,8 @@ void inspect_print_text(const inspect_report *r, FILE *out)
         fprintf(out, " (%d x %d, each averaged over %d x %d), bank %zu of %zu positions", r->gh,
                 r->gw, c->local > 1 ? c->local : 1, c->local > 1 ? c->local : 1, r->bank,
                 r->positions);
+    if (r->pos && c->near >= 0)
+        fprintf(out, ", each position against the bank's within %d rows and columns", c->near);
     fprintf(out, "\nthreshold %.6g (", r->threshold);
     if (c->threshold_set)
         fprintf(out, "yours");

@@ -216,7 +216,7 @@ static int score_patch(inspect_report *r, sm_err *e)
 {
     const inspect_cfg *c = &r->cfg;
     size_t N = r->img.n, M = r->ref.n, P = (size_t)r->gh * r->gw;
-    patch_cfg pc = {c->bank, c->threads, c->kernels};
+    patch_cfg pc = {c->bank, c->threads, c->kernels, c->near, r->gw};
     patch_bank b;
     int rc = -1;
     float *rsc = NULL;

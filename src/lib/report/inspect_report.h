@@ -46,6 +46,9 @@ typedef struct {
     const char *masks;      /* the patch score with the MVTec layout: the defect
                                masks' folder (masks.h); NULL = ground_truth/ beside
                                images when it is a folder, else no pixel metrics */
+    int near;               /* the patch score: compare a position with the bank's
+                               entries within near rows and columns of it
+                               (patch.h), or PATCH_ANYWHERE */
 } inspect_cfg;
 
 /* A set of image files and what inspect learns of them. */

@@ -445,6 +445,7 @@ void patch_bank_free(patch_bank *b)
 {
     free(b->x);
     free(b->owner);
+    free(b->start);
     memset(b, 0, sizeof *b);
 }
 
@@ -500,12 +501,63 @@ int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t ava
                    s > f ? ", or a smaller --bank" : "");
 }
 
+/* The bank of --near: position p's M entries (reference m's at m P + p),
+ * gathered into pts [M, C], thinned by the coreset to `per` of them
+ * (sel [per], in reference order), appended to b. */
+static int bank_by_position(patch_bank *b, const float *ref, size_t M, int P, int C,
+                            size_t per, const patch_cfg *cfg, sm_err *e)
+{
+    float *pts = malloc((M * (size_t)C + 1) * sizeof *pts);
+    uint32_t *sel = malloc((M + 1) * sizeof *sel);
+    int rc = pts && sel ? 0 : sm_fail(e, "out of memory for the bank of one position");
+    for (int p = 0; rc == 0 && p < P; p++) {
+        for (size_t m = 0; m < M; m++) {
+            memcpy(pts + m * (size_t)C, ref + (m * (size_t)P + (size_t)p) * (size_t)C,
+                   (size_t)C * sizeof *pts);
+            sel[m] = (uint32_t)m;
+        }
+        if (per < M) {
+            rc = patch_coreset(sel, per, pts, M, C, cfg, e);
+            qsort(sel, per, sizeof *sel, by_u32);
+        }
+        size_t at = b->start[p];
+        for (size_t i = 0; rc == 0 && i < per; i++) {
+            memcpy(b->x + (at + i) * (size_t)C, pts + (size_t)sel[i] * C, (size_t)C * sizeof *b->x);
+            b->owner[at + i] = sel[i];
+        }
+        b->start[p + 1] = at + per;
+    }
+    free(pts);
+    free(sel);
+    return rc;
+}
+
 int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
                      const patch_cfg *cfg, sm_err *e)
 {
     memset(b, 0, sizeof *b);
     if (patch_check_size(M, P, C, e) != 0)
         return -1;
+    if (cfg->near > PATCH_MAX_NEAR)
+        return sm_fail(e, "--near %d: at most %d rows and columns", cfg->near, PATCH_MAX_NEAR);
+    b->gw = cfg->gw;
+    b->near = cfg->gw > 0 && cfg->near >= 0 ? cfg->near : PATCH_ANYWHERE;
+    if (b->near >= 0) {
+        size_t T = M * (size_t)P, per = M;
+        if (cfg->bank && cfg->bank < T) {
+            per = (cfg->bank + (size_t)P - 1) / (size_t)P;
+            per = per < 2 ? 2 : per > M ? M : per;
+        }
+        b->B = per * (size_t)P;
+        b->C = C;
+        b->x = malloc((b->B * (size_t)C + 1) * sizeof *b->x);
+        b->owner = malloc((b->B + 1) * sizeof *b->owner);
+        b->start = calloc((size_t)P + 1, sizeof *b->start);
+        if (!b->x || !b->owner || !b->start)
+            return sm_fail(e, "out of memory for a bank of %zu entries of %d features (a "
+                           "smaller --bank)", b->B, C);
+        return bank_by_position(b, ref, M, P, C, per, cfg, e);
+    }
     size_t T = M * (size_t)P, B = cfg->bank && cfg->bank < T ? cfg->bank : T;
     uint32_t *sel = malloc((B + 1) * sizeof *sel);
     b->x = malloc((B * (size_t)C + 1) * sizeof *b->x);
@@ -555,67 +607,126 @@ typedef struct {
     uint32_t i;
 } cand;
 
+/* A unit of the search: n query positions, qbase + r qstep for r < n
+ * (anywhere: TQ consecutive positions; near: one grid position of up to
+ * TQ images), against the bank entries of `nr` ranges [lo, hi). */
+typedef struct {
+    size_t qbase, qstep, n;
+    size_t lo[2 * PATCH_MAX_NEAR + 1], hi[2 * PATCH_MAX_NEAR + 1];
+    int nr;
+} search_unit;
+
+/* The units: anywhere, ceil(Q / TQ) tiles of positions; near, for each
+ * position p, ceil(N / TQ) tiles of images, so that one product covers
+ * one position's queries and its neighbours' entries. */
+static size_t units(const search_job *j)
+{
+    if (j->b->near < 0)
+        return (j->Q + TQ - 1) / TQ;
+    size_t N = j->Q / (size_t)j->P;
+    return (size_t)j->P * ((N + TQ - 1) / TQ);
+}
+
+static void unit_at(const search_job *j, size_t u, search_unit *s)
+{
+    const patch_bank *b = j->b;
+    if (b->near < 0) {
+        s->qbase = u * TQ;
+        s->qstep = 1;
+        s->n = j->Q - s->qbase < TQ ? j->Q - s->qbase : TQ;
+        s->lo[0] = 0;
+        s->hi[0] = b->B;
+        s->nr = 1;
+        return;
+    }
+    size_t N = j->Q / (size_t)j->P, tiles = (N + TQ - 1) / TQ, i0 = (u % tiles) * TQ;
+    int p = (int)(u / tiles), gw = b->gw, gh = j->P / gw, y = p / gw, x = p % gw, R = b->near;
+    int x0 = x - R < 0 ? 0 : x - R, x1 = x + R >= gw ? gw - 1 : x + R;
+    s->qbase = i0 * (size_t)j->P + (size_t)p;
+    s->qstep = (size_t)j->P;
+    s->n = N - i0 < TQ ? N - i0 : TQ;
+    s->nr = 0;
+    for (int yy = y - R < 0 ? 0 : y - R; yy <= y + R && yy < gh; yy++) {
+        s->lo[s->nr] = b->start[yy * gw + x0];
+        s->hi[s->nr++] = b->start[yy * gw + x1 + 1];
+    }
+}
+
+/* best [n, KC] / cnt [n]: each query's candidates among entries b0 ..
+ * b0 + m - 1, ranked by |b|^2 - 2 x.b (dot [n, m] = the products). */
+static void rank(const search_job *j, const search_unit *s, const float *dot, size_t b0,
+                 size_t m, cand *best, int *cnt)
+{
+    for (size_t r = 0; r < s->n; r++) {
+        const float *row = dot + r * m;
+        const float *bsq = j->bsq + b0;
+        cand *bs = best + r * KC;
+        size_t img = (s->qbase + r * s->qstep) / (size_t)j->P;
+        uint32_t self = j->self ? j->self[img] : (uint32_t)img;
+        int c_ = cnt[r];
+        float worst = c_ < KC ? INFINITY : bs[KC - 1].k;
+        for (size_t c = 0; c < m; c++) {
+            float k = bsq[c] - 2.0f * row[c];
+            if (!(k < worst) || (j->loo && j->b->owner[b0 + c] == self))
+                continue;
+            int p = c_ < KC ? c_++ : KC - 1;
+            while (p > 0 && bs[p - 1].k > k) {
+                bs[p] = bs[p - 1];
+                p--;
+            }
+            bs[p] = (cand){k, (uint32_t)(b0 + c)};
+            worst = c_ < KC ? INFINITY : bs[KC - 1].k;
+        }
+        cnt[r] = c_;
+    }
+}
+
+static void search_unit_run(const search_job *j, const search_unit *s, float *dot, cand *best,
+                            int *cnt)
+{
+    const size_t B = j->b->B;
+    const int C = j->b->C;
+    memset(cnt, 0, s->n * sizeof *cnt);
+    for (int g = 0; g < s->nr; g++)
+        for (size_t b0 = s->lo[g]; b0 < s->hi[g]; b0 += TB) {
+            size_t m = s->hi[g] - b0 < TB ? s->hi[g] - b0 : TB;
+            /* dot [n, m] = queries [n, C] (rows qstep C apart) . bank_t [C, m] */
+            gemm(j->kp, (int)s->n, (int)m, C, j->xk + s->qbase * (size_t)C,
+                 (int)(s->qstep * (size_t)C), 1, j->bank_t + b0, (int)B, dot, (int)m, NULL, 0);
+            rank(j, s, dot, b0, m, best, cnt);
+        }
+    for (size_t r = 0; r < s->n; r++) {
+        /* the candidates' exact distances decide, ties by entry index */
+        size_t q = s->qbase + r * s->qstep;
+        const float *xr = j->x + q * (size_t)C;
+        float dbest = INFINITY;
+        uint32_t ibest = 0;
+        for (int k = 0; k < cnt[r]; k++) {
+            cand cd = best[r * KC + (size_t)k];
+            float d = head_distance(HEAD_EUCLIDEAN, NULL, xr, j->b->x + (size_t)cd.i * C, C);
+            if (d < dbest || (d == dbest && cd.i < ibest)) {
+                dbest = d;
+                ibest = cd.i;
+            }
+        }
+        j->pos[q] = dbest;
+        j->near[q] = ibest;
+    }
+}
+
 static void search_worker(void *ctx, int t)
 {
     search_job *j = ctx;
-    const size_t B = j->b->B;
-    const int C = j->b->C;
     float *dot = malloc((size_t)TQ * TB * sizeof *dot);
     cand *best = malloc((size_t)TQ * KC * sizeof *best);
     int *cnt = malloc(TQ * sizeof *cnt);
-    if (!dot || !best || !cnt) {
+    if (!dot || !best || !cnt)
         j->failed[t] = 1;
-        goto out;
+    for (size_t u = (size_t)t, U = units(j); !j->failed[t] && u < U; u += (size_t)j->T) {
+        search_unit s;
+        unit_at(j, u, &s);
+        search_unit_run(j, &s, dot, best, cnt);
     }
-    for (size_t q0 = (size_t)t * TQ; q0 < j->Q; q0 += (size_t)j->T * TQ) {
-        size_t n = j->Q - q0 < TQ ? j->Q - q0 : TQ;
-        memset(cnt, 0, n * sizeof *cnt);
-        for (size_t b0 = 0; b0 < B; b0 += TB) {
-            size_t m = B - b0 < TB ? B - b0 : TB;
-            /* dot [n, m] = queries [n, C] . bank_t [C, m] */
-            gemm(j->kp, (int)n, (int)m, C, j->xk + q0 * (size_t)C, C, 1, j->bank_t + b0, (int)B,
-                 dot, (int)m, NULL, 0);
-            for (size_t r = 0; r < n; r++) {
-                const float *row = dot + r * m;
-                const float *bsq = j->bsq + b0;
-                cand *bs = best + r * KC;
-                size_t img = (q0 + r) / (size_t)j->P;
-                uint32_t self = j->self ? j->self[img] : (uint32_t)img;
-                int c_ = cnt[r];
-                float worst = c_ < KC ? INFINITY : bs[KC - 1].k;
-                for (size_t c = 0; c < m; c++) {
-                    float k = bsq[c] - 2.0f * row[c];
-                    if (!(k < worst) || (j->loo && j->b->owner[b0 + c] == self))
-                        continue;
-                    int p = c_ < KC ? c_++ : KC - 1;
-                    while (p > 0 && bs[p - 1].k > k) {
-                        bs[p] = bs[p - 1];
-                        p--;
-                    }
-                    bs[p] = (cand){k, (uint32_t)(b0 + c)};
-                    worst = c_ < KC ? INFINITY : bs[KC - 1].k;
-                }
-                cnt[r] = c_;
-            }
-        }
-        for (size_t r = 0; r < n; r++) {
-            /* the candidates' exact distances decide, ties by entry index */
-            const float *xr = j->x + (q0 + r) * (size_t)C;
-            float dbest = INFINITY;
-            uint32_t ibest = 0;
-            for (int q = 0; q < cnt[r]; q++) {
-                cand cd = best[r * KC + (size_t)q];
-                float d = head_distance(HEAD_EUCLIDEAN, NULL, xr, j->b->x + (size_t)cd.i * C, C);
-                if (d < dbest || (d == dbest && cd.i < ibest)) {
-                    dbest = d;
-                    ibest = cd.i;
-                }
-            }
-            j->pos[q0 + r] = dbest;
-            j->near[q0 + r] = ibest;
-        }
-    }
-out:
     free(dot);
     free(best);
     free(cnt);
@@ -680,8 +791,8 @@ static int scores(const patch_bank *b, const float *x, size_t N, int P, const pa
                            "the threshold (or give --threshold)");
     }
     j.T = cfg->threads < 1 ? 1 : cfg->threads;
-    if ((size_t)j.T > (j.Q + TQ - 1) / TQ)
-        j.T = (int)((j.Q + TQ - 1) / TQ);
+    if ((size_t)j.T > units(&j))
+        j.T = (int)units(&j);
     if (j.T < 1)
         j.T = 1;
     j.near = malloc((j.Q + 1) * sizeof *j.near);

@@ -27,10 +27,22 @@
 #include "err.h"
 #include "gemm.h"
 
+/* --near any: every position is compared with every bank entry. */
+#define PATCH_ANYWHERE (-1)
+/* The largest R of --near (a search unit holds 2 R + 1 ranges of entries). */
+#define PATCH_MAX_NEAR 64
+
 typedef struct {
     size_t bank;          /* entries kept by the coreset; 0 or >= T: every position */
     int threads;          /* worker threads */
     kernels_path kernels; /* the products' path (auto: the best own) */
+    /* With gw > 0 (the positions are a grid gw wide, P = gh * gw) and
+     * near = R >= 0, a position is compared only with the bank entries of
+     * the grid positions within R rows and R columns of its own, and the
+     * bank keeps its entries position by position (patch_bank_build).
+     * gw = 0 or near = PATCH_ANYWHERE: every entry (PatchCore). */
+    int near;
+    int gw;
 } patch_cfg;
 
 /* The memory bank. */
@@ -39,6 +51,9 @@ typedef struct {
     uint32_t *owner; /* [B] the reference each came from (0 .. M-1) */
     size_t B;
     int C;
+    int near, gw;    /* as patch_cfg's; near = PATCH_ANYWHERE when gw was 0 */
+    size_t *start;   /* [P + 1] with near >= 0: position p's entries are
+                        start[p] .. start[p + 1] - 1 (NULL: anywhere) */
 } patch_bank;
 
 /* Greedy coreset (PatchCore's farthest-point selection): sel [n] = the
@@ -92,8 +107,12 @@ int patch_check_memory(size_t M, size_t N, int P, int C, size_t bank, size_t ava
                        const char *limit, sm_err *e);
 
 /* b from the references' positions ref [M, P, C]: all T of them, or
- * cfg->bank picked by patch_coreset (kept in position order). Returns 0
- * or -1 with e set; patch_bank_free in both cases. */
+ * cfg->bank picked by patch_coreset (kept in position order). With
+ * cfg->near >= 0 (and cfg->gw > 0) the bank is built position by position:
+ * each position keeps its M entries, or max(2, ceil(bank / P)) of them
+ * picked by patch_coreset among its M (at most M), ordered by position,
+ * then by reference. Returns 0 or -1 with e set; patch_bank_free in both
+ * cases. */
 int patch_bank_build(patch_bank *b, const float *ref, size_t M, int P, int C,
                      const patch_cfg *cfg, sm_err *e);
 

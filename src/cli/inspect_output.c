@@ -1,0 +1,43 @@
+/* inspect_output.c - everything `siamese inspect` writes, in order: the
+ * text or JSON on standard output (on standard error when the sheet goes
+ * to standard output), then the CSV, the sheet and the maps. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "guard.h"
+#include "inspect_print.h"
+
+int inspect_print_all(const inspect_report *r, int json, const char *csv, const char *sheet,
+                      long top)
+{
+    static const char *const cmd = "inspect";
+    const char *maps = r->cfg.maps;
+    sm_err e;
+    int saved = -1;
+    if (sheet && !strcmp(sheet, "-") && (saved = guard_text_to_stderr()) < 0) {
+        cli_error(cmd, "cannot send the text to standard error: %s", strerror(errno));
+        return 1;
+    }
+    if (json)
+        inspect_print_json(r, stdout);
+    else
+        inspect_print_text(r, stdout);
+    fflush(stdout);
+    guard_text_back(saved);
+    if (csv && inspect_write_csv(r, csv, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return 1;
+    }
+    if (sheet && inspect_write_sheet(r, top, sheet, &e) != 0) {
+        cli_error(cmd, "--report %s: %s", sheet, e.msg);
+        return 1;
+    }
+    const input_file read[] = {{"--reference", r->cfg.reference}, {"--images", r->cfg.images}};
+    if (maps && inspect_write_maps(r, read, 2, &e) != 0) {
+        cli_error(cmd, "--maps %s: %s", maps, e.msg);
+        return 1;
+    }
+    return 0;
+}
