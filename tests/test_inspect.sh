@@ -179,6 +179,16 @@ d = json.load(open(sys.argv[1]))
 assert d[\"near\"] == 0 and d[\"bank\"] == 300 * 49, (d[\"near\"], d[\"bank\"])
 assert d[\"auroc\"] > 0.9, d[\"auroc\"]
 " "$tmp/pn3.json"' "inspect --score patch --near 0 --json: $(head -c 400 "$tmp/pn3.json")"
+  # --pixels 1: the cells' pixels beside the features, weighted on the references
+  "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
+    --pixels 1 --threads 2 --json >"$tmp/pp.json" 2>"$tmp/pp.err"
+  check 'python3 -c "
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert b[\"pixels\"] == 1 and b[\"pixel_weight\"] > 0 and a[\"pixels\"] == 0 and a[\"pixel_weight\"] == 0
+assert [i[\"score\"] for i in a[\"images\"]] != [i[\"score\"] for i in b[\"images\"]]
+assert b[\"auroc\"] > 0.9, b[\"auroc\"]
+" "$tmp/pn3.json" "$tmp/pp.json"' "inspect --pixels 1 --json: $(head -c 300 "$tmp/pp.json"; cat "$tmp/pp.err")"
 else
   tool_missing "python3 missing: the --near JSON check needs it"
 fi
@@ -298,6 +308,7 @@ bad_run 2 "2 x 2 positions" --reference "$ref" --images "$img" --model "$model" 
 bad_run 2 "--score patch needs a model" --reference "$ref" --images "$img" --model none --score patch
 bad_run 2 "--bank belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --bank 10
 bad_run 2 "--local belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --local 3
+bad_run 2 "--pixels belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --pixels 1
 bad_run 2 "--near belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --near 0
 bad_run 2 "--near: expected any or a whole number from 0 to 64, found 'x'" --reference "$ref" --images "$pimg" --model "$cm" --score patch --near x
 bad_run 2 "found '65'" --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 65

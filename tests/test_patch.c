@@ -21,6 +21,7 @@
 #include "inspect_report.h"
 #include "model.h"
 #include "patch.h"
+#include "patch_pixels.h"
 #include "rng.h"
 #include "sheet.h"
 #include "anomaly_map.h"
@@ -387,7 +388,7 @@ static void check_inspect(void)
     char maps[300];
     snprintf(maps, sizeof maps, "%s/maps", root);
     inspect_cfg c = {ref, img, &m, "m.siam", ANOMALY_PATCH, 1, 2, KERNELS_AUTO, 0, 0, 0.95,
-                     "auto", 50, 1, maps, 0, NULL, PATCH_ANYWHERE};
+                     "auto", 50, 1, maps, 0, NULL, 0, PATCH_ANYWHERE};
     inspect_report rep;
     CHECK(inspect_build(&rep, &c, &e) == 0, "inspect_build: %s", e.msg);
     CHECK(rep.gh == 8 && rep.gw == 8 && rep.bank == 50 && rep.positions == 40 * 64 &&
@@ -522,6 +523,63 @@ static void check_near(size_t M, size_t N, int gh, int gw, int C, int R, size_t 
     free(sc3);
     free(nr);
     free(nr3);
+}
+
+/* --pixels (patch_pixels.h): on a 3-plane 10 x 9 image cut into 3 x 2
+ * cells of 3 x 4 pixels (the last row and column dropped), each position
+ * keeps its features' bits and gets its own cell's pixels / 255 times the
+ * weight, in plane, row, column order; the weight makes the cells' mean
+ * norm the asked multiple of the features'; black cells weigh 0. */
+static void check_pixels(void)
+{
+    patch_grid g = {3, 2, 3, 10, 9};
+    enum { N = 2, C = 5, P = 6, K = 3 * 3 * 4 };
+    CHECK(patch_cell_floats(g) == K, "%d floats a cell", patch_cell_floats(g));
+    uint8_t px[N * 3 * 10 * 9];
+    float feat[N * P * C], keep[N * P * C];
+    rng_t r;
+    rng_seed(&r, 23, 0);
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(rng_float(&r) * 255);
+    fill(feat, N * P * C, &r);
+    memcpy(keep, feat, sizeof feat);
+    double w = patch_pixel_weight(feat, px, N, C, g, 0.5), f = 0, q = 0;
+    for (int i = 0; i < N; i++)
+        for (int p = 0; p < P; p++) {
+            double a = 0, b = 0;
+            for (int c = 0; c < C; c++)
+                a += (double)feat[(i * P + p) * C + c] * feat[(i * P + p) * C + c];
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = p / 2 * 3; y < p / 2 * 3 + 3; y++)
+                    for (int x = p % 2 * 4; x < p % 2 * 4 + 4; x++) {
+                        double v = px[((i * 3 + ch) * 10 + y) * 9 + x] / 255.0;
+                        b += v * v;
+                    }
+            f += sqrt(a);
+            q += sqrt(b);
+        }
+    CHECK(fabs(w * q / f - 0.5) < 1e-6, "weight %g: cells' mean norm %g x the features'", w,
+          w * q / f);
+    float *x = malloc(sizeof feat);
+    memcpy(x, feat, sizeof feat);
+    sm_err e;
+    CHECK(patch_add_pixels(&x, px, N, C, g, w, &e) == 0, "%s", e.msg);
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        for (int p = 0; p < P; p++) {
+            const float *o = x + (size_t)(i * P + p) * (C + K);
+            bad += memcmp(o, keep + (i * P + p) * C, C * sizeof *o) != 0;
+            int k = 0;
+            for (int ch = 0; ch < 3; ch++)
+                for (int y = p / 2 * 3; y < p / 2 * 3 + 3; y++)
+                    for (int xx = p % 2 * 4; xx < p % 2 * 4 + 4; xx++, k++)
+                        bad += o[C + k] != (float)px[((i * 3 + ch) * 10 + y) * 9 + xx] / 255.0f *
+                                               (float)w;
+        }
+    CHECK(bad == 0, "%d values of the features with their pixels misplaced", bad);
+    memset(px, 0, sizeof px);
+    CHECK(patch_pixel_weight(feat, px, N, C, g, 1) == 0, "black cells weigh something");
+    free(x);
 }
 
 /* patch_calibrate: with a cap below M, reference floor(i M / n)'s
@@ -666,6 +724,7 @@ int main(void)
     check_brute(30, 20, 16, 9, 1);
     check_brute(300, 40, 9, 5, 0);   /* 2,700 entries: two bank tiles */
     check_brute(300, 40, 9, 5, 1);
+    check_pixels();
     check_near(30, 300, 4, 5, 6, 0, 0, 0);   /* 300 images of one position: two query tiles */
     check_near(30, 20, 4, 5, 6, 1, 0, 1);
     check_near(3000, 20, 2, 3, 5, 0, 0, 1); /* 3,000 entries a position: two bank tiles */

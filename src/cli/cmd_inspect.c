@@ -33,10 +33,10 @@ static const char *const cmd = "inspect";
 
 typedef struct {
     const char *reference, *images, *model, *report, *csv, *features, *maps, *masks;
-    int score, score_set, json, k_set, features_set, bank_set, local_set, near_set;
+    int score, score_set, json, k_set, features_set, bank_set, local_set, near_set, pixels_set;
     int kernels, set_kernels; /* --kernels: a kernels_path */
     long k, top, threads, bank, local, near; /* near: PATCH_ANYWHERE or R */
-    float threshold;
+    float threshold, pixels;
     int threshold_set, rgb; /* --rgb: raw pixels in three channels (--model none only) */
 } inspect_opts;
 
@@ -108,9 +108,11 @@ static int check(inspect_opts *o, int argc, char **argv)
                   patch ? "--score patch needs" : "--features needs");
         return -1;
     }
-    if (!patch && (o->bank_set || o->local_set || o->near_set || o->maps || o->masks)) {
+    if (!patch && (o->bank_set || o->local_set || o->near_set || o->pixels_set || o->maps ||
+                   o->masks)) {
         cli_error(cmd, "%s belongs to --score patch, and the score is %s", o->maps ? "--maps" :
-                  o->masks ? "--masks" : o->local_set ? "--local" : o->near_set ? "--near" : "--bank",
+                  o->masks ? "--masks" : o->local_set ? "--local" : o->near_set ? "--near" :
+                  o->pixels_set ? "--pixels" : "--bank",
                   o->score_set ? anomaly_kinds[o->score].name : "not given");
         return -1;
     }
@@ -146,7 +148,7 @@ static int report(const inspect_opts *o, const model_t *m)
     inspect_cfg c = {o->reference, o->images, m, o->model, o->score, (int)o->k,
                      (int)o->threads, KERNELS_AUTO, o->threshold_set, o->threshold,
                      DEFAULT_QUANTILE, o->features, (size_t)o->bank, (int)o->local, o->maps,
-                     o->rgb, o->masks, (int)o->near};
+                     o->rgb, o->masks, o->pixels, (int)o->near};
     if (o->set_kernels)
         c.kernels = (kernels_path)o->kernels;
     else if (m)
@@ -237,6 +239,11 @@ static const opt_spec options[] = {
      "patch: compare a position only with the references'\n"
      "positions within R rows and columns of it (0: the same\n"
      "position; default any: every position, as PatchCore)"},
+    {"pixels", 0, "W", OPT_FLOAT, OPT_AT(inspect_opts, pixels),
+     OPT_GIVEN(inspect_opts, pixels_set), 0, 100, OPT_FROM_MIN, NULL, NULL,
+     "patch: each position's features followed by the pixels\n"
+     "of its cell, weighted to W times the features' mean norm\n"
+     "(default 0: none; 1 finds brightness the features miss)"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
      "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
      "heat over the grey image, scale 0 .. the largest score"},

@@ -70,6 +70,8 @@ void inspect_print_json(const inspect_report *r, FILE *out)
         fprintf(out, "  \"positions\": [%d, %d],\n  \"local\": %d,\n  \"bank\": %zu,\n"
                 "  \"bank_of\": %zu,\n", r->gh, r->gw, c->local > 1 ? c->local : 1, r->bank,
                 r->positions);
+        fprintf(out, "  \"pixels\": %.9g,\n  \"pixel_weight\": %.9g,\n", c->pixels,
+                r->pixel_weight);
         if (c->near >= 0)
             fprintf(out, "  \"near\": %d,\n", c->near);
         else

@@ -63,6 +63,9 @@ void inspect_print_text(const inspect_report *r, FILE *out)
         fprintf(out, " (%d x %d, each averaged over %d x %d), bank %zu of %zu positions", r->gh,
                 r->gw, c->local > 1 ? c->local : 1, c->local > 1 ? c->local : 1, r->bank,
                 r->positions);
+    if (r->pos && c->pixels > 0)
+        fprintf(out, ", with the pixels of its %d x %d cell (weight %.6g: %g x the features' "
+                "mean norm)", r->cell_h, r->cell_w, r->pixel_weight, c->pixels);
     if (r->pos && c->near >= 0)
         fprintf(out, ", each position against the bank's within %d rows and columns", c->near);
     fprintf(out, "\nthreshold %.6g (", r->threshold);

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "mvtec.h"
 #include "patch.h"
+#include "patch_pixels.h"
 
 /* Lists the image files of a set (what: "--reference" or "--images"). */
 static int list_set(const char *path, const char *what, inspect_set *s, sm_err *e)
@@ -82,6 +83,28 @@ static int choose_features(inspect_report *r, sm_err *e)
     return 0;
 }
 
+static patch_grid grid(const inspect_report *r)
+{
+    return (patch_grid){r->gh, r->gw, input_channels(&r->in), (int)r->in.height,
+                        (int)r->in.width};
+}
+
+/* --pixels: each position's features followed by its cell's pixels, the
+ * weight set on the references (patch_pixels.h). */
+static int add_pixels(inspect_report *r, sm_err *e)
+{
+    patch_grid g = grid(r);
+    int C = (int)r->D;
+    r->pixel_weight = patch_pixel_weight(r->ref.feat, r->ref.px, r->ref.n, C, g, r->cfg.pixels);
+    r->cell_h = g.H / g.gh;
+    r->cell_w = g.W / g.gw;
+    if (patch_add_pixels(&r->ref.feat, r->ref.px, r->ref.n, C, g, r->pixel_weight, e) != 0 ||
+        patch_add_pixels(&r->img.feat, r->img.px, r->img.n, C, g, r->pixel_weight, e) != 0)
+        return -1;
+    r->D = (size_t)(C + patch_cell_floats(g));
+    return 0;
+}
+
 /* The patch score: the references' positions must fit the bank's limits
  * and the memory this process may still allocate (patch.h, memory.h),
  * known once both sets are listed, before any image is embedded. */
@@ -91,11 +114,10 @@ static int check_bank(const inspect_report *r, sm_err *e)
     const char *limit;
     if (!r->gh)
         return 0;
-    int P = r->gh * r->gw;
+    int P = r->gh * r->gw, D = (int)r->D + (r->cfg.pixels > 0 ? patch_cell_floats(grid(r)) : 0);
     size_t avail = mem_available(&limit);
-    if (patch_check_size(r->ref.n, P, (int)r->D, &sub) != 0 ||
-        patch_check_memory(r->ref.n, r->img.n, P, (int)r->D, r->cfg.bank, avail, limit,
-                           &sub) != 0)
+    if (patch_check_size(r->ref.n, P, D, &sub) != 0 ||
+        patch_check_memory(r->ref.n, r->img.n, P, D, r->cfg.bank, avail, limit, &sub) != 0)
         return sm_fail(e, "--reference %s: %s", r->cfg.reference, sub.msg);
     return 0;
 }
@@ -418,7 +440,8 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
         list_set(cfg->images, "--images", &r->img, e) != 0 || find_truth(r, e) != 0 ||
         check_bank(r, e) != 0 || load_set(r, "--reference", &r->ref, e) != 0 ||
-        load_set(r, "--images", &r->img, e) != 0)
+        load_set(r, "--images", &r->img, e) != 0 ||
+        (r->gh && r->cfg.pixels > 0 && add_pixels(r, e) != 0))
         return -1;
     r->skipped = r->ref.skipped + r->img.skipped;
     if (score_images(r, e) != 0)

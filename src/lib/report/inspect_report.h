@@ -46,6 +46,10 @@ typedef struct {
     const char *masks;      /* the patch score with the MVTec layout: the defect
                                masks' folder (masks.h); NULL = ground_truth/ beside
                                images when it is a folder, else no pixel metrics */
+    double pixels;          /* the patch score: each position's features followed
+                               by its cell's pixels, their mean norm over the
+                               references this times the features' (patch_pixels.h;
+                               0: none) */
     int near;               /* the patch score: compare a position with the bank's
                                entries within near rows and columns of it
                                (patch.h), or PATCH_ANYWHERE */
@@ -97,6 +101,8 @@ typedef struct {
     float *pos;          /* [N, P] each position's score: the anomaly map */
     size_t bank, positions; /* bank entries kept, of the references' positions */
     size_t calibrated;   /* the references the threshold was calibrated on (0: given) */
+    double pixel_weight; /* with cfg.pixels: the weight of the cells' pixels, and */
+    int cell_h, cell_w;  /* the cells' size (patch_pixels.h) */
     float map_top;       /* the maps' colour scale, 0 .. this: the largest position score */
     /* Pixel metrics (the patch score, the MVTec layout and a masks' folder),
      * else masks = NULL: every image's map (inspect_map) against its mask;
