@@ -11,34 +11,31 @@
 #include "pool.h"
 #include "simd.h"
 
-enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */ };
+enum { TQ = 256, TB = 2048, KC = 4 /* the best and 3 spares */, RB = 16 /* keys a run */ };
 /* The coreset compares points of more features on this many (projection). */
 #define PATCH_PROJECT 16
 
-/* mean [C] of rows a [n, C] (double sums in row order, rounded once);
- * out [n, C] = a - mean, transposed into out_t [C, n] when not NULL, and
- * sq [n] = squared norms of the centred rows in double. */
-static void centre(const float *a, size_t n, int C, float *mean, float *out, float *out_t,
+/* mean [C] of rows a [n, C] (each column's sum in double in row order,
+ * rounded once; acc [C] is scratch: the rows are read once, not once a
+ * column); out_t [C, n] = a - mean, transposed, and sq [n] = squared
+ * norms of the centred rows in double. */
+static void centre(const float *a, size_t n, int C, double *acc, float *mean, float *out_t,
                    double *sq)
 {
-    for (int c = 0; c < C; c++) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += a[i * (size_t)C + (size_t)c];
-        mean[c] = n ? (float)(s / (double)n) : 0.0f;
-    }
+    memset(acc, 0, (size_t)C * sizeof *acc);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < C; c++)
+            acc[c] += a[i * (size_t)C + (size_t)c];
+    for (int c = 0; c < C; c++)
+        mean[c] = n ? (float)(acc[c] / (double)n) : 0.0f;
     for (size_t i = 0; i < n; i++) {
-        double acc = 0;
+        double sum = 0;
         for (int c = 0; c < C; c++) {
             float v = a[i * (size_t)C + (size_t)c] - mean[c];
-            if (out)
-                out[i * (size_t)C + (size_t)c] = v;
-            if (out_t)
-                out_t[(size_t)c * n + i] = v;
-            acc += (double)v * v;
+            out_t[(size_t)c * n + i] = v;
+            sum += (double)v * v;
         }
-        if (sq)
-            sq[i] = acc;
+        sq[i] = sum;
     }
 }
 
@@ -652,6 +649,19 @@ static void unit_at(const search_job *j, size_t u, search_unit *s)
     }
 }
 
+/* key [RB] = bsq - 2 dot (one rounding: the product by 2 is exact);
+ * whether any is below worst (most runs hold no candidate). */
+SM_VECTOR static int keys(float *restrict key, const float *restrict bsq,
+                          const float *restrict dot, float worst)
+{
+    int hit = 0;
+    for (int l = 0; l < RB; l++) {
+        key[l] = bsq[l] - 2.0f * dot[l];
+        hit |= key[l] < worst;
+    }
+    return hit;
+}
+
 /* best [n, KC] / cnt [n]: each query's candidates among entries b0 ..
  * b0 + m - 1, ranked by |b|^2 - 2 x.b (dot [n, m] = the products). */
 static void rank(const search_job *j, const search_unit *s, const float *dot, size_t b0,
@@ -665,17 +675,25 @@ static void rank(const search_job *j, const search_unit *s, const float *dot, si
         uint32_t self = j->self ? j->self[img] : (uint32_t)img;
         int c_ = cnt[r];
         float worst = c_ < KC ? INFINITY : bs[KC - 1].k;
-        for (size_t c = 0; c < m; c++) {
-            float k = bsq[c] - 2.0f * row[c];
-            if (!(k < worst) || (j->loo && j->b->owner[b0 + c] == self))
-                continue;
-            int p = c_ < KC ? c_++ : KC - 1;
-            while (p > 0 && bs[p - 1].k > k) {
-                bs[p] = bs[p - 1];
-                p--;
+        for (size_t c0 = 0; c0 < m; c0 += RB) {
+            /* a run of RB keys, and its least: most runs hold no candidate */
+            size_t cn = m - c0 < RB ? m - c0 : RB;
+            float key[RB];
+            int hit = cn == RB ? keys(key, bsq + c0, row + c0, worst) : 1;
+            for (size_t l = 0; cn < RB && l < cn; l++) /* a short run: key by key */
+                key[l] = bsq[c0 + l] - 2.0f * row[c0 + l];
+            for (size_t l = 0; hit && l < cn; l++) {
+                float k = key[l];
+                if (!(k < worst) || (j->loo && j->b->owner[b0 + c0 + l] == self))
+                    continue;
+                int p = c_ < KC ? c_++ : KC - 1;
+                while (p > 0 && bs[p - 1].k > k) {
+                    bs[p] = bs[p - 1];
+                    p--;
+                }
+                bs[p] = (cand){k, (uint32_t)(b0 + c0 + l)};
+                worst = c_ < KC ? INFINITY : bs[KC - 1].k;
             }
-            bs[p] = (cand){k, (uint32_t)(b0 + c)};
-            worst = c_ < KC ? INFINITY : bs[KC - 1].k;
         }
         cnt[r] = c_;
     }
@@ -740,7 +758,7 @@ static int search_prepare(search_job *j, const patch_bank *b, const float *x, sm
     float *mean = malloc((C + 1) * sizeof *mean);
     float *bank_t = malloc((B * C + 1) * sizeof *bank_t);
     float *bsq = malloc((B + 1) * sizeof *bsq);
-    double *sq = malloc((B + 1) * sizeof *sq);
+    double *sq = malloc((B + C + 1) * sizeof *sq); /* and C sums */
     float *xk = malloc((j->Q * C + 1) * sizeof *xk);
     if (!mean || !bank_t || !bsq || !sq || !xk) {
         free(mean);
@@ -751,7 +769,7 @@ static int search_prepare(search_job *j, const patch_bank *b, const float *x, sm
         return sm_fail(e, "out of memory for the patch search (%zu positions against %zu "
                        "entries)", j->Q, B);
     }
-    centre(b->x, B, b->C, mean, NULL, bank_t, sq);
+    centre(b->x, B, b->C, sq + B, mean, bank_t, sq);
     for (size_t i = 0; i < B; i++)
         bsq[i] = (float)sq[i];
     for (size_t q = 0; q < j->Q; q++)
