@@ -19,10 +19,16 @@ L4 = pool2 7x7):
   L4        pool2 positions (inspect's default layer)
   L2L4      pool1 averaged over 2x2 windows, concatenated with pool2
   L1L4      conv1 averaged over 4x4 windows, concatenated with pool2
+  P         the pixels of each position's 4 x 4 cell / 255 (28 x 28 images)
+  L4P<f>    L4 followed by P, P weighted so that its mean norm over the
+            references is f times L4's (inspect --pixels f); also L2L4P<f>
 Image scores, for each:
   max       the largest position score (inspect --score patch today)
   z         the largest of (d - mean) / (sd + mean sd), mean and sd of
             the calibration set's scores at the same position
+With NEAR=R[,R...] in the environment, each position is searched only
+among the bank's entries of the positions within R rows and columns
+(inspect --near R), and the scores are nearR and nearR z instead.
 Pixel AUROC: the position scores upsampled bilinearly (align_corners
 False) to 28 x 28, over every pixel of every test image of a class.
 
@@ -56,7 +62,7 @@ def model_layers(path):
 def feature_maps(layers, dims, pixels):
     """{"L1": [n, C, H, W], ...} for the leading conv/pool items."""
     x = torch.from_numpy((pixels.astype(np.float32) / 255).reshape(-1, *dims))
-    out = {}
+    out = {"L0": x}
     for i, (kind, w, b) in enumerate(layers, 1):
         if kind == "conv":
             C, M = x.shape[1], w.shape[1]
@@ -86,6 +92,19 @@ def nearest(q, bank, chunk=4096, bchunk=16384):
         out[s:s + chunk] = (best + (x * x).sum(1)).clamp_min(1e-7).sqrt()
     return out
 
+def nearest_near(t, r, h, R):
+    """t [n, P, C], r [m, P, C] -> [n, P]: the distance to the nearest entry
+    of r at the positions within R rows and columns."""
+    n, P, C = t.shape
+    out = torch.empty(n, P)
+    for p in range(P):
+        y, x = divmod(p, h)
+        nb = [q for q in range(P) if abs(q // h - y) <= R and abs(q % h - x) <= R]
+        out[:, p] = nearest(t[:, p], r[:, nb].reshape(-1, C))
+    return out
+
+SCALE = {}
+
 def variant(maps, name):
     def avg(a, f):
         return torch.nn.functional.avg_pool2d(a, f)
@@ -96,6 +115,14 @@ def variant(maps, name):
         return torch.cat([avg(maps["L2"], 2), L4], 1)
     if name == "L1L4":
         return torch.cat([avg(maps["L1"], 4), L4], 1)
+    if name == "P" or name.startswith("L4P") or name.startswith("L2L4P"):
+        P = torch.nn.functional.pixel_unshuffle(maps["L0"], 4)
+        if name == "P":
+            return P
+        base = variant(maps, name.split("P")[0])
+        if name not in SCALE:  # the references come first: their weight for both
+            SCALE[name] = float(name.split("P")[1]) * base.norm(dim=1).mean() / P.norm(dim=1).mean()
+        return torch.cat([base, P * SCALE[name]], 1)
     sys.exit("unknown variant %s" % name)
 
 def load(files):
@@ -111,7 +138,9 @@ def main():
     layers, dims = model_layers(model)
     res = {}
     classes = sorted(c for c in os.listdir(defects) if os.path.isdir(os.path.join(defects, c)))
+    radii = [int(r) for r in os.environ.get("NEAR", "").split(",") if r]
     for cls in classes:
+        SCALE.clear()
         d = os.path.join(defects, cls)
         ref = sorted(glob.glob(os.path.join(d, "train", "good", "*.png")))[:nref]
         test = sorted(glob.glob(os.path.join(d, "test", "*", "*.png")))
@@ -126,11 +155,18 @@ def main():
                 r, t = positions(variant(R, v)), positions(variant(T, v))
                 P, C = r.shape[1], r.shape[2]
                 h = int(round(P ** 0.5))
-                bank = r[300:].reshape(-1, C)
-                dt = nearest(t.reshape(-1, C), bank).reshape(len(t), P)
-                dr = nearest(r[:300].reshape(-1, C), bank).reshape(300, P)
-                mu, sd = dr.mean(0), dr.std(0)
-                for score, m in (("max", dt), ("z", (dt - mu) / (sd + sd.mean()))):
+                cands = []
+                for rad in radii or [None]:
+                    if rad is None:
+                        bank = r[300:].reshape(-1, C)
+                        dt = nearest(t.reshape(-1, C), bank).reshape(len(t), P)
+                        dr = nearest(r[:300].reshape(-1, C), bank).reshape(300, P)
+                    else:
+                        dt, dr = nearest_near(t, r[300:], h, rad), nearest_near(r[:300], r[300:], h, rad)
+                    mu, sd = dr.mean(0), dr.std(0)
+                    name = "max" if rad is None else "near%d" % rad
+                    cands += [(name, dt), (name + " z" if rad is not None else "z", (dt - mu) / (sd + sd.mean()))]
+                for score, m in cands:
                     img = m.max(1).values.numpy()
                     up = torch.nn.functional.interpolate(m.reshape(-1, 1, h, h), size=(28, 28),
                                                          mode="bilinear", align_corners=False)
