@@ -646,5 +646,13 @@ int main(void)
     for (size_t i = 0; i < sizeof grouped / sizeof *grouped; i++)
         check_exact(grouped[i][0], grouped[i][1], grouped[i][2], grouped[i][3], grouped[i][4],
                     &r);
+    /* more input channels than conv_input_grad's block of 8 (11 = 8 + 3,
+     * 17 = 8 + 8 + 1), on 7 x 7 and 14 x 14 (the target's conv128 and
+     * conv64 planes); a stream of their own */
+    rng_seed(&r, 18, 4);
+    static const int blocked[][5] = {{3, 11, 7, 7, 20}, {2, 17, 14, 14, 9}};
+    for (size_t i = 0; i < sizeof blocked / sizeof *blocked; i++)
+        check_exact(blocked[i][0], blocked[i][1], blocked[i][2], blocked[i][3], blocked[i][4],
+                    &r);
     return check_done("test_conv");
 }

@@ -41,7 +41,9 @@
  *               y (written in place when one image fills the product: G =
  *               1 and P an odd number of 16-float vectors, as 28 x 28);
  *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
- *               by side), then col2im per image;
+ *               by side), then col2im per image; computed 8 input channels
+ *               (72 rows of dcols) at a time, each block's col2im while its
+ *               rows are in cache;
  *   weight grad dw rows [k1 - k0, M] set to +0, then per group gemm_acc
  *               adds its G P terms to each chain: A = the group's im2col
  *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed

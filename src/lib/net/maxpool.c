@@ -98,22 +98,31 @@ static inline void untaps1(float *restrict dtop, float *restrict dbot, const flo
 #include <immintrin.h>
 #define HAVE_AVX2_TAPS 1
 
-/* Lanes 0, 2, .., 14 (odd 0: even places) or 1, 3, .., 15 (odd 1) of the
- * 16 floats at p: the windows' left or right taps. */
-__attribute__((target("avx2"))) static inline __m256 taps_half(const float *p, int odd)
+/* The first n of 8 lanes set (a mask for maskload / maskstore). */
+__attribute__((target("avx2"))) static inline __m256i lanes_below(int n)
 {
-    __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Lanes 0, 2, .., 14 (odd 0: even places) or 1, 3, .., 15 (odd 1) of the
+ * 16 floats at p: the windows' left or right taps. Only the first n2
+ * floats are read (n2 < 16: a row of fewer than 8 windows); the others
+ * give lanes that are never stored. */
+__attribute__((target("avx2"))) static inline __m256 taps_half(const float *p, int odd, int n2)
+{
+    __m256 lo = n2 >= 16 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, lanes_below(n2));
+    __m256 hi = n2 >= 16 ? _mm256_loadu_ps(p + 8) : _mm256_maskload_ps(p + 8, lanes_below(n2 - 8));
     __m256 s = odd ? _mm256_shuffle_ps(lo, hi, 0xdd) : _mm256_shuffle_ps(lo, hi, 0x88);
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xd8));
 }
 
-/* taps1 for windows ox .. ox+7 at once: the same compares (ordered
- * "greater than": false on NaN, as in C) and selects. */
+/* taps1 for windows ox .. ox+n-1 at once (n <= 8): the same compares
+ * (ordered "greater than": false on NaN, as in C) and selects. */
 __attribute__((target("avx2"))) static inline void taps8(float *y, int32_t *to, const float *top,
-                                                         const float *bot, int ox)
+                                                         const float *bot, int ox, int n)
 {
-    const __m256 a = taps_half(top + 2 * ox, 0), b = taps_half(top + 2 * ox, 1);
-    const __m256 c = taps_half(bot + 2 * ox, 0), d = taps_half(bot + 2 * ox, 1);
+    const __m256 a = taps_half(top + 2 * ox, 0, 2 * n), b = taps_half(top + 2 * ox, 1, 2 * n);
+    const __m256 c = taps_half(bot + 2 * ox, 0, 2 * n), d = taps_half(bot + 2 * ox, 1, 2 * n);
     const __m256 m1 = _mm256_cmp_ps(b, a, _CMP_GT_OQ), v1 = _mm256_blendv_ps(a, b, m1);
     const __m256 m2 = _mm256_cmp_ps(c, v1, _CMP_GT_OQ), v2 = _mm256_blendv_ps(v1, c, m2);
     const __m256 m3 = _mm256_cmp_ps(d, v2, _CMP_GT_OQ), v = _mm256_blendv_ps(v2, d, m3);
@@ -122,18 +131,25 @@ __attribute__((target("avx2"))) static inline void taps8(float *y, int32_t *to, 
     t = _mm256_blendv_ps(t, _mm256_castsi256_ps(_mm256_set1_epi32(2)), m2);
     t = _mm256_blendv_ps(t, _mm256_castsi256_ps(_mm256_set1_epi32(3)), m3);
     t = _mm256_or_ps(t, _mm256_and_ps(pos, _mm256_castsi256_ps(_mm256_set1_epi32(4))));
-    _mm256_storeu_ps(y + ox, v);
-    _mm256_storeu_si256((__m256i *)(to + ox), _mm256_castps_si256(t));
+    if (n >= 8) {
+        _mm256_storeu_ps(y + ox, v);
+        _mm256_storeu_si256((__m256i *)(to + ox), _mm256_castps_si256(t));
+    } else {
+        _mm256_maskstore_ps(y + ox, lanes_below(n), v);
+        _mm256_maskstore_ps((float *)(to + ox), lanes_below(n), t);
+    }
 }
 
-/* untaps1 for windows ox .. ox+7: masks by the record, then each row's
- * two taps interleaved back into place. */
+/* untaps1 for windows ox .. ox+n-1 (n <= 8): masks by the record, then
+ * each row's two taps interleaved back into place. */
 __attribute__((target("avx2"))) static inline void untaps8(float *dtop, float *dbot,
                                                            const float *g, const int32_t *tp,
-                                                           int ox, int relu)
+                                                           int ox, int relu, int n)
 {
-    const __m256i t = _mm256_loadu_si256((const __m256i *)(tp + ox));
-    __m256 gv = _mm256_loadu_ps(g + ox);
+    const __m256i in = lanes_below(n);
+    const __m256i t = n >= 8 ? _mm256_loadu_si256((const __m256i *)(tp + ox))
+                             : _mm256_maskload_epi32((const int *)(tp + ox), in);
+    __m256 gv = n >= 8 ? _mm256_loadu_ps(g + ox) : _mm256_maskload_ps(g + ox, in);
     if (relu) {
         const __m256i four = _mm256_set1_epi32(4);
         gv = _mm256_and_ps(gv, _mm256_castsi256_ps(
@@ -147,24 +163,31 @@ __attribute__((target("avx2"))) static inline void untaps8(float *dtop, float *d
         float *d = (row ? dbot : dtop) + 2 * ox;
         const __m256 lo = _mm256_unpacklo_ps(v[2 * row], v[2 * row + 1]);
         const __m256 hi = _mm256_unpackhi_ps(v[2 * row], v[2 * row + 1]);
-        _mm256_storeu_ps(d, _mm256_permute2f128_ps(lo, hi, 0x20));
-        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+        const __m256 first = _mm256_permute2f128_ps(lo, hi, 0x20);
+        const __m256 second = _mm256_permute2f128_ps(lo, hi, 0x31);
+        if (n >= 8) {
+            _mm256_storeu_ps(d, first);
+            _mm256_storeu_ps(d + 8, second);
+        } else {
+            _mm256_maskstore_ps(d, lanes_below(2 * n), first);
+            _mm256_maskstore_ps(d + 8, lanes_below(2 * n - 8), second);
+        }
     }
 }
 
 /* A row pair's windows 8 at a time; a row of 8 or more ends with its last
- * 8 windows again (the same values rewritten), a shorter one window by
- * window. */
+ * 8 windows again (the same values rewritten), a shorter one (7 windows
+ * on 14 x 14) is one masked group. */
 __attribute__((target("avx2"))) static void taps_row_avx2(float *y, int32_t *to, const float *top,
                                                           const float *bot, int Wo)
 {
     int ox = 0;
     for (; ox + 8 <= Wo; ox += 8)
-        taps8(y, to, top, bot, ox);
+        taps8(y, to, top, bot, ox, 8);
     if (ox < Wo && Wo >= 8)
-        taps8(y, to, top, bot, Wo - 8);
-    for (; ox < Wo && Wo < 8; ox++)
-        taps1(y, to, top, bot, ox);
+        taps8(y, to, top, bot, Wo - 8, 8);
+    else if (ox < Wo)
+        taps8(y, to, top, bot, 0, Wo);
 }
 
 __attribute__((target("avx2"))) static void untaps_row_avx2(float *dtop, float *dbot,
@@ -173,11 +196,11 @@ __attribute__((target("avx2"))) static void untaps_row_avx2(float *dtop, float *
 {
     int ox = 0;
     for (; ox + 8 <= Wo; ox += 8)
-        untaps8(dtop, dbot, g, tp, ox, relu);
+        untaps8(dtop, dbot, g, tp, ox, relu, 8);
     if (ox < Wo && Wo >= 8)
-        untaps8(dtop, dbot, g, tp, Wo - 8, relu);
-    for (; ox < Wo && Wo < 8; ox++)
-        untaps1(dtop, dbot, g, tp, ox, relu);
+        untaps8(dtop, dbot, g, tp, Wo - 8, relu, 8);
+    else if (ox < Wo)
+        untaps8(dtop, dbot, g, tp, 0, relu, Wo);
 }
 #endif
 
