@@ -1,0 +1,407 @@
+/* coreset.c - see coreset.h. T points of C features, projected to d =
+ * PATCH_PROJECT (or fewer when C is smaller); CB points a block, SB blocks
+ * a group, nb blocks, ng groups. */
+#include "coreset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "simd.h"
+
+/* The coreset compares points of more features on this many (projection). */
+#define PATCH_PROJECT 16
+
+/* ---- the coreset ----
+ * The points are put in a spatial order first (a k-d split: each segment
+ * cut at a multiple of CB points, on the feature of the widest range, by
+ * (value, index)), then held in blocks of CB: soa [nb, 16, CB], a block's
+ * CB values of one feature side by side. A round's update (each point's
+ * squared distance to the new pick, then its minimum with the distance to
+ * the picks before) is element-wise over the CB points of a block: the
+ * same IEEE operations in the same order for every point on any CPU
+ * (SM_VECTOR), in float, on 16 features (fewer are padded with zeros: they
+ * add exact zeros). A block is skipped when the triangle inequality says
+ * no point of it can come nearer: (|pick - centre| - radius)^2 above its
+ * largest minimum by a margin (1e-4 relative) far beyond float's rounding
+ * of a sum of 16 squares (about 2e-6), so skipping never changes a pick. */
+
+enum { CB = 16, SB = 16 /* blocks a group */ };
+
+typedef float vcb __attribute__((vector_size(CB * sizeof(float))));
+typedef int32_t icb __attribute__((vector_size(CB * sizeof(float))));
+
+/* mind [nb * CB] = min(mind, |soa point - q|^2) for nb blocks, the sum in
+ * feature order; bmax [nb] = each block's largest minimum (a max: the
+ * same whatever order the lanes are taken in). A picked point holds -1
+ * and keeps it (no distance is below). The sizes are constants so that
+ * the lanes, not the blocks, are vectorised. */
+SM_VECTOR static void coreset_update(float *restrict mind, float *restrict bmax,
+                                     const float *restrict soa, const float *restrict q,
+                                     size_t nb)
+{
+    for (size_t b = 0; b < nb; b++) {
+        vcb acc = {0}, m, t;
+        const float *blk = soa + b * PATCH_PROJECT * CB;
+        for (int k = 0; k < PATCH_PROJECT; k++) {
+            memcpy(&t, blk + k * CB, sizeof t);
+            t = t - q[k];
+            acc = acc + t * t;
+        }
+        memcpy(&m, mind + b * CB, sizeof m);
+        icb lt = acc < m, ia, im;
+        memcpy(&ia, &acc, sizeof ia);
+        memcpy(&im, &m, sizeof im);
+        im = (lt & ia) | (~lt & im);
+        memcpy(mind + b * CB, &im, sizeof im);
+        float mx = -2;
+        for (int l = 0; l < CB; l++)
+            mx = mind[b * CB + (size_t)l] > mx ? mind[b * CB + (size_t)l] : mx;
+        bmax[b] = mx;
+    }
+}
+
+typedef struct {
+    const float *soa;    /* [nb, PATCH_PROJECT, CB] the points in blocks, zero-padded */
+    const double *cen;   /* [nb + ng, PATCH_PROJECT] each block's centre, then each group's */
+    const double *rad;   /* [nb + ng] its radius: no point of it is farther from the centre */
+    const uint32_t *idx; /* [nb * CB] the point at each place (padding: UINT32_MAX) */
+    float *mind;         /* [nb * CB] squared distance to the nearest pick; -1: picked or padding */
+    float *bmax;         /* [nb] each block's largest mind */
+    float *gmax;         /* [ng] each group's (ng = nb / SB rounded up) */
+    const float *pick;   /* [PATCH_PROJECT] the round's pick, padded with zeros */
+    size_t nb;
+    int nt;
+    size_t best[256];    /* per thread: the place of its farthest point, (size_t)-1 for none */
+} coreset_job;
+
+/* Whether a group of points (a block, or a group of SB blocks) of centre
+ * cen [16], radius rad and largest minimum mx can be left out of this
+ * round (see above). */
+static int skips(const float *pick, const double *cen, double rad, float mx)
+{
+    if (mx < 0)
+        return 1;
+    double s = 0;
+    for (int k = 0; k < PATCH_PROJECT; k++) {
+        double v = (double)pick[k] - cen[k];
+        s += v * v;
+    }
+    double lower = sqrt(s) - rad;
+    return lower > 0 && lower * lower * (1 - 1e-4) > (double)mx;
+}
+
+/* Thread t's groups of blocks (every nt-th: near groups are skipped or
+ * not alike, so the threads get even work): their blocks' update (runs of
+ * blocks not skipped at once) and their largest minimum, then its
+ * farthest point (ties: the lowest index). */
+static void coreset_worker(void *ctx, int t)
+{
+    coreset_job *j = ctx;
+    size_t ng = (j->nb + SB - 1) / SB, step = (size_t)j->nt;
+    j->best[t] = (size_t)-1;
+    for (size_t g = (size_t)t; g < ng; g += step) {
+        if (skips(j->pick, j->cen + (j->nb + g) * PATCH_PROJECT, j->rad[j->nb + g], j->gmax[g]))
+            continue;
+        size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
+        for (size_t b = g * SB; b < hi;) {
+            size_t run = b;
+            while (run < hi && !skips(j->pick, j->cen + run * PATCH_PROJECT, j->rad[run],
+                                      j->bmax[run]))
+                run++;
+            if (run > b)
+                coreset_update(j->mind + b * CB, j->bmax + b, j->soa + b * PATCH_PROJECT * CB,
+                               j->pick, run - b);
+            b = run + 1;
+        }
+        float mx = -2;
+        for (size_t b = g * SB; b < hi; b++)
+            mx = j->bmax[b] > mx ? j->bmax[b] : mx;
+        j->gmax[g] = mx;
+    }
+    float far = -1;
+    size_t best = (size_t)-1;
+    for (size_t g = (size_t)t; g < ng; g += step) {
+        if (j->gmax[g] < far || j->gmax[g] < 0)
+            continue;
+        size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
+        for (size_t b = g * SB; b < hi; b++) {
+            if (j->bmax[b] < far || j->bmax[b] < 0)
+                continue;
+            for (size_t l = b * CB; l < (b + 1) * CB; l++)
+                if (j->mind[l] == j->bmax[b] &&
+                    (j->bmax[b] > far || best == (size_t)-1 || j->idx[l] < j->idx[best])) {
+                    far = j->bmax[b];
+                    best = l;
+                }
+        }
+    }
+    j->best[t] = best;
+}
+
+/* The point of pts [T, d] farthest from their mean (double; ties: the
+ * lowest index). */
+static size_t farthest_from_mean(const float *pts, size_t T, int d)
+{
+    double mean[PATCH_PROJECT] = {0}, best = -1;
+    size_t cur = 0;
+    for (int k = 0; k < d; k++) {
+        for (size_t i = 0; i < T; i++)
+            mean[k] += pts[i * (size_t)d + (size_t)k];
+        mean[k] /= (double)T;
+    }
+    for (size_t i = 0; i < T; i++) {
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double v = pts[i * (size_t)d + (size_t)k] - mean[k];
+            s += v * v;
+        }
+        if (s > best) {
+            best = s;
+            cur = i;
+        }
+    }
+    return cur;
+}
+
+/* Point a before point b on feature k: by value, then by index. */
+static int before(const float *pts, int d, int k, uint32_t a, uint32_t b)
+{
+    float x = pts[(size_t)a * d + k], y = pts[(size_t)b * d + k];
+    return x < y || (x == y && a < b);
+}
+
+/* Rearranges ix [lo, hi) so that the one at place m is where it would be
+ * in order on feature k, none before it after it, none after it before
+ * (quickselect, the middle place's point as pivot). */
+static void select_at(uint32_t *ix, size_t lo, size_t hi, size_t m, const float *pts, int d,
+                      int k)
+{
+    while (hi - lo > 1) {
+        uint32_t piv = ix[lo + (hi - lo) / 2], tmp;
+        size_t lt = lo, i = lo, gt = hi; /* [lo, lt) before, [lt, i) pivot, [gt, hi) after */
+        while (i < gt) {
+            if (before(pts, d, k, ix[i], piv)) {
+                tmp = ix[lt], ix[lt++] = ix[i], ix[i++] = tmp;
+            } else if (before(pts, d, k, piv, ix[i])) {
+                tmp = ix[--gt], ix[gt] = ix[i], ix[i] = tmp;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            hi = lt;
+        else if (m >= gt)
+            lo = gt;
+        else
+            return;
+    }
+}
+
+/* The spatial order of ix [lo, hi): k-d splits at multiples of CB. */
+static void kd_order(uint32_t *ix, size_t lo, size_t hi, const float *pts, int d)
+{
+    while (hi - lo > CB) {
+        int k = 0;
+        float wide = -1;
+        for (int c = 0; c < d; c++) {
+            float mn = INFINITY, mx = -INFINITY;
+            for (size_t i = lo; i < hi; i++) {
+                float v = pts[(size_t)ix[i] * d + c];
+                mn = v < mn ? v : mn;
+                mx = v > mx ? v : mx;
+            }
+            if (mx - mn > wide) {
+                wide = mx - mn;
+                k = c;
+            }
+        }
+        size_t blocks = (hi - lo + CB - 1) / CB, mid = lo + blocks / 2 * CB;
+        select_at(ix, lo, hi, mid, pts, d, k);
+        kd_order(ix, lo, mid, pts, d);
+        lo = mid;
+    }
+}
+
+/* cen [16] and rad: the centre (mean) of the points idx [lo, hi) of pts
+ * [T, d] that are points (< T; padding is not), and their largest
+ * distance to it (double, rounded up). */
+static void sphere(double *cen, double *rad, const uint32_t *idx, size_t lo, size_t hi,
+                   const float *pts, size_t T, int d)
+{
+    double r = 0;
+    int n = 0;
+    for (int k = 0; k < PATCH_PROJECT; k++)
+        cen[k] = 0;
+    for (size_t a = lo; a < hi; a++)
+        if (idx[a] < T) {
+            for (int k = 0; k < d; k++)
+                cen[k] += pts[(size_t)idx[a] * d + k];
+            n++;
+        }
+    for (int k = 0; k < d && n; k++)
+        cen[k] /= n;
+    for (size_t a = lo; a < hi; a++) {
+        if (idx[a] >= T)
+            continue;
+        double s = 0;
+        for (int k = 0; k < PATCH_PROJECT; k++) {
+            double v = (k < d ? pts[(size_t)idx[a] * d + k] : 0) - cen[k];
+            s += v * v;
+        }
+        r = s > r ? s : r;
+    }
+    *rad = sqrt(r) * (1 + 1e-9);
+}
+
+/* The blocks of the points pts [T, d] in the order idx [nb * CB]: soa,
+ * the centres and radii of the blocks and of the groups; mind INFINITY,
+ * padding -1. */
+static void make_blocks(coreset_job *j, float *soa, double *cen, double *rad, float *mind,
+                        const uint32_t *idx, const float *pts, size_t T, int d)
+{
+    size_t ng = (j->nb + SB - 1) / SB;
+    for (size_t b = 0; b < j->nb; b++) {
+        for (size_t l = 0; l < CB; l++) {
+            size_t at = b * CB + l;
+            uint32_t i = idx[at];
+            mind[at] = i < T ? INFINITY : -1; /* padding is never picked */
+            for (int k = 0; k < PATCH_PROJECT; k++)
+                soa[(b * PATCH_PROJECT + (size_t)k) * CB + l] =
+                    i < T && k < d ? pts[(size_t)i * d + k] : 0;
+        }
+        sphere(cen + b * PATCH_PROJECT, rad + b, idx, b * CB, (b + 1) * CB, pts, T, d);
+    }
+    for (size_t g = 0; g < ng; g++) {
+        size_t hi = (g + 1) * SB * CB < j->nb * CB ? (g + 1) * SB * CB : j->nb * CB;
+        sphere(cen + (j->nb + g) * PATCH_PROJECT, rad + j->nb + g, idx, g * SB * CB, hi, pts, T,
+               d);
+    }
+}
+
+/* The greedy on pts [T, d], d <= PATCH_PROJECT. */
+static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, int threads,
+                  sm_err *e)
+{
+    coreset_job j;
+    memset(&j, 0, sizeof j);
+    if (n > T)
+        return sm_fail(e, "a coreset of %zu from %zu points", n, T);
+    if (n == 0)
+        return 0;
+    j.nb = (T + CB - 1) / CB;
+    j.nt = threads < 1 ? 1 : threads > 256 ? 256 : threads;
+    if ((size_t)j.nt > j.nb / 256 + 1) /* a few thousand points a thread at least */
+        j.nt = (int)(j.nb / 256 + 1);
+    float *soa = malloc(j.nb * PATCH_PROJECT * CB * sizeof *soa);
+    size_t ng = (j.nb + SB - 1) / SB;
+    double *cen = malloc((j.nb + ng) * PATCH_PROJECT * sizeof *cen);
+    double *rad = malloc((j.nb + ng) * sizeof *rad);
+    uint32_t *idx = malloc(j.nb * CB * sizeof *idx), *place = malloc(T * sizeof *place);
+    float q[PATCH_PROJECT] = {0};
+    float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(j.nb * sizeof *bmax);
+    float *gmax = malloc(ng * sizeof *gmax);
+    pool_t *pool = NULL;
+    int rc = 0;
+    if (!soa || !cen || !rad || !idx || !place || !mind || !bmax || !gmax)
+        rc = sm_fail(e, "out of memory for the coreset of %zu positions (%.0f MiB): a smaller "
+                     "--bank does not help here; use fewer references or a later layer", T,
+                     (double)T * PATCH_CORESET_BYTES / 1048576.0);
+    else if (!(pool = pool_create(j.nt, e)))
+        rc = -1;
+    if (rc == 0) {
+        for (size_t i = 0; i < j.nb * CB; i++)
+            idx[i] = i < T ? (uint32_t)i : UINT32_MAX;
+        kd_order(idx, 0, T, pts, d);
+        for (size_t i = 0; i < T; i++)
+            place[idx[i]] = (uint32_t)i;
+        make_blocks(&j, soa, cen, rad, mind, idx, pts, T, d);
+        for (size_t b = 0; b < j.nb; b++)
+            bmax[b] = INFINITY;
+        for (size_t g = 0; g < ng; g++)
+            gmax[g] = INFINITY;
+        j.gmax = gmax;
+        j.soa = soa;
+        j.cen = cen;
+        j.rad = rad;
+        j.idx = idx;
+        j.mind = mind;
+        j.bmax = bmax;
+        size_t cur = place[farthest_from_mean(pts, T, d)];
+        for (size_t t = 0; t < n; t++) {
+            sel[t] = idx[cur];
+            mind[cur] = -1;
+            if (t + 1 == n)
+                break;
+            memcpy(q, pts + (size_t)idx[cur] * d, (size_t)d * sizeof *q);
+            j.pick = q;
+            pool_run(pool, coreset_worker, &j);
+            size_t best = (size_t)-1;
+            for (int w = 0; w < j.nt; w++) { /* the farthest; ties: the lowest index */
+                size_t c = j.best[w];
+                if (c != (size_t)-1 && (best == (size_t)-1 || mind[c] > mind[best] ||
+                                        (mind[c] == mind[best] && idx[c] < idx[best])))
+                    best = c;
+            }
+            cur = best;
+        }
+    }
+    pool_destroy(pool);
+    free(soa);
+    free(cen);
+    free(rad);
+    free(idx);
+    free(place);
+    free(mind);
+    free(bmax);
+    free(gmax);
+    return rc;
+}
+
+/* A fixed sparse random projection (Achlioptas 2003: entries +1, 0, -1
+ * with probabilities 1/6, 2/3, 1/6, from splitmix64 of the entry's index,
+ * no seed): rt [C, d], as gemm's B. */
+static void projection(float *rt, int C, int d)
+{
+    for (uint64_t i = 0; i < (uint64_t)C * (uint64_t)d; i++) {
+        uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        unsigned v = (unsigned)(z % 6);
+        rt[i] = v == 0 ? 1.0f : v == 1 ? -1.0f : 0.0f;
+    }
+}
+
+int coreset_pick(uint32_t *sel, size_t n, const float *pts, size_t T, int C, int threads,
+                 kernels_path kernels, sm_err *e)
+{
+    if (C <= PATCH_PROJECT)
+        return greedy(sel, n, pts, T, C, threads, e);
+    /* Each round streams every point: on PATCH_PROJECT dims, not C, as
+     * PatchCore's own coreset does (a random projection keeps distances
+     * within a small factor, Johnson-Lindenstrauss). */
+    kernels_path kp;
+    if (kernels_resolve(kernels, &kp, e) != 0)
+        return -1;
+    float *rt = malloc((size_t)C * PATCH_PROJECT * sizeof *rt);
+    float *low = malloc((T * PATCH_PROJECT + 1) * sizeof *low);
+    if (!rt || !low) {
+        free(rt);
+        free(low);
+        return sm_fail(e, "out of memory for the coreset of %zu positions", T);
+    }
+    projection(rt, C, PATCH_PROJECT);
+    /* low [T, d] = pts [T, C] . rt [C, d], in row blocks (any split: the
+     * same bits on the exact paths) */
+    for (size_t i0 = 0; i0 < T; i0 += 65536) {
+        size_t m = T - i0 < 65536 ? T - i0 : 65536;
+        gemm(kp, (int)m, PATCH_PROJECT, C, pts + i0 * (size_t)C, C, 1, rt, PATCH_PROJECT,
+             low + i0 * PATCH_PROJECT, PATCH_PROJECT, NULL, 0);
+    }
+    int rc = greedy(sel, n, low, T, PATCH_PROJECT, threads, e);
+    free(rt);
+    free(low);
+    return rc;
+}
