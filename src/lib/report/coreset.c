@@ -165,30 +165,50 @@ static size_t farthest_from_mean(const float *pts, size_t T, int d)
     return cur;
 }
 
-/* Point a before point b on feature k: by value, then by index. */
-static int before(const float *pts, int d, int k, uint32_t a, uint32_t b)
+/* ---- the k-d order ----
+ * A segment's split reads its points' rows once (the ranges of all d
+ * features in one pass) and then selects on keys copied side by side: kv
+ * [T] the values on the split's feature, ki [T] the points, at the places
+ * of ix (scratch the caller lends: the distances and the places, not yet
+ * in use). The select makes the same swaps as on ix itself, so the order
+ * is the one a select through ix gives; segments below the first splits
+ * are ordered on the pool's threads, each alone, so the order never
+ * depends on the thread count either. */
+
+typedef struct {
+    uint32_t *ix;        /* [T] the order being made */
+    const float *pts;    /* [T, d] */
+    int d;
+    float *kv;           /* [T] scratch: keys' values */
+    uint32_t *ki;        /* [T] scratch: keys' points */
+    size_t seg[2 * 64];  /* the top segments: lo, hi of each */
+    int nseg, nt;
+} kd_job;
+
+/* Key (x, a) before key (y, b): by value, then by point index. */
+static int before(float x, uint32_t a, float y, uint32_t b)
 {
-    float x = pts[(size_t)a * d + k], y = pts[(size_t)b * d + k];
     return x < y || (x == y && a < b);
 }
 
-/* Rearranges ix [lo, hi) so that the one at place m is where it would be
- * in order on feature k, none before it after it, none after it before
- * (quickselect, the middle place's point as pivot). */
-static void select_at(uint32_t *ix, size_t lo, size_t hi, size_t m, const float *pts, int d,
-                      int k)
+/* Rearranges the keys kv, ki [lo, hi) so that the one at place m is where
+ * it would be in order, none before it after it, none after it before
+ * (quickselect, the middle place's key as pivot). */
+static void select_at(float *kv, uint32_t *ki, size_t lo, size_t hi, size_t m)
 {
     while (hi - lo > 1) {
-        uint32_t piv = ix[lo + (hi - lo) / 2], tmp;
+        float pv = kv[lo + (hi - lo) / 2], tv;
+        uint32_t pi = ki[lo + (hi - lo) / 2], ti;
         size_t lt = lo, i = lo, gt = hi; /* [lo, lt) before, [lt, i) pivot, [gt, hi) after */
         while (i < gt) {
-            if (before(pts, d, k, ix[i], piv)) {
-                tmp = ix[lt], ix[lt++] = ix[i], ix[i++] = tmp;
-            } else if (before(pts, d, k, piv, ix[i])) {
-                tmp = ix[--gt], ix[gt] = ix[i], ix[i] = tmp;
-            } else {
-                i++;
-            }
+            size_t to = i;
+            if (before(kv[i], ki[i], pv, pi))
+                to = lt++;
+            else if (before(pv, pi, kv[i], ki[i]))
+                to = --gt;
+            tv = kv[to], kv[to] = kv[i], kv[i] = tv;
+            ti = ki[to], ki[to] = ki[i], ki[i] = ti;
+            i += to != gt; /* an element from the end has not been looked at */
         }
         if (m < lt)
             hi = lt;
@@ -199,29 +219,97 @@ static void select_at(uint32_t *ix, size_t lo, size_t hi, size_t m, const float 
     }
 }
 
+/* mn, mx [d] = the least and largest value of each feature of the points
+ * ix [lo, hi) of pts [T, d]: one pass, the rows asked for a few points
+ * ahead (they lie anywhere in the T rows). */
+static inline __attribute__((always_inline)) void ranges(float *mn, float *mx,
+                                                         const uint32_t *ix, size_t lo,
+                                                         size_t hi, const float *pts,
+                                                         const int d)
+{
+    for (int c = 0; c < d; c++)
+        mn[c] = INFINITY, mx[c] = -INFINITY;
+    for (size_t i = lo; i < hi; i++) {
+        if (i + 8 < hi)
+            __builtin_prefetch(pts + (size_t)ix[i + 8] * d);
+        const float *p = pts + (size_t)ix[i] * d;
+        for (int c = 0; c < d; c++) {
+            mn[c] = p[c] < mn[c] ? p[c] : mn[c];
+            mx[c] = p[c] > mx[c] ? p[c] : mx[c];
+        }
+    }
+}
+
+/* One split of ix [lo, hi): on the feature of the widest range (the
+ * first of equals), the point of place mid (a multiple of CB from lo) at
+ * its place in (value, index) order. Returns mid. */
+static size_t kd_split(const kd_job *j, size_t lo, size_t hi)
+{
+    const int d = j->d;
+    float mn[PATCH_PROJECT], mx[PATCH_PROJECT], wide = -1;
+    int k = 0;
+    if (d == PATCH_PROJECT) /* the projected points: the loop on registers */
+        ranges(mn, mx, j->ix, lo, hi, j->pts, PATCH_PROJECT);
+    else
+        ranges(mn, mx, j->ix, lo, hi, j->pts, d);
+    for (int c = 0; c < d; c++)
+        if (mx[c] - mn[c] > wide) {
+            wide = mx[c] - mn[c];
+            k = c;
+        }
+    size_t blocks = (hi - lo + CB - 1) / CB, mid = lo + blocks / 2 * CB;
+    for (size_t i = lo; i < hi; i++) {
+        if (i + 8 < hi)
+            __builtin_prefetch(j->pts + (size_t)j->ix[i + 8] * d + k);
+        j->ki[i] = j->ix[i];
+        j->kv[i] = j->pts[(size_t)j->ix[i] * d + k];
+    }
+    select_at(j->kv, j->ki, lo, hi, mid);
+    memcpy(j->ix + lo, j->ki + lo, (hi - lo) * sizeof *j->ix);
+    return mid;
+}
+
 /* The spatial order of ix [lo, hi): k-d splits at multiples of CB. */
-static void kd_order(uint32_t *ix, size_t lo, size_t hi, const float *pts, int d)
+static void kd_order(const kd_job *j, size_t lo, size_t hi)
 {
     while (hi - lo > CB) {
-        int k = 0;
-        float wide = -1;
-        for (int c = 0; c < d; c++) {
-            float mn = INFINITY, mx = -INFINITY;
-            for (size_t i = lo; i < hi; i++) {
-                float v = pts[(size_t)ix[i] * d + c];
-                mn = v < mn ? v : mn;
-                mx = v > mx ? v : mx;
-            }
-            if (mx - mn > wide) {
-                wide = mx - mn;
-                k = c;
-            }
-        }
-        size_t blocks = (hi - lo + CB - 1) / CB, mid = lo + blocks / 2 * CB;
-        select_at(ix, lo, hi, mid, pts, d, k);
-        kd_order(ix, lo, mid, pts, d);
+        size_t mid = kd_split(j, lo, hi);
+        kd_order(j, lo, mid);
         lo = mid;
     }
+}
+
+/* Thread t orders the top segments t, t + nt, ... */
+static void kd_worker(void *ctx, int t)
+{
+    kd_job *j = ctx;
+    for (int s = t; s < j->nseg; s += j->nt)
+        kd_order(j, j->seg[2 * s], j->seg[2 * s + 1]);
+}
+
+/* ix [T] = the k-d order of pts [T, d]: the splits of the top levels
+ * here, until there is a segment a thread (each level is one pass over
+ * the points), then the segments on the pool's nt threads. */
+static void kd_parallel(uint32_t *ix, size_t T, const float *pts, int d, float *kv,
+                        uint32_t *ki, pool_t *pool, int nt)
+{
+    kd_job j = {ix, pts, d, kv, ki, {0, T}, 1, nt};
+    while (j.nseg < nt && 2 * j.nseg <= 64) {
+        int n = 0;
+        size_t next[2 * 64];
+        for (int s = 0; s < j.nseg; s++) {
+            size_t lo = j.seg[2 * s], hi = j.seg[2 * s + 1];
+            size_t mid = hi - lo > CB ? kd_split(&j, lo, hi) : hi;
+            next[2 * n] = lo, next[2 * n + 1] = mid, n++;
+            if (mid < hi)
+                next[2 * n] = mid, next[2 * n + 1] = hi, n++;
+        }
+        if (n == j.nseg)
+            break;
+        memcpy(j.seg, next, 2 * (size_t)n * sizeof *next);
+        j.nseg = n;
+    }
+    pool_run(pool, kd_worker, &j);
 }
 
 /* cen [16] and rad: the centre (mean) of the points idx [lo, hi) of pts
@@ -313,7 +401,7 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
     if (rc == 0) {
         for (size_t i = 0; i < j.nb * CB; i++)
             idx[i] = i < T ? (uint32_t)i : UINT32_MAX;
-        kd_order(idx, 0, T, pts, d);
+        kd_parallel(idx, T, pts, d, mind, place, pool, j.nt); /* lent: not yet in use */
         for (size_t i = 0; i < T; i++)
             place[idx[i]] = (uint32_t)i;
         make_blocks(&j, soa, cen, rad, mind, idx, pts, T, d);
