@@ -29,46 +29,63 @@
 
 enum { CB = 16, SB = 16 /* blocks a group */ };
 
-typedef float vcb __attribute__((vector_size(CB * sizeof(float))));
-typedef int32_t icb __attribute__((vector_size(CB * sizeof(float))));
+typedef double vsb __attribute__((vector_size(SB * sizeof(double))));
+
+/* Half a block: the CB / 2 lanes AVX2 holds in one register. */
+typedef float vh __attribute__((vector_size(CB / 2 * sizeof(float))));
+typedef int32_t ih __attribute__((vector_size(CB / 2 * sizeof(float))));
 
 /* mind [nb * CB] = min(mind, |soa point - q|^2) for nb blocks, the sum in
- * feature order; bmax [nb] = each block's largest minimum (a max: the
- * same whatever order the lanes are taken in). A picked point holds -1
- * and keeps it (no distance is below). The sizes are constants so that
- * the lanes, not the blocks, are vectorised. */
+ * feature order; bmax [nb] = each block's largest minimum (distances, -1
+ * for picked points: never NaN, so the largest is one value whatever
+ * order the lanes are compared in: the halves lane by lane, then a tree).
+ * A picked point holds -1 and keeps it (no distance is below). The sizes
+ * are constants so that the lanes, not the blocks, are vectorised, half a
+ * block at a time. */
 SM_VECTOR static void coreset_update(float *restrict mind, float *restrict bmax,
                                      const float *restrict soa, const float *restrict q,
                                      size_t nb)
 {
     for (size_t b = 0; b < nb; b++) {
-        vcb acc = {0}, m, t;
         const float *blk = soa + b * PATCH_PROJECT * CB;
-        for (int k = 0; k < PATCH_PROJECT; k++) {
-            memcpy(&t, blk + k * CB, sizeof t);
-            t = t - q[k];
-            acc = acc + t * t;
+        vh half[2];
+        for (int h = 0; h < 2; h++) {
+            vh acc = {0}, m, t;
+            for (int k = 0; k < PATCH_PROJECT; k++) {
+                memcpy(&t, blk + k * CB + h * (CB / 2), sizeof t);
+                t = t - q[k];
+                acc = acc + t * t;
+            }
+            memcpy(&m, mind + b * CB + h * (CB / 2), sizeof m);
+            ih lt = acc < m, ia, im;
+            memcpy(&ia, &acc, sizeof ia);
+            memcpy(&im, &m, sizeof im);
+            im = (lt & ia) | (~lt & im);
+            memcpy(mind + b * CB + h * (CB / 2), &im, sizeof im);
+            memcpy(&half[h], &im, sizeof im);
         }
-        memcpy(&m, mind + b * CB, sizeof m);
-        icb lt = acc < m, ia, im;
-        memcpy(&ia, &acc, sizeof ia);
-        memcpy(&im, &m, sizeof im);
-        im = (lt & ia) | (~lt & im);
-        memcpy(mind + b * CB, &im, sizeof im);
-        float mx = -2;
-        for (int l = 0; l < CB; l++)
-            mx = mind[b * CB + (size_t)l] > mx ? mind[b * CB + (size_t)l] : mx;
-        bmax[b] = mx;
+        ih gt = half[0] > half[1], i0, i1;
+        memcpy(&i0, &half[0], sizeof i0);
+        memcpy(&i1, &half[1], sizeof i1);
+        i0 = (gt & i0) | (~gt & i1);
+        float a[CB / 2];
+        memcpy(a, &i0, sizeof a);
+        for (int w = CB / 4; w >= 1; w /= 2)
+            for (int l = 0; l < w; l++)
+                a[l] = a[l] > a[l + w] ? a[l] : a[l + w];
+        bmax[b] = a[0];
     }
 }
 
 typedef struct {
     const float *soa;    /* [nb, PATCH_PROJECT, CB] the points in blocks, zero-padded */
-    const double *cen;   /* [nb + ng, PATCH_PROJECT] each block's centre, then each group's */
-    const double *rad;   /* [nb + ng] its radius: no point of it is farther from the centre */
+    const double *bcen;  /* [ng, PATCH_PROJECT, SB] the blocks' centres, a group's side by side */
+    const double *brad;  /* [ng * SB] their radii: no point of a block is farther from its centre */
+    const double *gcen;  /* [ng, PATCH_PROJECT] the groups' centres */
+    const double *grad;  /* [ng] their radii */
     const uint32_t *idx; /* [nb * CB] the point at each place (padding: UINT32_MAX) */
     float *mind;         /* [nb * CB] squared distance to the nearest pick; -1: picked or padding */
-    float *bmax;         /* [nb] each block's largest mind */
+    float *bmax;         /* [ng * SB] each block's largest mind; -1: padding */
     float *gmax;         /* [ng] each group's (ng = nb / SB rounded up) */
     const float *pick;   /* [PATCH_PROJECT] the round's pick, padded with zeros */
     size_t nb;
@@ -76,9 +93,8 @@ typedef struct {
     size_t best[256];    /* per thread: the place of its farthest point, (size_t)-1 for none */
 } coreset_job;
 
-/* Whether a group of points (a block, or a group of SB blocks) of centre
- * cen [16], radius rad and largest minimum mx can be left out of this
- * round (see above). */
+/* Whether a group of SB blocks of centre cen [16], radius rad and largest
+ * minimum mx can be left out of this round (see above). */
 static int skips(const float *pick, const double *cen, double rad, float mx)
 {
     if (mx < 0)
@@ -92,6 +108,28 @@ static int skips(const float *pick, const double *cen, double rad, float mx)
     return lower > 0 && lower * lower * (1 - 1e-4) > (double)mx;
 }
 
+/* skip [SB] = skips() of each block of a group, of centres cen [16, SB],
+ * radii rad [SB] and largest minima mx [SB]: the same operations in the
+ * same order, lane by lane (the blocks side by side), so the same
+ * answers. */
+SM_VECTOR static void block_skips(int *restrict skip, const float *restrict pick,
+                                  const double *restrict cen, const double *restrict rad,
+                                  const float *restrict mx)
+{
+    vsb s = {0}, c, v;
+    for (int k = 0; k < PATCH_PROJECT; k++) {
+        memcpy(&c, cen + k * SB, sizeof c);
+        v = (double)pick[k] - c;
+        s = s + v * v;
+    }
+    double sl[SB];
+    memcpy(sl, &s, sizeof sl);
+    for (int l = 0; l < SB; l++) {
+        double lower = sqrt(sl[l]) - rad[l];
+        skip[l] = (mx[l] < 0) | ((lower > 0) & (lower * lower * (1 - 1e-4) > (double)mx[l]));
+    }
+}
+
 /* Thread t's groups of blocks (every nt-th: near groups are skipped or
  * not alike, so the threads get even work): their blocks' update (runs of
  * blocks not skipped at once) and their largest minimum, then its
@@ -101,14 +139,17 @@ static void coreset_worker(void *ctx, int t)
     coreset_job *j = ctx;
     size_t ng = (j->nb + SB - 1) / SB, step = (size_t)j->nt;
     j->best[t] = (size_t)-1;
+    int skip[SB + 1];
     for (size_t g = (size_t)t; g < ng; g += step) {
-        if (skips(j->pick, j->cen + (j->nb + g) * PATCH_PROJECT, j->rad[j->nb + g], j->gmax[g]))
+        if (skips(j->pick, j->gcen + g * PATCH_PROJECT, j->grad[g], j->gmax[g]))
             continue;
         size_t hi = (g + 1) * SB < j->nb ? (g + 1) * SB : j->nb;
+        block_skips(skip, j->pick, j->bcen + g * PATCH_PROJECT * SB, j->brad + g * SB,
+                    j->bmax + g * SB);
+        skip[hi - g * SB] = 1;
         for (size_t b = g * SB; b < hi;) {
             size_t run = b;
-            while (run < hi && !skips(j->pick, j->cen + run * PATCH_PROJECT, j->rad[run],
-                                      j->bmax[run]))
+            while (!skip[run - g * SB])
                 run++;
             if (run > b)
                 coreset_update(j->mind + b * CB, j->bmax + b, j->soa + b * PATCH_PROJECT * CB,
@@ -344,27 +385,34 @@ static void sphere(double *cen, double *rad, const uint32_t *idx, size_t lo, siz
 }
 
 /* The blocks of the points pts [T, d] in the order idx [nb * CB]: soa,
- * the centres and radii of the blocks and of the groups; mind INFINITY,
- * padding -1. */
-static void make_blocks(coreset_job *j, float *soa, double *cen, double *rad, float *mind,
-                        const uint32_t *idx, const float *pts, size_t T, int d)
+ * the centres and radii of the blocks (bcen, brad; a group's padding
+ * blocks: centre 0, radius 0) and of the groups (gcen, grad); mind
+ * INFINITY, padding -1; bmax INFINITY, padding blocks -1. */
+static void make_blocks(coreset_job *j, float *soa, double *bcen, double *brad, double *gcen,
+                        double *grad, float *mind, float *bmax, const uint32_t *idx,
+                        const float *pts, size_t T, int d)
 {
     size_t ng = (j->nb + SB - 1) / SB;
-    for (size_t b = 0; b < j->nb; b++) {
-        for (size_t l = 0; l < CB; l++) {
-            size_t at = b * CB + l;
-            uint32_t i = idx[at];
-            mind[at] = i < T ? INFINITY : -1; /* padding is never picked */
+    for (size_t b = 0; b < ng * SB; b++) {
+        double cen[PATCH_PROJECT] = {0}, rad = 0;
+        size_t g = b / SB, l = b % SB;
+        bmax[b] = b < j->nb ? INFINITY : -1;
+        for (size_t a = b * CB; b < j->nb && a < (b + 1) * CB; a++) {
+            uint32_t i = idx[a];
+            mind[a] = i < T ? INFINITY : -1; /* padding is never picked */
             for (int k = 0; k < PATCH_PROJECT; k++)
-                soa[(b * PATCH_PROJECT + (size_t)k) * CB + l] =
+                soa[(b * PATCH_PROJECT + (size_t)k) * CB + a % CB] =
                     i < T && k < d ? pts[(size_t)i * d + k] : 0;
         }
-        sphere(cen + b * PATCH_PROJECT, rad + b, idx, b * CB, (b + 1) * CB, pts, T, d);
+        if (b < j->nb)
+            sphere(cen, &rad, idx, b * CB, (b + 1) * CB, pts, T, d);
+        for (int k = 0; k < PATCH_PROJECT; k++)
+            bcen[(g * PATCH_PROJECT + (size_t)k) * SB + l] = cen[k];
+        brad[b] = rad;
     }
     for (size_t g = 0; g < ng; g++) {
         size_t hi = (g + 1) * SB * CB < j->nb * CB ? (g + 1) * SB * CB : j->nb * CB;
-        sphere(cen + (j->nb + g) * PATCH_PROJECT, rad + j->nb + g, idx, g * SB * CB, hi, pts, T,
-               d);
+        sphere(gcen + g * PATCH_PROJECT, grad + g, idx, g * SB * CB, hi, pts, T, d);
     }
 }
 
@@ -384,15 +432,16 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
         j.nt = (int)(j.nb / 256 + 1);
     float *soa = malloc(j.nb * PATCH_PROJECT * CB * sizeof *soa);
     size_t ng = (j.nb + SB - 1) / SB;
-    double *cen = malloc((j.nb + ng) * PATCH_PROJECT * sizeof *cen);
-    double *rad = malloc((j.nb + ng) * sizeof *rad);
+    double *bcen = malloc(ng * SB * PATCH_PROJECT * sizeof *bcen);
+    double *brad = malloc(ng * SB * sizeof *brad);
+    double *gcen = malloc(ng * PATCH_PROJECT * sizeof *gcen), *grad = malloc(ng * sizeof *grad);
     uint32_t *idx = malloc(j.nb * CB * sizeof *idx), *place = malloc(T * sizeof *place);
     float q[PATCH_PROJECT] = {0};
-    float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(j.nb * sizeof *bmax);
+    float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(ng * SB * sizeof *bmax);
     float *gmax = malloc(ng * sizeof *gmax);
     pool_t *pool = NULL;
     int rc = 0;
-    if (!soa || !cen || !rad || !idx || !place || !mind || !bmax || !gmax)
+    if (!soa || !bcen || !brad || !gcen || !grad || !idx || !place || !mind || !bmax || !gmax)
         rc = sm_fail(e, "out of memory for the coreset of %zu positions (%.0f MiB): a smaller "
                      "--bank does not help here; use fewer references or a later layer", T,
                      (double)T * PATCH_CORESET_BYTES / 1048576.0);
@@ -404,15 +453,15 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
         kd_parallel(idx, T, pts, d, mind, place, pool, j.nt); /* lent: not yet in use */
         for (size_t i = 0; i < T; i++)
             place[idx[i]] = (uint32_t)i;
-        make_blocks(&j, soa, cen, rad, mind, idx, pts, T, d);
-        for (size_t b = 0; b < j.nb; b++)
-            bmax[b] = INFINITY;
+        make_blocks(&j, soa, bcen, brad, gcen, grad, mind, bmax, idx, pts, T, d);
         for (size_t g = 0; g < ng; g++)
             gmax[g] = INFINITY;
         j.gmax = gmax;
         j.soa = soa;
-        j.cen = cen;
-        j.rad = rad;
+        j.bcen = bcen;
+        j.brad = brad;
+        j.gcen = gcen;
+        j.grad = grad;
         j.idx = idx;
         j.mind = mind;
         j.bmax = bmax;
@@ -437,8 +486,10 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
     }
     pool_destroy(pool);
     free(soa);
-    free(cen);
-    free(rad);
+    free(bcen);
+    free(brad);
+    free(gcen);
+    free(grad);
     free(idx);
     free(place);
     free(mind);
