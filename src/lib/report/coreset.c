@@ -384,36 +384,53 @@ static void sphere(double *cen, double *rad, const uint32_t *idx, size_t lo, siz
     *rad = sqrt(r) * (1 + 1e-9);
 }
 
-/* The blocks of the points pts [T, d] in the order idx [nb * CB]: soa,
- * the centres and radii of the blocks (bcen, brad; a group's padding
- * blocks: centre 0, radius 0) and of the groups (gcen, grad); mind
- * INFINITY, padding -1; bmax INFINITY, padding blocks -1. */
-static void make_blocks(coreset_job *j, float *soa, double *bcen, double *brad, double *gcen,
-                        double *grad, float *mind, float *bmax, const uint32_t *idx,
-                        const float *pts, size_t T, int d)
+/* What make_blocks writes, from the points pts [T, d] in the order idx
+ * [nb * CB]: soa, the centres and radii of the blocks (bcen, brad; a
+ * group's padding blocks: centre 0, radius 0) and of the groups (gcen,
+ * grad); mind INFINITY, padding -1; bmax INFINITY, padding blocks -1. */
+typedef struct {
+    float *soa, *mind, *bmax;
+    double *bcen, *brad, *gcen, *grad;
+    const uint32_t *idx;
+    const float *pts;
+    size_t T, nb;
+    int d, nt;
+} blocks_job;
+
+/* Group g's blocks and its sphere. */
+static void make_group(const blocks_job *j, size_t g)
 {
-    size_t ng = (j->nb + SB - 1) / SB;
-    for (size_t b = 0; b < ng * SB; b++) {
+    const size_t T = j->T;
+    const int d = j->d;
+    for (size_t b = g * SB; b < (g + 1) * SB; b++) {
         double cen[PATCH_PROJECT] = {0}, rad = 0;
-        size_t g = b / SB, l = b % SB;
-        bmax[b] = b < j->nb ? INFINITY : -1;
+        size_t l = b % SB;
+        j->bmax[b] = b < j->nb ? INFINITY : -1;
         for (size_t a = b * CB; b < j->nb && a < (b + 1) * CB; a++) {
-            uint32_t i = idx[a];
-            mind[a] = i < T ? INFINITY : -1; /* padding is never picked */
+            uint32_t i = j->idx[a];
+            j->mind[a] = i < T ? INFINITY : -1; /* padding is never picked */
             for (int k = 0; k < PATCH_PROJECT; k++)
-                soa[(b * PATCH_PROJECT + (size_t)k) * CB + a % CB] =
-                    i < T && k < d ? pts[(size_t)i * d + k] : 0;
+                j->soa[(b * PATCH_PROJECT + (size_t)k) * CB + a % CB] =
+                    i < T && k < d ? j->pts[(size_t)i * d + k] : 0;
         }
         if (b < j->nb)
-            sphere(cen, &rad, idx, b * CB, (b + 1) * CB, pts, T, d);
+            sphere(cen, &rad, j->idx, b * CB, (b + 1) * CB, j->pts, T, d);
         for (int k = 0; k < PATCH_PROJECT; k++)
-            bcen[(g * PATCH_PROJECT + (size_t)k) * SB + l] = cen[k];
-        brad[b] = rad;
+            j->bcen[(g * PATCH_PROJECT + (size_t)k) * SB + l] = cen[k];
+        j->brad[b] = rad;
     }
-    for (size_t g = 0; g < ng; g++) {
-        size_t hi = (g + 1) * SB * CB < j->nb * CB ? (g + 1) * SB * CB : j->nb * CB;
-        sphere(gcen + g * PATCH_PROJECT, grad + g, idx, g * SB * CB, hi, pts, T, d);
-    }
+    size_t hi = (g + 1) * SB * CB < j->nb * CB ? (g + 1) * SB * CB : j->nb * CB;
+    sphere(j->gcen + g * PATCH_PROJECT, j->grad + g, j->idx, g * SB * CB, hi, j->pts, T, d);
+}
+
+/* Thread t makes the groups t, t + nt, ... (each alone: the same bytes
+ * for any thread count). */
+static void blocks_worker(void *ctx, int t)
+{
+    const blocks_job *j = ctx;
+    size_t ng = (j->nb + SB - 1) / SB;
+    for (size_t g = (size_t)t; g < ng; g += (size_t)j->nt)
+        make_group(j, g);
 }
 
 /* The greedy on pts [T, d], d <= PATCH_PROJECT. */
@@ -453,7 +470,8 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
         kd_parallel(idx, T, pts, d, mind, place, pool, j.nt); /* lent: not yet in use */
         for (size_t i = 0; i < T; i++)
             place[idx[i]] = (uint32_t)i;
-        make_blocks(&j, soa, bcen, brad, gcen, grad, mind, bmax, idx, pts, T, d);
+        blocks_job bj = {soa, mind, bmax, bcen, brad, gcen, grad, idx, pts, T, j.nb, d, j.nt};
+        pool_run(pool, blocks_worker, &bj);
         for (size_t g = 0; g < ng; g++)
             gmax[g] = INFINITY;
         j.gmax = gmax;
