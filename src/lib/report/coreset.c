@@ -433,6 +433,33 @@ static void blocks_worker(void *ctx, int t)
         make_group(j, g);
 }
 
+/* The picks sel [n] of the greedy on the blocks of j, the first at place
+ * cur: each round's pick (pts [T, d] padded with zeros) to every thread,
+ * then the farthest of the threads' farthest (ties: the lowest index). */
+static void rounds(coreset_job *j, pool_t *pool, uint32_t *sel, size_t n, size_t cur,
+                   const float *pts, int d)
+{
+    float q[PATCH_PROJECT] = {0};
+    j->pick = q;
+    for (size_t t = 0; t < n; t++) {
+        sel[t] = j->idx[cur];
+        j->mind[cur] = -1;
+        if (t + 1 == n)
+            break;
+        memcpy(q, pts + (size_t)j->idx[cur] * d, (size_t)d * sizeof *q);
+        pool_run(pool, coreset_worker, j);
+        size_t best = (size_t)-1;
+        for (int w = 0; w < j->nt; w++) {
+            size_t c = j->best[w];
+            if (c != (size_t)-1 && (best == (size_t)-1 || j->mind[c] > j->mind[best] ||
+                                    (j->mind[c] == j->mind[best] && j->idx[c] < j->idx[best])))
+                best = c;
+        }
+        cur = best;
+    }
+    j->pick = NULL;
+}
+
 /* The greedy on pts [T, d], d <= PATCH_PROJECT. */
 static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, int threads,
                   sm_err *e)
@@ -453,7 +480,6 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
     double *brad = malloc(ng * SB * sizeof *brad);
     double *gcen = malloc(ng * PATCH_PROJECT * sizeof *gcen), *grad = malloc(ng * sizeof *grad);
     uint32_t *idx = malloc(j.nb * CB * sizeof *idx), *place = malloc(T * sizeof *place);
-    float q[PATCH_PROJECT] = {0};
     float *mind = malloc(j.nb * CB * sizeof *mind), *bmax = malloc(ng * SB * sizeof *bmax);
     float *gmax = malloc(ng * sizeof *gmax);
     pool_t *pool = NULL;
@@ -483,24 +509,7 @@ static int greedy(uint32_t *sel, size_t n, const float *pts, size_t T, int d, in
         j.idx = idx;
         j.mind = mind;
         j.bmax = bmax;
-        size_t cur = place[farthest_from_mean(pts, T, d)];
-        for (size_t t = 0; t < n; t++) {
-            sel[t] = idx[cur];
-            mind[cur] = -1;
-            if (t + 1 == n)
-                break;
-            memcpy(q, pts + (size_t)idx[cur] * d, (size_t)d * sizeof *q);
-            j.pick = q;
-            pool_run(pool, coreset_worker, &j);
-            size_t best = (size_t)-1;
-            for (int w = 0; w < j.nt; w++) { /* the farthest; ties: the lowest index */
-                size_t c = j.best[w];
-                if (c != (size_t)-1 && (best == (size_t)-1 || mind[c] > mind[best] ||
-                                        (mind[c] == mind[best] && idx[c] < idx[best])))
-                    best = c;
-            }
-            cur = best;
-        }
+        rounds(&j, pool, sel, n, place[farthest_from_mean(pts, T, d)], pts, d);
     }
     pool_destroy(pool);
     free(soa);
