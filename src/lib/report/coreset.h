@@ -25,7 +25,9 @@
  * the sum of the 16 squared differences in float, in feature order, an
  * element-wise loop over blocks of 16 points (the same bits on any CPU),
  * the blocks split between `threads` threads (the projection runs on
- * `kernels`): 68 bytes streamed a point a round.
+ * `kernels`): 68 bytes streamed a point a round. The points' spatial
+ * order (k-d) and their blocks are made on the same threads; neither the
+ * order nor the thread count changes a pick.
  * A point is never picked twice. Returns 0 or -1 with e set (no memory, a
  * path this CPU cannot run). */
 int coreset_pick(uint32_t *sel, size_t n, const float *pts, size_t T, int C, int threads,
