@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coreset.h"
 #include "err.h"
 #include "gemm.h"
 
@@ -56,27 +57,11 @@ typedef struct {
                         start[p] .. start[p + 1] - 1 (NULL: anywhere) */
 } patch_bank;
 
-/* Greedy coreset (PatchCore's farthest-point selection): sel [n] = the
- * indices of n of the T points pts [T, C] (n <= T), in the order picked:
- * first the point farthest from the points' mean, then each round the
- * point whose squared distance to the nearest point picked so far is the
- * largest (ties: the lowest index). Points of more than 16 features are
- * compared on 16: their product (gemm) with a fixed sparse random
- * projection (Achlioptas: +1, 0, -1 with probabilities 1/6, 2/3, 1/6,
- * from splitmix64 of the entry's index), as PatchCore's own coreset
- * projects. Each round updates every point's distance to the new pick as
- * the sum of the 16 squared differences in float, in feature order, an
- * element-wise loop over blocks of 16 points (the same bits on any CPU),
- * the blocks split between threads: 68 bytes streamed a point a round.
- * A point is never picked twice. Returns 0 or -1 with e set (no memory, a
- * path this CPU cannot run). */
+/* The greedy coreset of coreset.h (coreset_pick) on cfg's threads and
+ * kernel path: sel [n] = n of the T points pts [T, C], in the order
+ * picked. Returns 0 or -1 with e set. */
 int patch_coreset(uint32_t *sel, size_t n, const float *pts, size_t T, int C,
                   const patch_cfg *cfg, sm_err *e);
-
-/* The bytes the coreset keeps for each reference position, on top of the
- * features themselves: its projection twice (rows, blocks), its distance,
- * its place in the order both ways, its block's centre and radius. */
-#define PATCH_CORESET_BYTES 152
 
 /* The most reference positions a bank is built from. */
 #define PATCH_MAX_POSITIONS ((size_t)1 << 24)
