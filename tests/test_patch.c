@@ -32,6 +32,52 @@ static void fill(float *a, size_t n, rng_t *r)
         a[i] = rng_float(r) * (i % 5 ? 1.0f : 0.0f); /* exact zeros, as after a ReLU */
 }
 
+/* One search's results, N images of P positions. */
+typedef struct {
+    float *pos, *sc;
+    uint32_t *nr;
+} found;
+
+static found found_alloc(size_t N, int P)
+{
+    return (found){malloc(N * P * sizeof(float)), malloc(N * sizeof(float)),
+                   malloc(N * sizeof(uint32_t))};
+}
+
+static void found_free(found *f)
+{
+    free(f->pos);
+    free(f->sc);
+    free(f->nr);
+}
+
+/* want = the search with cfg on 1 thread; then the same bits on 3
+ * threads on every exact path this CPU runs. */
+static found search_everywhere(const patch_bank *b, const float *q, size_t N, int P,
+                               patch_cfg cfg, int loo)
+{
+    sm_err e;
+    found want = found_alloc(N, P), got = found_alloc(N, P);
+    cfg.threads = 1;
+    cfg.kernels = KERNELS_AUTO;
+    CHECK(patch_scores(b, q, N, P, &cfg, loo, want.pos, want.sc, want.nr, &e) == 0, "%s", e.msg);
+    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
+    for (int k = 0; k < 4; k++) {
+        if (!kernels_available(paths[k]))
+            continue;
+        cfg.threads = 3;
+        cfg.kernels = paths[k];
+        CHECK(patch_scores(b, q, N, P, &cfg, loo, got.pos, got.sc, got.nr, &e) == 0, "%s", e.msg);
+        CHECK(!memcmp(want.pos, got.pos, N * P * sizeof *got.pos) &&
+              !memcmp(want.sc, got.sc, N * sizeof *got.sc) &&
+              !memcmp(want.nr, got.nr, N * sizeof *got.nr),
+              "near %d, %s, 3 threads: other bits than auto, 1 thread", cfg.near,
+              kernels_names[paths[k]]);
+    }
+    found_free(&got);
+    return want;
+}
+
 static void check_brute(size_t M, size_t N, int P, int C, int loo)
 {
     rng_t r;
@@ -47,20 +93,9 @@ static void check_brute(size_t M, size_t N, int P, int C, int loo)
     sm_err e;
     CHECK(patch_bank_build(&b, ref, M, P, C, &cfg, &e) == 0, "%s", e.msg);
     CHECK(b.B == M * P, "bank = all: %zu entries", b.B);
-    float *pos = malloc(N * P * sizeof *pos), *pos3 = malloc(N * P * sizeof *pos3);
-    float *sc = malloc(N * sizeof *sc), *sc3 = malloc(N * sizeof *sc3);
-    uint32_t *nr = malloc(N * sizeof *nr), *nr3 = malloc(N * sizeof *nr3);
-    CHECK(patch_scores(&b, q, N, P, &cfg, loo, pos, sc, nr, &e) == 0, "%s", e.msg);
-    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
-    for (int k = 0; k < 4; k++) {
-        if (!kernels_available(paths[k]))
-            continue;
-        patch_cfg c3 = {0, 3, paths[k], PATCH_ANYWHERE, 0};
-        CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
-        CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
-              !memcmp(nr, nr3, N * sizeof *nr), "%s, 3 threads: other bits than auto, 1 thread",
-              kernels_names[paths[k]]);
-    }
+    found f = search_everywhere(&b, q, N, P, cfg, loo);
+    float *pos = f.pos, *sc = f.sc;
+    uint32_t *nr = f.nr;
     int bad = 0, bad_img = 0;
     for (size_t i = 0; i < N; i++) {
         float top = -1;
@@ -83,12 +118,7 @@ static void check_brute(size_t M, size_t N, int P, int C, int loo)
     patch_bank_free(&b);
     free(ref);
     free(x);
-    free(pos);
-    free(pos3);
-    free(sc);
-    free(sc3);
-    free(nr);
-    free(nr3);
+    found_free(&f);
 }
 
 /* Greedy farthest-point selection in double, the definition. */
@@ -482,20 +512,8 @@ static void check_near(size_t M, size_t N, int gh, int gw, int C, int R, size_t 
             wrong += memcmp(b.x + k * C, ref + ((size_t)b.owner[k] * P + p) * C, C * 4) != 0 ||
                      (k > b.start[p] && b.owner[k] <= b.owner[k - 1]);
     CHECK(wrong == 0, "%d bank entries are not their owner's features at their position", wrong);
-    float *pos = malloc(N * P * sizeof *pos), *pos3 = malloc(N * P * sizeof *pos3);
-    float *sc = malloc(N * sizeof *sc), *sc3 = malloc(N * sizeof *sc3);
-    uint32_t *nr = malloc(N * sizeof *nr), *nr3 = malloc(N * sizeof *nr3);
-    CHECK(patch_scores(&b, q, N, P, &cfg, loo, pos, sc, nr, &e) == 0, "%s", e.msg);
-    const kernels_path paths[] = {KERNELS_AUTO, KERNELS_AVX512, KERNELS_AVX2, KERNELS_GENERIC};
-    for (int k = 0; k < 4; k++) {
-        if (!kernels_available(paths[k]))
-            continue;
-        patch_cfg c3 = {bank, 3, paths[k], R, gw};
-        CHECK(patch_scores(&b, q, N, P, &c3, loo, pos3, sc3, nr3, &e) == 0, "%s", e.msg);
-        CHECK(!memcmp(pos, pos3, N * P * sizeof *pos) && !memcmp(sc, sc3, N * sizeof *sc) &&
-              !memcmp(nr, nr3, N * sizeof *nr), "near %d, %s, 3 threads: other bits", R,
-              kernels_names[paths[k]]);
-    }
+    found f = search_everywhere(&b, q, N, P, cfg, loo);
+    const float *pos = f.pos;
     int bad = 0;
     for (size_t i = 0; i < N; i++)
         for (int p = 0; p < P; p++) {
@@ -517,12 +535,7 @@ static void check_near(size_t M, size_t N, int gh, int gw, int C, int R, size_t 
     patch_bank_free(&b);
     free(ref);
     free(x);
-    free(pos);
-    free(pos3);
-    free(sc);
-    free(sc3);
-    free(nr);
-    free(nr3);
+    found_free(&f);
 }
 
 /* --pixels (patch_pixels.h): on a 3-plane 10 x 9 image cut into 3 x 2
