@@ -130,7 +130,8 @@ static int bank_by_position(patch_bank *b, const float *ref, size_t M, int P, in
         }
         size_t at = b->start[p];
         for (size_t i = 0; rc == 0 && i < per; i++) {
-            memcpy(b->x + (at + i) * (size_t)C, pts + (size_t)sel[i] * C, (size_t)C * sizeof *b->x);
+            memcpy(b->x + (at + i) * (size_t)C, pts + (size_t)sel[i] * C,
+                   (size_t)C * sizeof *b->x);
             b->owner[at + i] = sel[i];
         }
         b->start[p + 1] = at + per;
