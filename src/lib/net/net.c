@@ -173,6 +173,14 @@ double net_backward_macs(net_shape s)
     return n;
 }
 
+double net_kernel_grad_macs(net_shape s, int layer)
+{
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    const layer_kind *k = kind_of(s, layer);
+    return k->kernel_grad ? k->macs(in, out) : 0.0;
+}
+
 net_shape net_shape_default(int in)
 {
     net_shape s;
@@ -270,6 +278,11 @@ static int chunk_rows(net_shape s)
     size_t rows = NET_CHUNK_BYTES / (most * sizeof(float));
     rows = rows >= 8 ? rows / 8 * 8 : rows;
     return rows < 1 ? 1 : rows > (size_t)INT_MAX ? INT_MAX : (int)rows;
+}
+
+int net_chunk_rows(net_shape s)
+{
+    return chunk_rows(s);
 }
 
 /* 1 when, in training, layer l's output is read by layer l+1's forward

@@ -78,6 +78,15 @@ int net_is_spatial(net_shape s);
 double net_forward_macs(net_shape s);
 double net_backward_macs(net_shape s);
 
+/* Rows net_forward and net_backward_rows take through the layers at a
+ * time (a chunk's widest activation about 1 MB; 8 for conv32 on 28 x 28,
+ * the whole batch for the notebook's dense net). */
+int net_chunk_rows(net_shape s);
+
+/* Multiply-adds of layer l's kernel gradient per row (0: no parameters):
+ * the trainer's estimate of a layer's share of phase 2. */
+double net_kernel_grad_macs(net_shape s, int layer);
+
 /* Parses a --layers list, items separated by commas ("128,128,128",
  * "conv32,pool,conv64,gap,128"), each taken by the first kind whose row
  * accepts it, into out's layers, kinds and widths (out's input is left
