@@ -38,7 +38,8 @@ static size_t conv_cols(int H, int W)
 
 size_t conv_scratch(int C, int H, int W, int M)
 {
-    return ((size_t)9 * (size_t)C + 1 + (size_t)M) * conv_cols(H, W);
+    const size_t K1 = (size_t)9 * (size_t)C + 1;
+    return (K1 + (size_t)M) * conv_cols(H, W) + (size_t)M * K1;
 }
 
 /* The few kernel rows of a first layer (K + 1 <= 32: C <= 3 channels)
@@ -125,8 +126,13 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
     const size_t N = conv_cols(H, W);
     float *cols = scratch; /* [K + 1, N]: im2col of G images side by side, then ones */
     float *out = scratch + (size_t)(K + 1) * N; /* [M, N] */
+    float *wt = out + (size_t)M * N;            /* [M, K + 1]: wb transposed */
     for (size_t j = 0; j < N; j++)
         cols[(size_t)K * N + j] = 1.0f;
+    /* the product's broadcast operand A(m, k) read along k: each output
+     * channel's kernel rows one stream, not one cache line a k (measured
+     * on conv64's and conv128's forward shapes: 119 against 155 GFLOP/s) */
+    transpose_floats(wt, K + 1, wb, M, K + 1, M);
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
         for (int k = 0; k < K; k++) {
@@ -140,7 +146,7 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
          * is written in place */
         float *yr = y + (size_t)r0 * M * P;
         int direct = G == 1 && N == (size_t)P;
-        gemm(p, M, (int)N, K + 1, wb, 1, M, cols, (int)N, direct ? yr : out, (int)N, NULL, 1);
+        gemm(p, M, (int)N, K + 1, wt, K + 1, 1, cols, (int)N, direct ? yr : out, (int)N, NULL, 1);
         for (int g = 0; g < G && !direct; g++)
             scatter_out(yr + (size_t)g * M * P, out + (size_t)g * P, N, M, P);
     }
