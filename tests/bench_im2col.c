@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         s.N = (((size_t)s.G0 * P + 15) / 16 | 1) * 16;
         s.x = floats((size_t)s.R * s.C * P);
         s.dst = floats((size_t)K * s.N);
-        s.work = floats(conv_im2col_work(s.H, s.W));
+        s.work = floats(conv_im2col_work(s.G0, s.H, s.W));
         float *ref = floats((size_t)K * s.N);
         double t[2][99], ratio[99];
         int same = 1;

@@ -607,7 +607,7 @@ static void check_im2col(int G, int C, int H, int W, int k0, int k1, rng_t *r)
     const size_t P = (size_t)H * W, n = (size_t)G * C * P, ld = (size_t)G * P + 3;
     const size_t rows = (size_t)(k1 - k0), guard = 9 * ld, size = rows * ld + 2 * guard;
     float *x = floats(n), *got = floats(size), *want = floats(size), *row = floats(P);
-    float *work = floats(conv_im2col_work(H, W));
+    float *work = floats(conv_im2col_work(G, H, W));
     fill(x, n, r, -2.0f, 2.0f);
     static const uint32_t odd[] = {0x7fc12345u, 0xff812345u, 0x80000000u, 0x7f800000u,
                                    0xff800000u, 0x00000001u};
@@ -622,7 +622,7 @@ static void check_im2col(int G, int C, int H, int W, int k0, int k1, rng_t *r)
             conv_im2col_row(row, x + (size_t)g * C * P, H, W, k);
             memcpy(want + guard + (size_t)(k - k0) * ld + (size_t)g * P, row, P * sizeof(float));
         }
-    memset(work, 0x7f, conv_im2col_work(H, W) * sizeof(float)); /* stale work */
+    memset(work, 0x7f, conv_im2col_work(G, H, W) * sizeof(float)); /* stale work */
     conv_im2col_group(got + guard, ld, x, G, C, H, W, k0, k1, work);
     CHECK(memcmp(got, want, size * sizeof(float)) == 0,
           "im2col of %d images %dx%dx%d, rows %d .. %d: not conv_im2col_row's bits", G, C, H, W,

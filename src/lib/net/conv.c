@@ -36,14 +36,10 @@ static size_t conv_cols(int H, int W)
     return odd_vectors((size_t)conv_group(H, W) * (size_t)H * (size_t)W);
 }
 
-size_t conv_im2col_work(int H, int W)
-{
-    return (size_t)3 * (size_t)H * (size_t)W + 2 * (size_t)W + 2;
-}
-
 size_t conv_scratch(int C, int H, int W, int M)
 {
-    return ((size_t)9 * (size_t)C + 1 + (size_t)M) * conv_cols(H, W) + conv_im2col_work(H, W);
+    return ((size_t)9 * (size_t)C + 1 + (size_t)M) * conv_cols(H, W) +
+           conv_im2col_work(conv_group(H, W), H, W);
 }
 
 /* The few kernel rows of a first layer (K + 1 <= 32: C <= 3 channels)
@@ -64,7 +60,7 @@ static size_t few_width(int C)
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
     const size_t P = (size_t)H * W, gp = (size_t)conv_group(H, W) * P, K = (size_t)9 * C;
-    size_t n = (K + odd_vectors((size_t)M)) * gp + conv_im2col_work(H, W);
+    size_t n = (K + odd_vectors((size_t)M)) * gp + conv_im2col_work(conv_group(H, W), H, W);
     size_t few = few_rows(C) ? ((size_t)M + P) * few_width(C) + (K + (size_t)M) * P : 0;
     return n > few ? n : few;
 }
@@ -101,68 +97,80 @@ void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W,
     }
 }
 
-/* im2col_taps' work [3 P + 2 W + 2]: keep [2, P], then buf [P + 2 W + 2].
- * keep[0][p] is 0 where ox = 0 (tap kx = 0 reads left of the image
- * there), keep[1][p] 0 where ox = W - 1 (kx = 2 reads right of it), 1
- * elsewhere. buf's W + 1 floats before and after the plane are +0; the
- * plane between them is rewritten per channel. */
-static void im2col_begin(float *work, int H, int W)
+/* The work of im2col_taps on G images of H x W [2 P + G (P + 2 W + 2)]:
+ * keep [2, P], then one buf [P + 2 W + 2] per image. keep[0][p] is 0 where
+ * ox = 0 (tap kx = 0 reads left of the image there), keep[1][p] 0 where ox
+ * = W - 1 (kx = 2 reads right of it), 1 elsewhere. A buf holds a channel's
+ * plane between W + 1 floats of +0 before and after (set here; only the
+ * plane is rewritten). */
+static void im2col_begin(float *work, int G, int H, int W)
 {
-    const size_t P = (size_t)H * W;
-    float *keep = work, *buf = work + 2 * P;
-    for (size_t p = 0; p < P; p++) {
-        const size_t ox = p % (size_t)W;
-        keep[p] = ox > 0 ? 1.0f : 0.0f;
-        keep[P + p] = ox + 1 < (size_t)W ? 1.0f : 0.0f;
+    const size_t P = (size_t)H * W, B = P + 2 * (size_t)W + 2;
+    float *keep = work;
+    for (size_t oy = 0; oy < (size_t)H; oy++)
+        for (size_t ox = 0; ox < (size_t)W; ox++) {
+            keep[oy * W + ox] = ox > 0 ? 1.0f : 0.0f;
+            keep[P + oy * W + ox] = ox + 1 < (size_t)W ? 1.0f : 0.0f;
+        }
+    for (int g = 0; g < G; g++) {
+        float *buf = work + 2 * P + (size_t)g * B;
+        memset(buf, 0, ((size_t)W + 1) * sizeof(float));
+        memset(buf + W + 1 + P, 0, ((size_t)W + 1) * sizeof(float));
     }
-    memset(buf, 0, ((size_t)W + 1) * sizeof(float));
-    memset(buf + W + 1 + P, 0, ((size_t)W + 1) * sizeof(float));
 }
 
-/* Rows k0 .. k1-1 of one image's im2col (x [C, H, W]), row k at dst + (k -
- * k0) ld, P floats each: conv_im2col_row's bits. Each channel's plane is
- * copied once between buf's zero margins; tap (ky, kx) is then one flat
- * shifted read of all P positions, out[i] = plane[i + (ky - 1) W + (kx -
- * 1)], which lands in a margin exactly where iy is outside the image. A
- * horizontal tap (kx != 1) at a row's edge would read the neighbouring
- * row's last or first pixel instead of padding: keep clears it to +0 with
- * a select (the value's bits are moved, never computed, so NaN, -0 and
- * infinities are copied as they are). */
-static SM_VECTOR void im2col_taps(float *restrict dst, size_t ld, const float *restrict x, int H,
-                                  int W, int k0, int k1, float *restrict work)
+/* Rows k0 .. k1-1 of the im2col of G images x [G, C, H, W], image g's row k
+ * at dst + (k - k0) ld + g P: conv_im2col_row's bits. Channel by channel,
+ * the G images' planes are copied once between their buf's zero margins;
+ * tap (ky, kx) is then one flat shifted read of all P positions, out[i] =
+ * plane[i + (ky - 1) W + (kx - 1)], which lands in a margin exactly where
+ * iy is outside the image. A horizontal tap (kx != 1) at a row's edge
+ * would read the neighbouring row's last or first pixel instead of
+ * padding: keep clears it to +0 with a select (the value's bits are moved,
+ * never computed, so NaN, -0 and infinities are copied as they are). Each
+ * row's G segments are written one after the other: the operand is
+ * written in order, row by row (measured faster in the training step than
+ * image by image). */
+static SM_VECTOR void im2col_taps(float *restrict dst, size_t ld, const float *restrict x, int G,
+                                  int C, int H, int W, int k0, int k1, float *restrict work)
 {
-    const size_t P = (size_t)H * W;
+    const size_t P = (size_t)H * W, B = P + 2 * (size_t)W + 2;
     const float *keep = work;
-    float *buf = work + 2 * P, *plane = buf + W + 1;
+    float *bufs = work + 2 * P;
     for (int c = k0 / 9; 9 * c < k1; c++) {
-        const float *xc = x + (size_t)c * P;
-        for (size_t i = 0; i < P; i++)
-            plane[i] = xc[i];
+        for (int g = 0; g < G; g++)
+            memcpy(bufs + (size_t)g * B + W + 1, x + ((size_t)g * C + c) * P, P * sizeof(float));
         const int t0 = k0 > 9 * c ? k0 - 9 * c : 0, t1 = k1 - 9 * c < 9 ? k1 - 9 * c : 9;
         for (int t = t0; t < t1; t++) {
             const int ky = t / 3, kx = t % 3;
-            float *restrict out = dst + (size_t)(9 * c + t - k0) * ld;
-            const float *in = buf + (size_t)ky * W + kx; /* plane + (ky - 1) W + kx - 1 */
             const float *k = kx == 0 ? keep : keep + P;
-            if (kx == 1)
-                for (size_t i = 0; i < P; i++)
-                    out[i] = in[i];
-            else
-                for (size_t i = 0; i < P; i++) {
-                    const float v = in[i];
-                    out[i] = k[i] != 0.0f ? v : 0.0f;
-                }
+            for (int g = 0; g < G; g++) {
+                float *restrict out = dst + (size_t)(9 * c + t - k0) * ld + (size_t)g * P;
+                /* plane + (ky - 1) W + kx - 1 */
+                const float *in = bufs + (size_t)g * B + (size_t)ky * W + kx;
+                if (kx == 1)
+                    memcpy(out, in, P * sizeof(float));
+                else
+                    for (size_t i = 0; i < P; i++) {
+                        const float v = in[i];
+                        out[i] = k[i] != 0.0f ? v : 0.0f;
+                    }
+            }
         }
     }
+}
+
+size_t conv_im2col_work(int G, int H, int W)
+{
+    const size_t P = (size_t)H * W;
+    return 2 * P + (size_t)G * (P + 2 * (size_t)W + 2);
 }
 
 void conv_im2col_group(float *dst, size_t ld, const float *x, int G, int C, int H, int W, int k0,
                        int k1, float *work)
 {
-    const size_t P = (size_t)H * W;
-    im2col_begin(work, H, W);
-    for (int g = 0; g < G; g++)
-        im2col_taps(dst + (size_t)g * P, ld, x + (size_t)g * C * P, H, W, k0, k1, work);
+    im2col_begin(work, G, H, W);
+    im2col_taps(dst, ld, x, G, C, H, W, k0, k1, work);
 }
 
 /* Columns g0 .. g0+G of the group's [rows, N] operand from [G, rows, P]

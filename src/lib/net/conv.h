@@ -58,10 +58,11 @@
  * Which operand w is does not change a bit (fma's product is exact), nor
  * does G: each output is its own chain in the order above.
  *
- * im2col copies each channel's plane once between zero margins of W + 1
- * floats, then writes each of its 9 rows as one flat shifted read of all P
- * positions, with the two horizontal taps cleared at the row edges by a
- * mask (conv_im2col_group); the bits of conv_im2col_row.
+ * im2col copies each channel's plane (of the G images) once between zero
+ * margins of W + 1 floats, then writes each of its 9 rows as one flat
+ * shifted read of all P positions, with the two horizontal taps cleared at
+ * the row edges by a mask (conv_im2col_group); the bits of
+ * conv_im2col_row.
  *
  * No allocation, no threads: the caller passes `scratch` of the floats
  * the *_scratch functions give (per worker).
@@ -133,9 +134,9 @@ void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int 
  * definition, one row at a time (the first layer's few rows use it). */
 void conv_im2col_row(float *row, const float *x, int H, int W, int k);
 
-/* Floats of work conv_im2col_group needs for H x W planes: 3 H W + 2 W + 2
- * (part of the *_scratch sizes above). */
-size_t conv_im2col_work(int H, int W);
+/* Floats of work conv_im2col_group needs for G images of H x W: 2 P + G
+ * (P + 2 W + 2) (part of the *_scratch sizes above). */
+size_t conv_im2col_work(int G, int H, int W);
 
 /* Rows k0 .. k1-1 (any range, channels cut anywhere) of the im2col of G
  * images x [G, C, H, W] into a group's operand: image g's row k at dst +
