@@ -9,7 +9,9 @@
  *    first maximum in row-major order);
  *  - the weight gradient's rows split in two parts vs one: same bits;
  *  - the bias gradient against its one chain per channel: same bits;
- *  - a first layer's gradients split by output channels: same bits.
+ *  - a first layer's gradients split by output channels: same bits;
+ *  - im2col (conv_im2col_group) against its one-row definition, on data
+ *    with NaN, -0 and infinities, row ranges cut inside channels.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
  *
@@ -592,6 +594,46 @@ static void check_pool_taps(int R, int C, int H, int W, rng_t *r)
 /* gap's sum runs in row-major order from +0, then one division: with
  * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
  * (a pairwise sum would give 0). */
+/* conv_im2col_group (the forward's and the weight gradient's im2col)
+ * against conv_im2col_row, the definition, bit for bit: G images of C
+ * channels, rows k0 .. k1-1 into an operand whose rows are ld = G P + 3
+ * apart (the 3 columns after each row, and 9 rows' worth of floats before
+ * the first row and after the last, must stay as they were). The data has NaNs (quiet and signalling, with
+ * payloads), -0 and +-infinity planted, some in the first and last
+ * columns, where the horizontal taps read padding: a mask applied by
+ * arithmetic (v * keep) would turn those into NaN or -0. */
+static void check_im2col(int G, int C, int H, int W, int k0, int k1, rng_t *r)
+{
+    const size_t P = (size_t)H * W, n = (size_t)G * C * P, ld = (size_t)G * P + 3;
+    const size_t rows = (size_t)(k1 - k0), guard = 9 * ld, size = rows * ld + 2 * guard;
+    float *x = floats(n), *got = floats(size), *want = floats(size), *row = floats(P);
+    float *work = floats(conv_im2col_work(G, H, W));
+    fill(x, n, r, -2.0f, 2.0f);
+    static const uint32_t odd[] = {0x7fc12345u, 0xff812345u, 0x80000000u, 0x7f800000u,
+                                   0xff800000u, 0x00000001u};
+    for (size_t i = 0; i < n; i += 1 + rng_below(r, 4)) /* some at the edges */
+        memcpy(x + i, &odd[rng_below(r, 6)], sizeof(float));
+    memcpy(x, &odd[0], sizeof(float));
+    memcpy(x + n - 1, &odd[1], sizeof(float));
+    memset(got, 0xa5, size * sizeof(float));
+    memset(want, 0xa5, size * sizeof(float));
+    for (int g = 0; g < G; g++)
+        for (int k = k0; k < k1; k++) {
+            conv_im2col_row(row, x + (size_t)g * C * P, H, W, k);
+            memcpy(want + guard + (size_t)(k - k0) * ld + (size_t)g * P, row, P * sizeof(float));
+        }
+    memset(work, 0x7f, conv_im2col_work(G, H, W) * sizeof(float)); /* stale work */
+    conv_im2col_group(got + guard, ld, x, G, C, H, W, k0, k1, work);
+    CHECK(memcmp(got, want, size * sizeof(float)) == 0,
+          "im2col of %d images %dx%dx%d, rows %d .. %d: not conv_im2col_row's bits", G, C, H, W,
+          k0, k1 - 1);
+    free(x);
+    free(got);
+    free(want);
+    free(row);
+    free(work);
+}
+
 static void check_gap_order(void)
 {
     const float x[4] = {1e8f, 1.0f, -1e8f, 1.0f};
@@ -604,6 +646,21 @@ static void check_gap_order(void)
 
 int main(void)
 {
+    /* im2col against its one-row definition: the sizes of the brief's
+     * list (1 x 1, a row, a column, odd and the target's planes), all rows
+     * and ranges that start and end inside a channel; first (a wrong row
+     * range fails here before it corrupts the heap below), on a stream of
+     * its own */
+    rng_t ri;
+    rng_seed(&ri, 18, 5);
+    static const int planes[][2] = {{1, 1}, {1, 5}, {5, 1}, {2, 3}, {7, 7}, {14, 14}, {7, 9}};
+    static const int ranges[][2] = {{0, 27}, {4, 23}, {10, 11}, {9, 18}, {1, 8}, {0, 1}};
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++)
+        for (size_t j = 0; j < sizeof ranges / sizeof *ranges; j++)
+            check_im2col(1 + (int)(j % 3), 3, planes[i][0], planes[i][1], ranges[j][0],
+                         ranges[j][1], &ri);
+    printf("im2col: conv_im2col_row's bits on %zu plane sizes, %zu row ranges\n",
+           sizeof planes / sizeof *planes, sizeof ranges / sizeof *ranges);
     rng_t r;
     rng_seed(&r, 18, 0);
     /* shapes: tiny, 1 x 1, odd sizes, wider than a vector tile (M > 16,

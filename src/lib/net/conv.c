@@ -39,7 +39,8 @@ static size_t conv_cols(int H, int W)
 size_t conv_scratch(int C, int H, int W, int M)
 {
     const size_t K1 = (size_t)9 * (size_t)C + 1;
-    return (K1 + (size_t)M) * conv_cols(H, W) + (size_t)M * K1;
+    return (K1 + (size_t)M) * conv_cols(H, W) + (size_t)M * K1 +
+           conv_im2col_work(conv_group(H, W), H, W);
 }
 
 /* The few kernel rows of a first layer (K + 1 <= 32: C <= 3 channels)
@@ -60,7 +61,7 @@ static size_t few_width(int C)
 size_t conv_weight_scratch(int C, int H, int W, int M)
 {
     const size_t P = (size_t)H * W, gp = (size_t)conv_group(H, W) * P, K = (size_t)9 * C;
-    size_t n = (K + odd_vectors((size_t)M)) * gp;
+    size_t n = (K + odd_vectors((size_t)M)) * gp + conv_im2col_work(conv_group(H, W), H, W);
     size_t few = few_rows(C) ? ((size_t)M + P) * few_width(C) + (K + (size_t)M) * P : 0;
     return n > few ? n : few;
 }
@@ -97,6 +98,82 @@ void conv_im2col_row(float *restrict row, const float *restrict x, int H, int W,
     }
 }
 
+/* The work of im2col_taps on G images of H x W [2 P + G (P + 2 W + 2)]:
+ * keep [2, P], then one buf [P + 2 W + 2] per image. keep[0][p] is 0 where
+ * ox = 0 (tap kx = 0 reads left of the image there), keep[1][p] 0 where ox
+ * = W - 1 (kx = 2 reads right of it), 1 elsewhere. A buf holds a channel's
+ * plane between W + 1 floats of +0 before and after (set here; only the
+ * plane is rewritten). */
+static void im2col_begin(float *work, int G, int H, int W)
+{
+    const size_t P = (size_t)H * W, B = P + 2 * (size_t)W + 2;
+    float *keep = work;
+    for (size_t oy = 0; oy < (size_t)H; oy++)
+        for (size_t ox = 0; ox < (size_t)W; ox++) {
+            keep[oy * W + ox] = ox > 0 ? 1.0f : 0.0f;
+            keep[P + oy * W + ox] = ox + 1 < (size_t)W ? 1.0f : 0.0f;
+        }
+    for (int g = 0; g < G; g++) {
+        float *buf = work + 2 * P + (size_t)g * B;
+        memset(buf, 0, ((size_t)W + 1) * sizeof(float));
+        memset(buf + W + 1 + P, 0, ((size_t)W + 1) * sizeof(float));
+    }
+}
+
+/* Rows k0 .. k1-1 of the im2col of G images x [G, C, H, W], image g's row k
+ * at dst + (k - k0) ld + g P: conv_im2col_row's bits. Channel by channel,
+ * the G images' planes are copied once between their buf's zero margins;
+ * tap (ky, kx) is then one flat shifted read of all P positions, out[i] =
+ * plane[i + (ky - 1) W + (kx - 1)], which lands in a margin exactly where
+ * iy is outside the image. A horizontal tap (kx != 1) at a row's edge
+ * would read the neighbouring row's last or first pixel instead of
+ * padding: keep clears it to +0 with a select (the value's bits are moved,
+ * never computed, so NaN, -0 and infinities are copied as they are). Each
+ * row's G segments are written one after the other: the operand is
+ * written in order, row by row (measured faster in the training step than
+ * image by image). */
+static SM_VECTOR void im2col_taps(float *restrict dst, size_t ld, const float *restrict x, int G,
+                                  int C, int H, int W, int k0, int k1, float *restrict work)
+{
+    const size_t P = (size_t)H * W, B = P + 2 * (size_t)W + 2;
+    const float *keep = work;
+    float *bufs = work + 2 * P;
+    for (int c = k0 / 9; 9 * c < k1; c++) {
+        for (int g = 0; g < G; g++)
+            memcpy(bufs + (size_t)g * B + W + 1, x + ((size_t)g * C + c) * P, P * sizeof(float));
+        const int t0 = k0 > 9 * c ? k0 - 9 * c : 0, t1 = k1 - 9 * c < 9 ? k1 - 9 * c : 9;
+        for (int t = t0; t < t1; t++) {
+            const int ky = t / 3, kx = t % 3;
+            const float *k = kx == 0 ? keep : keep + P;
+            for (int g = 0; g < G; g++) {
+                float *restrict out = dst + (size_t)(9 * c + t - k0) * ld + (size_t)g * P;
+                /* plane + (ky - 1) W + kx - 1 */
+                const float *in = bufs + (size_t)g * B + (size_t)ky * W + kx;
+                if (kx == 1)
+                    memcpy(out, in, P * sizeof(float));
+                else
+                    for (size_t i = 0; i < P; i++) {
+                        const float v = in[i];
+                        out[i] = k[i] != 0.0f ? v : 0.0f;
+                    }
+            }
+        }
+    }
+}
+
+size_t conv_im2col_work(int G, int H, int W)
+{
+    const size_t P = (size_t)H * W;
+    return 2 * P + (size_t)G * (P + 2 * (size_t)W + 2);
+}
+
+void conv_im2col_group(float *dst, size_t ld, const float *x, int G, int C, int H, int W, int k0,
+                       int k1, float *work)
+{
+    im2col_begin(work, G, H, W);
+    im2col_taps(dst, ld, x, G, C, H, W, k0, k1, work);
+}
+
 /* Columns g0 .. g0+G of the group's [rows, N] operand from [G, rows, P]
  * tensors: row j of image g at column g P of row j; the padding columns
  * after G P set to 0. */
@@ -127,6 +204,7 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
     float *cols = scratch; /* [K + 1, N]: im2col of G images side by side, then ones */
     float *out = scratch + (size_t)(K + 1) * N; /* [M, N] */
     float *wt = out + (size_t)M * N;            /* [M, K + 1]: wb transposed */
+    float *work = wt + (size_t)M * (K + 1);     /* conv_im2col_work */
     for (size_t j = 0; j < N; j++)
         cols[(size_t)K * N + j] = 1.0f;
     /* the product's broadcast operand A(m, k) read along k: each output
@@ -135,14 +213,14 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
     transpose_floats(wt, K + 1, wb, M, K + 1, M);
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
-        for (int k = 0; k < K; k++) {
-            float *row = cols + (size_t)k * N;
-            for (int g = 0; g < G; g++)
-                conv_im2col_row(row + (size_t)g * P, x + (size_t)(r0 + g) * C * P, H, W, k);
-            memset(row + (size_t)G * P, 0, (N - (size_t)G * P) * sizeof(float));
-        }
-        /* relu(out [M, N] = wb^T [M, K + 1] cols [K + 1, N]): A(m, k) =
-         * wb[k M + m]; one image whose columns fill the product exactly
+        conv_im2col_group(cols, N, x + (size_t)r0 * C * P, G, C, H, W, 0, K, work);
+        /* the padding columns: set once, and again after a short group */
+        if (r0 == 0 || G < G0)
+            for (int k = 0; k < K; k++)
+                memset(cols + (size_t)k * N + (size_t)G * P, 0,
+                       (N - (size_t)G * P) * sizeof(float));
+        /* relu(out [M, N] = wt [M, K + 1] cols [K + 1, N]): A(m, k) =
+         * wt[m (K + 1) + k] = wb[k M + m]; one image whose columns fill the product exactly
          * is written in place */
         float *yr = y + (size_t)r0 * M * P;
         int direct = G == 1 && N == (size_t)P;
@@ -344,16 +422,14 @@ void conv_grads(kernels_path p, float *dw, float *db, const float *x, const floa
     const int ldt = (int)odd_vectors((size_t)M);
     float *dyt = scratch + (size_t)rows * GP; /* [G P, M], rows ldt apart: dy transposed */
     float *out = dw + (size_t)k0 * M;         /* rows k0 .. k1-1 of dw */
+    float *work = dyt + GP * (size_t)ldt;     /* conv_im2col_work */
     memset(out, 0, (size_t)rows * M * sizeof(float));
     for (int m = m0; m < m1; m++)
         db[m] = 0.0f;
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
         const size_t n = (size_t)G * P;
-        for (int k = k0; k < k1; k++)
-            for (int g = 0; g < G; g++)
-                conv_im2col_row(cols + (size_t)(k - k0) * n + (size_t)g * P,
-                                x + (size_t)(r0 + g) * C * P, H, W, k);
+        conv_im2col_group(cols, n, x + (size_t)r0 * C * P, G, C, H, W, k0, k1, work);
         for (int g = 0; g < G; g++)
             transpose_floats(dyt + (size_t)g * P * ldt, ldt, dy + (size_t)(r0 + g) * M * P, P, M,
                              P);

@@ -58,6 +58,12 @@
  * Which operand w is does not change a bit (fma's product is exact), nor
  * does G: each output is its own chain in the order above.
  *
+ * im2col copies each channel's plane (of the G images) once between zero
+ * margins of W + 1 floats, then writes each of its 9 rows as one flat
+ * shifted read of all P positions, with the two horizontal taps cleared at
+ * the row edges by a mask (conv_im2col_group); the bits of
+ * conv_im2col_row.
+ *
  * No allocation, no threads: the caller passes `scratch` of the floats
  * the *_scratch functions give (per worker).
  */
@@ -69,12 +75,13 @@
 #include "gemm.h"
 
 /* Floats of scratch conv_forward and conv_input_grad need, for any R:
- * (K + 1 + M) N (a group's operand and product). */
+ * (K + 1 + M) N (a group's operand and product) and im2col's work. */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
  * (K + M') G P (a group's im2col rows and its dy transposed, rows M'
- * apart: M rounded up to an odd number of 16-float vectors). */
+ * apart: M rounded up to an odd number of 16-float vectors) and im2col's
+ * work. */
 size_t conv_weight_scratch(int C, int H, int W, int M);
 
 /* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]), with
@@ -123,7 +130,18 @@ void conv_grads_columns_made(kernels_path p, float *dw, float *db, const float *
  * the entries are split. */
 void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int m0, int m1);
 
-/* Row k of image x's im2col [C, H, W] into row [P] (as above). */
+/* Row k of image x's im2col [C, H, W] into row [P] (as above): the
+ * definition, one row at a time (the first layer's few rows use it). */
 void conv_im2col_row(float *row, const float *x, int H, int W, int k);
+
+/* Floats of work conv_im2col_group needs for G images of H x W: 2 P + G
+ * (P + 2 W + 2) (part of the *_scratch sizes above). */
+size_t conv_im2col_work(int G, int H, int W);
+
+/* Rows k0 .. k1-1 (any range, channels cut anywhere) of the im2col of G
+ * images x [G, C, H, W] into a group's operand: image g's row k at dst +
+ * (k - k0) ld + g P, conv_im2col_row's bits. */
+void conv_im2col_group(float *dst, size_t ld, const float *x, int G, int C, int H, int W, int k0,
+                       int k1, float *work);
 
 #endif
