@@ -35,7 +35,9 @@
  * G P rounded up to an odd number of 16-float vectors (zero columns,
  * outputs unused), so that a product is wide, no column falls outside the
  * vector tiles, and gemm reads B's rows in place (gemm_tile.h):
- *   forward     out [M, N] = relu(wb^T cols) (A(m, k) = wb[k M + m], B = the
+ *   forward     out [M, N] = relu(wb^T cols) (A(m, k) = wb[k M + m], read
+ *               from wb transposed once a call, [M, K + 1], so that each
+ *               channel's kernel rows are one stream; B = the
  *               G images' im2col [K, N] and a row of ones [K + 1, N]:
  *               row K adds the bias), then each image's columns copied to
  *               y (written in place when one image fills the product: G =
@@ -75,7 +77,8 @@
 #include "gemm.h"
 
 /* Floats of scratch conv_forward and conv_input_grad need, for any R:
- * (K + 1 + M) N (a group's operand and product) and im2col's work. */
+ * (K + 1 + M) N (a group's operand and product), M (K + 1) (the forward's
+ * weights transposed) and im2col's work. */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
