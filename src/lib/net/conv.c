@@ -156,20 +156,24 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
  * t = ky * 3 + kx from output position i - off_t, off_t = (ky - 1) W +
  * (kx - 1), when that output is inside the image: row iy - ky + 1 in
  * [0, H) (ky = 0: iy < H - 1; ky = 2: iy > 0) and column ix - kx + 1 in
- * [0, W) (kx = 0: ix < W - 1; kx = 2: ix > 0). So every tap is one flat
- * pass, acc[i] += bits(dcols row t at i - off_t) & mask, with the mask the
- * AND of a row mask (ky) and a column mask (kx), all-ones bits where the
- * tap is used and +0 where not (the centre tap needs none). A skipped tap
- * adds +0, which is skipping it: the sum starts at +0 and is never -0
- * (x + -x and +0 + -0 round to +0); NaN, -0 and infinities at used
- * positions pass the AND as they are. masks [Pv / V, 4, V] (V = COL2IM_V
+ * [0, W) (kx = 0: ix < W - 1; kx = 2: ix > 0). So for every tap the
+ * plane is one flat shifted read, acc[i] += bits(dcols row t at i - off_t)
+ * & mask, with the mask the AND of a row mask (ky) and a column mask (kx),
+ * all-ones bits where the tap is used and +0 where not (the centre tap
+ * needs none); a vector of positions takes its 9 taps in a register and
+ * is written once, and dcols is only read. A skipped tap adds +0, which
+ * is skipping it: the sum starts at +0 and is never -0 (x + -x and +0 +
+ * -0 round to +0); NaN, -0 and infinities at used positions pass the AND
+ * as they are. masks [Pv / V, 4, V] (V = COL2IM_V
  * positions a vector, Pv = P rounded up to V): per vector, the masks for
  * ky = 0, ky = 2, kx = 0 and kx = 2, side by side so that one pointer
  * reaches them: 4 mask loads a vector, not 8 (loads, 9 of them from
  * dcols, are what the loop waits on). Measured with tests/bench_col2im
  * (CPU time, alternating with the code before): about 0.5x of the
- * flat-loops col2im on 14 x 14 planes, 0.35x on 7 x 7; 16-float vectors
- * (AVX-512) and two vectors a step measured no faster. */
+ * flat-loops col2im on 14 x 14 planes, 0.32x on 7 x 7. Measured no
+ * faster: 16-float vectors on AVX-512 (0.53x, 0.39x), two vectors a loop
+ * step, and channels inside positions (each vector's masks loaded once
+ * for all channels). */
 #define COL2IM_V 8
 
 typedef float col2im_vf __attribute__((vector_size(COL2IM_V * sizeof(float))));
