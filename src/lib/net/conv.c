@@ -172,8 +172,9 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
  * (CPU time, alternating with the code before): about 0.5x of the
  * flat-loops col2im on 14 x 14 planes, 0.32x on 7 x 7. Measured no
  * faster: 16-float vectors on AVX-512 (0.53x, 0.39x), two vectors a loop
- * step, and channels inside positions (each vector's masks loaded once
- * for all channels). */
+ * step, channels inside positions (each vector's masks loaded once for
+ * all channels), and one word of 4 bits a position instead of the 4
+ * masks (1 load and 4 compares: 0.52x, 0.35x). */
 #define COL2IM_V 8
 
 typedef float col2im_vf __attribute__((vector_size(COL2IM_V * sizeof(float))));
