@@ -12,6 +12,8 @@
  *  - a first layer's gradients split by output channels: same bits;
  *  - im2col (conv_im2col_group) against its one-row definition, on data
  *    with NaN, -0 and infinities, row ranges cut inside channels.
+ *  - conv_col2im alone against its sum written out, with NaN, -0 and
+ *    infinities in dcols and NaN around it: same bits.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
  *
@@ -644,6 +646,76 @@ static void check_gap_order(void)
     CHECK(dx[0] == 0.25f && dx[3] == 0.25f, "gap backward %g, want 0.25", dx[0]);
 }
 
+/* conv_col2im against conv.h's sum written out (tap by tap, skipped
+ * outside, from +0), bit for bit: dcols [9 C, P] rows ld = P + 5 apart,
+ * random values with NaN (payloads of their own), -0 and +-inf planted
+ * (used and unused positions alike), the gaps between rows and the
+ * margins the function may read (W + 1 floats before, W + 8 after) all
+ * NaN: a tap read where it is not used, or a tap left out, shows (bits
+ * compared, any NaN taken for a NaN). dx is
+ * filled with 0xff first and has a sentinel after it (written exactly
+ * C P floats). C need not be a multiple of 8. */
+static void check_col2im(int C, int H, int W, rng_t *r)
+{
+    const size_t P = (size_t)H * W, ld = P + 5, lo = (size_t)W + 1;
+    const size_t n = lo + (size_t)(9 * C - 1) * ld + P + (size_t)W + 8;
+    float *buf = floats(n), *dx = floats((size_t)C * P + 8), *want = floats((size_t)C * P);
+    float *masks = floats(conv_col2im_masks_size(H, W));
+    const uint32_t gap_nan = 0x7fc0beefu;
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i, &gap_nan, sizeof gap_nan);
+    float *dcols = buf + lo;
+    for (size_t k = 0; k < (size_t)9 * C; k++)
+        for (size_t i = 0; i < P; i++) {
+            /* magnitudes 0.1 .. 10 with full mantissas, so that sums in
+             * another order round differently */
+            float v = (2.0f * rng_float(r) - 1.0f) * (0.1f + 9.9f * rng_float(r));
+            float u = rng_float(r);
+            uint32_t nan = 0x7fc00000u | (uint32_t)(k * P + i + 1);
+            if (u < 0.01f)
+                memcpy(&v, &nan, sizeof v);
+            else if (u < 0.03f)
+                v = -0.0f;
+            else if (u < 0.04f)
+                v = u < 0.035f ? INFINITY : -INFINITY;
+            dcols[k * ld + i] = v;
+        }
+    for (int c = 0; c < C; c++)
+        for (int iy = 0; iy < H; iy++)
+            for (int ix = 0; ix < W; ix++) {
+                float acc = 0.0f;
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) {
+                        int oy = iy - ky + 1, ox = ix - kx + 1;
+                        if (oy >= 0 && oy < H && ox >= 0 && ox < W)
+                            acc = acc + dcols[(size_t)((c * 3 + ky) * 3 + kx) * ld +
+                                              (size_t)oy * W + (size_t)ox];
+                    }
+                want[(size_t)c * P + (size_t)iy * W + (size_t)ix] = acc;
+            }
+    memset(dx, 0xff, ((size_t)C * P + 8) * sizeof(float));
+    conv_col2im_masks(masks, H, W);
+    conv_col2im(dx, dcols, ld, C, H, W, masks);
+    /* bits, but any NaN for a NaN: which payload a sum of two NaNs keeps
+     * depends on the operands' order in the instruction, and to the
+     * compiler + commutes (the direct sum here and the vector code may
+     * differ; so did the code before) */
+    int ok = 1;
+    for (size_t i = 0; i < (size_t)C * P; i++)
+        ok &= isnan(want[i]) ? isnan(dx[i]) != 0 : same(dx + i, want + i, 1);
+    CHECK(ok, "col2im %dx%dx%d: not the bits of the direct sum", C, H, W);
+    uint32_t tail[8], ff[8];
+    memcpy(tail, dx + (size_t)C * P, sizeof tail);
+    memset(ff, 0xff, sizeof ff);
+    CHECK(memcmp(tail, ff, sizeof tail) == 0, "col2im %dx%dx%d wrote past dx", C, H, W);
+    if (ok)
+        printf("col2im %dx%dx%d: bits of the direct sum, NaN, -0 and inf planted\n", C, H, W);
+    free(buf);
+    free(dx);
+    free(want);
+    free(masks);
+}
+
 int main(void)
 {
     /* im2col against its one-row definition: the sizes of the brief's
@@ -711,5 +783,12 @@ int main(void)
     for (size_t i = 0; i < sizeof blocked / sizeof *blocked; i++)
         check_exact(blocked[i][0], blocked[i][1], blocked[i][2], blocked[i][3], blocked[i][4],
                     &r);
+    /* conv_col2im alone, with NaN, -0 and infinities: sizes below a
+     * vector, a vector's tail, the target's planes; a stream of its own */
+    rng_seed(&r, 18, 5);
+    static const int c2i[][3] = {{1, 1, 1},  {3, 1, 5},   {5, 2, 3}, {11, 7, 7},
+                                 {13, 14, 14}, {3, 7, 9}, {2, 5, 1}};
+    for (size_t i = 0; i < sizeof c2i / sizeof *c2i; i++)
+        check_col2im(c2i[i][0], c2i[i][1], c2i[i][2], &r);
     return check_done("test_conv");
 }

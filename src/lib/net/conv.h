@@ -43,9 +43,12 @@
  *               y (written in place when one image fills the product: G =
  *               1 and P an odd number of 16-float vectors, as 28 x 28);
  *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
- *               by side), then col2im per image; computed 8 input channels
- *               (72 rows of dcols) at a time, each block's col2im while its
- *               rows are in cache;
+ *               by side), then col2im per image (conv_col2im: per input
+ *               position its 9 taps summed in a register, each tap a flat
+ *               shifted read ANDed with a bit mask that is +0 where the
+ *               tap falls outside, written once); computed 8 input
+ *               channels (72 rows of dcols) at a time, each block's
+ *               col2im while its rows are in cache;
  *   weight grad dw rows [k1 - k0, M] set to +0, then per group gemm_acc
  *               adds its G P terms to each chain: A = the group's im2col
  *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed
@@ -78,7 +81,9 @@
 
 /* Floats of scratch conv_forward and conv_input_grad need, for any R:
  * (K + 1 + M) N (a group's operand and product), M (K + 1) (the forward's
- * weights transposed) and im2col's work. */
+ * weights transposed) and im2col's work; or the input gradient's dyG
+ * [M, N], a block of dcols [9 min(C, 8), N] between margins and the tap
+ * masks, if more. */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
@@ -95,6 +100,24 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
 /* dx [R, C, H, W] from dy [R, M, H, W] and w [K, M]. */
 void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w, int R, int C,
                      int H, int W, int M, float *scratch);
+
+/* Floats of conv_col2im's tap masks for H x W: 4 Pv, Pv = H W rounded up
+ * to 8. */
+size_t conv_col2im_masks_size(int H, int W);
+
+/* masks [Pv / 8, 4, 8] for H x W: for each 8 input positions i = iy W +
+ * ix, four bit masks (all bits set, or +0), set where a row of taps ky = 0
+ * (iy < H - 1), ky = 2 (iy > 0), a column kx = 0 (ix < W - 1), kx = 2
+ * (ix > 0) reads an output inside the image; +0 for i >= H W. */
+void conv_col2im_masks(float *masks, int H, int W);
+
+/* dx [C, H, W] = col2im(dcols [9 C, H W], rows ld apart): conv.h's sum
+ * of taps, from +0, ky then kx, taps outside skipped (as adding +0: the
+ * same bits). Reads, and ignores, up to W + 1 floats before each row's
+ * first value and W + 8 after its last: that memory must be readable.
+ * masks from conv_col2im_masks(H, W). */
+void conv_col2im(float *dx, const float *dcols, size_t ld, int C, int H, int W,
+                 const float *masks);
 
 /* Rows k0 .. k1-1 of dw [K, M] from x [R, C, H, W] and dy [R, M, H, W]:
  * the same bits however the rows are split. */
