@@ -202,21 +202,21 @@ static void scatter_out(float *restrict y, const float *restrict out, size_t N, 
         memcpy(y + (size_t)m * P, out + (size_t)m * N, (size_t)P * sizeof(float));
 }
 
-void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int R, int C, int H,
-                  int W, int M, float *scratch)
+void conv_transpose_weights(float *wt, const float *wb, int C, int M)
+{
+    transpose_floats(wt, 9 * C + 1, wb, M, 9 * C + 1, M);
+}
+
+void conv_forward_transposed(kernels_path p, float *y, const float *x, const float *wt, int R,
+                             int C, int H, int W, int M, float *scratch)
 {
     const int P = H * W, K = 9 * C, G0 = conv_group(H, W);
     const size_t N = conv_cols(H, W);
     float *cols = scratch; /* [K + 1, N]: im2col of G images side by side, then ones */
     float *out = scratch + (size_t)(K + 1) * N; /* [M, N] */
-    float *wt = out + (size_t)M * N;            /* [M, K + 1]: wb transposed */
-    float *work = wt + (size_t)M * (K + 1);     /* conv_im2col_work */
+    float *work = out + (size_t)M * N + (size_t)M * (K + 1); /* conv_im2col_work */
     for (size_t j = 0; j < N; j++)
         cols[(size_t)K * N + j] = 1.0f;
-    /* the product's broadcast operand A(m, k) read along k: each output
-     * channel's kernel rows one stream, not one cache line a k (measured
-     * on conv64's and conv128's forward shapes: 119 against 155 GFLOP/s) */
-    transpose_floats(wt, K + 1, wb, M, K + 1, M);
     for (int r0 = 0; r0 < R; r0 += G0) {
         const int G = R - r0 < G0 ? R - r0 : G0;
         conv_im2col_group(cols, N, x + (size_t)r0 * C * P, G, C, H, W, 0, K, work);
@@ -234,6 +234,15 @@ void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int
         for (int g = 0; g < G && !direct; g++)
             scatter_out(yr + (size_t)g * M * P, out + (size_t)g * P, N, M, P);
     }
+}
+
+void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int R, int C, int H,
+                  int W, int M, float *scratch)
+{
+    const size_t K1 = (size_t)9 * C + 1;
+    float *wt = scratch + (K1 + (size_t)M) * conv_cols(H, W); /* [M, K + 1] */
+    conv_transpose_weights(wt, wb, C, M);
+    conv_forward_transposed(p, y, x, wt, R, C, H, W, M, scratch);
 }
 
 /* col2im by tap masks. Input position i = iy W + ix of a plane takes tap

@@ -347,7 +347,9 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
         t->count = B;
         t->drop_seed = rng_next(&m->rng);
         atomic_store(&t->next_unit, 0);
+        net_prepare_forward(&t->cache, m->params); /* once for every unit */
         pool_run(t->pool, rows_worker, t);
+        net_forget_forward(&t->cache);
 
         /* The loss of the B pairs, summed in pair order. */
         double loss = head_loss_sum(m->head, t->dist, t->same, (int)B, m->cfg.margin);
