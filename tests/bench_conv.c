@@ -19,18 +19,6 @@
 #include "conv.h"
 #include "gemm.h"
 
-static float *floats(size_t n)
-{
-    float *p = malloc((n ? n : 1) * sizeof(float));
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    for (size_t i = 0; i < n; i++)
-        p[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-    return p;
-}
-
 int main(int argc, char **argv)
 {
     kernels_path p = KERNELS_AUTO;
