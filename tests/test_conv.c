@@ -9,7 +9,11 @@
  *    first maximum in row-major order);
  *  - the weight gradient's rows split in two parts vs one: same bits;
  *  - the bias gradient against its one chain per channel: same bits;
- *  - a first layer's gradients split by output channels: same bits.
+ *  - a first layer's gradients split by output channels: same bits;
+ *  - im2col (conv_im2col_group) against its one-row definition, on data
+ *    with NaN, -0 and infinities, row ranges cut inside channels.
+ *  - conv_col2im alone against its sum written out, with NaN, -0 and
+ *    infinities in dcols and NaN around it: same bits.
  * R = images, C = input channels, H x W = P positions, M = output
  * channels, K = 9 C kernel rows; tensors channels first.
  *
@@ -592,6 +596,46 @@ static void check_pool_taps(int R, int C, int H, int W, rng_t *r)
 /* gap's sum runs in row-major order from +0, then one division: with
  * 1e8, 1, -1e8, 1 that is ((1e8 + 1) - 1e8) + 1 = 1 in float, so 0.25
  * (a pairwise sum would give 0). */
+/* conv_im2col_group (the forward's and the weight gradient's im2col)
+ * against conv_im2col_row, the definition, bit for bit: G images of C
+ * channels, rows k0 .. k1-1 into an operand whose rows are ld = G P + 3
+ * apart (the 3 columns after each row, and 9 rows' worth of floats before
+ * the first row and after the last, must stay as they were). The data has NaNs (quiet and signalling, with
+ * payloads), -0 and +-infinity planted, some in the first and last
+ * columns, where the horizontal taps read padding: a mask applied by
+ * arithmetic (v * keep) would turn those into NaN or -0. */
+static void check_im2col(int G, int C, int H, int W, int k0, int k1, rng_t *r)
+{
+    const size_t P = (size_t)H * W, n = (size_t)G * C * P, ld = (size_t)G * P + 3;
+    const size_t rows = (size_t)(k1 - k0), guard = 9 * ld, size = rows * ld + 2 * guard;
+    float *x = floats(n), *got = floats(size), *want = floats(size), *row = floats(P);
+    float *work = floats(conv_im2col_work(G, H, W));
+    fill(x, n, r, -2.0f, 2.0f);
+    static const uint32_t odd[] = {0x7fc12345u, 0xff812345u, 0x80000000u, 0x7f800000u,
+                                   0xff800000u, 0x00000001u};
+    for (size_t i = 0; i < n; i += 1 + rng_below(r, 4)) /* some at the edges */
+        memcpy(x + i, &odd[rng_below(r, 6)], sizeof(float));
+    memcpy(x, &odd[0], sizeof(float));
+    memcpy(x + n - 1, &odd[1], sizeof(float));
+    memset(got, 0xa5, size * sizeof(float));
+    memset(want, 0xa5, size * sizeof(float));
+    for (int g = 0; g < G; g++)
+        for (int k = k0; k < k1; k++) {
+            conv_im2col_row(row, x + (size_t)g * C * P, H, W, k);
+            memcpy(want + guard + (size_t)(k - k0) * ld + (size_t)g * P, row, P * sizeof(float));
+        }
+    memset(work, 0x7f, conv_im2col_work(G, H, W) * sizeof(float)); /* stale work */
+    conv_im2col_group(got + guard, ld, x, G, C, H, W, k0, k1, work);
+    CHECK(memcmp(got, want, size * sizeof(float)) == 0,
+          "im2col of %d images %dx%dx%d, rows %d .. %d: not conv_im2col_row's bits", G, C, H, W,
+          k0, k1 - 1);
+    free(x);
+    free(got);
+    free(want);
+    free(row);
+    free(work);
+}
+
 static void check_gap_order(void)
 {
     const float x[4] = {1e8f, 1.0f, -1e8f, 1.0f};
@@ -602,8 +646,93 @@ static void check_gap_order(void)
     CHECK(dx[0] == 0.25f && dx[3] == 0.25f, "gap backward %g, want 0.25", dx[0]);
 }
 
+/* conv_col2im against conv.h's sum written out (tap by tap, skipped
+ * outside, from +0), bit for bit: dcols [9 C, P] rows ld = P + 5 apart,
+ * random values with NaN (payloads of their own), -0 and +-inf planted
+ * (used and unused positions alike), the gaps between rows and the
+ * margins the function may read (W + 1 floats before, W + 8 after) all
+ * NaN: a tap read where it is not used, or a tap left out, shows (bits
+ * compared, any NaN taken for a NaN). dx is
+ * filled with 0xff first and has a sentinel after it (written exactly
+ * C P floats). C need not be a multiple of 8. */
+static void check_col2im(int C, int H, int W, rng_t *r)
+{
+    const size_t P = (size_t)H * W, ld = P + 5, lo = (size_t)W + 1;
+    const size_t n = lo + (size_t)(9 * C - 1) * ld + P + (size_t)W + 8;
+    float *buf = floats(n), *dx = floats((size_t)C * P + 8), *want = floats((size_t)C * P);
+    float *masks = floats(conv_col2im_masks_size(H, W));
+    const uint32_t gap_nan = 0x7fc0beefu;
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i, &gap_nan, sizeof gap_nan);
+    float *dcols = buf + lo;
+    for (size_t k = 0; k < (size_t)9 * C; k++)
+        for (size_t i = 0; i < P; i++) {
+            /* magnitudes 0.1 .. 10 with full mantissas, so that sums in
+             * another order round differently */
+            float v = (2.0f * rng_float(r) - 1.0f) * (0.1f + 9.9f * rng_float(r));
+            float u = rng_float(r);
+            uint32_t nan = 0x7fc00000u | (uint32_t)(k * P + i + 1);
+            if (u < 0.01f)
+                memcpy(&v, &nan, sizeof v);
+            else if (u < 0.03f)
+                v = -0.0f;
+            else if (u < 0.04f)
+                v = u < 0.035f ? INFINITY : -INFINITY;
+            dcols[k * ld + i] = v;
+        }
+    for (int c = 0; c < C; c++)
+        for (int iy = 0; iy < H; iy++)
+            for (int ix = 0; ix < W; ix++) {
+                float acc = 0.0f;
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) {
+                        int oy = iy - ky + 1, ox = ix - kx + 1;
+                        if (oy >= 0 && oy < H && ox >= 0 && ox < W)
+                            acc = acc + dcols[(size_t)((c * 3 + ky) * 3 + kx) * ld +
+                                              (size_t)oy * W + (size_t)ox];
+                    }
+                want[(size_t)c * P + (size_t)iy * W + (size_t)ix] = acc;
+            }
+    memset(dx, 0xff, ((size_t)C * P + 8) * sizeof(float));
+    conv_col2im_masks(masks, H, W);
+    conv_col2im(dx, dcols, ld, C, H, W, masks);
+    /* bits, but any NaN for a NaN: which payload a sum of two NaNs keeps
+     * depends on the operands' order in the instruction, and to the
+     * compiler + commutes (the direct sum here and the vector code may
+     * differ; so did the code before) */
+    int ok = 1;
+    for (size_t i = 0; i < (size_t)C * P; i++)
+        ok &= isnan(want[i]) ? isnan(dx[i]) != 0 : same(dx + i, want + i, 1);
+    CHECK(ok, "col2im %dx%dx%d: not the bits of the direct sum", C, H, W);
+    uint32_t tail[8], ff[8];
+    memcpy(tail, dx + (size_t)C * P, sizeof tail);
+    memset(ff, 0xff, sizeof ff);
+    CHECK(memcmp(tail, ff, sizeof tail) == 0, "col2im %dx%dx%d wrote past dx", C, H, W);
+    if (ok)
+        printf("col2im %dx%dx%d: bits of the direct sum, NaN, -0 and inf planted\n", C, H, W);
+    free(buf);
+    free(dx);
+    free(want);
+    free(masks);
+}
+
 int main(void)
 {
+    /* im2col against its one-row definition: the sizes of the brief's
+     * list (1 x 1, a row, a column, odd and the target's planes), all rows
+     * and ranges that start and end inside a channel; first (a wrong row
+     * range fails here before it corrupts the heap below), on a stream of
+     * its own */
+    rng_t ri;
+    rng_seed(&ri, 18, 5);
+    static const int planes[][2] = {{1, 1}, {1, 5}, {5, 1}, {2, 3}, {7, 7}, {14, 14}, {7, 9}};
+    static const int ranges[][2] = {{0, 27}, {4, 23}, {10, 11}, {9, 18}, {1, 8}, {0, 1}};
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++)
+        for (size_t j = 0; j < sizeof ranges / sizeof *ranges; j++)
+            check_im2col(1 + (int)(j % 3), 3, planes[i][0], planes[i][1], ranges[j][0],
+                         ranges[j][1], &ri);
+    printf("im2col: conv_im2col_row's bits on %zu plane sizes, %zu row ranges\n",
+           sizeof planes / sizeof *planes, sizeof ranges / sizeof *ranges);
     rng_t r;
     rng_seed(&r, 18, 0);
     /* shapes: tiny, 1 x 1, odd sizes, wider than a vector tile (M > 16,
@@ -654,5 +783,12 @@ int main(void)
     for (size_t i = 0; i < sizeof blocked / sizeof *blocked; i++)
         check_exact(blocked[i][0], blocked[i][1], blocked[i][2], blocked[i][3], blocked[i][4],
                     &r);
+    /* conv_col2im alone, with NaN, -0 and infinities: sizes below a
+     * vector, a vector's tail, the target's planes; a stream of its own */
+    rng_seed(&r, 18, 5);
+    static const int c2i[][3] = {{1, 1, 1},  {3, 1, 5},   {5, 2, 3}, {11, 7, 7},
+                                 {13, 14, 14}, {3, 7, 9}, {2, 5, 1}};
+    for (size_t i = 0; i < sizeof c2i / sizeof *c2i; i++)
+        check_col2im(c2i[i][0], c2i[i][1], c2i[i][2], &r);
     return check_done("test_conv");
 }

@@ -35,15 +35,20 @@
  * G P rounded up to an odd number of 16-float vectors (zero columns,
  * outputs unused), so that a product is wide, no column falls outside the
  * vector tiles, and gemm reads B's rows in place (gemm_tile.h):
- *   forward     out [M, N] = relu(wb^T cols) (A(m, k) = wb[k M + m], B = the
+ *   forward     out [M, N] = relu(wb^T cols) (A(m, k) = wb[k M + m], read
+ *               from wb transposed, [M, K + 1], so that each channel's
+ *               kernel rows are one stream; B = the
  *               G images' im2col [K, N] and a row of ones [K + 1, N]:
  *               row K adds the bias), then each image's columns copied to
  *               y (written in place when one image fills the product: G =
  *               1 and P an odd number of 16-float vectors, as 28 x 28);
  *   input grad  dcols [K, N] = w [K, M] dyG [M, N] (dy of the G images side
- *               by side), then col2im per image; computed 8 input channels
- *               (72 rows of dcols) at a time, each block's col2im while its
- *               rows are in cache;
+ *               by side), then col2im per image (conv_col2im: per input
+ *               position its 9 taps summed in a register, each tap a flat
+ *               shifted read ANDed with a bit mask that is +0 where the
+ *               tap falls outside, written once); computed 8 input
+ *               channels (72 rows of dcols) at a time, each block's
+ *               col2im while its rows are in cache;
  *   weight grad dw rows [k1 - k0, M] set to +0, then per group gemm_acc
  *               adds its G P terms to each chain: A = the group's im2col
  *               rows k0 .. k1-1 [k1 - k0, G P], B = its dy transposed
@@ -58,6 +63,12 @@
  * Which operand w is does not change a bit (fma's product is exact), nor
  * does G: each output is its own chain in the order above.
  *
+ * im2col copies each channel's plane (of the G images) once between zero
+ * margins of W + 1 floats, then writes each of its 9 rows as one flat
+ * shifted read of all P positions, with the two horizontal taps cleared at
+ * the row edges by a mask (conv_im2col_group); the bits of
+ * conv_im2col_row.
+ *
  * No allocation, no threads: the caller passes `scratch` of the floats
  * the *_scratch functions give (per worker).
  */
@@ -69,22 +80,56 @@
 #include "gemm.h"
 
 /* Floats of scratch conv_forward and conv_input_grad need, for any R:
- * (K + 1 + M) N (a group's operand and product). */
+ * (K + 1 + M) N (a group's operand and product), M (K + 1) (the forward's
+ * weights transposed) and im2col's work; or the input gradient's dyG
+ * [M, N], a block of dcols [9 min(C, 8), N] between margins and the tap
+ * masks, if more. */
 size_t conv_scratch(int C, int H, int W, int M);
 
 /* Floats of scratch conv_weight_grad needs, for any R and any k0 .. k1:
  * (K + M') G P (a group's im2col rows and its dy transposed, rows M'
- * apart: M rounded up to an odd number of 16-float vectors). */
+ * apart: M rounded up to an odd number of 16-float vectors) and im2col's
+ * work. */
 size_t conv_weight_scratch(int C, int H, int W, int M);
 
 /* y [R, M, H, W] = relu(conv(x [R, C, H, W], w [K, M]) + b [M]), with
- * wb [K + 1, M] the kernel rows then the bias. */
+ * wb [K + 1, M] the kernel rows then the bias: conv_transpose_weights
+ * into the scratch, then conv_forward_transposed. */
 void conv_forward(kernels_path p, float *y, const float *x, const float *wb, int R, int C, int H,
                   int W, int M, float *scratch);
+
+/* wt [M, K + 1] = wb [K + 1, M] transposed: the forward's broadcast
+ * operand A(m, k) read along k, each output channel's kernel rows one
+ * stream instead of one cache line a k (conv64's and conv128's forward
+ * products: about 10 % faster). The trainer makes it once a step. */
+void conv_transpose_weights(float *wt, const float *wb, int C, int M);
+
+/* conv_forward from wt (conv_transpose_weights'), not touching its part
+ * of the scratch: the same bits. */
+void conv_forward_transposed(kernels_path p, float *y, const float *x, const float *wt, int R,
+                             int C, int H, int W, int M, float *scratch);
 
 /* dx [R, C, H, W] from dy [R, M, H, W] and w [K, M]. */
 void conv_input_grad(kernels_path p, float *dx, const float *dy, const float *w, int R, int C,
                      int H, int W, int M, float *scratch);
+
+/* Floats of conv_col2im's tap masks for H x W: 4 Pv, Pv = H W rounded up
+ * to 8. */
+size_t conv_col2im_masks_size(int H, int W);
+
+/* masks [Pv / 8, 4, 8] for H x W: for each 8 input positions i = iy W +
+ * ix, four bit masks (all bits set, or +0), set where a row of taps ky = 0
+ * (iy < H - 1), ky = 2 (iy > 0), a column kx = 0 (ix < W - 1), kx = 2
+ * (ix > 0) reads an output inside the image; +0 for i >= H W. */
+void conv_col2im_masks(float *masks, int H, int W);
+
+/* dx [C, H, W] = col2im(dcols [9 C, H W], rows ld apart): conv.h's sum
+ * of taps, from +0, ky then kx, taps outside skipped (as adding +0: the
+ * same bits). Reads, and ignores, up to W + 1 floats before each row's
+ * first value and W + 8 after its last: that memory must be readable.
+ * masks from conv_col2im_masks(H, W). */
+void conv_col2im(float *dx, const float *dcols, size_t ld, int C, int H, int W,
+                 const float *masks);
 
 /* Rows k0 .. k1-1 of dw [K, M] from x [R, C, H, W] and dy [R, M, H, W]:
  * the same bits however the rows are split. */
@@ -123,7 +168,18 @@ void conv_grads_columns_made(kernels_path p, float *dw, float *db, const float *
  * the entries are split. */
 void conv_bias_grad(float *db, const float *dy, int R, int H, int W, int M, int m0, int m1);
 
-/* Row k of image x's im2col [C, H, W] into row [P] (as above). */
+/* Row k of image x's im2col [C, H, W] into row [P] (as above): the
+ * definition, one row at a time (the first layer's few rows use it). */
 void conv_im2col_row(float *row, const float *x, int H, int W, int k);
+
+/* Floats of work conv_im2col_group needs for G images of H x W: 2 P + G
+ * (P + 2 W + 2) (part of the *_scratch sizes above). */
+size_t conv_im2col_work(int G, int H, int W);
+
+/* Rows k0 .. k1-1 (any range, channels cut anywhere) of the im2col of G
+ * images x [G, C, H, W] into a group's operand: image g's row k at dst +
+ * (k - k0) ld + g P, conv_im2col_row's bits. */
+void conv_im2col_group(float *dst, size_t ld, const float *x, int G, int C, int H, int W, int k0,
+                       int k1, float *work);
 
 #endif

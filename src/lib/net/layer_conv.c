@@ -64,10 +64,21 @@ static void init(float *p, layer_dims in, layer_dims out, rng_t *r)
     memset(p + K * M, 0, M * sizeof(float));
 }
 
+/* p: prepare_forward's wb transposed, [M, K + 1] */
 static void forward(kernels_path k, float *y, const float *x, const float *p, int R,
                     layer_dims in, layer_dims out, float *s)
 {
-    conv_forward(k, y, x, p, R, in.c, in.h, in.w, out.c, s); /* p: w [K, M], then b [M] */
+    conv_forward_transposed(k, y, x, p, R, in.c, in.h, in.w, out.c, s);
+}
+
+static size_t forward_floats(layer_dims in, layer_dims out)
+{
+    return (size_t)out.c * ((size_t)9 * in.c + 1);
+}
+
+static void prepare_forward(float *f, const float *p, layer_dims in, layer_dims out)
+{
+    conv_transpose_weights(f, p, in.c, out.c);
 }
 
 /* The input gradient reads w as it is: rows k0 .. k1-1 copied. */
@@ -127,6 +138,7 @@ static void tail_grad(float *db, const float *dy, int R, layer_dims in, layer_di
 const layer_kind layer_conv = {
     .name = "conv", .parse = parse, .out_dims = out_dims, .size = size, .macs = macs,
     .scratch = scratch, .grad_scratch = grad_scratch, .init = init, .forward = forward,
+    .forward_floats = forward_floats, .prepare_forward = prepare_forward,
     .prepare = prepare, .input_grad = input_grad, .kernel_grad = kernel_grad,
     .tail_grad = tail_grad, .grads = grads, .by_columns = by_columns,
     .column_grads = column_grads, .column_grads_made = column_grads_made, .relu = 1,

@@ -65,9 +65,15 @@ typedef struct {
     /* Initial parameters p, drawn from r in a fixed order (NULL: none). */
     void (*init)(float *p, layer_dims in, layer_dims out, rng_t *r);
     /* y [R, OUT] = layer(x [R, IN]) on kernel path k, its ReLU fused
-     * when the row has one. */
+     * when the row has one; p: the layer's parameters, or when the row
+     * has prepare_forward, their forward layout. */
     void (*forward)(kernels_path k, float *y, const float *x, const float *p, int R,
                     layer_dims in, layer_dims out, float *scratch);
+    /* The layer's parameters p into f [forward_floats], the layout its
+     * forward reads (conv: wb transposed, [M, K + 1]), made once for all
+     * the rows of a pass (net_prepare_forward). NULL: forward reads p. */
+    size_t (*forward_floats)(layer_dims in, layer_dims out);
+    void (*prepare_forward)(float *f, const float *p, layer_dims in, layer_dims out);
     /* Kernel rows k0 .. k1-1 of p into t [rows * row], the layout
      * input_grad reads (dense: W^T; conv: W as it is), kept current by the
      * trainer. NULL: no parameters. */

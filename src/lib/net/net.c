@@ -173,6 +173,14 @@ double net_backward_macs(net_shape s)
     return n;
 }
 
+double net_kernel_grad_macs(net_shape s, int layer)
+{
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    const layer_kind *k = kind_of(s, layer);
+    return k->kernel_grad ? k->macs(in, out) : 0.0;
+}
+
 net_shape net_shape_default(int in)
 {
     net_shape s;
@@ -272,6 +280,11 @@ static int chunk_rows(net_shape s)
     return rows < 1 ? 1 : rows > (size_t)INT_MAX ? INT_MAX : (int)rows;
 }
 
+int net_chunk_rows(net_shape s)
+{
+    return chunk_rows(s);
+}
+
 /* 1 when, in training, layer l's output is read by layer l+1's forward
  * alone: l+1 keeps a record (its backward does not read its input, and
  * masks by l's ReLU itself: net_backward_rows), has no kernel gradient
@@ -307,6 +320,7 @@ void net_cache_free(net_cache *c)
         free(c->g[l]);
         free(c->wt[l]);
         free(c->rec[l]);
+        free(c->wf[l]);
     }
     for (int i = 0; i < NET_MAX_WORKERS; i++) {
         free(c->scratch[i]);
@@ -324,6 +338,17 @@ static size_t record_bytes(net_shape s, int layer)
     layer_dims in, out;
     dims_of(s, layer, &in, &out);
     return k->record(in, out);
+}
+
+/* Floats of layer l's forward layout (layer_kind.h), 0 for none. */
+static size_t forward_floats(net_shape s, int layer)
+{
+    const layer_kind *k = kind_of(s, layer);
+    if (!k->prepare_forward)
+        return 0;
+    layer_dims in, out;
+    dims_of(s, layer, &in, &out);
+    return k->forward_floats(in, out);
 }
 
 /* Floats of one worker's scratch: the most any layer asks. */
@@ -352,6 +377,7 @@ double net_cache_bytes(net_shape s, int max_rows, int training, int workers)
             f += (double)net_kernel_rows(s, l) * (double)net_row_floats(s, l);
         if (training)
             f += rows * (double)record_bytes(s, l) / sizeof(float);
+        f += (double)forward_floats(s, l);
     }
     f += (double)workers * (double)scratch_floats(s, training);
     if (training)
@@ -377,6 +403,8 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
         size_t t = (size_t)net_kernel_rows(s, l) * net_row_floats(s, l);
         if (!(training && transient(s, l)))
             ok &= (c->a[l] = sm_alloc_floats(rows * M)) != NULL;
+        if (forward_floats(s, l) > 0)
+            ok &= (c->wf[l] = sm_alloc_floats(forward_floats(s, l))) != NULL;
         if (training) {
             ok &= (c->g[l] = sm_alloc_floats(rows * M)) != NULL;
             if (l > 0 && t > 0)
@@ -415,19 +443,46 @@ static void forward_rows(const float *params, net_cache *c, int r0, int R,
                                        : c->local[worker];
         float *y = c->a[l] ? c->a[l] + (size_t)r0 * M : c->local[worker];
         const layer_kind *k = kind_of(s, l);
+        const float *p = c->wf[l] ? c->wf[l] : v.w[l]; /* wf: the forward's layout */
         if (c->rec[l])
             k->forward_rec(y, c->rec[l] + (size_t)r0 * k->record(in, out), x, R, in, out);
         else
-            k->forward(c->kernels, y, x, v.w[l], R, in, out, c->scratch[worker]);
+            k->forward(c->kernels, y, x, p, R, in, out, c->scratch[worker]);
         /* Dropout follows dense layers but the last, in training only. */
         if (drop && k->dropout && l < s.layers - 1)
             dropout_forward(y, R, M, drop->rate, drop->seed, ((uint64_t)l << 32) + (uint64_t)r0);
     }
 }
 
+/* c->wf from params (net_prepare_forward's work). */
+static void fill_forward(net_cache *c, const float *params)
+{
+    net_views v;
+    net_point(&v, (float *)params, c->shape);
+    for (int l = 0; l < c->shape.layers; l++) {
+        layer_dims in, out;
+        dims_of(c->shape, l, &in, &out);
+        if (c->wf[l])
+            kind_of(c->shape, l)->prepare_forward(c->wf[l], v.w[l], in, out);
+    }
+}
+
+void net_prepare_forward(net_cache *c, const float *params)
+{
+    fill_forward(c, params);
+    c->wf_ready = 1;
+}
+
+void net_forget_forward(net_cache *c)
+{
+    c->wf_ready = 0;
+}
+
 void net_forward(const float *params, net_cache *c, int r0, int R, const net_dropout *drop,
                  int worker)
 {
+    if (!c->wf_ready)
+        fill_forward(c, params);
     const int n = chunk_rows(c->shape);
     for (int r = r0; r < r0 + R; r += n)
         forward_rows(params, c, r, r0 + R - r < n ? r0 + R - r : n, drop, worker);

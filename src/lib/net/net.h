@@ -78,6 +78,15 @@ int net_is_spatial(net_shape s);
 double net_forward_macs(net_shape s);
 double net_backward_macs(net_shape s);
 
+/* Rows net_forward and net_backward_rows take through the layers at a
+ * time (a chunk's widest activation about 1 MB; 8 for conv32 on 28 x 28,
+ * the whole batch for the notebook's dense net). */
+int net_chunk_rows(net_shape s);
+
+/* Multiply-adds of layer l's kernel gradient per row (0: no parameters):
+ * the trainer's estimate of a layer's share of phase 2. */
+double net_kernel_grad_macs(net_shape s, int layer);
+
 /* Parses a --layers list, items separated by commas ("128,128,128",
  * "conv32,pool,conv64,gap,128"), each taken by the first kind whose row
  * accepts it, into out's layers, kinds and widths (out's input is left
@@ -159,6 +168,11 @@ typedef struct {
                                   then, in place, d(loss)/d(its pre-activation) */
     float *wt[NET_MAX_LAYERS]; /* wt[l], l >= 1: the kernel as the input gradient
                                   reads it (dense: W[l]^T [width[l], fan_in(l)]) */
+    float *wf[NET_MAX_LAYERS]; /* wf[l]: layer l's parameters in the layout its
+                                  forward reads (a conv's wb transposed), or
+                                  NULL when its kind reads them as they are */
+    int wf_ready;              /* 1: wf holds the parameters net_forward is
+                                  given (net_prepare_forward) */
     unsigned char *rec[NET_MAX_LAYERS]; /* rec[l] [R, record bytes] what layer l's
                                   forward keeps for its backward (a pool's taps,
                                   layer_kind.h); NULL when its kind keeps none */
@@ -172,6 +186,15 @@ int net_cache_init(net_cache *c, net_shape s, int max_rows, kernels_path k, int 
 
 /* Bytes net_cache_init would allocate (the trainer's memory check). */
 double net_cache_bytes(net_shape s, int max_rows, int training, int workers);
+
+/* Fills c->wf from params and sets c->wf_ready: every net_forward on c
+ * then reads them until net_forget_forward. A cache that several workers
+ * share (the trainer's) is prepared so, once, before they run; on a
+ * cache of one worker net_forward fills them itself, once a call. */
+void net_prepare_forward(net_cache *c, const float *params);
+
+/* Clears c->wf_ready: the parameters are about to change. */
+void net_forget_forward(net_cache *c);
 
 /* Frees c; safe on a zeroed or already freed cache. */
 void net_cache_free(net_cache *c);

@@ -4,6 +4,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ void trainer_free(trainer_t *t)
     free(t->rows);
     free(t->order);
     free(t->nonfinite);
+    free(t->units);
     free(t->aug);
     free(t->aug_tmp);
     free(t->ident);
@@ -49,6 +51,43 @@ static int augment_alloc(trainer_t *t, size_t P)
         return -1;
     for (size_t r = 0; r < R; r++)
         t->ident[r] = (uint32_t)r;
+    return 0;
+}
+
+/* Phase 2's units (train.h): each layer with parameters in parts =
+ * round(T x its share of the kernel-gradient work), 1 .. T (a layer of
+ * about half the work on 2 workers stays whole: its gradient is read and
+ * transposed once), then the head. Sorted by work per unit, largest
+ * first (ties in layer order), so the last units taken are small. */
+static int plan_units(trainer_t *t, net_shape s)
+{
+    double total = 0.0;
+    for (int l = 0; l < s.layers; l++)
+        total += net_kernel_grad_macs(s, l);
+    t->units = malloc(((size_t)s.layers * (size_t)t->threads + 1) * sizeof *t->units);
+    if (!t->units)
+        return -1;
+    int n = 0;
+    for (int l = 0; l < s.layers; l++) {
+        double w = net_kernel_grad_macs(s, l);
+        if (w <= 0.0)
+            continue;
+        int parts = (int)(t->threads * w / total + 0.5);
+        parts = parts < 1 ? 1 : parts > t->threads ? t->threads : parts;
+        for (int i = 0; i < parts; i++)
+            t->units[n++] = (grad_unit){l, i, parts};
+    }
+    for (int i = 1; i < n; i++) /* insertion sort by work per unit, stable */
+        for (int j = i; j > 0; j--) {
+            grad_unit a = t->units[j - 1], b = t->units[j];
+            if (net_kernel_grad_macs(s, a.layer) / a.parts >=
+                net_kernel_grad_macs(s, b.layer) / b.parts)
+                break;
+            t->units[j - 1] = b;
+            t->units[j] = a;
+        }
+    t->units[n++] = (grad_unit){-1, 0, 1};
+    t->n_units = n;
     return 0;
 }
 
@@ -83,7 +122,7 @@ int trainer_init(trainer_t *t, const model_t *m, const split_t *split, const pai
     t->order = malloc((pairs->n + 1) * sizeof *t->order);
     t->nonfinite = calloc((size_t)t->threads, sizeof *t->nonfinite);
     if (!t->grads || !t->dist || !t->dd || !t->sq || !t->same || !t->rows || !t->order ||
-        !t->nonfinite) {
+        !t->nonfinite || plan_units(t, m->shape) != 0) {
         trainer_free(t);
         return sm_fail(e, "out of memory for training buffers");
     }
@@ -120,20 +159,15 @@ size_t trainer_steps(const trainer_t *t)
     return (t->pairs->n + (size_t)t->batch - 1) / (size_t)t->batch;
 }
 
-/* Phase 1 on worker i: pairs [lo, hi) of the step, rows lo..hi-1 and
- * B+lo..B+hi-1 of the batch (B = this step's pair count). */
-static void rows_worker(void *ctx, int i)
+/* Phase 1's unit on worker i: pairs [lo, hi) of the step, rows lo..hi-1
+ * and B+lo..B+hi-1 of the batch (B = this step's pair count). */
+static void rows_unit(trainer_t *t, size_t lo, size_t hi, int i)
 {
-    trainer_t *t = ctx;
     model_t *m = t->m;
     net_cache *c = &t->cache;
     const pairs_t *p = t->pairs;
     const size_t P = (size_t)m->shape.in, H = (size_t)net_out(m->shape), B = t->count;
-    const size_t lo = B * (size_t)i / (size_t)t->threads;
-    const size_t hi = B * ((size_t)i + 1) / (size_t)t->threads;
     const int b = (int)(hi - lo);
-    if (b == 0)
-        return;
     const uint32_t *ord = t->order + t->first;
     for (size_t k = lo; k < hi; k++) {
         t->rows[k] = p->left[ord[k]];
@@ -165,6 +199,20 @@ static void rows_worker(void *ctx, int i)
     net_backward_rows(c, (int)(B + lo), b, m->cfg.dropout, i);
 }
 
+/* Phase 1 on worker i: the next units of pairs not yet taken, until none
+ * is left. A unit is a chunk of net_chunk_rows pairs (each side's rows go
+ * through the layers at once), at most B / T: workers that are free take
+ * more, and every pair's numbers are the same whoever computes them. */
+static void rows_worker(void *ctx, int i)
+{
+    trainer_t *t = ctx;
+    const size_t B = t->count, T = (size_t)t->threads;
+    size_t unit = (size_t)net_chunk_rows(t->m->shape), share = (B + T - 1) / T;
+    unit = unit < share ? unit : share;
+    for (size_t u; (u = (size_t)atomic_fetch_add(&t->next_unit, 1)) * unit < B;)
+        rows_unit(t, u * unit, (u + 1) * unit < B ? (u + 1) * unit : B, i);
+}
+
 /* Worker i's share [*k0, *k1) of n kernel rows or tail entries, in
  * multiples of grain. */
 static void row_share(int n, int grain, int i, int T, int *k0, int *k1)
@@ -181,14 +229,15 @@ static void row_share(int n, int grain, int i, int T, int *k0, int *k1)
  * a conv's output channels), their gradients, then RMSprop on them. The
  * first layer only, which keeps no transposed copy. Returns 1 when a
  * parameter became NaN or infinite. */
-static int column_step(trainer_t *t, const net_views *pv, int l, int R, int i)
+static int column_step(trainer_t *t, const net_views *pv, int l, int R, int part, int parts,
+                       int i)
 {
     model_t *m = t->m;
     const net_shape s = m->shape;
     const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
     const size_t row = net_row_floats(s, l);
     int j0, j1, bad = 0;
-    row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, t->threads, &j0, &j1);
+    row_share((int)net_tail_floats(s, l), TAIL_GRAIN, part, parts, &j0, &j1);
     if (j1 <= j0)
         return 0;
     net_column_grads(&t->cache, t->grads, l, R, j0, j1, i);
@@ -203,55 +252,60 @@ static int column_step(trainer_t *t, const net_views *pv, int l, int R, int i)
     return bad;
 }
 
-/* Phase 2 on worker i: its kernel rows and tail (bias) entries of every
- * layer, the head's parameters on the last worker:
- * gradients over all 2B rows, RMSprop, then the new kernels' transposes. */
-static void params_worker(void *ctx, int i)
+/* Phase 2's unit u on worker i: the gradients of its parameters over all
+ * R rows, RMSprop on them, their transposes refreshed. Returns 1 when a
+ * parameter became NaN or infinite. */
+static int unit_step(trainer_t *t, const net_views *pv, grad_unit u, int R, int i)
 {
-    trainer_t *t = ctx;
     model_t *m = t->m;
-    net_cache *c = &t->cache;
     const net_shape s = m->shape;
-    const int R = 2 * (int)t->count, T = t->threads;
     const rmsprop_cfg opt = {m->cfg.lr, m->cfg.rho, m->cfg.eps};
-    net_views pv;
-    net_point(&pv, m->params, s);
-    int bad = 0;
-    for (int l = 0; l < s.layers; l++) {
-        /* Layer l's parameters: kernel rows of `row` floats, then a tail
-         * (dense: W [K, M], b [M]). */
-        int k0, k1, j0, j1;
-        size_t row = net_row_floats(s, l);
-        if (net_by_columns(s, l)) {
-            bad |= column_step(t, &pv, l, R, i);
-            continue;
-        }
-        row_share(net_kernel_rows(s, l), ROW_GRAIN, i, T, &k0, &k1);
-        row_share((int)net_tail_floats(s, l), TAIL_GRAIN, i, T, &j0, &j1);
-        if (k1 > k0 || j1 > j0)
-            net_layer_grads(c, t->grads, l, R, k0, k1, j0, j1, i);
-        if (k1 > k0) {
-            size_t off = (size_t)(pv.w[l] - m->params) + (size_t)k0 * row;
-            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
-                                (size_t)(k1 - k0) * row, opt);
-            net_transpose(c, m->params, l, k0, k1);
-        }
-        if (j1 > j0) {
-            size_t off = (size_t)(pv.b[l] - m->params) + (size_t)j0;
-            bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
-                                (size_t)(j1 - j0), opt);
-        }
-    }
-    size_t nh = head_param_count(m->head, net_out(s));
-    if (nh && i == T - 1) {
+    const int l = u.layer;
+    if (l < 0) { /* the head's parameters */
+        size_t nh = head_param_count(m->head, net_out(s));
+        if (!nh)
+            return 0;
         const size_t H = (size_t)net_out(s), B = t->count;
-        const float *emb = net_embedding(c);
+        const float *emb = net_embedding(&t->cache);
         float *hp = model_head_params(m, m->params), *dhp = model_head_params(m, t->grads);
         head_param_grads(m->head, dhp, emb, emb + B * H, t->dist, t->same, (int)B, (int)H,
                          (int)B);
         size_t off = (size_t)(hp - m->params);
-        bad |= rmsprop_step(hp, m->velocity + off, dhp, nh, opt);
+        return rmsprop_step(hp, m->velocity + off, dhp, nh, opt);
     }
+    if (net_by_columns(s, l))
+        return column_step(t, pv, l, R, u.part, u.parts, i);
+    /* kernel rows of `row` floats, then a tail (dense: W [K, M], b [M]) */
+    int k0, k1, j0, j1, bad = 0;
+    size_t row = net_row_floats(s, l);
+    row_share(net_kernel_rows(s, l), ROW_GRAIN, u.part, u.parts, &k0, &k1);
+    row_share((int)net_tail_floats(s, l), TAIL_GRAIN, u.part, u.parts, &j0, &j1);
+    if (k1 > k0 || j1 > j0)
+        net_layer_grads(&t->cache, t->grads, l, R, k0, k1, j0, j1, i);
+    if (k1 > k0) {
+        size_t off = (size_t)(pv->w[l] - m->params) + (size_t)k0 * row;
+        bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                            (size_t)(k1 - k0) * row, opt);
+        net_transpose(&t->cache, m->params, l, k0, k1);
+    }
+    if (j1 > j0) {
+        size_t off = (size_t)(pv->b[l] - m->params) + (size_t)j0;
+        bad |= rmsprop_step(m->params + off, m->velocity + off, t->grads + off,
+                            (size_t)(j1 - j0), opt);
+    }
+    return bad;
+}
+
+/* Phase 2 on worker i: the next unit not yet taken, until none is left. */
+static void params_worker(void *ctx, int i)
+{
+    trainer_t *t = ctx;
+    net_views pv;
+    net_point(&pv, t->m->params, t->m->shape);
+    const int R = 2 * (int)t->count;
+    int bad = 0;
+    for (int u; (u = atomic_fetch_add(&t->next_unit, 1)) < t->n_units;)
+        bad |= unit_step(t, &pv, t->units[u], R, i);
     t->nonfinite[i] = bad;
 }
 
@@ -292,13 +346,17 @@ int trainer_epoch(trainer_t *t, model_t *m, train_progress_fn progress, void *ct
         t->first = start;
         t->count = B;
         t->drop_seed = rng_next(&m->rng);
+        atomic_store(&t->next_unit, 0);
+        net_prepare_forward(&t->cache, m->params); /* once for every unit */
         pool_run(t->pool, rows_worker, t);
+        net_forget_forward(&t->cache);
 
         /* The loss of the B pairs, summed in pair order. */
         double loss = head_loss_sum(m->head, t->dist, t->same, (int)B, m->cfg.margin);
         if (!isfinite(loss))
             return sm_fail(e, "the loss became %s at epoch %u, step %zu of %zu; stopping",
                            isnan(loss) ? "NaN" : "infinite", m->epoch + 1, step + 1, steps);
+        atomic_store(&t->next_unit, 0);
         pool_run(t->pool, params_worker, t);
         for (size_t i = 0; i < T; i++)
             if (t->nonfinite[i])

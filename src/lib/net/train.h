@@ -4,17 +4,22 @@
  * 0..B-1, right images in rows B..2B-1 (pair k is rows k and B+k). A step
  * is two phases on the T worker threads, each split by outputs, never by
  * a sum:
- *   1. rows: worker i takes pairs [B i/T, B (i+1)/T): gathers their rows,
- *      runs the network forward (dropout drawn per row, activation.h), the
- *      head and its backward, and the network's backward down to every
- *      layer's pre-activation gradient, for its rows only.
- *   2. parameters: worker i takes a share of every layer's kernel rows
- *      (and some layers' biases, and the head's parameters), computes
- *      their gradients as sums over all 2B rows in row order, applies
- *      RMSprop to them and refreshes their transposes; a first conv layer
- *      on 1 to 3 channels is shared out by output channels instead (each
- *      worker then reads only its channels of the layer's big gradient,
- *      net_by_columns).
+ *   1. rows: units of pairs (net_chunk_rows of them, at most B / T),
+ *      taken in turn by the workers as they become free: a unit's rows
+ *      are gathered, run through the network forward (dropout drawn per
+ *      row, activation.h), the head and its backward, and the network's
+ *      backward down to every layer's pre-activation gradient. A pair's
+ *      numbers do not depend on the unit or worker that computes them.
+ *   2. parameters: the layers' parameters in units (grad_unit): a whole
+ *      layer, or a part of its kernel rows and bias entries when the
+ *      layer is more than its share of the work (a first conv layer on 1
+ *      to 3 channels: a part of its output channels, net_by_columns), and
+ *      the head's parameters. Workers take the units in turn, largest
+ *      first, as they become free; each computes its parameters'
+ *      gradients as sums over all 2B rows in row order, applies RMSprop to
+ *      them and refreshes their transposes. A unit's numbers do not depend
+ *      on the worker that runs it, and a whole layer reads (and, for a
+ *      conv, transposes) its gradient once instead of once a worker.
  * The loss is summed over the B pairs in order between the phases. On the
  * exact kernel paths (gemm.h) every number of a step is then the same
  * sequence of operations whatever T and whatever the CPU: the model file
@@ -46,6 +51,13 @@
  * message, never an out-of-memory kill. */
 #define TRAIN_MAX_CACHE_BYTES (8.0 * 1073741824.0)
 
+/* One unit of phase 2: part `part` of `parts` of layer `layer`'s
+ * parameters (its kernel rows and tail entries, or its columns when it
+ * goes by columns); layer -1: the head's parameters. */
+typedef struct {
+    int layer, part, parts;
+} grad_unit;
+
 typedef struct {
     const split_t *split; /* images the pairs index */
     const pairs_t *pairs;
@@ -61,6 +73,9 @@ typedef struct {
     uint32_t *rows;       /* [2B] image index of each batch row */
     uint32_t *order;      /* [n pairs] this epoch's order */
     int *nonfinite;       /* [T] worker i's parameters went NaN/inf */
+    grad_unit *units;     /* [n_units] phase 2's units, largest first */
+    int n_units;
+    _Atomic int next_unit; /* the next unit a free worker takes */
     size_t first, count;  /* the running step: pairs order[first .. first + count) */
     uint64_t drop_seed;   /* the running step's dropout seed */
     /* Augmented pairs (cfg.pairs PAIRS_AUGMENT; else NULL): each step's
