@@ -12,7 +12,7 @@
 # PyTorch is Debian's python3-torch (1.13) for /usr/bin/python3; without
 # it the PyTorch column says so and the rest still runs.
 # usage: scripts/bench_conv.sh [SPEC [STEPS [THREADS...]]]
-#   default: conv32,pool,conv64,pool,conv128,gap,128, 5 steps, threads 1 2
+#   default: conv32,pool,conv64,pool,conv128,gap,128, 5 steps (PyTorch: 30), threads 1 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 spec=${1:-conv32,pool,conv64,pool,conv128,gap,128}
@@ -23,6 +23,9 @@ threads=("$@")
 bin=${SIAMESE:-build/siamese}
 [ -x "$bin" ] || { echo "bench_conv.sh: no $bin (build first, or set SIAMESE)" >&2; exit 1; }
 py=/usr/bin/python3
+# PyTorch's step varies by a factor of 2-3 within a run on 2 threads (63 to
+# 181 ms on a Zen 5, 2026-12-04), so its median takes 6 times as many steps.
+tsteps=$((6 * steps))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -40,8 +43,8 @@ for t in "${threads[@]}"; do
   "$bin" bench --layers "$spec" --steps "$steps" --threads "$t" >"$tmp/siamese.$t" ||
     { echo "bench_conv.sh: siamese bench failed" >&2; exit 1; }
   if [ -n "$torch" ]; then
-    echo "bench_torch.py --layers $spec --threads $t --steps $((2 * steps))" >&2
-    "$py" scripts/bench_torch.py --layers "$spec" --threads "$t" --steps $((2 * steps)) \
+    echo "bench_torch.py --layers $spec --threads $t --steps $tsteps" >&2
+    "$py" scripts/bench_torch.py --layers "$spec" --threads "$t" --steps $tsteps \
       >"$tmp/torch.$t" || { echo "bench_conv.sh: bench_torch.py failed" >&2; exit 1; }
   fi
 done
@@ -52,7 +55,7 @@ first=$tmp/siamese.${threads[0]}
 kern=$(sed -n 's/^training step, \([a-z0-9]*\) .*/\1/p' "$first" | head -1)
 gflop=$(sed -n 's/^physical floor of a step .*(\([0-9.]*\) GFLOP .*/\1/p' "$first")
 echo "network $spec, 128 pairs a step, ${gflop} GFLOP a step; $(head -1 "$first" | sed 's/^siamese bench: [0-9]* threads*, //')"
-echo "siamese: median of 5 x $steps steps per path (after 1 untimed step a run); PyTorch ${torch:-(none)}: median of $((2 * steps)) steps after 3"
+echo "siamese: median of 5 x $steps steps per path (after 1 untimed step a run); PyTorch ${torch:-(none)}: median of $tsteps steps after 3"
 printf '%-8s %12s %12s %12s %10s %9s %9s %9s %9s\n' threads "siamese" "openblas" "PyTorch" "floor" "sia/floor" "torch/sia" "GFLOP/s" "FMA peak"
 printf '%-8s %12s %12s %12s %10s %9s %9s %9s %9s\n' "" "(${kern}) ms" "ms" "ms" "ms" "" "" "siamese" "GFLOP/s"
 for t in "${threads[@]}"; do
