@@ -197,18 +197,28 @@ static int show(show_run *r)
     return rc;
 }
 
+/* The usage errors found before any work: 0, or EXIT_USAGE after saying
+ * why and showing the help (without a blank line first). */
+static int check_usage(const show_opts *o, int argc, char **argv)
+{
+    if (argc > 0)
+        cli_error(cmd, "unexpected argument '%s'", argv[0]);
+    else if (o->only_errors && !o->model)
+        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
+    else if (o->threshold_set && !o->model)
+        cli_error(cmd, "--threshold needs --model FILE (without a model there are no "
+                  "distances to judge)");
+    else
+        return 0;
+    cli_help(&cmd_show_pairs, stderr);
+    return EXIT_USAGE;
+}
+
 static int run(void *opts, int argc, char **argv)
 {
     show_run r = {.o = *(const show_opts *)opts};
-    /* These two usage errors show the help without a blank line first. */
-    if (argc > 0)
-        cli_error(cmd, "unexpected argument '%s'", argv[0]);
-    else if (r.o.only_errors && !r.o.model)
-        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
-    if (argc > 0 || (r.o.only_errors && !r.o.model)) {
-        cli_help(&cmd_show_pairs, stderr);
+    if (check_usage(&r.o, argc, argv) != 0)
         return EXIT_USAGE;
-    }
     const output_spec outs[] = {{"--out", r.o.out, 1, 0}};
     int rc = guard_outputs(cmd, outs, 1, r.o.model, r.o.data, NULL, 0);
     if (rc != 0)
@@ -239,7 +249,7 @@ static const opt_spec options[] = {
     OPT_MODEL(show_opts, model, "also print each pair's distance under this model and mark\n"
                                 "wrong predictions red"),
     OPT_THRESHOLD(show_opts, threshold, threshold_set,
-     "same when distance < X, with --model (default: the\nthreshold train stored in the "
+     "same when distance < X; needs --model (default: the\nthreshold train stored in the "
      "model, else half the\nmargin; 0.5 for the learned head)"),
     {"only-errors", 0, NULL, OPT_FLAG, OPT_AT(show_opts, only_errors), 0, 0, 0, 0, NULL, NULL,
      "with --model: draw only wrongly predicted pairs"},
