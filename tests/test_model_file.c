@@ -12,7 +12,8 @@
  * fields damaged in turn is refused with that field named; for
  * check_format5, version 5: a model trained without labels (pairs
  * augment, one class) likewise, with the faults found by comparing
- * pairs with n_classes or augment named as pairs. */
+ * pairs with n_classes or augment named as pairs, and augmentations that
+ * do not fit the images refused (train's own rule, augment_check). */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -283,6 +284,12 @@ static void check_format5(void)
     memcpy(d, b, n);
     put_u32(d + V5_PAIRS, 0);
     expect_bad("v5labelscrc", d, n, "CRC-32 mismatch");
+    /* The augmentations must fit the 6 x 6 images, as train's --augment
+     * (augment_check): a shift of 6, or rot90 once the images are 5 x 6. */
+    DAMAGE5("v5shift", "fields augment/augment_args: 'shift:6': a shift of 6 pixels does not "
+            "fit images of 6 x 6", put_u32(d + V5_ARGS + 4 * AUG_SHIFT, 0x40c00000u /* 6.0f */));
+    DAMAGE5("v5rot90", "fields augment/augment_args: 'rot90': the images are 5 x 6",
+            (put_u32(d + 12, 5), put_u32(d + V4_IN_W, 5)));
     DAMAGE5("v5bits", "fields augment/augment_args", put_u32(d + V5_AUGMENT, 1u << 9));
     DAMAGE5("v5arg", "fields augment/augment_args",
             put_u32(d + V5_ARGS + 4 * AUG_SHIFT, 0x3f000000u /* 0.5f */));
@@ -293,6 +300,10 @@ static void check_format5(void)
     expect_bad("v5header", d, V5_HEADER, "the header alone needs 352");
     free(d);
     free(b);
+    /* A shift that does not fit is never written either. */
+    m.cfg.augment.arg[AUG_SHIFT] = 6;
+    CHECK(model_file_check(&m, path, &e) != 0 && strstr(e.msg, "'shift:6'"),
+          "a model with shift:6 on 6 x 6 images should not be saved: %s", e.msg);
     model_free(&m);
 
     /* Ten classes, augment, then pairs set to labels: refused naming

@@ -495,9 +495,10 @@ static int check_layer_table(const char *path, uint32_t version, const header *h
 }
 
 /* Version 5's pairs, augment and augment_args: labels (two classes or
- * more, no augmentation), or augment with a set augment_parse could give.
- * A fault found by comparing pairs with another field names pairs
- * first. */
+ * more, no augmentation), or augment with a set augment_parse could give
+ * that fits the images (augment_check: the rule train applies to
+ * --augment). A fault found by comparing pairs with another field names
+ * pairs first. */
 static int check_pairs(const char *path, const header *h, sm_err *e)
 {
     if (h->pairs != PAIRS_LABELS && h->pairs != PAIRS_AUGMENT)
@@ -521,6 +522,9 @@ static int check_pairs(const char *path, const header *h, sm_err *e)
     if (!augment_valid(&a) || spare)
         return sm_fail(e, "%s: fields augment/augment_args: not a set of augmentations "
                        "(bits %08x; see docs/model-format.md)", path, h->augment);
+    sm_err fit;
+    if (augment_check(&a, h->height, h->width, &fit) != 0)
+        return sm_fail(e, "%s: fields augment/augment_args: %s", path, fit.msg);
     return 0;
 }
 
