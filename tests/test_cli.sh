@@ -215,6 +215,13 @@ expect_usage_error "$SP_USAGE" "--count: expected"
 run "show-pairs positional" "$BIN" show-pairs extra
 expect_usage_error "$SP_USAGE" "unexpected argument 'extra'"
 
+# Without --model no distance is drawn, so a threshold would be ignored:
+# refused before any work (on real data, so accepting it would write the PNG).
+run "show-pairs --threshold without --model" "$BIN" show-pairs --data "$DATA" \
+    --threshold 0.3 --count 2 --out "$T/thr.png"
+expect_usage_error "$SP_USAGE" "--threshold needs --model FILE"
+[ ! -e "$T/thr.png" ] && ok || fail "wrote $T/thr.png"
+
 # train_bad OPTION VALUE: as show_bad, for train (with outputs in $T and no
 # data, so a wrongly accepted value cannot start a training run).
 train_bad() {

@@ -11,7 +11,9 @@
  * is written as version 4, read back bit-identical, and each of the new
  * fields damaged in turn is refused with that field named; for
  * check_format5, version 5: a model trained without labels (pairs
- * augment, one class) likewise. */
+ * augment, one class) likewise, with the faults found by comparing
+ * pairs with n_classes or augment named as pairs, and augmentations that
+ * do not fit the images refused (train's own rule, augment_check). */
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -274,8 +276,20 @@ static void check_format5(void)
 #define DAMAGE5(name, want, edit)                                                                  do {                                                                                               memcpy(d, b, n);                                                                               edit;                                                                                          fix_crc(d, n);                                                                                 expect_bad(name, d, n, want);                                                              } while (0)
     DAMAGE5("v5pairs", "field pairs: 2: expected 0 (labels) or 1 (augment)",
             put_u32(d + V5_PAIRS, 2));
-    /* Labels need two classes: this one-class file is refused as such. */
-    DAMAGE5("v5labels", "field n_classes: 1: expected 2..1000", put_u32(d + V5_PAIRS, 0));
+    /* Labels need two classes: this one-class file with pairs set to
+     * labels is refused naming pairs (its class table is whole), and
+     * without the CRC fixed, as damaged. */
+    DAMAGE5("v5labels", "field pairs: 0 (labels), but field n_classes is 1: pairs of labels "
+            "need 2..1000 classes", put_u32(d + V5_PAIRS, 0));
+    memcpy(d, b, n);
+    put_u32(d + V5_PAIRS, 0);
+    expect_bad("v5labelscrc", d, n, "CRC-32 mismatch");
+    /* The augmentations must fit the 6 x 6 images, as train's --augment
+     * (augment_check): a shift of 6, or rot90 once the images are 5 x 6. */
+    DAMAGE5("v5shift", "fields augment/augment_args: 'shift:6': a shift of 6 pixels does not "
+            "fit images of 6 x 6", put_u32(d + V5_ARGS + 4 * AUG_SHIFT, 0x40c00000u /* 6.0f */));
+    DAMAGE5("v5rot90", "fields augment/augment_args: 'rot90': the images are 5 x 6",
+            (put_u32(d + 12, 5), put_u32(d + V4_IN_W, 5)));
     DAMAGE5("v5bits", "fields augment/augment_args", put_u32(d + V5_AUGMENT, 1u << 9));
     DAMAGE5("v5arg", "fields augment/augment_args",
             put_u32(d + V5_ARGS + 4 * AUG_SHIFT, 0x3f000000u /* 0.5f */));
@@ -284,6 +298,23 @@ static void check_format5(void)
     DAMAGE5("v5spare", "fields augment/augment_args", put_u32(d + V5_ARGS + 28, 1));
     memcpy(d, b, n);
     expect_bad("v5header", d, V5_HEADER, "the header alone needs 352");
+    free(d);
+    free(b);
+    /* A shift that does not fit is never written either. */
+    m.cfg.augment.arg[AUG_SHIFT] = 6;
+    CHECK(model_file_check(&m, path, &e) != 0 && strstr(e.msg, "'shift:6'"),
+          "a model with shift:6 on 6 x 6 images should not be saved: %s", e.msg);
+    model_free(&m);
+
+    /* Ten classes, augment, then pairs set to labels: refused naming
+     * pairs and augment, not as a bad set of augmentations. */
+    small_model(&m, "conv4,gap,8", 1, 6, 6, HEAD_EUCLIDEAN);
+    m.cfg.pairs = PAIRS_AUGMENT;
+    CHECK(augment_parse("flip", &m.cfg.augment, &e) == 0, "%s", e.msg);
+    b = round_trip(&m, path, 5, &n);
+    d = malloc(n);
+    DAMAGE5("v5labelsaug", "field pairs: 0 (labels), but field augment is 00000001",
+            put_u32(d + V5_PAIRS, 0));
     free(d);
     free(b);
     model_free(&m);

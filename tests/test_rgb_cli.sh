@@ -12,6 +12,8 @@
 #    100) against a reference of (100, 100, 100), the same BT.601 grey,
 #    scores about 0 in grey and > 0.5 with --rgb; --rgb with a model is a usage
 #    error;
+#  - show-pairs --rgb (without --model) draws the images in colour, grey
+#    without it; with --model or on IDX files it is a usage error;
 #  - train --rgb on the colour set (a dense model, --layers 16) takes
 #    3 x 6 x 4 inputs: its file is model format 4 with 3 channels, eval and
 #    train --resume read it with the colour data; train --resume --rgb on a
@@ -113,4 +115,59 @@ check '[ $? -eq 0 ]' "train --resume of the --rgb model: $(cat err)"
 rc=$?
 check '[ "$rc" -eq 2 ] && grep -q -- "--rgb differs from grey.siam" err' \
   "train --resume --rgb on a grey model: exit $rc, $(cat err)"
+
+# show-pairs --rgb draws the colours: two classes of flat colour images,
+# (200, 49, 100) and (40, 90, 210); the strip (an RGB PNG, read here by a
+# small decoder) holds those pixels with --rgb, and only their grey
+# (100, 100, 100) without it. --rgb with --model, or on IDX files, is a
+# usage error.
+for s in train test; do
+  mkdir -p "pc/$s/pink" "pc/$s/blue"
+  for k in 0 1; do flat "pc/$s/pink/$k.ppm" 200 49 100; flat "pc/$s/blue/$k.ppm" 40 90 210; done
+done
+cat >pixels.py <<'EOF'
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+pos, idat, w, h = 8, b"", 0, 0
+while pos < len(b):
+    n, kind = struct.unpack(">I4s", b[pos:pos + 8])
+    if kind == b"IHDR":
+        w, h, depth, ctype = struct.unpack(">IIBB", b[pos + 8:pos + 18])
+        assert depth == 8 and ctype == 2, "not 8-bit RGB"
+    elif kind == b"IDAT":
+        idat += b[pos + 8:pos + 8 + n]
+    pos += 12 + n
+raw, stride, prev, seen = zlib.decompress(idat), 3 * w, bytearray(3 * w), set()
+for y in range(h):
+    f, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for x in range(stride):
+        a = row[x - 3] if x >= 3 else 0
+        c = prev[x - 3] if x >= 3 else 0
+        p = a + prev[x] - c
+        pred = [0, a, prev[x], (a + prev[x]) // 2,
+                a if abs(p - a) <= min(abs(p - prev[x]), abs(p - c)) else
+                prev[x] if abs(p - prev[x]) <= abs(p - c) else c][f]
+        row[x] = (row[x] + pred) & 255
+    seen.update(tuple(row[i:i + 3]) for i in range(0, stride, 3))
+    prev = row
+print(" ".join(sorted("%d,%d,%d" % t for t in seen)))
+EOF
+"$bin" show-pairs --rgb --data pc --count 2 --scale 1 --out sp-rgb.png >out 2>err
+rc=$?
+px=$(python3 pixels.py sp-rgb.png 2>&1)
+check '[ "$rc" -eq 0 ] && [[ " $px " == *" 200,49,100 "* ]] && [[ " $px " == *" 40,90,210 "* ]]' \
+  "show-pairs --rgb: exit $rc, the strip lacks the images' colours: $px $(cat err)"
+"$bin" show-pairs --data pc --count 2 --scale 1 --out sp-grey.png >out 2>err
+rc=$?
+px=$(python3 pixels.py sp-grey.png 2>&1)
+check '[ "$rc" -eq 0 ] && [[ " $px " == *" 100,100,100 "* ]] && [[ " $px " != *" 200,49,100 "* ]]' \
+  "show-pairs without --rgb: exit $rc, expected grey images: $px $(cat err)"
+"$bin" show-pairs --rgb --data pc --model rgb.siam --out never.png >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese show-pairs: --rgb is for show-pairs without --model" err && [ ! -e never.png ]' \
+  "show-pairs --rgb with a model: exit $rc, $(cat err)"
+"$bin" show-pairs --rgb --data idx --out never-idx.png >out 2>err
+rc=$?
+check '[ "$rc" -eq 2 ] && grep -q "^siamese show-pairs: idx: $want\$" err && [ ! -e never-idx.png ]' \
+  "show-pairs --rgb on IDX: exit $rc, $(cat err)"
 finish

@@ -73,7 +73,9 @@ static int write_pictures(const eval_opts *o, const eval_report *r, sm_err *e)
 }
 
 /* The report as text or JSON (on stderr when a picture goes to standard
- * output), then the pictures. Returns the exit status. */
+ * output), then the pictures. Returns the exit status: 1 when --sweep,
+ * --heatmap or --roc asked for pair metrics the report has none of (a
+ * model trained without labels on data without classes). */
 static int show(const eval_opts *o, const eval_view *v)
 {
     int saved = -1;
@@ -89,10 +91,11 @@ static int show(const eval_opts *o, const eval_view *v)
     fflush(stdout);
     guard_text_back(saved);
     sm_err e;
-    if (!v->r->has_pairs && (o->heatmap || o->roc)) {
+    if (!v->r->has_pairs && (o->sweep || o->heatmap || o->roc)) {
         cli_error(cmd, "%s: %s trained without labels on data without classes: no pairs of "
-                  "classes, so no %s to draw", o->heatmap ? "--heatmap" : "--roc", o->model,
-                  o->heatmap ? "confusion matrix" : "ROC curve");
+                  "classes, so no %s", o->sweep ? "--sweep" : o->heatmap ? "--heatmap" : "--roc",
+                  o->model, o->sweep ? "threshold sweep to list" : o->heatmap ?
+                  "confusion matrix to draw" : "ROC curve to draw");
         return 1;
     }
     if (write_pictures(o, v->r, &e) != 0) {

@@ -32,6 +32,7 @@ typedef struct {
     const char *out, *data, *model;
     float threshold;
     int seed_set, threshold_set, only_errors;
+    int rgb; /* --rgb: read the images' three channels (without --model only) */
 } show_opts;
 
 static void defaults(void *opts)
@@ -73,7 +74,8 @@ static int load_pairs(show_run *r)
     const char *model = r->o.model;
     if ((model ? cli_load_model_data(cmd, model, &r->m, r->o.data, cli_cpu_count(), 0, dir,
                                      sizeof dir, &r->ds)
-               : cli_load_data(cmd, r->o.data, NULL, dir, sizeof dir, &r->ds)) != 0)
+               : cli_load_data(cmd, r->o.data, &(data_options){.threads = 1, .rgb = r->o.rgb},
+                               dir, sizeof dir, &r->ds)) != 0)
         return 1;
     train_config pc = train_config_default();
     pc.seed = r->o.seed;
@@ -197,20 +199,38 @@ static int show(show_run *r)
     return rc;
 }
 
+/* The usage errors found before any work: 0, or EXIT_USAGE after saying
+ * why and showing the help (without a blank line first). */
+static int check_usage(const show_opts *o, int argc, char **argv)
+{
+    if (argc > 0)
+        cli_error(cmd, "unexpected argument '%s'", argv[0]);
+    else if (o->only_errors && !o->model)
+        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
+    else if (o->threshold_set && !o->model)
+        cli_error(cmd, "--threshold needs --model FILE (without a model there are no "
+                  "distances to judge)");
+    else if (o->rgb && o->model)
+        cli_error(cmd, "--rgb is for show-pairs without --model: a model reads images in the "
+                  "channels it was trained with (train --rgb)");
+    else
+        return 0;
+    cli_help(&cmd_show_pairs, stderr);
+    return EXIT_USAGE;
+}
+
 static int run(void *opts, int argc, char **argv)
 {
     show_run r = {.o = *(const show_opts *)opts};
-    /* These two usage errors show the help without a blank line first. */
-    if (argc > 0)
-        cli_error(cmd, "unexpected argument '%s'", argv[0]);
-    else if (r.o.only_errors && !r.o.model)
-        cli_error(cmd, "--only-errors needs --model FILE (errors are wrong predictions)");
-    if (argc > 0 || (r.o.only_errors && !r.o.model)) {
-        cli_help(&cmd_show_pairs, stderr);
+    if (check_usage(&r.o, argc, argv) != 0)
         return EXIT_USAGE;
-    }
+    /* --rgb on IDX files is a usage error, before any work. */
+    data_options dopt = {.threads = 1, .rgb = r.o.rgb};
+    int rc = cli_check_data_options(cmd, r.o.data, &dopt);
+    if (rc != 0)
+        return rc;
     const output_spec outs[] = {{"--out", r.o.out, 1, 0}};
-    int rc = guard_outputs(cmd, outs, 1, r.o.model, r.o.data, NULL, 0);
+    rc = guard_outputs(cmd, outs, 1, r.o.model, r.o.data, NULL, 0);
     if (rc != 0)
         return rc;
     /* With the picture on standard output, the list goes to stderr. */
@@ -239,7 +259,7 @@ static const opt_spec options[] = {
     OPT_MODEL(show_opts, model, "also print each pair's distance under this model and mark\n"
                                 "wrong predictions red"),
     OPT_THRESHOLD(show_opts, threshold, threshold_set,
-     "same when distance < X, with --model (default: the\nthreshold train stored in the "
+     "same when distance < X; needs --model (default: the\nthreshold train stored in the "
      "model, else half the\nmargin; 0.5 for the learned head)"),
     {"only-errors", 0, NULL, OPT_FLAG, OPT_AT(show_opts, only_errors), 0, 0, 0, 0, NULL, NULL,
      "with --model: draw only wrongly predicted pairs"},
@@ -249,6 +269,9 @@ static const opt_spec options[] = {
     {"scale", 0, "N", OPT_LONG, OPT_AT(show_opts, scale), 0, 1, 16, 0, NULL, NULL,
      "pixels per image pixel, 1..16 (default " CLI_STR(DEFAULT_SCALE) ")"},
     OPT_DATA(show_opts, data, "PATH", OPT_DATA_HELP),
+    {"rgb", 0, NULL, OPT_FLAG, OPT_AT(show_opts, rgb), 0, 0, 0, 0, NULL, NULL,
+     "draw colour images' red, green and blue channels (image\nfolders; without --model: a "
+     "model reads images as it\nwas trained, colour with train --rgb; default: grey)"},
     OPT_HELP_ROW,
 };
 

@@ -57,7 +57,8 @@ int augment_parse(const char *list, augment_spec *a, sm_err *e);
 
 /* 0 when every kind of a fits images of H x W (rows x cols), else -1 with
  * e naming the item: a shift of W or H pixels or more, rot90 on an image
- * that is not square. */
+ * that is not square. The one rule for train's --augment and the model
+ * file's augmentations (model_load). */
 int augment_check(const augment_spec *a, size_t H, size_t W, sm_err *e);
 
 /* 0 when a is a set augment_parse could give (the model file's check). */

@@ -202,6 +202,16 @@ static int classes_min(uint32_t version, const header *h)
     return version >= 5 && h->pairs != PAIRS_LABELS ? 1 : CLASSES_MIN; /* pairs checked next */
 }
 
+/* The fewest classes a file of this version may hold whatever its other
+ * fields say: n_classes alone is checked against this (before the CRC,
+ * to read the class table, and again with every field), and version 5's
+ * pairs against n_classes with the pairs field (check_pairs), so damage
+ * to pairs is not reported as n_classes. */
+static int classes_floor(uint32_t version)
+{
+    return version >= 5 ? 1 : CLASSES_MIN;
+}
+
 static void header_of(header *h, const model_t *m)
 {
     memset(h, 0, sizeof *h);
@@ -484,22 +494,37 @@ static int check_layer_table(const char *path, uint32_t version, const header *h
     return 0;
 }
 
-/* Version 5's pairs, augment and augment_args: labels with no
- * augmentation, or augment with a set augment_parse could give. */
+/* Version 5's pairs, augment and augment_args: labels (two classes or
+ * more, no augmentation), or augment with a set augment_parse could give
+ * that fits the images (augment_check: the rule train applies to
+ * --augment). A fault found by comparing pairs with another field names
+ * pairs first. */
 static int check_pairs(const char *path, const header *h, sm_err *e)
 {
     if (h->pairs != PAIRS_LABELS && h->pairs != PAIRS_AUGMENT)
         return sm_fail(e, "%s: field pairs: %u: expected %d (labels) or %d (augment)", path,
                        h->pairs, PAIRS_LABELS, PAIRS_AUGMENT);
+    if (h->pairs == PAIRS_LABELS && h->n_classes < CLASSES_MIN)
+        return sm_fail(e, "%s: field pairs: %d (labels), but field n_classes is %u: pairs of "
+                       "labels need %d..%d classes (one class is a model trained with pairs "
+                       "%d, augment)", path, PAIRS_LABELS, h->n_classes, CLASSES_MIN,
+                       CLASSES_MAX, PAIRS_AUGMENT);
+    if (h->pairs == PAIRS_LABELS && h->augment)
+        return sm_fail(e, "%s: field pairs: %d (labels), but field augment is %08x: only "
+                       "pairs %d (augment) has augmentations", path, PAIRS_LABELS, h->augment,
+                       PAIRS_AUGMENT);
     augment_spec a = {h->augment, {0}};
     for (int k = 0; k < AUG_KINDS; k++)
         a.arg[k] = h->aug_args[k];
     int spare = 0;
     for (int k = AUG_KINDS; k < MODEL_AUGMENT_SLOTS; k++)
         spare |= h->aug_args[k] != 0;
-    if (!augment_valid(&a) || spare || (h->pairs == PAIRS_LABELS && h->augment))
+    if (!augment_valid(&a) || spare)
         return sm_fail(e, "%s: fields augment/augment_args: not a set of augmentations "
                        "(bits %08x; see docs/model-format.md)", path, h->augment);
+    sm_err fit;
+    if (augment_check(&a, h->height, h->width, &fit) != 0)
+        return sm_fail(e, "%s: fields augment/augment_args: %s", path, fit.msg);
     return 0;
 }
 
@@ -554,9 +579,9 @@ static int check_header(const char *path, uint32_t version, const header *h, sm_
     if (!(isnan(h->threshold) || (isfinite(h->threshold) && h->threshold >= 0)))
         return sm_fail(e, "%s: field threshold: %g: expected NaN (none) or a finite value >= 0",
                        path, h->threshold);
-    if (h->n_classes < (uint32_t)classes_min(version, h) || h->n_classes > CLASSES_MAX)
+    if (h->n_classes < (uint32_t)classes_floor(version) || h->n_classes > CLASSES_MAX)
         return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h->n_classes,
-                       classes_min(version, h), CLASSES_MAX);
+                       classes_floor(version), CLASSES_MAX);
     if (version >= 5 && check_pairs(path, h, e) != 0)
         return -1;
     /* The rest of the shape, as --layers items (model_check_shape: each
@@ -759,9 +784,9 @@ static int parse(model_t *m, const char *path, const unsigned char *buf, size_t 
         return -1;
     memset(m, 0, sizeof *m);
     if (version >= 2) {
-        if (h.n_classes < (uint32_t)classes_min(version, &h) || h.n_classes > CLASSES_MAX)
+        if (h.n_classes < (uint32_t)classes_floor(version) || h.n_classes > CLASSES_MAX)
             return sm_fail(e, "%s: field n_classes: %u: expected %d..%d", path, h.n_classes,
-                           classes_min(version, &h), CLASSES_MAX);
+                           classes_floor(version), CLASSES_MAX);
         if (read_classes(path, &c, h.n_classes, &m->classes, e) != 0)
             return -1;
     } else if (classes_fashion(&m->classes, e) != 0) {
