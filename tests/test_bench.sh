@@ -6,7 +6,13 @@
 # layer), its rates and ratios are those flops over its times, it says why
 # there is no BLAS floor; without --steps (on 600 images) it times epochs,
 # eval, embedding and inspection of the conv model; a bad --layers or
-# --steps is exit 2.
+# --steps is exit 2. --json (on both runs' settings, and with --folders
+# and --kernels openblas): stdout is one JSON object and nothing else, its
+# floors are its GFLOP at its FMA peak, each path's rate and ratio its
+# GFLOP and floor over its time, what does not vary by run is the text
+# run's, each measurement not made is null with a reason in "skipped";
+# usage errors are still exit 2 with nothing on stdout, and a standard
+# output that cannot be written is exit 1 with bench's message.
 # usage: test_bench.sh SIAMESE_BINARY
 set -u
 bin=$1
@@ -71,14 +77,109 @@ rc=$?
 check '[ $rc -eq 0 ] && grep -q "^training epoch, openblas " "$tmp/small.out" && grep -q "^embed (400 training images)" "$tmp/small.out" && grep -q "^training step, " "$tmp/small.out"' \
   "bench --layers conv4,gap,8 without --steps: exit $rc, $(cat "$tmp/small.out")"
 
+# --json: the checks of one JSON object (bench_json.py FILE MODE ...):
+# every relation would be false if a key held another number.
+py=$(command -v /usr/bin/python3 || command -v python3)
+cat >"$tmp/bench_json.py" <<'PY'
+import json, re, sys
+path, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+raw = open(path).read()
+fails = []
+def want(cond, msg):
+    if not cond:
+        fails.append(msg)
+try:
+    j = json.loads(raw)  # the whole of stdout: one value, nothing before or after
+except ValueError as e:
+    sys.exit(f"stdout is not one JSON object ({e}): {raw[:300]!r}")
+if not (isinstance(j, dict) and raw.startswith("{") and raw.endswith("}\n")):
+    sys.exit(f"stdout is not one JSON object: {raw[:300]!r}")
+def close(a, b, rel=1e-7):  # %.9g on each side
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+peak = j["fma_peak_gflops"]
+want(peak > 0 and j["medians_of"] == 5 and j["threads"] == 2, f"peak, repeats, threads: {peak}, {j['medians_of']}, {j['threads']}")
+want(j["fma_peak_kernels"] != "openblas" and (j["kernels"] == "openblas" or j["fma_peak_kernels"] == j["kernels"]),
+     f"FMA peak of {j['fma_peak_kernels']} for kernels {j['kernels']}")
+def paths(key, unit, scale):
+    s = j[key]
+    floor = s["floor_ms" if scale == 1e3 else "floor_s"]
+    want(close(floor, s["gflop"] / peak * scale), f"{key}: floor {floor} is not {s['gflop']} GFLOP at {peak} GFLOP/s")
+    names = {j["kernels"], "openblas"}
+    want(set(s["paths"]) == names, f"{key}: paths {sorted(s['paths'])}, expected {sorted(names)}")
+    for k, p in s["paths"].items():
+        want(p[unit] > 0 and close(p["ratio_to_floor"], p[unit] / floor), f"{key} {k}: ratio {p['ratio_to_floor']}, {unit} {p[unit]} / floor {floor}")
+        want(close(p["gflops"], s["gflop"] / p[unit] * scale), f"{key} {k}: {p['gflops']} GFLOP/s, {s['gflop']} GFLOP in {p[unit]} {unit}")
+skipped = j["skipped"]
+want(set(skipped) == {"epoch", "step", "blas_floor", "eval", "embed", "inspect", "folders_load"}, f"skipped: {sorted(skipped)}")
+for k, why in skipped.items():
+    want((j[k] is None) == (isinstance(why, str) and len(why) > 5), f"{k} is {j[k]!r}, skipped: {why!r}")
+want(isinstance(j["peak_rss_mb"], int) and j["peak_rss_mb"] > 0, f"peak_rss_mb {j['peak_rss_mb']}")
+if mode == "steps":  # args: SPEC, GFLOP counted from the shapes, the text run's output
+    spec, gflop, text = args[0], args[1], open(args[2]).read()
+    st = j["step"]
+    paths("step", "step_ms", 1e3)
+    want(f"{st['gflop']:.4f}" == gflop, f"step GFLOP {st['gflop']}, counted {gflop}")
+    want(st["steps_timed_per_path"] == 5 and st["after_untimed_step"] is True, f"steps timed: {st}")
+    ms = st["paths"][j["kernels"]]["step_ms"]
+    want(st["epoch_steps"] == 938 and close(st["epoch_at_median_step_s"], 938 * ms / 1e3), f"an epoch at the median step: {st}")
+    want(j["epoch"] is None and j["eval"] is None and "conv net" in skipped["blas_floor"], f"epoch, eval, floor: {skipped}")
+    net = re.search(r"^network: (\S+) on (\d+) x (\d+) x (\d+), (\d+) parameters", text, re.M)
+    pairs = re.search(r"(\d+) training pairs, (\d+) test pairs, batch (\d+)", text)
+    i = j["input"]
+    want(net and [j["network"], i["channels"], i["height"], i["width"], j["parameters"]] == [net[1]] + [int(x) for x in net.groups()[1:]],
+         f"network {j['network']} {i} {j['parameters']}, the text's: {net and net[0]}")
+    want(j["network"] == spec and j["layers_given"] is True and j["parameters"] == 480, f"network {j['network']}, {j['parameters']} parameters (by hand 40 + 296 + 144)")
+    want(pairs and [j["train_pairs"], j["test_pairs"], j["batch"]] == [int(x) for x in pairs.groups()], f"pairs and batch: the text's {pairs and pairs[0]}")
+else:  # epochs: args: the folders given; the small data (400 + 200 images), --kernels openblas
+    ep, fl, em, ins = j["epoch"], j["blas_floor"], j["embed"], j["inspect"]
+    paths("epoch", "epoch_s", 1)
+    want(fl and close(fl["gflops"], fl["gflop"] / fl["s"]), f"BLAS floor: {fl}")
+    want(j["network"] == "128,128,128" and j["layers_given"] is False and j["step"] is None, f"network {j['network']}, step {j['step']}")
+    want(em["images"] == 400 and close(em["images_per_s"], em["images"] / em["s"]), f"embed: {em}")
+    want([ins["test_images"], ins["references"]] == [200, 400] and ins["centroid_s"] > 0 and ins["knn_10_s"] > 0, f"inspect: {ins}")
+    want(j["eval"]["test_pairs"] == j["test_pairs"] > 0 and j["eval"]["s"] > 0, f"eval: {j['eval']}")
+    want(j["folders_load"]["folder"] == args[0] and j["folders_load"]["s"] > 0, f"folders: {j['folders_load']}")
+    want([k for k, v in skipped.items() if v] == ["step"], f"skipped: {skipped}")
+for f in fails:
+    print(f)
+sys.exit(1 if fails else 0)
+PY
+"$bin" bench --data "$data" --layers "$spec" --steps 1 --threads 2 --json >"$tmp/json" 2>"$tmp/json.err"
+rc=$?
+check '[ $rc -eq 0 ] && [ ! -s "$tmp/json.err" ]' "bench --json --steps 1: exit $rc, stderr: $(cat "$tmp/json.err")"
+out=$("$py" "$tmp/bench_json.py" "$tmp/json" steps "$spec" "$want" "$tmp/out" 2>&1)
+rc=$?
+check '[ $rc -eq 0 ]' "bench --json --steps 1: $out"
+"$bin" export --data "$tmp/small" --out "$tmp/small-folders" >/dev/null 2>&1
+"$bin" bench --data "$tmp/small" --folders "$tmp/small-folders" --kernels openblas --threads 2 --json \
+  >"$tmp/json2" 2>"$tmp/json2.err"
+rc=$?
+check '[ $rc -eq 0 ]' "bench --json --kernels openblas --folders: exit $rc, $(cat "$tmp/json2.err")"
+out=$("$py" "$tmp/bench_json.py" "$tmp/json2" epochs "$tmp/small-folders" 2>&1)
+rc=$?
+check '[ $rc -eq 0 ]' "bench --json (epochs): $out"
+# A standard output that cannot be written: bench says so, exit 1.
+if [ -w /dev/full ]; then
+  err=$("$bin" bench --data "$tmp/small" --layers conv4,gap,8 --steps 1 --threads 2 --json 2>&1 >/dev/full)
+  rc=$?
+  check '[ $rc -eq 1 ] && [[ "$err" == "siamese bench: write error on standard output: "* ]]' \
+    "bench --json >/dev/full: exit $rc, '$err'"
+else
+  tool_missing "no writable /dev/full"
+fi
+
 # Usage errors: exit 2, naming the item.
 usage() { # ARGS... ; EXPECTED_TEXT last
   local want=${*: -1} out rc
-  out=$("$bin" bench --data "$data" "${@:1:$#-1}" 2>&1 >/dev/null); rc=$?
-  check '[ $rc -eq 2 ] && [[ "$out" == *"$want"* ]]' "bench ${*:1:$#-1}: exit $rc (want 2), '$out'"
+  out=$("$bin" bench --data "$data" "${@:1:$#-1}" 2>&1 >"$tmp/usage.out"); rc=$?
+  check '[ $rc -eq 2 ] && [[ "$out" == *"$want"* ]] && [ ! -s "$tmp/usage.out" ]' \
+    "bench ${*:1:$#-1}: exit $rc (want 2), '$out', stdout: $(head -c 200 "$tmp/usage.out")"
 }
 usage --layers conv4,foo "item 2 'foo'"
 usage --layers conv4,pool,pool,pool,pool,pool,pool "item 6 'pool'"
 usage --layers 128,conv4 "--layers"
 usage --layers conv4 --steps 0 "--steps"
+usage --json --layers conv4,foo "item 2 'foo'"
+usage --json --steps 0 "--steps"
+usage --json --kernels nope "--kernels"
 finish

@@ -5,16 +5,19 @@
  * floor that compare across machines; with --layers, that network (a conv
  * net too), and per training step its time against the step's floor;
  * with --steps, only that many steps. The data loading is timed here (it
- * is the CLI's --data search); the rest is measured by timings.h, and
- * this file prints it. */
+ * is the CLI's --data search); the rest is measured by timings.h. This
+ * file fills the view of it all once; bench_print.h's formatters print it
+ * as the table or, with --json, as one JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_print.h"
 #include "blas_kernels.h"
 #include "cli.h"
 #include "command.h"
+#include "guard.h"
 #include "seeds.h"
 #include "timings.h"
 
@@ -30,6 +33,7 @@ typedef struct {
     int set_layers;
     long steps;        /* --steps; 0: whole epochs */
     int set_steps;
+    int json;          /* --json: one JSON object instead of the table */
 } bench_opts;
 
 static void defaults(void *opts)
@@ -67,119 +71,55 @@ static int time_load(const char *opt, const data_options *dopt, dataset_t *ds, d
     return 0;
 }
 
-/* The first lines: threads and OpenBLAS's kernels, and a warning when
- * they are its generic ones on a CPU with wider vectors. */
-static void print_header(long threads)
+/* The view's first part, known before the measurements: threads,
+ * OpenBLAS's kernels, and in warning [n] why they are slow on this CPU
+ * (v->warning NULL when they are not). */
+static void view_header(const bench_opts *o, bench_view *v, char *warning, size_t n)
 {
-    const char *core = blas_core_name();
-    printf("siamese bench: %ld threads, OpenBLAS '%s' kernels, %d cores\n", threads, core,
-           cli_cpu_count());
-    if (blas_better_core(core, cpu_detect()))
-        printf("WARNING: OpenBLAS runs its generic '%s' kernels on a CPU with %s: SGEMM is "
-               "several times slower than it should be (OPENBLAS_CORETYPE=%s is set by the "
-               "user?)\n", core, cpu_detect().avx512 ? "AVX-512" : "AVX2",
-               getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
-}
-
-/* One measured line: label, seconds (ms when ms), the rate of `flops`
- * in them, the ratio to the floor `floor_s`. */
-static void print_run(const char *label, double s, int ms, double flops, double floor_s)
-{
-    printf("%-34s %8.3f %s  %6.1f GFLOP/s  ratio %s/physical floor %.2f\n", label,
-           ms ? 1e3 * s : s, ms ? "ms" : "s", flops / s * 1e-9, ms ? "step" : "epoch",
-           s / floor_s);
-}
-
-/* The training lines: epochs (without --steps), steps (with --layers or
- * --steps), the BLAS floor or why there is none. */
-static void print_training(const bench_opts *o, const timings_setup *b, const timings *t)
-{
-    const int blas_too = b->kernels != KERNELS_OPENBLAS;
-    char what[64];
-    if (!o->set_steps) {
-        const double phys_s = t->epoch_flops / t->peak;
-        printf("%-34s %8.3f s  (%.1f GFLOP at the FMA peak)\n", "physical floor of an epoch",
-               phys_s, t->epoch_flops * 1e-9);
-        snprintf(what, sizeof what, "training epoch, %s", kernels_names[b->kernels]);
-        print_run(what, t->epoch_s, 0, t->epoch_flops, phys_s);
-        if (blas_too)
-            print_run("training epoch, openblas", t->blas_epoch_s, 0, t->epoch_flops, phys_s);
+    v->threads = o->threads;
+    v->cores = cli_cpu_count();
+    v->blas_core = blas_core_name();
+    v->set_layers = o->set_layers;
+    v->set_steps = o->set_steps;
+    v->folders = o->folders;
+    v->warning = NULL;
+    if (blas_better_core(v->blas_core, cpu_detect())) {
+        snprintf(warning, n, "OpenBLAS runs its generic '%s' kernels on a CPU with %s: SGEMM is "
+                 "several times slower than it should be (OPENBLAS_CORETYPE=%s is set by the "
+                 "user?)", v->blas_core, cpu_detect().avx512 ? "AVX-512" : "AVX2",
+                 getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "unset");
+        v->warning = warning;
     }
-    if (o->set_steps || o->set_layers) {
-        const double phys_s = t->step_flops / t->peak;
-        printf("%-34s %8.3f ms  (%.4f GFLOP at the FMA peak)\n", "physical floor of a step",
-               1e3 * phys_s, t->step_flops * 1e-9);
-        snprintf(what, sizeof what, "training step, %s", kernels_names[b->kernels]);
-        print_run(what, t->step_s, 1, t->step_flops, phys_s);
-        if (blas_too)
-            print_run("training step, openblas", t->blas_step_s, 1, t->step_flops, phys_s);
-    }
-    if (t->has_floor)
-        printf("%-34s %8.3f s  %6.1f GFLOP/s  (%.1f GFLOP)\n", "BLAS floor (SGEMMs of one epoch)",
-               t->floor_s, t->floor_flops / t->floor_s * 1e-9, t->floor_flops * 1e-9);
-    else if (o->set_layers && !timings_has_blas_floor(b->shape))
-        printf("BLAS floor: not measured: it times the SGEMM calls of three dense layers of one "
-               "width, %s\n", net_is_spatial(b->shape) ? "and a conv net's products are others"
-                                                       : "which this network is not");
-    else
-        printf("BLAS floor: not measured with --steps: it times a whole epoch's SGEMM calls\n");
 }
 
-/* The table: each time, its rate, and the ratios to the floors. */
-static void print_timings(const bench_opts *o, const timings_setup *b, const timings *t,
-                          double load_s, double folders_s)
+/* The rest of the view once everything is measured: the network (the
+ * notebook's resolved), the FMA peak's path, peak memory. */
+static void view_results(bench_view *v, const timings_setup *b, const timings *t)
 {
-    const dataset_t *ds = b->ds;
+    v->b = b;
+    v->t = t;
+    v->shape = b->shape.layers ? b->shape
+                               : net_shape_default((int)(b->ds->train.rows * b->ds->train.cols));
+    size_t k = 0;
+    v->network[0] = 0;
+    for (int l = 0; l < v->shape.layers && k < sizeof v->network; l++) {
+        char item[32];
+        net_item_name(v->shape, l, item, sizeof item);
+        k += (size_t)snprintf(v->network + k, sizeof v->network - k, "%s%s", l ? "," : "", item);
+    }
     kernels_path widest;
     sm_err e;
     kernels_resolve(KERNELS_AUTO, &widest, &e);
+    v->peak_path = b->kernels == KERNELS_OPENBLAS ? widest : b->kernels;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    char what[64];
-    if (o->set_layers) {
-        printf("network:");
-        for (int l = 0; l < b->shape.layers; l++) {
-            net_item_name(b->shape, l, what, sizeof what);
-            printf("%c%s", l ? ',' : ' ', what);
-        }
-        printf(" on %d x %d x %d, %zu parameters\n", b->shape.in_c, b->shape.in_h,
-               b->shape.in_w, net_param_count(b->shape));
-    }
-    printf("%-34s %8.3f s\n", "data load (4 files)", load_s);
-    snprintf(what, sizeof what, "FMA peak (%s, %ld thread%s)",
-             kernels_names[b->kernels == KERNELS_OPENBLAS ? widest : b->kernels], o->threads,
-             o->threads == 1 ? "" : "s");
-    printf("%-34s %8.1f GFLOP/s\n", what, t->peak * 1e-9);
-    print_training(o, b, t);
-    if (o->set_steps) {
-        size_t n = (b->train->n + t->batch - 1) / t->batch;
-        printf("(--steps: no epoch, eval, embedding or inspection timed; an epoch's %zu steps at "
-               "the median step: %.1f s, no validation)\n", n, (double)n * t->step_s);
-    } else {
-        printf("%-34s %8.3f s\n", "eval of the test pairs", t->eval_s);
-        snprintf(what, sizeof what, "embed (%zu training images)", ds->train.n);
-        printf("%-34s %8.3f s  %8.0f images/s\n", what, t->embed_s,
-               (double)ds->train.n / t->embed_s);
-        snprintf(what, sizeof what, "inspect %zu x %zu, centroid", ds->test.n, t->refs);
-        printf("%-34s %8.3f s\n", what, t->centroid_s);
-        snprintf(what, sizeof what, "inspect %zu x %zu, 10-NN", ds->test.n, t->refs);
-        printf("%-34s %8.3f s\n", what, t->knn_s);
-    }
-    if (o->folders)
-        printf("%-34s %8.3f s  (IDX files: %.3f s)\n", "data load (image folders)", folders_s,
-               load_s);
-    printf("%-34s %8ld MB\n", "peak memory (max RSS)", ru.ru_maxrss / 1024);
-    printf("(medians of %d; %zu training pairs, %zu test pairs, batch %u", REPEATS,
-           b->train->n, b->test->n, t->batch);
-    if (o->set_steps || o->set_layers)
-        printf("; steps: the median of %zu per path%s", t->steps_timed,
-               o->set_steps ? ", each run after one untimed step" : "");
-    printf(")\n");
+    v->max_rss_kb = ru.ru_maxrss;
 }
 
 /* With the data loaded and the pairs built: the measurements, the
- * folders' loading, the table. 0 or 1 (said). */
-static int measure(const bench_opts *o, const timings_setup *b, double load_s)
+ * folders' loading, the table or the JSON object, and whether standard
+ * output took it. 0 or 1 (said). */
+static int measure(const bench_opts *o, const timings_setup *b, bench_view *v)
 {
     sm_err e;
     timings t;
@@ -187,11 +127,20 @@ static int measure(const bench_opts *o, const timings_setup *b, double load_s)
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    double folders_s = 0;
     data_options fo = {.threads = (int)o->threads};
-    if (o->folders && time_load(o->folders, &fo, NULL, &folders_s) != 0)
+    v->folders_s = 0;
+    if (o->folders && time_load(o->folders, &fo, NULL, &v->folders_s) != 0)
         return 1;
-    print_timings(o, b, &t, load_s, folders_s);
+    view_results(v, b, &t);
+    if (o->json)
+        bench_print_json(v, stdout);
+    else
+        bench_print_text(v, stdout);
+    const char *why = guard_stdout_failure();
+    if (why) {
+        cli_error(cmd, "write error on standard output: %s", why);
+        return 1;
+    }
     return 0;
 }
 
@@ -213,8 +162,9 @@ static int run(void *opts, int argc, char **argv)
      * floor then runs at the machine's speed, not at its contention). */
     int blas_threads = o->threads < cli_cpu_count() ? (int)o->threads : cli_cpu_count();
     dataset_t ds;
-    double load_s;
-    if (time_load(o->data, NULL, &ds, &load_s) != 0)
+    bench_view v;
+    char warning[256];
+    if (time_load(o->data, NULL, &ds, &v.load_s) != 0)
         return 1;
     blas_set_threads(blas_threads);
     net_shape shape = o->layers; /* layers = 0 without --layers: the notebook's */
@@ -226,7 +176,11 @@ static int run(void *opts, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    print_header(o->threads);
+    view_header(o, &v, warning, sizeof warning);
+    if (!o->json)
+        bench_print_header(&v, stdout);
+    else if (v.warning) /* loud on the terminal still */
+        cli_error(cmd, "WARNING: %s", v.warning);
     pairs_t tr, te;
     int rc = 1;
     if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
@@ -234,7 +188,7 @@ static int run(void *opts, int argc, char **argv)
     } else {
         timings_setup b = {&ds, &tr, &te, (uint32_t)o->head, kp, (int)o->threads, blas_threads,
                            shape, (size_t)o->steps};
-        rc = measure(o, &b, load_s);
+        rc = measure(o, &b, &v);
         pairs_free(&tr);
         pairs_free(&te);
     }
@@ -257,6 +211,8 @@ static const opt_spec options[] = {
      "of whole epochs; skips eval, embedding\nand inspection (a conv epoch takes minutes)"},
     {"folders", 0, "DIR", OPT_STR, OPT_AT(bench_opts, folders), 0, 0, 0, 0, NULL, NULL,
      "also time loading the same data as image folders (the\noutput of `siamese export`)"},
+    OPT_JSON(bench_opts, json, "print the same measurements as one JSON object on\nstdout, "
+             "each unit in its key, instead of the table"),
     OPT_HELP_ROW,
 };
 
@@ -271,7 +227,10 @@ const command cmd_bench = {
     "OpenBLAS; evaluation of the test pairs; embedding; inspection; peak memory.\n"
     "Each time is the median of 5 runs. Ratios, not seconds, compare across\n"
     "machines. With --layers, that network, and the median training step\n"
-    "against the step's physical floor (the BLAS floor is of dense networks).\n",
+    "against the step's physical floor (the BLAS floor is of dense networks).\n"
+    "With --json, the same numbers as one JSON object instead of the table, each\n"
+    "key naming its unit (_s, _ms, gflop, gflops, ratio_to_floor per kernel\n"
+    "path); a measurement not made is null, and \"skipped\" says why.\n",
     20,
     options,
     sizeof options / sizeof *options,

@@ -3,6 +3,7 @@
 
 #include "utf8.h"
 
+#include <math.h>
 #include <string.h>
 
 /* The JSON text of the character at s (left bytes remain) into piece
@@ -61,4 +62,12 @@ void json_string(FILE *out, const char *str)
         i += (size_t)q;
     }
     fputc('"', out);
+}
+
+void json_number(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, "%.9g", v);
+    else
+        fputs("null", out);
 }
