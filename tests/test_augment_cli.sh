@@ -5,8 +5,8 @@
 #    is format 5 with one class, as the reader of docs/model-format.md
 #    reads it; eval says the model saw no labels, in text and JSON, with
 #    the validation loss train printed for its last epoch, the held-out
-#    tenth's pair count, and no pair metrics (--roc and --sweep refused,
-#    after the report); --pairs
+#    tenth's pair count, and no pair metrics (--roc, --sweep and
+#    --threshold refused, after the report); --pairs
 #    labels on the folder is refused, naming the way out;
 #  - the model file is byte-identical for --threads 1, 2 and 3, for every
 #    exact --kernels path this CPU runs (a path it lacks is skipped, said)
@@ -161,6 +161,10 @@ check '[ $rc -eq 1 ] && grep -q "no ROC curve to draw" "$tmp/roc.err" && [ ! -e 
 rc=$?
 check '[ $rc -eq 1 ] && grep -q "^siamese eval: --sweep: .*no threshold sweep to list$" "$tmp/sweep.err" && grep -q "no pair metrics" "$tmp/sweep.out"' \
   "eval --sweep without classes: exit $rc: $(cat "$tmp/sweep.err")"
+"$bin" eval --model "$tmp/ref.siam" --data "$flat" --threshold 0.3 >"$tmp/thr.out" 2>"$tmp/thr.err"
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "^siamese eval: --threshold: .*no pairs to judge at a threshold$" "$tmp/thr.err" && grep -q "no pair metrics" "$tmp/thr.out"' \
+  "eval --threshold without classes: exit $rc: $(cat "$tmp/thr.err")"
 "$bin" train --data "$flat" --epochs 1 --model "$tmp/labels.siam" >"$tmp/labels.out" 2>&1
 rc=$?
 check '[ $rc -eq 1 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \

@@ -72,10 +72,25 @@ static int write_pictures(const eval_opts *o, const eval_report *r, sm_err *e)
     return 0;
 }
 
+/* The first option given that needs pair metrics, and what it would have
+ * shown; NULL when none was given. */
+static const char *needs_pairs(const eval_opts *o, const char **what)
+{
+    if (o->sweep)
+        return *what = "threshold sweep to list", "--sweep";
+    if (o->threshold_set)
+        return *what = "pairs to judge at a threshold", "--threshold";
+    if (o->heatmap)
+        return *what = "confusion matrix to draw", "--heatmap";
+    if (o->roc)
+        return *what = "ROC curve to draw", "--roc";
+    return NULL;
+}
+
 /* The report as text or JSON (on stderr when a picture goes to standard
  * output), then the pictures. Returns the exit status: 1 when --sweep,
- * --heatmap or --roc asked for pair metrics the report has none of (a
- * model trained without labels on data without classes). */
+ * --threshold, --heatmap or --roc asked for pair metrics the report has
+ * none of (a model trained without labels on data without classes). */
 static int show(const eval_opts *o, const eval_view *v)
 {
     int saved = -1;
@@ -91,11 +106,10 @@ static int show(const eval_opts *o, const eval_view *v)
     fflush(stdout);
     guard_text_back(saved);
     sm_err e;
-    if (!v->r->has_pairs && (o->sweep || o->heatmap || o->roc)) {
+    const char *what, *opt = v->r->has_pairs ? NULL : needs_pairs(o, &what);
+    if (opt) {
         cli_error(cmd, "%s: %s trained without labels on data without classes: no pairs of "
-                  "classes, so no %s", o->sweep ? "--sweep" : o->heatmap ? "--heatmap" : "--roc",
-                  o->model, o->sweep ? "threshold sweep to list" : o->heatmap ?
-                  "confusion matrix to draw" : "ROC curve to draw");
+                  "classes, so no %s", opt, o->model, what);
         return 1;
     }
     if (write_pictures(o, v->r, &e) != 0) {
