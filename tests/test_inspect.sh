@@ -118,7 +118,7 @@ out=$("$bin" inspect --reference "$ref" --images "$img" --model "$cm" --features
 rc=$?
 check '[ $rc -eq 2 ] && [[ "$out" == *"the default on a model'"'"'s embedding"* ]]' \
   "--k with the embedding's default centroid: $out"
-pimg="$tmp/pimg"
+pimg="$tmp/pimg" pimg2="$tmp/pimg2"
 mkdir -p "$pimg/good" "$pimg/square"
 for f in $(ls "$img/good" | head -40); do cp "$img/good/$f" "$pimg/good/$f"; done
 for f in $(ls "$img/good" | tail -20); do
@@ -135,6 +135,16 @@ check '[ "$(head -c 8 "$tmp/patch.png" | od -An -tx1 | tr -d " \n")" = 89504e470
   "inspect --score patch --report: not a PNG"
 check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
   "--maps: $(ls "$tmp/maps" | head -3)"
+check '! grep -q "note: --maps" "$tmp/patch.err"' "a fresh --maps folder got a note: $(cat "$tmp/patch.err")"
+# a second run on the 40 good images into the same folder: their maps are
+# rewritten, the first run's 20 square maps stay (a run deletes nothing)
+# and stderr says how many
+mkdir -p "$pimg2/good" && cp "$pimg/good/"* "$pimg2/good/" # 40 good, no squares
+"$bin" inspect --reference "$ref" --images "$pimg2" --model "$cm" --score patch --bank 2000 \
+  --maps "$tmp/maps" >/dev/null 2>"$tmp/maps2.err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && grep -q "^siamese inspect: note: --maps $tmp/maps holds 20 PNG files besides the 40 maps this run wrote" "$tmp/maps2.err"' \
+  "--maps into a used folder: exit $rc, $(ls "$tmp/maps" | wc -l) files, $(cat "$tmp/maps2.err")"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
 import json, os, sys

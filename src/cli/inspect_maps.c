@@ -4,6 +4,7 @@
  * map and the file names the report's). */
 #include "inspect_print.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +65,36 @@ int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n
     free(map);
     free(grey);
     return rc;
+}
+
+/* Whether name (a file in the maps folder) is the map this run wrote for
+ * one of its images: N-NAME.png with N one of 1..n in the run's width. */
+static int written_by_run(const inspect_report *r, const char *name)
+{
+    size_t n = r->img.n, digits = 1, k = 0, i;
+    for (size_t m = n; m >= 10; m /= 10)
+        digits++;
+    for (i = 0; i < digits && name[i] >= '0' && name[i] <= '9'; i++)
+        k = 10 * k + (size_t)(name[i] - '0');
+    if (i < digits || name[i] != '-' || k < 1 || k > n)
+        return 0;
+    char path[4608];
+    inspect_map_path(r, k - 1, path, sizeof path);
+    const char *slash = strrchr(path, '/');
+    return strcmp(slash ? slash + 1 : path, name) == 0;
+}
+
+size_t inspect_other_maps(const inspect_report *r)
+{
+    DIR *d = opendir(r->cfg.maps);
+    if (!d)
+        return 0;
+    size_t other = 0;
+    for (struct dirent *f; (f = readdir(d)) != NULL;) {
+        size_t len = strlen(f->d_name);
+        if (len > 4 && strcmp(f->d_name + len - 4, ".png") == 0 && !written_by_run(r, f->d_name))
+            other++;
+    }
+    closedir(d);
+    return other;
 }

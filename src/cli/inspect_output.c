@@ -39,5 +39,9 @@ int inspect_print_all(const inspect_report *r, int json, const char *csv, const 
         cli_error(cmd, "--maps %s: %s", maps, e.msg);
         return 1;
     }
+    size_t other = maps ? inspect_other_maps(r) : 0;
+    if (other > 0)
+        cli_error(cmd, "note: --maps %s holds %zu PNG file%s besides the %zu maps this run "
+                  "wrote (an earlier run's?)", maps, other, other == 1 ? "" : "s", r->img.n);
     return 0;
 }

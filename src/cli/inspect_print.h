@@ -36,6 +36,11 @@ int inspect_write_sheet(const inspect_report *r, long top, const char *path, sm_
 int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n_read,
                        sm_err *e);
 
+/* PNG files in r->cfg.maps that are not this run's maps (an earlier run's
+ * with more images or other names: a run never deletes them, so
+ * inspect_print_all says they are there). 0 when the folder is unreadable. */
+size_t inspect_other_maps(const inspect_report *r);
+
 /* The text (json 0) or JSON on standard output, on standard error when
  * the sheet goes to standard output (sheet "-"); then the CSV (csv, or
  * NULL), the sheet of the `top` most anomalous (sheet, or NULL) and the
