@@ -137,6 +137,7 @@ done
 run embed-npy embed --model euclid.siam --out emb.npy --threads 2 "$a"
 keep emb.npy emb.npy
 cp emb.index.csv "$out/emb.index.csv.txt"
+rm emb.npy # kept above; embed refuses emb.csv beside it (they would share emb.index.csv)
 run embed-csv embed --model cosine.siam --out emb.csv --threads 2 "$a1" "$b1"
 cp emb.csv "$out/emb.csv.txt"
 run embed-data embed --model euclid.siam --data "$mini" --split test --out split.npy

@@ -11,7 +11,8 @@
 # PGM export does; the index CSV names each row's file in bytewise order,
 # quoting names that need it, or the split index and class for --data
 # (IDX and image folders); bad files exit 1 with one line naming them and
-# leave the old output; bad usage exits 2.
+# leave the old output; bad usage exits 2, as does an --out whose index
+# another format's existing file shares (e.csv beside e.npy).
 #
 # The test images are PGM files cut from the IDX bytes here (a P5 header
 # and 784 bytes), so the test needs no other command.
@@ -187,7 +188,14 @@ check '[ "$(cat "$tmp/e.index.csv")" = "row,path,class
 0,$tmp/a.pgm,
 1,$tmp/b.pgm," ]' "e.index.csv: $(cat "$tmp/e.index.csv")"
 cp "$tmp/e.index.csv" "$tmp/e_npy.index.csv"
+# e.csv would share e.npy's index e.index.csv: refused, nothing written
+expect_fail ecsv_beside 2 "--out $tmp/e.csv: its index $tmp/e.index.csv is also the index of $tmp/e.npy, which exists" \
+  embed --model "$model" --out "$tmp/e.csv" "$tmp/a.pgm"
+check '[ ! -e "$tmp/e.csv" ] && cmp -s "$tmp/e.index.csv" "$tmp/e_npy.index.csv"' \
+  "a refused e.csv changed e.npy's index: $(cat "$tmp/e.index.csv")"
+mv "$tmp/e.npy" "$tmp/e_keep.npy"
 run ecsv embed --model "$model" --out "$tmp/e.csv" --threads 2 "$tmp/a.pgm" "$tmp/b.pgm"
+mv "$tmp/e_keep.npy" "$tmp/e.npy"
 check '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/e.csv")" -eq 2 ] && [ "$(head -1 "$tmp/e.csv" | tr , "\n" | wc -l)" -eq 128 ]' \
   "embed to .csv: exit $rc, not 2 lines of 128 numbers: $(head -c 300 "$tmp/ecsv.err")"
 check 'cmp -s "$tmp/e.index.csv" "$tmp/e_npy.index.csv"' "the .csv's index differs from the .npy's"
@@ -353,6 +361,7 @@ check '[ "$(cat "$tmp/f.index.csv")" = "row,path,class
 3,$tmp/fold/test/shoe/2.pgm,shoe" ]' "image-folder index: $(cat "$tmp/f.index.csv")"
 
 # --- bad files: exit 1, one line naming the file, old output kept
+rm -f "$tmp/e.csv" # done with; the runs below write e.npy, refused beside it
 cp "$tmp/e.npy" "$tmp/e.keep"
 expect_fail c_missing 1 "$tmp/nope.pgm" compare "$tmp/nope.pgm" "$tmp/a.pgm" --model "$model"
 expect_fail c_tiny 1 "$tmp/tiny.pgm" compare "$tmp/a.pgm" "$tmp/tiny.pgm" --model "$model"

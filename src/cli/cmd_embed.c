@@ -71,6 +71,12 @@ static int check_args(const embed_opts *o, int n_paths, char *const *paths)
 static int check_outputs(const embed_opts *o, const char *index, int n_paths,
                          char *const *paths)
 {
+    char other[4200];
+    if (embed_out_sibling(o->out, other, sizeof other)) {
+        cli_error(cmd, "--out %s: its index %s is also the index of %s, which exists; give "
+                  "another name, or remove %s first", o->out, index, other, other);
+        return EXIT_USAGE;
+    }
     output_spec outs[] = {{"--out", o->out, 0, 0}, {"--out (its index)", index, 0, 0}};
     input_file *read = malloc(((size_t)n_paths + 1) * sizeof *read);
     if (!read) {

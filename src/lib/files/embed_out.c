@@ -1,9 +1,11 @@
 /* embed_out.c - see embed_out.h. */
 #include "embed_out.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "atomic_file.h"
@@ -50,6 +52,31 @@ void embed_out_index_path(const char *out, char *buf, size_t n)
     int f = embed_out_format(out);
     size_t cut = f < 0 ? 0 : strlen(formats[f].ext);
     snprintf(buf, n, "%.*s.index.csv", (int)(strlen(out) - cut), out);
+}
+
+int embed_out_sibling(const char *out, char *buf, size_t n)
+{
+    int f = embed_out_format(out);
+    if (f < 0)
+        return 0;
+    int stem = (int)(strlen(out) - strlen(formats[f].ext));
+    for (size_t g = 0; g < sizeof formats / sizeof *formats; g++) {
+        if ((int)g == f)
+            continue;
+        for (int upper = 0; upper < 2; upper++) {
+            char ext[8];
+            size_t k = 0;
+            for (; formats[g].ext[k] && k + 1 < sizeof ext; k++)
+                ext[k] = upper ? (char)toupper((unsigned char)formats[g].ext[k])
+                               : formats[g].ext[k];
+            ext[k] = 0;
+            snprintf(buf, n, "%.*s%s", stem, out, ext);
+            struct stat st;
+            if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* The index: row,path,class for each of the n rows. */

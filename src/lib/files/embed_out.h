@@ -47,6 +47,11 @@ int embed_out_format(const char *out);
  * .index.csv (emb.npy -> emb.index.csv). */
 void embed_out_index_path(const char *out, char *buf, size_t n);
 
+/* 1 when a file of the other format shares out's index (writing emb.csv
+ * beside an existing emb.npy would replace emb.npy's index), with its name
+ * in buf[n]; else 0. */
+int embed_out_sibling(const char *out, char *buf, size_t n);
+
 /* Writes both files. Waits up to a minute for another run holding the
  * lock (it holds it only for its two renames). Returns how it ended, e
  * set unless EMBED_OUT_OK. */
