@@ -71,7 +71,7 @@ check 'grep -qx "Train on 216 pairs, validate on 24 pairs" "$tmp/ref.out"' \
   "120 images: 108 trained on (216 pairs), 12 held out (24 pairs): $(head -3 "$tmp/ref.out")"
 check 'grep -qx "Pairs of augmented images (flip,flipv,rot90,shift:3,brightness:0.3,contrast:0.4,noise:0.05): no labels are used" "$tmp/ref.out"' \
   "train should say which augmentations and that no labels are used: $(head -3 "$tmp/ref.out")"
-check 'grep -q "skipped 1 file that is not images" "$tmp/ref.out"' "README.txt should be noted as skipped"
+check 'grep -q "skipped 1 file that is not an image by name" "$tmp/ref.out"' "README.txt should be noted as skipped"
 
 # train/ and test/ with one class folder each: labels are ignored, so one
 # class is enough; an MVTec-style part (test/ holds defect folders train/

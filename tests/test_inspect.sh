@@ -49,7 +49,7 @@ check 'awk -v l="$auc_l" -v r="$auc_r" "BEGIN { exit !(l >= r + 0.08 && l > 0.8)
   "learned AUROC $auc_l not well above raw pixels' $auc_r"
 check 'grep -q "score centroid" "$tmp/l.txt" && grep -q "score knn (k = 1)" "$tmp/r.txt"' \
   "default scores: centroid with a model, 1-NN for raw pixels"
-check 'grep -q "skipped 1 files that are not images" "$tmp/l.err"' "the README was not counted: $(cat "$tmp/l.err")"
+check 'grep -q "skipped 1 file that is not an image by name (images end in .png" "$tmp/l.err"' "the README was not counted: $(cat "$tmp/l.err")"
 # Every image ranked once, scores descending, nearest is a reference.
 n=$(awk -F'\t' '$1 ~ /^[0-9]+$/' "$tmp/l.txt" | wc -l)
 check '[ "$n" -eq 280 ]' "ranked $n images, want 280"

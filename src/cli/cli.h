@@ -81,6 +81,10 @@ int cli_check_data_options(const char *cmd, const char *opt, const data_options 
  * one (files skipped as not images by name); nothing otherwise. */
 void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds);
 
+/* The note of `skipped` files that are not images by name, with the
+ * endings that are, found in `where` (a folder, or NULL); nothing for 0. */
+void cli_skipped_note(const char *cmd, size_t skipped, const char *where);
+
 /* Loads the data (as cli_load_data) the way model m reads images: resized
  * to its input size when it was trained with --size, its three channels
  * kept when it was trained with --rgb. Refuses images that

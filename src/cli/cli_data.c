@@ -9,14 +9,22 @@
 #include "seeds.h"
 
 /* Files in image folders skipped because their names are not those of
- * images (README, notes.txt, ...) are named, so a misnamed image does not
+ * images (README, notes.txt, ...) are counted, with the endings that
+ * count, so a misnamed image (a .tif, a name without an ending) does not
  * vanish silently. */
+void cli_skipped_note(const char *cmd, size_t skipped, const char *where)
+{
+    if (skipped > 0)
+        cli_error(cmd, "note: skipped %zu %s not %s by name (%s%s%simages end in .png .jpg .jpeg "
+                  ".bmp .pgm .ppm .pnm .tga or .gif)", skipped,
+                  skipped == 1 ? "file that is" : "files that are",
+                  skipped == 1 ? "an image" : "images", where ? "in " : "", where ? where : "",
+                  where ? "; " : "");
+}
+
 void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds)
 {
-    if (ds->skipped > 0)
-        cli_error(cmd, "note: skipped %zu file%s that %s not images by name (in %s; images "
-                  "end in .png .jpg .jpeg .bmp .pgm .ppm .pnm .tga or .gif)", ds->skipped,
-                  ds->skipped == 1 ? "" : "s", ds->skipped == 1 ? "is" : "are", dir);
+    cli_skipped_note(cmd, ds->skipped, dir);
 }
 
 int cli_load_data(const char *cmd, const char *opt, const data_options *o, char *dir,

@@ -129,10 +129,7 @@ static int list_paths(embed_input *in, int n_paths, char *const *paths)
                   skipped, skipped == 1 ? "" : "s");
         return -1;
     }
-    if (skipped)
-        cli_error(cmd, "note: skipped %zu file%s that %s not images by name (images: .png .jpg "
-                  ".jpeg .bmp .pgm .ppm .pnm .tga .gif)", skipped, skipped == 1 ? "" : "s",
-                  skipped == 1 ? "is" : "are");
+    cli_skipped_note(cmd, skipped, NULL);
     return 0;
 }
 
