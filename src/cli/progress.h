@@ -1,9 +1,10 @@
 /* progress.h - a live progress line on a terminal, Keras style:
  *   Epoch 3/25  412/938 [=========>..........]  0:02 < 0:03  loss: 0.0731
  * redrawn in place at most ten times a second, fitted to the terminal's
- * width (a narrower bar, then fewer parts) so that it never wraps. Only
- * on a terminal that can redraw (progress_live); elsewhere the caller
- * prints its plain lines alone. */
+ * width (a narrower bar, then fewer parts) so that it never wraps; or a
+ * status line of the same kind (progress_status, bench's). Only on a
+ * terminal that can redraw (progress_live); elsewhere the caller prints
+ * its plain lines alone. */
 #ifndef SIAMESE_PROGRESS_H
 #define SIAMESE_PROGRESS_H
 
