@@ -12,7 +12,9 @@
 # GFLOP and floor over its time, what does not vary by run is the text
 # run's, each measurement not made is null with a reason in "skipped";
 # usage errors are still exit 2 with nothing on stdout, and a standard
-# output that cannot be written is exit 1 with bench's message.
+# output that cannot be written is exit 1 with bench's message. On a
+# terminal (script(1)) a status line on stderr is drawn, fitted and erased
+# before the table; off one (and with TERM=dumb) stderr holds nothing.
 # usage: test_bench.sh SIAMESE_BINARY
 set -u
 bin=$1
