@@ -12,7 +12,9 @@
 # GFLOP and floor over its time, what does not vary by run is the text
 # run's, each measurement not made is null with a reason in "skipped";
 # usage errors are still exit 2 with nothing on stdout, and a standard
-# output that cannot be written is exit 1 with bench's message.
+# output that cannot be written is exit 1 with bench's message. On a
+# terminal (script(1)) a status line on stderr is drawn, fitted and erased
+# before the table; off one (and with TERM=dumb) stderr holds nothing.
 # usage: test_bench.sh SIAMESE_BINARY
 set -u
 bin=$1
@@ -22,6 +24,7 @@ spec=conv4,pool,conv8,gap,16
 "$bin" bench --data "$data" --layers "$spec" --steps 3 --threads 2 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ]' "bench --layers $spec --steps 3: exit $rc, $(cat "$tmp/err")"
+check '[ ! -s "$tmp/err" ]' "stderr not a terminal, yet bench wrote to it: $(head -c 300 "$tmp/err" | od -c | head -4)"
 
 # The step's GFLOP from the spec on 1 x 28 x 28, batch 128 (256 rows).
 want=$(awk -v spec="$spec" 'BEGIN {
@@ -76,6 +79,65 @@ PY
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "^training epoch, openblas " "$tmp/small.out" && grep -q "^embed (400 training images)" "$tmp/small.out" && grep -q "^training step, " "$tmp/small.out"' \
   "bench --layers conv4,gap,8 without --steps: exit $rc, $(cat "$tmp/small.out")"
+
+# On a terminal (script(1) gives it one: TERM=xterm, the columns set, no
+# COLUMNS, -onlcr so that the pty adds no \r) a status line on stderr says
+# what is measured, redrawn in place ("\rbench: ...\033[K"), a training run
+# with a bar of its steps; each one is followed by the next or by the erase
+# "\r\033[K", so that with the lines and the erases taken out what is left
+# is the table, line for line as off a terminal (numbers aside), and no
+# line is wider than the terminal. bench_tty.py RAW PLAIN COLUMNS.
+cat >"$tmp/bench_tty.py" <<'PY'
+import re, sys
+raw = open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read()
+plain, cols = open(sys.argv[2]).read(), int(sys.argv[3])
+seg = re.compile("\rbench: ([^\r\n\033]*)\033\\[K")
+segs = list(seg.finditer(raw))
+fails = []
+bar = r"training steps, \w+, run [1-5]/5  [01]/1 \[[=>.]+\]  0:\d\d"
+if not any(m[1].startswith("training steps, ") for m in segs):
+    fails.append("no status line of a training run")
+if cols >= 80 and not any(re.fullmatch(bar, m[1]) for m in segs):
+    fails.append("no status line of a training run with the bar of its steps")
+if not any(m[1].startswith("FMA peak, run 5/5") for m in segs):
+    fails.append("no status line of the FMA peak's fifth run")
+for m in segs:
+    if raw[m.end():m.end() + 1] != "\r":
+        fails.append(f"status line not erased before what follows: {raw[m.start():m.end() + 60]!r}")
+        break
+    if len("bench: " + m[1]) > cols - 1:
+        fails.append(f"status line wider than {cols - 1} columns: {m[1]!r}")
+        break
+rest = seg.sub("", raw).replace("\r\033[K", "")
+if "\r" in rest or "\033" in rest:
+    fails.append(f"a carriage return or escape outside the status lines: {rest[:300]!r}")
+norm = lambda t: [re.sub(r"[0-9.]+", "N", " ".join(l.split())) for l in t.splitlines()]
+if norm(rest) != norm(plain):
+    fails.append(f"the table differs from the one off a terminal:\n{rest}\n---\n{plain}")
+if not segs:
+    fails = ["no status line at all: " + repr(raw[:300])]
+print("\n".join(fails))
+sys.exit(1 if fails else 0)
+PY
+tty_args="--data $tmp/small --layers conv8,pool,16 --steps 1 --threads 2"
+"$bin" bench $tty_args >"$tmp/plain.out" 2>"$tmp/plain.err"
+rc=$?
+check '[ $rc -eq 0 ] && [ ! -s "$tmp/plain.err" ]' "bench $tty_args off a terminal: exit $rc, stderr: $(head -c 300 "$tmp/plain.err" | od -c | head -4)"
+if command -v script >/dev/null; then
+  for cols in 100 40; do
+    env -u COLUMNS TERM=xterm script -qec "stty cols $cols -onlcr; $bin bench $tty_args" /dev/null \
+      >"$tmp/tty$cols.out" 2>&1
+    out=$(python3 "$tmp/bench_tty.py" "$tmp/tty$cols.out" "$tmp/plain.out" "$cols" 2>&1)
+    rc=$?
+    check '[ $rc -eq 0 ]' "bench on a terminal of $cols columns: $out"
+  done
+  # TERM=dumb cannot redraw: no status line, no escape, no carriage return.
+  env -u COLUMNS TERM=dumb script -qec "stty -onlcr; $bin bench $tty_args" /dev/null >"$tmp/dumb.out" 2>&1
+  check '! grep -qa $'"'"'\033'"'"' "$tmp/dumb.out" && ! grep -qa $'"'"'\r'"'"' "$tmp/dumb.out" && grep -q "^training step, " "$tmp/dumb.out"' \
+    "TERM=dumb: escapes or carriage returns: $(head -c 200 "$tmp/dumb.out" | od -c | head -4)"
+else
+  bad "script(1) is missing: cannot test bench's status line on a terminal"
+fi
 
 # --json: the checks of one JSON object (bench_json.py FILE MODE ...):
 # every relation would be false if a key held another number.

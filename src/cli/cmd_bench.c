@@ -7,7 +7,8 @@
  * with --steps, only that many steps. The data loading is timed here (it
  * is the CLI's --data search); the rest is measured by timings.h. This
  * file fills the view of it all once; bench_print.h's formatters print it
- * as the table or, with --json, as one JSON object. */
+ * as the table or, with --json, as one JSON object. On a terminal a
+ * status line on stderr says what is being measured meanwhile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,21 @@ static int parse_layers(const char *c, const char *opt, const char *arg, void *v
 }
 
 /* *median = the median seconds of REPEATS loads of the data at opt (with
- * options dopt, may be NULL), the last one kept in ds unless ds is NULL.
- * 0 or -1 (said). */
-static int time_load(const char *opt, const data_options *dopt, dataset_t *ds, double *median)
+ * options dopt, may be NULL), the last one kept in ds unless ds is NULL,
+ * the status line saying `what` between them. 0 or -1 (said). */
+static int time_load(const char *opt, const data_options *dopt, dataset_t *ds, double *median,
+                     bench_status *s, const char *what)
 {
     char dir[4096];
     double t[REPEATS];
     for (int i = 0; i < REPEATS; i++) {
         dataset_t d;
+        /* The line between loads, from the second on: a first load that
+         * fails says so itself (cli_load_data), on a clean line. */
+        if (i == 0)
+            bench_status_clear(s);
+        else
+            bench_status_run(s, what, i + 1);
         double t0 = sm_now();
         if (cli_load_data(cmd, opt, dopt, dir, sizeof dir, &d) != 0)
             return -1;
@@ -119,17 +127,22 @@ static void view_results(bench_view *v, const timings_setup *b, const timings *t
 /* With the data loaded and the pairs built: the measurements, the
  * folders' loading, the table or the JSON object, and whether standard
  * output took it. 0 or 1 (said). */
-static int measure(const bench_opts *o, const timings_setup *b, bench_view *v)
+static int measure(const bench_opts *o, const timings_setup *b, bench_view *v,
+                   bench_status *s)
 {
     sm_err e;
     timings t;
     if (timings_measure(b, &t, &e) != 0) {
+        bench_status_clear(s);
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
     data_options fo = {.threads = (int)o->threads};
     v->folders_s = 0;
-    if (o->folders && time_load(o->folders, &fo, NULL, &v->folders_s) != 0)
+    int rc = o->folders ? time_load(o->folders, &fo, NULL, &v->folders_s, s,
+                                    "loading the folders") : 0;
+    bench_status_clear(s);
+    if (rc != 0)
         return 1;
     view_results(v, b, &t);
     if (o->json)
@@ -164,7 +177,11 @@ static int run(void *opts, int argc, char **argv)
     dataset_t ds;
     bench_view v;
     char warning[256];
-    if (time_load(o->data, NULL, &ds, &v.load_s) != 0)
+    bench_status st;
+    bench_status_start(&st, o->set_steps);
+    int loaded = time_load(o->data, NULL, &ds, &v.load_s, &st, "loading the data");
+    bench_status_clear(&st);
+    if (loaded != 0)
         return 1;
     blas_set_threads(blas_threads);
     net_shape shape = o->layers; /* layers = 0 without --layers: the notebook's */
@@ -186,9 +203,12 @@ static int run(void *opts, int argc, char **argv)
     if (seeds_build_pairs(&ds, SEED_DEFAULT, &tr, &te, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
     } else {
+        /* No progress function off a terminal: the timing loops run as
+         * they do without one. */
         timings_setup b = {&ds, &tr, &te, (uint32_t)o->head, kp, (int)o->threads, blas_threads,
-                           shape, (size_t)o->steps};
-        rc = measure(o, &b, &v);
+                           shape, (size_t)o->steps,
+                           st.live ? bench_status_progress : NULL, &st};
+        rc = measure(o, &b, &v, &st);
         pairs_free(&tr);
         pairs_free(&te);
     }
@@ -230,7 +250,8 @@ const command cmd_bench = {
     "against the step's physical floor (the BLAS floor is of dense networks).\n"
     "With --json, the same numbers as one JSON object instead of the table, each\n"
     "key naming its unit (_s, _ms, gflop, gflops, ratio_to_floor per kernel\n"
-    "path); a measurement not made is null, and \"skipped\" says why.\n",
+    "path); a measurement not made is null, and \"skipped\" says why.\n"
+    "On a terminal, progress on stderr: the stage measured, its run and steps.\n",
     20,
     options,
     sizeof options / sizeof *options,

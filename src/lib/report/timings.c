@@ -40,40 +40,68 @@ int timings_has_blas_floor(net_shape s)
     return s.layers == 3;
 }
 
+/* Tells b's progress function (if any) where the measurements are. */
+static void tell(const timings_setup *b, timings_stage stage, kernels_path k, int run,
+                 size_t step, size_t steps)
+{
+    if (b->progress) {
+        timings_where w = {stage, k, run, step, steps};
+        b->progress(b->progress_ctx, &w);
+    }
+}
+
 /* The clock after every step of a run: step k's seconds into dur[k - 1 -
  * skip] once the first `skip` are past; stops the run at `stop` steps
- * (0: never). */
+ * (0: never). With a progress function, it is told the timed steps done
+ * after each timed step, and the time that takes is added to `outside` and
+ * left out of the next step's seconds (the clock restarts after it) and
+ * of the run's: a drawing (the CLI's, at most ten a second) is in no
+ * timed span, so it does not skew the medians. */
 typedef struct {
+    const timings_setup *b;
+    kernels_path k;
+    int run;
     double *dur;
     size_t done, skip, stop;
-    double last;
+    double last, outside;
 } step_clock;
 
 static int on_step(void *ctx, size_t step, size_t steps, double mean_loss)
 {
-    (void)step, (void)steps, (void)mean_loss;
+    (void)mean_loss;
     step_clock *c = ctx;
     double now = sm_now();
     if (c->done >= c->skip)
         c->dur[c->done - c->skip] = now - c->last;
     c->last = now;
     c->done++;
+    if (c->b->progress && c->done > c->skip) { /* not after the untimed step */
+        if (c->stop)
+            tell(c->b, TIMINGS_AT_TRAINING, c->k, c->run, c->done - c->skip, c->stop - c->skip);
+        else
+            tell(c->b, TIMINGS_AT_TRAINING, c->k, c->run, step, steps);
+        c->last = sm_now();
+        c->outside += c->last - now;
+    }
     return c->stop && c->done >= c->stop;
 }
 
-/* A run of m's training on path k, its trainer set up outside the timing
- * and freed after it (one trainer alive at a time): without b->steps one
- * epoch, *seconds its steps and validation loss, dur [steps of an epoch]
- * each step; with it, one untimed step then b->steps steps into dur
- * [b->steps] (continuing m's epoch, into the next one at its end). 0 or
- * -1 with e set. */
-static int time_run(const timings_setup *b, model_t *m, kernels_path k, double *seconds,
-                    double *dur, sm_err *e)
+/* Run `run` of m's training on path k, its trainer set up outside the
+ * timing and freed after it (one trainer alive at a time): without
+ * b->steps one epoch, *seconds its steps and validation loss, dur [steps
+ * of an epoch] each step; with it, one untimed step then b->steps steps
+ * into dur [b->steps] (continuing m's epoch, into the next one at its
+ * end). The progress function's time is not in *seconds (step_clock). 0
+ * or -1 with e set. */
+static int time_run(const timings_setup *b, model_t *m, kernels_path k, int run,
+                    double *seconds, double *dur, sm_err *e)
 {
     trainer_t t;
     if (trainer_init(&t, m, &b->ds->train, b->train, b->threads, k, e) != 0)
         return -1;
-    step_clock c = {dur, 0, b->steps ? 1 : 0, b->steps ? b->steps + 1 : 0, 0};
+    const size_t per = b->steps ? b->steps : trainer_steps(&t);
+    step_clock c = {b, k, run, dur, 0, b->steps ? 1 : 0, b->steps ? b->steps + 1 : 0, 0, 0};
+    tell(b, TIMINGS_AT_TRAINING, k, run, 0, per);
     double t0 = sm_now(), loss, val;
     size_t steps;
     c.last = t0;
@@ -81,9 +109,13 @@ static int time_run(const timings_setup *b, model_t *m, kernels_path k, double *
     do
         rc = trainer_epoch(&t, m, on_step, &c, &loss, &steps, e);
     while (rc == 0 && c.stop && c.done < c.stop);
-    if (rc == 0 && !b->steps)
+    if (rc == 0 && !b->steps) {
+        double t1 = sm_now();
+        tell(b, TIMINGS_AT_VALIDATION, k, run, 0, 0);
+        c.outside += sm_now() - t1;
         rc = trainer_mean_loss(&t, m, &b->ds->test, b->test, &val, e);
-    *seconds = sm_now() - t0;
+    }
+    *seconds = sm_now() - t0 - c.outside;
     trainer_free(&t);
     return rc >= 0 ? 0 : -1;
 }
@@ -106,10 +138,15 @@ static int measure_training(const timings_setup *b, model_t *m, model_t *mb, tim
     double t_floor[R], t_epoch[R], t_blas[R], peak[R];
     for (int i = 0; i < R; i++) {
         bench_floor f = {0, 0};
-        if ((out->has_floor && blas_floor(b, m, out->batch, &f, e) != 0) ||
-            bench_fma_peak(b->kernels, b->threads, &peak[i], e) != 0 ||
-            time_run(b, m, b->kernels, &t_epoch[i], dur + i * per, e) != 0 ||
-            (mb && time_run(b, mb, KERNELS_OPENBLAS, &t_blas[i], bdur + i * per, e) != 0))
+        if (out->has_floor) {
+            tell(b, TIMINGS_AT_BLAS_FLOOR, KERNELS_OPENBLAS, i + 1, 0, 0);
+            if (blas_floor(b, m, out->batch, &f, e) != 0)
+                return -1;
+        }
+        tell(b, TIMINGS_AT_PEAK, b->kernels, i + 1, 0, 0);
+        if (bench_fma_peak(b->kernels, b->threads, &peak[i], e) != 0 ||
+            time_run(b, m, b->kernels, i + 1, &t_epoch[i], dur + i * per, e) != 0 ||
+            (mb && time_run(b, mb, KERNELS_OPENBLAS, i + 1, &t_blas[i], bdur + i * per, e) != 0))
             return -1;
         t_floor[i] = f.seconds;
         out->floor_flops = f.flops;
@@ -153,6 +190,7 @@ static int measure_eval(const timings_setup *b, const model_t *m, timings *out, 
     int rc = 0;
     blas_set_threads(b->blas_threads);
     for (int i = 0; i < R && rc == 0; i++) {
+        tell(b, TIMINGS_AT_EVAL, b->kernels, i + 1, 0, 0);
         double t0 = sm_now();
         rc = distances_for_pairs(dist, m, &b->ds->test, b->test, b->threads, b->kernels, NULL, e);
         t[i] = sm_now() - t0;
@@ -202,6 +240,7 @@ static int measure_inspect(const timings_setup *b, const model_t *m, timings *ou
     double t_embed[R], t_knn[R], t_cent[R], t[3];
     int rc = emb && sc && near ? 0 : sm_fail(e, "out of memory");
     for (int i = 0; i < R && rc == 0; i++) {
+        tell(b, TIMINGS_AT_INSPECT, b->kernels, i + 1, 0, 0);
         rc = time_inspect(b, m, emb, sc, near, t, e);
         t_embed[i] = t[0];
         t_knn[i] = t[1];

@@ -28,6 +28,31 @@
 
 #define TIMINGS_REPEATS 5
 
+/* What timings_measure is doing, for a progress line: the caller's
+ * progress function gets it at the start of every run of every stage and
+ * after every training step. */
+typedef enum {
+    TIMINGS_AT_PEAK,       /* the FMA peak */
+    TIMINGS_AT_BLAS_FLOOR, /* the BLAS floor */
+    TIMINGS_AT_TRAINING,   /* a training run on `kernels`: steps, of steps */
+    TIMINGS_AT_VALIDATION, /* that run's validation loss (whole epochs only) */
+    TIMINGS_AT_EVAL,       /* the distances of the test pairs */
+    TIMINGS_AT_INSPECT,    /* embedding and inspection's scoring */
+} timings_stage;
+
+typedef struct {
+    timings_stage stage;
+    kernels_path kernels; /* the path a training run, eval or inspection runs on */
+    int run;              /* 1 .. TIMINGS_REPEATS */
+    size_t step, steps;   /* training: timed steps done of the run's (a whole
+                             epoch's, or --steps'); 0 of 0 elsewhere */
+} timings_where;
+
+/* Told where the measurements are; called on the measuring thread, never
+ * inside a timed span: between runs, or from the step callback with its
+ * own time taken out of the steps' and the epoch's (timings.c). */
+typedef void (*timings_progress_fn)(void *ctx, const timings_where *w);
+
 typedef struct {
     const dataset_t *ds;
     const pairs_t *train, *test; /* the default seed's pairs of ds */
@@ -38,6 +63,8 @@ typedef struct {
     net_shape shape;             /* the network, its input set; layers = 0: the
                                     notebook's on the data's images */
     size_t steps;                /* timed steps per run; 0: whole epochs and the rest */
+    timings_progress_fn progress; /* NULL: none */
+    void *progress_ctx;
 } timings_setup;
 
 typedef struct {
