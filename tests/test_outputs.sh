@@ -10,7 +10,9 @@
 #  - two trains on one model: the second exits 1 at once naming the first's
 #    PID; the lock holder removes stale MODEL.tmp-XXXXXX files, only those;
 #    two writers of one picture with the same PID (root: unshare) both work;
-#  - a folder or an empty name as an output: refused before any work;
+#  - a folder or an empty name as an output, or a picture named .jpg (or
+#    another image format's ending: it would be PNG under that name):
+#    refused before any work;
 #  - SIGTERM and SIGHUP while a file is written: no temporary file left;
 #  - standard output full (/dev/full), over a file-size limit (ulimit -f)
 #    or closed (>&-): exit 1 with one line, for eval, show-pairs, train,
@@ -191,6 +193,12 @@ early "eval --heatmap DIR" 1 --heatmap eval --data "$data" --model "$tmp/m.siam"
 early "eval --roc ''" 2 --roc eval --data "$data" --model "$tmp/m.siam" --roc ""
 early "show-pairs --out DIR" 1 --out show-pairs --data "$data" --out "$tmp/dir"
 early "show-pairs --out ''" 2 --out show-pairs --data "$data" --out ""
+# a picture named as another image format would be PNG bytes under a lying name
+early "show-pairs --out x.JPG" 2 "--out $tmp/x.JPG: the picture is written as PNG, not JPEG" \
+  show-pairs --data "$data" --out "$tmp/x.JPG"
+early "eval --roc r.tiff" 2 "--roc $tmp/r.tiff: the picture is written as PNG, not TIFF" \
+  eval --data "$data" --model "$tmp/m.siam" --roc "$tmp/r.tiff"
+check '[ ! -e "$tmp/x.JPG" ] && [ ! -e "$tmp/r.tiff" ]' "a refused picture was written"
 check '[ ! -e "$tmp/h.siam" ]' "a refused train wrote its model"
 
 # --- "-" is standard output for pictures; the text then goes to stderr -------

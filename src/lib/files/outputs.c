@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,25 @@ static int is_stdout(const char *path)
     return strcmp(path, "-") == 0;
 }
 
+/* The image format a picture's name claims when it is not PNG ("JPEG"
+ * for r.jpg), else NULL: the bytes are PNG whatever the name says, and a
+ * viewer or a pipeline trusting the ending would misread them. */
+static const char *other_image_format(const char *path)
+{
+    static const struct {
+        const char *ext, *name;
+    } formats[] = {{".jpg", "JPEG"}, {".jpeg", "JPEG"}, {".bmp", "BMP"}, {".gif", "GIF"},
+                   {".tif", "TIFF"}, {".tiff", "TIFF"}, {".webp", "WebP"}, {".pgm", "PGM"},
+                   {".ppm", "PPM"}, {".pnm", "PNM"}, {".tga", "TGA"}};
+    size_t n = strlen(path);
+    for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+        size_t k = strlen(formats[f].ext);
+        if (n > k && strcasecmp(path + n - k, formats[f].ext) == 0)
+            return formats[f].name;
+    }
+    return NULL;
+}
+
 static int check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
                  file_id *oid, file_id *iid, sm_err *e);
 
@@ -153,6 +173,10 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
                                                "standard output", out[j].option, opt));
             continue;
         }
+        const char *other = out[i].stdout_ok ? other_image_format(p) : NULL;
+        if (other)
+            return usage_error(sm_fail(e, "%s %s: the picture is written as PNG, not %s; name "
+                                       "it .png", opt, p, other));
         output_id(p, &oid[i]);
         for (size_t j = 0; j < n_in; j++)
             if (same_file(&oid[i], &iid[j]))

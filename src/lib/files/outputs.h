@@ -20,7 +20,9 @@
 typedef struct {
     const char *option; /* "--model", for messages */
     const char *path;   /* as given; NULL when not used in this run */
-    int stdout_ok;      /* "-" means standard output (pictures only) */
+    int stdout_ok;      /* a PNG picture: "-" means standard output, and a
+                           name ending as another image format's (.jpg) is
+                           a usage error */
     int folder;         /* a folder to be created (export): checked against the
                            inputs only; its writer checks the rest */
 } output_spec;
