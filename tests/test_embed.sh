@@ -182,6 +182,9 @@ run enpy embed --model "$model" --out "$tmp/e.npy" "$tmp/a.pgm" "$tmp/b.pgm"
 check '[ $rc -eq 0 ]' "embed to .npy failed (exit $rc): $(cat "$tmp/enpy.err")"
 check 'grep -qx "wrote $tmp/e.npy: 2 embeddings of 128 floats (index: $tmp/e.index.csv)" "$tmp/enpy.out"' \
   "embed's line: $(cat "$tmp/enpy.out")"
+run eone embed --model "$model" --out "$tmp/one.npy" "$tmp/a.pgm"
+check '[ $rc -eq 0 ] && grep -qx "wrote $tmp/one.npy: 1 embedding of 128 floats (index: $tmp/one.index.csv)" "$tmp/eone.out"' \
+  "embed's line for one image: $(cat "$tmp/eone.out" "$tmp/eone.err")"
 shape=$(npy_shape "$tmp/e.npy")
 check '[ "$shape" = "2 128" ]' "e.npy: $shape"
 check '[ "$(cat "$tmp/e.index.csv")" = "row,path,class

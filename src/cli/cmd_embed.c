@@ -214,7 +214,9 @@ static int embed_and_write(const embed_opts *o, const model_t *m, const embed_in
     if (strcmp(o->features, "embedding") != 0) /* the default's line stays as it was */
         embed_feat_name(m->shape, f, what, sizeof what);
     printf("wrote %s: %zu %s of %zu floats%s%s%s (index: %s)\n", o->out, n,
-           *what ? "feature vectors" : "embeddings", H, *what ? " (" : "", what, *what ? ")" : "",
+           *what ? (n == 1 ? "feature vector" : "feature vectors")
+                 : (n == 1 ? "embedding" : "embeddings"),
+           H, *what ? " (" : "", what, *what ? ")" : "",
            index);
     return 0;
 }
