@@ -64,7 +64,7 @@ int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
     /* classes.txt, which every source takes its class names from when it
      * is there, first. */
     char file[4200];
-    snprintf(file, sizeof file, "%s/classes.txt", path);
+    names_join(file, sizeof file, path, "classes.txt");
     if (access(file, F_OK) == 0) {
         name_list l = {*paths, *n, *n};
         int rc = names_add(&l, file);
