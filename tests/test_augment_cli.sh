@@ -7,7 +7,8 @@
 #    the validation loss train printed for its last epoch, the held-out
 #    tenth's pair count, and no pair metrics (--roc, --sweep and
 #    --threshold refused, after the report); --pairs
-#    labels on the folder is refused, naming the way out;
+#    labels on the folder is refused, naming the way out (exit 2), and
+#    show-pairs and export (with --rgb or not) refuse it with that line;
 #  - the model file is byte-identical for --threads 1, 2 and 3, for every
 #    exact --kernels path this CPU runs (a path it lacks is skipped, said)
 #    and with OPENBLAS_CORETYPE unset and Haswell, with every kind of
@@ -167,8 +168,19 @@ check '[ $rc -eq 1 ] && grep -q "^siamese eval: --threshold: .*no pairs to judge
   "eval --threshold without classes: exit $rc: $(cat "$tmp/thr.err")"
 "$bin" train --data "$flat" --epochs 1 --model "$tmp/labels.siam" >"$tmp/labels.out" 2>&1
 rc=$?
-check '[ $rc -eq 1 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \
+check '[ $rc -eq 2 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \
   "--pairs labels on a plain folder: exit $rc: $(cat "$tmp/labels.out")"
+# show-pairs and export read labels too: train's line (the same library
+# call), exit 2, nothing written, with --rgb as without (not "IDX files
+# hold grey images").
+want=$(sed -n '1s/^siamese train: //p' "$tmp/labels.out")
+for cmd in "show-pairs --out $tmp/strip.png" "show-pairs --rgb --out $tmp/strip.png" \
+           "export --out $tmp/exported" "export --rgb --out $tmp/exported"; do
+  "$bin" $cmd --data "$flat" >"$tmp/plain.out" 2>&1
+  rc=$?
+  check '[ $rc -eq 2 ] && [ -n "$want" ] && [ "$(sed -n "1s/^siamese [a-z-]*: //p" "$tmp/plain.out")" = "$want" ] && [ ! -e "$tmp/strip.png" ] && [ ! -e "$tmp/exported" ]' \
+    "$cmd on a plain folder: exit $rc, expected 2 and train's line ($want): $(head -1 "$tmp/plain.out")"
+done
 
 # --- Fashion-MNIST, labels ignored: eval's pair metrics on its classes --
 fm=(--data "$data" --layers 32 --train-pairs 512 --epochs 1 --quiet)

@@ -215,11 +215,6 @@ static int load_data(train_opts *o, train_job *j)
     data_options dopt = {.width = o->size[0], .height = o->size[1], .threads = (int)o->threads,
                          .rgb = o->rgb, .flat = o->cfg.pairs == PAIRS_AUGMENT};
     seeds_holdout(&dopt.holdout, o->cfg.seed);
-    if (o->cfg.pairs == PAIRS_LABELS && o->data && dataset_plain_folder(o->data)) {
-        cli_error(cmd, "%s: neither IDX files nor train/ and test/ class folders: a folder of "
-                  "images has no labels to pair by; train on it with --pairs augment", o->data);
-        return 1;
-    }
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
     if (o->cfg.pairs == PAIRS_AUGMENT &&

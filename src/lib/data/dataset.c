@@ -190,8 +190,40 @@ static const data_source *source_with(const char *path, const data_options *o)
     return src;
 }
 
+/* 1 when path is a folder that no source claims, holds none of the IDX
+ * files (one of them alone is IDX files missing the others, which the IDX
+ * loader names) and holds an image by name or a folder: a folder of
+ * images, which only o->flat reads. An empty folder is not one: the IDX
+ * loader names the file it expected there. */
+static int unlabelled_folder(const char *path)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    if (source_with(path, &flat) != &source_flat)
+        return 0;
+    char **idx = NULL;
+    size_t n_idx = 0;
+    sm_err ignored;
+    int rc = source_idx.inputs(path, &idx, &n_idx, &ignored);
+    for (size_t i = 0; i < n_idx; i++)
+        free(idx[i]);
+    free(idx);
+    name_list files, dirs;
+    if (rc != 0 || n_idx > 0 || names_in_dir(path, &files, &dirs, &ignored) != 0)
+        return 0;
+    int images = dirs.n > 0;
+    for (size_t i = 0; i < files.n && !images; i++)
+        images = image_name_ok(files.v[i]);
+    names_free(&files);
+    names_free(&dirs);
+    return images;
+}
+
 int dataset_check_options(const char *path, const data_options *o, sm_err *e)
 {
+    if (!(o && o->flat) && unlabelled_folder(path))
+        return sm_fail(e, "%s: neither IDX files nor train/ and test/ class folders: a folder "
+                       "of images has no labels to pair by; train on it with --pairs augment",
+                       path);
     const data_source *src = source_with(path, o);
     if (o && o->rgb && !src->colour)
         return sm_fail(e, "%s: %s files hold grey images; --rgb needs image folders", path,
@@ -250,12 +282,6 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     }
     ds->fingerprint = dataset_fingerprint(ds);
     return 0;
-}
-
-int dataset_plain_folder(const char *path)
-{
-    data_options flat = {.threads = 1, .flat = 1};
-    return source_with(path, &flat) == &source_flat;
 }
 
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e)
