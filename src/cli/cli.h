@@ -72,9 +72,11 @@ int cli_load_data(const char *cmd, const char *opt, const data_options *o, char 
                   size_t dirlen, dataset_t *ds);
 
 /* Before any work: when o asks for what the data at opt (found as
- * cli_load_data finds it) cannot give (--rgb on IDX files), prints why
- * and returns EXIT_USAGE; else 0 (a folder not found is left to the
- * loading to report). */
+ * cli_load_data finds it) cannot give (dataset_check_options: --rgb on IDX
+ * files, labels of a folder of images; with o->flat, train --pairs
+ * augment's, dataset_check_unlabelled: a folder of good/ and defect
+ * folders), prints why and returns EXIT_USAGE; else 0 (a folder not found
+ * is left to the loading to report). */
 int cli_check_data_options(const char *cmd, const char *opt, const data_options *o);
 
 /* Prints a one-line note on stderr about ds loaded from dir when there is

@@ -37,7 +37,8 @@ int cli_check_data_options(const char *cmd, const char *opt, const data_options 
     sm_err e;
     if (dataset_find_dir(opt, dir, sizeof dir, &e) != 0)
         return 0;
-    if (dataset_check_options(dir, o, &e) != 0) {
+    if (dataset_check_options(dir, o, &e) != 0 ||
+        (o && o->flat && dataset_check_unlabelled(dir, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         return EXIT_USAGE;
     }

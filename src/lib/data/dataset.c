@@ -231,6 +231,54 @@ int dataset_check_options(const char *path, const data_options *o, sm_err *e)
     return 0;
 }
 
+/* The folder of good images to train on instead of path, which holds
+ * good/ beside defect folders: path's own good/, and when path is a
+ * part's test/ (MVTec AD) with a train/good/ beside it, that one too. */
+static void good_folders(const char *path, char *out, size_t n)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t cut = len;
+    while (cut > 0 && path[cut - 1] != '/')
+        cut--;
+    char own[4200], train[4200];
+    names_join(own, sizeof own, path, "good");
+    snprintf(train, sizeof train, "%.*strain/good", (int)cut, path);
+    struct stat st;
+    int sibling = len - cut == 4 && strncmp(path + cut, "test", 4) == 0 &&
+                  stat(train, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(out, n, "--data %s%s%s", sibling ? train : own, sibling ? ", or " : "",
+             sibling ? own : "");
+}
+
+int dataset_check_unlabelled(const char *path, sm_err *e)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    name_list dirs;
+    sm_err ignored;
+    if (source_with(path, &flat) != &source_flat || names_in_dir(path, NULL, &dirs, &ignored))
+        return 0;
+    int rc = 0;
+    if (dirs.n >= 2 && names_has(&dirs, "good")) {
+        char others[400] = "", hint[8600];
+        size_t shown = 0;
+        for (size_t i = 0; i < dirs.n && strlen(others) < 200; i++)
+            if (strcmp(dirs.v[i], "good") != 0)
+                snprintf(others + strlen(others), sizeof others - strlen(others), "%s%s/",
+                         shown++ ? ", " : "", dirs.v[i]);
+        if (shown < dirs.n - 1)
+            snprintf(others + strlen(others), sizeof others - strlen(others), " and %zu more",
+                     dirs.n - 1 - shown);
+        good_folders(path, hint, sizeof hint);
+        rc = sm_fail(e, "%s: good/ beside %s (the MVTec AD test layout): without labels every "
+                     "image would be trained on as good, the defects too; give the folder of "
+                     "good images itself (e.g. %s)", path, others, hint);
+    }
+    names_free(&dirs);
+    return rc;
+}
+
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e)
 {
     data_options def = {.threads = 1};

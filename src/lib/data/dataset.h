@@ -53,6 +53,16 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
  * option as a usage error before any work; dataset_open checks it too. */
 int dataset_check_options(const char *path, const data_options *o, sm_err *e);
 
+/* For training without labels (train --pairs augment): 0 unless path is
+ * a folder read as one folder of images (o->flat; no source claims it)
+ * that holds a folder named good beside other folders, MVTec AD's test/
+ * layout (good/ and one folder per defect type), whose defects would be
+ * trained on as good. Then -1 with e naming the folders and the folder of
+ * good images to give: PATH/good, and first PARENT/train/good when PATH
+ * is PARENT/test and that is a folder ("PATH: good/ beside blob/,
+ * scratch/ (the MVTec AD test layout): ..."). Cheap: one folder listing. */
+int dataset_check_unlabelled(const char *path, sm_err *e);
+
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);
 
