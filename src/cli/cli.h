@@ -34,9 +34,17 @@ int opt_float(const char *cmd, const char *opt, const char *s, double min, doubl
 int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
                int *out);
 
-/* --size WxH: 1..IMAGE_MAX_SIDE each, and W*H at most MODEL_MAX_INPUT
- * pixels (the network's input limit). */
+/* --size WxH: whole numbers from 1, W x H grey inputs within the limit
+ * (opt_size_fits with one channel; --rgb's three are checked once every
+ * option is parsed). */
 int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
+
+/* --size's one limit: w x h x channels inputs at most MODEL_MAX_INPUT
+ * (channels 3 with --rgb). 0, or -1 after one message naming the limit,
+ * the largest square sizes grey and with --rgb, and what was found
+ * (given: the option's text, or NULL to spell it as WxH). */
+int opt_size_fits(const char *cmd, const char *opt, const char *given, unsigned long w,
+                  unsigned long h, int channels);
 
 /* --layers W,W,...: 1..NET_MAX_LAYERS widths of 1..NET_MAX_WIDTH; out->in
  * is left 0. */
