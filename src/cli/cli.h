@@ -94,8 +94,10 @@ void cli_data_note(const char *cmd, const char *dir, const dataset_t *ds);
 /* Loads the data (as cli_load_data) the way model m reads images: resized
  * to its input size when it was trained with --size, its three channels
  * kept when it was trained with --rgb. Refuses images that
- * do not fit it; says so (one line, stderr) when the data is not the data
- * it was trained on (unless quiet). threads: decoding threads. */
+ * do not fit it (without --data, opt NULL, as "trained on other data:
+ * pass --data": a colour model and grey default data, or another image
+ * size); says so (one line, stderr) when the data is not the data it was
+ * trained on (unless quiet). threads: decoding threads. */
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds);
