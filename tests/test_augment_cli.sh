@@ -92,10 +92,12 @@ check '[ $rc -eq 0 ] && [ -s "$tmp/one.siam" ]' "one class under --pairs augment
 rc=$?
 check '[ $rc -eq 1 ] && grep -q "1 class: expected 2" "$tmp/one-labels.out"' \
   "one class with labels needs two: $(head -c 300 "$tmp/one-labels.out")"
-"$bin" train --pairs augment --epochs 1 --data "$tmp/mv" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
-rc=$?
-check '[ $rc -eq 1 ] && grep -qF "without labels, give the folder of good images itself (e.g. $tmp/mv/train/good)" "$tmp/mv.out" && [ ! -e "$tmp/mv.siam" ]' \
-  "an MVTec-style part should point at train/good: $(head -c 300 "$tmp/mv.out")"
+for d in "$tmp/mv" "$tmp/mv/"; do
+  "$bin" train --pairs augment --epochs 1 --data "$d" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
+  rc=$?
+  check '[ $rc -eq 1 ] && grep -qF "without labels, give the folder of good images itself (e.g. $tmp/mv/train/good)" "$tmp/mv.out" && [ ! -e "$tmp/mv.siam" ]' \
+    "an MVTec-style part ($d) should point at train/good: $(head -c 300 "$tmp/mv.out")"
+done
 
 for t in 2 3; do
   run "t$t" --epochs 2 --threads "$t"

@@ -321,8 +321,10 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
          * are class folders that need not match when labels are ignored,
          * but the good images alone are the data a cold start wants. */
         sm_err why = *e;
-        sm_fail(e, "%s; without labels, give the folder of good images itself (e.g. "
-                "%s/train/good)", why.msg, path);
+        char good[4200];
+        names_join(good, sizeof good, path, "train/good");
+        sm_fail(e, "%s; without labels, give the folder of good images itself (e.g. %s)",
+                why.msg, good);
     }
     if (rc != 0) {
         dataset_free(ds);
