@@ -7,7 +7,10 @@
 #    the validation loss train printed for its last epoch, the held-out
 #    tenth's pair count, and no pair metrics (--roc, --sweep and
 #    --threshold refused, after the report); --pairs
-#    labels on the folder is refused, naming the way out;
+#    labels on the folder is refused, naming the way out (exit 2), and
+#    show-pairs and export (with --rgb or not) refuse it with that line;
+#    an MVTec AD test/ folder (good/ beside defect folders) is refused
+#    (exit 2), naming the good images to give;
 #  - the model file is byte-identical for --threads 1, 2 and 3, for every
 #    exact --kernels path this CPU runs (a path it lacks is skipped, said)
 #    and with OPENBLAS_CORETYPE unset and Haswell, with every kind of
@@ -89,10 +92,12 @@ check '[ $rc -eq 0 ] && [ -s "$tmp/one.siam" ]' "one class under --pairs augment
 rc=$?
 check '[ $rc -eq 1 ] && grep -q "1 class: expected 2" "$tmp/one-labels.out"' \
   "one class with labels needs two: $(head -c 300 "$tmp/one-labels.out")"
-"$bin" train --pairs augment --epochs 1 --data "$tmp/mv" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
-rc=$?
-check '[ $rc -eq 1 ] && grep -qF "without labels, give the folder of good images itself (e.g. $tmp/mv/train/good)" "$tmp/mv.out" && [ ! -e "$tmp/mv.siam" ]' \
-  "an MVTec-style part should point at train/good: $(head -c 300 "$tmp/mv.out")"
+for d in "$tmp/mv" "$tmp/mv/"; do
+  "$bin" train --pairs augment --epochs 1 --data "$d" --model "$tmp/mv.siam" >"$tmp/mv.out" 2>&1
+  rc=$?
+  check '[ $rc -eq 1 ] && grep -qF "without labels, give the folder of good images itself (e.g. $tmp/mv/train/good)" "$tmp/mv.out" && [ ! -e "$tmp/mv.siam" ]' \
+    "an MVTec-style part ($d) should point at train/good: $(head -c 300 "$tmp/mv.out")"
+done
 
 for t in 2 3; do
   run "t$t" --epochs 2 --threads "$t"
@@ -167,8 +172,37 @@ check '[ $rc -eq 1 ] && grep -q "^siamese eval: --threshold: .*no pairs to judge
   "eval --threshold without classes: exit $rc: $(cat "$tmp/thr.err")"
 "$bin" train --data "$flat" --epochs 1 --model "$tmp/labels.siam" >"$tmp/labels.out" 2>&1
 rc=$?
-check '[ $rc -eq 1 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \
+check '[ $rc -eq 2 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \
   "--pairs labels on a plain folder: exit $rc: $(cat "$tmp/labels.out")"
+# show-pairs and export read labels too: train's line (the same library
+# call), exit 2, nothing written, with --rgb as without (not "IDX files
+# hold grey images").
+want=$(sed -n '1s/^siamese train: //p' "$tmp/labels.out")
+for cmd in "show-pairs --out $tmp/strip.png" "show-pairs --rgb --out $tmp/strip.png" \
+           "export --out $tmp/exported" "export --rgb --out $tmp/exported"; do
+  "$bin" $cmd --data "$flat" >"$tmp/plain.out" 2>&1
+  rc=$?
+  check '[ $rc -eq 2 ] && [ -n "$want" ] && [ "$(sed -n "1s/^siamese [a-z-]*: //p" "$tmp/plain.out")" = "$want" ] && [ ! -e "$tmp/strip.png" ] && [ ! -e "$tmp/exported" ]' \
+    "$cmd on a plain folder: exit $rc, expected 2 and train's line ($want): $(head -1 "$tmp/plain.out")"
+done
+
+# An MVTec AD part's test/ (good/ beside defect folders) is refused before
+# any work, naming the folders and the good images to give (train/good
+# first when it is there); its train/, good/ alone, trains.
+mkdir -p "$tmp/part/test/good" "$tmp/part/test/crack" "$tmp/part/train/good"
+cp "$flat"/batch0/img0[0-4]*.pgm "$tmp/part/test/good/"
+cp "$flat"/batch2/img0[0-4]*.pgm "$tmp/part/train/good/"
+cp "$flat"/batch1/img0[0-4]*.pgm "$tmp/part/test/crack/"
+for d in "$tmp/part/test" "$tmp/part/test/"; do
+  "$bin" train --data "$d" --pairs augment --epochs 1 --model "$tmp/part.siam" >"$tmp/part.out" 2>&1
+  rc=$?
+  check '[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/part.out")" -eq 1 ] && grep -qF "$d: good/ beside crack/ (the MVTec AD test layout): without labels every image would be trained on as good, the defects too; give the folder of good images itself (e.g. --data $tmp/part/train/good, or $tmp/part/test/good)" "$tmp/part.out" && [ ! -e "$tmp/part.siam" ]' \
+    "--pairs augment on $d (good/ and crack/): exit $rc, expected 2: $(cat "$tmp/part.out")"
+done
+"$bin" train --data "$tmp/part/train" --pairs augment --epochs 1 --layers 4 \
+  --model "$tmp/part.siam" >"$tmp/part.out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -s "$tmp/part.siam" ]' "--pairs augment on train/ (good/ alone): exit $rc: $(cat "$tmp/part.out")"
 
 # --- Fashion-MNIST, labels ignored: eval's pair metrics on its classes --
 fm=(--data "$data" --layers 32 --train-pairs 512 --epochs 1 --quiet)

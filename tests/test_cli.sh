@@ -295,6 +295,36 @@ train_ok --rho 0.9999999
 train_ok --lr 10
 train_ok --margin 1000
 
+# --size's one limit, 16384 inputs, counts --rgb's three channels (given
+# before or after it): the message names the largest squares, 128x128 grey
+# and 73x73 with --rgb, which pass (the run then fails on its model folder).
+SIZE_LIMIT="--size: expected at most 16384 inputs (W x H grey, 3 x W x H with --rgb; the largest squares are 128x128 and 73x73 with --rgb), found"
+mkdir -p "$T/rgbset/train" "$T/rgbset/test"
+run "train --size 129x128" "$BIN" train --data "$EMPTY" --model "$T/never.siam" --size 129x128
+expect_usage_error "$TR_USAGE" "$SIZE_LIMIT '129x128': 16512 inputs"
+run "train --size 74x74 --rgb" "$BIN" train --data "$T/rgbset" --model "$T/never.siam" --size 74x74 --rgb
+expect_usage_error "$TR_USAGE" "$SIZE_LIMIT '74x74' with --rgb: 16428 inputs"
+run "train --rgb --size 128x128" "$BIN" train --data "$T/rgbset" --model "$T/never.siam" --rgb --size 128x128
+expect_usage_error "$TR_USAGE" "$SIZE_LIMIT '128x128' with --rgb: 49152 inputs"
+for a in "--size 128x128" "--size 73x73 --rgb"; do
+    run "train $a accepted" "$BIN" train --data "$T/rgbset" --model "$T/no-dir/m.siam" $a
+    expect_runtime_error "$T/no-dir/m.siam"
+    expect_not_in err "--size"
+done
+# Images beyond the limit without --size: the hint names --size, and a
+# size of their shape within it (exit 2, as --layers that do not fit).
+mkdir "$T/photos"
+for i in 1 2 3 4; do
+    { printf 'P5\n200 150\n255\n'; head -c 30000 /dev/zero | tr '\0' "\\$((100 + i))"; } >"$T/photos/p$i.pgm"
+done
+run "train on 200 x 150 photos" "$BIN" train --data "$T/photos" --pairs augment --model "$T/never.siam"
+expect_rc 2
+expect_in err "$T/photos: images of 200 x 150 pixels are 30000 inputs, beyond the model's limit of 16384: pass --size WxH to resize them (e.g. --size 147x110 keeps their shape; the largest squares are 128x128 grey, 73x73 with --rgb)"
+if [ -e "$T/never.siam" ]; then fail "a refused train wrote its model"; else ok; fi
+run "train on 200 x 150 photos --size 147x110" "$BIN" train --data "$T/photos" --pairs augment \
+    --model "$T/photos.siam" --size 147x110 --layers 2 --epochs 1 --quiet
+expect_rc 0
+
 # eval_bad / bench_bad OPTION VALUE: the same for eval and bench.
 eval_bad() {
     run "eval $1 $2" "$BIN" eval --data "$EMPTY" --model "$T/never.siam" "$1" "$2"

@@ -15,6 +15,7 @@
 #    than train/'s, mixed sizes (accepted with --size), a cut-short file
 #    of each format; files that are not images by name skipped with a note,
 #    and every format loaded side by side.
+#  - a folder given with a trailing '/' gives the same paths as without.
 #
 #   usage: bash test_folders.sh PATH/TO/siamese
 #   exit:  0 all passed, 1 a failure, 77 Fashion-MNIST missing (skip;
@@ -130,6 +131,49 @@ done
 check '[ $same -eq 1 ]' "exporting the exported folders changed images"
 check '[ -f "$tmp/small-again/train/T-shirt-top/000.png" ]' \
   "re-export does not number the first class from 000: $(ls "$tmp/small-again/train/T-shirt-top" | head -2)"
+
+# ---------------------------------------------------------------- a trailing '/'
+# A folder given with a trailing '/' gives the paths it gives without one
+# (one '/' between folder and name, no "//"): inspect's text, CSV and JSON
+# with the MVTec layout's types and masks, embed's index of a folder and
+# of --data's split, and a refusal naming a folder of --data.
+mkdir -p "$tmp/part/test" "$tmp/part/ground_truth/bag" "$tmp/noclass/train" "$tmp/noclass/test"
+cp -r "$tmp/small/test/Trouser" "$tmp/part/test/good"
+cp -r "$tmp/small/test/Bag" "$tmp/part/test/bag"
+for f in "$tmp/part/test/bag"/*.png; do
+  cp "$f" "$tmp/part/ground_truth/bag/$(basename "$f" .png)_mask.png"
+done
+run slash-model train --data "$tmp/small-idx" --layers conv4,pool,gap,4 --epochs 1 \
+  --train-pairs 200 --threads 2 --model "$tmp/slash.siam"
+check '[ $rc -eq 0 ]' "training the model for the '/' checks: $(cat "$tmp/slash-model.err")"
+for v in a b; do
+  s=; [ $v = b ] && s=/
+  run slash-text-$v inspect --model "$tmp/slash.siam" --score patch \
+    --reference "$tmp/small/train/Trouser$s" --images "$tmp/part/test$s" \
+    --masks "$tmp/part/ground_truth$s" --csv "$tmp/slash-$v.csv"
+  run slash-json-$v inspect --model "$tmp/slash.siam" --score patch \
+    --reference "$tmp/small/train/Trouser$s" --images "$tmp/part/test$s" --json
+  run slash-embed-$v embed --model "$tmp/slash.siam" --out "$tmp/slash-$v.npy" "$tmp/part/test$s"
+  run slash-split-$v embed --model "$tmp/slash.siam" --out "$tmp/split-$v.npy" \
+    --data "$tmp/small$s" --split test
+  run slash-noclass-$v train --data "$tmp/noclass$s" --model "$tmp/noclass.siam"
+done
+# A mask missing: its path is named as DIR/<type>/<name>_mask.png.
+mv "$tmp/part/ground_truth/bag" "$tmp/part/bag-masks"
+mkdir "$tmp/part/ground_truth/bag"
+run slash-nomask inspect --model "$tmp/slash.siam" --score patch --reference "$tmp/small/train/Trouser" \
+  --images "$tmp/part/test" --masks "$tmp/part/ground_truth/"
+check '[ $rc -eq 1 ] && grep -qF "a defect image without its mask: $tmp/part/ground_truth/bag/" "$tmp/slash-nomask.err"' \
+  "a missing mask under --masks DIR/: exit $rc: $(cat "$tmp/slash-nomask.err")"
+check '[ $rc -eq 1 ] && grep -qF "$tmp/noclass/train: no class folders" "$tmp/slash-noclass-b.err"' \
+  "--data DIR/ with no class folders: exit $rc: $(cat "$tmp/slash-noclass-b.err")"
+check 'grep -q "^pixel AUROC" "$tmp/slash-text-b.out" && grep -q "	bag	$tmp/part/test/bag/[0-9]*\.png	$tmp/small/train/Trouser/[0-9]*\.png$" "$tmp/slash-text-b.out"' \
+  "inspect of DIR/: no pixel AUROC or no bag/ image of type bag: $(head -c 900 "$tmp/slash-text-b.out"; cat "$tmp/slash-text-b.err")"
+for f in slash-text-%.out slash-%.csv slash-json-%.out slash-%.index.csv split-%.index.csv; do
+  a=$tmp/${f/\%/a} b=$tmp/${f/\%/b}
+  check '[ -s "$a" ] && cmp -s "$a" "$b" && ! grep -q "//" "$b"' \
+    "${f/\%/*}: DIR/ gives other paths than DIR: $(diff "$a" "$b" | head -5)"
+done
 
 # ---------------------------------------------------------------- export refusals
 run no-out export --data "$tmp/small-idx"

@@ -17,7 +17,9 @@
 #  - train --rgb on the colour set (a dense model, --layers 16) takes
 #    3 x 6 x 4 inputs: its file is model format 4 with 3 channels, eval and
 #    train --resume read it with the colour data; train --resume --rgb on a
-#    grey model is a usage error (exit 2) naming --rgb.
+#    grey model is a usage error (exit 2) naming --rgb; without --data,
+#    eval and show-pairs --model say the model (colour, or grey of 6 x 4)
+#    was trained on other data than the default and to pass --data.
 #
 #   usage: bash test_rgb_cli.sh PATH/TO/siamese
 set -u
@@ -109,6 +111,21 @@ chan=$(od -An -tu4 -j28 -N4 rgb.siam | tr -d ' ')
 check '[ "$ver" = 4 ] && [ "$chan" = 3 ]' "the --rgb model: version $ver, channels $chan"
 "$bin" eval --model rgb.siam --data colour >out 2>err
 check '[ $? -eq 0 ]' "eval on the --rgb model: $(cat err)"
+# Without --data the default data (Fashion-MNIST) is not the models':
+# said so, with --data as the way (not "--rgb needs image folders": the
+# user gave no --rgb), for a colour model and a grey one of another size.
+other="was trained on other data: it takes"
+tail_="and the default data (--data not given), $data, holds"
+for c in "eval --model rgb.siam" "show-pairs --model rgb.siam --out never.png"; do
+  SIAMESE_DATA=$data "$bin" $c >out 2>err
+  rc=$?
+  check '[ "$rc" -eq 1 ] && [ "$(cat err)" = "siamese ${c%% *}: rgb.siam $other colour images of 6 x 4, $tail_ grey images; pass --data with the data it was trained on" ] && [ ! -e never.png ]' \
+    "$c without --data: exit $rc, $(cat err)"
+done
+SIAMESE_DATA=$data "$bin" eval --model grey.siam >out 2>err
+rc=$?
+check '[ "$rc" -eq 1 ] && [ "$(cat err)" = "siamese eval: grey.siam $other images of 6 x 4, $tail_ 28 x 28; pass --data with the data it was trained on" ]' \
+  "eval of a 6 x 4 grey model without --data: exit $rc, $(cat err)"
 "$bin" train --resume --data colour --epochs 2 --model rgb.siam -q >out 2>err
 check '[ $? -eq 0 ]' "train --resume of the --rgb model: $(cat err)"
 "$bin" train --resume --rgb --data colour --epochs 2 --model grey.siam >out 2>err

@@ -34,9 +34,17 @@ int opt_float(const char *cmd, const char *opt, const char *s, double min, doubl
 int opt_choice(const char *cmd, const char *opt, const char *s, const char *const *choices,
                int *out);
 
-/* --size WxH: 1..IMAGE_MAX_SIDE each, and W*H at most MODEL_MAX_INPUT
- * pixels (the network's input limit). */
+/* --size WxH: whole numbers from 1, W x H grey inputs within the limit
+ * (opt_size_fits with one channel; --rgb's three are checked once every
+ * option is parsed). */
 int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
+
+/* --size's one limit: w x h x channels inputs at most MODEL_MAX_INPUT
+ * (channels 3 with --rgb). 0, or -1 after one message naming the limit,
+ * the largest square sizes grey and with --rgb, and what was found
+ * (given: the option's text, or NULL to spell it as WxH). */
+int opt_size_fits(const char *cmd, const char *opt, const char *given, unsigned long w,
+                  unsigned long h, int channels);
 
 /* --layers W,W,...: 1..NET_MAX_LAYERS widths of 1..NET_MAX_WIDTH; out->in
  * is left 0. */
@@ -72,9 +80,11 @@ int cli_load_data(const char *cmd, const char *opt, const data_options *o, char 
                   size_t dirlen, dataset_t *ds);
 
 /* Before any work: when o asks for what the data at opt (found as
- * cli_load_data finds it) cannot give (--rgb on IDX files), prints why
- * and returns EXIT_USAGE; else 0 (a folder not found is left to the
- * loading to report). */
+ * cli_load_data finds it) cannot give (dataset_check_options: --rgb on IDX
+ * files, labels of a folder of images; with o->flat, train --pairs
+ * augment's, dataset_check_unlabelled: a folder of good/ and defect
+ * folders), prints why and returns EXIT_USAGE; else 0 (a folder not found
+ * is left to the loading to report). */
 int cli_check_data_options(const char *cmd, const char *opt, const data_options *o);
 
 /* Prints a one-line note on stderr about ds loaded from dir when there is
@@ -88,8 +98,10 @@ void cli_skipped_note(const char *cmd, size_t skipped, const char *where);
 /* Loads the data (as cli_load_data) the way model m reads images: resized
  * to its input size when it was trained with --size, its three channels
  * kept when it was trained with --rgb. Refuses images that
- * do not fit it; says so (one line, stderr) when the data is not the data
- * it was trained on (unless quiet). threads: decoding threads. */
+ * do not fit it (without --data, opt NULL, as "trained on other data:
+ * pass --data": a colour model and grey default data, or another image
+ * size); says so (one line, stderr) when the data is not the data it was
+ * trained on (unless quiet). threads: decoding threads. */
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
                         dataset_t *ds);

@@ -45,13 +45,34 @@ int cli_check_data_options(const char *cmd, const char *opt, const data_options 
     sm_err e;
     if (dataset_find_dir(opt, dir, sizeof dir, &e) != 0)
         return 0;
-    if (dataset_check_options(dir, o, &e) != 0) {
+    if (dataset_check_options(dir, o, &e) != 0 ||
+        (o && o->flat && dataset_check_unlabelled(dir, &e) != 0)) {
         cli_error(cmd, "%s", e.msg);
         return EXIT_USAGE;
     }
     return 0;
 }
 
+
+/* Without --data, a colour model against grey default data (IDX files:
+ * the refusal is --rgb's alone) was trained on other data: say so, and
+ * that --data is the way (not that --rgb, never given, needs folders).
+ * 0, or -1 said. */
+static int default_takes_colour(const char *cmd, const char *model_path, const model_t *m,
+                                const data_options *o)
+{
+    char d[4096];
+    sm_err e;
+    data_options grey = *o;
+    grey.rgb = 0;
+    if (!o->rgb || dataset_find_dir(NULL, d, sizeof d, &e) != 0 ||
+        dataset_check_options(d, &grey, &e) != 0 || dataset_check_options(d, o, &e) == 0)
+        return 0;
+    cli_error(cmd, "%s was trained on other data: it takes colour images of %u x %u, and the "
+              "default data (--data not given), %s, holds grey images; pass --data with the "
+              "data it was trained on", model_path, m->input.width, m->input.height, d);
+    return -1;
+}
 
 int cli_load_model_data(const char *cmd, const char *model_path, const model_t *m,
                         const char *opt, int threads, int quiet, char *dir, size_t dirlen,
@@ -66,8 +87,17 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
         o.width = (int)m->input.width;
         o.height = (int)m->input.height;
     }
-    if (cli_load_data(cmd, opt, &o, dir, dirlen, ds) != 0)
+    if ((!opt && default_takes_colour(cmd, model_path, m, &o) != 0) ||
+        cli_load_data(cmd, opt, &o, dir, dirlen, ds) != 0)
         return -1;
+    if ((ds->train.cols != m->input.width || ds->train.rows != m->input.height) && !opt) {
+        cli_error(cmd, "%s was trained on other data: it takes images of %u x %u, and the "
+                  "default data (--data not given), %s, holds %zu x %zu; pass --data with the "
+                  "data it was trained on", model_path, m->input.width, m->input.height, dir,
+                  ds->train.cols, ds->train.rows);
+        dataset_free(ds);
+        return -1;
+    }
     if (ds->train.cols != m->input.width || ds->train.rows != m->input.height) {
         cli_error(cmd, "%s: images of %zu x %zu pixels, but %s takes %u x %u (train it with "
                   "--size %ux%u to resize images)", dir, ds->train.cols, ds->train.rows,

@@ -84,6 +84,10 @@ static int settle(train_opts *o, int argc, char **argv)
         cli_error(cmd, "--quiet and --verbose cannot be used together");
         return CLI_USAGE_ERROR;
     }
+    /* --size was checked as grey; --rgb, given before or after it, triples it. */
+    if (o->rgb && o->size[0] &&
+        opt_size_fits(cmd, "size", NULL, (unsigned long)o->size[0], (unsigned long)o->size[1], 3))
+        return CLI_USAGE_ERROR;
     /* The margin belongs to the head: its default and its range. */
     if (o->set_margin && !head_has_margin((uint32_t)o->head)) {
         cli_error(cmd, "--margin: the %s head has no margin (it trains with binary "

@@ -126,6 +126,28 @@ int cli_cpu_count(void)
     return n < 1 ? 1 : (int)n;
 }
 
+int opt_size_fits(const char *cmd, const char *opt, const char *given, unsigned long w,
+                  unsigned long h, int channels)
+{
+    /* Sides beyond IMAGE_MAX_SIDE are beyond the limit too; their
+     * product is not counted (it could overflow). */
+    int counted = w <= IMAGE_MAX_SIDE && h <= IMAGE_MAX_SIDE;
+    unsigned long long in = counted ? (unsigned long long)w * h * (unsigned)channels : 0;
+    if (counted && in <= MODEL_MAX_INPUT)
+        return 0;
+    char spelled[64], count[64] = "";
+    if (!given)
+        snprintf(spelled, sizeof spelled, "%lux%lu", w, h);
+    if (counted)
+        snprintf(count, sizeof count, ": %llu inputs", in);
+    int grey = model_max_side(1), colour = model_max_side(3);
+    cli_error(cmd, "--%s: expected at most %d inputs (W x H grey, 3 x W x H with --rgb; the "
+              "largest squares are %dx%d and %dx%d with --rgb), found '%s'%s%s", opt,
+              MODEL_MAX_INPUT, grey, grey, colour, colour, given ? given : spelled,
+              channels == 3 ? " with --rgb" : "", count);
+    return -1;
+}
+
 int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)
 {
     unsigned long a = 0, b = 0;
@@ -137,15 +159,15 @@ int opt_size(const char *cmd, const char *opt, const char *s, int *w, int *h)
         ok = errno == 0 && (*end == 'x' || *end == 'X') && end[1] >= '1' && end[1] <= '9';
         if (ok) {
             b = strtoul(end + 1, &end, 10);
-            ok = errno == 0 && *end == 0 && a <= IMAGE_MAX_SIDE && b <= IMAGE_MAX_SIDE &&
-                 a * b <= MODEL_MAX_INPUT;
+            ok = errno == 0 && *end == 0;
         }
     }
     if (!ok) {
-        cli_error(cmd, "--%s: expected WIDTHxHEIGHT in pixels, e.g. 28x28, at most %d pixels "
-                  "in all, found '%s'", opt, MODEL_MAX_INPUT, s);
+        cli_error(cmd, "--%s: expected WIDTHxHEIGHT in pixels, e.g. 28x28, found '%s'", opt, s);
         return -1;
     }
+    if (opt_size_fits(cmd, opt, s, a, b, 1) != 0)
+        return -1;
     *w = (int)a;
     *h = (int)b;
     return 0;

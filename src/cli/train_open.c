@@ -190,6 +190,23 @@ static int take_lock(const train_opts *o, file_lock *lock)
     return 0;
 }
 
+/* Images beyond the model's input limit (without --size: its own check
+ * keeps within it) are refused with the --size that fits them. 0 or 2
+ * (said: a usage error, as --augment or --layers that do not fit). */
+static int check_input_size(const char *dir, const split_t *s)
+{
+    if (s->channels * s->rows * s->cols <= MODEL_MAX_INPUT)
+        return 0;
+    int fw, fh, c = (int)s->channels, grey = model_max_side(1), colour = model_max_side(3);
+    model_fit_size(c, (int)s->cols, (int)s->rows, &fw, &fh);
+    cli_error(cmd, "%s: images of %zu x %zu pixels%s are %zu inputs, beyond the model's limit "
+              "of %d: pass --size WxH to resize them (e.g. --size %dx%d keeps their shape; "
+              "the largest squares are %dx%d grey, %dx%d with --rgb)", dir, s->cols, s->rows,
+              c == 3 ? " in 3 channels" : "", s->channels * s->rows * s->cols, MODEL_MAX_INPUT,
+              fw, fh, grey, grey, colour, colour);
+    return 2;
+}
+
 /* Loads the data for the run and makes the model fit it: a new model is
  * created for its image size; a resumed one must be trained on the same
  * data (fingerprint). 0 or 1 (said). */
@@ -215,11 +232,6 @@ static int load_data(train_opts *o, train_job *j)
     data_options dopt = {.width = o->size[0], .height = o->size[1], .threads = (int)o->threads,
                          .rgb = o->rgb, .flat = o->cfg.pairs == PAIRS_AUGMENT};
     seeds_holdout(&dopt.holdout, o->cfg.seed);
-    if (o->cfg.pairs == PAIRS_LABELS && o->data && dataset_plain_folder(o->data)) {
-        cli_error(cmd, "%s: neither IDX files nor train/ and test/ class folders: a folder of "
-                  "images has no labels to pair by; train on it with --pairs augment", o->data);
-        return 1;
-    }
     if (cli_load_data(cmd, o->data, &dopt, j->dir, sizeof j->dir, &j->ds) != 0)
         return 1;
     if (o->cfg.pairs == PAIRS_AUGMENT &&
@@ -227,6 +239,8 @@ static int load_data(train_opts *o, train_job *j)
         cli_error(cmd, "--augment: %s", e.msg); /* a usage error: it does not fit the images */
         return 2;
     }
+    if (check_input_size(j->dir, &j->ds.train) != 0)
+        return 2;
     net_shape shape = o->layers;
     net_set_input(&shape, (int)j->ds.train.channels, (int)j->ds.train.rows,
                   (int)j->ds.train.cols);

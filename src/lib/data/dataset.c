@@ -64,7 +64,7 @@ int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e)
     /* classes.txt, which every source takes its class names from when it
      * is there, first. */
     char file[4200];
-    snprintf(file, sizeof file, "%s/classes.txt", path);
+    names_join(file, sizeof file, path, "classes.txt");
     if (access(file, F_OK) == 0) {
         name_list l = {*paths, *n, *n};
         int rc = names_add(&l, file);
@@ -190,13 +190,93 @@ static const data_source *source_with(const char *path, const data_options *o)
     return src;
 }
 
+/* 1 when path is a folder that no source claims, holds none of the IDX
+ * files (one of them alone is IDX files missing the others, which the IDX
+ * loader names) and holds an image by name or a folder: a folder of
+ * images, which only o->flat reads. An empty folder is not one: the IDX
+ * loader names the file it expected there. */
+static int unlabelled_folder(const char *path)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    if (source_with(path, &flat) != &source_flat)
+        return 0;
+    char **idx = NULL;
+    size_t n_idx = 0;
+    sm_err ignored;
+    int rc = source_idx.inputs(path, &idx, &n_idx, &ignored);
+    for (size_t i = 0; i < n_idx; i++)
+        free(idx[i]);
+    free(idx);
+    name_list files, dirs;
+    if (rc != 0 || n_idx > 0 || names_in_dir(path, &files, &dirs, &ignored) != 0)
+        return 0;
+    int images = dirs.n > 0;
+    for (size_t i = 0; i < files.n && !images; i++)
+        images = image_name_ok(files.v[i]);
+    names_free(&files);
+    names_free(&dirs);
+    return images;
+}
+
 int dataset_check_options(const char *path, const data_options *o, sm_err *e)
 {
+    if (!(o && o->flat) && unlabelled_folder(path))
+        return sm_fail(e, "%s: neither IDX files nor train/ and test/ class folders: a folder "
+                       "of images has no labels to pair by; train on it with --pairs augment",
+                       path);
     const data_source *src = source_with(path, o);
     if (o && o->rgb && !src->colour)
         return sm_fail(e, "%s: %s files hold grey images; --rgb needs image folders", path,
                        src == &source_idx ? "IDX" : src->name);
     return 0;
+}
+
+/* The folder of good images to train on instead of path, which holds
+ * good/ beside defect folders: path's own good/, and when path is a
+ * part's test/ (MVTec AD) with a train/good/ beside it, that one too. */
+static void good_folders(const char *path, char *out, size_t n)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t cut = len;
+    while (cut > 0 && path[cut - 1] != '/')
+        cut--;
+    char own[4200], train[4200];
+    names_join(own, sizeof own, path, "good");
+    snprintf(train, sizeof train, "%.*strain/good", (int)cut, path);
+    struct stat st;
+    int sibling = len - cut == 4 && strncmp(path + cut, "test", 4) == 0 &&
+                  stat(train, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(out, n, "--data %s%s%s", sibling ? train : own, sibling ? ", or " : "",
+             sibling ? own : "");
+}
+
+int dataset_check_unlabelled(const char *path, sm_err *e)
+{
+    data_options flat = {.threads = 1, .flat = 1};
+    name_list dirs;
+    sm_err ignored;
+    if (source_with(path, &flat) != &source_flat || names_in_dir(path, NULL, &dirs, &ignored))
+        return 0;
+    int rc = 0;
+    if (dirs.n >= 2 && names_has(&dirs, "good")) {
+        char others[400] = "", hint[8600];
+        size_t shown = 0;
+        for (size_t i = 0; i < dirs.n && strlen(others) < 200; i++)
+            if (strcmp(dirs.v[i], "good") != 0)
+                snprintf(others + strlen(others), sizeof others - strlen(others), "%s%s/",
+                         shown++ ? ", " : "", dirs.v[i]);
+        if (shown < dirs.n - 1)
+            snprintf(others + strlen(others), sizeof others - strlen(others), " and %zu more",
+                     dirs.n - 1 - shown);
+        good_folders(path, hint, sizeof hint);
+        rc = sm_fail(e, "%s: good/ beside %s (the MVTec AD test layout): without labels every "
+                     "image would be trained on as good, the defects too; give the folder of "
+                     "good images itself (e.g. %s)", path, others, hint);
+    }
+    names_free(&dirs);
+    return rc;
 }
 
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e)
@@ -241,8 +321,10 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
          * are class folders that need not match when labels are ignored,
          * but the good images alone are the data a cold start wants. */
         sm_err why = *e;
-        sm_fail(e, "%s; without labels, give the folder of good images itself (e.g. "
-                "%s/train/good)", why.msg, path);
+        char good[4200];
+        names_join(good, sizeof good, path, "train/good");
+        sm_fail(e, "%s; without labels, give the folder of good images itself (e.g. %s)",
+                why.msg, good);
     }
     if (rc != 0) {
         dataset_free(ds);
@@ -250,12 +332,6 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
     }
     ds->fingerprint = dataset_fingerprint(ds);
     return 0;
-}
-
-int dataset_plain_folder(const char *path)
-{
-    data_options flat = {.threads = 1, .flat = 1};
-    return source_with(path, &flat) == &source_flat;
 }
 
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e)

@@ -42,14 +42,26 @@ int dataset_inputs(const char *path, char ***paths, size_t *n, sm_err *e);
 int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err *e);
 
 /* 0 when the source that would load path can take o (o may be NULL),
- * else -1 with e saying why: IDX files and o->rgb ("PATH: IDX files hold
- * grey images; --rgb needs image folders"). Cheap (the source's probe):
- * for refusing an option as a usage error before any work. */
+ * else -1 with e saying why: a folder of images (no source claims it,
+ * none of the IDX files is there, and it holds an image file by name or a
+ * folder) without o->flat ("PATH: neither IDX
+ * files nor train/ and test/ class folders: a folder of images has no
+ * labels to pair by; train on it with --pairs augment": the one message
+ * of every command that reads labels); IDX files and o->rgb ("PATH: IDX
+ * files hold grey images; --rgb needs image folders"). Cheap (the
+ * sources' probes, a few stats and one folder listing): for refusing an
+ * option as a usage error before any work; dataset_open checks it too. */
 int dataset_check_options(const char *path, const data_options *o, sm_err *e);
 
-/* 1 when path is a folder that is neither IDX files nor train/ and test/
- * folders: what o->flat reads as one folder of unlabelled images. */
-int dataset_plain_folder(const char *path);
+/* For training without labels (train --pairs augment): 0 unless path is
+ * a folder read as one folder of images (o->flat; no source claims it)
+ * that holds a folder named good beside other folders, MVTec AD's test/
+ * layout (good/ and one folder per defect type), whose defects would be
+ * trained on as good. Then -1 with e naming the folders and the folder of
+ * good images to give: PATH/good, and first PARENT/train/good when PATH
+ * is PARENT/test and that is a folder ("PATH: good/ beside blob/,
+ * scratch/ (the MVTec AD test layout): ..."). Cheap: one folder listing. */
+int dataset_check_unlabelled(const char *path, sm_err *e);
 
 /* dataset_open with the default options. */
 int dataset_load(const char *dir, dataset_t *ds, sm_err *e);

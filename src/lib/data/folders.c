@@ -235,7 +235,7 @@ static int list_images(const char *path, name_list *l, size_t *skipped, node_set
     while (rc == 0 && (i < files.n || k < dirs.n)) {
         int file = k >= dirs.n || (i < files.n && strcmp(files.v[i], dirs.v[k]) < 0);
         char p[8400];
-        snprintf(p, sizeof p, "%s/%s", path, file ? files.v[i] : dirs.v[k]);
+        names_join(p, sizeof p, path, file ? files.v[i] : dirs.v[k]);
         if (file && !image_name_ok(files.v[i]))
             (*skipped)++;
         else

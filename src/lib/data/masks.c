@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "image.h"
+#include "names.h"
 #include "pool.h"
 
 static int is_folder(const char *path)
@@ -59,13 +60,19 @@ int masks_find(const char *root, const char *given, char **dir, sm_err *e)
 
 char *masks_path(const char *dir, const char *root, const char *path)
 {
-    const char *rel = path + strlen(root) + 1;
+    const char *rel = names_under(root, path);
     const char *slash = strrchr(rel, '/'), *dot = strrchr(rel, '.');
     size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - rel) : strlen(rel);
-    size_t size = strlen(dir) + 1 + stem + sizeof "_mask.png";
+    size_t size = stem + sizeof "_mask.png";
+    char *name = malloc(size);
+    if (!name)
+        return NULL;
+    snprintf(name, size, "%.*s_mask.png", (int)stem, rel);
+    size += strlen(dir) + 1;
     char *m = malloc(size);
     if (m)
-        snprintf(m, size, "%s/%.*s_mask.png", dir, (int)stem, rel);
+        names_join(m, size, dir, name);
+    free(name);
     return m;
 }
 

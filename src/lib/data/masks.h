@@ -23,8 +23,9 @@
 int masks_find(const char *root, const char *given, char **dir, sm_err *e);
 
 /* The mask of path, an image under root listed as folders_list_images lists
- * it (root, '/', then <type>/<name>.<ext>): dir/<type>/<name>_mask.png,
- * malloc'd; NULL when out of memory. */
+ * it (root joined to <type>/<name>.<ext> by names_join, names.h):
+ * dir/<type>/<name>_mask.png (one '/' after dir whether or not dir ends in
+ * one), malloc'd; NULL when out of memory. */
 char *masks_path(const char *dir, const char *root, const char *path);
 
 /* The truth of every pixel of paths [n] (images under root of types

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "names.h"
+
 void mvtec_types_free(char **names, int ntypes)
 {
     for (int k = 0; k < ntypes; k++)
@@ -40,10 +42,9 @@ int mvtec_types(const char *root, char *const *paths, size_t n, int *type, char 
         type[i] = -1;
     char good[4200];
     struct stat st;
-    snprintf(good, sizeof good, "%s/good", root);
+    names_join(good, sizeof good, root, "good");
     if (stat(good, &st) != 0 || !S_ISDIR(st.st_mode))
         return 0;
-    size_t rl = strlen(root);
     char **t = malloc(sizeof *t);
     if (!t || !(t[0] = strdup("good"))) {
         free(t);
@@ -51,7 +52,7 @@ int mvtec_types(const char *root, char *const *paths, size_t n, int *type, char 
     }
     int nt = 1;
     for (size_t i = 0; i < n; i++) {
-        const char *rel = paths[i] + rl + 1, *slash = strchr(rel, '/');
+        const char *rel = names_under(root, paths[i]), *slash = strchr(rel, '/');
         if (!slash) {
             mvtec_types_free(t, nt);
             return sm_fail(e, "%s: with a good/ folder beside it, every image must be in "

@@ -9,7 +9,8 @@
 #include "err.h"
 
 /* The type of each of paths [n] (as folders_list_images lists root: each
- * path is root, '/', then the rest). When root/good is a folder: names
+ * path is root joined to the rest by names_join, names.h, whether or not
+ * root ends in '/'). When root/good is a folder: names
  * [*ntypes] holds "good" first, then each other first-level folder in the
  * order its first image comes; type [n] is each image's index in it.
  * Otherwise *ntypes = 0, *names = NULL and every type is -1. Returns 0, or

@@ -42,6 +42,23 @@ int names_has(const name_list *l, const char *s)
     return 0;
 }
 
+/* 1 when dir ends in '/': names_join adds none. */
+static int ends_in_slash(const char *dir)
+{
+    size_t len = strlen(dir);
+    return len > 0 && dir[len - 1] == '/';
+}
+
+int names_join(char *out, size_t n, const char *dir, const char *name)
+{
+    return snprintf(out, n, "%s%s%s", dir, ends_in_slash(dir) ? "" : "/", name);
+}
+
+const char *names_under(const char *dir, const char *path)
+{
+    return path + strlen(dir) + !ends_in_slash(dir);
+}
+
 static int by_bytes(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -62,7 +79,7 @@ int names_in_dir(const char *dir, name_list *files, name_list *dirs, sm_err *e)
     while (rc == 0 && (errno = 0, de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        names_join(p, sizeof p, dir, de->d_name);
         struct stat st;
         int is_dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
         if (out[is_dir] != &none && names_add(out[is_dir], de->d_name) != 0)

@@ -24,6 +24,16 @@ int names_add(name_list *l, const char *s);
 /* 1 when s is one of l's names. */
 int names_has(const name_list *l, const char *s);
 
+/* Writes dir, then a '/' unless dir ends in one, then name into out [n]:
+ * "good" and "good/" both give "good/x.png", "/" gives "/x.png". Every
+ * path a walk or a data source builds from a folder the user named is
+ * spelled this way. Returns snprintf's count (>= n: cut short). */
+int names_join(char *out, size_t n, const char *dir, const char *name);
+
+/* The part of path, names_join(dir, ...) or a join of that with more
+ * names, after dir and the '/' the join put between them. */
+const char *names_under(const char *dir, const char *path);
+
 /* Frees every name and the array; l is then empty. */
 void names_free(name_list *l);
 

@@ -38,10 +38,10 @@ static int is_dir(const char *path)
 static int folders_probe(const char *dir)
 {
     char p[4200];
-    snprintf(p, sizeof p, "%s/train", dir);
+    names_join(p, sizeof p, dir, "train");
     if (!is_dir(p))
         return 0;
-    snprintf(p, sizeof p, "%s/test", dir);
+    names_join(p, sizeof p, dir, "test");
     return is_dir(p);
 }
 
@@ -116,9 +116,9 @@ static int classes_from_folders(const char *train, const char *test, const name_
 static int find_classes(const char *root, class_table *ct, name_list *folders, sm_err *e)
 {
     char train[4200], test[4200], txt[4200];
-    snprintf(train, sizeof train, "%s/train", root);
-    snprintf(test, sizeof test, "%s/test", root);
-    snprintf(txt, sizeof txt, "%s/classes.txt", root);
+    names_join(train, sizeof train, root, "train");
+    names_join(test, sizeof test, root, "test");
+    names_join(txt, sizeof txt, root, "classes.txt");
     name_list tr, te;
     memset(folders, 0, sizeof *folders);
     if (names_in_dir(train, NULL, &tr, e) != 0)
@@ -205,7 +205,7 @@ static int load_split(const char *root, const char *name, int split, const name_
                       sm_err *e)
 {
     memset(s, 0, sizeof *s);
-    snprintf(s->where, sizeof s->where, "%s/%s", root, name);
+    names_join(s->where, sizeof s->where, root, name);
     name_list paths = {0};
     int rc = 0;
     for (size_t c = 0; rc == 0 && c < folders->n; c++) {

@@ -22,13 +22,15 @@
  * Returns 1 if one of them exists. */
 static int data_file(const char *dir, const char *name, char *out, size_t n)
 {
-    snprintf(out, n, "%s/%s.gz", dir, name);
+    char gz[256];
+    snprintf(gz, sizeof gz, "%s.gz", name);
+    names_join(out, n, dir, gz);
     if (access(out, F_OK) == 0)
         return 1;
-    snprintf(out, n, "%s/%s", dir, name);
+    names_join(out, n, dir, name);
     if (access(out, F_OK) == 0)
         return 1;
-    snprintf(out, n, "%s/%s.gz", dir, name);
+    names_join(out, n, dir, gz);
     return 0;
 }
 
@@ -48,7 +50,9 @@ static int idx_inputs(const char *dir, char ***paths, size_t *n, sm_err *e)
     /* Both forms of each: whichever exists is read, and a .gz beside its
      * plain file still must not be overwritten. */
     for (size_t i = 0; rc == 0 && i < 2 * sizeof names / sizeof *names; i++) {
-        snprintf(file, sizeof file, "%s/%s%s", dir, names[i / 2], i % 2 ? "" : ".gz");
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", names[i / 2], i % 2 ? "" : ".gz");
+        names_join(file, sizeof file, dir, name);
         if (access(file, F_OK) == 0 && names_add(&l, file) != 0)
             rc = sm_fail(e, "out of memory");
     }
@@ -121,7 +125,7 @@ static int is_fashion(const dataset_t *ds, unsigned max)
 static int idx_classes(const char *dir, dataset_t *ds, sm_err *e)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    names_join(path, sizeof path, dir, "classes.txt");
     if (access(path, F_OK) == 0) {
         if (classes_read(&ds->classes, path, e) != 0)
             return -1;

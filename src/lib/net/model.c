@@ -64,6 +64,26 @@ int model_alloc(model_t *m, uint32_t history_cap, sm_err *e)
     return 0;
 }
 
+int model_max_side(int channels)
+{
+    int s = 1;
+    while ((long)(s + 1) * (s + 1) * channels <= MODEL_MAX_INPUT)
+        s++;
+    return s;
+}
+
+void model_fit_size(int channels, int w, int h, int *fw, int *fh)
+{
+    double scale = sqrt((double)MODEL_MAX_INPUT / ((double)channels * w * h));
+    long x = (long)(w * scale), y = (long)(h * scale);
+    x = x < 1 ? 1 : x > w ? w : x;
+    y = y < 1 ? 1 : y > h ? h : y;
+    while (x * y * channels > MODEL_MAX_INPUT) /* rounding: shrink the longer side */
+        *(x >= y && x > 1 ? &x : &y) -= 1;
+    *fw = (int)x;
+    *fh = (int)y;
+}
+
 int model_check_shape(net_shape s, sm_err *e)
 {
     if (s.in < 1 || s.in > MODEL_MAX_INPUT)

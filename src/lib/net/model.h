@@ -59,6 +59,15 @@ extern const char *const model_pairs_names[3];
  * NET_MAX_LAYERS slots of kind and argument). */
 #define MODEL_MAX_LAYERS 8
 
+/* The largest side s of a square image whose s x s x channels inputs
+ * are within MODEL_MAX_INPUT: 128 grey, 73 colour. */
+int model_max_side(int channels);
+
+/* The largest *fw x *fh of about w:h's shape (each side at least 1)
+ * whose *fw x *fh x channels inputs are within MODEL_MAX_INPUT: a --size
+ * to suggest for images of w x h (200 x 150 grey: 147 x 110). */
+void model_fit_size(int channels, int w, int h, int *fw, int *fh);
+
 /* 0 when shape is within the limits above (1..MODEL_MAX_INPUT inputs,
  * 1..NET_MAX_LAYERS layers of 1..MODEL_MAX_HIDDEN, at most
  * MODEL_MAX_PARAMS parameters), else -1 with e saying which. */
