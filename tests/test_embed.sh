@@ -196,6 +196,11 @@ expect_fail ecsv_beside 2 "--out $tmp/e.csv: its index $tmp/e.index.csv is also 
   embed --model "$model" --out "$tmp/e.csv" "$tmp/a.pgm"
 check '[ ! -e "$tmp/e.csv" ] && cmp -s "$tmp/e.index.csv" "$tmp/e_npy.index.csv"' \
   "a refused e.csv changed e.npy's index: $(cat "$tmp/e.index.csv")"
+# a .csv beside that is no embedding (no g.index.csv): g.npy is written
+printf 'a,b\n' >"$tmp/g.csv"
+run gnpy embed --model "$model" --out "$tmp/g.npy" "$tmp/a.pgm"
+check '[ $rc -eq 0 ] && [ -s "$tmp/g.npy" ] && [ "$(cat "$tmp/g.csv")" = "a,b" ]' \
+  "g.npy beside a plain g.csv: exit $rc: $(cat "$tmp/gnpy.err")"
 mv "$tmp/e.npy" "$tmp/e_keep.npy"
 run ecsv embed --model "$model" --out "$tmp/e.csv" --threads 2 "$tmp/a.pgm" "$tmp/b.pgm"
 mv "$tmp/e_keep.npy" "$tmp/e.npy"

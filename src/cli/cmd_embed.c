@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "command.h"
@@ -72,7 +73,8 @@ static int check_outputs(const embed_opts *o, const char *index, int n_paths,
                          char *const *paths)
 {
     char other[4200];
-    if (embed_out_sibling(o->out, other, sizeof other)) {
+    struct stat st;
+    if (stat(index, &st) == 0 && embed_out_sibling(o->out, other, sizeof other)) {
         cli_error(cmd, "--out %s: its index %s is also the index of %s, which exists; give "
                   "another name, or remove %s first", o->out, index, other, other);
         return EXIT_USAGE;
