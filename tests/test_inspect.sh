@@ -83,6 +83,21 @@ assert all(set(i) >= {\"path\", \"score\", \"nearest\", \"flagged\", \"type\"} f
 else
   tool_missing "python3 missing: the JSON check needs it"
 fi
+# Nothing flagged: no precision ("-", null), not 0; the recall is a real 0.
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 1e6 >"$tmp/t6.txt"
+check 'grep -q "^AUROC 0\.[0-9]\{4\}   accuracy 0\.[0-9]\{4\}   precision -   recall 0\.0000 " "$tmp/t6.txt"' \
+  "nothing flagged: $(grep "^AUROC" "$tmp/t6.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 1e6 --json >"$tmp/t6.json"
+if command -v python3 >/dev/null; then
+  check 'python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"precision\"] is None and d[\"recall\"] == 0 and 0 < d[\"accuracy\"] < 1, d
+assert all(t[\"flagged\"] == 0 for t in d[\"types\"])
+" "$tmp/t6.json"' "nothing flagged, --json: $(grep -m3 "precision\|recall\|accuracy" "$tmp/t6.json")"
+else
+  tool_missing "python3 missing: the JSON check needs it"
+fi
 # k-NN with a k: runs, and differs from the centroid.
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --score knn --k 10 >"$tmp/k.txt"
 check 'grep -q "score knn (k = 10)" "$tmp/k.txt" && ! cmp -s "$tmp/k.txt" "$tmp/l.txt"' "--score knn --k 10"
@@ -356,8 +371,10 @@ check 'cmp -s "$victim" "$tmp/victim.copy"' "an input image was overwritten by -
 mkdir -p "$tmp/onlygood"
 ln -s "$img/good" "$tmp/onlygood/good"
 "$bin" inspect --reference "$ref" --images "$tmp/onlygood" --model "$model" --json >"$tmp/og.json" 2>/dev/null
-check 'grep -q "\"auroc\": null" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
-  "good/ alone: $(grep auroc "$tmp/og.json")"
+# no anomalous image: no recall either; the precision of the good flagged is 0
+check 'grep -q "\"auroc\": null" "$tmp/og.json" && grep -q "\"recall\": null" "$tmp/og.json" &&
+       grep -q "\"precision\": 0\.000000" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
+  "good/ alone: $(grep "auroc\|recall\|precision" "$tmp/og.json")"
 # A PNG whose chunk claims 2 GB (found by fuzzing: stb_image would allocate
 # it) is refused from its bytes.
 cp "$(dirname "$0")/fuzz/corpus/image/oom-png-idat-length-2g.png" "$tmp/huge-chunk.png"

@@ -358,9 +358,11 @@ static void metrics(inspect_report *r)
         tn += !bad && !f;
         fn += bad && !f;
     }
-    r->accuracy = n ? (double)(tp + tn) / (double)n : 0;
-    r->precision = tp + fp ? (double)tp / (double)(tp + fp) : 0;
-    r->recall = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+    /* 0 / 0 is no figure (NAN): nothing flagged has no precision, no
+     * anomalous image no recall */
+    r->accuracy = n ? (double)(tp + tn) / (double)n : NAN;
+    r->precision = tp + fp ? (double)tp / (double)(tp + fp) : NAN;
+    r->recall = tp + fn ? (double)tp / (double)(tp + fn) : NAN;
     r->auroc = auroc_of(r, -1);
     for (int t = 0; t < r->ntypes; t++) {
         size_t cnt = 0, hit = 0;
@@ -370,7 +372,7 @@ static void metrics(inspect_report *r)
                 hit += r->flagged[i];
             }
         r->types[t] = (inspect_type){r->type_names[t], cnt,
-                                     cnt ? (double)hit / (double)cnt : 0,
+                                     cnt ? (double)hit / (double)cnt : NAN,
                                      t ? auroc_of(r, t) : NAN};
     }
 }

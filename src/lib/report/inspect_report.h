@@ -70,7 +70,8 @@ typedef struct {
 typedef struct {
     const char *name;
     size_t n;       /* images of this type */
-    double flagged; /* the share flagged: the recall, for good/ the false-positive rate */
+    double flagged; /* the share flagged: the recall, for good/ the false-positive rate;
+                       NAN for an empty good/ */
     double auroc;   /* good against this type; NAN for good/, or with no good image */
 } inspect_type;
 
@@ -88,7 +89,11 @@ typedef struct {
     int ntypes;
     inspect_type *types; /* [ntypes] */
     int *type;           /* [N] index into types, -1 without the layout */
-    double auroc, accuracy, precision, recall; /* anomalous = not good/; AUROC may be NAN */
+    double auroc, accuracy, precision, recall; /* anomalous = not good/; NAN where the
+                                                  figure does not exist (no AUROC without
+                                                  both classes, no precision with nothing
+                                                  flagged, no recall without an anomalous
+                                                  image) */
     size_t skipped;      /* files skipped in both sets, known once both are loaded */
     char **type_names;   /* [ntypes], owned */
     /* What was compared (with a model): */
