@@ -21,6 +21,21 @@ indices() { od -An -v -tu1 -w1 "$raw/$1.lab" | awk -v c="$2" -v n="$3" '$1 == c 
 # pgm SPLIT INDEX FILE: image INDEX of SPLIT as a binary PGM
 pgm() { { printf 'P5\n28 28\n255\n'; dd if="$raw/$1.img" bs=784 skip="$2" count=1 status=none; } >"$3"; }
 
+# Every JSON read here goes through load(): a key repeated in one object
+# (json.load would keep the last silently) fails the check.
+cat >"$tmp/strictjson.py" <<'PY'
+import json
+def _no_repeats(pairs):
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError("a key repeated in one object: %s" % repeated)
+    return dict(pairs)
+def load(path):
+    return json.load(open(path), object_pairs_hook=_no_repeats)
+PY
+export PYTHONPATH="$tmp${PYTHONPATH:+:$PYTHONPATH}"
+
 ref="$tmp/ref" img="$tmp/images"
 mkdir -p "$ref" "$img/good" "$img/shirt" "$img/pullover" "$img/dress"
 for i in $(indices train 0 300); do pgm train "$i" "$ref/$i.pgm"; done
@@ -72,8 +87,9 @@ check '[ "$(head -c 8 "$tmp/l.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 0 --json >"$tmp/j.json"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
+import sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"threshold\"] == 0 and d[\"threshold_rule\"] == \"given\"
 assert 0.5 < d[\"auroc\"] <= 1 and len(d[\"images\"]) == 280
 assert all(i[\"flagged\"] for i in d[\"images\"])
@@ -90,9 +106,10 @@ check 'grep -q "^AUROC 0\.[0-9]\{4\}   accuracy 0\.[0-9]\{4\}   precision -   re
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 1e6 --json >"$tmp/t6.json"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d[\"precision\"] is None and d[\"recall\"] == 0 and 0 < d[\"accuracy\"] < 1, d
+import sys
+from strictjson import load
+d = load(sys.argv[1])
+assert d[\"precision\"] is None and d[\"recall\"] == 0 and 0 < d[\"accuracy\"] < 1
 assert all(t[\"flagged\"] == 0 for t in d[\"types\"])
 " "$tmp/t6.json"' "nothing flagged, --json: $(grep -m3 "precision\|recall\|accuracy" "$tmp/t6.json")"
 else
@@ -162,8 +179,9 @@ check '[ $rc -eq 0 ] && [ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && gre
   "--maps into a used folder: exit $rc, $(ls "$tmp/maps" | wc -l) files, $(cat "$tmp/maps2.err")"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, os, sys
-d = json.load(open(sys.argv[1]))
+import os, sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"score\"] == \"patch\" and d[\"positions\"] == [7, 7] and d[\"bank\"] == 2000
 assert d[\"bank_of\"] == 300 * 49 and d[\"layer\"] == 4
 assert d[\"maps_scale\"][1] == max(i[\"score\"] for i in d[\"images\"])
@@ -199,8 +217,9 @@ check '! cmp -s "$tmp/pn1.txt" <("$bin" inspect --reference "$ref" --images "$pi
   "--near 0 scores as --near any does"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
+import sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"near\"] == 0 and d[\"bank\"] == 300 * 49, (d[\"near\"], d[\"bank\"])
 assert d[\"auroc\"] > 0.9, d[\"auroc\"]
 " "$tmp/pn3.json"' "inspect --score patch --near 0 --json: $(head -c 400 "$tmp/pn3.json")"
@@ -208,8 +227,9 @@ assert d[\"auroc\"] > 0.9, d[\"auroc\"]
   "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
     --pixels 1 --threads 2 --json >"$tmp/pp.json" 2>"$tmp/pp.err"
   check 'python3 -c "
-import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+import sys
+from strictjson import load
+a, b = load(sys.argv[1]), load(sys.argv[2])
 assert b[\"pixels\"] == 1 and b[\"pixel_weight\"] > 0 and a[\"pixels\"] == 0 and a[\"pixel_weight\"] == 0
 assert [i[\"score\"] for i in a[\"images\"]] != [i[\"score\"] for i in b[\"images\"]]
 assert b[\"auroc\"] > 0.9, b[\"auroc\"]
@@ -276,10 +296,11 @@ png(sys.argv[3], [r[:27] for r in rows[:27]])  # a mask of another size
   "$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch --bank 2000 \
     --masks "$mv/ground_truth" --json >"$tmp/pix.json"
   check 'python3 -c "
-import json, re, sys
-d = json.load(open(sys.argv[1]))
+import re, sys
+from strictjson import load
+d = load(sys.argv[1])
 text = float(re.search(r\"^pixel AUROC ([0-9.]+)\", open(sys.argv[2]).read(), re.M).group(1))
-assert d[\"pixels\"] == 47040 and d[\"defect_pixels\"] == 720, d
+assert d[\"mask_pixels\"] == 47040 and d[\"defect_pixels\"] == 720 and d[\"pixels\"] == 0, d
 assert abs(d[\"pixel_auroc\"] - text) <= 5e-5, (d[\"pixel_auroc\"], text)
 t = {x[\"type\"]: x for x in d[\"types\"]}
 assert t[\"good\"][\"pixel_auroc\"] is None and t[\"square\"][\"pixel_auroc\"] == d[\"pixel_auroc\"]

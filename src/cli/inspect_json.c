@@ -33,7 +33,7 @@ static void json_types(const inspect_report *r, FILE *out)
         json_string(out, r->masks);
         fprintf(out, ",\n  \"pixel_auroc\": ");
         json_num(out, r->pixel.auroc);
-        fprintf(out, ",\n  \"pixels\": %llu,\n  \"defect_pixels\": %llu,\n",
+        fprintf(out, ",\n  \"mask_pixels\": %llu,\n  \"defect_pixels\": %llu,\n",
                 (unsigned long long)(r->pixel.pos + r->pixel.neg),
                 (unsigned long long)r->pixel.pos);
     }
