@@ -361,6 +361,24 @@ bad_run 2 "found '65'" --reference "$ref" --images "$pimg" --model "$cm" --score
 bad_run 2 "--local 4: the neighbourhood's side must be odd" --reference "$ref" --images "$pimg" --model "$cm" --score patch --local 4
 bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
+# --maps DIR that cannot be written: refused with the other outputs, before
+# anything is scored (nothing on stdout), exit 1; the folder holding DIR is
+# not made (as for --report), DIR itself is
+ro="$tmp/ro-maps"
+mkdir "$ro" && chmod 500 "$ro"
+unwritable="$ro" && [ "$(id -u)" -eq 0 ] && unwritable=/sys # root: permissions do not stop it
+for m in "$tmp/nothere/maps:cannot create the folder: No such file or directory" \
+         "$tmp/l.csv:not a folder" "$unwritable:cannot create files in the folder" \
+         "$unwritable/maps:cannot create the folder"; do
+  out=$("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch \
+    --maps "${m%%:*}" 2>"$tmp/mapsbad.err"); rc=$?
+  check '[ $rc -eq 1 ] && [ -z "$out" ] && [ "$(wc -l <"$tmp/mapsbad.err")" -eq 1 ] &&
+         grep -q "^siamese inspect: --maps ${m%%:*}: ${m#*:}" "$tmp/mapsbad.err"' \
+    "--maps ${m%%:*}: exit $rc, stdout $(printf "%s" "$out" | head -c 80), stderr $(cat "$tmp/mapsbad.err")"
+done
+check '[ ! -e "$tmp/nothere" ] && [ -z "$(ls -A "$ro")" ] && [ -f "$tmp/l.csv" ]' \
+  "a refused --maps made or changed something: $(ls -A "$tmp/nothere" "$ro" 2>&1 | head -3)"
+chmod 700 "$ro"
 # a map never replaces an input: --maps inside --images is refused first
 bad_run 2 "--maps $pimg/square" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$pimg/square"
 # no other output inside --maps DIR: a map would replace it, or it a map

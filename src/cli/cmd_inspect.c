@@ -180,7 +180,7 @@ static int run(void *p, int argc, char **argv)
     }
     int raw = strcmp(o->model, "none") == 0;
     output_spec outs[] = {{"--report", o->report, 1, 0}, {"--csv", o->csv, 0, 0},
-                          {"--maps", o->maps, 0, 1}};
+                          {"--maps", o->maps, 0, OUTPUT_FILES_FOLDER}};
     const input_file read[] = {{"--reference", o->reference}, {"--images", o->images}};
     int gr = guard_outputs(cmd, outs, 3, raw ? NULL : o->model, GUARD_NO_DATA, read, 2);
     if (gr != 0)
@@ -246,7 +246,8 @@ static const opt_spec options[] = {
      "(default 0: none; 1 finds brightness the features miss)"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
      "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
-     "heat over the grey image, scale 0 .. the largest score"},
+     "heat over the grey image, scale 0 .. the largest score\n"
+     "(DIR is made when absent, not the folder holding it)"},
     {"masks", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, masks), 0, 0, 0, 0, NULL, NULL,
      "defect masks in MVTec's layout, DIR/<type>/<name>_mask.png\n"
      "(default: ground_truth/ beside --images, when there)"},
