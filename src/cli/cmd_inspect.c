@@ -52,11 +52,6 @@ static void defaults(void *p)
     o->threads = cli_cpu_count();
 }
 
-static int parse_features(const char *c, const char *opt, const char *arg, void *value)
-{
-    return opt_features(c, opt, arg, value);
-}
-
 /* --near: any, or R rows and columns */
 static int parse_near(const char *c, const char *opt, const char *arg, void *value)
 {
@@ -219,7 +214,7 @@ static const opt_spec options[] = {
      "distances: the model's head's on its embedding, else\n"
      "euclidean"},
     {"features", 0, "F", OPT_PARSE, OPT_AT(inspect_opts, features),
-     OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, parse_features,
+     OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, opt_features,
      "what is compared: auto (default: the last conv layer,\n"
      "averaged over positions; the embedding for a dense\n"
      "model), embedding, or layer:K (--layers item K);\n"
