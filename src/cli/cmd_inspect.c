@@ -91,6 +91,11 @@ static int check(inspect_opts *o, int argc, char **argv)
         cli_error(cmd, "empty name given to --reference, --images or --model");
         return -1;
     }
+    sm_err e;
+    if (inspect_check_sets(o->reference, o->images, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        return -1;
+    }
     if (o->rgb && strcmp(o->model, "none") != 0) {
         cli_error(cmd, "--rgb is for --model none: a model reads images in the channels it "
                   "was trained with (train --rgb)");

@@ -318,6 +318,27 @@ static int score_images(inspect_report *r, sm_err *e)
     return rank_images(r, e);
 }
 
+int inspect_check_sets(const char *reference, const char *images, sm_err *e)
+{
+    static const char layout[] = "an MVTec AD category (test/good/ with ground_truth/ or "
+                                 "train/ beside it)";
+    const char *dir = mvtec_category(images) ? images : reference;
+    int len = (int)strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (dir == images)
+        return sm_fail(e, "--images %s is %s, not a set of images: its masks and training "
+                       "images would be scored as parts; give its test images, --images "
+                       "%.*s/test (and --reference %.*s/train/good)", images, layout, len,
+                       images, len, images);
+    if (mvtec_category(reference))
+        return sm_fail(e, "--reference %s is %s, not a set of good images: its defect images "
+                       "and masks would be taken as references; give its good training "
+                       "images, --reference %.*s/train/good", reference, layout, len,
+                       reference);
+    return 0;
+}
+
 /* AUROC of "anomalous" (type != 0) against good for the images whose type
  * is 0 or `only` (all types when only < 0); NAN without both classes. */
 static double auroc_of(const inspect_report *r, int only)

@@ -131,6 +131,13 @@ typedef struct {
  * for the centroid on classes the model never saw). An anomaly_score. */
 int inspect_default_score(net_shape s, embed_feat f);
 
+/* Refuses, before any work, a --reference or --images folder that is the
+ * root of an MVTec AD category (mvtec_category, data/mvtec.h): its masks,
+ * training and test images would all be read as one set. Returns 0, or -1
+ * with e naming the option, the layout and the folder to give (a usage
+ * error). */
+int inspect_check_sets(const char *reference, const char *images, sm_err *e);
+
 /* Builds the report for cfg into r. Returns 0, or -1 with e set;
  * inspect_free in both cases. */
 int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e);
