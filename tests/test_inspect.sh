@@ -330,6 +330,27 @@ rc=$?
 check '[ $rc -eq 0 ] && ! grep -q AUROC "$tmp/p.txt" && [ "$(awk -F"\t" "\$1 ~ /^[0-9]+\$/" "$tmp/p.txt" | wc -l)" -eq 60 ]' \
   "a folder without good/: $(head -3 "$tmp/p.txt")"
 
+# --- images that are also references (the same file): a note, scores kept --
+# self/ holds 5 test T-shirts and a hard link to a reference; copy/ the
+# same with a copy of it (same pixels, another file): the same output, the
+# note only for the link
+mkdir "$tmp/self" "$tmp/copy"
+for f in $(ls "$img/good" | head -5); do cp "$img/good/$f" "$tmp/self/" && cp "$img/good/$f" "$tmp/copy/"; done
+r1=$(ls "$ref" | grep pgm | head -1)
+ln "$ref/$r1" "$tmp/self/zz.pgm" && cp "$ref/$r1" "$tmp/copy/zz.pgm"
+"$bin" inspect --reference "$ref" --images "$tmp/self" --model "$model" >"$tmp/self.txt" 2>"$tmp/self.err"
+"$bin" inspect --reference "$ref" --images "$tmp/copy" --model "$model" >"$tmp/copy.txt" 2>"$tmp/copy.err"
+check 'grep -q "^siamese inspect: note: 1 of the 6 images is also a reference (the same file): each is compared with itself, which lowers its score" "$tmp/self.err" &&
+       ! grep -q "also a reference" "$tmp/copy.err" &&
+       cmp -s <(sed "s|$tmp/self|D|" "$tmp/self.txt") <(sed "s|$tmp/copy|D|" "$tmp/copy.txt")' \
+  "an image that is a reference: $(cat "$tmp/self.err" "$tmp/copy.err"; diff "$tmp/self.txt" "$tmp/copy.txt" | head -4)"
+# every image a reference (the folder checked against itself, or --images
+# inside --reference): still a note, one line, and the run completes
+"$bin" inspect --reference "$img" --images "$img/shirt" --model "$model" >/dev/null 2>"$tmp/all.err"; rc=$?
+check '[ $rc -eq 0 ] && [ "$(grep -c "also reference" "$tmp/all.err")" -eq 1 ] &&
+       grep -q "^siamese inspect: note: all 60 images are also references (the same files)" "$tmp/all.err"' \
+  "--images inside --reference: exit $rc, $(cat "$tmp/all.err")"
+
 # --- bad input ---------------------------------------------------------------
 bad_run() { # STATUS MESSAGE-PART ARGS...
   local want=$1 part=$2

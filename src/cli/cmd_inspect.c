@@ -156,8 +156,7 @@ static int report(const inspect_opts *o, const model_t *m)
     inspect_report r;
     sm_err e;
     int rc = inspect_build(&r, &c, &e);
-    if (r.skipped)
-        cli_error(cmd, "note: skipped %zu files that are not images by name", r.skipped);
+    inspect_print_notes(&r);
     if (rc != 0)
         cli_error(cmd, "%s", e.msg);
     else

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "anomaly.h"
 #include "anomaly_kind.h"
@@ -19,6 +20,7 @@
 #include "memory.h"
 #include "metrics.h"
 #include "mvtec.h"
+#include "names.h"
 #include "patch.h"
 #include "patch_pixels.h"
 
@@ -32,6 +34,26 @@ static int list_set(const char *path, const char *what, inspect_set *s, sm_err *
         return sm_fail(e, "%s %s: no images (PNG, JPEG, BMP, PGM/PPM, TGA or GIF files)%s", what,
                     path, s->skipped ? " among its files" : "");
     return 0;
+}
+
+/* r->also_ref: the images that are also references, the same file by
+ * device and inode (as the folder walk tells files apart, names.h). The
+ * walk lists each file of a set once, so an image that is not new to the
+ * set of the references' files is one of them. */
+static int count_also_ref(inspect_report *r, sm_err *e)
+{
+    node_set files = {0};
+    struct stat st;
+    int rc = 0;
+    for (size_t i = 0; i < r->ref.n && rc >= 0; i++)
+        if (stat(r->ref.paths[i], &st) == 0)
+            rc = node_add(&files, st.st_dev, st.st_ino, NULL);
+    for (size_t i = 0; i < r->img.n && rc >= 0; i++)
+        if (stat(r->img.paths[i], &st) == 0 &&
+            (rc = node_add(&files, st.st_dev, st.st_ino, NULL)) == 0)
+            r->also_ref++;
+    free(files.v);
+    return rc < 0 ? sm_fail(e, "out of memory") : 0;
 }
 
 /* Raw pixels: one size for every image, the references' (they come
@@ -461,7 +483,8 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
     if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
-        list_set(cfg->images, "--images", &r->img, e) != 0 || find_truth(r, e) != 0 ||
+        list_set(cfg->images, "--images", &r->img, e) != 0 || count_also_ref(r, e) != 0 ||
+        find_truth(r, e) != 0 ||
         check_bank(r, e) != 0 || load_set(r, "--reference", &r->ref, e) != 0 ||
         load_set(r, "--images", &r->img, e) != 0 ||
         (r->gh && r->cfg.pixels > 0 && add_pixels(r, e) != 0))

@@ -95,6 +95,9 @@ typedef struct {
                                                   flagged, no recall without an anomalous
                                                   image) */
     size_t skipped;      /* files skipped in both sets, known once both are loaded */
+    size_t also_ref;     /* images that are also references (the same file by device
+                            and inode): each is compared with itself, which lowers its
+                            score; the scores are not changed for it */
     char **type_names;   /* [ntypes], owned */
     /* What was compared (with a model): */
     embed_feat feat;     /* the layer and how it is taken */
