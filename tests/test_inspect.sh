@@ -165,8 +165,11 @@ rc=$?
 check '[ $rc -eq 0 ]' "inspect --score patch: exit $rc, $(cat "$tmp/patch.err")"
 check '[ "$(head -c 8 "$tmp/patch.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' \
   "inspect --score patch --report: not a PNG"
-check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
-  "--maps: $(ls "$tmp/maps" | head -3)"
+# the maps are named by the images' paths below --images (good/ and square/
+# folders: NN-good-NAME.png, NN-square-NAME.png), numbered in --images order
+check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-good-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ] &&
+       [ -f "$tmp/maps/60-square-$(ls "$pimg/square" | tail -1 | sed "s/\.pgm$//").png" ]' \
+  "--maps: $(ls "$tmp/maps" | sed -n "1p;\$p")"
 check '! grep -q "note: --maps" "$tmp/patch.err"' "a fresh --maps folder got a note: $(cat "$tmp/patch.err")"
 # a second run on the 40 good images into the same folder: their maps are
 # rewritten, the first run's 20 square maps stay (a run deletes nothing)
@@ -186,9 +189,13 @@ assert d[\"score\"] == \"patch\" and d[\"positions\"] == [7, 7] and d[\"bank\"] 
 assert d[\"bank_of\"] == 300 * 49 and d[\"layer\"] == 4
 assert d[\"maps_scale\"][1] == max(i[\"score\"] for i in d[\"images\"])
 assert all(os.path.exists(i[\"map\"]) and open(i[\"map\"], \"rb\").read(8) == b\"\\x89PNG\\r\\n\\x1a\\n\" for i in d[\"images\"])
+for i in d[\"images\"]:  # NN-<type>-<name>.png, the JSON naming the file written
+    rel = os.path.relpath(i[\"path\"], sys.argv[2])
+    n, _, rest = os.path.basename(i[\"map\"]).partition(\"-\")
+    assert len(n) == 2 and rest == rel.replace(\"/\", \"-\")[:-len(\".pgm\")] + \".png\", (i[\"map\"], rel)
 assert d[\"auroc\"] > 0.9, d[\"auroc\"]
 print(\"patch: AUROC of the squares\", d[\"auroc\"])
-" "$tmp/patch.json"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
+" "$tmp/patch.json" "$pimg"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
 else
   tool_missing "python3 missing: the patch JSON check needs it"
 fi

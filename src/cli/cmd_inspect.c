@@ -244,9 +244,10 @@ static const opt_spec options[] = {
      "of its cell, weighted to W times the features' mean norm\n"
      "(default 0: none; 1 finds brightness the features miss)"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
-     "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
-     "heat over the grey image, scale 0 .. the largest score\n"
-     "(DIR is made when absent, not the folder holding it)"},
+     "patch: write each image's anomaly map as DIR/N-NAME.png\n"
+     "(NAME: its path below --images, '/' as '-'), heat over\n"
+     "the grey image, scale 0 .. the largest score (DIR is\n"
+     "made when absent, not the folder holding it)"},
     {"masks", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, masks), 0, 0, 0, 0, NULL, NULL,
      "defect masks in MVTec's layout, DIR/<type>/<name>_mask.png\n"
      "(default: ground_truth/ beside --images, when there)"},

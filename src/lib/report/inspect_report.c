@@ -6,6 +6,7 @@
 #include "inspect_report.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,16 +529,42 @@ void inspect_map(const inspect_report *r, size_t i, float *map)
                    r->pos + i * (size_t)r->gh * r->gw, r->gh, r->gw);
 }
 
+/* The name of image i below --images (rel, for a folder), else its file
+ * name (--images is the file, or a path not spelt from --images). */
+static const char *name_below_images(const inspect_report *r, size_t i)
+{
+    const char *p = r->img.paths[i], *root = r->cfg.images, *slash = strrchr(p, '/');
+    size_t rl = strlen(root);
+    const char *rel = p + rl;
+    if (strncmp(p, root, rl) != 0 || (*rel != '/' && !(rl > 0 && root[rl - 1] == '/')))
+        return slash ? slash + 1 : p;
+    while (*rel == '/')
+        rel++;
+    return *rel ? rel : slash ? slash + 1 : p;
+}
+
 void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n)
 {
-    const char *p = r->img.paths[i], *slash = strrchr(p, '/'), *name = slash ? slash + 1 : p;
-    const char *dot = strrchr(name, '.');
-    int len = dot && dot > name ? (int)(dot - name) : (int)strlen(name), digits = 1;
+    const char *rel = name_below_images(r, i), *slash = strrchr(rel, '/');
+    const char *base = slash ? slash + 1 : rel, *dot = strrchr(base, '.');
+    size_t len = dot && dot > base ? (size_t)(dot - rel) : strlen(rel);
+    int digits = 1;
     for (size_t k = r->img.n; k >= 10; k /= 10)
         digits++;
+    size_t room = INSPECT_MAP_NAME_MAX - (size_t)digits - sizeof "-.png" + 1; /* for the stem */
+    if (len > room) { /* the file name alone, cut to fit */
+        len = (size_t)(dot && dot > base ? dot - base : (ptrdiff_t)strlen(base));
+        len = len < room ? len : room;
+        rel = base;
+    }
+    char name[INSPECT_MAP_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%0*zu-%.*s.png", digits, i + 1, (int)len, rel);
+    for (char *c = name; *c; c++) /* folders joined by '-', as export names classes */
+        if (*c == '/')
+            *c = '-';
     size_t dl = strlen(r->cfg.maps);
-    int sep = dl > 0 && r->cfg.maps[dl - 1] != '/';
-    snprintf(buf, n, "%s%s%0*zu-%.*s.png", r->cfg.maps, sep ? "/" : "", digits, i + 1, len, name);
+    snprintf(buf, n, "%s%s%s", r->cfg.maps, dl > 0 && r->cfg.maps[dl - 1] != '/' ? "/" : "",
+             name);
 }
 
 const char *inspect_type_name(const inspect_report *r, size_t i)

@@ -152,8 +152,12 @@ void inspect_free(inspect_report *r);
 void inspect_map(const inspect_report *r, size_t i, float *map);
 
 /* The file --maps writes image i's map to: cfg.maps/<i+1, zero-padded to
- * the digits of N>-<the image's name without its extension>.png, unique
- * for every image of the set. */
+ * the digits of N>-<the image's path below cfg.images without its
+ * extension, its folders joined by '-'>.png (test/scratch/000.png as
+ * 09-scratch-000.png; a flat folder's ok00.png as 01-ok00.png), unique for
+ * every image of the set by its index; the file name alone when the name
+ * would pass INSPECT_MAP_NAME_MAX bytes. */
+#define INSPECT_MAP_NAME_MAX 255
 void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n);
 
 /* The type of image i, "" without the layout. */
