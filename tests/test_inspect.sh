@@ -331,6 +331,26 @@ fi
 "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score knn --k 5 >"$tmp/pk.txt"
 check 'grep -q "score knn (k = 5) on layer 3 (conv16) pooled" "$tmp/pk.txt"' "auto on a conv model: $(head -1 "$tmp/pk.txt")"
 
+# --- every inspect command line of the README runs -------------------------
+# Each "build/siamese inspect ..." (joined across its "\" lines, comments
+# cut) runs, exit 0, in a folder where its names exist: good/ and
+# run/reference the references, new/ and run/images the square set (good/
+# and square/), parts.siam the conv model, model.siam the dense one.
+readme="$(dirname "$0")/../README.md" rd="$tmp/readme"
+abs_bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+mkdir -p "$rd/run"
+ln -s "$ref" "$rd/good" && ln -s "$pimg" "$rd/new"
+ln -s "$ref" "$rd/run/reference" && ln -s "$pimg" "$rd/run/images"
+cp "$cm" "$rd/parts.siam" && cp "$model" "$rd/model.siam"
+mapfile -t cmds < <(awk '/build\/siamese inspect/ {
+    c = $0; while (c ~ /\\$/ && (getline l) > 0) c = substr(c, 1, length(c) - 1) " " l
+    sub(/#.*/, "", c); sub(/^[ \t]*build\/siamese /, "", c); print c }' "$readme")
+check '[ ${#cmds[@]} -ge 6 ]' "README: ${#cmds[@]} inspect command lines found, want 6 or more"
+for c in "${cmds[@]}"; do
+  (cd "$rd" && eval "\"\$abs_bin\" $c") >/dev/null 2>"$tmp/readme.err"; rc=$?
+  check '[ $rc -eq 0 ]' "README's 'siamese $c': exit $rc, $(grep -v "note:" "$tmp/readme.err" | head -1)"
+done
+
 # --- no labels: a plain folder ------------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
 rc=$?
