@@ -439,12 +439,13 @@ bad_run 2 "--masks belongs to --score patch" --reference "$ref" --images "$pimg"
 bad_run 2 "pixel metrics need the MVTec layout" --reference "$ref" --images "$pimg/square" --model "$cm" --score patch --masks "$tmp"
 # an MVTec AD category's root (test/good/, ground_truth/ beside it) is not a
 # set of images: refused before any work, naming the folder to give
-bad_run 2 "--images $mv/ is an MVTec AD category (test/good/ with ground_truth/ or train/ beside it), not a set of images: its masks and training images would be scored as parts; give its test images, --images $mv/test (and --reference $mv/train/good)" \
+bad_run 2 "--images $mv/ is an MVTec AD category (test/good/ with ground_truth/ or train/ beside it), not a set of images: its masks and training images would be scored as parts; give its test images, --images $mv/test" \
   --reference "$ref" --images "$mv/" --model "$cm" --score patch
 bad_run 2 "--reference $mv is an MVTec AD category" --reference "$mv" --images "$mv/test" --model "$cm"
-mkdir "$tmp/cat" && ln -s "$mv/test" "$tmp/cat/test" && mkdir "$tmp/cat/train"
-bad_run 2 "give its test images, --images $tmp/cat/test" --reference "$ref" --images "$tmp/cat" --model "$model"
-rmdir "$tmp/cat/train" # test/ alone beside nothing: a folder of images like any other
+# train/ instead of ground_truth/; its good images named when they are there
+mkdir -p "$tmp/cat/train/good" && ln -s "$mv/test" "$tmp/cat/test"
+bad_run 2 "give its test images, --images $tmp/cat/test (and --reference $tmp/cat/train/good)" --reference "$ref" --images "$tmp/cat" --model "$model"
+rm -r "$tmp/cat/train" # test/ alone beside nothing: a folder of images like any other
 "$bin" inspect --reference "$ref" --images "$tmp/cat" --model "$model" >/dev/null 2>"$tmp/cat.err"; rc=$?
 check '[ $rc -eq 0 ]' "test/good/ without train/ or ground_truth/ beside it: exit $rc, $(cat "$tmp/cat.err")"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"

@@ -5,6 +5,7 @@
  * N images, M references, P pixels, D features. */
 #include "inspect_report.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -345,21 +346,26 @@ int inspect_check_sets(const char *reference, const char *images, sm_err *e)
 {
     static const char layout[] = "an MVTec AD category (test/good/ with ground_truth/ or "
                                  "train/ beside it)";
-    const char *dir = mvtec_category(images) ? images : reference;
+    int img = mvtec_category(images);
+    if (!img && !mvtec_category(reference))
+        return 0;
+    const char *dir = img ? images : reference;
     int len = (int)strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
         len--;
-    if (dir == images)
+    char good[PATH_MAX + 16]; /* its good training images, named when they are there */
+    struct stat st;
+    snprintf(good, sizeof good, "%.*s/train/good", len, dir);
+    int has = stat(good, &st) == 0 && S_ISDIR(st.st_mode);
+    if (img)
         return sm_fail(e, "--images %s is %s, not a set of images: its masks and training "
                        "images would be scored as parts; give its test images, --images "
-                       "%.*s/test (and --reference %.*s/train/good)", images, layout, len,
-                       images, len, images);
-    if (mvtec_category(reference))
-        return sm_fail(e, "--reference %s is %s, not a set of good images: its defect images "
-                       "and masks would be taken as references; give its good training "
-                       "images, --reference %.*s/train/good", reference, layout, len,
-                       reference);
-    return 0;
+                       "%.*s/test%s%s%s", images, layout, len, images,
+                       has ? " (and --reference " : "", has ? good : "", has ? ")" : "");
+    return sm_fail(e, "--reference %s is %s, not a set of good images: its defect images and "
+                   "masks would be taken as references; give its good images%s%s", reference,
+                   layout, has ? ", --reference " : " (train/good/ in MVTec AD)",
+                   has ? good : "");
 }
 
 /* AUROC of "anomalous" (type != 0) against good for the images whose type
