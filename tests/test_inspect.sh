@@ -21,6 +21,21 @@ indices() { od -An -v -tu1 -w1 "$raw/$1.lab" | awk -v c="$2" -v n="$3" '$1 == c 
 # pgm SPLIT INDEX FILE: image INDEX of SPLIT as a binary PGM
 pgm() { { printf 'P5\n28 28\n255\n'; dd if="$raw/$1.img" bs=784 skip="$2" count=1 status=none; } >"$3"; }
 
+# Every JSON read here goes through load(): a key repeated in one object
+# (json.load would keep the last silently) fails the check.
+cat >"$tmp/strictjson.py" <<'PY'
+import json
+def _no_repeats(pairs):
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError("a key repeated in one object: %s" % repeated)
+    return dict(pairs)
+def load(path):
+    return json.load(open(path), object_pairs_hook=_no_repeats)
+PY
+export PYTHONPATH="$tmp${PYTHONPATH:+:$PYTHONPATH}"
+
 ref="$tmp/ref" img="$tmp/images"
 mkdir -p "$ref" "$img/good" "$img/shirt" "$img/pullover" "$img/dress"
 for i in $(indices train 0 300); do pgm train "$i" "$ref/$i.pgm"; done
@@ -72,14 +87,31 @@ check '[ "$(head -c 8 "$tmp/l.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1
 "$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 0 --json >"$tmp/j.json"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
+import sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"threshold\"] == 0 and d[\"threshold_rule\"] == \"given\"
 assert 0.5 < d[\"auroc\"] <= 1 and len(d[\"images\"]) == 280
 assert all(i[\"flagged\"] for i in d[\"images\"])
 assert {t[\"type\"] for t in d[\"types\"]} == {\"good\", \"shirt\", \"pullover\", \"dress\"}
 assert all(set(i) >= {\"path\", \"score\", \"nearest\", \"flagged\", \"type\"} for i in d[\"images\"])
 " "$tmp/j.json"' "inspect --json: $(head -c 300 "$tmp/j.json")"
+else
+  tool_missing "python3 missing: the JSON check needs it"
+fi
+# Nothing flagged: no precision ("-", null), not 0; the recall is a real 0.
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 1e6 >"$tmp/t6.txt"
+check 'grep -q "^AUROC 0\.[0-9]\{4\}   accuracy 0\.[0-9]\{4\}   precision -   recall 0\.0000 " "$tmp/t6.txt"' \
+  "nothing flagged: $(grep "^AUROC" "$tmp/t6.txt")"
+"$bin" inspect --reference "$ref" --images "$img" --model "$model" --threshold 1e6 --json >"$tmp/t6.json"
+if command -v python3 >/dev/null; then
+  check 'python3 -c "
+import sys
+from strictjson import load
+d = load(sys.argv[1])
+assert d[\"precision\"] is None and d[\"recall\"] == 0 and 0 < d[\"accuracy\"] < 1
+assert all(t[\"flagged\"] == 0 for t in d[\"types\"])
+" "$tmp/t6.json"' "nothing flagged, --json: $(grep -m3 "precision\|recall\|accuracy" "$tmp/t6.json")"
 else
   tool_missing "python3 missing: the JSON check needs it"
 fi
@@ -133,8 +165,11 @@ rc=$?
 check '[ $rc -eq 0 ]' "inspect --score patch: exit $rc, $(cat "$tmp/patch.err")"
 check '[ "$(head -c 8 "$tmp/patch.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' \
   "inspect --score patch --report: not a PNG"
-check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ]' \
-  "--maps: $(ls "$tmp/maps" | head -3)"
+# the maps are named by the images' paths below --images (good/ and square/
+# folders: NN-good-NAME.png, NN-square-NAME.png), numbered in --images order
+check '[ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && [ -f "$tmp/maps/01-good-$(ls "$pimg/good" | head -1 | sed "s/\.pgm$//").png" ] &&
+       [ -f "$tmp/maps/60-square-$(ls "$pimg/square" | tail -1 | sed "s/\.pgm$//").png" ]' \
+  "--maps: $(ls "$tmp/maps" | sed -n "1p;\$p")"
 check '! grep -q "note: --maps" "$tmp/patch.err"' "a fresh --maps folder got a note: $(cat "$tmp/patch.err")"
 # a second run on the 40 good images into the same folder: their maps are
 # rewritten, the first run's 20 square maps stay (a run deletes nothing)
@@ -147,15 +182,20 @@ check '[ $rc -eq 0 ] && [ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && gre
   "--maps into a used folder: exit $rc, $(ls "$tmp/maps" | wc -l) files, $(cat "$tmp/maps2.err")"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, os, sys
-d = json.load(open(sys.argv[1]))
+import os, sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"score\"] == \"patch\" and d[\"positions\"] == [7, 7] and d[\"bank\"] == 2000
 assert d[\"bank_of\"] == 300 * 49 and d[\"layer\"] == 4
 assert d[\"maps_scale\"][1] == max(i[\"score\"] for i in d[\"images\"])
 assert all(os.path.exists(i[\"map\"]) and open(i[\"map\"], \"rb\").read(8) == b\"\\x89PNG\\r\\n\\x1a\\n\" for i in d[\"images\"])
+for i in d[\"images\"]:  # NN-<type>-<name>.png, the JSON naming the file written
+    rel = os.path.relpath(i[\"path\"], sys.argv[2])
+    n, _, rest = os.path.basename(i[\"map\"]).partition(\"-\")
+    assert len(n) == 2 and rest == rel.replace(\"/\", \"-\")[:-len(\".pgm\")] + \".png\", (i[\"map\"], rel)
 assert d[\"auroc\"] > 0.9, d[\"auroc\"]
 print(\"patch: AUROC of the squares\", d[\"auroc\"])
-" "$tmp/patch.json"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
+" "$tmp/patch.json" "$pimg"' "inspect --score patch --json: $(head -c 400 "$tmp/patch.json")"
 else
   tool_missing "python3 missing: the patch JSON check needs it"
 fi
@@ -184,8 +224,9 @@ check '! cmp -s "$tmp/pn1.txt" <("$bin" inspect --reference "$ref" --images "$pi
   "--near 0 scores as --near any does"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
+import sys
+from strictjson import load
+d = load(sys.argv[1])
 assert d[\"near\"] == 0 and d[\"bank\"] == 300 * 49, (d[\"near\"], d[\"bank\"])
 assert d[\"auroc\"] > 0.9, d[\"auroc\"]
 " "$tmp/pn3.json"' "inspect --score patch --near 0 --json: $(head -c 400 "$tmp/pn3.json")"
@@ -193,8 +234,9 @@ assert d[\"auroc\"] > 0.9, d[\"auroc\"]
   "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch --near 0 \
     --pixels 1 --threads 2 --json >"$tmp/pp.json" 2>"$tmp/pp.err"
   check 'python3 -c "
-import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+import sys
+from strictjson import load
+a, b = load(sys.argv[1]), load(sys.argv[2])
 assert b[\"pixels\"] == 1 and b[\"pixel_weight\"] > 0 and a[\"pixels\"] == 0 and a[\"pixel_weight\"] == 0
 assert [i[\"score\"] for i in a[\"images\"]] != [i[\"score\"] for i in b[\"images\"]]
 assert b[\"auroc\"] > 0.9, b[\"auroc\"]
@@ -261,10 +303,11 @@ png(sys.argv[3], [r[:27] for r in rows[:27]])  # a mask of another size
   "$bin" inspect --reference "$ref" --images "$mv/test" --model "$cm" --score patch --bank 2000 \
     --masks "$mv/ground_truth" --json >"$tmp/pix.json"
   check 'python3 -c "
-import json, re, sys
-d = json.load(open(sys.argv[1]))
+import re, sys
+from strictjson import load
+d = load(sys.argv[1])
 text = float(re.search(r\"^pixel AUROC ([0-9.]+)\", open(sys.argv[2]).read(), re.M).group(1))
-assert d[\"pixels\"] == 47040 and d[\"defect_pixels\"] == 720, d
+assert d[\"mask_pixels\"] == 47040 and d[\"defect_pixels\"] == 720 and d[\"pixels\"] == 0, d
 assert abs(d[\"pixel_auroc\"] - text) <= 5e-5, (d[\"pixel_auroc\"], text)
 t = {x[\"type\"]: x for x in d[\"types\"]}
 assert t[\"good\"][\"pixel_auroc\"] is None and t[\"square\"][\"pixel_auroc\"] == d[\"pixel_auroc\"]
@@ -288,11 +331,52 @@ fi
 "$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score knn --k 5 >"$tmp/pk.txt"
 check 'grep -q "score knn (k = 5) on layer 3 (conv16) pooled" "$tmp/pk.txt"' "auto on a conv model: $(head -1 "$tmp/pk.txt")"
 
+# --- every inspect command line of the README runs -------------------------
+# Each "build/siamese inspect ..." (joined across its "\" lines, comments
+# cut) runs, exit 0, in a folder where its names exist: good/ and
+# run/reference the references, new/ and run/images the square set (good/
+# and square/), parts.siam the conv model, model.siam the dense one.
+readme="$(dirname "$0")/../README.md" rd="$tmp/readme"
+abs_bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+mkdir -p "$rd/run"
+ln -s "$ref" "$rd/good" && ln -s "$pimg" "$rd/new"
+ln -s "$ref" "$rd/run/reference" && ln -s "$pimg" "$rd/run/images"
+cp "$cm" "$rd/parts.siam" && cp "$model" "$rd/model.siam"
+mapfile -t cmds < <(awk '/build\/siamese inspect/ {
+    c = $0; while (c ~ /\\$/ && (getline l) > 0) c = substr(c, 1, length(c) - 1) " " l
+    sub(/#.*/, "", c); sub(/^[ \t]*build\/siamese /, "", c); print c }' "$readme")
+check '[ ${#cmds[@]} -ge 6 ]' "README: ${#cmds[@]} inspect command lines found, want 6 or more"
+for c in "${cmds[@]}"; do
+  (cd "$rd" && eval "\"\$abs_bin\" $c") >/dev/null 2>"$tmp/readme.err"; rc=$?
+  check '[ $rc -eq 0 ]' "README's 'siamese $c': exit $rc, $(grep -v "note:" "$tmp/readme.err" | head -1)"
+done
+
 # --- no labels: a plain folder ------------------------------------------------
 "$bin" inspect --reference "$ref" --images "$img/shirt" --model "$model" >"$tmp/p.txt"
 rc=$?
 check '[ $rc -eq 0 ] && ! grep -q AUROC "$tmp/p.txt" && [ "$(awk -F"\t" "\$1 ~ /^[0-9]+\$/" "$tmp/p.txt" | wc -l)" -eq 60 ]' \
   "a folder without good/: $(head -3 "$tmp/p.txt")"
+
+# --- images that are also references (the same file): a note, scores kept --
+# self/ holds 5 test T-shirts and a hard link to a reference; copy/ the
+# same with a copy of it (same pixels, another file): the same output, the
+# note only for the link
+mkdir "$tmp/self" "$tmp/copy"
+for f in $(ls "$img/good" | head -5); do cp "$img/good/$f" "$tmp/self/" && cp "$img/good/$f" "$tmp/copy/"; done
+r1=$(ls "$ref" | grep pgm | head -1)
+ln "$ref/$r1" "$tmp/self/zz.pgm" && cp "$ref/$r1" "$tmp/copy/zz.pgm"
+"$bin" inspect --reference "$ref" --images "$tmp/self" --model "$model" >"$tmp/self.txt" 2>"$tmp/self.err"
+"$bin" inspect --reference "$ref" --images "$tmp/copy" --model "$model" >"$tmp/copy.txt" 2>"$tmp/copy.err"
+check 'grep -q "^siamese inspect: note: 1 of the 6 images is also a reference (the same file): each is compared with itself, which lowers its score" "$tmp/self.err" &&
+       ! grep -q "also a reference" "$tmp/copy.err" &&
+       cmp -s <(sed "s|$tmp/self|D|" "$tmp/self.txt") <(sed "s|$tmp/copy|D|" "$tmp/copy.txt")' \
+  "an image that is a reference: $(cat "$tmp/self.err" "$tmp/copy.err"; diff "$tmp/self.txt" "$tmp/copy.txt" | head -4)"
+# every image a reference (the folder checked against itself, or --images
+# inside --reference): still a note, one line, and the run completes
+"$bin" inspect --reference "$img" --images "$img/shirt" --model "$model" >/dev/null 2>"$tmp/all.err"; rc=$?
+check '[ $rc -eq 0 ] && [ "$(grep -c "also reference" "$tmp/all.err")" -eq 1 ] &&
+       grep -q "^siamese inspect: note: all 60 images are also references (the same files)" "$tmp/all.err"' \
+  "--images inside --reference: exit $rc, $(cat "$tmp/all.err")"
 
 # --- bad input ---------------------------------------------------------------
 bad_run() { # STATUS MESSAGE-PART ARGS...
@@ -325,6 +409,24 @@ bad_run 2 "found '65'" --reference "$ref" --images "$pimg" --model "$cm" --score
 bad_run 2 "--local 4: the neighbourhood's side must be odd" --reference "$ref" --images "$pimg" --model "$cm" --score patch --local 4
 bad_run 2 "--maps belongs to --score patch" --reference "$ref" --images "$img" --model "$model" --maps "$tmp/maps"
 bad_run 2 "--maps" --reference "$ref" --images "$img" --model "$model" --score patch --maps "$img/good"
+# --maps DIR that cannot be written: refused with the other outputs, before
+# anything is scored (nothing on stdout), exit 1; the folder holding DIR is
+# not made (as for --report), DIR itself is
+ro="$tmp/ro-maps"
+mkdir "$ro" && chmod 500 "$ro"
+unwritable="$ro" && [ "$(id -u)" -eq 0 ] && unwritable=/sys # root: permissions do not stop it
+for m in "$tmp/nothere/maps:cannot create the folder: No such file or directory" \
+         "$tmp/l.csv:not a folder" "$unwritable:cannot create files in the folder" \
+         "$unwritable/maps:cannot create the folder"; do
+  out=$("$bin" inspect --reference "$ref" --images "$pimg" --model "$cm" --score patch \
+    --maps "${m%%:*}" 2>"$tmp/mapsbad.err"); rc=$?
+  check '[ $rc -eq 1 ] && [ -z "$out" ] && [ "$(wc -l <"$tmp/mapsbad.err")" -eq 1 ] &&
+         grep -q "^siamese inspect: --maps ${m%%:*}: ${m#*:}" "$tmp/mapsbad.err"' \
+    "--maps ${m%%:*}: exit $rc, stdout $(printf "%s" "$out" | head -c 80), stderr $(cat "$tmp/mapsbad.err")"
+done
+check '[ ! -e "$tmp/nothere" ] && [ -z "$(ls -A "$ro")" ] && [ -f "$tmp/l.csv" ]' \
+  "a refused --maps made or changed something: $(ls -A "$tmp/nothere" "$ro" 2>&1 | head -3)"
+chmod 700 "$ro"
 # a map never replaces an input: --maps inside --images is refused first
 bad_run 2 "--maps $pimg/square" --reference "$ref" --images "$pimg" --model "$cm" --score patch --maps "$pimg/square"
 # no other output inside --maps DIR: a map would replace it, or it a map
@@ -335,6 +437,17 @@ bad_run 2 "--csv $tmp/maps/new.csv is inside --maps $tmp/maps" --reference "$ref
 check 'cmp -s "$tmp/maps/$first_map" "$tmp/map-before.png" && [ ! -e "$tmp/maps/new.csv" ]' "a refused run changed --maps DIR"
 bad_run 2 "--masks belongs to --score patch" --reference "$ref" --images "$pimg" --model "$cm" --score knn --masks "$tmp"
 bad_run 2 "pixel metrics need the MVTec layout" --reference "$ref" --images "$pimg/square" --model "$cm" --score patch --masks "$tmp"
+# an MVTec AD category's root (test/good/, ground_truth/ beside it) is not a
+# set of images: refused before any work, naming the folder to give
+bad_run 2 "--images $mv/ is an MVTec AD category (test/good/ with ground_truth/ or train/ beside it), not a set of images: its masks and training images would be scored as parts; give its test images, --images $mv/test" \
+  --reference "$ref" --images "$mv/" --model "$cm" --score patch
+bad_run 2 "--reference $mv is an MVTec AD category" --reference "$mv" --images "$mv/test" --model "$cm"
+# train/ instead of ground_truth/; its good images named when they are there
+mkdir -p "$tmp/cat/train/good" && ln -s "$mv/test" "$tmp/cat/test"
+bad_run 2 "give its test images, --images $tmp/cat/test (and --reference $tmp/cat/train/good)" --reference "$ref" --images "$tmp/cat" --model "$model"
+rm -r "$tmp/cat/train" # test/ alone beside nothing: a folder of images like any other
+"$bin" inspect --reference "$ref" --images "$tmp/cat" --model "$model" >/dev/null 2>"$tmp/cat.err"; rc=$?
+check '[ $rc -eq 0 ]' "test/good/ without train/ or ground_truth/ beside it: exit $rc, $(cat "$tmp/cat.err")"
 printf 'P5\n2 2\n255\n\001\002\003\004' >"$tmp/tiny.pgm"
 bad_run 1 "tiny.pgm: 2 x 2 pixels, but the model takes 28 x 28" --reference "$ref" --images "$tmp/tiny.pgm" --model "$model"
 cp "$img/good/"$(ls "$img/good" | head -1) "$img/loose.pgm"
@@ -356,8 +469,10 @@ check 'cmp -s "$victim" "$tmp/victim.copy"' "an input image was overwritten by -
 mkdir -p "$tmp/onlygood"
 ln -s "$img/good" "$tmp/onlygood/good"
 "$bin" inspect --reference "$ref" --images "$tmp/onlygood" --model "$model" --json >"$tmp/og.json" 2>/dev/null
-check 'grep -q "\"auroc\": null" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
-  "good/ alone: $(grep auroc "$tmp/og.json")"
+# no anomalous image: no recall either; the precision of the good flagged is 0
+check 'grep -q "\"auroc\": null" "$tmp/og.json" && grep -q "\"recall\": null" "$tmp/og.json" &&
+       grep -q "\"precision\": 0\.000000" "$tmp/og.json" && ! grep -qi "nan" "$tmp/og.json"' \
+  "good/ alone: $(grep "auroc\|recall\|precision" "$tmp/og.json")"
 # A PNG whose chunk claims 2 GB (found by fuzzing: stb_image would allocate
 # it) is refused from its bytes.
 cp "$(dirname "$0")/fuzz/corpus/image/oom-png-idat-length-2g.png" "$tmp/huge-chunk.png"

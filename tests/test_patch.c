@@ -475,7 +475,7 @@ static void check_inspect(void)
     free(truth);
     char path[600], want[600];
     inspect_map_path(&rep, 0, path, sizeof path);
-    snprintf(want, sizeof want, "%s/01-g0.png", maps);
+    snprintf(want, sizeof want, "%s/01-good-g0.png", maps); /* good/g0.png */
     CHECK(!strcmp(path, want), "map of image 1: %s, want %s", path, want);
     inspect_free(&rep);
     model_free(&m);

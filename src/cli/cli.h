@@ -51,8 +51,9 @@ int opt_size_fits(const char *cmd, const char *opt, const char *given, unsigned 
 int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out);
 
 /* --features auto|embedding|layer:K (embed.h's syntax; the model decides
- * later whether K is one of its layers): *out = s. */
-int opt_features(const char *cmd, const char *opt, const char *s, const char **out);
+ * later whether K is one of its layers): *(const char **)out = s. An
+ * OPT_PARSE function (embed's and inspect's --features). */
+int opt_features(const char *cmd, const char *opt, const char *s, void *out);
 
 /* Reports getopt's '?' or ':' result for argv (unknown option, missing
  * value) on stderr. */

@@ -38,11 +38,6 @@ static void defaults(void *opts)
     o->threads = cli_cpu_count();
 }
 
-static int parse_features(const char *c, const char *opt, const char *arg, void *v)
-{
-    return opt_features(c, opt, arg, v);
-}
-
 /* The checks between options and arguments; 0, or -1 after saying why
  * (a usage error). */
 static int check_args(const embed_opts *o, int n_paths, char *const *paths)
@@ -271,7 +266,7 @@ static const opt_spec options[] = {
                 "threads for decoding and embedding, 1.." CLI_STR(MODEL_MAX_THREADS)
                 " (default: all\n{cores} cores)"),
     {"features", 0, "F", OPT_PARSE, OPT_AT(embed_opts, features), 0, 0, 0, 0, NULL,
-     parse_features,
+     opt_features,
      "what each row holds: embedding (default), layer:K (the\noutput of --layers item K, "
      "averaged over positions\nwhen it has them) or auto (the last conv layer's,\npooled; "
      "the embedding for a dense model)"},

@@ -197,7 +197,7 @@ static int run(void *opts, int argc, char **argv)
     if ((rc = cli_check_data_options(cmd, o->data, &dopt)) != 0)
         return rc;
     /* Not inside the data set it reads (it would gain a class there). */
-    const output_spec outs[] = {{"--out", out, 0, 1}};
+    const output_spec outs[] = {{"--out", out, 0, OUTPUT_NEW_FOLDER}};
     rc = guard_outputs(cmd, outs, 1, NULL, o->data, NULL, 0);
     if (rc != 0 || (rc = check_out(out)) != 0)
         return rc;

@@ -52,11 +52,6 @@ static void defaults(void *p)
     o->threads = cli_cpu_count();
 }
 
-static int parse_features(const char *c, const char *opt, const char *arg, void *value)
-{
-    return opt_features(c, opt, arg, value);
-}
-
 /* --near: any, or R rows and columns */
 static int parse_near(const char *c, const char *opt, const char *arg, void *value)
 {
@@ -94,6 +89,11 @@ static int check(inspect_opts *o, int argc, char **argv)
     }
     if (!*o->reference || !*o->images || !*o->model) {
         cli_error(cmd, "empty name given to --reference, --images or --model");
+        return -1;
+    }
+    sm_err e;
+    if (inspect_check_sets(o->reference, o->images, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
         return -1;
     }
     if (o->rgb && strcmp(o->model, "none") != 0) {
@@ -156,7 +156,7 @@ static int report(const inspect_opts *o, const model_t *m)
     inspect_report r;
     sm_err e;
     int rc = inspect_build(&r, &c, &e);
-    cli_skipped_note(cmd, r.skipped, NULL);
+    inspect_print_notes(&r);
     if (rc != 0)
         cli_error(cmd, "%s", e.msg);
     else
@@ -179,7 +179,7 @@ static int run(void *p, int argc, char **argv)
     }
     int raw = strcmp(o->model, "none") == 0;
     output_spec outs[] = {{"--report", o->report, 1, 0}, {"--csv", o->csv, 0, 0},
-                          {"--maps", o->maps, 0, 1}};
+                          {"--maps", o->maps, 0, OUTPUT_FILES_FOLDER}};
     const input_file read[] = {{"--reference", o->reference}, {"--images", o->images}};
     int gr = guard_outputs(cmd, outs, 3, raw ? NULL : o->model, GUARD_NO_DATA, read, 2);
     if (gr != 0)
@@ -218,7 +218,7 @@ static const opt_spec options[] = {
      "distances: the model's head's on its embedding, else\n"
      "euclidean"},
     {"features", 0, "F", OPT_PARSE, OPT_AT(inspect_opts, features),
-     OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, parse_features,
+     OPT_GIVEN(inspect_opts, features_set), 0, 0, 0, NULL, opt_features,
      "what is compared: auto (default: the last conv layer,\n"
      "averaged over positions; the embedding for a dense\n"
      "model), embedding, or layer:K (--layers item K);\n"
@@ -244,8 +244,10 @@ static const opt_spec options[] = {
      "of its cell, weighted to W times the features' mean norm\n"
      "(default 0: none; 1 finds brightness the features miss)"},
     {"maps", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, maps), 0, 0, 0, 0, NULL, NULL,
-     "patch: write each image's anomaly map as DIR/N-NAME.png,\n"
-     "heat over the grey image, scale 0 .. the largest score"},
+     "patch: write each image's anomaly map as DIR/N-NAME.png\n"
+     "(NAME: its path below --images, '/' as '-'), heat over\n"
+     "the grey image, scale 0 .. the largest score (DIR is\n"
+     "made when absent, not the folder holding it)"},
     {"masks", 0, "DIR", OPT_STR, OPT_AT(inspect_opts, masks), 0, 0, 0, 0, NULL, NULL,
      "defect masks in MVTec's layout, DIR/<type>/<name>_mask.png\n"
      "(default: ground_truth/ beside --images, when there)"},

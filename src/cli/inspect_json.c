@@ -7,7 +7,8 @@
 #include "anomaly_kind.h"
 #include "json.h"
 
-/* A number, or null where there is none (an AUROC needs both classes). */
+/* A number, or null where there is none (an AUROC needs both classes, a
+ * precision a flagged image). */
 static void json_num(FILE *out, double v)
 {
     if (isfinite(v))
@@ -20,14 +21,19 @@ static void json_types(const inspect_report *r, FILE *out)
 {
     fprintf(out, "  \"auroc\": ");
     json_num(out, r->auroc);
-    fprintf(out, ",\n  \"accuracy\": %.6f,\n  \"precision\": %.6f,\n  \"recall\": %.6f,\n",
-            r->accuracy, r->precision, r->recall);
+    fprintf(out, ",\n  \"accuracy\": ");
+    json_num(out, r->accuracy);
+    fprintf(out, ",\n  \"precision\": ");
+    json_num(out, r->precision);
+    fprintf(out, ",\n  \"recall\": ");
+    json_num(out, r->recall);
+    fprintf(out, ",\n");
     if (r->masks) {
         fprintf(out, "  \"masks\": ");
         json_string(out, r->masks);
         fprintf(out, ",\n  \"pixel_auroc\": ");
         json_num(out, r->pixel.auroc);
-        fprintf(out, ",\n  \"pixels\": %llu,\n  \"defect_pixels\": %llu,\n",
+        fprintf(out, ",\n  \"mask_pixels\": %llu,\n  \"defect_pixels\": %llu,\n",
                 (unsigned long long)(r->pixel.pos + r->pixel.neg),
                 (unsigned long long)r->pixel.pos);
     }
@@ -36,7 +42,8 @@ static void json_types(const inspect_report *r, FILE *out)
         const inspect_type *y = &r->types[t];
         fprintf(out, "    {\"type\": ");
         json_string(out, y->name);
-        fprintf(out, ", \"images\": %zu, \"flagged\": %.6f", y->n, y->flagged);
+        fprintf(out, ", \"images\": %zu, \"flagged\": ", y->n);
+        json_num(out, y->flagged);
         if (t) {
             fprintf(out, ", \"auroc\": ");
             json_num(out, y->auroc);

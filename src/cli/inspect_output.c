@@ -9,6 +9,27 @@
 #include "guard.h"
 #include "inspect_print.h"
 
+void inspect_print_notes(const inspect_report *r)
+{
+    static const char *const cmd = "inspect";
+    static const char why[] = "compared with itself, which lowers its score and can hide a "
+                              "defect";
+    size_t n = r->img.n, k = r->also_ref;
+    cli_skipped_note(cmd, r->skipped, NULL);
+    if (k > 0 && k < n)
+        cli_error(cmd, "note: %zu of the %zu images %s (the same file%s): each is %s; keep "
+                  "the images to check out of --reference", k, n,
+                  k == 1 ? "is also a reference" : "are also references", k == 1 ? "" : "s",
+                  why);
+    else if (k == 1)
+        cli_error(cmd, "note: the image is also a reference (the same file): it is %s (new "
+                  "parts belong outside --reference)", why);
+    else if (k > 0)
+        cli_error(cmd, "note: all %zu images are also references (the same files): each is "
+                  "%s (expected when a set is checked against itself; new parts belong "
+                  "outside --reference)", n, why);
+}
+
 int inspect_print_all(const inspect_report *r, int json, const char *csv, const char *sheet,
                       long top)
 {

@@ -41,6 +41,10 @@ int inspect_write_maps(const inspect_report *r, const input_file *read, size_t n
  * inspect_print_all says they are there). 0 when the folder is unreadable. */
 size_t inspect_other_maps(const inspect_report *r);
 
+/* The notes on standard error, one line each: the files of the sets
+ * skipped as not images by name, the images that are also references. */
+void inspect_print_notes(const inspect_report *r);
+
 /* The text (json 0) or JSON on standard output, on standard error when
  * the sheet goes to standard output (sheet "-"); then the CSV (csv, or
  * NULL), the sheet of the `top` most anomalous (sheet, or NULL) and the

@@ -17,14 +17,18 @@ static void text_num(char *out, size_t n, double v)
 }
 
 /* The overall metrics and one line per type (an AUROC needs good and
- * anomalous images, a pixel AUROC defect and normal pixels: "-" where
- * there is none); the pixel column only with masks. */
+ * anomalous images, a pixel AUROC defect and normal pixels, a precision
+ * a flagged image: "-" where there is none); the pixel column only with
+ * masks. */
 static void text_types(const inspect_report *r, FILE *out)
 {
-    char auc[32], pix[32];
+    char auc[32], pix[32], acc[32], pre[32], rec[32], fl[32];
     text_num(auc, sizeof auc, r->auroc);
-    fprintf(out, "\nAUROC %s   accuracy %.4f   precision %.4f   recall %.4f   (anomalous = "
-            "not good/)\n", auc, r->accuracy, r->precision, r->recall);
+    text_num(acc, sizeof acc, r->accuracy);
+    text_num(pre, sizeof pre, r->precision);
+    text_num(rec, sizeof rec, r->recall);
+    fprintf(out, "\nAUROC %s   accuracy %s   precision %s   recall %s   (anomalous = "
+            "not good/)\n", auc, acc, pre, rec);
     if (r->masks) {
         text_num(pix, sizeof pix, r->pixel.auroc);
         fprintf(out, "pixel AUROC %s (%llu pixels, of them %llu defect)\n", pix,
@@ -37,7 +41,8 @@ static void text_types(const inspect_report *r, FILE *out)
         const inspect_type *y = &r->types[t];
         if (t)
             text_num(auc, sizeof auc, y->auroc);
-        fprintf(out, "%-20s %7zu %8s %9.4f", y->name, y->n, t ? auc : "-", y->flagged);
+        text_num(fl, sizeof fl, y->flagged);
+        fprintf(out, "%-20s %7zu %8s %9s", y->name, y->n, t ? auc : "-", fl);
         if (r->masks) {
             text_num(pix, sizeof pix, r->pixel.type_auroc ? r->pixel.type_auroc[t] : NAN);
             fprintf(out, " %12s", pix);

@@ -188,7 +188,7 @@ int opt_layers(const char *cmd, const char *opt, const char *s, net_shape *out)
     return 0;
 }
 
-int opt_features(const char *cmd, const char *opt, const char *s, const char **out)
+int opt_features(const char *cmd, const char *opt, const char *s, void *out)
 {
     int K;
     sm_err e;
@@ -197,6 +197,6 @@ int opt_features(const char *cmd, const char *opt, const char *s, const char **o
         return -1;
     }
     (void)opt;
-    *out = s;
+    *(const char **)out = s;
     return 0;
 }

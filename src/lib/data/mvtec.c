@@ -1,11 +1,13 @@
 /* mvtec.c - the MVTec AD layout of a folder of images (mvtec.h). */
 #include "mvtec.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "masks.h"
 #include "names.h"
 
 void mvtec_types_free(char **names, int ntypes)
@@ -66,4 +68,30 @@ int mvtec_types(const char *root, char *const *paths, size_t n, int *type, char 
     *names = t;
     *ntypes = nt;
     return 0;
+}
+
+static int is_folder(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int mvtec_category(const char *dir)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len + sizeof "/test/good" > PATH_MAX)
+        return 0;
+    char test[PATH_MAX], good[PATH_MAX + sizeof "/good"], train[PATH_MAX];
+    snprintf(test, sizeof test, "%.*s/test", (int)len, dir);
+    snprintf(good, sizeof good, "%s/good", test);
+    snprintf(train, sizeof train, "%.*s/train", (int)len, dir);
+    if (!is_folder(good))
+        return 0;
+    char *masks = NULL; /* ground_truth/ beside test/, found as inspect finds it */
+    sm_err e;
+    int gt = masks_find(test, NULL, &masks, &e) == 0 && masks != NULL;
+    free(masks);
+    return gt || is_folder(train);
 }

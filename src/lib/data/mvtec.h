@@ -21,4 +21,11 @@ int mvtec_types(const char *root, char *const *paths, size_t n, int *type, char 
 /* Frees names [ntypes] from mvtec_types. */
 void mvtec_types_free(char **names, int ntypes);
 
+/* 1 when dir is the root of an MVTec AD category rather than a set of
+ * images: dir/test/ is in the layout above (test/good/ is a folder) and
+ * beside it is the masks' folder masks_find looks for (ground_truth/) or
+ * the training images (train/). Reading dir as images would take the
+ * masks and the training images for parts. Else 0. */
+int mvtec_category(const char *dir);
+
 #endif

@@ -136,7 +136,8 @@ static void random_suffix(char *out, int attempt)
  * handler runs on this thread between the file's creation and its
  * listing. Other threads do not block them: a handler running on one of
  * them in that window does not see the file, which is then left behind
- * as after a SIGKILL. Returns the fd. */
+ * as after a SIGKILL. Returns the fd, or -1 with e set and errno the
+ * open's. */
 static int create_tmp(atomic_file *a, const char *tag, sm_err *e)
 {
     int slot = registry_claim();
@@ -164,7 +165,9 @@ static int create_tmp(atomic_file *a, const char *tag, sm_err *e)
     if (fd < 0) {
         registry_release(slot);
         a->tmp[0] = 0;
-        return sm_fail(e, "%s: cannot create a file there: %s", a->path, strerror(err));
+        sm_fail(e, "%s: cannot create a file there: %s", a->path, strerror(err));
+        errno = err;
+        return -1;
     }
     a->slot = slot;
     return fd;
@@ -376,6 +379,47 @@ int atomic_check_writable(const char *path, sm_err *e)
     atomic_file a;
     if (open_tagged(&a, path, PROBE_TAG, e) != 0)
         return -1;
+    atomic_abort(&a);
+    return 0;
+}
+
+int atomic_check_folder(const char *path, sm_err *e)
+{
+    if (!*path)
+        return sm_fail(e, "empty folder name");
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/') /* "maps/" names the folder maps */
+        len--;
+    struct stat st;
+    int absent = stat(path, &st) != 0;
+    if (absent && errno != ENOENT)
+        return sm_fail(e, "%s: %s", path, strerror(errno));
+    if (absent && lstat(path, &st) == 0)
+        return sm_fail(e, "%s: a symbolic link to nothing: expected a folder or a name for a new "
+                       "one", path);
+    if (!absent && !S_ISDIR(st.st_mode))
+        return sm_fail(e, "%s: not a folder: expected a folder or a name for a new one", path);
+    /* The probe: beside the name where the folder will be made, else in it. */
+    atomic_file a;
+    memset(&a, 0, sizeof a);
+    a.mode = ATOMIC_REPLACE;
+    a.slot = -1;
+    int n = absent ? snprintf(a.path, sizeof a.path, "%.*s", (int)len, path)
+                   : snprintf(a.path, sizeof a.path, "%.*s/.siamese", (int)len, path);
+    if (n < 0 || (size_t)n >= sizeof a.path || (size_t)n + 16 >= sizeof a.tmp)
+        return sm_fail(e, "%s: folder name too long", path);
+    memcpy(a.target, a.path, (size_t)n + 1);
+    sm_err why;
+    int fd = create_tmp(&a, PROBE_TAG, &why);
+    if (fd < 0) {
+        int err = errno;
+        if (absent)
+            return sm_fail(e, "%s: cannot create the folder: %s%s", path, strerror(err),
+                           err == ENOENT ? " (the folder to hold it must exist: only the last "
+                           "name is made)" : "");
+        return sm_fail(e, "%s: cannot create files in the folder: %s", path, strerror(err));
+    }
+    close(fd);
     atomic_abort(&a);
     return 0;
 }

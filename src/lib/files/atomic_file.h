@@ -83,6 +83,15 @@ void atomic_abort(atomic_file *a);
  * or -1 with e set, the message starting with path. */
 int atomic_check_writable(const char *path, sm_err *e);
 
+/* The same for a folder that files will be written into, made by one
+ * mkdir when absent (the folder holding it is not made, as no output's
+ * folder is): an existing folder must let a file be created in it
+ * (DIR/.siamese.probe-XXXXXX created and removed), an absent name must
+ * have a folder that lets one be created beside it; a file, device or
+ * dangling link at path is refused. Returns 0 or -1 with e set, the
+ * message starting with path. */
+int atomic_check_folder(const char *path, sm_err *e);
+
 /* Removes the temporary files of target (a resolved name, see
  * atomic_resolve) that dead writers left: exactly TARGET.tmp-XXXXXX,
  * regular files, not this process's own. Only for a caller that holds the

@@ -214,10 +214,11 @@ static int check(const output_spec *out, size_t n_out, const input_file *in, siz
     }
     /* Then what the file system says. */
     for (size_t i = 0; i < n_out; i++) {
-        if (!out[i].path || out[i].folder)
+        if (!out[i].path || out[i].folder == OUTPUT_NEW_FOLDER)
             continue;
         sm_err why;
-        if (atomic_check_writable(out[i].path, &why) != 0)
+        if ((out[i].folder == OUTPUT_FILES_FOLDER ? atomic_check_folder(out[i].path, &why)
+                                                  : atomic_check_writable(out[i].path, &why)) != 0)
             return sm_fail(e, "%s %s", out[i].option, why.msg);
     }
     return 0;

@@ -23,9 +23,15 @@ typedef struct {
     int stdout_ok;      /* a PNG picture: "-" means standard output, and a
                            name ending as another image format's (.jpg) is
                            a usage error */
-    int folder;         /* a folder to be created (export): checked against the
-                           inputs only; its writer checks the rest */
+    int folder;         /* OUTPUT_FILE, or one of the folders below */
 } output_spec;
+
+/* output_spec.folder: a file; a folder its writer creates whole (export:
+ * checked against the inputs only, its writer checks the rest); a folder
+ * files are written into, made when absent (inspect --maps: checked
+ * against the inputs, and by atomic_check_folder that it is a folder, or
+ * can be made, where files can be created). */
+enum { OUTPUT_FILE = 0, OUTPUT_NEW_FOLDER = 1, OUTPUT_FILES_FOLDER = 2 };
 
 typedef struct {
     const char *what;   /* "--model", "the data file": for messages */
@@ -43,8 +49,8 @@ typedef struct {
  * device or FIFO), that lies in a folder given as an input, or that is the
  * regular file standard output goes to (/dev/stdout redirected to a file:
  * the text printed there would be lost); -1 for an output that is a folder
- * or cannot be written (atomic_check_writable). e is one line naming
- * option and path. */
+ * or cannot be written (atomic_check_writable; OUTPUT_FILES_FOLDER:
+ * atomic_check_folder). e is one line naming option and path. */
 int outputs_check(const output_spec *out, size_t n_out, const input_file *in, size_t n_in,
                   sm_err *e);
 

@@ -5,10 +5,13 @@
  * N images, M references, P pixels, D features. */
 #include "inspect_report.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "anomaly.h"
 #include "anomaly_kind.h"
@@ -19,6 +22,7 @@
 #include "memory.h"
 #include "metrics.h"
 #include "mvtec.h"
+#include "names.h"
 #include "patch.h"
 #include "patch_pixels.h"
 
@@ -32,6 +36,26 @@ static int list_set(const char *path, const char *what, inspect_set *s, sm_err *
         return sm_fail(e, "%s %s: no images (PNG, JPEG, BMP, PGM/PPM, TGA or GIF files)%s", what,
                     path, s->skipped ? " among its files" : "");
     return 0;
+}
+
+/* r->also_ref: the images that are also references, the same file by
+ * device and inode (as the folder walk tells files apart, names.h). The
+ * walk lists each file of a set once, so an image that is not new to the
+ * set of the references' files is one of them. */
+static int count_also_ref(inspect_report *r, sm_err *e)
+{
+    node_set files = {0};
+    struct stat st;
+    int rc = 0;
+    for (size_t i = 0; i < r->ref.n && rc >= 0; i++)
+        if (stat(r->ref.paths[i], &st) == 0)
+            rc = node_add(&files, st.st_dev, st.st_ino, NULL);
+    for (size_t i = 0; i < r->img.n && rc >= 0; i++)
+        if (stat(r->img.paths[i], &st) == 0 &&
+            (rc = node_add(&files, st.st_dev, st.st_ino, NULL)) == 0)
+            r->also_ref++;
+    free(files.v);
+    return rc < 0 ? sm_fail(e, "out of memory") : 0;
 }
 
 /* Raw pixels: one size for every image, the references' (they come
@@ -318,6 +342,32 @@ static int score_images(inspect_report *r, sm_err *e)
     return rank_images(r, e);
 }
 
+int inspect_check_sets(const char *reference, const char *images, sm_err *e)
+{
+    static const char layout[] = "an MVTec AD category (test/good/ with ground_truth/ or "
+                                 "train/ beside it)";
+    int img = mvtec_category(images);
+    if (!img && !mvtec_category(reference))
+        return 0;
+    const char *dir = img ? images : reference;
+    int len = (int)strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    char good[PATH_MAX + 16]; /* its good training images, named when they are there */
+    struct stat st;
+    snprintf(good, sizeof good, "%.*s/train/good", len, dir);
+    int has = stat(good, &st) == 0 && S_ISDIR(st.st_mode);
+    if (img)
+        return sm_fail(e, "--images %s is %s, not a set of images: its masks and training "
+                       "images would be scored as parts; give its test images, --images "
+                       "%.*s/test%s%s%s", images, layout, len, images,
+                       has ? " (and --reference " : "", has ? good : "", has ? ")" : "");
+    return sm_fail(e, "--reference %s is %s, not a set of good images: its defect images and "
+                   "masks would be taken as references; give its good images%s%s", reference,
+                   layout, has ? ", --reference " : " (train/good/ in MVTec AD)",
+                   has ? good : "");
+}
+
 /* AUROC of "anomalous" (type != 0) against good for the images whose type
  * is 0 or `only` (all types when only < 0); NAN without both classes. */
 static double auroc_of(const inspect_report *r, int only)
@@ -358,9 +408,11 @@ static void metrics(inspect_report *r)
         tn += !bad && !f;
         fn += bad && !f;
     }
-    r->accuracy = n ? (double)(tp + tn) / (double)n : 0;
-    r->precision = tp + fp ? (double)tp / (double)(tp + fp) : 0;
-    r->recall = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+    /* 0 / 0 is no figure (NAN): nothing flagged has no precision, no
+     * anomalous image no recall */
+    r->accuracy = n ? (double)(tp + tn) / (double)n : NAN;
+    r->precision = tp + fp ? (double)tp / (double)(tp + fp) : NAN;
+    r->recall = tp + fn ? (double)tp / (double)(tp + fn) : NAN;
     r->auroc = auroc_of(r, -1);
     for (int t = 0; t < r->ntypes; t++) {
         size_t cnt = 0, hit = 0;
@@ -370,7 +422,7 @@ static void metrics(inspect_report *r)
                 hit += r->flagged[i];
             }
         r->types[t] = (inspect_type){r->type_names[t], cnt,
-                                     cnt ? (double)hit / (double)cnt : 0,
+                                     cnt ? (double)hit / (double)cnt : NAN,
                                      t ? auroc_of(r, t) : NAN};
     }
 }
@@ -438,7 +490,8 @@ int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e)
     r->cfg = *cfg;
     r->in = cfg->model ? cfg->model->input : input_raw(0, 0);
     if (choose_features(r, e) != 0 || list_set(cfg->reference, "--reference", &r->ref, e) != 0 ||
-        list_set(cfg->images, "--images", &r->img, e) != 0 || find_truth(r, e) != 0 ||
+        list_set(cfg->images, "--images", &r->img, e) != 0 || count_also_ref(r, e) != 0 ||
+        find_truth(r, e) != 0 ||
         check_bank(r, e) != 0 || load_set(r, "--reference", &r->ref, e) != 0 ||
         load_set(r, "--images", &r->img, e) != 0 ||
         (r->gh && r->cfg.pixels > 0 && add_pixels(r, e) != 0))
@@ -482,16 +535,42 @@ void inspect_map(const inspect_report *r, size_t i, float *map)
                    r->pos + i * (size_t)r->gh * r->gw, r->gh, r->gw);
 }
 
+/* The name of image i below --images (rel, for a folder), else its file
+ * name (--images is the file, or a path not spelt from --images). */
+static const char *name_below_images(const inspect_report *r, size_t i)
+{
+    const char *p = r->img.paths[i], *root = r->cfg.images, *slash = strrchr(p, '/');
+    size_t rl = strlen(root);
+    const char *rel = p + rl;
+    if (strncmp(p, root, rl) != 0 || (*rel != '/' && !(rl > 0 && root[rl - 1] == '/')))
+        return slash ? slash + 1 : p;
+    while (*rel == '/')
+        rel++;
+    return *rel ? rel : slash ? slash + 1 : p;
+}
+
 void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n)
 {
-    const char *p = r->img.paths[i], *slash = strrchr(p, '/'), *name = slash ? slash + 1 : p;
-    const char *dot = strrchr(name, '.');
-    int len = dot && dot > name ? (int)(dot - name) : (int)strlen(name), digits = 1;
+    const char *rel = name_below_images(r, i), *slash = strrchr(rel, '/');
+    const char *base = slash ? slash + 1 : rel, *dot = strrchr(base, '.');
+    size_t len = dot && dot > base ? (size_t)(dot - rel) : strlen(rel);
+    int digits = 1;
     for (size_t k = r->img.n; k >= 10; k /= 10)
         digits++;
+    size_t room = INSPECT_MAP_NAME_MAX - (size_t)digits - sizeof "-.png" + 1; /* for the stem */
+    if (len > room) { /* the file name alone, cut to fit */
+        len = (size_t)(dot && dot > base ? dot - base : (ptrdiff_t)strlen(base));
+        len = len < room ? len : room;
+        rel = base;
+    }
+    char name[INSPECT_MAP_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%0*zu-%.*s.png", digits, i + 1, (int)len, rel);
+    for (char *c = name; *c; c++) /* folders joined by '-', as export names classes */
+        if (*c == '/')
+            *c = '-';
     size_t dl = strlen(r->cfg.maps);
-    int sep = dl > 0 && r->cfg.maps[dl - 1] != '/';
-    snprintf(buf, n, "%s%s%0*zu-%.*s.png", r->cfg.maps, sep ? "/" : "", digits, i + 1, len, name);
+    snprintf(buf, n, "%s%s%s", r->cfg.maps, dl > 0 && r->cfg.maps[dl - 1] != '/' ? "/" : "",
+             name);
 }
 
 const char *inspect_type_name(const inspect_report *r, size_t i)

@@ -70,7 +70,8 @@ typedef struct {
 typedef struct {
     const char *name;
     size_t n;       /* images of this type */
-    double flagged; /* the share flagged: the recall, for good/ the false-positive rate */
+    double flagged; /* the share flagged: the recall, for good/ the false-positive rate;
+                       NAN for an empty good/ */
     double auroc;   /* good against this type; NAN for good/, or with no good image */
 } inspect_type;
 
@@ -88,8 +89,15 @@ typedef struct {
     int ntypes;
     inspect_type *types; /* [ntypes] */
     int *type;           /* [N] index into types, -1 without the layout */
-    double auroc, accuracy, precision, recall; /* anomalous = not good/; AUROC may be NAN */
+    double auroc, accuracy, precision, recall; /* anomalous = not good/; NAN where the
+                                                  figure does not exist (no AUROC without
+                                                  both classes, no precision with nothing
+                                                  flagged, no recall without an anomalous
+                                                  image) */
     size_t skipped;      /* files skipped in both sets, known once both are loaded */
+    size_t also_ref;     /* images that are also references (the same file by device
+                            and inode): each is compared with itself, which lowers its
+                            score; the scores are not changed for it */
     char **type_names;   /* [ntypes], owned */
     /* What was compared (with a model): */
     embed_feat feat;     /* the layer and how it is taken */
@@ -126,6 +134,13 @@ typedef struct {
  * for the centroid on classes the model never saw). An anomaly_score. */
 int inspect_default_score(net_shape s, embed_feat f);
 
+/* Refuses, before any work, a --reference or --images folder that is the
+ * root of an MVTec AD category (mvtec_category, data/mvtec.h): its masks,
+ * training and test images would all be read as one set. Returns 0, or -1
+ * with e naming the option, the layout and the folder to give (a usage
+ * error). */
+int inspect_check_sets(const char *reference, const char *images, sm_err *e);
+
 /* Builds the report for cfg into r. Returns 0, or -1 with e set;
  * inspect_free in both cases. */
 int inspect_build(inspect_report *r, const inspect_cfg *cfg, sm_err *e);
@@ -137,8 +152,12 @@ void inspect_free(inspect_report *r);
 void inspect_map(const inspect_report *r, size_t i, float *map);
 
 /* The file --maps writes image i's map to: cfg.maps/<i+1, zero-padded to
- * the digits of N>-<the image's name without its extension>.png, unique
- * for every image of the set. */
+ * the digits of N>-<the image's path below cfg.images without its
+ * extension, its folders joined by '-'>.png (test/scratch/000.png as
+ * 09-scratch-000.png; a flat folder's ok00.png as 01-ok00.png), unique for
+ * every image of the set by its index; the file name alone when the name
+ * would pass INSPECT_MAP_NAME_MAX bytes. */
+#define INSPECT_MAP_NAME_MAX 255
 void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n);
 
 /* The type of image i, "" without the layout. */
