@@ -172,7 +172,7 @@ check '[ $rc -eq 1 ] && grep -q "^siamese eval: --threshold: .*no pairs to judge
   "eval --threshold without classes: exit $rc: $(cat "$tmp/thr.err")"
 "$bin" train --data "$flat" --epochs 1 --model "$tmp/labels.siam" >"$tmp/labels.out" 2>&1
 rc=$?
-check '[ $rc -eq 2 ] && grep -q "a folder of images has no labels to pair by; train on it with --pairs augment" "$tmp/labels.out"' \
+check '[ $rc -eq 2 ] && grep -q "a folder of images has no labels to pair by: only train --pairs augment (and a model trained so) reads it" "$tmp/labels.out"' \
   "--pairs labels on a plain folder: exit $rc: $(cat "$tmp/labels.out")"
 # show-pairs and export read labels too: train's line (the same library
 # call), exit 2, nothing written, with --rgb as without (not "IDX files
@@ -185,6 +185,12 @@ for cmd in "show-pairs --out $tmp/strip.png" "show-pairs --rgb --out $tmp/strip.
   check '[ $rc -eq 2 ] && [ -n "$want" ] && [ "$(sed -n "1s/^siamese [a-z-]*: //p" "$tmp/plain.out")" = "$want" ] && [ ! -e "$tmp/strip.png" ] && [ ! -e "$tmp/exported" ]' \
     "$cmd on a plain folder: exit $rc, expected 2 and train's line ($want): $(head -1 "$tmp/plain.out")"
 done
+
+# show-pairs with the augment model on its own plain folder draws its pairs
+"$bin" show-pairs --data "$flat" --model "$tmp/ref.siam" --out "$tmp/aug-strip.png" >"$tmp/augsp.out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && [ -s "$tmp/aug-strip.png" ]' \
+  "show-pairs --model (augment) on its plain folder: exit $rc: $(head -2 "$tmp/augsp.out")"
 
 # An MVTec AD part's test/ (good/ beside defect folders) is refused before
 # any work, naming the folders and the good images to give (train/good

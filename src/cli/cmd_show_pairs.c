@@ -224,9 +224,11 @@ static int run(void *opts, int argc, char **argv)
     show_run r = {.o = *(const show_opts *)opts};
     if (check_usage(&r.o, argc, argv) != 0)
         return EXIT_USAGE;
-    /* --rgb on IDX files is a usage error, before any work. */
+    /* Without a model, --rgb on IDX files or a plain folder (no labels to
+     * pair by) is a usage error, before any work; a model's own reading
+     * (an augment model pairs its plain folder) is checked as it loads. */
     data_options dopt = {.threads = 1, .rgb = r.o.rgb};
-    int rc = cli_check_data_options(cmd, r.o.data, &dopt);
+    int rc = r.o.model ? 0 : cli_check_data_options(cmd, r.o.data, &dopt);
     if (rc != 0)
         return rc;
     const output_spec outs[] = {{"--out", r.o.out, 1, 0}};

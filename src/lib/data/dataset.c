@@ -222,7 +222,8 @@ int dataset_check_options(const char *path, const data_options *o, sm_err *e)
 {
     if (!(o && o->flat) && unlabelled_folder(path))
         return sm_fail(e, "%s: neither IDX files nor train/ and test/ class folders: a folder "
-                       "of images has no labels to pair by; train on it with --pairs augment",
+                       "of images has no labels to pair by: only train --pairs augment (and a "
+                       "model trained so) reads it",
                        path);
     const data_source *src = source_with(path, o);
     if (o && o->rgb && !src->colour)

@@ -46,7 +46,8 @@ int dataset_open(const char *path, const data_options *o, dataset_t *ds, sm_err 
  * none of the IDX files is there, and it holds an image file by name or a
  * folder) without o->flat ("PATH: neither IDX
  * files nor train/ and test/ class folders: a folder of images has no
- * labels to pair by; train on it with --pairs augment": the one message
+ * labels to pair by: only train --pairs augment (and a model trained
+ * so) reads it": the one message
  * of every command that reads labels); IDX files and o->rgb ("PATH: IDX
  * files hold grey images; --rgb needs image folders"). Cheap (the
  * sources' probes, a few stats and one folder listing): for refusing an
