@@ -180,6 +180,15 @@ mkdir -p "$pimg2/good" && cp "$pimg/good/"* "$pimg2/good/" # 40 good, no squares
 rc=$?
 check '[ $rc -eq 0 ] && [ "$(ls "$tmp/maps" | grep -c "\.png$")" -eq 60 ] && grep -q "^siamese inspect: note: --maps $tmp/maps holds 20 PNG files besides the 40 maps this run wrote" "$tmp/maps2.err"' \
   "--maps into a used folder: exit $rc, $(ls "$tmp/maps" | wc -l) files, $(cat "$tmp/maps2.err")"
+# an image name of 240 bytes in a subfolder: its map's name is cut so that
+# the writer's .probe-XXXXXX and .tmp-XXXXXX names beside it still fit 255
+long=$(printf 'h%.0s' $(seq 240))
+mkdir -p "$tmp/plong/good" && cp "$(ls -d "$pimg/good/"* | head -1)" "$tmp/plong/good/$long.pgm"
+"$bin" inspect --reference "$ref" --images "$tmp/plong" --model "$cm" --score patch --bank 2000 \
+  --maps "$tmp/maplong" >/dev/null 2>"$tmp/maplong.err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(ls "$tmp/maplong" | wc -l)" -eq 1 ] && [ "$(ls "$tmp/maplong" | head -1 | wc -c)" -le 243 ]' \
+  "a 240-byte image name: exit $rc, $(ls "$tmp/maplong" 2>&1 | head -1 | wc -c) bytes, $(cat "$tmp/maplong.err")"
 if command -v python3 >/dev/null; then
   check 'python3 -c "
 import os, sys

@@ -156,8 +156,10 @@ void inspect_map(const inspect_report *r, size_t i, float *map);
  * extension, its folders joined by '-'>.png (test/scratch/000.png as
  * 09-scratch-000.png; a flat folder's ok00.png as 01-ok00.png), unique for
  * every image of the set by its index; the file name alone when the name
- * would pass INSPECT_MAP_NAME_MAX bytes. */
-#define INSPECT_MAP_NAME_MAX 255
+ * would pass INSPECT_MAP_NAME_MAX bytes, cut to fit: 255 (a file name's
+ * limit on Linux) less the 13 of the ".probe-XXXXXX" and ".tmp-XXXXXX"
+ * names the writer makes beside it (atomic_file.h). */
+#define INSPECT_MAP_NAME_MAX 242
 void inspect_map_path(const inspect_report *r, size_t i, char *buf, size_t n);
 
 /* The type of image i, "" without the layout. */
