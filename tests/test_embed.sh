@@ -201,6 +201,12 @@ printf 'a,b\n' >"$tmp/g.csv"
 run gnpy embed --model "$model" --out "$tmp/g.npy" "$tmp/a.pgm"
 check '[ $rc -eq 0 ] && [ -s "$tmp/g.npy" ] && [ "$(cat "$tmp/g.csv")" = "a,b" ]' \
   "g.npy beside a plain g.csv: exit $rc: $(cat "$tmp/gnpy.err")"
+# ... and again, g.npy and its index there now: its own index, rewritten
+run gnpy2 embed --model "$model" --out "$tmp/g.npy" "$tmp/a.pgm"
+check '[ $rc -eq 0 ] && [ "$(cat "$tmp/g.csv")" = "a,b" ]' "g.npy again beside a plain g.csv: exit $rc: $(cat "$tmp/gnpy2.err")"
+# the other format's ending in another case is the same format
+run hnpy embed --model "$model" --out "$tmp/h.Npy" "$tmp/a.pgm"
+expect_fail hcsv 2 "is also the index of $tmp/h.Npy" embed --model "$model" --out "$tmp/h.csv" "$tmp/a.pgm"
 mv "$tmp/e.npy" "$tmp/e_keep.npy"
 run ecsv embed --model "$model" --out "$tmp/e.csv" --threads 2 "$tmp/a.pgm" "$tmp/b.pgm"
 mv "$tmp/e_keep.npy" "$tmp/e.npy"

@@ -69,7 +69,9 @@ static int check_outputs(const embed_opts *o, const char *index, int n_paths,
 {
     char other[4200];
     struct stat st;
-    if (stat(index, &st) == 0 && embed_out_sibling(o->out, other, sizeof other)) {
+    /* new emb.csv beside emb.npy and its index: emb.npy would lose it */
+    if (stat(o->out, &st) != 0 && stat(index, &st) == 0 &&
+        embed_out_sibling(o->out, other, sizeof other)) {
         cli_error(cmd, "--out %s: its index %s is also the index of %s, which exists; give "
                   "another name, or remove %s first", o->out, index, other, other);
         return EXIT_USAGE;

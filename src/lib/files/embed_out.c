@@ -1,7 +1,7 @@
 /* embed_out.c - see embed_out.h. */
 #include "embed_out.h"
 
-#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "file_lock.h"
 #include "npy.h"
+#include "path.h"
 
 /* emb [n, H] as CSV: H numbers a line. */
 static int put_csv(atomic_file *a, const float *emb, size_t n, size_t H, sm_err *e)
@@ -59,24 +60,25 @@ int embed_out_sibling(const char *out, char *buf, size_t n)
     int f = embed_out_format(out);
     if (f < 0)
         return 0;
-    int stem = (int)(strlen(out) - strlen(formats[f].ext));
-    for (size_t g = 0; g < sizeof formats / sizeof *formats; g++) {
-        if ((int)g == f)
+    char dir[4096];
+    const char *name = path_split(out, dir, sizeof dir);
+    size_t stem = strlen(name) - strlen(formats[f].ext);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int found = 0;
+    for (struct dirent *e; !found && (e = readdir(d)) != NULL;) {
+        /* the same stem (case as given), another format's ending in any case */
+        if (strncmp(e->d_name, name, stem) != 0 || embed_out_format(e->d_name) == f ||
+            embed_out_format(e->d_name) < 0 ||
+            strlen(e->d_name) != stem + strlen(formats[embed_out_format(e->d_name)].ext))
             continue;
-        for (int upper = 0; upper < 2; upper++) {
-            char ext[8];
-            size_t k = 0;
-            for (; formats[g].ext[k] && k + 1 < sizeof ext; k++)
-                ext[k] = upper ? (char)toupper((unsigned char)formats[g].ext[k])
-                               : formats[g].ext[k];
-            ext[k] = 0;
-            snprintf(buf, n, "%.*s%s", stem, out, ext);
-            struct stat st;
-            if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-                return 1;
-        }
+        snprintf(buf, n, "%.*s%s", (int)(strlen(out) - strlen(name)), out, e->d_name);
+        struct stat st;
+        found = stat(buf, &st) == 0 && S_ISREG(st.st_mode);
     }
-    return 0;
+    closedir(d);
+    return found;
 }
 
 /* The index: row,path,class for each of the n rows. */

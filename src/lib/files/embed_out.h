@@ -47,9 +47,9 @@ int embed_out_format(const char *out);
  * .index.csv (emb.npy -> emb.index.csv). */
 void embed_out_index_path(const char *out, char *buf, size_t n);
 
-/* 1 when a file of the other format exists that shares out's index
- * (emb.npy for emb.csv: when emb.index.csv exists too, writing emb.csv
- * would replace emb.npy's index), with its name in buf[n]; else 0. */
+/* 1 when a file of another format exists that shares out's index (the
+ * same stem, another format's ending in any case: emb.npy or emb.NPY for
+ * emb.csv), with its name in buf[n]; else 0. */
 int embed_out_sibling(const char *out, char *buf, size_t n);
 
 /* Writes both files. Waits up to a minute for another run holding the
