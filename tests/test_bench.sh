@@ -220,6 +220,26 @@ check '[ $rc -eq 0 ]' "bench --json --kernels openblas --folders: exit $rc, $(ca
 out=$("$py" "$tmp/bench_json.py" "$tmp/json2" epochs "$tmp/small-folders" 2>&1)
 rc=$?
 check '[ $rc -eq 0 ]' "bench --json (epochs): $out"
+# A note of the data (a skipped file) on a terminal: said once (not for each
+# of the 5 loads), on a line
+# of its own (the status line erased before it, never glued to it).
+if command -v script >/dev/null; then
+  cls=$(ls "$tmp/small-folders/train" | head -1)
+  echo x >"$tmp/small-folders/train/$cls/README.txt"
+  env -u COLUMNS TERM=xterm script -qec "stty cols 100 -onlcr; $bin bench --data $tmp/small-folders --layers conv4,gap,8 --steps 1 --threads 2" \
+    /dev/null >"$tmp/note.out" 2>&1
+  out=$(python3 - "$tmp/note.out" <<'PY' 2>&1
+import re, sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+notes = [m.start() for m in re.finditer("siamese bench: note: skipped 1 file", t)]
+assert len(notes) == 1, f"{len(notes)} notes"
+before = t[:notes[0]]
+assert before == "" or before.endswith("\n") or before.endswith("\r\x1b[K"), repr(before[-60:])
+PY
+)
+  check '[ -z "$out" ]' "bench's data note on a terminal: $out"
+  rm "$tmp/small-folders/train/$cls/README.txt"
+fi
 # A standard output that cannot be written: bench says so, exit 1.
 if [ -w /dev/full ]; then
   err=$("$bin" bench --data "$tmp/small" --layers conv4,gap,8 --steps 1 --threads 2 --json 2>&1 >/dev/full)

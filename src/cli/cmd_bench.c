@@ -60,15 +60,24 @@ static int time_load(const char *opt, const data_options *dopt, dataset_t *ds, d
     double t[REPEATS];
     for (int i = 0; i < REPEATS; i++) {
         dataset_t d;
-        /* The line between loads, from the second on: a first load that
-         * fails says so itself (cli_load_data), on a clean line. */
+        /* The first load says its error or note (skipped files) itself
+         * (cli_load_data), on a clean line, once; the line between the
+         * later loads, cleared before an error of theirs. */
         if (i == 0)
             bench_status_clear(s);
         else
             bench_status_run(s, what, i + 1);
         double t0 = sm_now();
-        if (cli_load_data(cmd, opt, dopt, dir, sizeof dir, &d) != 0)
+        sm_err e;
+        if (i == 0 ? cli_load_data(cmd, opt, dopt, dir, sizeof dir, &d) != 0
+                   : dataset_find_dir(opt, dir, sizeof dir, &e) != 0 ||
+                         dataset_open(dir, dopt, &d, &e) != 0) {
+            if (i > 0) {
+                bench_status_clear(s);
+                cli_error(cmd, "%s", e.msg);
+            }
             return -1;
+        }
         t[i] = sm_now() - t0;
         if (ds && i + 1 == REPEATS)
             *ds = d;
