@@ -62,7 +62,8 @@ int inspect_print_all(const inspect_report *r, int json, const char *csv, const 
     }
     size_t other = maps ? inspect_other_maps(r) : 0;
     if (other > 0)
-        cli_error(cmd, "note: --maps %s holds %zu PNG file%s besides the %zu maps this run "
-                  "wrote (an earlier run's?)", maps, other, other == 1 ? "" : "s", r->img.n);
+        cli_error(cmd, "note: --maps %s holds %zu PNG file%s besides the %zu map%s this run "
+                  "wrote (an earlier run's?)", maps, other, other == 1 ? "" : "s", r->img.n,
+                  r->img.n == 1 ? "" : "s");
     return 0;
 }
