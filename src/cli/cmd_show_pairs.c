@@ -1,8 +1,7 @@
-/* cmd_show_pairs.c - `siamese show-pairs`: the notebook's "let's see some
- * images", a PNG strip of pairs with their same/different labels. The
- * pairs are the model's own or those of --seed (seeds.h), their distances
- * the model's head (distances_for_pairs), the choice pick.h's, the picture
- * strip.h's; this file parses and prints. */
+/* cmd_show_pairs.c - `siamese show-pairs`: the notebook's "let's see some images", a PNG
+ * strip of pairs with their same/different labels. The pairs are the model's own or those
+ * of --seed (seeds.h), their distances the model's head (distances_for_pairs), the choice
+ * pick.h's, the picture strip.h's; this file parses and prints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +30,7 @@ typedef struct {
     uint64_t seed;
     const char *out, *data, *model;
     float threshold;
-    int seed_set, threshold_set, only_errors;
-    int rgb; /* --rgb: read the images' three channels (without --model only) */
+    int seed_set, threshold_set, only_errors, rgb; /* rgb: without --model only */
 } show_opts;
 
 static void defaults(void *opts)
@@ -117,8 +115,9 @@ static int draw(const show_run *r, const split_t *s, const pairs_t *p, const pai
     const char *split = CLI_SPLIT_NAMES[r->o.split];
     char title[160];
     if (k->dist)
-        snprintf(title, sizeof title, "%s%s pairs, distance under each; same if < %g",
-                 r->o.only_errors ? "wrongly predicted " : "", split, r->o.threshold);
+        snprintf(title, sizeof title, "%s%s pairs%s, distance under each; same if < %g",
+                 r->o.only_errors ? "wrongly predicted " : "", split,
+                 r->m.cfg.pairs == PAIRS_AUGMENT ? " (augmented)" : "", r->o.threshold);
     else
         snprintf(title, sizeof title, "%s pairs: left image on top, right image below", split);
     strip_spec spec = {s, p, k->which, k->count, k->dist, r->o.threshold, title};
@@ -170,32 +169,41 @@ static int show(show_run *r)
         return rc;
     sm_err e;
     float *dist = NULL; /* [p->n] */
-    if (r->o.model) {
-        dist = malloc(p->n * sizeof *dist);
-        if (!dist || distances_for_pairs(dist, &r->m, s, p, cli_cpu_count(),
-                                         model_kernels(&r->m), NULL, &e) != 0) {
-            if (dist)
-                cli_error(cmd, "%s: %s", r->o.model, e.msg);
-            else
-                cli_error(cmd, "out of memory");
-            free(dist);
-            return 1;
-        }
-    }
-    pair_pick k;
-    rc = pick_pairs(&k, p, dist, r->o.threshold, r->o.only_errors, (size_t)r->o.count,
-                    r->o.seed, &e);
-    free(dist);
-    if (rc != 0) {
+    /* An augment model's pairs as it sees them, each side augmented as validation draws
+     * them (seeds_val_augmented), drawn and measured; the list names their images. */
+    split_t as = {0}; pairs_t ap = {0};
+    if (r->o.model && r->m.cfg.pairs == PAIRS_AUGMENT &&
+        seeds_val_augmented(s, p, &r->m.cfg, &as, &ap, &e) != 0) {
         cli_error(cmd, "%s", e.msg);
         return 1;
     }
-    if (k.pool == 0)
-        fprintf(r->text, "no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
-                CLI_SPLIT_NAMES[r->o.split], r->o.threshold);
-    else if ((rc = draw(r, s, p, &k)) == 0)
-        print_list(r, s, p, &k);
-    pick_free(&k);
+    const split_t *ds = as.images ? &as : s; /* as.images: augmented */
+    const pairs_t *dp = as.images ? &ap : p;
+    if (r->o.model) {
+        dist = malloc(p->n * sizeof *dist);
+        if (!dist || distances_for_pairs(dist, &r->m, ds, dp, cli_cpu_count(),
+                                         model_kernels(&r->m), NULL, &e) != 0) {
+            cli_error(cmd, "%s%s%s", dist ? r->o.model : "", dist ? ": " : "",
+                      dist ? e.msg : "out of memory");
+            rc = 1;
+        }
+    }
+    pair_pick k;
+    if (rc == 0 && pick_pairs(&k, p, dist, r->o.threshold, r->o.only_errors,
+                              (size_t)r->o.count, r->o.seed, &e) != 0) {
+        cli_error(cmd, "%s", e.msg);
+        rc = 1;
+    } else if (rc == 0) {
+        if (k.pool == 0)
+            fprintf(r->text, "no wrongly predicted %s pairs at threshold %g: nothing to draw\n",
+                    CLI_SPLIT_NAMES[r->o.split], r->o.threshold);
+        else if ((rc = draw(r, ds, dp, &k)) == 0)
+            print_list(r, s, p, &k);
+        pick_free(&k);
+    }
+    free(dist);
+    split_free(&as);
+    pairs_free(&ap);
     return rc;
 }
 
