@@ -90,19 +90,17 @@ int cli_load_model_data(const char *cmd, const char *model_path, const model_t *
     if ((!opt && default_takes_colour(cmd, model_path, m, &o) != 0) ||
         cli_load_data(cmd, opt, &o, dir, dirlen, ds) != 0)
         return -1;
-    if ((ds->train.cols != m->input.width || ds->train.rows != m->input.height) && !opt) {
-        cli_error(cmd, "%s was trained on other data: it takes images of %u x %u, and the "
-                  "default data (--data not given), %s, holds %zu x %zu; pass --data with the "
-                  "data it was trained on", model_path, m->input.width, m->input.height, dir,
-                  ds->train.cols, ds->train.rows);
-        dataset_free(ds);
-        return -1;
-    }
     if (ds->train.cols != m->input.width || ds->train.rows != m->input.height) {
-        cli_error(cmd, "%s: images of %zu x %zu pixels, but %s takes %u x %u (train it with "
-                  "--size %ux%u to resize images)", dir, ds->train.cols, ds->train.rows,
-                  model_path, m->input.width, m->input.height, m->input.width,
-                  m->input.height);
+        if (!opt) /* the default data: the model's own is elsewhere */
+            cli_error(cmd, "%s was trained on other data: it takes images of %u x %u, and the "
+                      "default data (--data not given), %s, holds %zu x %zu; pass --data with "
+                      "the data it was trained on", model_path, m->input.width, m->input.height,
+                      dir, ds->train.cols, ds->train.rows);
+        else
+            cli_error(cmd, "%s: images of %zu x %zu pixels, but %s takes %u x %u (train it with "
+                      "--size %ux%u to resize images)", dir, ds->train.cols, ds->train.rows,
+                      model_path, m->input.width, m->input.height, m->input.width,
+                      m->input.height);
         dataset_free(ds);
         return -1;
     }

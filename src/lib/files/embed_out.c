@@ -69,9 +69,9 @@ int embed_out_sibling(const char *out, char *buf, size_t n)
     int found = 0;
     for (struct dirent *e; !found && (e = readdir(d)) != NULL;) {
         /* the same stem (case as given), another format's ending in any case */
-        if (strncmp(e->d_name, name, stem) != 0 || embed_out_format(e->d_name) == f ||
-            embed_out_format(e->d_name) < 0 ||
-            strlen(e->d_name) != stem + strlen(formats[embed_out_format(e->d_name)].ext))
+        int g = embed_out_format(e->d_name);
+        if (g < 0 || g == f || strncmp(e->d_name, name, stem) != 0 ||
+            strlen(e->d_name) != stem + strlen(formats[g].ext))
             continue;
         snprintf(buf, n, "%.*s%s", (int)(strlen(out) - strlen(name)), out, e->d_name);
         struct stat st;
